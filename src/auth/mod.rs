@@ -1,0 +1,12 @@
+//! Credentials: password hashing, access tokens, opaque secrets (refresh
+//! tokens and API keys), and the extractors that authenticate callers.
+
+mod jwt;
+mod password;
+mod principal;
+mod token;
+
+pub use jwt::{AccessToken, Claims, JwtKeys};
+pub use password::PasswordHasher;
+pub use principal::{Actor, Admin, Owner, Principal, Staff, Tenant};
+pub use token::{API_KEY_PREFIX, OpaqueToken, REFRESH_TOKEN_PREFIX};

@@ -1,0 +1,145 @@
+//! Who is calling, and the extractors that demand a kind of caller. Each
+//! extractor answers 401 without valid credentials and 403 for the wrong
+//! role.
+
+use axum::{extract::FromRequestParts, http::request::Parts};
+use uuid::Uuid;
+
+use super::token::{API_KEY_PREFIX, OpaqueToken};
+use crate::{db, domain::Role, http::error::ApiError, services::Error, state::AppState};
+
+/// An authenticated caller.
+#[derive(Debug, Clone, Copy)]
+pub enum Principal {
+    /// A person, logged in with an access token.
+    User { id: Uuid, org_id: Option<Uuid>, role: Role },
+    /// An organization's API key; it acts with a member's rights.
+    ApiKey { id: Uuid, org_id: Uuid },
+}
+
+/// Who did something, as recorded in histories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    User(Uuid),
+    ApiKey(Uuid),
+}
+
+/// A caller acting for an applicant organization: an owner, a member, or an
+/// API key. Staff are refused (403).
+#[derive(Debug, Clone, Copy)]
+pub struct Tenant {
+    pub org_id: Uuid,
+    pub actor: Actor,
+}
+
+/// An owner of an applicant organization (a person, not an API key).
+#[derive(Debug, Clone, Copy)]
+pub struct Owner {
+    pub user_id: Uuid,
+    pub org_id: Uuid,
+}
+
+/// Registry staff: a reviewer or an admin.
+#[derive(Debug, Clone, Copy)]
+pub struct Staff {
+    pub user_id: Uuid,
+    pub role: Role,
+}
+
+/// A registry admin.
+#[derive(Debug, Clone, Copy)]
+pub struct Admin {
+    pub user_id: Uuid,
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(principal) = parts.extensions.get::<Principal>() {
+            return Ok(*principal);
+        }
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .ok_or(Error::Unauthorized("this endpoint needs an Authorization: Bearer token"))?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
+            .map(str::trim)
+            .ok_or(Error::Unauthorized("the Authorization header must be \"Bearer <token>\""))?;
+        let principal = if token.starts_with(API_KEY_PREFIX) {
+            api_key(state, token).await?
+        } else {
+            let claims = state
+                .jwt
+                .verify(token, state.clock.now())
+                .ok_or(Error::Unauthorized("the access token is invalid or has expired"))?;
+            Principal::User { id: claims.sub, org_id: claims.org, role: claims.role }
+        };
+        parts.extensions.insert(principal);
+        Ok(principal)
+    }
+}
+
+async fn api_key(state: &AppState, token: &str) -> Result<Principal, Error> {
+    const INVALID: Error = Error::Unauthorized("the API key is invalid or has been revoked");
+    let parsed = OpaqueToken::parse(API_KEY_PREFIX, token).ok_or(INVALID)?;
+    let mut conn = state.db.acquire().await?;
+    let row = db::api_keys::find_active(&mut conn, parsed.id).await?;
+    match row {
+        Some(row) if parsed.matches(&row.secret_hash) => {
+            db::api_keys::touch(&mut conn, row.id, state.clock.now()).await?;
+            Ok(Principal::ApiKey { id: row.id, org_id: row.org_id })
+        }
+        _ => Err(INVALID),
+    }
+}
+
+impl FromRequestParts<AppState> for Tenant {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match Principal::from_request_parts(parts, state).await? {
+            Principal::User { id, org_id: Some(org_id), .. } => Ok(Tenant { org_id, actor: Actor::User(id) }),
+            Principal::ApiKey { id, org_id } => Ok(Tenant { org_id, actor: Actor::ApiKey(id) }),
+            Principal::User { org_id: None, .. } => {
+                Err(Error::Forbidden("registry staff do not act for an applicant organization").into())
+            }
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Owner {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match Principal::from_request_parts(parts, state).await? {
+            Principal::User { id, org_id: Some(org_id), role: Role::Owner } => Ok(Owner { user_id: id, org_id }),
+            _ => Err(Error::Forbidden("only an owner of the organization may do this").into()),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match Principal::from_request_parts(parts, state).await? {
+            Principal::User { id, role, .. } if role.is_staff() => Ok(Staff { user_id: id, role }),
+            _ => Err(Error::Forbidden("only registry staff may do this").into()),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match Principal::from_request_parts(parts, state).await? {
+            Principal::User { id, role: Role::Admin, .. } => Ok(Admin { user_id: id }),
+            _ => Err(Error::Forbidden("only a registry admin may do this").into()),
+        }
+    }
+}

@@ -1,0 +1,321 @@
+//! Typed settings. Layers, later winning: the built-in `config/default.toml`,
+//! `config/{DATAIP_ENV}.toml` on disk, `DATAIP__SECTION__KEY` environment
+//! variables, and `DATABASE_URL`.
+
+use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Toml},
+};
+use serde::Deserialize;
+
+use crate::domain::IsoDuration;
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Test,
+    Production,
+}
+
+impl Environment {
+    /// From `DATAIP_ENV`; development when unset.
+    pub fn from_env() -> anyhow::Result<Self> {
+        match std::env::var("DATAIP_ENV") {
+            Ok(value) => value.parse(),
+            Err(_) => Ok(Self::Development),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Development => "development",
+            Self::Test => "test",
+            Self::Production => "production",
+        }
+    }
+}
+
+impl FromStr for Environment {
+    type Err = anyhow::Error;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "development" | "dev" | "" => Ok(Self::Development),
+            "test" => Ok(Self::Test),
+            "production" | "prod" => Ok(Self::Production),
+            other => anyhow::bail!("DATAIP_ENV={other:?}: expected development, test or production"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(skip, default = "default_environment")]
+    pub environment: Environment,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub auth: AuthConfig,
+    pub throttle: ThrottleConfig,
+    pub workflow: WorkflowConfig,
+    pub worker: WorkerConfig,
+    pub log: LogConfig,
+}
+
+fn default_environment() -> Environment {
+    Environment::Development
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    pub addr: SocketAddr,
+    pub request_timeout: IsoDuration,
+    pub body_limit: usize,
+    pub cors_allowed_origins: Vec<String>,
+    pub trust_forwarded_for: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    pub url: Secret,
+    pub max_connections: u32,
+    pub acquire_timeout: IsoDuration,
+    pub locale: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    pub jwt_secret: Secret,
+    pub access_token_ttl: IsoDuration,
+    pub refresh_token_ttl: IsoDuration,
+    pub hashing_concurrency: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThrottleConfig {
+    pub login_window: IsoDuration,
+    pub login_failures_per_account: u32,
+    pub login_failures_per_address: u32,
+    pub signup_window: IsoDuration,
+    pub signups_per_address: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowConfig {
+    pub announcement_period: IsoDuration,
+    pub certificate_validity: IsoDuration,
+    pub supplement_period: IsoDuration,
+    pub renewal_window: IsoDuration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerConfig {
+    pub interval: IsoDuration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// A string that never appears in `Debug` output or logs.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() { "Secret(<empty>)" } else { "Secret(<redacted>)" })
+    }
+}
+
+impl Config {
+    /// The configuration of this process: `DATAIP_ENV` picks the layer,
+    /// `DATAIP_CONFIG_DIR` (default `config`) where its file lives.
+    pub fn load() -> anyhow::Result<Self> {
+        let environment = Environment::from_env()?;
+        let dir = std::env::var_os("DATAIP_CONFIG_DIR").map_or_else(|| PathBuf::from("config"), PathBuf::from);
+        Self::load_from(environment, &dir)
+    }
+
+    pub fn load_from(environment: Environment, dir: &std::path::Path) -> anyhow::Result<Self> {
+        let mut figment = Figment::new()
+            .merge(Toml::string(DEFAULTS))
+            .merge(Toml::file(dir.join(format!("{}.toml", environment.as_str()))))
+            .merge(Env::prefixed("DATAIP__").split("__"));
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            figment = figment.merge(("database.url", url));
+        }
+        let mut config: Config = figment.extract().map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        config.environment = environment;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Rules no single field can express.
+    fn check(&self) -> anyhow::Result<()> {
+        for (name, duration) in [
+            ("server.request_timeout", self.server.request_timeout),
+            ("auth.access_token_ttl", self.auth.access_token_ttl),
+            ("database.acquire_timeout", self.database.acquire_timeout),
+            ("throttle.login_window", self.throttle.login_window),
+            ("throttle.signup_window", self.throttle.signup_window),
+            ("worker.interval", self.worker.interval),
+        ] {
+            match duration.exact() {
+                Some(d) if !d.is_zero() => {}
+                _ => anyhow::bail!(
+                    "{name} = {duration}: give a positive exact duration in hours, minutes or seconds (e.g. PT15M)"
+                ),
+            }
+        }
+        for (name, duration) in [
+            ("auth.refresh_token_ttl", self.auth.refresh_token_ttl),
+            ("workflow.announcement_period", self.workflow.announcement_period),
+            ("workflow.certificate_validity", self.workflow.certificate_validity),
+            ("workflow.supplement_period", self.workflow.supplement_period),
+            ("workflow.renewal_window", self.workflow.renewal_window),
+        ] {
+            anyhow::ensure!(!duration.is_zero(), "{name} must not be zero");
+        }
+        anyhow::ensure!(self.auth.hashing_concurrency > 0, "auth.hashing_concurrency must be at least 1");
+        anyhow::ensure!(self.database.max_connections > 0, "database.max_connections must be at least 1");
+        let secret = &self.auth.jwt_secret;
+        if self.environment == Environment::Production {
+            anyhow::ensure!(
+                !secret.is_empty(),
+                "auth.jwt_secret is required in production: set DATAIP__AUTH__JWT_SECRET to at least 32 random bytes"
+            );
+        }
+        anyhow::ensure!(
+            secret.is_empty() || secret.expose().len() >= 32,
+            "auth.jwt_secret must be at least 32 bytes long"
+        );
+        Ok(())
+    }
+
+    /// The exact length of a duration setting that `check` has proved exact.
+    pub fn exact(duration: IsoDuration) -> std::time::Duration {
+        duration.exact().unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[allow(clippy::result_large_err)] // figment's Jail API fixes the error type
+    /// Loads the configuration inside a jail: a scratch directory holding
+    /// `config/{name}` files and an environment holding only `env`.
+    fn load(environment: Environment, files: &[(&str, &str)], env: &[(&str, &str)]) -> Result<Config, String> {
+        let mut result = Err(String::new());
+        figment::Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.create_dir("config")?;
+            for (name, text) in files {
+                jail.create_file(format!("config/{name}"), text)?;
+            }
+            for (key, value) in env {
+                jail.set_env(key, value);
+            }
+            result = Config::load_from(environment, &jail.directory().join("config")).map_err(|e| e.to_string());
+            Ok(())
+        });
+        result
+    }
+
+    #[test]
+    fn defaults_load_in_development() {
+        let config = load(Environment::Development, &[], &[]).expect("defaults are valid");
+        assert_eq!(config.workflow.announcement_period, IsoDuration::days(15));
+        assert_eq!(config.workflow.certificate_validity.years, 3);
+        assert_eq!(config.workflow.supplement_period, IsoDuration::days(30));
+        assert_eq!(config.workflow.renewal_window, IsoDuration::days(90));
+        assert_eq!(config.worker.interval, IsoDuration::seconds(5));
+        assert_eq!(config.auth.access_token_ttl.minutes, 15);
+        assert_eq!(config.server.addr.port(), 8080);
+        assert_eq!(config.database.url.expose(), "postgres://postgres@127.0.0.1:5432/dataip");
+        assert!(config.auth.jwt_secret.is_empty());
+    }
+
+    #[test]
+    fn environment_file_then_variables_win() {
+        let files = [("test.toml", "[worker]\ninterval = \"PT1S\"\n[server]\naddr = \"127.0.0.1:9000\"\n")];
+        let config = load(Environment::Test, &files, &[]).expect("valid");
+        assert_eq!(config.worker.interval, IsoDuration::seconds(1));
+        assert_eq!(config.server.addr.port(), 9000);
+
+        let env = [
+            ("DATAIP__WORKER__INTERVAL", "PT2S"),
+            ("DATAIP__WORKFLOW__ANNOUNCEMENT_PERIOD", "PT10S"),
+            ("DATABASE_URL", "postgres://elsewhere/db"),
+        ];
+        let config = load(Environment::Test, &files, &env).expect("valid");
+        assert_eq!(config.worker.interval, IsoDuration::seconds(2));
+        assert_eq!(config.workflow.announcement_period, IsoDuration::seconds(10));
+        assert_eq!(config.server.addr.port(), 9000);
+        assert_eq!(config.database.url.expose(), "postgres://elsewhere/db");
+    }
+
+    #[test]
+    fn production_requires_a_jwt_secret() {
+        let error = load(Environment::Production, &[], &[]).expect_err("no secret");
+        assert!(error.contains("jwt_secret is required"), "{error}");
+        let short = [("DATAIP__AUTH__JWT_SECRET", "too-short")];
+        assert!(load(Environment::Production, &[], &short).expect_err("short").contains("32 bytes"));
+        let good = [("DATAIP__AUTH__JWT_SECRET", "0123456789abcdef0123456789abcdef")];
+        let config = load(Environment::Production, &[], &good).expect("valid");
+        assert_eq!(format!("{:?}", config.auth.jwt_secret), "Secret(<redacted>)");
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_their_name() {
+        let error = load(Environment::Development, &[], &[("DATAIP__WORKER__INTERVAL", "P1D")]).expect_err("calendar");
+        assert!(error.contains("worker.interval"), "{error}");
+        let error = load(Environment::Development, &[], &[("DATAIP__WORKFLOW__SUPPLEMENT_PERIOD", "30 days")])
+            .expect_err("not ISO");
+        assert!(error.contains("ISO 8601"), "{error}");
+        let error = load(Environment::Development, &[], &[("DATAIP__SERVER__ADRR", "x")]).expect_err("typo");
+        assert!(error.contains("adrr"), "{error}");
+    }
+
+    #[test]
+    fn environment_names() {
+        assert_eq!("production".parse::<Environment>().ok(), Some(Environment::Production));
+        assert_eq!("TEST".parse::<Environment>().ok(), Some(Environment::Test));
+        assert!("staging".parse::<Environment>().is_err());
+    }
+}

@@ -1,0 +1,115 @@
+//! Database access: plain async functions per aggregate taking
+//! `&mut PgConnection`, so the caller decides the transaction.
+
+pub mod api_keys;
+pub mod organizations;
+pub mod refresh_tokens;
+pub mod throttle;
+pub mod users;
+
+use std::str::FromStr;
+
+use anyhow::Context;
+use sqlx::{
+    ConnectOptions, PgConnection, PgPool,
+    migrate::Migrator,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
+
+use crate::config::{Config, DatabaseConfig};
+
+pub static MIGRATOR: Migrator = sqlx::migrate!();
+
+/// Creates the database named in the URL if it does not exist yet, with
+/// UTF-8 encoding and the configured locale (pg_trgm needs UTF-8 to index
+/// Chinese text).
+pub async fn ensure_database(config: &DatabaseConfig) -> anyhow::Result<()> {
+    let options = PgConnectOptions::from_str(config.url.expose()).context("DATABASE_URL is not a postgres:// URL")?;
+    let name = options.get_database().unwrap_or("postgres").to_owned();
+    let mut admin = connect_maintenance(&options).await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+        .bind(&name)
+        .fetch_one(&mut admin)
+        .await?;
+    if exists {
+        return Ok(());
+    }
+    // CREATE DATABASE takes no bind parameters: quote the identifier and the
+    // locale literal by hand.
+    let statement = format!(
+        "CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE {locale} LC_CTYPE {locale}",
+        quote_identifier(&name),
+        locale = quote_literal(&config.locale),
+    );
+    match sqlx::raw_sql(sqlx::AssertSqlSafe(statement)).execute(&mut admin).await {
+        Ok(_) => {
+            tracing::info!(database = %name, "created the database");
+            Ok(())
+        }
+        // Another process created it first.
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P04") => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("could not create database {name:?}")),
+    }
+}
+
+/// Drops a database, disconnecting its clients (used by the test suite).
+pub async fn drop_database(url: &str) -> anyhow::Result<()> {
+    let options = PgConnectOptions::from_str(url)?;
+    let name = options.get_database().unwrap_or_default().to_owned();
+    let mut admin = connect_maintenance(&options).await?;
+    let statement = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_identifier(&name));
+    sqlx::raw_sql(sqlx::AssertSqlSafe(statement)).execute(&mut admin).await?;
+    Ok(())
+}
+
+async fn connect_maintenance(options: &PgConnectOptions) -> anyhow::Result<PgConnection> {
+    let mut last_error = None;
+    for maintenance in ["postgres", "template1"] {
+        match options.clone().database(maintenance).connect().await {
+            Ok(connection) => return Ok(connection),
+            Err(e) => last_error = Some(e),
+        }
+    }
+    Err(last_error.map_or_else(|| anyhow::anyhow!("no maintenance database"), anyhow::Error::from))
+        .context("could not reach PostgreSQL at DATABASE_URL")
+}
+
+fn quote_identifier(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn quote_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+pub async fn connect(config: &Config) -> anyhow::Result<PgPool> {
+    let options = PgConnectOptions::from_str(config.database.url.expose())?;
+    PgPoolOptions::new()
+        .max_connections(config.database.max_connections)
+        .acquire_timeout(Config::exact(config.database.acquire_timeout))
+        .connect_with(options)
+        .await
+        .context("could not connect to PostgreSQL at DATABASE_URL")
+}
+
+/// Creates the database if needed and applies every pending migration.
+pub async fn prepare(config: &Config) -> anyhow::Result<PgPool> {
+    ensure_database(&config.database).await?;
+    let pool = connect(config).await?;
+    MIGRATOR.run(&pool).await.context("could not apply migrations")?;
+    Ok(pool)
+}
+
+/// True when the database answers and every embedded migration is applied.
+pub async fn schema_is_current(pool: &PgPool) -> bool {
+    let latest = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+    let applied: Result<Option<i64>, _> =
+        sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success").fetch_one(pool).await;
+    matches!(applied, Ok(Some(version)) if version >= latest)
+}
+
+/// The name of the constraint a statement violated, if it violated one; used
+/// to turn unique and foreign-key violations into 409/422 answers.
+pub fn violated_constraint(error: &sqlx::Error) -> Option<&str> {
+    error.as_database_error().and_then(|e| e.constraint())
+}

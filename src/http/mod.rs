@@ -1,0 +1,102 @@
+//! The HTTP surface: one router per audience under /api/v1, operations at
+//! the root, and the middleware every request passes through.
+
+mod admin;
+mod auth;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+mod openapi;
+mod ops;
+mod organization;
+
+use std::time::Duration;
+
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, MatchedPath, Request},
+    http::{HeaderName, HeaderValue, Method, header},
+    middleware,
+};
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    compression::CompressionLayer,
+    cors::{AllowOrigin, CorsLayer},
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
+    timeout::TimeoutLayer,
+    trace::{DefaultOnResponse, TraceLayer},
+};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{config::Config, state::AppState};
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The OpenAPI document of the whole API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().split_for_parts().1
+}
+
+fn api() -> OpenApiRouter<AppState> {
+    let v1 = OpenApiRouter::new().merge(auth::router()).merge(organization::router()).merge(admin::router());
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest("/api/v1", v1).merge(ops::router())
+}
+
+pub fn router(state: AppState) -> Router {
+    let config = state.config.clone();
+    let (api, document) = api().split_for_parts();
+    // Probes answer under the API base path too, for proxies that only pass it.
+    let ops_under_base = ops::router().split_for_parts().0;
+    let app = api
+        .nest("/api/v1", ops_under_base)
+        .merge(SwaggerUi::new("/docs").url("/api/v1/openapi.json", document))
+        .fallback(|| async { axum::http::StatusCode::NOT_FOUND })
+        .with_state(state);
+    with_middleware(app, &config)
+}
+
+/// Layers, outermost first: request id, tracing, metrics, problem+json for
+/// bare errors, panic catching, CORS, compression, timeout, body limit.
+fn with_middleware(app: Router, config: &Config) -> Router {
+    let timeout = Config::exact(config.server.request_timeout);
+    app.layer(DefaultBodyLimit::max(config.server.body_limit))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(CompressionLayer::new())
+        .layer(cors(config))
+        .layer(CatchPanicLayer::new())
+        .layer(middleware::map_response(error::problem_for_bare_errors))
+        .layer(middleware::from_fn(metrics::record))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
+                    let request_id = request
+                        .extensions()
+                        .get::<RequestId>()
+                        .and_then(|id| id.header_value().to_str().ok())
+                        .unwrap_or_default();
+                    tracing::info_span!("request", method = %request.method(), route, request_id)
+                })
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+fn cors(config: &Config) -> CorsLayer {
+    let origins: Vec<HeaderValue> =
+        config.server.cors_allowed_origins.iter().filter_map(|origin| HeaderValue::from_str(origin).ok()).collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([header::ETAG, header::RETRY_AFTER, REQUEST_ID])
+        .max_age(Duration::from_secs(3600))
+}

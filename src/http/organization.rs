@@ -1,0 +1,95 @@
+//! /organization/*: an organization's members and API keys.
+
+use axum::{extract::State, http::StatusCode};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::{
+    error::{ApiResult, Problem},
+    extract::{Json, Path, Query},
+};
+use crate::{
+    auth::{Owner, Tenant},
+    pagination::{Page, PageQuery},
+    services::{
+        accounts::UserView,
+        organization::{self, ApiKeyView, CreatedApiKey, NewApiKey, NewMember},
+    },
+    state::AppState,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(add_member, list_members))
+        .routes(routes!(create_api_key, list_api_keys))
+        .routes(routes!(revoke_api_key))
+}
+
+/// Adds an owner or member to the caller's organization.
+#[utoipa::path(post, path = "/organization/members", tag = "organization", security(("bearer" = [])),
+    request_body = NewMember, responses(
+    (status = 201, body = UserView),
+    (status = 403, description = "not an owner", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "e-mail address already registered", body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+async fn add_member(
+    State(state): State<AppState>,
+    owner: Owner,
+    Json(request): Json<NewMember>,
+) -> ApiResult<(StatusCode, Json<UserView>)> {
+    Ok((StatusCode::CREATED, Json(organization::add_member(&state, owner, request).await?)))
+}
+
+/// The organization's users, oldest first.
+#[utoipa::path(get, path = "/organization/members", tag = "organization", security(("bearer" = [])),
+    params(PageQuery), responses(
+    (status = 200, body = Page<UserView>),
+    (status = 403, description = "registry staff", body = Problem, content_type = "application/problem+json"),
+))]
+async fn list_members(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    Query(page): Query<PageQuery>,
+) -> ApiResult<Json<Page<UserView>>> {
+    Ok(Json(organization::list_members(&state, tenant.org_id, page.parse()?).await?))
+}
+
+/// Creates an API key; its secret is in this answer only.
+#[utoipa::path(post, path = "/organization/api-keys", tag = "organization", security(("bearer" = [])),
+    request_body = NewApiKey, responses(
+    (status = 201, body = CreatedApiKey),
+    (status = 403, description = "not an owner", body = Problem, content_type = "application/problem+json"),
+))]
+async fn create_api_key(
+    State(state): State<AppState>,
+    owner: Owner,
+    Json(request): Json<NewApiKey>,
+) -> ApiResult<(StatusCode, Json<CreatedApiKey>)> {
+    Ok((StatusCode::CREATED, Json(organization::create_api_key(&state, owner, request).await?)))
+}
+
+/// The organization's active API keys, without secrets.
+#[utoipa::path(get, path = "/organization/api-keys", tag = "organization", security(("bearer" = [])),
+    params(PageQuery), responses(
+    (status = 200, body = Page<ApiKeyView>),
+    (status = 403, description = "not an owner", body = Problem, content_type = "application/problem+json"),
+))]
+async fn list_api_keys(
+    State(state): State<AppState>,
+    owner: Owner,
+    Query(page): Query<PageQuery>,
+) -> ApiResult<Json<Page<ApiKeyView>>> {
+    Ok(Json(organization::list_api_keys(&state, owner, page.parse()?).await?))
+}
+
+/// Revokes an API key at once.
+#[utoipa::path(delete, path = "/organization/api-keys/{id}", tag = "organization", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), responses(
+    (status = 204, description = "revoked"),
+    (status = 404, description = "no such active key in this organization", body = Problem, content_type = "application/problem+json"),
+))]
+async fn revoke_api_key(State(state): State<AppState>, owner: Owner, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+    organization::revoke_api_key(&state, owner, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

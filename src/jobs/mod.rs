@@ -1,0 +1,42 @@
+//! The background worker: a loop that, every `worker.interval`, runs each
+//! job once. Jobs take their due rows with `FOR UPDATE SKIP LOCKED` and
+//! re-check state guards, so several worker processes can run side by side.
+
+mod housekeeping;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::{config::Config, state::AppState};
+
+pub struct Worker {
+    state: AppState,
+}
+
+impl Worker {
+    pub fn new(state: AppState) -> Self {
+        Self { state }
+    }
+
+    /// Runs until `shutdown` is cancelled; a step in progress is finished
+    /// first, never abandoned halfway.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let interval = Config::exact(self.state.config.worker.interval);
+        tracing::info!(?interval, "worker started");
+        loop {
+            self.step().await;
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                () = tokio::time::sleep(interval) => {}
+            }
+        }
+        tracing::info!("worker stopped");
+    }
+
+    /// Runs every job once. A failing job is logged and retried next step;
+    /// it does not stop the others.
+    pub async fn step(&self) {
+        if let Err(error) = housekeeping::run(&self.state).await {
+            tracing::error!(job = "housekeeping", error = format!("{error:#}"), "job failed");
+        }
+    }
+}

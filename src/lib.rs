@@ -1,0 +1,15 @@
+//! dataip: a registry service for data-product intellectual property.
+
+pub mod auth;
+pub mod clock;
+pub mod commands;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod http;
+pub mod jobs;
+pub mod pagination;
+pub mod services;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,122 @@
+//! Views of users and organizations, and the creation of user accounts
+//! shared by signup, members and staff.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{Error, Fields, Result};
+use crate::{
+    db::{self, organizations::OrganizationRow, users::UserRow},
+    domain::{Email, Name, Password, Role},
+    state::AppState,
+};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    /// The user's organization; null for registry staff.
+    pub organization_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<UserRow> for UserView {
+    fn from(row: UserRow) -> Self {
+        Self {
+            id: row.id,
+            email: row.email,
+            display_name: row.display_name,
+            role: row.role,
+            organization_id: row.org_id,
+            created_at: row.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationView {
+    pub id: Uuid,
+    pub name: String,
+    /// Unified social credit code (GB 32100-2015).
+    pub credit_code: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<OrganizationRow> for OrganizationView {
+    fn from(row: OrganizationRow) -> Self {
+        Self { id: row.id, name: row.name, credit_code: row.credit_code, created_at: row.created_at }
+    }
+}
+
+/// The fields of a new user account, as clients send them.
+#[derive(Deserialize, ToSchema)]
+pub struct NewAccount {
+    #[schema(example = "zhang.wei@example.com")]
+    pub email: String,
+    /// At least 10 characters.
+    #[schema(format = Password)]
+    pub password: String,
+    #[schema(example = "张伟")]
+    pub display_name: String,
+}
+
+/// A new account's fields, parsed.
+pub struct AccountFields {
+    pub email: Email,
+    pub password: Password,
+    pub display_name: Name,
+}
+
+impl NewAccount {
+    /// Parses the fields, recording problems under `prefix` (e.g. `user.`).
+    pub fn parse(&self, fields: &mut Fields, prefix: &str) -> Option<AccountFields> {
+        let email = fields.check(&format!("{prefix}email"), Email::parse(&self.email));
+        let password = fields.check(&format!("{prefix}password"), Password::parse(&self.password));
+        let display_name = fields.check(&format!("{prefix}display_name"), Name::parse(&self.display_name, 100));
+        Some(AccountFields { email: email?, password: password?, display_name: display_name? })
+    }
+}
+
+/// A new account whose password has been hashed, ready to store.
+pub struct HashedAccount {
+    email: Email,
+    password_hash: String,
+    display_name: Name,
+}
+
+impl AccountFields {
+    /// Hashes the password (slow: do it before opening a transaction).
+    pub async fn hash(self, state: &AppState) -> Result<HashedAccount> {
+        let password_hash = state.passwords.hash(&self.password).await?;
+        Ok(HashedAccount { email: self.email, password_hash, display_name: self.display_name })
+    }
+}
+
+/// Stores a user; a taken e-mail address is 409.
+pub async fn insert_user(
+    conn: &mut PgConnection,
+    account: HashedAccount,
+    role: Role,
+    org_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<UserRow> {
+    let user = UserRow {
+        id: Uuid::now_v7(),
+        org_id,
+        email: account.email.as_str().to_owned(),
+        password_hash: account.password_hash,
+        display_name: account.display_name.into_string(),
+        role,
+        created_at: now,
+    };
+    db::users::insert(conn, &user).await.map_err(|e| match db::violated_constraint(&e) {
+        Some("users_email_key") => Error::Conflict("an account with this e-mail address already exists".into()),
+        _ => e.into(),
+    })?;
+    Ok(user)
+}

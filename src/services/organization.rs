@@ -1,0 +1,117 @@
+//! An organization's members and API keys, managed by its owners.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{
+    Error, Fields, Result,
+    accounts::{self, NewAccount, UserView},
+};
+use crate::{
+    auth::{API_KEY_PREFIX, OpaqueToken, Owner},
+    db::{self, api_keys::ApiKeyRow},
+    domain::{Name, OrgRole},
+    pagination::{Page, PageRequest},
+    state::AppState,
+};
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewMember {
+    #[serde(flatten)]
+    pub account: NewAccount,
+    pub role: OrgRole,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewApiKey {
+    /// What the key is for, e.g. "ERP integration".
+    pub name: String,
+}
+
+/// An API key as listed: never its secret.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiKeyView {
+    pub id: Uuid,
+    pub name: String,
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+impl From<ApiKeyRow> for ApiKeyView {
+    fn from(row: ApiKeyRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            created_by: row.created_by,
+            created_at: row.created_at,
+            last_used_at: row.last_used_at,
+        }
+    }
+}
+
+/// A key just created: the only time `key` is shown.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedApiKey {
+    pub id: Uuid,
+    pub name: String,
+    /// Use as `Authorization: Bearer <key>`. Store it now: it cannot be shown again.
+    pub key: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[tracing::instrument(skip_all, fields(org_id = %owner.org_id))]
+pub async fn add_member(state: &AppState, owner: Owner, request: NewMember) -> Result<UserView> {
+    let mut fields = Fields::new();
+    let account = request.account.parse(&mut fields, "").ok_or_else(|| fields.into_error())?;
+    let account = account.hash(state).await?;
+    let mut conn = state.db.acquire().await?;
+    let user =
+        accounts::insert_user(&mut conn, account, request.role.into(), Some(owner.org_id), state.clock.now()).await?;
+    tracing::info!(user_id = %user.id, "member added");
+    Ok(user.into())
+}
+
+pub async fn list_members(state: &AppState, org_id: Uuid, page: PageRequest<Uuid>) -> Result<Page<UserView>> {
+    let mut conn = state.db.acquire().await?;
+    let rows = db::users::list_in_org(&mut conn, org_id, page.after, page.fetch_limit()).await?;
+    Ok(page.page(rows, |row| row.id, UserView::from))
+}
+
+#[tracing::instrument(skip_all, fields(org_id = %owner.org_id))]
+pub async fn create_api_key(state: &AppState, owner: Owner, request: NewApiKey) -> Result<CreatedApiKey> {
+    let name = Name::parse(&request.name, 100).map_err(|message| Error::field("name", message))?;
+    let token = OpaqueToken::generate()?;
+    let row = ApiKeyRow {
+        id: token.id,
+        org_id: owner.org_id,
+        name: name.into_string(),
+        secret_hash: token.secret_hash(),
+        created_by: owner.user_id,
+        created_at: state.clock.now(),
+        last_used_at: None,
+        revoked_at: None,
+    };
+    db::api_keys::insert(&mut *state.db.acquire().await?, &row).await?;
+    tracing::info!(api_key_id = %row.id, "API key created");
+    Ok(CreatedApiKey { id: row.id, name: row.name, key: token.render(API_KEY_PREFIX), created_at: row.created_at })
+}
+
+pub async fn list_api_keys(state: &AppState, owner: Owner, page: PageRequest<Uuid>) -> Result<Page<ApiKeyView>> {
+    let mut conn = state.db.acquire().await?;
+    let rows = db::api_keys::list(&mut conn, owner.org_id, page.after, page.fetch_limit()).await?;
+    Ok(page.page(rows, |row| row.id, ApiKeyView::from))
+}
+
+#[tracing::instrument(skip_all, fields(org_id = %owner.org_id, api_key_id = %id))]
+pub async fn revoke_api_key(state: &AppState, owner: Owner, id: Uuid) -> Result<()> {
+    let mut conn = state.db.acquire().await?;
+    if db::api_keys::revoke(&mut conn, owner.org_id, id, state.clock.now()).await? {
+        tracing::info!("API key revoked");
+        Ok(())
+    } else {
+        Err(Error::NotFound)
+    }
+}

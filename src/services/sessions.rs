@@ -1,0 +1,265 @@
+//! Signing up, logging in, and the life of a session: access tokens that
+//! expire quickly and refresh tokens that rotate on every use.
+
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{
+    Error, Fields, Result,
+    accounts::{self, NewAccount, OrganizationView, UserView},
+    throttle::{Throttle, address_key},
+};
+use crate::{
+    auth::{OpaqueToken, REFRESH_TOKEN_PREFIX},
+    config::Config,
+    db::{self, organizations::OrganizationRow, refresh_tokens::RefreshTokenRow, users::UserRow},
+    domain::{CreditCode, Email, Name, Role},
+    state::AppState,
+};
+
+#[derive(Deserialize, ToSchema)]
+pub struct SignupRequest {
+    pub organization: NewOrganization,
+    pub user: NewAccount,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewOrganization {
+    #[schema(example = "上海数据科技有限公司")]
+    pub name: String,
+    /// 18-character unified social credit code with a valid check character.
+    #[schema(example = "91310000MA1FL4B24G")]
+    pub credit_code: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub email: String,
+    #[schema(format = Password)]
+    pub password: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenPair {
+    /// A JWT for `Authorization: Bearer`, valid for `expires_in` seconds.
+    pub access_token: String,
+    /// Exchanged once at /auth/refresh for a new pair.
+    pub refresh_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    pub expires_in: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SignupResponse {
+    pub organization: OrganizationView,
+    pub user: UserView,
+    #[serde(flatten)]
+    pub tokens: TokenPair,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeResponse {
+    pub user: UserView,
+    pub organization: Option<OrganizationView>,
+}
+
+const BAD_CREDENTIALS: Error = Error::Unauthorized("wrong e-mail address or password");
+const BAD_REFRESH: Error = Error::Unauthorized("the refresh token is invalid or has expired");
+
+fn signup_throttle(config: &Config) -> Throttle {
+    Throttle {
+        bucket: "signup.address",
+        limit: config.throttle.signups_per_address,
+        window: Config::exact(config.throttle.signup_window),
+    }
+}
+
+fn login_throttles(config: &Config) -> [Throttle; 2] {
+    let window = Config::exact(config.throttle.login_window);
+    [
+        Throttle { bucket: "login.account", limit: config.throttle.login_failures_per_account, window },
+        Throttle { bucket: "login.address", limit: config.throttle.login_failures_per_address, window },
+    ]
+}
+
+/// Creates an organization and its first owner, and logs the owner in.
+#[tracing::instrument(skip_all)]
+pub async fn signup(state: &AppState, request: SignupRequest, client: IpAddr) -> Result<SignupResponse> {
+    let now = state.clock.now();
+    let mut fields = Fields::new();
+    let org_name = fields.check("organization.name", Name::parse(&request.organization.name, 200));
+    let credit_code = fields.check("organization.credit_code", CreditCode::parse(&request.organization.credit_code));
+    let account = request.user.parse(&mut fields, "user.");
+    let (Some(org_name), Some(credit_code), Some(account)) = (org_name, credit_code, account) else {
+        return Err(fields.into_error());
+    };
+
+    signup_throttle(&state.config).take(&mut *state.db.acquire().await?, &address_key(client), now).await?;
+    let account = account.hash(state).await?;
+
+    let mut tx = state.db.begin().await?;
+    let org = OrganizationRow {
+        id: Uuid::now_v7(),
+        name: org_name.into_string(),
+        credit_code: credit_code.to_string(),
+        created_at: now,
+    };
+    db::organizations::insert(&mut tx, &org).await.map_err(|e| match db::violated_constraint(&e) {
+        Some("organizations_credit_code_key") => {
+            Error::Conflict("an organization with this credit code is already registered".into())
+        }
+        _ => e.into(),
+    })?;
+    let user = accounts::insert_user(&mut tx, account, Role::Owner, Some(org.id), now).await?;
+    let tokens = start_session(state, &mut tx, &user, None).await?;
+    tx.commit().await?;
+    tracing::info!(org_id = %org.id, user_id = %user.id, "organization signed up");
+    Ok(SignupResponse { organization: org.into(), user: user.into(), tokens })
+}
+
+/// Exchanges an e-mail address and password for a token pair. Unknown
+/// addresses and wrong passwords fail alike; repeated failures per account
+/// and per client address are throttled.
+#[tracing::instrument(skip_all)]
+pub async fn login(state: &AppState, request: LoginRequest, client: IpAddr) -> Result<TokenPair> {
+    let now = state.clock.now();
+    // An address that cannot be an account still counts against the client.
+    let email = Email::parse(&request.email).map_or_else(|_| request.email.clone(), |e| e.as_str().to_owned());
+    let keys = [email.as_bytes().to_vec(), address_key(client)];
+    let throttles = login_throttles(&state.config);
+    let mut conn = state.db.acquire().await?;
+    for (throttle, key) in throttles.iter().zip(&keys) {
+        throttle.check(&mut conn, key, now).await?;
+    }
+    let user = db::users::find_by_email(&mut conn, &email).await?;
+    drop(conn);
+    let verified = state.passwords.verify(&request.password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let Some(user) = user.filter(|_| verified) else {
+        let mut conn = state.db.acquire().await?;
+        for (throttle, key) in throttles.iter().zip(&keys) {
+            throttle.record(&mut conn, key, now).await?;
+        }
+        tracing::info!("failed login");
+        return Err(BAD_CREDENTIALS);
+    };
+    let mut tx = state.db.begin().await?;
+    let tokens = start_session(state, &mut tx, &user, None).await?;
+    tx.commit().await?;
+    Ok(tokens)
+}
+
+/// Rotates a refresh token: the presented one stops working and a new pair
+/// is issued in the same family. A token presented a second time means it
+/// leaked: the whole family is revoked.
+#[tracing::instrument(skip_all)]
+pub async fn refresh(state: &AppState, request: RefreshRequest) -> Result<TokenPair> {
+    let now = state.clock.now();
+    let presented = OpaqueToken::parse(REFRESH_TOKEN_PREFIX, request.refresh_token.trim()).ok_or(BAD_REFRESH)?;
+    let mut tx = state.db.begin().await?;
+    let row = db::refresh_tokens::find_for_update(&mut tx, presented.id)
+        .await?
+        .filter(|row| presented.matches(&row.secret_hash))
+        .ok_or(BAD_REFRESH)?;
+    if row.revoked_at.is_some() {
+        return Err(BAD_REFRESH);
+    }
+    if row.used_at.is_some() {
+        db::refresh_tokens::revoke_family(&mut tx, row.family_id, now).await?;
+        tx.commit().await?;
+        tracing::warn!(user_id = %row.user_id, family_id = %row.family_id, "refresh token reused; session revoked");
+        return Err(Error::Unauthorized("this refresh token was already used; the session has been ended"));
+    }
+    if row.expires_at <= now {
+        return Err(BAD_REFRESH);
+    }
+    db::refresh_tokens::mark_used(&mut tx, row.id, now).await?;
+    let user = db::users::find(&mut tx, row.user_id).await?.ok_or(BAD_REFRESH)?;
+    let tokens = start_session(state, &mut tx, &user, Some(row.family_id)).await?;
+    tx.commit().await?;
+    Ok(tokens)
+}
+
+/// Ends the session the refresh token belongs to. Unknown tokens are
+/// ignored, so logging out twice is harmless.
+#[tracing::instrument(skip_all)]
+pub async fn logout(state: &AppState, request: RefreshRequest) -> Result<()> {
+    let Some(presented) = OpaqueToken::parse(REFRESH_TOKEN_PREFIX, request.refresh_token.trim()) else {
+        return Ok(());
+    };
+    let mut tx = state.db.begin().await?;
+    if let Some(row) = db::refresh_tokens::find_for_update(&mut tx, presented.id).await?
+        && presented.matches(&row.secret_hash)
+    {
+        db::refresh_tokens::revoke_family(&mut tx, row.family_id, state.clock.now()).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The logged-in user and their organization.
+pub async fn me(state: &AppState, user_id: Uuid) -> Result<MeResponse> {
+    let mut conn = state.db.acquire().await?;
+    let user =
+        db::users::find(&mut conn, user_id).await?.ok_or(Error::Unauthorized("this account no longer exists"))?;
+    let organization = match user.org_id {
+        Some(org_id) => db::organizations::find(&mut conn, org_id).await?.map(OrganizationView::from),
+        None => None,
+    };
+    Ok(MeResponse { user: user.into(), organization })
+}
+
+/// Issues an access token and a refresh token (continuing `family`, or
+/// starting a new one).
+async fn start_session(
+    state: &AppState,
+    conn: &mut PgConnection,
+    user: &UserRow,
+    family: Option<Uuid>,
+) -> Result<TokenPair> {
+    let now = state.clock.now();
+    let secret = OpaqueToken::generate()?;
+    let expires_at = state
+        .config
+        .auth
+        .refresh_token_ttl
+        .after(&now)
+        .ok_or_else(|| anyhow::anyhow!("refresh token expiry out of range"))?;
+    db::refresh_tokens::insert(
+        conn,
+        &RefreshTokenRow {
+            id: secret.id,
+            family_id: family.unwrap_or_else(Uuid::now_v7),
+            user_id: user.id,
+            secret_hash: secret.secret_hash(),
+            created_at: now,
+            expires_at,
+            used_at: None,
+            revoked_at: None,
+        },
+    )
+    .await?;
+    let access = state.jwt.issue(user.id, user.org_id, user.role, now)?;
+    Ok(TokenPair {
+        access_token: access.token,
+        refresh_token: secret.render(REFRESH_TOKEN_PREFIX),
+        token_type: "Bearer",
+        expires_in: access.expires_in,
+    })
+}
+
+/// Deletes refresh tokens that expired more than a day ago (kept that long
+/// so that a late reuse is still recognised as one).
+pub async fn purge_expired(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> Result<u64> {
+    let before = now - chrono::Duration::days(1);
+    Ok(db::refresh_tokens::delete_expired(&mut *state.db.acquire().await?, before).await?)
+}

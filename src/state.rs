@@ -1,0 +1,48 @@
+//! Everything a request handler or a job needs, cheap to clone.
+
+use std::sync::Arc;
+
+use metrics_exporter_prometheus::PrometheusHandle;
+use sqlx::PgPool;
+
+use crate::{
+    auth::{JwtKeys, PasswordHasher},
+    clock::SharedClock,
+    config::Config,
+};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: PgPool,
+    pub config: Arc<Config>,
+    pub clock: SharedClock,
+    pub passwords: PasswordHasher,
+    pub jwt: Arc<JwtKeys>,
+    pub metrics: PrometheusHandle,
+}
+
+impl AppState {
+    pub fn new(config: Config, db: PgPool, clock: SharedClock) -> anyhow::Result<Self> {
+        let jwt_secret = match config.auth.jwt_secret.expose() {
+            "" => {
+                tracing::warn!(
+                    "!!! auth.jwt_secret is not set: using a random key for this process only. \
+                     Tokens will not survive a restart nor work across replicas. \
+                     Set DATAIP__AUTH__JWT_SECRET (required in production). !!!"
+                );
+                let mut key = vec![0u8; 32];
+                getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+                key
+            }
+            secret => secret.as_bytes().to_vec(),
+        };
+        Ok(Self {
+            jwt: Arc::new(JwtKeys::new(&jwt_secret, config.auth.access_token_ttl)),
+            passwords: PasswordHasher::new(config.auth.hashing_concurrency),
+            metrics: crate::http::metrics::handle(),
+            config: Arc::new(config),
+            db,
+            clock,
+        })
+    }
+}
