@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# Build: the same locked, offline-checked build CI runs, in release mode.
+FROM rust:1.95-slim-bookworm AS build
+WORKDIR /src
+ENV SQLX_OFFLINE=true CARGO_TERM_COLOR=never
+# Dependencies first, so that editing the sources reuses this layer.
+COPY Cargo.toml Cargo.lock ./
+RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
+ && cargo build --release --locked \
+ && rm -rf src
+COPY .cargo .cargo
+COPY .sqlx .sqlx
+COPY migrations migrations
+COPY config config
+COPY src src
+RUN touch src/main.rs src/lib.rs && cargo build --release --locked --bin dataip
+
+# Run: a small Debian with CA certificates and an unprivileged user.
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin dataip
+WORKDIR /app
+COPY --from=build /src/target/release/dataip /usr/local/bin/dataip
+COPY config /app/config
+ENV DATAIP_ENV=production DATAIP_CONFIG_DIR=/app/config
+USER 10001:10001
+EXPOSE 8080
+ENTRYPOINT ["dataip"]
+CMD ["serve"]

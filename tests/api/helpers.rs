@@ -1,0 +1,265 @@
+//! The test harness: a real application on a free port, against a fresh
+//! database of its own, and small helpers to call it.
+
+use std::{path::Path, sync::Arc};
+
+use dataip::{
+    clock::ShiftedClock,
+    config::{Config, Environment},
+    db,
+    domain::{CreditCode, StaffRole},
+    services::{self, accounts::NewAccount, staff::NewStaff},
+    startup::Application,
+    state::AppState,
+};
+use reqwest::{Method, StatusCode, header::HeaderMap};
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub clock: Arc<ShiftedClock>,
+    pub state: AppState,
+    pub database_url: String,
+    shutdown: CancellationToken,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+/// An answer: status, headers, and the body as JSON (`Value::Null` when the
+/// body is empty, a string when it is not JSON).
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts a problem+json answer with this status and code.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+        assert_eq!(self.header("content-type"), Some("application/problem+json"), "body: {}", self.body);
+        assert_eq!(self.body["code"], code, "body: {}", self.body);
+        assert_eq!(self.body["status"], status);
+        assert!(self.body["detail"].as_str().is_some_and(|d| !d.is_empty()), "detail: {}", self.body);
+    }
+
+    #[track_caller]
+    pub fn assert_status(&self, status: u16) -> &Value {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+        &self.body
+    }
+
+    /// The fields named in a validation problem's `errors`.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| errors.iter().filter_map(|e| e["field"].as_str().map(str::to_owned)).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// A signed-up organization and its owner.
+pub struct Tenant {
+    pub org_id: String,
+    pub user_id: String,
+    pub email: String,
+    pub credit_code: String,
+    pub token: String,
+    pub refresh_token: String,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the application with the test configuration, adjusted by
+/// `customize`, on a fresh database.
+pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
+    let mut config = Config::load_from(Environment::Test, &Path::new(env!("CARGO_MANIFEST_DIR")).join("config"))
+        .expect("test configuration");
+    let database_url = with_database(config.database.url.expose(), &format!("dataip_test_{}", Uuid::now_v7().simple()));
+    config.database.url = dataip::config::Secret::new(database_url.clone());
+    config.server.addr = "127.0.0.1:0".parse().expect("address");
+    customize(&mut config);
+    if std::env::var_os("TEST_LOG").is_some() {
+        dataip::telemetry::init(&config.log);
+    }
+    let clock = Arc::new(ShiftedClock::default());
+    let app = Application::build(config, clock.clone()).await.expect("the application starts");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state().clone();
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(app.run_until_stopped(shutdown.clone()));
+    TestApp {
+        base,
+        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+        clock,
+        state,
+        database_url,
+        shutdown,
+        server: Some(server),
+    }
+}
+
+/// The same server and credentials, another database name.
+fn with_database(url: &str, name: &str) -> String {
+    let authority_start = url.find("://").map_or(0, |i| i + 3);
+    let (head, query) = match url.find('?') {
+        Some(q) => (&url[..q], &url[q..]),
+        None => (url, ""),
+    };
+    let base = match head[authority_start..].find('/') {
+        Some(slash) => &head[..authority_start + slash],
+        None => head,
+    };
+    format!("{base}/{name}{query}")
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+        let url = self.database_url.clone();
+        // Drop the database from a thread of its own: Drop cannot await.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            runtime.block_on(db::drop_database(&url))
+        })
+        .join();
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("/api/") || is_root_path(path) {
+            format!("{}{path}", self.base)
+        } else {
+            format!("{}/api/v1{path}", self.base)
+        }
+    }
+
+    /// Stops the server and the worker as SIGTERM would, and waits for both.
+    pub async fn stop(&mut self) -> anyhow::Result<()> {
+        self.shutdown.cancel();
+        match self.server.take() {
+            Some(server) => server.await?,
+            None => Ok(()),
+        }
+    }
+
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Answer {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        answer(request.send().await.expect("request sent")).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Answer {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Answer {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Answer {
+        self.call(Method::DELETE, path, token, None).await
+    }
+
+    /// Sends raw bytes with the given content type.
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> Answer {
+        let request = self.client.post(self.url(path)).header("content-type", content_type).body(body);
+        answer(request.send().await.expect("request sent")).await
+    }
+
+    pub async fn signup(&self) -> Tenant {
+        let credit_code = fresh_credit_code();
+        let email = format!("owner-{}@example.com", Uuid::now_v7().simple());
+        let answer = self.post("/auth/signup", None, signup_body(&email, &credit_code)).await;
+        let body = answer.assert_status(201);
+        Tenant {
+            org_id: body["organization"]["id"].as_str().expect("org id").into(),
+            user_id: body["user"]["id"].as_str().expect("user id").into(),
+            email,
+            credit_code,
+            token: body["access_token"].as_str().expect("access token").into(),
+            refresh_token: body["refresh_token"].as_str().expect("refresh token").into(),
+        }
+    }
+
+    /// Logs in and returns the access token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let answer = self.post("/auth/login", None, json!({"email": email, "password": password})).await;
+        answer.assert_status(200)["access_token"].as_str().expect("access token").to_owned()
+    }
+
+    /// Adds a member to the tenant's organization and returns their token.
+    pub async fn add_member(&self, tenant: &Tenant, role: &str) -> String {
+        let email = format!("{role}-{}@example.com", Uuid::now_v7().simple());
+        let body = json!({"email": email, "password": PASSWORD, "display_name": "李娜", "role": role});
+        self.post("/organization/members", Some(&tenant.token), body).await.assert_status(201);
+        self.login(&email, PASSWORD).await
+    }
+
+    /// Creates a staff member directly (as `dataip staff add` does) and
+    /// returns their token.
+    pub async fn staff(&self, role: StaffRole) -> String {
+        let email = format!("staff-{}@registry.example", Uuid::now_v7().simple());
+        let account = NewAccount { email: email.clone(), password: PASSWORD.into(), display_name: "王审查".into() };
+        services::staff::add(&self.state, NewStaff { account, role }).await.expect("staff added");
+        self.login(&email, PASSWORD).await
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+            .fetch_one(&self.state.db)
+            .await
+            .expect("count")
+    }
+}
+
+fn is_root_path(path: &str) -> bool {
+    ["/healthz", "/readyz", "/metrics", "/docs"].iter().any(|root| path.starts_with(root))
+}
+
+pub async fn answer(response: reqwest::Response) -> Answer {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.expect("body");
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+    };
+    Answer { status, headers, body }
+}
+
+pub fn signup_body(email: &str, credit_code: &str) -> Value {
+    json!({
+        "organization": {"name": "上海数据科技有限公司", "credit_code": credit_code},
+        "user": {"email": email, "password": PASSWORD, "display_name": "张伟"}
+    })
+}
+
+/// A random, valid unified social credit code.
+pub fn fresh_credit_code() -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+    let random = Uuid::new_v4();
+    let body: String = random.as_bytes()[..9].iter().map(|b| char::from(ALPHABET[usize::from(*b) % 31])).collect();
+    CreditCode::complete(&format!("91310000{body}")).expect("valid code").to_string()
+}

@@ -1,0 +1,11 @@
+//! Black-box tests over HTTP against a real PostgreSQL, one fresh database
+//! per test (DATABASE_URL names the server; default 127.0.0.1:5432).
+
+mod admin;
+mod auth;
+mod cli;
+mod conventions;
+mod helpers;
+mod ops;
+mod organization;
+mod throttling;
