@@ -1,6 +1,9 @@
 //! The `dataip` binary's subcommands.
 
-use std::{io::Write, process::Stdio};
+use std::{
+    io::Write,
+    process::{Output, Stdio},
+};
 
 use crate::helpers::spawn_app;
 
@@ -13,18 +16,24 @@ fn dataip(database_url: &str) -> std::process::Command {
     command
 }
 
-#[tokio::test]
-async fn staff_add_reads_the_password_from_stdin() {
-    let app = spawn_app().await;
-    let mut child = dataip(&app.database_url)
-        .args(["staff", "add", "--email", "first-admin@registry.example", "--name", "首位管理员", "--role", "admin"])
+/// Runs `dataip args...` with `input` on its standard input.
+async fn run_with_input(database_url: &str, args: &[&str], input: &'static [u8]) -> Output {
+    let mut child = dataip(database_url)
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("dataip runs");
-    child.stdin.take().expect("stdin").write_all(b"a long admin password\n").expect("password written");
-    let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await.expect("joined").expect("output");
+    child.stdin.take().expect("stdin").write_all(input).expect("input written");
+    tokio::task::spawn_blocking(move || child.wait_with_output()).await.expect("joined").expect("output")
+}
+
+#[tokio::test]
+async fn staff_add_reads_the_password_from_stdin() {
+    let app = spawn_app().await;
+    let args = ["staff", "add", "--email", "first-admin@registry.example", "--name", "首位管理员", "--role", "admin"];
+    let output = run_with_input(&app.database_url, &args, b"a long admin password\n").await;
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 
     let token = app.login("first-admin@registry.example", "a long admin password").await;
@@ -34,15 +43,8 @@ async fn staff_add_reads_the_password_from_stdin() {
 #[tokio::test]
 async fn staff_add_refuses_a_short_password() {
     let app = spawn_app().await;
-    let mut child = dataip(&app.database_url)
-        .args(["staff", "add", "--email", "r@registry.example", "--name", "R", "--role", "reviewer"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("dataip runs");
-    child.stdin.take().expect("stdin").write_all(b"short\n").expect("password written");
-    let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await.expect("joined").expect("output");
+    let args = ["staff", "add", "--email", "r@registry.example", "--name", "R", "--role", "reviewer"];
+    let output = run_with_input(&app.database_url, &args, b"short\n").await;
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("password"));
     assert_eq!(app.count("users").await, 0);
