@@ -81,3 +81,30 @@ async fn verify_says_it_is_not_available_yet() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("not yet available"));
 }
+
+#[tokio::test]
+async fn serve_stops_cleanly_on_sigterm() {
+    let app = spawn_app().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+    let mut child = dataip(&app.database_url)
+        .arg("serve")
+        .env("DATAIP__SERVER__ADDR", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("dataip runs");
+    let health = format!("http://127.0.0.1:{port}/healthz");
+    let mut up = false;
+    for _ in 0..100 {
+        if app.client.get(&health).send().await.is_ok_and(|r| r.status() == 200) {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(up, "dataip serve answered /healthz");
+    let killed = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    assert!(killed.success());
+    let status = tokio::task::spawn_blocking(move || child.wait()).await.expect("joined").expect("exit status");
+    assert!(status.success(), "exit status {status:?}");
+}

@@ -110,3 +110,10 @@ async fn answer_text(response: reqwest::Response) -> String {
     assert_eq!(answer.status, 200);
     answer.body.as_str().unwrap_or_default().to_lowercase()
 }
+
+#[tokio::test]
+async fn large_answers_are_compressed_on_request() {
+    let app = spawn_app().await;
+    let answer = app.client.get(app.url("/openapi.json")).header("accept-encoding", "gzip").send().await.expect("sent");
+    assert_eq!(answer.headers().get("content-encoding").map(|v| v.to_str().unwrap_or_default()), Some("gzip"));
+}
