@@ -57,7 +57,9 @@ impl FromStr for Environment {
 pub struct Config {
     #[serde(skip, default = "default_environment")]
     pub environment: Environment,
+    pub registry: RegistryConfig,
     pub server: ServerConfig,
+    pub materials: MaterialsConfig,
     pub database: DatabaseConfig,
     pub auth: AuthConfig,
     pub throttle: ThrottleConfig,
@@ -68,6 +70,23 @@ pub struct Config {
 
 fn default_environment() -> Environment {
     Environment::Development
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryConfig {
+    #[serde(deserialize_with = "text")]
+    pub name: String,
+    #[serde(deserialize_with = "text")]
+    pub code: String,
+    pub time_zone: chrono_tz::Tz,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaterialsConfig {
+    pub max_size: u64,
+    pub media_types: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -137,10 +156,28 @@ pub enum LogFormat {
     Json,
 }
 
+/// Environment variables are parsed like TOML values, so `3100` arrives as a
+/// number: text settings accept numbers and booleans as their text.
+fn text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        String(String),
+        Integer(i64),
+        Float(f64),
+        Bool(bool),
+    }
+    Ok(match Text::deserialize(deserializer)? {
+        Text::String(s) => s,
+        Text::Integer(i) => i.to_string(),
+        Text::Float(f) => f.to_string(),
+        Text::Bool(b) => b.to_string(),
+    })
+}
+
 /// A string that never appears in `Debug` output or logs.
 #[derive(Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(transparent)]
-pub struct Secret(String);
+pub struct Secret(#[serde(deserialize_with = "text")] String);
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
@@ -211,6 +248,11 @@ impl Config {
         ] {
             anyhow::ensure!(!duration.is_zero(), "{name} must not be zero");
         }
+        anyhow::ensure!(
+            self.registry.code.len() == 4 && self.registry.code.bytes().all(|b| b.is_ascii_digit()),
+            "registry.code must be 4 digits (e.g. 3100)"
+        );
+        anyhow::ensure!(self.materials.max_size > 0, "materials.max_size must be positive");
         anyhow::ensure!(self.auth.hashing_concurrency > 0, "auth.hashing_concurrency must be at least 1");
         anyhow::ensure!(self.database.max_connections > 0, "database.max_connections must be at least 1");
         let secret = &self.auth.jwt_secret;
@@ -225,6 +267,15 @@ impl Config {
             "auth.jwt_secret must be at least 32 bytes long"
         );
         Ok(())
+    }
+
+    /// `start + duration` on the registry's calendar, in UTC.
+    pub fn deadline(
+        &self,
+        start: chrono::DateTime<chrono::Utc>,
+        duration: IsoDuration,
+    ) -> Option<chrono::DateTime<chrono::Utc>> {
+        duration.after(&start.with_timezone(&self.registry.time_zone)).map(|end| end.with_timezone(&chrono::Utc))
     }
 
     /// The exact length of a duration setting that `check` has proved exact.
@@ -269,6 +320,10 @@ mod tests {
         assert_eq!(config.server.addr.port(), 8080);
         assert_eq!(config.database.url.expose(), "postgres://postgres@127.0.0.1:5432/dataip");
         assert!(config.auth.jwt_secret.is_empty());
+        assert_eq!(config.registry.time_zone, chrono_tz::Asia::Shanghai);
+        assert_eq!(config.registry.code, "3100");
+        assert_eq!(config.materials.max_size, 25 * 1024 * 1024);
+        assert!(config.materials.media_types.iter().any(|t| t == "application/pdf"));
     }
 
     #[test]
@@ -308,6 +363,13 @@ mod tests {
         let error = load(Environment::Development, &[], &[("DATAIP__WORKFLOW__SUPPLEMENT_PERIOD", "30 days")])
             .expect_err("not ISO");
         assert!(error.contains("ISO 8601"), "{error}");
+        let error = load(Environment::Development, &[], &[("DATAIP__REGISTRY__TIME_ZONE", "Mars/Olympus")])
+            .expect_err("unknown zone");
+        assert!(error.contains("TIME_ZONE"), "{error}");
+        let code = load(Environment::Development, &[], &[("DATAIP__REGISTRY__CODE", "4400")]).expect("digits");
+        assert_eq!(code.registry.code, "4400");
+        let error = load(Environment::Development, &[], &[("DATAIP__REGISTRY__CODE", "31")]).expect_err("short code");
+        assert!(error.contains("registry.code"), "{error}");
         let error = load(Environment::Development, &[], &[("DATAIP__SERVER__ADRR", "x")]).expect_err("typo");
         assert!(error.contains("adrr"), "{error}");
     }
