@@ -2,6 +2,11 @@
 //! `&mut PgConnection`, so the caller decides the transaction.
 
 pub mod api_keys;
+pub mod application_events;
+pub mod applications;
+pub mod blobs;
+pub mod idempotency;
+pub mod materials;
 pub mod organizations;
 pub mod refresh_tokens;
 pub mod throttle;

@@ -88,6 +88,32 @@ impl Name {
     }
 }
 
+/// Trimmed, non-empty prose of bounded length: abstracts, reasons,
+/// descriptions. Line breaks and tabs are kept; other control characters
+/// are refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text(String);
+
+impl Text {
+    pub fn parse(input: &str, max_chars: usize) -> Result<Self, String> {
+        let text = input.trim();
+        if text.is_empty() {
+            return Err("must not be empty".into());
+        }
+        if text.chars().count() > max_chars {
+            return Err(format!("must be at most {max_chars} characters"));
+        }
+        if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+            return Err("must not contain control characters".into());
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,5 +141,13 @@ mod tests {
         assert!(Name::parse("   ", 10).is_err());
         assert!(Name::parse("abc", 2).is_err());
         assert!(Name::parse("a\u{0}b", 10).is_err());
+    }
+
+    #[test]
+    fn text_keeps_line_breaks() {
+        assert_eq!(Text::parse(" 第一段\n第二段 ", 10).map(Text::into_string), Ok("第一段\n第二段".into()));
+        assert!(Text::parse("a\u{7}b", 10).is_err());
+        assert!(Text::parse("", 10).is_err());
+        assert!(Text::parse("abcdef", 5).is_err());
     }
 }

@@ -11,6 +11,6 @@ mod role;
 pub use application::{Action, ApplicationState, Category, DataSourceKind, MaterialKind};
 pub use credit_code::{CreditCode, CreditCodeError};
 pub use duration::{DurationError, IsoDuration};
-pub use identity::{Email, Name, Password};
+pub use identity::{Email, Name, Password, Text};
 pub use registration_number::{RegistrationNumber, RegistrationNumberError, mod11_2_check};
 pub use role::{OrgRole, Role, StaffRole};

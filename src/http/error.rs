@@ -96,6 +96,8 @@ impl From<Error> for ApiError {
                 Self { code: "invalid_transition", ..Self::new(StatusCode::CONFLICT, detail) }
             }
             Error::PreconditionFailed(_) => Self::new(StatusCode::PRECONDITION_FAILED, detail),
+            Error::PayloadTooLarge(_) => Self::new(StatusCode::PAYLOAD_TOO_LARGE, detail),
+            Error::UnsupportedMediaType(_) => Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, detail),
             Error::RateLimited { retry_after } => Self {
                 // Round up: retrying a fraction of a second early would fail again.
                 retry_after: Some(retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0)),

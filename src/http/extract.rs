@@ -44,6 +44,64 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     }
 }
 
+/// A JSON body that may be left out entirely (no body at all), in which case
+/// it is `T::default()`.
+pub struct OptionalJson<T>(pub T);
+
+impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let empty = request.headers().get(header::CONTENT_TYPE).is_none()
+            && request.headers().get(header::CONTENT_LENGTH).is_none_or(|length| length.as_bytes() == b"0");
+        if empty {
+            return Ok(OptionalJson(T::default()));
+        }
+        Json::<T>::from_request(request, state).await.map(|Json(value)| OptionalJson(value))
+    }
+}
+
+/// The version in an `If-Match` header (`"3"`, `W/"3"` or `3`); `*` or no
+/// header means no condition.
+pub struct IfMatch(pub Option<i32>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get(header::IF_MATCH) else {
+            return Ok(IfMatch(None));
+        };
+        let text = value.to_str().unwrap_or_default().trim();
+        if text == "*" {
+            return Ok(IfMatch(None));
+        }
+        let version = text.trim_start_matches("W/").trim_matches('"');
+        version.parse().map(|v| IfMatch(Some(v))).map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "If-Match must be the version in quotes, as the ETag gives it: \"3\"",
+            )
+        })
+    }
+}
+
+/// The `Idempotency-Key` header, if any.
+pub struct IdempotencyKey(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        match parts.headers.get("idempotency-key") {
+            None => Ok(IdempotencyKey(None)),
+            Some(value) => value.to_str().map(|key| IdempotencyKey(Some(key.to_owned()))).map_err(|_| {
+                ApiError::new(StatusCode::BAD_REQUEST, "Idempotency-Key must be visible ASCII characters")
+            }),
+        }
+    }
+}
+
 /// Parses a JSON body: malformed JSON is 400, JSON of the wrong shape is 422
 /// naming the field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {

@@ -2,13 +2,16 @@
 //! the root, and the middleware every request passes through.
 
 mod admin;
+mod applications;
 mod auth;
+mod disposition;
 pub mod error;
 pub mod extract;
 pub mod metrics;
 mod openapi;
 mod ops;
 mod organization;
+mod review;
 
 use std::time::Duration;
 
@@ -40,7 +43,12 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 fn api() -> OpenApiRouter<AppState> {
-    let v1 = OpenApiRouter::new().merge(auth::router()).merge(organization::router()).merge(admin::router());
+    let v1 = OpenApiRouter::new()
+        .merge(auth::router())
+        .merge(organization::router())
+        .merge(applications::router())
+        .merge(review::router())
+        .merge(admin::router());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest("/api/v1", v1).merge(ops::router())
 }
 

@@ -20,6 +20,8 @@ use crate::services::FieldError;
     tags(
         (name = "auth", description = "Signing up, logging in, sessions"),
         (name = "organization", description = "An applicant organization's members and API keys"),
+        (name = "applications", description = "Preparing, submitting and following applications"),
+        (name = "review", description = "Examination by the registry's reviewers"),
         (name = "admin", description = "Registry staff management"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

@@ -1,5 +1,5 @@
-//! Forgets what can no longer matter: expired refresh tokens and old
-//! throttle windows.
+//! Forgets what can no longer matter: expired refresh tokens, old throttle
+//! windows, day-old idempotency keys, and file contents no material uses.
 
 use crate::{services, state::AppState};
 
@@ -7,8 +7,10 @@ pub async fn run(state: &AppState) -> anyhow::Result<()> {
     let now = state.clock.now();
     let tokens = services::sessions::purge_expired(state, now).await?;
     let windows = services::throttle::purge(state, now).await?;
-    if tokens + windows > 0 {
-        tracing::debug!(tokens, windows, "housekeeping");
+    let keys = services::applications::purge_idempotency_keys(state, now).await?;
+    let blobs = services::materials::purge_unused_blobs(state).await?;
+    if tokens + windows + keys + blobs > 0 {
+        tracing::debug!(tokens, windows, keys, blobs, "housekeeping");
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! re-check state guards, so several worker processes can run side by side.
 
 mod housekeeping;
+mod supplement_deadlines;
 
 use tokio_util::sync::CancellationToken;
 
@@ -35,8 +36,14 @@ impl Worker {
     /// Runs every job once. A failing job is logged and retried next step;
     /// it does not stop the others.
     pub async fn step(&self) {
-        if let Err(error) = housekeeping::run(&self.state).await {
-            tracing::error!(job = "housekeeping", error = format!("{error:#}"), "job failed");
+        let results = [
+            ("supplement_deadlines", supplement_deadlines::run(&self.state).await),
+            ("housekeeping", housekeeping::run(&self.state).await),
+        ];
+        for (job, result) in results {
+            if let Err(error) = result {
+                tracing::error!(job, error = format!("{error:#}"), "job failed");
+            }
         }
     }
 }

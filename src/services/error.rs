@@ -22,6 +22,10 @@ pub enum Error {
     InvalidTransition { subject: &'static str, from: String, action: String },
     #[error("{0}")]
     PreconditionFailed(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     #[error("too many attempts; try again later")]
     RateLimited { retry_after: Duration },
     #[error(transparent)]

@@ -2,8 +2,13 @@
 //! its transaction, and answers a view or an `Error`.
 
 pub mod accounts;
+pub mod application_views;
+pub mod applications;
 mod error;
+pub mod materials;
 pub mod organization;
+pub mod procedure;
+pub mod review;
 pub mod sessions;
 pub mod staff;
 pub mod throttle;

@@ -1,0 +1,319 @@
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::domain::{ApplicationState, Category};
+
+#[derive(Debug, Clone)]
+pub struct ApplicationRow {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub state: ApplicationState,
+    pub version: i32,
+    pub product_name: String,
+    pub category: Category,
+    pub r#abstract: String,
+    pub data_sources: serde_json::Value,
+    pub data_format: Option<String>,
+    pub data_scale: Option<String>,
+    pub update_frequency: Option<String>,
+    pub application_number: Option<String>,
+    pub registration_number: Option<String>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub reviewer_id: Option<Uuid>,
+    pub supplement_reason: Option<String>,
+    pub supplement_due_at: Option<DateTime<Utc>>,
+    pub decision_reason: Option<String>,
+    pub announcement_starts_at: Option<DateTime<Utc>>,
+    pub announcement_ends_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The fields an applicant writes.
+#[derive(Debug, Clone)]
+pub struct ApplicationFields {
+    pub product_name: String,
+    pub category: Category,
+    pub r#abstract: String,
+    pub data_sources: serde_json::Value,
+    pub data_format: Option<String>,
+    pub data_scale: Option<String>,
+    pub update_frequency: Option<String>,
+}
+
+/// What a transition writes besides the state; `None` leaves a column as it is.
+#[derive(Debug, Clone, Default)]
+pub struct TransitionChanges {
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub application_number: Option<String>,
+    pub reviewer_id: Option<Uuid>,
+    /// `Some(None)` clears the supplement request, `Some(Some(..))` sets it.
+    pub supplement: Option<Option<(String, DateTime<Utc>)>>,
+    pub decision_reason: Option<String>,
+    pub registration_number: Option<String>,
+    pub announcement: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+pub async fn insert(
+    conn: &mut PgConnection,
+    id: Uuid,
+    org_id: Uuid,
+    fields: &ApplicationFields,
+    now: DateTime<Utc>,
+) -> sqlx::Result<ApplicationRow> {
+    sqlx::query_as!(
+        ApplicationRow,
+        r#"INSERT INTO applications (id, org_id, state, version, product_name, category, abstract, data_sources,
+                data_format, data_scale, update_frequency, created_at, updated_at)
+           VALUES ($1, $2, 'draft', 1, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+           RETURNING id, org_id, state AS "state: ApplicationState", version, product_name,
+                category AS "category: Category", abstract AS "abstract", data_sources, data_format, data_scale,
+                update_frequency, application_number, registration_number, submitted_at, reviewer_id,
+                supplement_reason, supplement_due_at, decision_reason, announcement_starts_at,
+                announcement_ends_at, created_at, updated_at"#,
+        id,
+        org_id,
+        fields.product_name,
+        fields.category as Category,
+        fields.r#abstract,
+        fields.data_sources,
+        fields.data_format,
+        fields.data_scale,
+        fields.update_frequency,
+        now,
+    )
+    .fetch_one(conn)
+    .await
+}
+
+/// The application, in any organization (for staff and the worker).
+pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<ApplicationRow>> {
+    sqlx::query_as!(
+        ApplicationRow,
+        r#"SELECT id, org_id, state AS "state: ApplicationState", version, product_name,
+                category AS "category: Category", abstract AS "abstract", data_sources, data_format, data_scale,
+                update_frequency, application_number, registration_number, submitted_at, reviewer_id,
+                supplement_reason, supplement_due_at, decision_reason, announcement_starts_at,
+                announcement_ends_at, created_at, updated_at
+           FROM applications WHERE id = $1"#,
+        id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// The application if it belongs to the organization.
+pub async fn find_in_org(conn: &mut PgConnection, org_id: Uuid, id: Uuid) -> sqlx::Result<Option<ApplicationRow>> {
+    Ok(find(conn, id).await?.filter(|row| row.org_id == org_id))
+}
+
+/// One page of an organization's applications, newest first.
+pub async fn list_in_org(
+    conn: &mut PgConnection,
+    org_id: Uuid,
+    state: Option<ApplicationState>,
+    before: Option<Uuid>,
+    limit: i64,
+) -> sqlx::Result<Vec<ApplicationRow>> {
+    sqlx::query_as!(
+        ApplicationRow,
+        r#"SELECT id, org_id, state AS "state: ApplicationState", version, product_name,
+                category AS "category: Category", abstract AS "abstract", data_sources, data_format, data_scale,
+                update_frequency, application_number, registration_number, submitted_at, reviewer_id,
+                supplement_reason, supplement_due_at, decision_reason, announcement_starts_at,
+                announcement_ends_at, created_at, updated_at
+           FROM applications
+           WHERE org_id = $1 AND ($2::application_state IS NULL OR state = $2) AND ($3::uuid IS NULL OR id < $3)
+           ORDER BY id DESC LIMIT $4"#,
+        org_id,
+        state as Option<ApplicationState>,
+        before,
+        limit
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// One page of the review queue: applications in `state` across all
+/// organizations, oldest submission first, after the (submitted_at, id) key.
+pub async fn queue(
+    conn: &mut PgConnection,
+    state: ApplicationState,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> sqlx::Result<Vec<ApplicationRow>> {
+    let (after_at, after_id) = after.unzip();
+    sqlx::query_as!(
+        ApplicationRow,
+        r#"SELECT id, org_id, state AS "state: ApplicationState", version, product_name,
+                category AS "category: Category", abstract AS "abstract", data_sources, data_format, data_scale,
+                update_frequency, application_number, registration_number, submitted_at, reviewer_id,
+                supplement_reason, supplement_due_at, decision_reason, announcement_starts_at,
+                announcement_ends_at, created_at, updated_at
+           FROM applications
+           WHERE state = $1 AND submitted_at IS NOT NULL
+             AND ($2::timestamptz IS NULL OR (submitted_at, id) > ($2, $3::uuid))
+           ORDER BY submitted_at, id LIMIT $4"#,
+        state as ApplicationState,
+        after_at,
+        after_id,
+        limit
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Rewrites the applicant's fields if the application is still editable and
+/// at `version`; `None` when it is not (the caller finds out why).
+pub async fn update_fields(
+    conn: &mut PgConnection,
+    org_id: Uuid,
+    id: Uuid,
+    version: i32,
+    fields: &ApplicationFields,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<ApplicationRow>> {
+    sqlx::query_as!(
+        ApplicationRow,
+        r#"UPDATE applications SET product_name = $4, category = $5, abstract = $6, data_sources = $7,
+                data_format = $8, data_scale = $9, update_frequency = $10,
+                version = version + 1, updated_at = $11
+           WHERE id = $1 AND org_id = $2 AND version = $3 AND state IN ('draft', 'supplement_requested')
+           RETURNING id, org_id, state AS "state: ApplicationState", version, product_name,
+                category AS "category: Category", abstract AS "abstract", data_sources, data_format, data_scale,
+                update_frequency, application_number, registration_number, submitted_at, reviewer_id,
+                supplement_reason, supplement_due_at, decision_reason, announcement_starts_at,
+                announcement_ends_at, created_at, updated_at"#,
+        id,
+        org_id,
+        version,
+        fields.product_name,
+        fields.category as Category,
+        fields.r#abstract,
+        fields.data_sources,
+        fields.data_format,
+        fields.data_scale,
+        fields.update_frequency,
+        now,
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// Bumps the version of an editable application whose materials changed;
+/// false when it is no longer editable.
+pub async fn touch_editable(conn: &mut PgConnection, org_id: Uuid, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "UPDATE applications SET version = version + 1, updated_at = $3
+         WHERE id = $1 AND org_id = $2 AND state IN ('draft', 'supplement_requested')",
+        id,
+        org_id,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Moves the application from `from` to `to`, writing `changes`, if it is
+/// still in `from`; `None` when it no longer is (a lost race).
+pub async fn transition(
+    conn: &mut PgConnection,
+    id: Uuid,
+    from: ApplicationState,
+    to: ApplicationState,
+    changes: &TransitionChanges,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<ApplicationRow>> {
+    let (set_supplement, supplement) = match &changes.supplement {
+        None => (false, None),
+        Some(value) => (true, value.clone()),
+    };
+    let (supplement_reason, supplement_due_at) = supplement.unzip();
+    let (announcement_starts_at, announcement_ends_at) = changes.announcement.unzip();
+    sqlx::query_as!(
+        ApplicationRow,
+        r#"UPDATE applications SET
+                state = $3, version = version + 1, updated_at = $4,
+                submitted_at = COALESCE($5, submitted_at),
+                application_number = COALESCE(application_number, $6),
+                reviewer_id = COALESCE($7, reviewer_id),
+                supplement_reason = CASE WHEN $8 THEN $9 ELSE supplement_reason END,
+                supplement_due_at = CASE WHEN $8 THEN $10 ELSE supplement_due_at END,
+                decision_reason = COALESCE($11, decision_reason),
+                registration_number = COALESCE(registration_number, $12),
+                announcement_starts_at = COALESCE($13, announcement_starts_at),
+                announcement_ends_at = COALESCE($14, announcement_ends_at)
+           WHERE id = $1 AND state = $2
+           RETURNING id, org_id, state AS "state: ApplicationState", version, product_name,
+                category AS "category: Category", abstract AS "abstract", data_sources, data_format, data_scale,
+                update_frequency, application_number, registration_number, submitted_at, reviewer_id,
+                supplement_reason, supplement_due_at, decision_reason, announcement_starts_at,
+                announcement_ends_at, created_at, updated_at"#,
+        id,
+        from as ApplicationState,
+        to as ApplicationState,
+        now,
+        changes.submitted_at,
+        changes.application_number,
+        changes.reviewer_id,
+        set_supplement,
+        supplement_reason,
+        supplement_due_at,
+        changes.decision_reason,
+        changes.registration_number,
+        announcement_starts_at,
+        announcement_ends_at,
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// Draws the next application number: the year and a never-reused serial.
+pub async fn next_application_number(conn: &mut PgConnection, year: i32) -> sqlx::Result<String> {
+    let serial =
+        sqlx::query_scalar!(r#"SELECT nextval('application_number_seq') AS "serial!""#).fetch_one(conn).await?;
+    Ok(format!("{year}-{serial:06}"))
+}
+
+/// Draws the next registration serial.
+pub async fn next_registration_serial(conn: &mut PgConnection) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(r#"SELECT nextval('registration_serial_seq') AS "serial!""#).fetch_one(conn).await
+}
+
+/// Supplement requests whose deadline has passed, locked for this worker and
+/// skipped by any other.
+pub async fn lock_lapsed_supplements(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar!(
+        "SELECT id FROM applications
+         WHERE state = 'supplement_requested' AND supplement_due_at <= $1
+         ORDER BY supplement_due_at LIMIT $2
+         FOR UPDATE SKIP LOCKED",
+        now,
+        limit
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// The application if it belongs to the organization, locked until the
+/// transaction ends.
+pub async fn find_in_org_for_update(
+    conn: &mut PgConnection,
+    org_id: Uuid,
+    id: Uuid,
+) -> sqlx::Result<Option<ApplicationRow>> {
+    let locked =
+        sqlx::query_scalar!("SELECT id FROM applications WHERE id = $1 AND org_id = $2 FOR UPDATE", id, org_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    match locked {
+        Some(_) => find(conn, id).await,
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,82 @@
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::domain::MaterialKind;
+
+#[derive(Debug, Clone)]
+pub struct MaterialRow {
+    pub application_id: Uuid,
+    pub org_id: Uuid,
+    pub kind: MaterialKind,
+    pub filename: String,
+    pub media_type: String,
+    pub size: i64,
+    pub sha256: Vec<u8>,
+    pub blob_id: Uuid,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+/// Stores the material, replacing any of the same kind.
+pub async fn upsert(conn: &mut PgConnection, material: &MaterialRow) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO materials (application_id, org_id, kind, filename, media_type, size, sha256, blob_id, uploaded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (application_id, kind) DO UPDATE SET
+             filename = EXCLUDED.filename, media_type = EXCLUDED.media_type, size = EXCLUDED.size,
+             sha256 = EXCLUDED.sha256, blob_id = EXCLUDED.blob_id, uploaded_at = EXCLUDED.uploaded_at",
+        material.application_id,
+        material.org_id,
+        material.kind as MaterialKind,
+        material.filename,
+        material.media_type,
+        material.size,
+        material.sha256,
+        material.blob_id,
+        material.uploaded_at,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn find(
+    conn: &mut PgConnection,
+    application_id: Uuid,
+    kind: MaterialKind,
+) -> sqlx::Result<Option<MaterialRow>> {
+    sqlx::query_as!(
+        MaterialRow,
+        r#"SELECT application_id, org_id, kind AS "kind: MaterialKind", filename, media_type, size, sha256, blob_id,
+                uploaded_at
+           FROM materials WHERE application_id = $1 AND kind = $2"#,
+        application_id,
+        kind as MaterialKind
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// The materials of several applications, in kind order.
+pub async fn of_applications(conn: &mut PgConnection, application_ids: &[Uuid]) -> sqlx::Result<Vec<MaterialRow>> {
+    sqlx::query_as!(
+        MaterialRow,
+        r#"SELECT application_id, org_id, kind AS "kind: MaterialKind", filename, media_type, size, sha256, blob_id,
+                uploaded_at
+           FROM materials WHERE application_id = ANY($1) ORDER BY application_id, kind"#,
+        application_ids
+    )
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn delete(conn: &mut PgConnection, application_id: Uuid, kind: MaterialKind) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "DELETE FROM materials WHERE application_id = $1 AND kind = $2",
+        application_id,
+        kind as MaterialKind
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

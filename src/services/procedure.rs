@@ -1,0 +1,135 @@
+//! Moving an application through the procedure: every transition is checked
+//! against the state machine, guarded in SQL by the expected state, and
+//! recorded in the history in the same transaction.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::{Error, Result};
+use crate::{
+    auth::Actor,
+    db::{
+        self,
+        application_events::EventRow,
+        applications::{ApplicationRow, TransitionChanges},
+    },
+    domain::{Action, ApplicationState},
+};
+
+/// Who did something to an application, as its history shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventActor {
+    /// A person or API key of the applicant organization.
+    Applicant(Uuid),
+    /// Registry staff.
+    Reviewer(Uuid),
+    /// Anyone, without credentials (objections).
+    Public,
+    /// The registry itself (deadlines).
+    System,
+}
+
+impl EventActor {
+    pub fn parts(self) -> (&'static str, Option<Uuid>) {
+        match self {
+            Self::Applicant(id) => ("applicant", Some(id)),
+            Self::Reviewer(id) => ("reviewer", Some(id)),
+            Self::Public => ("public", None),
+            Self::System => ("system", None),
+        }
+    }
+}
+
+impl From<Actor> for EventActor {
+    fn from(actor: Actor) -> Self {
+        match actor {
+            Actor::User(id) | Actor::ApiKey(id) => Self::Applicant(id),
+        }
+    }
+}
+
+/// One step of the procedure.
+pub struct Step {
+    pub action: Action,
+    pub actor: EventActor,
+    pub note: Option<String>,
+    pub changes: TransitionChanges,
+}
+
+impl Step {
+    pub fn new(action: Action, actor: EventActor) -> Self {
+        Self { action, actor, note: None, changes: TransitionChanges::default() }
+    }
+
+    pub fn note(mut self, note: Option<String>) -> Self {
+        self.note = note;
+        self
+    }
+
+    pub fn changes(mut self, changes: TransitionChanges) -> Self {
+        self.changes = changes;
+        self
+    }
+}
+
+/// The error for an action the procedure does not allow from `from`.
+pub fn invalid(from: ApplicationState, action: Action) -> Error {
+    Error::InvalidTransition { subject: "application", from: from.to_string(), action: action.to_string() }
+}
+
+/// Checks that `action` is allowed from the application's state.
+pub fn check(application: &ApplicationRow, action: Action) -> Result<ApplicationState> {
+    application.state.after(action).ok_or_else(|| invalid(application.state, action))
+}
+
+/// Takes the step: the state moves only if it is still what `application`
+/// says (otherwise a concurrent change won and this is an invalid
+/// transition), and the history records it.
+pub async fn apply(
+    conn: &mut PgConnection,
+    application: &ApplicationRow,
+    step: Step,
+    now: DateTime<Utc>,
+) -> Result<ApplicationRow> {
+    let to = check(application, step.action)?;
+    let Some(updated) =
+        db::applications::transition(conn, application.id, application.state, to, &step.changes, now).await?
+    else {
+        let current = db::applications::find(conn, application.id).await?.ok_or(Error::NotFound)?;
+        return Err(invalid(current.state, step.action));
+    };
+    record(conn, &updated, step.actor, step.action.as_str(), Some(application.state), step.note, now).await?;
+    Ok(updated)
+}
+
+/// Writes one history entry; `from` is the state before (for a change of
+/// state) and the entry's `to` the application's state now.
+pub async fn record(
+    conn: &mut PgConnection,
+    application: &ApplicationRow,
+    actor: EventActor,
+    action: &str,
+    from: Option<ApplicationState>,
+    note: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let (actor_kind, actor_id) = actor.parts();
+    db::application_events::insert(
+        conn,
+        &EventRow {
+            id: Uuid::now_v7(),
+            application_id: application.id,
+            org_id: application.org_id,
+            at: now,
+            actor_kind: actor_kind.to_owned(),
+            actor_id,
+            action: action.to_owned(),
+            from_state: from.or(Some(application.state)),
+            to_state: Some(application.state),
+            note,
+        },
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,198 @@
+//! The reviewers' side: the queue across all organizations, claiming an
+//! application, and deciding on it.
+
+use chrono::{DateTime, Datelike, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{
+    Error, Fields, Result,
+    accounts::OrganizationView,
+    application_views::{ApplicationView, EventView},
+    procedure::{self, EventActor, Step},
+};
+use crate::{
+    auth::Staff,
+    db::{
+        self,
+        applications::{ApplicationRow, TransitionChanges},
+    },
+    domain::{Action, ApplicationState, IsoDuration, RegistrationNumber, Role, Text},
+    pagination::{Page, PageRequest},
+    state::AppState,
+};
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QueueFilter {
+    /// Applications in this state (default `submitted`); drafts are private.
+    pub state: Option<ApplicationState>,
+}
+
+/// An application as a reviewer sees it: with its organization, who has
+/// claimed it, and its whole history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewView {
+    #[serde(flatten)]
+    pub application: ApplicationView,
+    pub organization: Option<OrganizationView>,
+    /// The reviewer who claimed it.
+    pub reviewer_id: Option<Uuid>,
+    pub events: Vec<EventView>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SupplementRequest {
+    /// What is missing or must change.
+    pub reason: String,
+    /// Days to answer (1 to 365); the configured supplement period if left out.
+    pub due_in_days: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RejectRequest {
+    pub reason: String,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ApproveRequest {
+    pub comment: Option<String>,
+}
+
+/// The queue: applications in a state, oldest submission first.
+pub async fn queue(
+    state: &AppState,
+    filter: QueueFilter,
+    page: PageRequest<(DateTime<Utc>, Uuid)>,
+) -> Result<Page<ApplicationView>> {
+    let wanted = filter.state.unwrap_or(ApplicationState::Submitted);
+    if wanted == ApplicationState::Draft {
+        return Err(Error::field("state", "drafts are private to their organization"));
+    }
+    let mut conn = state.db.acquire().await?;
+    let rows = db::applications::queue(&mut conn, wanted, page.after, page.fetch_limit()).await?;
+    let rows = page.page(rows, |row| (row.submitted_at.unwrap_or(row.created_at), row.id), |row| row);
+    Ok(Page { items: ApplicationView::load_many(&mut conn, rows.items).await?, next_cursor: rows.next_cursor })
+}
+
+/// One application with its materials, organization and history.
+pub async fn get(state: &AppState, id: Uuid) -> Result<ReviewView> {
+    let mut conn = state.db.acquire().await?;
+    let row = visible(db::applications::find(&mut conn, id).await?)?;
+    let organization = db::organizations::find(&mut conn, row.org_id).await?.map(OrganizationView::from);
+    let events =
+        db::application_events::of_application(&mut conn, id).await?.into_iter().map(EventView::from).collect();
+    let reviewer_id = row.reviewer_id;
+    Ok(ReviewView { application: ApplicationView::load(&mut conn, row).await?, organization, reviewer_id, events })
+}
+
+/// Staff never see drafts: they are the applicant's until submitted.
+fn visible(row: Option<ApplicationRow>) -> Result<ApplicationRow> {
+    row.filter(|row| row.state != ApplicationState::Draft).ok_or(Error::NotFound)
+}
+
+/// Takes a submitted application for examination. One that another reviewer
+/// holds (claimed before a supplement request) stays theirs.
+#[tracing::instrument(skip_all, fields(reviewer_id = %staff.user_id, application_id = %id))]
+pub async fn claim(state: &AppState, staff: Staff, id: Uuid) -> Result<ApplicationView> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let current = visible(db::applications::find(&mut tx, id).await?)?;
+    procedure::check(&current, Action::Claim)?;
+    if current.reviewer_id.is_some_and(|reviewer| reviewer != staff.user_id) && staff.role != Role::Admin {
+        return Err(Error::Conflict("another reviewer has already claimed this application".into()));
+    }
+    let changes = TransitionChanges { reviewer_id: Some(staff.user_id), ..TransitionChanges::default() };
+    let step = Step::new(Action::Claim, EventActor::Reviewer(staff.user_id)).changes(changes);
+    let row = procedure::apply(&mut tx, &current, step, now).await?;
+    let view = ApplicationView::load(&mut tx, row).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+#[tracing::instrument(skip_all, fields(reviewer_id = %staff.user_id, application_id = %id))]
+pub async fn request_supplement(
+    state: &AppState,
+    staff: Staff,
+    id: Uuid,
+    request: SupplementRequest,
+) -> Result<ApplicationView> {
+    let now = state.clock.now();
+    let mut fields = Fields::new();
+    let reason = fields.check("reason", Text::parse(&request.reason, 2000));
+    let period = match request.due_in_days {
+        None => Some(state.config.workflow.supplement_period),
+        Some(days @ 1..=365) => Some(IsoDuration::days(days)),
+        Some(_) => {
+            fields.add("due_in_days", "must be between 1 and 365");
+            None
+        }
+    };
+    let (Some(reason), Some(period)) = (reason, period) else {
+        return Err(fields.into_error());
+    };
+    let due_at = state.config.deadline(now, period).ok_or_else(|| anyhow::anyhow!("deadline out of range"))?;
+    let reason = reason.into_string();
+    let changes =
+        TransitionChanges { supplement: Some(Some((reason.clone(), due_at))), ..TransitionChanges::default() };
+    decide(state, staff, id, Action::RequestSupplement, Some(reason), changes, now).await
+}
+
+#[tracing::instrument(skip_all, fields(reviewer_id = %staff.user_id, application_id = %id))]
+pub async fn reject(state: &AppState, staff: Staff, id: Uuid, request: RejectRequest) -> Result<ApplicationView> {
+    let now = state.clock.now();
+    let reason = Text::parse(&request.reason, 2000).map_err(|m| Error::field("reason", m))?.into_string();
+    let changes = TransitionChanges { decision_reason: Some(reason.clone()), ..TransitionChanges::default() };
+    decide(state, staff, id, Action::Reject, Some(reason), changes, now).await
+}
+
+/// Approves the application: it gets its registration number and its public
+/// announcement opens for the configured period.
+#[tracing::instrument(skip_all, fields(reviewer_id = %staff.user_id, application_id = %id))]
+pub async fn approve(state: &AppState, staff: Staff, id: Uuid, request: ApproveRequest) -> Result<ApplicationView> {
+    let now = state.clock.now();
+    let comment = match request.comment.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(comment) => Some(Text::parse(comment, 2000).map_err(|m| Error::field("comment", m))?.into_string()),
+    };
+    let ends_at = state
+        .config
+        .deadline(now, state.config.workflow.announcement_period)
+        .ok_or_else(|| anyhow::anyhow!("announcement end out of range"))?;
+    let changes = TransitionChanges { announcement: Some((now, ends_at)), ..TransitionChanges::default() };
+    decide(state, staff, id, Action::Approve, comment, changes, now).await
+}
+
+/// A reviewer's decision on an application under review: only the reviewer
+/// who claimed it, or an admin, may take it.
+async fn decide(
+    state: &AppState,
+    staff: Staff,
+    id: Uuid,
+    action: Action,
+    note: Option<String>,
+    mut changes: TransitionChanges,
+    now: DateTime<Utc>,
+) -> Result<ApplicationView> {
+    let mut tx = state.db.begin().await?;
+    let current = visible(db::applications::find(&mut tx, id).await?)?;
+    procedure::check(&current, action)?;
+    if current.reviewer_id != Some(staff.user_id) && staff.role != Role::Admin {
+        return Err(Error::Forbidden("only the reviewer who claimed this application, or an admin, may decide on it"));
+    }
+    if action == Action::Approve {
+        let serial = db::applications::next_registration_serial(&mut tx).await?;
+        let year = now.with_timezone(&state.config.registry.time_zone).year();
+        let number =
+            RegistrationNumber::new(&state.config.registry.code, year, u64::try_from(serial).unwrap_or(u64::MAX))
+                .map_err(|e| Error::Internal(e.into()))?;
+        changes.registration_number = Some(number.to_string());
+    }
+    let step = Step::new(action, EventActor::Reviewer(staff.user_id)).note(note).changes(changes);
+    let row = procedure::apply(&mut tx, &current, step, now).await?;
+    let view = ApplicationView::load(&mut tx, row).await?;
+    tx.commit().await?;
+    tracing::info!(action = action.as_str(), "decision recorded");
+    Ok(view)
+}
