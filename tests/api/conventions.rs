@@ -19,10 +19,10 @@ async fn framework_errors_are_problem_json() {
 #[tokio::test]
 async fn malformed_bodies_are_clear_4xx_and_write_nothing() {
     let app = spawn_app().await;
-    let not_json = app.post_raw("/api/v1/auth/signup", "application/json", "{\"organization\": ").await;
+    let not_json = app.post_raw("/api/v1/auth/signup", None, "application/json", "{\"organization\": ").await;
     not_json.assert_problem(400, "validation_failed");
 
-    let wrong_type = app.post_raw("/api/v1/auth/signup", "text/plain", "hello").await;
+    let wrong_type = app.post_raw("/api/v1/auth/signup", None, "text/plain", "hello").await;
     wrong_type.assert_problem(415, "unsupported_media_type");
 
     let wrong_shape = app.post("/auth/signup", None, json!({"organization": "acme", "user": {}})).await;

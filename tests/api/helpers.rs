@@ -177,14 +177,77 @@ impl TestApp {
         self.call(Method::POST, path, token, Some(body)).await
     }
 
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> Answer {
+        self.call(Method::PATCH, path, token, Some(body)).await
+    }
+
     pub async fn delete(&self, path: &str, token: Option<&str>) -> Answer {
         self.call(Method::DELETE, path, token, None).await
     }
 
     /// Sends raw bytes with the given content type.
-    pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> Answer {
-        let request = self.client.post(self.url(path)).header("content-type", content_type).body(body);
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Answer {
+        let mut request = self.client.post(self.url(path)).header("content-type", content_type).body(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
         answer(request.send().await.expect("request sent")).await
+    }
+
+    /// Uploads a material: PUT of raw bytes with a media type.
+    pub async fn upload(
+        &self,
+        token: &str,
+        id: &str,
+        kind: &str,
+        media_type: &str,
+        bytes: impl Into<reqwest::Body>,
+    ) -> Answer {
+        let request = self
+            .client
+            .put(self.url(&format!("/applications/{id}/materials/{kind}")))
+            .bearer_auth(token)
+            .header("content-type", media_type)
+            .header("content-disposition", format!("attachment; filename=\"{kind}.pdf\""))
+            .body(bytes);
+        answer(request.send().await.expect("request sent")).await
+    }
+
+    /// Creates a draft application and returns its id.
+    pub async fn create_application(&self, token: &str) -> String {
+        let answer = self.post("/applications", Some(token), application_body()).await;
+        answer.assert_status(201)["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Uploads the four required materials.
+    pub async fn upload_required(&self, token: &str, id: &str) {
+        for kind in REQUIRED_MATERIALS {
+            let content = format!("%PDF-1.7 {kind} of {id}");
+            self.upload(token, id, kind, "application/pdf", content).await.assert_status(200);
+        }
+    }
+
+    /// A draft with everything a submission needs, submitted.
+    pub async fn submitted_application(&self, token: &str) -> String {
+        let id = self.create_application(token).await;
+        self.upload_required(token, &id).await;
+        self.post(&format!("/applications/{id}/submit"), Some(token), json!({"commitment": true}))
+            .await
+            .assert_status(200);
+        id
+    }
+
+    /// A submitted application claimed by `reviewer`.
+    pub async fn claimed_application(&self, token: &str, reviewer: &str) -> String {
+        let id = self.submitted_application(token).await;
+        self.post(&format!("/review/applications/{id}/claim"), Some(reviewer), json!({})).await.assert_status(200);
+        id
     }
 
     pub async fn signup(&self) -> Tenant {
@@ -247,6 +310,21 @@ pub async fn answer(response: reqwest::Response) -> Answer {
         serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
     };
     Answer { status, headers, body }
+}
+
+pub const REQUIRED_MATERIALS: [&str; 4] =
+    ["application_form", "summary", "processing_innovation", "application_scenarios"];
+
+pub fn application_body() -> Value {
+    json!({
+        "product_name": "长三角物流时效数据集",
+        "category": "data_collection",
+        "abstract": "覆盖长三角地区的物流时效数据，按日更新。",
+        "data_sources": [{"kind": "self_collected", "description": "自有物流系统运单数据"}],
+        "data_format": "CSV",
+        "data_scale": "1.2 亿条",
+        "update_frequency": "每日"
+    })
 }
 
 pub fn signup_body(email: &str, credit_code: &str) -> Value {
