@@ -2,8 +2,10 @@
 
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 
+/// Instants are whole microseconds, as PostgreSQL stores them, so that what
+/// an answer shows equals what a later read returns.
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> DateTime<Utc>;
 }
@@ -16,7 +18,7 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        Utc::now().trunc_subsecs(6)
     }
 }
 
@@ -37,6 +39,6 @@ impl ShiftedClock {
 impl Clock for ShiftedClock {
     fn now(&self) -> DateTime<Utc> {
         let offset = *self.offset.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        Utc::now() + offset
+        (Utc::now() + offset).trunc_subsecs(6)
     }
 }

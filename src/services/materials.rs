@@ -18,8 +18,8 @@ use crate::{
     state::AppState,
 };
 
-/// Chunks of this size are written as they fill, so an upload never holds
-/// the whole file.
+/// Contents are stored in chunks of this size, each written as soon as it
+/// fills, so an upload never holds the whole file.
 const CHUNK: usize = 1024 * 1024;
 
 /// What the client says about an upload.
@@ -68,9 +68,9 @@ where
         }
         hasher.update(&piece);
         buffer.extend_from_slice(&piece);
-        if buffer.len() >= CHUNK {
-            db::blobs::insert_chunk(&mut tx, blob_id, seq, &buffer).await?;
-            buffer.clear();
+        while buffer.len() >= CHUNK {
+            db::blobs::insert_chunk(&mut tx, blob_id, seq, &buffer[..CHUNK]).await?;
+            buffer.drain(..CHUNK);
             seq += 1;
         }
     }

@@ -7,6 +7,7 @@ mod auth;
 mod cli;
 mod conventions;
 mod helpers;
+mod materials;
 mod ops;
 mod organization;
 mod throttling;
