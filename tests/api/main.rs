@@ -10,4 +10,5 @@ mod helpers;
 mod materials;
 mod ops;
 mod organization;
+mod review;
 mod throttling;
