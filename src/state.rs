@@ -24,12 +24,9 @@ pub struct AppState {
 impl AppState {
     pub fn new(config: Config, db: PgPool, clock: SharedClock) -> anyhow::Result<Self> {
         let jwt_secret = match config.auth.jwt_secret.expose() {
+            // Development only (production refuses to start without one);
+            // `Application::build` warns about it.
             "" => {
-                tracing::warn!(
-                    "!!! auth.jwt_secret is not set: using a random key for this process only. \
-                     Tokens will not survive a restart nor work across replicas. \
-                     Set DATAIP__AUTH__JWT_SECRET (required in production). !!!"
-                );
                 let mut key = vec![0u8; 32];
                 getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
                 key
