@@ -62,16 +62,10 @@ pub async fn insert(
     fields: &ApplicationFields,
     now: DateTime<Utc>,
 ) -> sqlx::Result<ApplicationRow> {
-    sqlx::query_as!(
-        ApplicationRow,
+    sqlx::query!(
         r#"INSERT INTO applications (id, org_id, state, version, product_name, category, abstract, data_sources,
                 data_format, data_scale, update_frequency, created_at, updated_at)
-           VALUES ($1, $2, 'draft', 1, $3, $4, $5, $6, $7, $8, $9, $10, $10)
-           RETURNING id, org_id, state AS "state: ApplicationState", version, product_name,
-                category AS "category: Category", abstract AS "abstract", data_sources, data_format, data_scale,
-                update_frequency, application_number, registration_number, submitted_at, reviewer_id,
-                supplement_reason, supplement_due_at, decision_reason, announcement_starts_at,
-                announcement_ends_at, created_at, updated_at"#,
+           VALUES ($1, $2, 'draft', 1, $3, $4, $5, $6, $7, $8, $9, $10, $10)"#,
         id,
         org_id,
         fields.product_name,
@@ -83,8 +77,9 @@ pub async fn insert(
         fields.update_frequency,
         now,
     )
-    .fetch_one(conn)
-    .await
+    .execute(&mut *conn)
+    .await?;
+    find(conn, id).await?.ok_or(sqlx::Error::RowNotFound)
 }
 
 /// The application, in any organization (for staff and the worker).
@@ -174,17 +169,12 @@ pub async fn update_fields(
     fields: &ApplicationFields,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<ApplicationRow>> {
-    sqlx::query_as!(
-        ApplicationRow,
+    let updated = sqlx::query_scalar!(
         r#"UPDATE applications SET product_name = $4, category = $5, abstract = $6, data_sources = $7,
                 data_format = $8, data_scale = $9, update_frequency = $10,
                 version = version + 1, updated_at = $11
            WHERE id = $1 AND org_id = $2 AND version = $3 AND state IN ('draft', 'supplement_requested')
-           RETURNING id, org_id, state AS "state: ApplicationState", version, product_name,
-                category AS "category: Category", abstract AS "abstract", data_sources, data_format, data_scale,
-                update_frequency, application_number, registration_number, submitted_at, reviewer_id,
-                supplement_reason, supplement_due_at, decision_reason, announcement_starts_at,
-                announcement_ends_at, created_at, updated_at"#,
+           RETURNING id"#,
         id,
         org_id,
         version,
@@ -197,8 +187,9 @@ pub async fn update_fields(
         fields.update_frequency,
         now,
     )
-    .fetch_optional(conn)
-    .await
+    .fetch_optional(&mut *conn)
+    .await?;
+    reread(conn, updated).await
 }
 
 /// Bumps the version of an editable application whose materials changed;
@@ -232,8 +223,7 @@ pub async fn transition(
     };
     let (supplement_reason, supplement_due_at) = supplement.unzip();
     let (announcement_starts_at, announcement_ends_at) = changes.announcement.unzip();
-    sqlx::query_as!(
-        ApplicationRow,
+    let moved = sqlx::query_scalar!(
         r#"UPDATE applications SET
                 state = $3, version = version + 1, updated_at = $4,
                 submitted_at = COALESCE($5, submitted_at),
@@ -246,11 +236,7 @@ pub async fn transition(
                 announcement_starts_at = COALESCE($13, announcement_starts_at),
                 announcement_ends_at = COALESCE($14, announcement_ends_at)
            WHERE id = $1 AND state = $2
-           RETURNING id, org_id, state AS "state: ApplicationState", version, product_name,
-                category AS "category: Category", abstract AS "abstract", data_sources, data_format, data_scale,
-                update_frequency, application_number, registration_number, submitted_at, reviewer_id,
-                supplement_reason, supplement_due_at, decision_reason, announcement_starts_at,
-                announcement_ends_at, created_at, updated_at"#,
+           RETURNING id"#,
         id,
         from as ApplicationState,
         to as ApplicationState,
@@ -266,8 +252,18 @@ pub async fn transition(
         announcement_starts_at,
         announcement_ends_at,
     )
-    .fetch_optional(conn)
-    .await
+    .fetch_optional(&mut *conn)
+    .await?;
+    reread(conn, moved).await
+}
+
+/// The row a write just changed (writes return only the id, so that the
+/// column list lives in the reads).
+async fn reread(conn: &mut PgConnection, id: Option<Uuid>) -> sqlx::Result<Option<ApplicationRow>> {
+    match id {
+        Some(id) => find(conn, id).await,
+        None => Ok(None),
+    }
 }
 
 /// Draws the next application number: the year and a never-reused serial.
