@@ -58,6 +58,7 @@ pub struct Config {
     #[serde(skip, default = "default_environment")]
     pub environment: Environment,
     pub registry: RegistryConfig,
+    pub certificates: CertificatesConfig,
     pub server: ServerConfig,
     pub materials: MaterialsConfig,
     pub database: DatabaseConfig,
@@ -80,6 +81,13 @@ pub struct RegistryConfig {
     #[serde(deserialize_with = "text")]
     pub code: String,
     pub time_zone: chrono_tz::Tz,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificatesConfig {
+    pub signing_key: Secret,
+    pub signing_key_file: PathBuf,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -125,6 +133,8 @@ pub struct ThrottleConfig {
     pub login_failures_per_address: u32,
     pub signup_window: IsoDuration,
     pub signups_per_address: u32,
+    pub objection_window: IsoDuration,
+    pub objections_per_address: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -230,6 +240,7 @@ impl Config {
             ("database.acquire_timeout", self.database.acquire_timeout),
             ("throttle.login_window", self.throttle.login_window),
             ("throttle.signup_window", self.throttle.signup_window),
+            ("throttle.objection_window", self.throttle.objection_window),
             ("worker.interval", self.worker.interval),
         ] {
             match duration.exact() {

@@ -10,6 +10,7 @@ pub mod http;
 pub mod jobs;
 pub mod pagination;
 pub mod services;
+pub mod signing;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -9,6 +9,7 @@ use crate::{
     auth::{JwtKeys, PasswordHasher},
     clock::SharedClock,
     config::Config,
+    signing::Signer,
 };
 
 #[derive(Clone)]
@@ -19,6 +20,7 @@ pub struct AppState {
     pub passwords: PasswordHasher,
     pub jwt: Arc<JwtKeys>,
     pub metrics: PrometheusHandle,
+    pub signer: Arc<Signer>,
 }
 
 impl AppState {
@@ -34,6 +36,7 @@ impl AppState {
             secret => secret.as_bytes().to_vec(),
         };
         Ok(Self {
+            signer: Arc::new(Signer::load(&config)?),
             jwt: Arc::new(JwtKeys::new(&jwt_secret, config.auth.access_token_ttl)),
             passwords: PasswordHasher::new(config.auth.hashing_concurrency),
             metrics: crate::http::metrics::handle(),

@@ -26,6 +26,7 @@ pub struct ApplicationRow {
     pub decision_reason: Option<String>,
     pub announcement_starts_at: Option<DateTime<Utc>>,
     pub announcement_ends_at: Option<DateTime<Utc>>,
+    pub certificate_number: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -53,6 +54,7 @@ pub struct TransitionChanges {
     pub decision_reason: Option<String>,
     pub registration_number: Option<String>,
     pub announcement: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    pub certificate_number: Option<String>,
 }
 
 pub async fn insert(
@@ -90,7 +92,7 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Appl
                 category AS "category: Category", abstract AS "abstract", data_sources, data_format, data_scale,
                 update_frequency, application_number, registration_number, submitted_at, reviewer_id,
                 supplement_reason, supplement_due_at, decision_reason, announcement_starts_at,
-                announcement_ends_at, created_at, updated_at
+                announcement_ends_at, certificate_number, created_at, updated_at
            FROM applications WHERE id = $1"#,
         id
     )
@@ -117,7 +119,7 @@ pub async fn list_in_org(
                 category AS "category: Category", abstract AS "abstract", data_sources, data_format, data_scale,
                 update_frequency, application_number, registration_number, submitted_at, reviewer_id,
                 supplement_reason, supplement_due_at, decision_reason, announcement_starts_at,
-                announcement_ends_at, created_at, updated_at
+                announcement_ends_at, certificate_number, created_at, updated_at
            FROM applications
            WHERE org_id = $1 AND ($2::application_state IS NULL OR state = $2) AND ($3::uuid IS NULL OR id < $3)
            ORDER BY id DESC LIMIT $4"#,
@@ -145,7 +147,7 @@ pub async fn queue(
                 category AS "category: Category", abstract AS "abstract", data_sources, data_format, data_scale,
                 update_frequency, application_number, registration_number, submitted_at, reviewer_id,
                 supplement_reason, supplement_due_at, decision_reason, announcement_starts_at,
-                announcement_ends_at, created_at, updated_at
+                announcement_ends_at, certificate_number, created_at, updated_at
            FROM applications
            WHERE state = $1 AND submitted_at IS NOT NULL
              AND ($2::timestamptz IS NULL OR (submitted_at, id) > ($2, $3::uuid))
@@ -234,7 +236,8 @@ pub async fn transition(
                 decision_reason = COALESCE($11, decision_reason),
                 registration_number = COALESCE(registration_number, $12),
                 announcement_starts_at = COALESCE($13, announcement_starts_at),
-                announcement_ends_at = COALESCE($14, announcement_ends_at)
+                announcement_ends_at = COALESCE($14, announcement_ends_at),
+                certificate_number = COALESCE(certificate_number, $15)
            WHERE id = $1 AND state = $2
            RETURNING id"#,
         id,
@@ -251,6 +254,7 @@ pub async fn transition(
         changes.registration_number,
         announcement_starts_at,
         announcement_ends_at,
+        changes.certificate_number,
     )
     .fetch_optional(&mut *conn)
     .await?;
@@ -312,4 +316,12 @@ pub async fn find_in_org_for_update(
         Some(_) => find(conn, id).await,
         None => Ok(None),
     }
+}
+
+/// The application, locked until the transaction ends.
+pub async fn find_for_update(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<ApplicationRow>> {
+    let locked = sqlx::query_scalar!("SELECT id FROM applications WHERE id = $1 FOR UPDATE", id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    reread(conn, locked).await
 }

@@ -1,12 +1,15 @@
 //! Database access: plain async functions per aggregate taking
 //! `&mut PgConnection`, so the caller decides the transaction.
 
+pub mod announcements;
 pub mod api_keys;
 pub mod application_events;
 pub mod applications;
 pub mod blobs;
+pub mod certificates;
 pub mod idempotency;
 pub mod materials;
+pub mod objections;
 pub mod organizations;
 pub mod refresh_tokens;
 pub mod throttle;

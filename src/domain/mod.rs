@@ -2,6 +2,7 @@
 //! value of one of these types is always valid.
 
 mod application;
+mod certificate;
 mod credit_code;
 mod duration;
 mod identity;
@@ -9,6 +10,9 @@ mod registration_number;
 mod role;
 
 pub use application::{Action, ApplicationState, Category, DataSourceKind, MaterialKind};
+pub use certificate::{
+    CertificateNumber, CertificateNumberError, CertificateStatus, ObjectionDecision, ObjectionState,
+};
 pub use credit_code::{CreditCode, CreditCodeError};
 pub use duration::{DurationError, IsoDuration};
 pub use identity::{Email, Name, Password, Text};

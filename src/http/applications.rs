@@ -23,6 +23,7 @@ use crate::{
         application_views::{ApplicationView, EventView, MaterialView},
         applications::{self, ApplicationPatch, NewApplication, StateFilter, SubmitRequest, WithdrawRequest},
         materials::{self, Upload},
+        objections::{self as objection_service, HolderObjectionView, ResponseRequest, ResponseView},
     },
     state::AppState,
 };
@@ -38,6 +39,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(submit))
         .routes(routes!(withdraw))
         .routes(routes!(events))
+        .routes(routes!(objections))
+        .routes(routes!(respond_to_objection))
         .merge(materials)
 }
 
@@ -223,4 +226,32 @@ async fn delete_material(
 ) -> ApiResult<StatusCode> {
     materials::delete(&state, tenant, id, kind).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The objections to the application, without the objectors' contact details.
+#[utoipa::path(get, path = "/applications/{id}/objections", tag = "applications", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), responses((status = 200, body = Vec<HolderObjectionView>)))]
+async fn objections(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Vec<HolderObjectionView>>> {
+    Ok(Json(objection_service::for_holder(&state, tenant, id).await?))
+}
+
+/// The holder answers an objection.
+#[utoipa::path(post, path = "/applications/{id}/objections/{objection_id}/response", tag = "applications",
+    security(("bearer" = [])), params(("id" = Uuid, Path), ("objection_id" = Uuid, Path)),
+    request_body = ResponseRequest, responses(
+    (status = 201, body = ResponseView),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "the objection has been decided", body = Problem, content_type = "application/problem+json"),
+))]
+async fn respond_to_objection(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    Path((id, objection_id)): Path<(Uuid, Uuid)>,
+    Json(request): Json<ResponseRequest>,
+) -> ApiResult<(StatusCode, Json<ResponseView>)> {
+    Ok((StatusCode::CREATED, Json(objection_service::respond(&state, tenant, id, objection_id, request).await?)))
 }

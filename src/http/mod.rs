@@ -4,6 +4,7 @@
 mod admin;
 mod applications;
 mod auth;
+mod certificates;
 mod disposition;
 pub mod error;
 pub mod extract;
@@ -11,6 +12,7 @@ pub mod metrics;
 mod openapi;
 mod ops;
 mod organization;
+mod public;
 mod review;
 
 use std::time::Duration;
@@ -48,6 +50,8 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(organization::router())
         .merge(applications::router())
         .merge(review::router())
+        .merge(certificates::router())
+        .merge(public::router())
         .merge(admin::router());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest("/api/v1", v1).merge(ops::router())
 }

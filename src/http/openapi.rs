@@ -22,6 +22,8 @@ use crate::services::FieldError;
         (name = "organization", description = "An applicant organization's members and API keys"),
         (name = "applications", description = "Preparing, submitting and following applications"),
         (name = "review", description = "Examination by the registry's reviewers"),
+        (name = "certificates", description = "The holder's registration certificates"),
+        (name = "public", description = "Announcements, objections, the register and certificates, for anyone"),
         (name = "admin", description = "Registry staff management"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

@@ -14,6 +14,7 @@ use crate::{
     pagination::{Page, PageQuery},
     services::{
         application_views::ApplicationView,
+        objections::{self as objection_service, DecisionRequest, ObjectionFilter, ReviewObjectionView},
         review::{self, ApproveRequest, QueueFilter, RejectRequest, ReviewView, SupplementRequest},
     },
     state::AppState,
@@ -27,6 +28,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(request_supplement))
         .routes(routes!(reject))
         .routes(routes!(approve))
+        .routes(routes!(objections))
+        .routes(routes!(decide_objection))
 }
 
 /// Applications of every organization in a state (default `submitted`),
@@ -112,4 +115,32 @@ async fn approve(
     OptionalJson(request): OptionalJson<ApproveRequest>,
 ) -> ApiResult<Json<ApplicationView>> {
     Ok(Json(review::approve(&state, staff, id, request).await?))
+}
+
+/// Objections in a state (default `open`), oldest first, with the objectors'
+/// contact details and the holders' responses.
+#[utoipa::path(get, path = "/review/objections", tag = "review", security(("bearer" = [])),
+    params(ObjectionFilter, PageQuery), responses((status = 200, body = Page<ReviewObjectionView>)))]
+async fn objections(
+    State(state): State<AppState>,
+    _staff: Staff,
+    Query(filter): Query<ObjectionFilter>,
+    Query(page): Query<PageQuery>,
+) -> ApiResult<Json<Page<ReviewObjectionView>>> {
+    Ok(Json(objection_service::for_review(&state, filter, page.parse()?).await?))
+}
+
+/// Upholds (rejecting the application) or dismisses an objection.
+#[utoipa::path(post, path = "/review/objections/{id}/decide", tag = "review", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = DecisionRequest, responses(
+    (status = 200, body = ReviewObjectionView),
+    (status = 409, description = "already decided", body = Problem, content_type = "application/problem+json"),
+))]
+async fn decide_objection(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    Json(request): Json<DecisionRequest>,
+) -> ApiResult<Json<ReviewObjectionView>> {
+    Ok(Json(objection_service::decide(&state, staff, id, request).await?))
 }

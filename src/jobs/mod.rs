@@ -2,6 +2,8 @@
 //! job once. Jobs take their due rows with `FOR UPDATE SKIP LOCKED` and
 //! re-check state guards, so several worker processes can run side by side.
 
+mod announcements;
+mod expiry;
 mod housekeeping;
 mod supplement_deadlines;
 
@@ -38,6 +40,8 @@ impl Worker {
     pub async fn step(&self) {
         let results = [
             ("supplement_deadlines", supplement_deadlines::run(&self.state).await),
+            ("announcements", announcements::run(&self.state).await),
+            ("expiry", expiry::run(&self.state).await),
             ("housekeeping", housekeeping::run(&self.state).await),
         ];
         for (job, result) in results {

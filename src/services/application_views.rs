@@ -117,7 +117,7 @@ impl ApplicationView {
             registration_number: row.registration_number,
             materials: materials.into_iter().map(MaterialView::from).collect(),
             announcement,
-            certificate_number: None,
+            certificate_number: row.certificate_number,
             supplement,
             decision_reason: row.decision_reason,
             submitted_at: row.submitted_at,

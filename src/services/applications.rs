@@ -360,6 +360,7 @@ pub async fn withdraw(state: &AppState, tenant: Tenant, id: Uuid, request: Withd
     let current = db::applications::find_in_org(&mut tx, tenant.org_id, id).await?.ok_or(Error::NotFound)?;
     let step = Step::new(Action::Withdraw, tenant.actor.into()).note(reason);
     let row = procedure::apply(&mut tx, &current, step, now).await?;
+    super::objections::close_moot(&mut tx, &row, "the application was withdrawn", now).await?;
     let view = ApplicationView::load(&mut tx, row).await?;
     tx.commit().await?;
     Ok(view)

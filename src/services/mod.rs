@@ -2,13 +2,17 @@
 //! its transaction, and answers a view or an `Error`.
 
 pub mod accounts;
+pub mod announcements;
 pub mod application_views;
 pub mod applications;
+pub mod certificates;
 mod error;
 pub mod materials;
+pub mod objections;
 pub mod organization;
 pub mod procedure;
 pub mod review;
+mod search;
 pub mod sessions;
 pub mod staff;
 pub mod throttle;

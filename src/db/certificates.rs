@@ -1,0 +1,216 @@
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::domain::{Category, CertificateStatus};
+
+#[derive(Debug, Clone)]
+pub struct CertificateRow {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub application_id: Uuid,
+    pub certificate_number: String,
+    pub registration_number: String,
+    pub product_name: String,
+    pub category: Category,
+    pub r#abstract: String,
+    pub status: CertificateStatus,
+    pub valid_from: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+    /// The signed issuance record: canonical JSON text.
+    pub document: String,
+    pub signature: serde_json::Value,
+    pub ledger: Option<serde_json::Value>,
+    pub issued_at: DateTime<Utc>,
+    pub status_changed_at: DateTime<Utc>,
+}
+
+/// A certificate with its current holder's name, for public records.
+#[derive(Debug, Clone)]
+pub struct PublicCertificateRow {
+    pub certificate: CertificateRow,
+    pub holder_name: String,
+    pub holder_credit_code: String,
+}
+
+/// Stores a new certificate; false if the application has one already.
+pub async fn insert(conn: &mut PgConnection, row: &CertificateRow) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "INSERT INTO certificates (id, org_id, application_id, certificate_number, registration_number, product_name,
+             category, abstract, status, valid_from, valid_until, document, signature, ledger, issued_at,
+             status_changed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+         ON CONFLICT (application_id) DO NOTHING",
+        row.id,
+        row.org_id,
+        row.application_id,
+        row.certificate_number,
+        row.registration_number,
+        row.product_name,
+        row.category as Category,
+        row.r#abstract,
+        row.status as CertificateStatus,
+        row.valid_from,
+        row.valid_until,
+        row.document,
+        row.signature,
+        row.ledger,
+        row.issued_at,
+        row.status_changed_at,
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<CertificateRow>> {
+    sqlx::query_as!(
+        CertificateRow,
+        r#"SELECT id, org_id, application_id, certificate_number, registration_number, product_name,
+                category AS "category: Category", abstract AS "abstract", status AS "status: CertificateStatus",
+                valid_from, valid_until, document, signature, ledger, issued_at, status_changed_at
+           FROM certificates WHERE id = $1"#,
+        id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn find_for_application(
+    conn: &mut PgConnection,
+    application_id: Uuid,
+) -> sqlx::Result<Option<CertificateRow>> {
+    let id = sqlx::query_scalar!("SELECT id FROM certificates WHERE application_id = $1", application_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match id {
+        Some(id) => find(conn, id).await,
+        None => Ok(None),
+    }
+}
+
+/// One page of an organization's certificates, newest first.
+pub async fn list_in_org(
+    conn: &mut PgConnection,
+    org_id: Uuid,
+    before: Option<Uuid>,
+    limit: i64,
+) -> sqlx::Result<Vec<CertificateRow>> {
+    sqlx::query_as!(
+        CertificateRow,
+        r#"SELECT id, org_id, application_id, certificate_number, registration_number, product_name,
+                category AS "category: Category", abstract AS "abstract", status AS "status: CertificateStatus",
+                valid_from, valid_until, document, signature, ledger, issued_at, status_changed_at
+           FROM certificates WHERE org_id = $1 AND ($2::uuid IS NULL OR id < $2)
+           ORDER BY id DESC LIMIT $3"#,
+        org_id,
+        before,
+        limit
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// The public record of a certificate by its number.
+pub async fn find_public(conn: &mut PgConnection, number: &str) -> sqlx::Result<Option<PublicCertificateRow>> {
+    let row = sqlx::query!(
+        r#"SELECT c.id, o.name AS holder_name, o.credit_code AS holder_credit_code
+           FROM certificates c JOIN organizations o ON o.id = c.org_id
+           WHERE c.certificate_number = $1"#,
+        number
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    Ok(find(conn, row.id).await?.map(|certificate| PublicCertificateRow {
+        certificate,
+        holder_name: row.holder_name,
+        holder_credit_code: row.holder_credit_code,
+    }))
+}
+
+/// One page of the public register, newest first: `pattern` is an ILIKE
+/// pattern over product name, abstract and holder name.
+pub async fn search_public(
+    conn: &mut PgConnection,
+    category: Option<Category>,
+    pattern: Option<&str>,
+    before: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> sqlx::Result<Vec<PublicCertificateRow>> {
+    let (before_at, before_id) = before.unzip();
+    let rows = sqlx::query!(
+        r#"SELECT c.id, c.org_id, c.application_id, c.certificate_number, c.registration_number, c.product_name,
+                c.category AS "category: Category", c.abstract AS "abstract",
+                c.status AS "status: CertificateStatus", c.valid_from, c.valid_until, c.document, c.signature,
+                c.ledger, c.issued_at, c.status_changed_at,
+                o.name AS holder_name, o.credit_code AS holder_credit_code
+           FROM certificates c JOIN organizations o ON o.id = c.org_id
+           WHERE ($1::product_category IS NULL OR c.category = $1)
+             AND ($2::text IS NULL OR c.product_name ILIKE $2 OR c.abstract ILIKE $2 OR o.name ILIKE $2)
+             AND ($3::timestamptz IS NULL OR (c.issued_at, c.id) < ($3, $4::uuid))
+           ORDER BY c.issued_at DESC, c.id DESC LIMIT $5"#,
+        category as Option<Category>,
+        pattern,
+        before_at,
+        before_id,
+        limit
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| PublicCertificateRow {
+            certificate: CertificateRow {
+                id: r.id,
+                org_id: r.org_id,
+                application_id: r.application_id,
+                certificate_number: r.certificate_number,
+                registration_number: r.registration_number,
+                product_name: r.product_name,
+                category: r.category,
+                r#abstract: r.r#abstract,
+                status: r.status,
+                valid_from: r.valid_from,
+                valid_until: r.valid_until,
+                document: r.document,
+                signature: r.signature,
+                ledger: r.ledger,
+                issued_at: r.issued_at,
+                status_changed_at: r.status_changed_at,
+            },
+            holder_name: r.holder_name,
+            holder_credit_code: r.holder_credit_code,
+        })
+        .collect())
+}
+
+pub async fn next_serial(conn: &mut PgConnection) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(r#"SELECT nextval('certificate_serial_seq') AS "serial!""#).fetch_one(conn).await
+}
+
+/// Active certificates whose validity has ended, locked for this worker and
+/// skipped by any other.
+pub async fn lock_due_expiries(conn: &mut PgConnection, now: DateTime<Utc>, limit: i64) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar!(
+        "SELECT id FROM certificates WHERE status = 'active' AND valid_until <= $1
+         ORDER BY valid_until LIMIT $2 FOR UPDATE SKIP LOCKED",
+        now,
+        limit
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Marks the certificates expired (those still active and due).
+pub async fn expire(conn: &mut PgConnection, ids: &[Uuid], now: DateTime<Utc>) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "UPDATE certificates SET status = 'expired', status_changed_at = $2
+         WHERE id = ANY($1) AND status = 'active' AND valid_until <= $2",
+        ids,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -1,0 +1,191 @@
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::domain::ObjectionState;
+
+#[derive(Debug, Clone)]
+pub struct ObjectionRow {
+    pub id: Uuid,
+    pub application_id: Uuid,
+    pub org_id: Uuid,
+    pub objector_name: String,
+    pub objector_email: String,
+    pub interest: String,
+    pub grounds: String,
+    pub token_hash: Vec<u8>,
+    pub state: ObjectionState,
+    pub decision_reason: Option<String>,
+    pub decided_by: Option<Uuid>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ResponseRow {
+    pub id: Uuid,
+    pub objection_id: Uuid,
+    pub org_id: Uuid,
+    pub author_id: Uuid,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn insert(conn: &mut PgConnection, row: &ObjectionRow) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO objections (id, application_id, org_id, objector_name, objector_email, interest, grounds,
+             token_hash, state, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9)",
+        row.id,
+        row.application_id,
+        row.org_id,
+        row.objector_name,
+        row.objector_email,
+        row.interest,
+        row.grounds,
+        row.token_hash,
+        row.created_at,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<ObjectionRow>> {
+    sqlx::query_as!(
+        ObjectionRow,
+        r#"SELECT id, application_id, org_id, objector_name, objector_email, interest, grounds, token_hash,
+                state AS "state: ObjectionState", decision_reason, decided_by, decided_at, created_at
+           FROM objections WHERE id = $1"#,
+        id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// The objection, locked until the transaction ends.
+pub async fn find_for_update(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<ObjectionRow>> {
+    sqlx::query_as!(
+        ObjectionRow,
+        r#"SELECT id, application_id, org_id, objector_name, objector_email, interest, grounds, token_hash,
+                state AS "state: ObjectionState", decision_reason, decided_by, decided_at, created_at
+           FROM objections WHERE id = $1 FOR UPDATE"#,
+        id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// An application's objections, oldest first.
+pub async fn of_application(conn: &mut PgConnection, application_id: Uuid) -> sqlx::Result<Vec<ObjectionRow>> {
+    sqlx::query_as!(
+        ObjectionRow,
+        r#"SELECT id, application_id, org_id, objector_name, objector_email, interest, grounds, token_hash,
+                state AS "state: ObjectionState", decision_reason, decided_by, decided_at, created_at
+           FROM objections WHERE application_id = $1 ORDER BY id"#,
+        application_id
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// One page of objections in a state, across all applications, oldest first.
+pub async fn list_by_state(
+    conn: &mut PgConnection,
+    state: ObjectionState,
+    after: Option<Uuid>,
+    limit: i64,
+) -> sqlx::Result<Vec<ObjectionRow>> {
+    sqlx::query_as!(
+        ObjectionRow,
+        r#"SELECT id, application_id, org_id, objector_name, objector_email, interest, grounds, token_hash,
+                state AS "state: ObjectionState", decision_reason, decided_by, decided_at, created_at
+           FROM objections WHERE state = $1 AND ($2::uuid IS NULL OR id > $2)
+           ORDER BY id LIMIT $3"#,
+        state as ObjectionState,
+        after,
+        limit
+    )
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn count_open(conn: &mut PgConnection, application_id: Uuid) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM objections WHERE application_id = $1 AND state = 'open'"#,
+        application_id
+    )
+    .fetch_one(conn)
+    .await
+}
+
+/// Records the decision on an open objection; false if it was not open.
+pub async fn decide(
+    conn: &mut PgConnection,
+    id: Uuid,
+    state: ObjectionState,
+    reason: &str,
+    decided_by: Option<Uuid>,
+    at: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "UPDATE objections SET state = $2, decision_reason = $3, decided_by = $4, decided_at = $5
+         WHERE id = $1 AND state = 'open'",
+        id,
+        state as ObjectionState,
+        reason,
+        decided_by,
+        at
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Closes every open objection of an application that no longer needs
+/// deciding (it was rejected or withdrawn), as dismissed with `reason`.
+pub async fn close_open(
+    conn: &mut PgConnection,
+    application_id: Uuid,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "UPDATE objections SET state = 'dismissed', decision_reason = $2, decided_at = $3
+         WHERE application_id = $1 AND state = 'open'",
+        application_id,
+        reason,
+        at
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn insert_response(conn: &mut PgConnection, row: &ResponseRow) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO objection_responses (id, objection_id, org_id, author_id, text, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        row.id,
+        row.objection_id,
+        row.org_id,
+        row.author_id,
+        row.text,
+        row.created_at,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The responses to several objections, oldest first.
+pub async fn responses(conn: &mut PgConnection, objection_ids: &[Uuid]) -> sqlx::Result<Vec<ResponseRow>> {
+    sqlx::query_as!(
+        ResponseRow,
+        "SELECT id, objection_id, org_id, author_id, text, created_at
+         FROM objection_responses WHERE objection_id = ANY($1) ORDER BY id",
+        objection_ids
+    )
+    .fetch_all(conn)
+    .await
+}

@@ -1,0 +1,98 @@
+//! The public announcement: what anyone may read about an application in
+//! its objection window. Material contents are never public: only their
+//! kinds and hashes.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{Error, Result, certificates::MaterialHash, search::Search};
+use crate::{
+    db::{self, announcements::AnnouncementRow},
+    domain::Category,
+    pagination::{Page, PageRequest},
+    state::AppState,
+};
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AnnouncementFilter {
+    pub category: Option<Category>,
+    /// Words of the product name, abstract or holder name (Chinese included).
+    pub q: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AnnouncementView {
+    pub id: Uuid,
+    pub registration_number: Option<String>,
+    pub product_name: String,
+    pub category: Category,
+    pub holder_name: String,
+    #[serde(rename = "abstract")]
+    #[schema(rename = "abstract")]
+    pub summary: String,
+    pub starts_at: Option<DateTime<Utc>>,
+    /// Objections are accepted until then.
+    pub ends_at: Option<DateTime<Utc>>,
+    pub materials: Vec<MaterialHash>,
+}
+
+impl AnnouncementView {
+    fn new(row: AnnouncementRow, materials: Vec<MaterialHash>) -> Self {
+        Self {
+            id: row.id,
+            registration_number: row.registration_number,
+            product_name: row.product_name,
+            category: row.category,
+            holder_name: row.holder_name,
+            summary: row.r#abstract,
+            starts_at: row.starts_at,
+            ends_at: row.ends_at,
+            materials,
+        }
+    }
+}
+
+/// Current announcements, newest first.
+pub async fn list(
+    state: &AppState,
+    filter: AnnouncementFilter,
+    page: PageRequest<(DateTime<Utc>, Uuid)>,
+) -> Result<Page<AnnouncementView>> {
+    let search = Search::parse(filter.q.as_deref())?;
+    let mut conn = state.db.acquire().await?;
+    let rows =
+        db::announcements::search(&mut conn, filter.category, search.pattern(), page.after, page.fetch_limit()).await?;
+    let rows = page.page(rows, |row| (row.starts_at.unwrap_or_default(), row.id), |row| row);
+    let ids: Vec<Uuid> = rows.items.iter().map(|row| row.id).collect();
+    let mut hashes: HashMap<Uuid, Vec<MaterialHash>> = HashMap::new();
+    for material in db::materials::of_applications(&mut conn, &ids).await? {
+        let hash = MaterialHash { kind: material.kind, sha256: hex::encode(&material.sha256) };
+        hashes.entry(material.application_id).or_default().push(hash);
+    }
+    let items = rows
+        .items
+        .into_iter()
+        .map(|row| {
+            let materials = hashes.remove(&row.id).unwrap_or_default();
+            AnnouncementView::new(row, materials)
+        })
+        .collect();
+    Ok(Page { items, next_cursor: rows.next_cursor })
+}
+
+/// One current announcement.
+pub async fn get(state: &AppState, id: Uuid) -> Result<AnnouncementView> {
+    let mut conn = state.db.acquire().await?;
+    let row = db::announcements::find(&mut conn, id).await?.ok_or(Error::NotFound)?;
+    let materials = db::materials::of_applications(&mut conn, &[id])
+        .await?
+        .into_iter()
+        .map(|m| MaterialHash { kind: m.kind, sha256: hex::encode(&m.sha256) })
+        .collect();
+    Ok(AnnouncementView::new(row, materials))
+}

@@ -1,0 +1,305 @@
+//! Registration certificates: issued when an announcement ends with no
+//! objection standing, signed, valid for the configured period, and looked
+//! up by their holder and by the public.
+
+use chrono::{DateTime, Datelike, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{
+    Error, Result,
+    procedure::{self, EventActor, Step},
+    search::Search,
+};
+use crate::{
+    auth::Tenant,
+    db::{
+        self,
+        applications::{ApplicationRow, TransitionChanges},
+        certificates::{CertificateRow, PublicCertificateRow},
+    },
+    domain::{Action, Category, CertificateNumber, CertificateStatus, MaterialKind},
+    pagination::{Page, PageRequest},
+    signing::{Signature, canonical_json},
+    state::AppState,
+};
+
+/// The issuance record: immutable once signed.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CertificateDocument {
+    pub certificate_number: String,
+    pub registration_number: String,
+    pub holder: Party,
+    pub product: Product,
+    pub materials: Vec<MaterialHash>,
+    pub issued_at: DateTime<Utc>,
+    pub valid_from: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+    pub issuer: Issuer,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Party {
+    pub name: String,
+    pub credit_code: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Product {
+    pub name: String,
+    pub category: Category,
+    #[serde(rename = "abstract")]
+    #[schema(rename = "abstract")]
+    pub summary: String,
+}
+
+/// A material as the public may see it: its kind and the hash of its bytes.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MaterialHash {
+    pub kind: MaterialKind,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Issuer {
+    pub name: String,
+    /// The registry code, e.g. 3100 for Shanghai.
+    pub code: String,
+}
+
+/// A certificate as its holder sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CertificateView {
+    pub id: Uuid,
+    pub certificate_number: String,
+    pub registration_number: String,
+    pub application_id: Uuid,
+    /// active, expired, revoked or cancelled: the current state.
+    pub status: CertificateStatus,
+    pub valid_from: DateTime<Utc>,
+    /// The current end of validity (a renewal moves it).
+    pub valid_until: DateTime<Utc>,
+    pub issued_at: DateTime<Utc>,
+    #[schema(value_type = CertificateDocument)]
+    pub document: serde_json::Value,
+    pub signature: Signature,
+    /// The ledger receipt; null until anchored.
+    #[schema(value_type = Option<Object>)]
+    pub ledger: Option<serde_json::Value>,
+}
+
+impl From<CertificateRow> for CertificateView {
+    fn from(row: CertificateRow) -> Self {
+        Self {
+            id: row.id,
+            certificate_number: row.certificate_number,
+            registration_number: row.registration_number,
+            application_id: row.application_id,
+            status: row.status,
+            valid_from: row.valid_from,
+            valid_until: row.valid_until,
+            issued_at: row.issued_at,
+            document: serde_json::from_str(&row.document).unwrap_or_default(),
+            signature: serde_json::from_value(row.signature).unwrap_or_else(|_| Signature {
+                alg: String::new(),
+                key_id: String::new(),
+                value: String::new(),
+            }),
+            ledger: row.ledger,
+        }
+    }
+}
+
+/// The public record of a certificate.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicCertificateView {
+    pub certificate_number: String,
+    pub registration_number: String,
+    pub status: CertificateStatus,
+    /// The current holder.
+    pub holder: Party,
+    /// The product as registered now.
+    pub product: Product,
+    pub valid_from: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+    pub issued_at: DateTime<Utc>,
+    #[schema(value_type = CertificateDocument)]
+    pub document: serde_json::Value,
+    pub signature: Signature,
+    #[schema(value_type = Option<Object>)]
+    pub ledger: Option<serde_json::Value>,
+}
+
+impl From<PublicCertificateRow> for PublicCertificateView {
+    fn from(row: PublicCertificateRow) -> Self {
+        let holder = Party { name: row.holder_name, credit_code: row.holder_credit_code };
+        let certificate = &row.certificate;
+        let product = Product {
+            name: certificate.product_name.clone(),
+            category: certificate.category,
+            summary: certificate.r#abstract.clone(),
+        };
+        let view = CertificateView::from(row.certificate);
+        Self {
+            certificate_number: view.certificate_number,
+            registration_number: view.registration_number,
+            status: view.status,
+            holder,
+            product,
+            valid_from: view.valid_from,
+            valid_until: view.valid_until,
+            issued_at: view.issued_at,
+            document: view.document,
+            signature: view.signature,
+            ledger: view.ledger,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RegistryFilter {
+    pub category: Option<Category>,
+    /// Words of the product name, abstract or holder name (Chinese included).
+    pub q: Option<String>,
+}
+
+/// Registers the application: issues its certificate and moves it to
+/// `registered` by `action`, in the caller's transaction. Issuing twice is
+/// impossible: the certificate is unique per application.
+pub async fn register(
+    conn: &mut PgConnection,
+    state: &AppState,
+    application: &ApplicationRow,
+    action: Action,
+    actor: EventActor,
+    note: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<CertificateRow> {
+    procedure::check(application, action)?;
+    let certificate = issue(conn, state, application, now).await?;
+    let changes =
+        TransitionChanges { certificate_number: Some(certificate.certificate_number.clone()), ..Default::default() };
+    procedure::apply(conn, application, Step::new(action, actor).note(note).changes(changes), now).await?;
+    Ok(certificate)
+}
+
+async fn issue(
+    conn: &mut PgConnection,
+    state: &AppState,
+    application: &ApplicationRow,
+    now: DateTime<Utc>,
+) -> Result<CertificateRow> {
+    if let Some(existing) = db::certificates::find_for_application(conn, application.id).await? {
+        return Ok(existing);
+    }
+    let config = &state.config;
+    let registration_number = application
+        .registration_number
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("an approved application has a registration number"))?;
+    let holder = db::organizations::find(conn, application.org_id).await?.ok_or(Error::NotFound)?;
+    let materials = db::materials::of_applications(conn, &[application.id]).await?;
+    let local = now.with_timezone(&config.registry.time_zone);
+    let serial = u64::try_from(db::certificates::next_serial(conn).await?).unwrap_or(u64::MAX);
+    let number = CertificateNumber::new(local.year(), local.month(), &config.registry.code, serial)
+        .map_err(|e| Error::Internal(e.into()))?;
+    let valid_until = config
+        .deadline(now, config.workflow.certificate_validity)
+        .ok_or_else(|| anyhow::anyhow!("validity out of range"))?;
+    let document = CertificateDocument {
+        certificate_number: number.to_string(),
+        registration_number: registration_number.clone(),
+        holder: Party { name: holder.name, credit_code: holder.credit_code },
+        product: Product {
+            name: application.product_name.clone(),
+            category: application.category,
+            summary: application.r#abstract.clone(),
+        },
+        materials: materials.iter().map(|m| MaterialHash { kind: m.kind, sha256: hex::encode(&m.sha256) }).collect(),
+        issued_at: now,
+        valid_from: now,
+        valid_until,
+        issuer: Issuer { name: config.registry.name.clone(), code: config.registry.code.clone() },
+    };
+    let bytes = canonical_json(&document)?;
+    let signature = state.signer.sign(&bytes);
+    let row = CertificateRow {
+        id: Uuid::now_v7(),
+        org_id: application.org_id,
+        application_id: application.id,
+        certificate_number: number.to_string(),
+        registration_number,
+        product_name: application.product_name.clone(),
+        category: application.category,
+        r#abstract: application.r#abstract.clone(),
+        status: CertificateStatus::Active,
+        valid_from: now,
+        valid_until,
+        document: String::from_utf8(bytes).map_err(|e| Error::Internal(e.into()))?,
+        signature: serde_json::to_value(&signature).map_err(|e| Error::Internal(e.into()))?,
+        ledger: None,
+        issued_at: now,
+        status_changed_at: now,
+    };
+    if !db::certificates::insert(conn, &row).await? {
+        // Issued meanwhile by another transaction: that one stands.
+        return db::certificates::find_for_application(conn, application.id).await?.ok_or(Error::NotFound);
+    }
+    tracing::info!(certificate_number = %row.certificate_number, application_id = %application.id, "certificate issued");
+    Ok(row)
+}
+
+/// The organization's certificates, newest first.
+pub async fn list(state: &AppState, tenant: Tenant, page: PageRequest<Uuid>) -> Result<Page<CertificateView>> {
+    let mut conn = state.db.acquire().await?;
+    let rows = db::certificates::list_in_org(&mut conn, tenant.org_id, page.after, page.fetch_limit()).await?;
+    Ok(page.page(rows, |row| row.id, CertificateView::from))
+}
+
+/// One of the organization's certificates.
+pub async fn get(state: &AppState, tenant: Tenant, id: Uuid) -> Result<CertificateView> {
+    let mut conn = state.db.acquire().await?;
+    let row = db::certificates::find(&mut conn, id).await?.filter(|row| row.org_id == tenant.org_id);
+    row.map(CertificateView::from).ok_or(Error::NotFound)
+}
+
+/// The public record of a certificate by its number.
+pub async fn public(state: &AppState, number: &str) -> Result<PublicCertificateView> {
+    let number = CertificateNumber::parse(number).map_err(|_| Error::NotFound)?;
+    let mut conn = state.db.acquire().await?;
+    let row = db::certificates::find_public(&mut conn, number.as_str()).await?.ok_or(Error::NotFound)?;
+    Ok(row.into())
+}
+
+/// The public register of registered products, newest first.
+pub async fn registry(
+    state: &AppState,
+    filter: RegistryFilter,
+    page: PageRequest<(DateTime<Utc>, Uuid)>,
+) -> Result<Page<PublicCertificateView>> {
+    let search = Search::parse(filter.q.as_deref())?;
+    let mut conn = state.db.acquire().await?;
+    let rows =
+        db::certificates::search_public(&mut conn, filter.category, search.pattern(), page.after, page.fetch_limit())
+            .await?;
+    Ok(page.page(rows, |row| (row.certificate.issued_at, row.certificate.id), PublicCertificateView::from))
+}
+
+/// Marks certificates whose validity ended as expired, a batch at a time;
+/// safe with several workers at once.
+pub async fn expire_due(state: &AppState, batch: i64) -> Result<u64> {
+    let mut expired = 0;
+    loop {
+        let now = state.clock.now();
+        let mut tx = state.db.begin().await?;
+        let due = db::certificates::lock_due_expiries(&mut tx, now, batch).await?;
+        expired += db::certificates::expire(&mut tx, &due, now).await?;
+        tx.commit().await?;
+        if (due.len() as i64) < batch {
+            return Ok(expired);
+        }
+    }
+}

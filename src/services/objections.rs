@@ -1,0 +1,421 @@
+//! Objections: filed by anyone during an announcement, answered by the
+//! holder, decided by the registry's reviewers. Objectors follow theirs with
+//! a tracking token; their contact details stay with the registry.
+
+use std::{collections::HashMap, net::IpAddr};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{
+    Error, Fields, Result, certificates,
+    procedure::{self, EventActor, Step},
+    throttle::{Throttle, address_key},
+};
+use crate::{
+    auth::{OpaqueToken, Staff, Tenant},
+    config::Config,
+    db::{
+        self,
+        applications::{ApplicationRow, TransitionChanges},
+        objections::{ObjectionRow, ResponseRow},
+    },
+    domain::{Action, ApplicationState, Email, Name, ObjectionDecision, ObjectionState, Text},
+    pagination::{Page, PageRequest},
+    state::AppState,
+};
+
+const TRACKING_TOKEN_PREFIX: &str = "dipo_";
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewObjection {
+    pub objector: Objector,
+    /// How the objector's rights or interests are concerned.
+    pub interest: String,
+    /// Why the registration should not stand.
+    pub grounds: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Objector {
+    pub name: String,
+    pub contact_email: String,
+}
+
+/// The answer to a filed objection: the token is shown only here.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FiledObjection {
+    pub id: Uuid,
+    pub state: ObjectionState,
+    /// Pass as `?token=` to /public/objections/{id} to follow the objection.
+    pub tracking_token: String,
+}
+
+/// What the objector may read.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ObjectionStatus {
+    pub id: Uuid,
+    pub state: ObjectionState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision_reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TrackingQuery {
+    /// The tracking token given when the objection was filed.
+    pub token: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResponseRequest {
+    pub text: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResponseView {
+    pub id: Uuid,
+    pub objection_id: Uuid,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<ResponseRow> for ResponseView {
+    fn from(row: ResponseRow) -> Self {
+        Self { id: row.id, objection_id: row.objection_id, text: row.text, created_at: row.created_at }
+    }
+}
+
+/// An objection as the holder sees it: without the objector's contact.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HolderObjectionView {
+    pub id: Uuid,
+    pub state: ObjectionState,
+    pub objector_name: String,
+    pub interest: String,
+    pub grounds: String,
+    pub decision_reason: Option<String>,
+    pub responses: Vec<ResponseView>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An objection as reviewers see it, contact included.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewObjectionView {
+    pub id: Uuid,
+    pub application_id: Uuid,
+    pub state: ObjectionState,
+    pub objector_name: String,
+    pub objector_email: String,
+    pub interest: String,
+    pub grounds: String,
+    pub decision_reason: Option<String>,
+    pub decided_by: Option<Uuid>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub responses: Vec<ResponseView>,
+    pub created_at: DateTime<Utc>,
+    /// The application's state after this objection's decision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub application_state: Option<ApplicationState>,
+}
+
+impl ReviewObjectionView {
+    fn new(row: ObjectionRow, responses: Vec<ResponseView>) -> Self {
+        Self {
+            id: row.id,
+            application_id: row.application_id,
+            state: row.state,
+            objector_name: row.objector_name,
+            objector_email: row.objector_email,
+            interest: row.interest,
+            grounds: row.grounds,
+            decision_reason: row.decision_reason,
+            decided_by: row.decided_by,
+            decided_at: row.decided_at,
+            responses,
+            created_at: row.created_at,
+            application_state: None,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ObjectionFilter {
+    /// Default `open`.
+    pub state: Option<ObjectionState>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DecisionRequest {
+    pub decision: ObjectionDecision,
+    pub reason: String,
+}
+
+fn throttle(config: &Config) -> Throttle {
+    Throttle {
+        bucket: "objection.address",
+        limit: config.throttle.objections_per_address,
+        window: Config::exact(config.throttle.objection_window),
+    }
+}
+
+/// Files an objection to an announced application while its window is open.
+#[tracing::instrument(skip_all, fields(application_id = %application_id))]
+pub async fn file(
+    state: &AppState,
+    application_id: Uuid,
+    request: NewObjection,
+    client: IpAddr,
+) -> Result<FiledObjection> {
+    let now = state.clock.now();
+    let mut fields = Fields::new();
+    let name = fields.check("objector.name", Name::parse(&request.objector.name, 100));
+    let email = fields.check("objector.contact_email", Email::parse(&request.objector.contact_email));
+    let interest = fields.check("interest", Text::parse(&request.interest, 2000));
+    let grounds = fields.check("grounds", Text::parse(&request.grounds, 5000));
+    let (Some(name), Some(email), Some(interest), Some(grounds)) = (name, email, interest, grounds) else {
+        return Err(fields.into_error());
+    };
+    throttle(&state.config).take(&mut *state.db.acquire().await?, &address_key(client), now).await?;
+
+    let mut tx = state.db.begin().await?;
+    // Locked: the window cannot close while the objection is being filed.
+    let application = db::applications::find_for_update(&mut tx, application_id).await?.ok_or(Error::NotFound)?;
+    let open = application.state == ApplicationState::InAnnouncement
+        && application.announcement_ends_at.is_some_and(|ends| now < ends);
+    if !open {
+        return Err(match application.announcement_ends_at {
+            Some(_) => Error::Conflict("the announcement window has closed; objections are no longer accepted".into()),
+            None => Error::NotFound,
+        });
+    }
+    let token = OpaqueToken::generate()?;
+    let row = ObjectionRow {
+        id: token.id,
+        application_id,
+        org_id: application.org_id,
+        objector_name: name.into_string(),
+        objector_email: email.to_string(),
+        interest: interest.into_string(),
+        grounds: grounds.into_string(),
+        token_hash: token.secret_hash(),
+        state: ObjectionState::Open,
+        decision_reason: None,
+        decided_by: None,
+        decided_at: None,
+        created_at: now,
+    };
+    db::objections::insert(&mut tx, &row).await?;
+    let note = format!("objection {} by {}", row.id, row.objector_name);
+    procedure::record(&mut tx, &application, EventActor::Public, "object", None, Some(note), now).await?;
+    tx.commit().await?;
+    tracing::info!(objection_id = %row.id, "objection filed");
+    Ok(FiledObjection { id: row.id, state: ObjectionState::Open, tracking_token: token.render(TRACKING_TOKEN_PREFIX) })
+}
+
+/// The objection's state, for whoever holds its tracking token.
+pub async fn track(state: &AppState, id: Uuid, token: &str) -> Result<ObjectionStatus> {
+    let presented =
+        OpaqueToken::parse(TRACKING_TOKEN_PREFIX, token.trim()).filter(|t| t.id == id).ok_or(Error::NotFound)?;
+    let mut conn = state.db.acquire().await?;
+    let row = db::objections::find(&mut conn, id).await?.filter(|row| presented.matches(&row.token_hash));
+    let row = row.ok_or(Error::NotFound)?;
+    Ok(ObjectionStatus { id: row.id, state: row.state, decision_reason: row.decision_reason })
+}
+
+/// The holder answers an open objection to its application.
+#[tracing::instrument(skip_all, fields(org_id = %tenant.org_id, objection_id = %objection_id))]
+pub async fn respond(
+    state: &AppState,
+    tenant: Tenant,
+    application_id: Uuid,
+    objection_id: Uuid,
+    request: ResponseRequest,
+) -> Result<ResponseView> {
+    let now = state.clock.now();
+    let text = Text::parse(&request.text, 5000).map_err(|m| Error::field("text", m))?.into_string();
+    let mut tx = state.db.begin().await?;
+    let application =
+        db::applications::find_in_org(&mut tx, tenant.org_id, application_id).await?.ok_or(Error::NotFound)?;
+    let objection = db::objections::find_for_update(&mut tx, objection_id)
+        .await?
+        .filter(|o| o.application_id == application.id)
+        .ok_or(Error::NotFound)?;
+    if objection.state != ObjectionState::Open {
+        return Err(Error::Conflict("this objection has been decided; it takes no more responses".into()));
+    }
+    let author_id = match tenant.actor {
+        crate::auth::Actor::User(id) | crate::auth::Actor::ApiKey(id) => id,
+    };
+    let row = ResponseRow { id: Uuid::now_v7(), objection_id, org_id: tenant.org_id, author_id, text, created_at: now };
+    db::objections::insert_response(&mut tx, &row).await?;
+    let note = Some(format!("response to objection {objection_id}"));
+    procedure::record(&mut tx, &application, tenant.actor.into(), "respond_objection", None, note, now).await?;
+    tx.commit().await?;
+    Ok(row.into())
+}
+
+/// The objections to one of the organization's applications.
+pub async fn for_holder(state: &AppState, tenant: Tenant, application_id: Uuid) -> Result<Vec<HolderObjectionView>> {
+    let mut conn = state.db.acquire().await?;
+    db::applications::find_in_org(&mut conn, tenant.org_id, application_id).await?.ok_or(Error::NotFound)?;
+    let rows = db::objections::of_application(&mut conn, application_id).await?;
+    let mut responses = responses_of(&mut conn, &rows).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| HolderObjectionView {
+            responses: responses.remove(&row.id).unwrap_or_default(),
+            id: row.id,
+            state: row.state,
+            objector_name: row.objector_name,
+            interest: row.interest,
+            grounds: row.grounds,
+            decision_reason: row.decision_reason,
+            created_at: row.created_at,
+        })
+        .collect())
+}
+
+async fn responses_of(conn: &mut PgConnection, rows: &[ObjectionRow]) -> Result<HashMap<Uuid, Vec<ResponseView>>> {
+    let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+    let mut by_objection: HashMap<Uuid, Vec<ResponseView>> = HashMap::new();
+    for response in db::objections::responses(conn, &ids).await? {
+        by_objection.entry(response.objection_id).or_default().push(response.into());
+    }
+    Ok(by_objection)
+}
+
+/// Objections in a state (default open), oldest first.
+pub async fn for_review(
+    state: &AppState,
+    filter: ObjectionFilter,
+    page: PageRequest<Uuid>,
+) -> Result<Page<ReviewObjectionView>> {
+    let wanted = filter.state.unwrap_or(ObjectionState::Open);
+    let mut conn = state.db.acquire().await?;
+    let rows = db::objections::list_by_state(&mut conn, wanted, page.after, page.fetch_limit()).await?;
+    let rows = page.page(rows, |row| row.id, |row| row);
+    let mut responses = responses_of(&mut conn, &rows.items).await?;
+    let items = rows
+        .items
+        .into_iter()
+        .map(|row| {
+            let own = responses.remove(&row.id).unwrap_or_default();
+            ReviewObjectionView::new(row, own)
+        })
+        .collect();
+    Ok(Page { items, next_cursor: rows.next_cursor })
+}
+
+/// Decides an open objection. Upheld, it rejects the application at once;
+/// dismissed, and the announcement over with no objection left open, the
+/// application is registered and its certificate issued.
+#[tracing::instrument(skip_all, fields(reviewer_id = %staff.user_id, objection_id = %id))]
+pub async fn decide(state: &AppState, staff: Staff, id: Uuid, request: DecisionRequest) -> Result<ReviewObjectionView> {
+    let now = state.clock.now();
+    let reason = Text::parse(&request.reason, 2000).map_err(|m| Error::field("reason", m))?.into_string();
+    let mut tx = state.db.begin().await?;
+    let objection = db::objections::find_for_update(&mut tx, id).await?.ok_or(Error::NotFound)?;
+    if objection.state != ObjectionState::Open {
+        return Err(Error::InvalidTransition {
+            subject: "objection",
+            from: format!("{:?}", objection.state).to_lowercase(),
+            action: "decide".into(),
+        });
+    }
+    let application =
+        db::applications::find_for_update(&mut tx, objection.application_id).await?.ok_or(Error::NotFound)?;
+    let decided: ObjectionState = request.decision.into();
+    db::objections::decide(&mut tx, id, decided, &reason, Some(staff.user_id), now).await?;
+    let reviewer = EventActor::Reviewer(staff.user_id);
+    let (action, verb) = match request.decision {
+        ObjectionDecision::Upheld => ("uphold_objection", "upheld"),
+        ObjectionDecision::Dismissed => ("dismiss_objection", "dismissed"),
+    };
+    let application = match request.decision {
+        ObjectionDecision::Upheld => {
+            let changes = TransitionChanges { decision_reason: Some(reason.clone()), ..Default::default() };
+            let note = Some(format!("objection {id} upheld: {reason}"));
+            let step = Step::new(Action::UpholdObjection, reviewer).note(note).changes(changes);
+            let rejected = procedure::apply(&mut tx, &application, step, now).await?;
+            close_moot(&mut tx, &rejected, "the application was rejected on another objection", now).await?;
+            rejected
+        }
+        ObjectionDecision::Dismissed => {
+            let note = Some(format!("objection {id} {verb}: {reason}"));
+            procedure::record(&mut tx, &application, reviewer, action, None, note, now).await?;
+            let last = db::objections::count_open(&mut tx, application.id).await? == 0;
+            if last && application.state == ApplicationState::ObjectionReview {
+                let note = Some("no objection stands".to_owned());
+                certificates::register(&mut tx, state, &application, Action::DismissObjections, reviewer, note, now)
+                    .await?;
+            }
+            db::applications::find(&mut tx, application.id).await?.ok_or(Error::NotFound)?
+        }
+    };
+    let objection = db::objections::find(&mut tx, id).await?.ok_or(Error::NotFound)?;
+    let responses = responses_of(&mut tx, std::slice::from_ref(&objection)).await?.remove(&id).unwrap_or_default();
+    tx.commit().await?;
+    let mut view = ReviewObjectionView::new(objection, responses);
+    view.application_state = Some(application.state);
+    Ok(view)
+}
+
+/// Open objections of an application that ended otherwise no longer need a
+/// decision: they are closed as dismissed, saying why.
+pub async fn close_moot(
+    conn: &mut PgConnection,
+    application: &ApplicationRow,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let closed = db::objections::close_open(conn, application.id, &format!("moot: {why}"), now).await?;
+    if closed > 0 {
+        let note = Some(format!("{closed} open objection(s) closed: {why}"));
+        procedure::record(conn, application, EventActor::System, "close_objections", None, note, now).await?;
+    }
+    Ok(())
+}
+
+/// Closes the announcements whose window has ended: with no objection open
+/// the application is registered and its certificate issued; otherwise it
+/// waits for the reviewers' decisions. A batch at a time; safe with several
+/// workers at once.
+pub async fn close_due_announcements(state: &AppState, batch: i64) -> Result<u64> {
+    let mut closed = 0;
+    loop {
+        let now = state.clock.now();
+        let mut tx = state.db.begin().await?;
+        let due = db::announcements::lock_due(&mut tx, now, batch).await?;
+        for id in &due {
+            let application = db::applications::find(&mut tx, *id).await?.ok_or(Error::NotFound)?;
+            let open = db::objections::count_open(&mut tx, *id).await?;
+            if open == 0 {
+                let note = Some("the announcement ended with no objection".to_owned());
+                certificates::register(
+                    &mut tx,
+                    state,
+                    &application,
+                    Action::CloseAnnouncement,
+                    EventActor::System,
+                    note,
+                    now,
+                )
+                .await?;
+            } else {
+                let note = Some(format!("the announcement ended with {open} objection(s) open"));
+                let step = Step::new(Action::AwaitObjections, EventActor::System).note(note);
+                procedure::apply(&mut tx, &application, step, now).await?;
+            }
+        }
+        tx.commit().await?;
+        closed += due.len() as u64;
+        if (due.len() as i64) < batch {
+            return Ok(closed);
+        }
+    }
+}

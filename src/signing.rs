@@ -1,0 +1,168 @@
+//! Ed25519 signatures over RFC 8785 canonical JSON: how certificates are
+//! made tamper-evident. The key comes from configuration or a key file
+//! (created on first start in development); its id names it so that keys can
+//! rotate.
+
+use std::path::Path;
+
+use anyhow::Context;
+use aws_lc_rs::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
+use base64::{Engine, engine::general_purpose::STANDARD};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::config::{Config, Environment};
+
+pub struct Signer {
+    key_pair: Ed25519KeyPair,
+    key_id: String,
+}
+
+/// A detached signature as certificates carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Signature {
+    #[schema(example = "Ed25519")]
+    pub alg: String,
+    /// Names the signing key: hex of the first 8 bytes of SHA-256 of its public key.
+    pub key_id: String,
+    /// Base64 of the 64-byte signature.
+    pub value: String,
+}
+
+/// The RFC 8785 (JCS) bytes of a value: what is signed and hashed.
+pub fn canonical_json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<Vec<u8>> {
+    serde_jcs::to_vec(value).context("could not canonicalize JSON")
+}
+
+/// The key id of a public key.
+pub fn key_id(public_key: &[u8]) -> String {
+    hex::encode(&Sha256::digest(public_key)[..8])
+}
+
+/// Whether `signature` is a valid Ed25519 signature of `message` by
+/// `public_key`.
+pub fn verify(public_key: &[u8], message: &[u8], signature: &Signature) -> bool {
+    let Ok(bytes) = STANDARD.decode(&signature.value) else { return false };
+    signature.alg == "Ed25519" && UnparsedPublicKey::new(&ED25519, public_key).verify(message, &bytes).is_ok()
+}
+
+impl Signer {
+    pub fn from_seed(seed: &[u8]) -> anyhow::Result<Self> {
+        anyhow::ensure!(seed.len() == 32, "an Ed25519 key is a 32-byte seed (base64: 44 characters)");
+        let key_pair =
+            Ed25519KeyPair::from_seed_unchecked(seed).map_err(|e| anyhow::anyhow!("bad Ed25519 seed: {e}"))?;
+        let key_id = key_id(key_pair.public_key().as_ref());
+        Ok(Self { key_pair, key_id })
+    }
+
+    /// The configured key: `certificates.signing_key`, else the key file. In
+    /// development and tests a missing file is created with a new key.
+    pub fn load(config: &Config) -> anyhow::Result<Self> {
+        let certificates = &config.certificates;
+        if !certificates.signing_key.is_empty() {
+            return Self::from_base64(certificates.signing_key.expose()).context("certificates.signing_key");
+        }
+        let path = &certificates.signing_key_file;
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::from_base64(text.trim()).with_context(|| format!("key file {}", path.display())),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                anyhow::ensure!(
+                    config.environment != Environment::Production,
+                    "no certificate signing key: set DATAIP__CERTIFICATES__SIGNING_KEY or provide {}",
+                    path.display()
+                );
+                Self::generate_into(path)
+            }
+            Err(error) => Err(error).with_context(|| format!("could not read {}", path.display())),
+        }
+    }
+
+    fn from_base64(text: &str) -> anyhow::Result<Self> {
+        Self::from_seed(&STANDARD.decode(text.trim()).context("not base64")?)
+    }
+
+    fn generate_into(path: &Path) -> anyhow::Result<Self> {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
+        }
+        write_private(path, STANDARD.encode(seed).as_bytes())?;
+        let signer = Self::from_seed(&seed)?;
+        tracing::warn!(
+            path = %path.display(), key_id = signer.key_id(),
+            "!!! generated a new certificate signing key; keep this file: certificates signed with it verify only with it !!!"
+        );
+        Ok(signer)
+    }
+
+    pub fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    pub fn public_key(&self) -> &[u8] {
+        self.key_pair.public_key().as_ref()
+    }
+
+    pub fn sign(&self, message: &[u8]) -> Signature {
+        Signature {
+            alg: "Ed25519".into(),
+            key_id: self.key_id.clone(),
+            value: STANDARD.encode(self.key_pair.sign(message).as_ref()),
+        }
+    }
+}
+
+/// Writes a file only its owner can read.
+fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).with_context(|| format!("could not create {}", path.display()))?;
+    file.write_all(contents)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_verify_and_tampering_fails() {
+        let signer = Signer::from_seed(&[7u8; 32]).expect("key");
+        let document = serde_json::json!({"b": "数据", "a": [1, 2]});
+        let bytes = canonical_json(&document).expect("jcs");
+        assert_eq!(bytes, r#"{"a":[1,2],"b":"数据"}"#.as_bytes());
+        let signature = signer.sign(&bytes);
+        assert_eq!(signature.key_id.len(), 16);
+        assert!(verify(signer.public_key(), &bytes, &signature));
+        assert!(!verify(signer.public_key(), r#"{"a":[1,2],"b":"数据!"}"#.as_bytes(), &signature));
+        let other = Signer::from_seed(&[8u8; 32]).expect("key");
+        assert!(!verify(other.public_key(), &bytes, &signature));
+        assert!(Signer::from_seed(&[1u8; 31]).is_err());
+    }
+
+    #[test]
+    fn a_missing_key_file_is_created_once_outside_production() {
+        let dir = std::env::temp_dir().join(format!("dataip-key-{}", uuid::Uuid::now_v7()));
+        let path = dir.join("nested/signing.key");
+        let first = Signer::generate_into(&path).expect("generated");
+        let text = std::fs::read_to_string(&path).expect("written");
+        let again = Signer::from_base64(&text).expect("reads back");
+        assert_eq!(first.public_key(), again.public_key());
+        assert!(Signer::generate_into(&path).is_err(), "never overwrites a key");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect("metadata").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
