@@ -250,6 +250,28 @@ impl TestApp {
         id
     }
 
+    /// An approved application, now in its public announcement.
+    pub async fn announced_application(&self, token: &str, reviewer: &str) -> String {
+        let id = self.claimed_application(token, reviewer).await;
+        self.post(&format!("/review/applications/{id}/approve"), Some(reviewer), json!({})).await.assert_status(200);
+        id
+    }
+
+    /// Files an objection; returns its id and tracking token.
+    pub async fn object(&self, application: &str) -> (String, String) {
+        let answer =
+            self.post(&format!("/public/announcements/{application}/objections"), None, objection_body()).await;
+        let body = answer.assert_status(201);
+        (body["id"].as_str().expect("id").to_owned(), body["tracking_token"].as_str().expect("token").to_owned())
+    }
+
+    /// Moves the clock past every announcement window (configured short)
+    /// and runs one step of the worker.
+    pub async fn close_windows(&self, by: chrono::Duration) {
+        self.clock.advance(by);
+        dataip::jobs::Worker::new(self.state.clone()).step().await;
+    }
+
     pub async fn signup(&self) -> Tenant {
         let credit_code = fresh_credit_code();
         let email = format!("owner-{}@example.com", Uuid::now_v7().simple());
@@ -324,6 +346,14 @@ pub fn application_body() -> Value {
         "data_format": "CSV",
         "data_scale": "1.2 亿条",
         "update_frequency": "每日"
+    })
+}
+
+pub fn objection_body() -> Value {
+    json!({
+        "objector": {"name": "王五", "contact_email": "wangwu@objector.example"},
+        "interest": "我们是该数据的原始采集方",
+        "grounds": "申请人使用的运单数据来自我方系统，未经授权"
     })
 }
 

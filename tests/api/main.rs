@@ -2,12 +2,15 @@
 //! per test (DATABASE_URL names the server; default 127.0.0.1:5432).
 
 mod admin;
+mod announcements;
 mod applications;
 mod auth;
+mod certificates;
 mod cli;
 mod conventions;
 mod helpers;
 mod materials;
+mod objections;
 mod ops;
 mod organization;
 mod review;
