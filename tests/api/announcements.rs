@@ -60,9 +60,9 @@ async fn search_finds_chinese_text_in_names_holders_and_abstracts() {
     app.post(&format!("/review/applications/{model}/claim"), Some(&reviewer), json!({})).await.assert_status(200);
     app.post(&format!("/review/applications/{model}/approve"), Some(&reviewer), json!({})).await.assert_status(200);
 
-    assert_eq!(found(&app, "物流").await, [logistics.clone()], "two Chinese characters of a product name");
-    assert_eq!(found(&app, "肺结节").await, [model.clone()], "words of an abstract");
-    assert_eq!(found(&app, "模型").await, [model.clone()]);
+    assert_eq!(found(&app, "物流").await, [logistics.as_str()], "two Chinese characters of a product name");
+    assert_eq!(found(&app, "肺结节").await, [model.as_str()], "words of an abstract");
+    assert_eq!(found(&app, "模型").await, [model.as_str()]);
     assert_eq!(found(&app, "数据科技").await.len(), 2, "the holder's name");
     assert!(found(&app, "区块链").await.is_empty());
     assert!(found(&app, "100%").await.is_empty(), "wildcards are literal");
