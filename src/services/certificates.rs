@@ -192,9 +192,6 @@ async fn issue(
     application: &ApplicationRow,
     now: DateTime<Utc>,
 ) -> Result<CertificateRow> {
-    if let Some(existing) = db::certificates::find_for_application(conn, application.id).await? {
-        return Ok(existing);
-    }
     let config = &state.config;
     let registration_number = application
         .registration_number
