@@ -95,8 +95,8 @@ pub async fn connect(config: &Config) -> anyhow::Result<PgPool> {
     // the table as it is now: a generic plan cached while a table was small
     // (a sequential scan) would otherwise stay for the connection's life as
     // the table grows.
-    let options = PgConnectOptions::from_str(config.database.url.expose())?
-        .options([("plan_cache_mode", "force_custom_plan")]);
+    let options =
+        PgConnectOptions::from_str(config.database.url.expose())?.options([("plan_cache_mode", "force_custom_plan")]);
     PgPoolOptions::new()
         .max_connections(config.database.max_connections)
         .acquire_timeout(Config::exact(config.database.acquire_timeout))
