@@ -60,7 +60,7 @@ fn mth(source: &impl Subtrees, start: u64, end: u64) -> Result<Hash, MissingSubt
     if width == 0 {
         return Ok(empty_root());
     }
-    if width.is_power_of_two() && start % width == 0 {
+    if width.is_power_of_two() && start.is_multiple_of(width) {
         let level = width.trailing_zeros();
         let index = start >> level;
         return source.perfect(level, index).ok_or(MissingSubtree { level, index });
