@@ -58,7 +58,9 @@ pub struct Config {
     #[serde(skip, default = "default_environment")]
     pub environment: Environment,
     pub registry: RegistryConfig,
-    pub certificates: CertificatesConfig,
+    pub signing: SigningConfig,
+    pub ledger: LedgerConfig,
+    pub anchor: AnchorConfig,
     pub server: ServerConfig,
     pub materials: MaterialsConfig,
     pub database: DatabaseConfig,
@@ -85,9 +87,33 @@ pub struct RegistryConfig {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CertificatesConfig {
-    pub signing_key: Secret,
-    pub signing_key_file: PathBuf,
+pub struct SigningConfig {
+    pub key: Secret,
+    pub key_file: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerConfig {
+    #[serde(deserialize_with = "text")]
+    pub origin: String,
+    pub batch_size: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnchorConfig {
+    #[serde(deserialize_with = "text")]
+    pub rpc_url: String,
+    pub chain_id: u64,
+    pub signer_key: Secret,
+    pub max_attempts: u32,
+}
+
+impl AnchorConfig {
+    pub fn enabled(&self) -> bool {
+        !self.rpc_url.trim().is_empty()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -264,6 +290,15 @@ impl Config {
             "registry.code must be 4 digits (e.g. 3100)"
         );
         anyhow::ensure!(self.materials.max_size > 0, "materials.max_size must be positive");
+        anyhow::ensure!(
+            !self.ledger.origin.is_empty() && !self.ledger.origin.contains(char::is_whitespace),
+            "ledger.origin must be a name without spaces, such as registry.example/ledger"
+        );
+        anyhow::ensure!(self.ledger.batch_size > 0, "ledger.batch_size must be positive");
+        anyhow::ensure!(
+            !self.anchor.enabled() || !self.anchor.signer_key.is_empty(),
+            "anchor.signer_key is required when anchor.rpc_url is set"
+        );
         anyhow::ensure!(self.auth.hashing_concurrency > 0, "auth.hashing_concurrency must be at least 1");
         anyhow::ensure!(self.database.max_connections > 0, "database.max_connections must be at least 1");
         let secret = &self.auth.jwt_secret;

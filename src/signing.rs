@@ -1,5 +1,5 @@
-//! Ed25519 signatures over RFC 8785 canonical JSON: how certificates are
-//! made tamper-evident. The key comes from configuration or a key file
+//! The registry's Ed25519 key: it signs certificates (over RFC 8785
+//! canonical JSON) and ledger checkpoints. The key comes from configuration or a key file
 //! (created on first start in development); its id names it so that keys can
 //! rotate.
 
@@ -56,20 +56,20 @@ impl Signer {
         Ok(Self { key_pair, key_id })
     }
 
-    /// The configured key: `certificates.signing_key`, else the key file. In
-    /// development and tests a missing file is created with a new key.
+    /// The configured key: `signing.key`, else the key file. In development
+    /// and tests a missing file is created with a new key.
     pub fn load(config: &Config) -> anyhow::Result<Self> {
-        let certificates = &config.certificates;
-        if !certificates.signing_key.is_empty() {
-            return Self::from_base64(certificates.signing_key.expose()).context("certificates.signing_key");
+        let signing = &config.signing;
+        if !signing.key.is_empty() {
+            return Self::from_base64(signing.key.expose()).context("signing.key");
         }
-        let path = &certificates.signing_key_file;
+        let path = &signing.key_file;
         match std::fs::read_to_string(path) {
             Ok(text) => Self::from_base64(text.trim()).with_context(|| format!("key file {}", path.display())),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 anyhow::ensure!(
                     config.environment != Environment::Production,
-                    "no certificate signing key: set DATAIP__CERTIFICATES__SIGNING_KEY or provide {}",
+                    "no signing key: set DATAIP__SIGNING__KEY or provide {}",
                     path.display()
                 );
                 Self::generate_into(path)
@@ -92,7 +92,7 @@ impl Signer {
         let signer = Self::from_seed(&seed)?;
         tracing::warn!(
             path = %path.display(), key_id = signer.key_id(),
-            "!!! generated a new certificate signing key; keep this file: certificates signed with it verify only with it !!!"
+            "!!! generated a new signing key; keep this file: certificates and checkpoints signed with it verify only with it !!!"
         );
         Ok(signer)
     }
@@ -106,11 +106,12 @@ impl Signer {
     }
 
     pub fn sign(&self, message: &[u8]) -> Signature {
-        Signature {
-            alg: "Ed25519".into(),
-            key_id: self.key_id.clone(),
-            value: STANDARD.encode(self.key_pair.sign(message).as_ref()),
-        }
+        Signature { alg: "Ed25519".into(), key_id: self.key_id.clone(), value: STANDARD.encode(self.sign_raw(message)) }
+    }
+
+    /// The 64 bytes of an Ed25519 signature.
+    pub fn sign_raw(&self, message: &[u8]) -> Vec<u8> {
+        self.key_pair.sign(message).as_ref().to_vec()
     }
 }
 

@@ -202,15 +202,22 @@ pub async fn lock_due_expiries(conn: &mut PgConnection, now: DateTime<Utc>, limi
     .await
 }
 
+pub struct ExpiredRow {
+    pub certificate_number: String,
+    pub registration_number: String,
+    pub valid_until: DateTime<Utc>,
+}
+
 /// Marks the certificates expired (those still active and due).
-pub async fn expire(conn: &mut PgConnection, ids: &[Uuid], now: DateTime<Utc>) -> sqlx::Result<u64> {
-    let done = sqlx::query!(
+pub async fn expire(conn: &mut PgConnection, ids: &[Uuid], now: DateTime<Utc>) -> sqlx::Result<Vec<ExpiredRow>> {
+    sqlx::query_as!(
+        ExpiredRow,
         "UPDATE certificates SET status = 'expired', status_changed_at = $2
-         WHERE id = ANY($1) AND status = 'active' AND valid_until <= $2",
+         WHERE id = ANY($1) AND status = 'active' AND valid_until <= $2
+         RETURNING certificate_number, registration_number, valid_until",
         ids,
         now
     )
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected())
+    .fetch_all(conn)
+    .await
 }

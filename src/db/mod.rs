@@ -8,6 +8,7 @@ pub mod applications;
 pub mod blobs;
 pub mod certificates;
 pub mod idempotency;
+pub mod ledger;
 pub mod materials;
 pub mod objections;
 pub mod organizations;

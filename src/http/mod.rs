@@ -8,6 +8,7 @@ mod certificates;
 mod disposition;
 pub mod error;
 pub mod extract;
+mod ledger;
 pub mod metrics;
 mod openapi;
 mod ops;
@@ -52,6 +53,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(review::router())
         .merge(certificates::router())
         .merge(public::router())
+        .merge(ledger::router())
         .merge(admin::router());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest("/api/v1", v1).merge(ops::router())
 }

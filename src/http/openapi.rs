@@ -24,6 +24,7 @@ use crate::services::FieldError;
         (name = "review", description = "Examination by the registry's reviewers"),
         (name = "certificates", description = "The holder's registration certificates"),
         (name = "public", description = "Announcements, objections, the register and certificates, for anyone"),
+        (name = "ledger", description = "The tamper-evident log: checkpoints, entries, proofs and anchors"),
         (name = "admin", description = "Registry staff management"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

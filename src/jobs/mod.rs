@@ -5,6 +5,7 @@
 mod announcements;
 mod expiry;
 mod housekeeping;
+mod ledger;
 mod supplement_deadlines;
 
 use tokio_util::sync::CancellationToken;
@@ -42,6 +43,8 @@ impl Worker {
             ("supplement_deadlines", supplement_deadlines::run(&self.state).await),
             ("announcements", announcements::run(&self.state).await),
             ("expiry", expiry::run(&self.state).await),
+            // After the jobs that record acts, so that they reach the ledger in the same step.
+            ("ledger", ledger::run(&self.state).await),
             ("housekeeping", housekeeping::run(&self.state).await),
         ];
         for (job, result) in results {

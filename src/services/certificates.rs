@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{
-    Error, Result,
+    Error, Result, ledger,
     procedure::{self, EventActor, Step},
     search::Search,
 };
@@ -86,7 +86,7 @@ pub struct CertificateView {
     pub document: serde_json::Value,
     pub signature: Signature,
     /// The ledger receipt; null until anchored.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<ledger::Receipt>)]
     pub ledger: Option<serde_json::Value>,
 }
 
@@ -128,7 +128,7 @@ pub struct PublicCertificateView {
     #[schema(value_type = CertificateDocument)]
     pub document: serde_json::Value,
     pub signature: Signature,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<ledger::Receipt>)]
     pub ledger: Option<serde_json::Value>,
 }
 
@@ -245,6 +245,8 @@ async fn issue(
         // Issued meanwhile by another transaction: that one stands.
         return db::certificates::find_for_application(conn, application.id).await?.ok_or(Error::NotFound);
     }
+    let entry = ledger::issued_entry(&row.document, &signature)?;
+    ledger::enqueue_bytes(conn, &entry, Some(row.id), now).await?;
     tracing::info!(certificate_number = %row.certificate_number, application_id = %application.id, "certificate issued");
     Ok(row)
 }
@@ -285,15 +287,25 @@ pub async fn registry(
     Ok(page.page(rows, |row| (row.certificate.issued_at, row.certificate.id), PublicCertificateView::from))
 }
 
-/// Marks certificates whose validity ended as expired, a batch at a time;
-/// safe with several workers at once.
+/// Marks certificates whose validity ended as expired, each with its ledger
+/// entry, a batch at a time; safe with several workers at once.
 pub async fn expire_due(state: &AppState, batch: i64) -> Result<u64> {
     let mut expired = 0;
     loop {
         let now = state.clock.now();
         let mut tx = state.db.begin().await?;
         let due = db::certificates::lock_due_expiries(&mut tx, now, batch).await?;
-        expired += db::certificates::expire(&mut tx, &due, now).await?;
+        for certificate in db::certificates::expire(&mut tx, &due, now).await? {
+            let entry = serde_json::json!({
+                "type": "certificate.expired",
+                "certificate_number": certificate.certificate_number,
+                "registration_number": certificate.registration_number,
+                "valid_until": certificate.valid_until,
+                "expired_at": now,
+            });
+            ledger::enqueue(&mut tx, &entry, None, now).await?;
+            expired += 1;
+        }
         tx.commit().await?;
         if (due.len() as i64) < batch {
             return Ok(expired);

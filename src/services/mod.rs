@@ -7,6 +7,7 @@ pub mod application_views;
 pub mod applications;
 pub mod certificates;
 mod error;
+pub mod ledger;
 pub mod materials;
 pub mod objections;
 pub mod organization;

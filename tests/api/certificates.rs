@@ -2,6 +2,7 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use chrono::{DateTime, Datelike, Utc};
 use dataip::{
     domain::{CertificateNumber, StaffRole},
+    ledger::{checkpoint, merkle},
     signing::{self, Signature},
 };
 use serde_json::{Value, json};
@@ -45,7 +46,6 @@ async fn a_quiet_announcement_ends_in_a_signed_certificate() {
     assert_eq!(&number[..6], format!("{:04}{:02}", shanghai.year(), shanghai.month()));
     assert_eq!(&number[6..10], "3100");
     assert_eq!(certificate["status"], "active");
-    assert!(certificate["ledger"].is_null());
 
     let document = &certificate["document"];
     assert_eq!(document["certificate_number"], number);
@@ -80,6 +80,33 @@ async fn a_quiet_announcement_ends_in_a_signed_certificate() {
     let detail =
         app.get(&format!("/certificates/{}", certificate["id"].as_str().expect("id")), Some(&tenant.token)).await;
     assert_eq!(detail.assert_status(200), &certificate);
+
+    // The worker recorded the issuance on the ledger in the same step: the
+    // receipt's leaf is the issuance entry, proven into a signed checkpoint.
+    let receipt = &certificate["ledger"];
+    let entry =
+        signing::canonical_json(&json!({"type": "certificate.issued", "document": document, "signature": signature}))
+            .expect("jcs");
+    let leaf = merkle::leaf_hash(&entry);
+    assert_eq!(receipt["leaf_hash"], hex::encode(leaf));
+    let proof: Vec<merkle::Hash> = receipt["inclusion_proof"]
+        .as_array()
+        .expect("proof")
+        .iter()
+        .map(|h| hex::decode(h.as_str().expect("hex")).expect("hex").try_into().expect("32 bytes"))
+        .collect();
+    let root: merkle::Hash =
+        hex::decode(receipt["root_hash"].as_str().expect("hex")).expect("hex").try_into().expect("32");
+    let (index, size) = (receipt["leaf_index"].as_u64().expect("index"), receipt["tree_size"].as_u64().expect("size"));
+    assert!(merkle::verify_inclusion(&leaf, index, size, &proof, &root));
+    let opened = checkpoint::open(
+        receipt["checkpoint"].as_str().expect("note"),
+        "test.dataip.example/ledger",
+        app.state.signer.public_key(),
+    )
+    .expect("a signed checkpoint");
+    assert_eq!((opened.size, opened.root), (size, root));
+    assert_eq!(receipt["origin"], "test.dataip.example/ledger");
 
     // The public record, without contents.
     let public = app.get(&format!("/public/certificates/{number}"), None).await;

@@ -1,0 +1,318 @@
+//! The ledger's tables: leaves, perfect-subtree nodes, checkpoints, the
+//! outbox of entries to append, and blockchain anchors.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::ledger::merkle::Hash;
+
+/// Held by the one transaction that appends, until it ends.
+const APPEND_LOCK: i64 = 0x6461_7461_6970; // "dataip"
+
+/// Takes the append lock if no other transaction holds it.
+pub async fn try_lock_appends(conn: &mut PgConnection) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(r#"SELECT pg_try_advisory_xact_lock($1) AS "locked!""#, APPEND_LOCK).fetch_one(conn).await
+}
+
+/// Waits for the append lock.
+pub async fn lock_appends(conn: &mut PgConnection) -> sqlx::Result<()> {
+    sqlx::query!("SELECT pg_advisory_xact_lock($1)", APPEND_LOCK).execute(conn).await?;
+    Ok(())
+}
+
+pub async fn size(conn: &mut PgConnection) -> sqlx::Result<u64> {
+    let size = sqlx::query_scalar!(r#"SELECT COALESCE(max(idx) + 1, 0) AS "size!" FROM ledger_leaves"#)
+        .fetch_one(conn)
+        .await?;
+    Ok(u64::try_from(size).unwrap_or(0))
+}
+
+/// The stored perfect subtrees among `wanted` (level, index) pairs.
+pub async fn nodes(conn: &mut PgConnection, wanted: &[(u32, u64)]) -> sqlx::Result<HashMap<(u32, u64), Hash>> {
+    let levels: Vec<i16> = wanted.iter().map(|(level, _)| i16::try_from(*level).unwrap_or(i16::MAX)).collect();
+    let indexes: Vec<i64> = wanted.iter().map(|(_, index)| i64::try_from(*index).unwrap_or(i64::MAX)).collect();
+    let rows = sqlx::query!(
+        "SELECT n.level, n.idx, n.hash FROM ledger_nodes n
+         JOIN UNNEST($1::smallint[], $2::bigint[]) AS w(level, idx) ON n.level = w.level AND n.idx = w.idx",
+        &levels,
+        &indexes
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let hash: Hash = row.hash.try_into().ok()?;
+            Some(((u32::try_from(row.level).ok()?, u64::try_from(row.idx).ok()?), hash))
+        })
+        .collect())
+}
+
+pub async fn insert_leaves(
+    conn: &mut PgConnection,
+    first_index: u64,
+    entries: &[Vec<u8>],
+    hashes: &[Hash],
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    let start = i64::try_from(first_index).unwrap_or(i64::MAX);
+    let indexes: Vec<i64> = (0..entries.len() as i64).map(|i| start + i).collect();
+    let hashes: Vec<Vec<u8>> = hashes.iter().map(|h| h.to_vec()).collect();
+    sqlx::query!(
+        "INSERT INTO ledger_leaves (idx, entry, leaf_hash, appended_at)
+         SELECT idx, entry, leaf_hash, $4 FROM UNNEST($1::bigint[], $2::bytea[], $3::bytea[]) AS t(idx, entry, leaf_hash)",
+        &indexes,
+        entries,
+        &hashes,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_nodes(conn: &mut PgConnection, nodes: &[(u32, u64, Hash)]) -> sqlx::Result<()> {
+    let levels: Vec<i16> = nodes.iter().map(|(l, _, _)| i16::try_from(*l).unwrap_or(i16::MAX)).collect();
+    let indexes: Vec<i64> = nodes.iter().map(|(_, i, _)| i64::try_from(*i).unwrap_or(i64::MAX)).collect();
+    let hashes: Vec<Vec<u8>> = nodes.iter().map(|(_, _, h)| h.to_vec()).collect();
+    sqlx::query!(
+        "INSERT INTO ledger_nodes (level, idx, hash)
+         SELECT * FROM UNNEST($1::smallint[], $2::bigint[], $3::bytea[])",
+        &levels,
+        &indexes,
+        &hashes
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub struct LeafRow {
+    pub idx: i64,
+    pub entry: Vec<u8>,
+    pub leaf_hash: Vec<u8>,
+}
+
+pub async fn leaf(conn: &mut PgConnection, index: u64) -> sqlx::Result<Option<LeafRow>> {
+    sqlx::query_as!(
+        LeafRow,
+        "SELECT idx, entry, leaf_hash FROM ledger_leaves WHERE idx = $1",
+        i64::try_from(index).unwrap_or(i64::MAX)
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// Leaves from `from` on, at most `limit`, in order (for audits).
+pub async fn leaves(conn: &mut PgConnection, from: u64, limit: i64) -> sqlx::Result<Vec<LeafRow>> {
+    sqlx::query_as!(
+        LeafRow,
+        "SELECT idx, entry, leaf_hash FROM ledger_leaves WHERE idx >= $1 ORDER BY idx LIMIT $2",
+        i64::try_from(from).unwrap_or(i64::MAX),
+        limit
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Every stored node at one level, in order (for audits).
+pub async fn level(conn: &mut PgConnection, level: u32) -> sqlx::Result<Vec<(u64, Vec<u8>)>> {
+    let rows = sqlx::query!(
+        "SELECT idx, hash FROM ledger_nodes WHERE level = $1 ORDER BY idx",
+        i16::try_from(level).unwrap_or(i16::MAX)
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|row| (u64::try_from(row.idx).unwrap_or(u64::MAX), row.hash)).collect())
+}
+
+pub struct CheckpointRow {
+    pub tree_size: i64,
+    pub root_hash: Vec<u8>,
+    pub note: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn insert_checkpoint(
+    conn: &mut PgConnection,
+    size: u64,
+    root: &Hash,
+    note: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO ledger_checkpoints (tree_size, root_hash, note, created_at) VALUES ($1, $2, $3, $4)",
+        i64::try_from(size).unwrap_or(i64::MAX),
+        root.as_slice(),
+        note,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn latest_checkpoint(conn: &mut PgConnection) -> sqlx::Result<Option<CheckpointRow>> {
+    sqlx::query_as!(
+        CheckpointRow,
+        "SELECT tree_size, root_hash, note, created_at FROM ledger_checkpoints ORDER BY tree_size DESC LIMIT 1"
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// Every checkpoint, smallest first (for audits).
+pub async fn checkpoints(conn: &mut PgConnection) -> sqlx::Result<Vec<CheckpointRow>> {
+    sqlx::query_as!(
+        CheckpointRow,
+        "SELECT tree_size, root_hash, note, created_at FROM ledger_checkpoints ORDER BY tree_size"
+    )
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn enqueue(
+    conn: &mut PgConnection,
+    entry: &[u8],
+    certificate_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO ledger_outbox (entry, certificate_id, created_at) VALUES ($1, $2, $3)",
+        entry,
+        certificate_id,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub struct OutboxRow {
+    pub id: i64,
+    pub entry: Vec<u8>,
+    pub certificate_id: Option<Uuid>,
+}
+
+/// The oldest pending entries, in the order they were written.
+pub async fn pending(conn: &mut PgConnection, limit: i64) -> sqlx::Result<Vec<OutboxRow>> {
+    sqlx::query_as!(OutboxRow, "SELECT id, entry, certificate_id FROM ledger_outbox ORDER BY id LIMIT $1", limit)
+        .fetch_all(conn)
+        .await
+}
+
+pub async fn remove_pending(conn: &mut PgConnection, ids: &[i64]) -> sqlx::Result<()> {
+    sqlx::query!("DELETE FROM ledger_outbox WHERE id = ANY($1)", ids).execute(conn).await?;
+    Ok(())
+}
+
+pub async fn set_receipt(
+    conn: &mut PgConnection,
+    certificate_id: Uuid,
+    receipt: &serde_json::Value,
+) -> sqlx::Result<()> {
+    sqlx::query!("UPDATE certificates SET ledger = $2 WHERE id = $1", certificate_id, receipt).execute(conn).await?;
+    Ok(())
+}
+
+pub async fn insert_anchor(
+    conn: &mut PgConnection,
+    size: u64,
+    root: &Hash,
+    chain_id: u64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO ledger_anchors (tree_size, root_hash, chain_id, next_attempt_at) VALUES ($1, $2, $3, $4)",
+        i64::try_from(size).unwrap_or(i64::MAX),
+        root.as_slice(),
+        i64::try_from(chain_id).unwrap_or(i64::MAX),
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub struct AnchorRow {
+    pub tree_size: i64,
+    pub root_hash: Vec<u8>,
+    pub chain_id: i64,
+    pub tx_hash: Option<String>,
+    pub block_number: Option<i64>,
+    pub anchored_at: Option<DateTime<Utc>>,
+    pub attempts: i32,
+}
+
+/// The next checkpoint due for publication, locked for this worker.
+pub async fn lock_due_anchor(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    max_attempts: i32,
+) -> sqlx::Result<Option<AnchorRow>> {
+    sqlx::query_as!(
+        AnchorRow,
+        "SELECT tree_size, root_hash, chain_id, tx_hash, block_number, anchored_at, attempts FROM ledger_anchors
+         WHERE tx_hash IS NULL AND next_attempt_at <= $1 AND attempts < $2
+         ORDER BY tree_size LIMIT 1 FOR UPDATE SKIP LOCKED",
+        now,
+        max_attempts
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn anchored(
+    conn: &mut PgConnection,
+    size: i64,
+    tx_hash: &str,
+    block: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE ledger_anchors SET tx_hash = $2, block_number = $3, anchored_at = $4, attempts = attempts + 1,
+             last_error = NULL
+         WHERE tree_size = $1",
+        size,
+        tx_hash,
+        block,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn anchor_failed(
+    conn: &mut PgConnection,
+    size: i64,
+    error: &str,
+    retry_at: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE ledger_anchors SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 WHERE tree_size = $1",
+        size,
+        error,
+        retry_at
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Published anchors, newest first, before the tree size `before`.
+pub async fn anchors(conn: &mut PgConnection, before: Option<i64>, limit: i64) -> sqlx::Result<Vec<AnchorRow>> {
+    sqlx::query_as!(
+        AnchorRow,
+        "SELECT tree_size, root_hash, chain_id, tx_hash, block_number, anchored_at, attempts FROM ledger_anchors
+         WHERE tx_hash IS NOT NULL AND ($1::bigint IS NULL OR tree_size < $1)
+         ORDER BY tree_size DESC LIMIT $2",
+        before,
+        limit
+    )
+    .fetch_all(conn)
+    .await
+}

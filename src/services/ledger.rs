@@ -1,0 +1,272 @@
+//! What the registry writes to its ledger and what it shows of it: entries
+//! enqueued with the acts they record, appended by the worker in batches
+//! with one signed checkpoint each, receipts for certificates, and the
+//! public proofs.
+
+use base64::{Engine, engine::general_purpose::STANDARD};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{Error, Result};
+use crate::{
+    db,
+    ledger::{
+        Ledger, LedgerError, PgLedger,
+        checkpoint::{self, Checkpoint},
+        merkle::{self, Hash},
+    },
+    pagination::{Page, PageRequest},
+    signing::{Signature, canonical_json},
+    state::AppState,
+};
+
+/// Where a certificate's issuance stands in the ledger: everything needed
+/// to verify it offline.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Receipt {
+    pub origin: String,
+    pub leaf_index: u64,
+    pub leaf_hash: String,
+    pub tree_size: u64,
+    pub root_hash: String,
+    pub inclusion_proof: Vec<String>,
+    /// The signed checkpoint (C2SP signed note) of `tree_size`.
+    pub checkpoint: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LedgerKey {
+    pub origin: String,
+    pub key_name: String,
+    /// Hex of the 4-byte key hint in checkpoint signature lines.
+    pub key_id: String,
+    /// Base64 of the raw 32-byte Ed25519 public key.
+    pub public_key: String,
+    /// The same key as a signed-note verifier key.
+    pub vkey: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryView {
+    pub index: u64,
+    pub leaf_hash: String,
+    /// Base64 of the exact bytes hashed (RFC 8785 JSON).
+    pub entry: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InclusionQuery {
+    pub index: u64,
+    /// Default: the latest checkpoint's size.
+    pub tree_size: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InclusionView {
+    pub index: u64,
+    pub tree_size: u64,
+    pub root_hash: String,
+    pub hashes: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConsistencyQuery {
+    pub first: u64,
+    pub second: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsistencyView {
+    pub first: u64,
+    pub second: u64,
+    pub hashes: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AnchorView {
+    pub tree_size: u64,
+    pub root_hash: String,
+    pub chain_id: u64,
+    pub tx_hash: Option<String>,
+    pub block_number: Option<u64>,
+    pub anchored_at: Option<DateTime<Utc>>,
+}
+
+/// The entry recording a certificate's issuance: exactly the document and
+/// signature the certificate carries.
+pub fn issued_entry(document: &str, signature: &Signature) -> Result<Vec<u8>> {
+    let document: serde_json::Value = serde_json::from_str(document).map_err(|e| Error::Internal(e.into()))?;
+    Ok(canonical_json(
+        &serde_json::json!({"type": "certificate.issued", "document": document, "signature": signature}),
+    )?)
+}
+
+/// Queues an entry in the caller's transaction, so it is appended if and
+/// only if the act it records happened.
+pub async fn enqueue(
+    conn: &mut PgConnection,
+    entry: &serde_json::Value,
+    certificate_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    enqueue_bytes(conn, &canonical_json(entry)?, certificate_id, now).await
+}
+
+pub async fn enqueue_bytes(
+    conn: &mut PgConnection,
+    entry: &[u8],
+    certificate_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    Ok(db::ledger::enqueue(conn, entry, certificate_id, now).await?)
+}
+
+fn ledger_error(error: LedgerError) -> Error {
+    match error {
+        LedgerError::OutOfRange(message) => {
+            Error::Validation(vec![super::FieldError { field: "query".into(), message }])
+        }
+        LedgerError::Missing(missing) => Error::Internal(missing.into()),
+        LedgerError::Database(error) => error.into(),
+    }
+}
+
+/// Appends the waiting entries, a batch and one checkpoint at a time, and
+/// fills in the receipts of the certificates they record. When another
+/// worker is appending, this one leaves it to them.
+pub async fn append_pending(state: &AppState) -> Result<u64> {
+    let batch = i64::from(state.config.ledger.batch_size);
+    let mut appended = 0;
+    loop {
+        let now = state.clock.now();
+        let mut tx = state.db.begin().await?;
+        if !db::ledger::try_lock_appends(&mut tx).await? {
+            return Ok(appended);
+        }
+        let pending = db::ledger::pending(&mut tx, batch).await?;
+        if pending.is_empty() {
+            return Ok(appended);
+        }
+        let entries: Vec<Vec<u8>> = pending.iter().map(|row| row.entry.clone()).collect();
+        let origin = &state.config.ledger.origin;
+        let result = PgLedger { conn: &mut tx, signer: &state.signer, origin }.append(&entries, now).await;
+        let done = result.map_err(ledger_error)?;
+        let size = done.checkpoint.size;
+
+        let certificates: Vec<(Uuid, u64)> = pending
+            .iter()
+            .enumerate()
+            .filter_map(|(i, row)| row.certificate_id.map(|id| (id, done.first_index + i as u64)))
+            .collect();
+        let mut wanted: Vec<(u32, u64)> =
+            certificates.iter().flat_map(|(_, index)| merkle::needed_for_inclusion(*index, size)).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let nodes = db::ledger::nodes(&mut tx, &wanted).await?;
+        for (certificate_id, index) in certificates {
+            let proof = merkle::inclusion_proof(&nodes, index, size).map_err(|e| Error::Internal(e.into()))?;
+            let leaf = merkle::leaf_hash(&entries[(index - done.first_index) as usize]);
+            let receipt = Receipt {
+                origin: origin.clone(),
+                leaf_index: index,
+                leaf_hash: hex::encode(leaf),
+                tree_size: size,
+                root_hash: hex::encode(done.checkpoint.root),
+                inclusion_proof: proof.iter().map(hex::encode).collect(),
+                checkpoint: done.note.clone(),
+            };
+            let receipt = serde_json::to_value(&receipt).map_err(|e| Error::Internal(e.into()))?;
+            db::ledger::set_receipt(&mut tx, certificate_id, &receipt).await?;
+        }
+        let ids: Vec<i64> = pending.iter().map(|row| row.id).collect();
+        db::ledger::remove_pending(&mut tx, &ids).await?;
+        if state.config.anchor.enabled() {
+            db::ledger::insert_anchor(&mut tx, size, &done.checkpoint.root, state.config.anchor.chain_id, now).await?;
+        }
+        tx.commit().await?;
+        tracing::info!(entries = ids.len(), tree_size = size, "ledger appended");
+        appended += ids.len() as u64;
+        if (ids.len() as i64) < batch {
+            return Ok(appended);
+        }
+    }
+}
+
+/// The key that signs checkpoints (and certificates).
+pub fn key(state: &AppState) -> LedgerKey {
+    let origin = state.config.ledger.origin.clone();
+    let public_key = state.signer.public_key();
+    LedgerKey {
+        key_id: hex::encode(checkpoint::key_hint(&origin, public_key)),
+        public_key: STANDARD.encode(public_key),
+        vkey: checkpoint::verifier_key(&origin, public_key),
+        key_name: origin.clone(),
+        origin,
+    }
+}
+
+/// The latest signed checkpoint (of the empty tree while nothing is appended).
+pub async fn latest_checkpoint(state: &AppState) -> Result<String> {
+    let mut conn = state.db.acquire().await?;
+    let origin = &state.config.ledger.origin;
+    let latest = PgLedger { conn: &mut conn, signer: &state.signer, origin }.latest().await.map_err(ledger_error)?;
+    Ok(match latest {
+        Some((_, note)) => note,
+        None => Checkpoint { origin: origin.clone(), size: 0, root: merkle::empty_root() }.sign(&state.signer),
+    })
+}
+
+pub async fn entry(state: &AppState, index: u64) -> Result<EntryView> {
+    let mut conn = state.db.acquire().await?;
+    let leaf = db::ledger::leaf(&mut conn, index).await?.ok_or(Error::NotFound)?;
+    Ok(EntryView { index, leaf_hash: hex::encode(&leaf.leaf_hash), entry: STANDARD.encode(&leaf.entry) })
+}
+
+pub async fn inclusion(state: &AppState, query: InclusionQuery) -> Result<InclusionView> {
+    let mut conn = state.db.acquire().await?;
+    let origin = &state.config.ledger.origin;
+    let mut ledger = PgLedger { conn: &mut conn, signer: &state.signer, origin };
+    let size = match query.tree_size {
+        Some(size) => size,
+        None => ledger.latest().await.map_err(ledger_error)?.map_or(0, |(checkpoint, _)| checkpoint.size),
+    };
+    let hashes = ledger.inclusion_proof(query.index, size).await.map_err(ledger_error)?;
+    let root: Hash = ledger.root(size).await.map_err(ledger_error)?;
+    Ok(InclusionView {
+        index: query.index,
+        tree_size: size,
+        root_hash: hex::encode(root),
+        hashes: hashes.iter().map(hex::encode).collect(),
+    })
+}
+
+pub async fn consistency(state: &AppState, query: ConsistencyQuery) -> Result<ConsistencyView> {
+    let mut conn = state.db.acquire().await?;
+    let origin = &state.config.ledger.origin;
+    let mut ledger = PgLedger { conn: &mut conn, signer: &state.signer, origin };
+    let hashes = ledger.consistency_proof(query.first, query.second).await.map_err(ledger_error)?;
+    Ok(ConsistencyView { first: query.first, second: query.second, hashes: hashes.iter().map(hex::encode).collect() })
+}
+
+/// Checkpoints published to the chain, newest first.
+pub async fn anchors(state: &AppState, page: PageRequest<i64>) -> Result<Page<AnchorView>> {
+    let mut conn = state.db.acquire().await?;
+    let rows = db::ledger::anchors(&mut conn, page.after, page.fetch_limit()).await?;
+    Ok(page.page(
+        rows,
+        |row| row.tree_size,
+        |row| AnchorView {
+            tree_size: u64::try_from(row.tree_size).unwrap_or(0),
+            root_hash: hex::encode(&row.root_hash),
+            chain_id: u64::try_from(row.chain_id).unwrap_or(0),
+            tx_hash: row.tx_hash,
+            block_number: row.block_number.and_then(|b| u64::try_from(b).ok()),
+            anchored_at: row.anchored_at,
+        },
+    ))
+}
