@@ -26,14 +26,28 @@ enum Command {
         #[command(subcommand)]
         command: StaffCommand,
     },
-    /// Verify a certificate offline.
+    /// Verify a certificate offline: its signature, its ledger leaf, the
+    /// inclusion proof and the checkpoint's signature.
     Verify {
-        /// The certificate JSON.
-        certificate: Option<PathBuf>,
-        /// The registry's ledger public key.
+        /// The certificate as the registry serves it (JSON).
+        certificate: PathBuf,
+        /// The registry's public key: base64, a file holding it, or the
+        /// registry's URL (its /api/v1/public/ledger/key is fetched).
         #[arg(long)]
-        public_key: Option<String>,
+        public_key: String,
     },
+    /// The tamper-evident ledger.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Recompute every leaf and the whole tree from the database, check every
+    /// checkpoint, and report the first discrepancy.
+    Audit,
 }
 
 #[derive(Subcommand)]
@@ -61,12 +75,13 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    if let Command::Verify { .. } = cli.command {
-        return commands::verify();
+    let runtime = tokio::runtime::Runtime::new()?;
+    // Verification is offline: no configuration, no database.
+    if let Command::Verify { certificate, public_key } = &cli.command {
+        return runtime.block_on(commands::verify(certificate, public_key));
     }
     let config = Config::load()?;
     telemetry::init(&config.log);
-    let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         match cli.command {
             Command::Serve => commands::serve(config).await,
@@ -75,7 +90,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Staff { command: StaffCommand::Add { email, name, role } } => {
                 commands::staff_add(config, email, name, role).await
             }
-            Command::Verify { .. } => commands::verify(),
+            Command::Ledger { command: LedgerCommand::Audit } => commands::audit(config).await,
+            // Handled above, before any configuration is read.
+            Command::Verify { .. } => Ok(()),
         }
     })
 }

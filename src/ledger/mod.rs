@@ -5,9 +5,11 @@
 //! [`Ledger`] is what the registry needs of a log; [`PgLedger`] keeps it in
 //! PostgreSQL, [`merkle::MemoryTree`] in memory (audits, benchmarks).
 
+pub mod audit;
 pub mod checkpoint;
 pub mod merkle;
 mod postgres;
+pub mod verify;
 
 use std::future::Future;
 

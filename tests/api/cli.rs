@@ -5,6 +5,8 @@ use std::{
     process::{Output, Stdio},
 };
 
+use base64::{Engine, engine::general_purpose::STANDARD};
+
 use crate::helpers::spawn_app;
 
 fn dataip(database_url: &str) -> std::process::Command {
@@ -73,16 +75,6 @@ async fn migrate_creates_and_migrates_a_missing_database() {
 }
 
 #[tokio::test]
-async fn verify_says_it_is_not_available_yet() {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_dataip"))
-        .args(["verify", "certificate.json", "--public-key", "key"])
-        .output()
-        .expect("dataip runs");
-    assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("not yet available"));
-}
-
-#[tokio::test]
 async fn serve_stops_cleanly_on_sigterm() {
     let app = spawn_app().await;
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
@@ -107,4 +99,101 @@ async fn serve_stops_cleanly_on_sigterm() {
     assert!(killed.success());
     let status = tokio::task::spawn_blocking(move || child.wait()).await.expect("joined").expect("exit status");
     assert!(status.success(), "exit status {status:?}");
+}
+
+/// A registered certificate, as its holder downloads it.
+async fn certificate(app: &crate::helpers::TestApp) -> serde_json::Value {
+    let tenant = app.signup().await;
+    let reviewer = app.staff(dataip::domain::StaffRole::Reviewer).await;
+    app.announced_application(&tenant.token, &reviewer).await;
+    app.close_windows(chrono::Duration::seconds(3)).await;
+    let list = app.get("/certificates", Some(&tenant.token)).await;
+    list.body["items"][0].clone()
+}
+
+fn short_windows(config: &mut dataip::config::Config) {
+    config.workflow.announcement_period = "PT2S".parse().expect("duration");
+    config.worker.interval = "PT1H".parse().expect("duration");
+}
+
+async fn verify(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_dataip")).arg("verify").args(args).output()
+    })
+    .await
+    .expect("joined")
+    .expect("dataip runs")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_checks_a_certificate_offline() {
+    let app = crate::helpers::spawn_app_with(short_windows).await;
+    let certificate = certificate(&app).await;
+    assert!(certificate["ledger"].is_object(), "{certificate}");
+    let dir = std::env::temp_dir().join(format!("dataip-verify-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("certificate.json");
+    std::fs::write(&file, certificate.to_string()).expect("written");
+    let key = app.get("/public/ledger/key", None).await.body;
+    let public_key = key["public_key"].as_str().expect("key").to_owned();
+    let key_file = dir.join("key.json");
+    std::fs::write(&key_file, key.to_string()).expect("written");
+    let path = file.display().to_string();
+
+    // With the key given inline, as a file, and fetched from the registry.
+    for source in [public_key.clone(), key_file.display().to_string(), app.base.clone()] {
+        let output = verify(vec![path.clone(), "--public-key".into(), source.clone()]).await;
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(output.status.success(), "{source}: {stdout}{}", String::from_utf8_lossy(&output.stderr));
+        for check in ["document signature", "ledger leaf", "inclusion proof", "checkpoint"] {
+            assert!(stdout.contains(&format!("✓ {check}")), "{stdout}");
+        }
+    }
+
+    // Any change to the document fails, and says where.
+    let mut forged = certificate.clone();
+    forged["document"]["valid_until"] = serde_json::json!("2099-01-01T00:00:00Z");
+    std::fs::write(&file, forged.to_string()).expect("written");
+    let output = verify(vec![path.clone(), "--public-key".into(), public_key.clone()]).await;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(!output.status.success());
+    assert!(stdout.contains("✗ document signature") && stdout.contains("✗ ledger leaf"), "{stdout}");
+
+    // Another key fails.
+    std::fs::write(&file, certificate.to_string()).expect("written");
+    let output = verify(vec![path, "--public-key".into(), STANDARD.encode([9u8; 32])]).await;
+    assert!(!output.status.success());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_passes_an_intact_ledger_and_finds_a_flipped_byte() {
+    let app = crate::helpers::spawn_app_with(short_windows).await;
+    for _ in 0..3 {
+        certificate(&app).await;
+    }
+    let audit = |url: String| tokio::task::spawn_blocking(move || dataip(&url).args(["ledger", "audit"]).output());
+    let output = audit(app.database_url.clone()).await.expect("joined").expect("output");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("3 leaves recomputed"));
+
+    // One byte of one entry changed in the database.
+    sqlx::query("UPDATE ledger_leaves SET entry = overlay(entry placing '\\x58'::bytea from 40 for 1) WHERE idx = 1")
+        .execute(&app.state.db)
+        .await
+        .expect("tampered");
+    let output = audit(app.database_url.clone()).await.expect("joined").expect("output");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!output.status.success());
+    assert!(stderr.contains("leaf 1"), "{stderr}");
+
+    // A consistent forgery (leaf hash recomputed) is caught by the tree.
+    sqlx::query("UPDATE ledger_leaves SET leaf_hash = sha256('\\x00'::bytea || entry) WHERE idx = 1")
+        .execute(&app.state.db)
+        .await
+        .expect("tampered");
+    let output = audit(app.database_url.clone()).await.expect("joined").expect("output");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!output.status.success());
+    assert!(stderr.contains("subtree at level 0, index 1"), "{stderr}");
 }

@@ -9,6 +9,7 @@ mod certificates;
 mod cli;
 mod conventions;
 mod helpers;
+mod ledger;
 mod materials;
 mod objections;
 mod ops;
