@@ -9,6 +9,7 @@ use crate::{
     auth::{JwtKeys, PasswordHasher},
     clock::SharedClock,
     config::Config,
+    ledger::anchor::EvmAnchor,
     signing::Signer,
 };
 
@@ -21,6 +22,8 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     pub metrics: PrometheusHandle,
     pub signer: Arc<Signer>,
+    /// Publishes checkpoints to a chain; `None` unless configured.
+    pub anchor: Option<Arc<EvmAnchor>>,
 }
 
 impl AppState {
@@ -35,7 +38,12 @@ impl AppState {
             }
             secret => secret.as_bytes().to_vec(),
         };
+        let anchor = match config.anchor.enabled() {
+            true => Some(Arc::new(EvmAnchor::new(&config.anchor)?)),
+            false => None,
+        };
         Ok(Self {
+            anchor,
             signer: Arc::new(Signer::load(&config)?),
             jwt: Arc::new(JwtKeys::new(&jwt_secret, config.auth.access_token_ttl)),
             passwords: PasswordHasher::new(config.auth.hashing_concurrency),

@@ -2,6 +2,7 @@
 //! job once. Jobs take their due rows with `FOR UPDATE SKIP LOCKED` and
 //! re-check state guards, so several worker processes can run side by side.
 
+mod anchors;
 mod announcements;
 mod expiry;
 mod housekeeping;
@@ -45,6 +46,7 @@ impl Worker {
             ("expiry", expiry::run(&self.state).await),
             // After the jobs that record acts, so that they reach the ledger in the same step.
             ("ledger", ledger::run(&self.state).await),
+            ("anchors", anchors::run(&self.state).await),
             ("housekeeping", housekeeping::run(&self.state).await),
         ];
         for (job, result) in results {

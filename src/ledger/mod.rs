@@ -5,6 +5,7 @@
 //! [`Ledger`] is what the registry needs of a log; [`PgLedger`] keeps it in
 //! PostgreSQL, [`merkle::MemoryTree`] in memory (audits, benchmarks).
 
+pub mod anchor;
 pub mod audit;
 pub mod checkpoint;
 pub mod merkle;

@@ -2,10 +2,12 @@
 //! per test (DATABASE_URL names the server; default 127.0.0.1:5432).
 
 mod admin;
+mod anchoring;
 mod announcements;
 mod applications;
 mod auth;
 mod certificates;
+mod chain;
 mod cli;
 mod conventions;
 mod helpers;

@@ -88,7 +88,8 @@ async fn identical_files_are_stored_once_and_replacing_keeps_one_per_kind() {
 
 #[tokio::test]
 async fn unused_contents_are_purged_by_the_worker() {
-    let app = spawn_app().await;
+    // Only this test's worker step runs.
+    let app = spawn_app_with(|config| config.worker.interval = "PT1H".parse().expect("duration")).await;
     let tenant = app.signup().await;
     let id = app.create_application(&tenant.token).await;
     app.upload(&tenant.token, &id, "summary", "text/plain", "first").await.assert_status(200);
