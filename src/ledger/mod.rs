@@ -16,6 +16,8 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 pub use postgres::PgLedger;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use self::{checkpoint::Checkpoint, merkle::Hash};
 
@@ -27,6 +29,20 @@ pub struct Appended {
     pub checkpoint: Checkpoint,
     /// The signed note of the checkpoint.
     pub note: String,
+}
+
+/// Where an entry stands in the ledger: everything needed to verify a
+/// certificate's issuance offline. Hashes are lowercase hex.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Receipt {
+    pub origin: String,
+    pub leaf_index: u64,
+    pub leaf_hash: String,
+    pub tree_size: u64,
+    pub root_hash: String,
+    pub inclusion_proof: Vec<String>,
+    /// The signed checkpoint (C2SP signed note) of `tree_size`.
+    pub checkpoint: String,
 }
 
 #[derive(Debug, thiserror::Error)]

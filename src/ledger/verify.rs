@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use super::{checkpoint, merkle};
+use super::{Receipt, checkpoint, merkle};
 use crate::signing::{self, Signature};
 
 /// The parts of a certificate that verification reads; both the holder's
@@ -14,17 +14,6 @@ pub struct Certificate {
     pub document: serde_json::Value,
     pub signature: Signature,
     pub ledger: Option<Receipt>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Receipt {
-    pub origin: String,
-    pub leaf_index: u64,
-    pub leaf_hash: String,
-    pub tree_size: u64,
-    pub root_hash: String,
-    pub inclusion_proof: Vec<String>,
-    pub checkpoint: String,
 }
 
 /// One check and what it found.

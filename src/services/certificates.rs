@@ -86,7 +86,7 @@ pub struct CertificateView {
     pub document: serde_json::Value,
     pub signature: Signature,
     /// The ledger receipt; null until anchored.
-    #[schema(value_type = Option<ledger::Receipt>)]
+    #[schema(value_type = Option<crate::ledger::Receipt>)]
     pub ledger: Option<serde_json::Value>,
 }
 
@@ -128,7 +128,7 @@ pub struct PublicCertificateView {
     #[schema(value_type = CertificateDocument)]
     pub document: serde_json::Value,
     pub signature: Signature,
-    #[schema(value_type = Option<ledger::Receipt>)]
+    #[schema(value_type = Option<crate::ledger::Receipt>)]
     pub ledger: Option<serde_json::Value>,
 }
 

@@ -14,7 +14,7 @@ use super::{Error, Result};
 use crate::{
     db,
     ledger::{
-        Ledger, LedgerError, PgLedger,
+        Ledger, LedgerError, PgLedger, Receipt,
         anchor::Anchor,
         checkpoint::{self, Checkpoint},
         merkle::{self, Hash},
@@ -23,20 +23,6 @@ use crate::{
     signing::{Signature, canonical_json},
     state::AppState,
 };
-
-/// Where a certificate's issuance stands in the ledger: everything needed
-/// to verify it offline.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct Receipt {
-    pub origin: String,
-    pub leaf_index: u64,
-    pub leaf_hash: String,
-    pub tree_size: u64,
-    pub root_hash: String,
-    pub inclusion_proof: Vec<String>,
-    /// The signed checkpoint (C2SP signed note) of `tree_size`.
-    pub checkpoint: String,
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LedgerKey {

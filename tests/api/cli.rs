@@ -172,28 +172,35 @@ async fn audit_passes_an_intact_ledger_and_finds_a_flipped_byte() {
     for _ in 0..3 {
         certificate(&app).await;
     }
-    let audit = |url: String| tokio::task::spawn_blocking(move || dataip(&url).args(["ledger", "audit"]).output());
-    let output = audit(app.database_url.clone()).await.expect("joined").expect("output");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert!(String::from_utf8_lossy(&output.stdout).contains("3 leaves recomputed"));
+    let (passed, output) = audit(&app.database_url).await;
+    assert!(passed, "{output}");
+    assert!(output.contains("3 leaves recomputed"), "{output}");
 
     // One byte of one entry changed in the database.
-    sqlx::query("UPDATE ledger_leaves SET entry = overlay(entry placing '\\x58'::bytea from 40 for 1) WHERE idx = 1")
-        .execute(&app.state.db)
-        .await
-        .expect("tampered");
-    let output = audit(app.database_url.clone()).await.expect("joined").expect("output");
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(!output.status.success());
-    assert!(stderr.contains("leaf 1"), "{stderr}");
+    tamper(&app, "UPDATE ledger_leaves SET entry = overlay(entry placing '\\x58'::bytea from 40 for 1) WHERE idx = 1")
+        .await;
+    let (passed, output) = audit(&app.database_url).await;
+    assert!(!passed);
+    assert!(output.contains("leaf 1"), "{output}");
 
     // A consistent forgery (leaf hash recomputed) is caught by the tree.
-    sqlx::query("UPDATE ledger_leaves SET leaf_hash = sha256('\\x00'::bytea || entry) WHERE idx = 1")
-        .execute(&app.state.db)
+    tamper(&app, "UPDATE ledger_leaves SET leaf_hash = sha256('\\x00'::bytea || entry) WHERE idx = 1").await;
+    let (passed, output) = audit(&app.database_url).await;
+    assert!(!passed);
+    assert!(output.contains("subtree at level 0, index 1"), "{output}");
+}
+
+/// Runs `dataip ledger audit`: whether it passed, and all it printed.
+async fn audit(database_url: &str) -> (bool, String) {
+    let url = database_url.to_owned();
+    let output = tokio::task::spawn_blocking(move || dataip(&url).args(["ledger", "audit"]).output())
         .await
-        .expect("tampered");
-    let output = audit(app.database_url.clone()).await.expect("joined").expect("output");
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(!output.status.success());
-    assert!(stderr.contains("subtree at level 0, index 1"), "{stderr}");
+        .expect("joined")
+        .expect("output");
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    (output.status.success(), text)
+}
+
+async fn tamper(app: &crate::helpers::TestApp, statement: &'static str) {
+    sqlx::query(statement).execute(&app.state.db).await.expect("tampered");
 }
