@@ -83,6 +83,7 @@ pub struct RegistryConfig {
     #[serde(deserialize_with = "text")]
     pub code: String,
     pub time_zone: chrono_tz::Tz,
+    pub public_pledge_amounts: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -322,6 +323,15 @@ impl Config {
         duration: IsoDuration,
     ) -> Option<chrono::DateTime<chrono::Utc>> {
         duration.after(&start.with_timezone(&self.registry.time_zone)).map(|end| end.with_timezone(&chrono::Utc))
+    }
+
+    /// `end - duration` on the registry's calendar, in UTC.
+    pub fn deadline_before(
+        &self,
+        end: chrono::DateTime<chrono::Utc>,
+        duration: IsoDuration,
+    ) -> Option<chrono::DateTime<chrono::Utc>> {
+        duration.before(&end.with_timezone(&self.registry.time_zone)).map(|start| start.with_timezone(&chrono::Utc))
     }
 
     /// The exact length of a duration setting that `check` has proved exact.

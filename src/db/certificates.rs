@@ -221,3 +221,60 @@ pub async fn expire(conn: &mut PgConnection, ids: &[Uuid], now: DateTime<Utc>) -
     .fetch_all(conn)
     .await
 }
+
+/// The certificate, locked until the transaction ends.
+pub async fn find_for_update(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<CertificateRow>> {
+    let locked = sqlx::query_scalar!("SELECT id FROM certificates WHERE id = $1 FOR UPDATE", id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match locked {
+        Some(id) => find(conn, id).await,
+        None => Ok(None),
+    }
+}
+
+/// What later acts may change about a certificate.
+#[derive(Debug, Clone)]
+pub struct Register {
+    pub status: CertificateStatus,
+    pub org_id: Uuid,
+    pub product_name: String,
+    pub r#abstract: String,
+    pub valid_until: DateTime<Utc>,
+}
+
+impl CertificateRow {
+    pub fn register(&self) -> Register {
+        Register {
+            status: self.status,
+            org_id: self.org_id,
+            product_name: self.product_name.clone(),
+            r#abstract: self.r#abstract.clone(),
+            valid_until: self.valid_until,
+        }
+    }
+}
+
+/// Changes an active certificate's current state; false if it is no longer active.
+pub async fn update_active(
+    conn: &mut PgConnection,
+    id: Uuid,
+    register: &Register,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "UPDATE certificates SET status = $2, org_id = $3, product_name = $4, abstract = $5, valid_until = $6,
+             status_changed_at = CASE WHEN status = $2 THEN status_changed_at ELSE $7 END
+         WHERE id = $1 AND status = 'active'",
+        id,
+        register.status as CertificateStatus,
+        register.org_id,
+        register.product_name,
+        register.r#abstract,
+        register.valid_until,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -191,17 +191,30 @@ pub async fn enqueue(
     Ok(())
 }
 
+/// Queues the entry of an act, whose ledger index the appender records.
+pub async fn enqueue_act(conn: &mut PgConnection, entry: &[u8], act_id: Uuid, now: DateTime<Utc>) -> sqlx::Result<()> {
+    sqlx::query!("INSERT INTO ledger_outbox (entry, act_id, created_at) VALUES ($1, $2, $3)", entry, act_id, now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub struct OutboxRow {
     pub id: i64,
     pub entry: Vec<u8>,
     pub certificate_id: Option<Uuid>,
+    pub act_id: Option<Uuid>,
 }
 
 /// The oldest pending entries, in the order they were written.
 pub async fn pending(conn: &mut PgConnection, limit: i64) -> sqlx::Result<Vec<OutboxRow>> {
-    sqlx::query_as!(OutboxRow, "SELECT id, entry, certificate_id FROM ledger_outbox ORDER BY id LIMIT $1", limit)
-        .fetch_all(conn)
-        .await
+    sqlx::query_as!(
+        OutboxRow,
+        "SELECT id, entry, certificate_id, act_id FROM ledger_outbox ORDER BY id LIMIT $1",
+        limit
+    )
+    .fetch_all(conn)
+    .await
 }
 
 pub async fn remove_pending(conn: &mut PgConnection, ids: &[i64]) -> sqlx::Result<()> {

@@ -1,6 +1,7 @@
 //! Database access: plain async functions per aggregate taking
 //! `&mut PgConnection`, so the caller decides the transaction.
 
+pub mod acts;
 pub mod announcements;
 pub mod api_keys;
 pub mod application_events;
@@ -9,9 +10,11 @@ pub mod blobs;
 pub mod certificates;
 pub mod idempotency;
 pub mod ledger;
+pub mod licenses;
 pub mod materials;
 pub mod objections;
 pub mod organizations;
+pub mod pledges;
 pub mod refresh_tokens;
 pub mod throttle;
 pub mod users;

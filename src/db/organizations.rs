@@ -28,3 +28,13 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Orga
         .fetch_optional(conn)
         .await
 }
+
+pub async fn find_by_credit_code(conn: &mut PgConnection, credit_code: &str) -> sqlx::Result<Option<OrganizationRow>> {
+    sqlx::query_as!(
+        OrganizationRow,
+        "SELECT id, name, credit_code, created_at FROM organizations WHERE credit_code = $1",
+        credit_code
+    )
+    .fetch_optional(conn)
+    .await
+}

@@ -83,6 +83,46 @@ impl From<ObjectionDecision> for ObjectionState {
     }
 }
 
+/// What can happen to a registered product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "act_kind", rename_all = "snake_case")]
+pub enum ActKind {
+    License,
+    Pledge,
+    PledgeRelease,
+    Transfer,
+    Change,
+    Renewal,
+    Cancellation,
+    Revocation,
+}
+
+impl ActKind {
+    /// The type of the act's ledger entry.
+    pub fn entry_type(self) -> &'static str {
+        match self {
+            Self::License => "license.recorded",
+            Self::Pledge => "pledge.recorded",
+            Self::PledgeRelease => "pledge.released",
+            Self::Transfer => "certificate.transferred",
+            Self::Change => "certificate.changed",
+            Self::Renewal => "certificate.renewed",
+            Self::Cancellation => "certificate.cancelled",
+            Self::Revocation => "certificate.revoked",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "act_state", rename_all = "snake_case")]
+pub enum ActState {
+    Pending,
+    Approved,
+    Rejected,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

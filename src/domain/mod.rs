@@ -11,7 +11,7 @@ mod role;
 
 pub use application::{Action, ApplicationState, Category, DataSourceKind, MaterialKind};
 pub use certificate::{
-    CertificateNumber, CertificateNumberError, CertificateStatus, ObjectionDecision, ObjectionState,
+    ActKind, ActState, CertificateNumber, CertificateNumberError, CertificateStatus, ObjectionDecision, ObjectionState,
 };
 pub use credit_code::{CreditCode, CreditCodeError};
 pub use duration::{DurationError, IsoDuration};

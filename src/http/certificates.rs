@@ -1,6 +1,6 @@
 //! /certificates/*: the holder organization's certificates.
 
-use axum::extract::State;
+use axum::{extract::State, http::StatusCode};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
@@ -11,12 +11,15 @@ use super::{
 use crate::{
     auth::Tenant,
     pagination::{Page, PageQuery},
-    services::certificates::{self, CertificateView},
+    services::{
+        acts::{self, ActView, NewAct},
+        certificates::{self, CertificateView},
+    },
     state::AppState,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list)).routes(routes!(get))
+    OpenApiRouter::new().routes(routes!(list)).routes(routes!(get)).routes(routes!(file_act, list_acts))
 }
 
 /// The organization's certificates, newest first.
@@ -37,4 +40,36 @@ async fn list(
 ))]
 async fn get(State(state): State<AppState>, tenant: Tenant, Path(id): Path<Uuid>) -> ApiResult<Json<CertificateView>> {
     Ok(Json(certificates::get(&state, tenant, id).await?))
+}
+
+/// Files an act on the certificate: license, pledge, pledge_release,
+/// transfer, change, renewal or cancellation. It waits for a reviewer.
+#[utoipa::path(post, path = "/certificates/{id}/acts", tag = "certificates", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = NewAct, responses(
+    (status = 201, body = ActView),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "the certificate is not active, is pledged, or an exclusive license overlaps", body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+async fn file_act(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    Path(id): Path<Uuid>,
+    Json(request): Json<NewAct>,
+) -> ApiResult<(StatusCode, Json<ActView>)> {
+    Ok((StatusCode::CREATED, Json(acts::file(&state, tenant, id, request).await?)))
+}
+
+/// Every act on the certificate, oldest first.
+#[utoipa::path(get, path = "/certificates/{id}/acts", tag = "certificates", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), responses(
+    (status = 200, body = Vec<ActView>),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+async fn list_acts(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Vec<ActView>>> {
+    Ok(Json(acts::list(&state, tenant, id).await?))
 }

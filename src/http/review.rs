@@ -13,6 +13,7 @@ use crate::{
     auth::Staff,
     pagination::{Page, PageQuery},
     services::{
+        acts::{self, ActFilter, ActView, RejectAct, Revocation},
         application_views::ApplicationView,
         objections::{self as objection_service, DecisionRequest, ObjectionFilter, ReviewObjectionView},
         review::{self, ApproveRequest, QueueFilter, RejectRequest, ReviewView, SupplementRequest},
@@ -30,6 +31,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(approve))
         .routes(routes!(objections))
         .routes(routes!(decide_objection))
+        .routes(routes!(acts_queue))
+        .routes(routes!(approve_act))
+        .routes(routes!(reject_act))
+        .routes(routes!(revoke))
 }
 
 /// Applications of every organization in a state (default `submitted`),
@@ -143,4 +148,55 @@ async fn decide_objection(
     Json(request): Json<DecisionRequest>,
 ) -> ApiResult<Json<ReviewObjectionView>> {
     Ok(Json(objection_service::decide(&state, staff, id, request).await?))
+}
+
+/// Acts in a state (default `pending`), oldest first.
+#[utoipa::path(get, path = "/review/acts", tag = "review", security(("bearer" = [])), params(ActFilter, PageQuery),
+    responses((status = 200, body = Page<ActView>)))]
+async fn acts_queue(
+    State(state): State<AppState>,
+    _staff: Staff,
+    Query(filter): Query<ActFilter>,
+    Query(page): Query<PageQuery>,
+) -> ApiResult<Json<Page<ActView>>> {
+    Ok(Json(acts::for_review(&state, filter, page.parse()?).await?))
+}
+
+/// Approves an act: it changes the register and is written to the ledger.
+#[utoipa::path(post, path = "/review/acts/{id}/approve", tag = "review", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), responses(
+    (status = 200, body = ActView),
+    (status = 409, description = "already decided, certificate not active, pledged, or overlapping", body = Problem, content_type = "application/problem+json"),
+))]
+async fn approve_act(State(state): State<AppState>, staff: Staff, Path(id): Path<Uuid>) -> ApiResult<Json<ActView>> {
+    Ok(Json(acts::approve(&state, staff, id).await?))
+}
+
+#[utoipa::path(post, path = "/review/acts/{id}/reject", tag = "review", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = RejectAct, responses(
+    (status = 200, body = ActView),
+    (status = 409, description = "already decided", body = Problem, content_type = "application/problem+json"),
+))]
+async fn reject_act(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    Json(request): Json<RejectAct>,
+) -> ApiResult<Json<ActView>> {
+    Ok(Json(acts::reject(&state, staff, id, request).await?))
+}
+
+/// Revokes a certificate on the registry's authority.
+#[utoipa::path(post, path = "/review/certificates/{id}/revoke", tag = "review", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = Revocation, responses(
+    (status = 200, description = "the revocation act, approved", body = ActView),
+    (status = 409, description = "the certificate is not active", body = Problem, content_type = "application/problem+json"),
+))]
+async fn revoke(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    Json(request): Json<Revocation>,
+) -> ApiResult<Json<ActView>> {
+    Ok(Json(acts::revoke(&state, staff, id, request).await?))
 }

@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{
-    Error, Result, ledger,
+    Error, Result, acts, ledger,
     procedure::{self, EventActor, Step},
     search::Search,
 };
@@ -130,6 +130,15 @@ pub struct PublicCertificateView {
     pub signature: Signature,
     #[schema(value_type = Option<crate::ledger::Receipt>)]
     pub ledger: Option<serde_json::Value>,
+    /// Current licenses (in the single record, not in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub licenses: Option<Vec<acts::PublicLicense>>,
+    /// Unreleased pledges (in the single record, not in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pledges: Option<Vec<acts::PublicPledge>>,
+    /// Approved acts, oldest first, with their ledger indexes (in the single record).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<acts::PublicAct>>,
 }
 
 impl From<PublicCertificateRow> for PublicCertificateView {
@@ -154,6 +163,9 @@ impl From<PublicCertificateRow> for PublicCertificateView {
             document: view.document,
             signature: view.signature,
             ledger: view.ledger,
+            licenses: None,
+            pledges: None,
+            history: None,
         }
     }
 }
@@ -265,12 +277,16 @@ pub async fn get(state: &AppState, tenant: Tenant, id: Uuid) -> Result<Certifica
     row.map(CertificateView::from).ok_or(Error::NotFound)
 }
 
-/// The public record of a certificate by its number.
+/// The public record of a certificate by its number: status, validity,
+/// holder, current licenses and pledges, and the history of approved acts.
 pub async fn public(state: &AppState, number: &str) -> Result<PublicCertificateView> {
     let number = CertificateNumber::parse(number).map_err(|_| Error::NotFound)?;
     let mut conn = state.db.acquire().await?;
     let row = db::certificates::find_public(&mut conn, number.as_str()).await?.ok_or(Error::NotFound)?;
-    Ok(row.into())
+    let (licenses, pledges, history) = acts::public_record(&mut conn, state, row.certificate.id).await?;
+    let mut view = PublicCertificateView::from(row);
+    (view.licenses, view.pledges, view.history) = (Some(licenses), Some(pledges), Some(history));
+    Ok(view)
 }
 
 /// The public register of registered products, newest first.
@@ -295,6 +311,7 @@ pub async fn expire_due(state: &AppState, batch: i64) -> Result<u64> {
         let now = state.clock.now();
         let mut tx = state.db.begin().await?;
         let due = db::certificates::lock_due_expiries(&mut tx, now, batch).await?;
+        db::acts::reject_pending(&mut tx, &due, "moot: the certificate expired", now).await?;
         for certificate in db::certificates::expire(&mut tx, &due, now).await? {
             let entry = serde_json::json!({
                 "type": "certificate.expired",

@@ -170,6 +170,14 @@ pub async fn append_pending(state: &AppState) -> Result<u64> {
             let receipt = serde_json::to_value(&receipt).map_err(|e| Error::Internal(e.into()))?;
             db::ledger::set_receipt(&mut tx, certificate_id, &receipt).await?;
         }
+        let (acts, indexes): (Vec<Uuid>, Vec<i64>) = pending
+            .iter()
+            .enumerate()
+            .filter_map(|(i, row)| {
+                row.act_id.map(|id| (id, i64::try_from(done.first_index + i as u64).unwrap_or(i64::MAX)))
+            })
+            .unzip();
+        db::acts::set_ledger_indexes(&mut tx, &acts, &indexes).await?;
         let ids: Vec<i64> = pending.iter().map(|row| row.id).collect();
         db::ledger::remove_pending(&mut tx, &ids).await?;
         if state.config.anchor.enabled() {

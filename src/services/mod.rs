@@ -2,6 +2,7 @@
 //! its transaction, and answers a view or an `Error`.
 
 pub mod accounts;
+pub mod acts;
 pub mod announcements;
 pub mod application_views;
 pub mod applications;
