@@ -126,17 +126,20 @@ pub async fn decide(
     Ok(done.rows_affected() == 1)
 }
 
-/// Rejects a certificate's pending acts that can no longer apply, saying why.
+/// Rejects certificates' pending acts that can no longer apply, saying why;
+/// `except` is the act being applied.
 pub async fn reject_pending(
     conn: &mut PgConnection,
     certificate_ids: &[Uuid],
+    except: Option<Uuid>,
     reason: &str,
     at: DateTime<Utc>,
 ) -> sqlx::Result<u64> {
     let done = sqlx::query!(
-        "UPDATE certificate_acts SET state = 'rejected', decision_reason = $2, decided_at = $3
-         WHERE certificate_id = ANY($1) AND state = 'pending'",
+        "UPDATE certificate_acts SET state = 'rejected', decision_reason = $3, decided_at = $4
+         WHERE certificate_id = ANY($1) AND state = 'pending' AND ($2::uuid IS NULL OR id <> $2)",
         certificate_ids,
+        except,
         reason,
         at
     )

@@ -365,12 +365,27 @@ pub async fn approve(state: &AppState, staff: Staff, id: Uuid) -> Result<ActView
     let certificate = db::certificates::find_for_update(&mut tx, act.certificate_id).await?.ok_or(Error::NotFound)?;
     ensure_active(&certificate, now)?;
     let details = apply(&mut tx, state, &act, &certificate, now).await?;
-    db::acts::decide(&mut tx, id, ActState::Approved, &details, Some(staff.user_id), None, now).await?;
+    decide_approved(&mut tx, id, &details, staff, now).await?;
     record(&mut tx, &certificate, &act, &details, EventActor::Reviewer(staff.user_id), now).await?;
     let view = db::acts::find(&mut tx, id).await?.ok_or(Error::NotFound)?;
     tx.commit().await?;
     tracing::info!(kind = ?act.kind, "act approved");
     Ok(view.into())
+}
+
+async fn decide_approved(
+    conn: &mut PgConnection,
+    id: Uuid,
+    details: &serde_json::Value,
+    staff: Staff,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    // The act is locked by this transaction: it is still pending.
+    if db::acts::decide(conn, id, ActState::Approved, details, Some(staff.user_id), None, now).await? {
+        Ok(())
+    } else {
+        Err(anyhow::anyhow!("act {id} stopped being pending while locked").into())
+    }
 }
 
 /// Applies an act to the register; answers its details as recorded.
@@ -474,19 +489,17 @@ async fn apply(
             action: "take new acts".into(),
         });
     }
-    match act.kind {
-        ActKind::Transfer => close_pending(conn, certificate.id, "the certificate was transferred", now).await?,
-        ActKind::Cancellation => close_pending(conn, certificate.id, "the certificate was cancelled", now).await?,
-        ActKind::Revocation => close_pending(conn, certificate.id, "the certificate was revoked", now).await?,
-        _ => {}
+    // The certificate's other pending acts can no longer apply.
+    let moot = match act.kind {
+        ActKind::Transfer => Some("moot: the certificate was transferred"),
+        ActKind::Cancellation => Some("moot: the certificate was cancelled"),
+        ActKind::Revocation => Some("moot: the certificate was revoked"),
+        _ => None,
+    };
+    if let Some(reason) = moot {
+        db::acts::reject_pending(conn, &[certificate.id], Some(act.id), reason, now).await?;
     }
     Ok(details)
-}
-
-/// Pending acts of a certificate that can no longer apply are rejected.
-pub async fn close_pending(conn: &mut PgConnection, certificate_id: Uuid, why: &str, now: DateTime<Utc>) -> Result<()> {
-    db::acts::reject_pending(conn, &[certificate_id], &format!("moot: {why}"), now).await?;
-    Ok(())
 }
 
 /// The ledger entry and history record of an approved act.
@@ -542,7 +555,7 @@ pub async fn revoke(state: &AppState, staff: Staff, certificate_id: Uuid, reques
     };
     db::acts::insert(&mut tx, &act).await?;
     let details = apply(&mut tx, state, &act, &certificate, now).await?;
-    db::acts::decide(&mut tx, act.id, ActState::Approved, &details, Some(staff.user_id), None, now).await?;
+    decide_approved(&mut tx, act.id, &details, staff, now).await?;
     record(&mut tx, &certificate, &act, &details, EventActor::Reviewer(staff.user_id), now).await?;
     let view = db::acts::find(&mut tx, act.id).await?.ok_or(Error::NotFound)?;
     tx.commit().await?;

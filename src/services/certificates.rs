@@ -311,7 +311,7 @@ pub async fn expire_due(state: &AppState, batch: i64) -> Result<u64> {
         let now = state.clock.now();
         let mut tx = state.db.begin().await?;
         let due = db::certificates::lock_due_expiries(&mut tx, now, batch).await?;
-        db::acts::reject_pending(&mut tx, &due, "moot: the certificate expired", now).await?;
+        db::acts::reject_pending(&mut tx, &due, None, "moot: the certificate expired", now).await?;
         for certificate in db::certificates::expire(&mut tx, &due, now).await? {
             let entry = serde_json::json!({
                 "type": "certificate.expired",

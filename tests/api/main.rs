@@ -1,6 +1,7 @@
 //! Black-box tests over HTTP against a real PostgreSQL, one fresh database
 //! per test (DATABASE_URL names the server; default 127.0.0.1:5432).
 
+mod acts;
 mod admin;
 mod anchoring;
 mod announcements;

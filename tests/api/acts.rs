@@ -1,0 +1,367 @@
+use base64::{Engine, engine::general_purpose::STANDARD};
+use dataip::{domain::StaffRole, ledger::merkle};
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, Tenant, TestApp, fresh_credit_code, spawn_app_with};
+
+fn setup(config: &mut dataip::config::Config) {
+    config.workflow.announcement_period = "PT2S".parse().expect("duration");
+    config.worker.interval = "PT1H".parse().expect("duration");
+}
+
+/// A tenant with a registered certificate, and a reviewer.
+struct Holder {
+    tenant: Tenant,
+    reviewer: String,
+    certificate: String,
+    number: String,
+}
+
+async fn holder(app: &TestApp) -> Holder {
+    let tenant = app.signup().await;
+    let reviewer = app.staff(StaffRole::Reviewer).await;
+    app.announced_application(&tenant.token, &reviewer).await;
+    app.close_windows(chrono::Duration::seconds(3)).await;
+    let list = app.get("/certificates", Some(&tenant.token)).await;
+    let certificate = list.body["items"][0].clone();
+    Holder {
+        certificate: certificate["id"].as_str().expect("id").to_owned(),
+        number: certificate["certificate_number"].as_str().expect("number").to_owned(),
+        tenant,
+        reviewer,
+    }
+}
+
+fn license(exclusive: bool, starts_on: &str, ends_on: &str) -> Value {
+    json!({"kind": "license", "licensee": {"name": "杭州智算有限公司", "credit_code": fresh_credit_code()},
+        "exclusive": exclusive, "scope": "华东地区物流调度模型训练", "starts_on": starts_on, "ends_on": ends_on})
+}
+
+fn pledge() -> Value {
+    json!({"kind": "pledge", "pledgee": {"name": "上海银行", "credit_code": fresh_credit_code()},
+        "secured_amount": {"amount": "5000000.00", "currency": "CNY"}, "starts_on": "2026-12-01", "ends_on": "2028-12-01"})
+}
+
+async fn file(app: &TestApp, h: &Holder, act: Value) -> crate::helpers::Answer {
+    app.post(&format!("/certificates/{}/acts", h.certificate), Some(&h.tenant.token), act).await
+}
+
+async fn file_ok(app: &TestApp, h: &Holder, act: Value) -> String {
+    let answer = file(app, h, act).await;
+    let body = answer.assert_status(201);
+    assert_eq!(body["state"], "pending");
+    body["id"].as_str().expect("id").to_owned()
+}
+
+async fn approve(app: &TestApp, h: &Holder, act: &str) -> crate::helpers::Answer {
+    app.post(&format!("/review/acts/{act}/approve"), Some(&h.reviewer), json!({})).await
+}
+
+async fn public(app: &TestApp, h: &Holder) -> Value {
+    app.get(&format!("/public/certificates/{}", h.number), None).await.assert_status(200).clone()
+}
+
+#[tokio::test]
+async fn a_license_is_filed_reviewed_recorded_and_public() {
+    let app = spawn_app_with(setup).await;
+    let h = holder(&app).await;
+    let act = file_ok(&app, &h, license(false, "2027-01-01", "2027-12-31")).await;
+    assert!(public(&app, &h).await["licenses"].as_array().is_some_and(Vec::is_empty), "pending acts are not public");
+    let pending = app.get("/review/acts", Some(&h.reviewer)).await;
+    assert_eq!(pending.assert_status(200)["items"][0]["id"], act.as_str());
+
+    let approved = approve(&app, &h, &act).await;
+    assert_eq!(approved.assert_status(200)["state"], "approved");
+    dataip::jobs::Worker::new(app.state.clone()).step().await;
+
+    let record = public(&app, &h).await;
+    assert_eq!(
+        record["licenses"],
+        json!([{"licensee_name": "杭州智算有限公司", "exclusive": false, "starts_on": "2027-01-01", "ends_on": "2027-12-31"}])
+    );
+    let history = record["history"].as_array().expect("history");
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0]["kind"], "license");
+    let index = history[0]["ledger_index"].as_u64().expect("recorded on the ledger");
+
+    // The act's leaf verifies like the issuance's.
+    let entry = app.get(&format!("/public/ledger/entries/{index}"), None).await;
+    let bytes = STANDARD.decode(entry.body["entry"].as_str().expect("b64")).expect("b64");
+    let parsed: Value = serde_json::from_slice(&bytes).expect("json");
+    assert_eq!(parsed["type"], "license.recorded");
+    assert_eq!(parsed["certificate_number"], h.number.as_str());
+    assert_eq!(parsed["act_id"], act.as_str());
+    let proof = app.get(&format!("/public/ledger/proofs/inclusion?index={index}"), None).await;
+    let hashes: Vec<merkle::Hash> = proof.body["hashes"]
+        .as_array()
+        .expect("hashes")
+        .iter()
+        .map(|h| hex::decode(h.as_str().expect("hex")).expect("hex").try_into().expect("32"))
+        .collect();
+    let root: merkle::Hash =
+        hex::decode(proof.body["root_hash"].as_str().expect("hex")).expect("hex").try_into().expect("32");
+    let size = proof.body["tree_size"].as_u64().expect("size");
+    assert!(merkle::verify_inclusion(&merkle::leaf_hash(&bytes), index, size, &hashes, &root));
+
+    let acts = app.get(&format!("/certificates/{}/acts", h.certificate), Some(&h.tenant.token)).await;
+    assert_eq!(acts.assert_status(200)[0]["ledger_index"], index);
+}
+
+#[tokio::test]
+async fn exclusive_licenses_may_not_overlap() {
+    let app = spawn_app_with(setup).await;
+    let h = holder(&app).await;
+    let first = file_ok(&app, &h, license(true, "2027-01-01", "2027-12-31")).await;
+    approve(&app, &h, &first).await.assert_status(200);
+
+    file(&app, &h, license(true, "2027-06-01", "2028-05-31")).await.assert_problem(409, "conflict");
+    file(&app, &h, license(true, "2027-12-31", "2028-01-31")).await.assert_problem(409, "conflict");
+    let later = file_ok(&app, &h, license(true, "2028-01-01", "2028-12-31")).await;
+    approve(&app, &h, &later).await.assert_status(200);
+    let shared = file_ok(&app, &h, license(false, "2027-03-01", "2027-04-01")).await;
+    approve(&app, &h, &shared).await.assert_status(200);
+    assert_eq!(public(&app, &h).await["licenses"].as_array().map(Vec::len), Some(3));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overlapping_exclusive_licenses_approved_at_once_one_wins() {
+    let app = spawn_app_with(setup).await;
+    let h = holder(&app).await;
+    for round in 0..3 {
+        let year = 2030 + round;
+        let a = file_ok(&app, &h, license(true, &format!("{year}-01-01"), &format!("{year}-06-30"))).await;
+        let b = file_ok(&app, &h, license(true, &format!("{year}-03-01"), &format!("{year}-09-30"))).await;
+        let (x, y) = tokio::join!(approve(&app, &h, &a), approve(&app, &h, &b));
+        let mut statuses = [x.status.as_u16(), y.status.as_u16()];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 409], "{} / {}", x.body, y.body);
+    }
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM licenses").fetch_one(&app.state.db).await.expect("count");
+    assert_eq!(count, 3);
+}
+
+#[tokio::test]
+async fn an_unreleased_pledge_blocks_transfer_and_cancellation() {
+    let app = spawn_app_with(setup).await;
+    let h = holder(&app).await;
+    let buyer = app.signup().await;
+    let pledge_act = file_ok(&app, &h, pledge()).await;
+    approve(&app, &h, &pledge_act).await.assert_status(200);
+
+    let record = public(&app, &h).await;
+    assert_eq!(record["pledges"][0]["pledgee_name"], "上海银行");
+    assert!(record["pledges"][0].get("secured_amount").is_none(), "amounts are private by default");
+
+    let transfer = json!({"kind": "transfer", "transferee_credit_code": buyer.credit_code});
+    let refused = file(&app, &h, transfer.clone()).await;
+    refused.assert_problem(409, "conflict");
+    assert!(
+        refused.body["detail"].as_str().is_some_and(|d| d.contains("pledged to 上海银行") && d.contains("released"))
+    );
+    file(&app, &h, json!({"kind": "cancellation", "reason": "停止运营"})).await.assert_problem(409, "conflict");
+
+    file(&app, &h, json!({"kind": "pledge_release", "pledge_id": "00000000-0000-0000-0000-000000000000"}))
+        .await
+        .assert_problem(422, "validation_failed");
+    let release = file_ok(&app, &h, json!({"kind": "pledge_release", "pledge_id": pledge_act})).await;
+    approve(&app, &h, &release).await.assert_status(200);
+    assert_eq!(public(&app, &h).await["pledges"], json!([]));
+    file_ok(&app, &h, transfer).await;
+}
+
+#[tokio::test]
+async fn pledge_amounts_are_public_only_if_configured() {
+    let app = spawn_app_with(|config| {
+        setup(config);
+        config.registry.public_pledge_amounts = true;
+    })
+    .await;
+    let h = holder(&app).await;
+    let act = file_ok(&app, &h, pledge()).await;
+    approve(&app, &h, &act).await.assert_status(200);
+    assert_eq!(
+        public(&app, &h).await["pledges"][0]["secured_amount"],
+        json!({"amount": "5000000.00", "currency": "CNY"})
+    );
+}
+
+#[tokio::test]
+async fn a_transfer_moves_the_certificate_and_its_history() {
+    let app = spawn_app_with(setup).await;
+    let h = holder(&app).await;
+    let buyer = app.signup().await;
+    let path = format!("/certificates/{}", h.certificate);
+
+    file(&app, &h, json!({"kind": "transfer", "transferee_credit_code": fresh_credit_code()}))
+        .await
+        .assert_problem(422, "validation_failed");
+    file(&app, &h, json!({"kind": "transfer", "transferee_credit_code": h.tenant.credit_code}))
+        .await
+        .assert_problem(422, "validation_failed");
+    let lingering = file_ok(&app, &h, license(false, "2027-01-01", "2027-02-01")).await;
+    let transfer = file_ok(&app, &h, json!({"kind": "transfer", "transferee_credit_code": buyer.credit_code})).await;
+    let approved = approve(&app, &h, &transfer).await;
+    assert_eq!(approved.assert_status(200)["state"], "approved");
+    assert_eq!(approved.body["details"]["transferor"]["credit_code"], h.tenant.credit_code.as_str());
+
+    app.get(&path, Some(&h.tenant.token)).await.assert_problem(404, "not_found");
+    app.get(&format!("{path}/acts"), Some(&h.tenant.token)).await.assert_problem(404, "not_found");
+    assert_eq!(app.get("/certificates", Some(&h.tenant.token)).await.body["items"], json!([]));
+    let theirs = app.get(&path, Some(&buyer.token)).await;
+    assert_eq!(theirs.assert_status(200)["status"], "active");
+    let history = app.get(&format!("{path}/acts"), Some(&buyer.token)).await;
+    let history = history.assert_status(200).clone();
+    assert_eq!(history.as_array().map(Vec::len), Some(2), "the history moves along");
+    let moot = history.as_array().and_then(|acts| acts.iter().find(|a| a["id"] == lingering.as_str())).expect("act");
+    assert_eq!(moot["state"], "rejected");
+    assert!(moot["decision_reason"].as_str().is_some_and(|r| r.contains("transferred")));
+    assert_eq!(public(&app, &h).await["holder"]["credit_code"], buyer.credit_code.as_str());
+
+    // The new holder files acts; the former holder cannot.
+    let new_holder = Holder {
+        tenant: buyer,
+        reviewer: h.reviewer.clone(),
+        certificate: h.certificate.clone(),
+        number: h.number.clone(),
+    };
+    file_ok(&app, &new_holder, license(false, "2027-01-01", "2027-02-01")).await;
+    file(&app, &h, license(false, "2027-01-01", "2027-02-01")).await.assert_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn a_change_renames_the_product_on_the_register_not_the_issued_document() {
+    let app = spawn_app_with(setup).await;
+    let h = holder(&app).await;
+    file(&app, &h, json!({"kind": "change"})).await.assert_problem(422, "validation_failed");
+    let act = file_ok(&app, &h, json!({"kind": "change", "product_name": "长三角物流时效数据集（2027版）"})).await;
+    approve(&app, &h, &act).await.assert_status(200);
+    let record = public(&app, &h).await;
+    assert_eq!(record["product"]["name"], "长三角物流时效数据集（2027版）");
+    assert_eq!(record["document"]["product"]["name"], "长三角物流时效数据集", "the signed record is immutable");
+}
+
+#[tokio::test]
+async fn renewal_is_possible_only_inside_its_window() {
+    let app = spawn_app_with(|config| {
+        setup(config);
+        config.workflow.certificate_validity = "P100D".parse().expect("duration");
+    })
+    .await;
+    let h = holder(&app).await;
+    let until: chrono::DateTime<chrono::Utc> =
+        public(&app, &h).await["valid_until"].as_str().and_then(|t| t.parse().ok()).expect("valid_until");
+
+    // The window opens 90 days before the end: not yet on day 9.
+    file(&app, &h, json!({"kind": "renewal"})).await.assert_problem(409, "conflict");
+    app.clock.advance(chrono::Duration::days(9));
+    let h = logged_in_again(&app, h).await;
+    file(&app, &h, json!({"kind": "renewal"})).await.assert_problem(409, "conflict");
+
+    app.clock.advance(chrono::Duration::days(2));
+    let h = logged_in_again(&app, h).await;
+    let act = file_ok(&app, &h, json!({"kind": "renewal"})).await;
+    let approved = approve(&app, &h, &act).await;
+    assert_eq!(approved.assert_status(200)["details"]["previous_valid_until"], json!(until));
+    let renewed: chrono::DateTime<chrono::Utc> =
+        public(&app, &h).await["valid_until"].as_str().and_then(|t| t.parse().ok()).expect("valid_until");
+    assert_eq!(renewed - until, chrono::Duration::days(100));
+}
+
+/// Fresh tokens for the holder and a reviewer, after the clock moved on.
+async fn logged_in_again(app: &TestApp, h: Holder) -> Holder {
+    let token = app.login(&h.tenant.email, PASSWORD).await;
+    let reviewer = app.staff(StaffRole::Reviewer).await;
+    Holder { tenant: Tenant { token, ..h.tenant }, reviewer, ..h }
+}
+
+#[tokio::test]
+async fn a_certificate_past_its_validity_takes_no_renewal() {
+    let app = spawn_app_with(|config| {
+        setup(config);
+        config.workflow.certificate_validity = "PT30S".parse().expect("duration");
+    })
+    .await;
+    let h = holder(&app).await;
+    file_ok(&app, &h, json!({"kind": "renewal"})).await;
+    app.clock.advance(chrono::Duration::seconds(31));
+    file(&app, &h, json!({"kind": "renewal"})).await.assert_problem(409, "invalid_transition");
+}
+
+#[tokio::test]
+async fn cancellation_ends_the_certificate_and_its_pending_acts() {
+    let app = spawn_app_with(setup).await;
+    let h = holder(&app).await;
+    let lingering = file_ok(&app, &h, license(false, "2027-01-01", "2027-02-01")).await;
+    file(&app, &h, json!({"kind": "cancellation", "reason": ""})).await.assert_problem(422, "validation_failed");
+    let cancel = file_ok(&app, &h, json!({"kind": "cancellation", "reason": "产品停止运营"})).await;
+    assert_eq!(approve(&app, &h, &cancel).await.assert_status(200)["state"], "approved");
+    assert_eq!(public(&app, &h).await["status"], "cancelled");
+    approve(&app, &h, &lingering).await.assert_problem(409, "invalid_transition");
+    file(&app, &h, license(false, "2027-01-01", "2027-02-01")).await.assert_problem(409, "invalid_transition");
+}
+
+#[tokio::test]
+async fn only_staff_revoke_and_only_active_certificates() {
+    let app = spawn_app_with(setup).await;
+    let h = holder(&app).await;
+    let path = format!("/review/certificates/{}/revoke", h.certificate);
+    let grounds = json!({"grounds": "登记时提交的材料存在虚假内容"});
+    app.post(&path, None, grounds.clone()).await.assert_problem(401, "unauthorized");
+    app.post(&path, Some(&h.tenant.token), grounds.clone()).await.assert_problem(403, "forbidden");
+    app.post(&path, Some(&h.reviewer), json!({"grounds": " "})).await.assert_problem(422, "validation_failed");
+    app.post("/review/certificates/00000000-0000-0000-0000-000000000000/revoke", Some(&h.reviewer), grounds.clone())
+        .await
+        .assert_problem(404, "not_found");
+    assert_eq!(public(&app, &h).await["status"], "active");
+
+    let revoked = app.post(&path, Some(&h.reviewer), grounds.clone()).await;
+    let revoked = revoked.assert_status(200);
+    assert_eq!((revoked["kind"].as_str(), revoked["state"].as_str()), (Some("revocation"), Some("approved")));
+    assert_eq!(public(&app, &h).await["status"], "revoked");
+    app.post(&path, Some(&h.reviewer), grounds).await.assert_problem(409, "invalid_transition");
+    file(&app, &h, license(false, "2027-01-01", "2027-02-01")).await.assert_problem(409, "invalid_transition");
+}
+
+#[tokio::test]
+async fn acts_are_validated_and_kept_to_their_holder_and_reviewers() {
+    let app = spawn_app_with(setup).await;
+    let h = holder(&app).await;
+    let other = app.signup().await;
+    let path = format!("/certificates/{}/acts", h.certificate);
+    let act = license(false, "2027-01-01", "2027-12-31");
+
+    app.post(&path, None, act.clone()).await.assert_problem(401, "unauthorized");
+    app.post(&path, Some(&other.token), act.clone()).await.assert_problem(404, "not_found");
+    app.get(&path, Some(&other.token)).await.assert_problem(404, "not_found");
+    app.post(&path, Some(&h.reviewer), act.clone()).await.assert_problem(403, "forbidden");
+    app.post(&path, Some(&h.tenant.token), json!({"kind": "gift"})).await.assert_problem(422, "validation_failed");
+    app.post(&path, Some(&h.tenant.token), json!({"kind": "revocation", "grounds": "x"}))
+        .await
+        .assert_problem(422, "validation_failed");
+    let backwards = license(false, "2027-12-31", "2027-01-01");
+    app.post(&path, Some(&h.tenant.token), backwards).await.assert_problem(422, "validation_failed");
+    let mut bad_party = license(false, "2027-01-01", "2027-12-31");
+    bad_party["licensee"]["credit_code"] = json!("91310000MA1FL4B24X");
+    let answer = app.post(&path, Some(&h.tenant.token), bad_party).await;
+    answer.assert_problem(422, "validation_failed");
+    assert_eq!(answer.error_fields(), ["licensee.credit_code"]);
+    let mut bad_money = pledge();
+    bad_money["secured_amount"] = json!({"amount": "-5", "currency": "yuan"});
+    let answer = app.post(&path, Some(&h.tenant.token), bad_money).await;
+    assert_eq!(answer.error_fields(), ["secured_amount.amount", "secured_amount.currency"]);
+    assert_eq!(app.get(&path, Some(&h.tenant.token)).await.body, json!([]));
+
+    let id = file_ok(&app, &h, act).await;
+    app.get("/review/acts", Some(&h.tenant.token)).await.assert_problem(403, "forbidden");
+    app.post(&format!("/review/acts/{id}/approve"), Some(&h.tenant.token), json!({}))
+        .await
+        .assert_problem(403, "forbidden");
+    app.post(&format!("/review/acts/{id}/reject"), Some(&h.reviewer), json!({}))
+        .await
+        .assert_problem(422, "validation_failed");
+    let rejected =
+        app.post(&format!("/review/acts/{id}/reject"), Some(&h.reviewer), json!({"reason": "被许可方资质不足"})).await;
+    assert_eq!(rejected.assert_status(200)["state"], "rejected");
+    approve(&app, &h, &id).await.assert_problem(409, "invalid_transition");
+    assert_eq!(public(&app, &h).await["licenses"], json!([]));
+}
