@@ -83,6 +83,8 @@ pub struct RegistryConfig {
     #[serde(deserialize_with = "text")]
     pub code: String,
     pub time_zone: chrono_tz::Tz,
+    #[serde(deserialize_with = "text")]
+    pub public_url: String,
     pub public_pledge_amounts: bool,
 }
 

@@ -10,6 +10,7 @@ pub mod http;
 pub mod jobs;
 pub mod ledger;
 pub mod pagination;
+pub mod pdf;
 pub mod services;
 pub mod signing;
 pub mod startup;

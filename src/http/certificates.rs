@@ -1,6 +1,10 @@
 //! /certificates/*: the holder organization's certificates.
 
-use axum::{extract::State, http::StatusCode};
+use axum::{
+    extract::State,
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
@@ -19,7 +23,11 @@ use crate::{
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list)).routes(routes!(get)).routes(routes!(file_act, list_acts))
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(get))
+        .routes(routes!(file_act, list_acts))
+        .routes(routes!(pdf))
 }
 
 /// The organization's certificates, newest first.
@@ -72,4 +80,17 @@ async fn list_acts(
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<Vec<ActView>>> {
     Ok(Json(acts::list(&state, tenant, id).await?))
+}
+
+/// The certificate as an A4 PDF with a QR code linking to its public record.
+#[utoipa::path(get, path = "/certificates/{id}/pdf", tag = "certificates", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), responses(
+    (status = 200, description = "the certificate", content_type = "application/pdf", body = Vec<u8>),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+async fn pdf(State(state): State<AppState>, tenant: Tenant, Path(id): Path<Uuid>) -> ApiResult<Response> {
+    let (number, bytes) = certificates::pdf(&state, tenant, id).await?;
+    let disposition = format!("attachment; filename=\"{number}.pdf\"");
+    Ok(([(header::CONTENT_TYPE, "application/pdf".to_owned()), (header::CONTENT_DISPOSITION, disposition)], bytes)
+        .into_response())
 }

@@ -277,6 +277,47 @@ pub async fn get(state: &AppState, tenant: Tenant, id: Uuid) -> Result<Certifica
     row.map(CertificateView::from).ok_or(Error::NotFound)
 }
 
+/// The certificate as an A4 PDF, for its holder.
+pub async fn pdf(state: &AppState, tenant: Tenant, id: Uuid) -> Result<(String, Vec<u8>)> {
+    let mut conn = state.db.acquire().await?;
+    let certificate =
+        db::certificates::find(&mut conn, id).await?.filter(|c| c.org_id == tenant.org_id).ok_or(Error::NotFound)?;
+    let holder = db::organizations::find(&mut conn, certificate.org_id).await?.ok_or(Error::NotFound)?;
+    drop(conn);
+    let document: CertificateDocument =
+        serde_json::from_str(&certificate.document).map_err(|e| Error::Internal(e.into()))?;
+    let zone = state.config.registry.time_zone;
+    let date = |at: DateTime<Utc>| at.with_timezone(&zone).format("%Y-%m-%d").to_string();
+    let ledger_index =
+        certificate.ledger.as_ref().and_then(|receipt| receipt.get("leaf_index")).and_then(serde_json::Value::as_u64);
+    let verify_url = format!(
+        "{}/api/v1/public/certificates/{}",
+        state.config.registry.public_url.trim_end_matches('/'),
+        certificate.certificate_number
+    );
+    let content = crate::pdf::CertificatePdf {
+        registry_name: state.config.registry.name.clone(),
+        certificate_number: certificate.certificate_number.clone(),
+        registration_number: certificate.registration_number.clone(),
+        holder_name: holder.name,
+        holder_credit_code: holder.credit_code,
+        product_name: certificate.product_name.clone(),
+        category: certificate.category,
+        status: certificate.status,
+        valid_from: date(certificate.valid_from),
+        valid_until: date(certificate.valid_until),
+        materials: document.materials.iter().map(|m| (m.kind, m.sha256.clone())).collect(),
+        verify_url,
+        key_id: state.signer.key_id().to_owned(),
+        ledger_index,
+    };
+    // Rendering and font subsetting take a few milliseconds of CPU: off the async threads.
+    let bytes = tokio::task::spawn_blocking(move || crate::pdf::render(&content))
+        .await
+        .map_err(|e| Error::Internal(e.into()))??;
+    Ok((certificate.certificate_number, bytes))
+}
+
 /// The public record of a certificate by its number: status, validity,
 /// holder, current licenses and pledges, and the history of approved acts.
 pub async fn public(state: &AppState, number: &str) -> Result<PublicCertificateView> {

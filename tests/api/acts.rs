@@ -365,3 +365,56 @@ async fn acts_are_validated_and_kept_to_their_holder_and_reviewers() {
     approve(&app, &h, &id).await.assert_problem(409, "invalid_transition");
     assert_eq!(public(&app, &h).await["licenses"], json!([]));
 }
+
+#[tokio::test]
+async fn the_certificate_downloads_as_a_pdf_with_chinese_text() {
+    let app = spawn_app_with(setup).await;
+    let h = holder(&app).await;
+    let answer = app
+        .client
+        .get(app.url(&format!("/certificates/{}/pdf", h.certificate)))
+        .bearer_auth(&h.tenant.token)
+        .send()
+        .await;
+    let answer = answer.expect("sent");
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.headers()["content-type"], "application/pdf");
+    let bytes = answer.bytes().await.expect("body");
+    assert!(bytes.starts_with(b"%PDF-"));
+    assert!(bytes.len() < 400_000, "the font is subset: {} bytes", bytes.len());
+
+    // Rendered by poppler, the page is a real A4 image.
+    let dir = std::env::temp_dir().join(format!("dataip-pdf-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let pdf = dir.join("certificate.pdf");
+    std::fs::write(&pdf, &bytes).expect("written");
+    let rendered = std::process::Command::new("pdftoppm")
+        .args(["-png", "-r", "50", "-singlefile"])
+        .arg(&pdf)
+        .arg(dir.join("page"))
+        .status()
+        .expect("pdftoppm is installed (poppler-utils)");
+    assert!(rendered.success());
+    let png = std::fs::read(dir.join("page.png")).expect("a PNG");
+    assert_eq!(&png[1..4], b"PNG");
+    // 50 dpi A4: about 413 × 585 pixels (IHDR width and height).
+    let (width, height) = (
+        u32::from_be_bytes(png[16..20].try_into().expect("4")),
+        u32::from_be_bytes(png[20..24].try_into().expect("4")),
+    );
+    assert!((410..=416).contains(&width) && (582..=588).contains(&height), "{width}×{height}");
+    let text = std::process::Command::new("pdftotext").arg(&pdf).arg("-").output().expect("pdftotext");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("数据知识产权登记证书"), "{text}");
+    assert!(text.contains(&h.number), "{text}");
+    assert!(text.contains("上海数据科技有限公司"), "{text}");
+    if std::env::var_os("DATAIP_KEEP_PDF").is_none() {
+        let _ = std::fs::remove_dir_all(dir);
+    } else {
+        eprintln!("kept {}", dir.display());
+    }
+
+    let other = app.signup().await;
+    app.get(&format!("/certificates/{}/pdf", h.certificate), Some(&other.token)).await.assert_problem(404, "not_found");
+    app.get(&format!("/certificates/{}/pdf", h.certificate), None).await.assert_problem(401, "unauthorized");
+}
