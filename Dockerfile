@@ -5,13 +5,16 @@ WORKDIR /src
 ENV SQLX_OFFLINE=true CARGO_TERM_COLOR=never
 # Dependencies first, so that editing the sources reuses this layer.
 COPY Cargo.toml Cargo.lock ./
-RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
- && cargo build --release --locked \
- && rm -rf src
+RUN mkdir src bench && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
+ && echo 'fn main() {}' > bench/worker.rs && cp bench/worker.rs bench/ledger.rs \
+ && cargo build --release --locked --bin dataip \
+ && rm -rf src bench
 COPY .cargo .cargo
 COPY .sqlx .sqlx
 COPY migrations migrations
 COPY config config
+COPY assets assets
+COPY bench bench
 COPY src src
 RUN touch src/main.rs src/lib.rs && cargo build --release --locked --bin dataip
 
