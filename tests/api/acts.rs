@@ -418,3 +418,68 @@ async fn the_certificate_downloads_as_a_pdf_with_chinese_text() {
     app.get(&format!("/certificates/{}/pdf", h.certificate), Some(&other.token)).await.assert_problem(404, "not_found");
     app.get(&format!("/certificates/{}/pdf", h.certificate), None).await.assert_problem(401, "unauthorized");
 }
+
+#[tokio::test]
+async fn every_approved_act_is_a_verifiable_ledger_leaf() {
+    let app = spawn_app_with(setup).await;
+    let h = holder(&app).await;
+    let buyer = app.signup().await;
+    let pledge_act = file_ok(&app, &h, pledge()).await;
+    approve(&app, &h, &pledge_act).await.assert_status(200);
+    for act in [
+        license(true, "2027-01-01", "2027-12-31"),
+        json!({"kind": "pledge_release", "pledge_id": pledge_act}),
+        json!({"kind": "change", "abstract": "覆盖长三角与珠三角的物流时效数据"}),
+        json!({"kind": "transfer", "transferee_credit_code": buyer.credit_code}),
+    ] {
+        let id = file_ok(&app, &h, act).await;
+        approve(&app, &h, &id).await.assert_status(200);
+    }
+    let revoked = app
+        .post(
+            &format!("/review/certificates/{}/revoke", h.certificate),
+            Some(&h.reviewer),
+            json!({"grounds": "核查发现权属争议"}),
+        )
+        .await;
+    revoked.assert_status(200);
+    dataip::jobs::Worker::new(app.state.clone()).step().await;
+
+    let history = public(&app, &h).await["history"].clone();
+    let kinds: Vec<&str> = history.as_array().expect("history").iter().filter_map(|a| a["kind"].as_str()).collect();
+    assert_eq!(kinds, ["pledge", "license", "pledge_release", "change", "transfer", "revocation"]);
+    let checkpoint =
+        app.client.get(app.url("/public/ledger/checkpoint")).send().await.expect("sent").text().await.expect("note");
+    let signed =
+        dataip::ledger::checkpoint::open(&checkpoint, "test.dataip.example/ledger", app.state.signer.public_key())
+            .expect("signed");
+    let expected = [
+        "pledge.recorded",
+        "license.recorded",
+        "pledge.released",
+        "certificate.changed",
+        "certificate.transferred",
+        "certificate.revoked",
+    ];
+    for (act, expected) in history.as_array().expect("history").iter().zip(expected) {
+        let index = act["ledger_index"].as_u64().expect("on the ledger");
+        let entry = app.get(&format!("/public/ledger/entries/{index}"), None).await;
+        let bytes = STANDARD.decode(entry.body["entry"].as_str().expect("b64")).expect("b64");
+        let parsed: Value = serde_json::from_slice(&bytes).expect("json");
+        assert_eq!(parsed["type"], expected);
+        assert_eq!(parsed["certificate_number"], h.number.as_str());
+        let proof =
+            app.get(&format!("/public/ledger/proofs/inclusion?index={index}&tree_size={}", signed.size), None).await;
+        let hashes: Vec<merkle::Hash> = proof.body["hashes"]
+            .as_array()
+            .expect("hashes")
+            .iter()
+            .map(|h| hex::decode(h.as_str().expect("hex")).expect("hex").try_into().expect("32"))
+            .collect();
+        assert!(
+            merkle::verify_inclusion(&merkle::leaf_hash(&bytes), index, signed.size, &hashes, &signed.root),
+            "{expected}"
+        );
+    }
+    assert_eq!(public(&app, &h).await["status"], "revoked");
+}
