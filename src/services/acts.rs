@@ -274,20 +274,7 @@ pub async fn file(state: &AppState, tenant: Tenant, certificate_id: Uuid, reques
     let filed_by = match tenant.actor {
         Actor::User(id) | Actor::ApiKey(id) => id,
     };
-    let act = ActRow {
-        id: Uuid::now_v7(),
-        certificate_id,
-        org_id: certificate.org_id,
-        kind,
-        state: ActState::Pending,
-        details,
-        filed_by: Some(filed_by),
-        filed_at: now,
-        decided_by: None,
-        decided_at: None,
-        decision_reason: None,
-        ledger_index: None,
-    };
+    let act = new_act(&certificate, kind, details, filed_by, now);
     db::acts::insert(&mut tx, &act).await?;
     tx.commit().await?;
     tracing::info!(act_id = %act.id, kind = ?kind, "act filed");
@@ -364,28 +351,53 @@ pub async fn approve(state: &AppState, staff: Staff, id: Uuid) -> Result<ActView
     let act = pending(&mut tx, id).await?;
     let certificate = db::certificates::find_for_update(&mut tx, act.certificate_id).await?.ok_or(Error::NotFound)?;
     ensure_active(&certificate, now)?;
-    let details = apply(&mut tx, state, &act, &certificate, now).await?;
-    decide_approved(&mut tx, id, &details, staff, now).await?;
-    record(&mut tx, &certificate, &act, &details, EventActor::Reviewer(staff.user_id), now).await?;
-    let view = db::acts::find(&mut tx, id).await?.ok_or(Error::NotFound)?;
+    let view = take_effect(&mut tx, state, &act, &certificate, staff, now).await?;
     tx.commit().await?;
     tracing::info!(kind = ?act.kind, "act approved");
     Ok(view.into())
 }
 
-async fn decide_approved(
+/// A pending act on the certificate, as filed now.
+fn new_act(
+    certificate: &CertificateRow,
+    kind: ActKind,
+    details: serde_json::Value,
+    filed_by: Uuid,
+    now: DateTime<Utc>,
+) -> ActRow {
+    ActRow {
+        id: Uuid::now_v7(),
+        certificate_id: certificate.id,
+        org_id: certificate.org_id,
+        kind,
+        state: ActState::Pending,
+        details,
+        filed_by: Some(filed_by),
+        filed_at: now,
+        decided_by: None,
+        decided_at: None,
+        decision_reason: None,
+        ledger_index: None,
+    }
+}
+
+/// An approved act takes effect: applied to the register, marked approved,
+/// queued for the ledger and recorded in the registration's history.
+async fn take_effect(
     conn: &mut PgConnection,
-    id: Uuid,
-    details: &serde_json::Value,
+    state: &AppState,
+    act: &ActRow,
+    certificate: &CertificateRow,
     staff: Staff,
     now: DateTime<Utc>,
-) -> Result<()> {
+) -> Result<ActRow> {
+    let details = apply(conn, state, act, certificate, now).await?;
     // The act is locked by this transaction: it is still pending.
-    if db::acts::decide(conn, id, ActState::Approved, details, Some(staff.user_id), None, now).await? {
-        Ok(())
-    } else {
-        Err(anyhow::anyhow!("act {id} stopped being pending while locked").into())
+    if !db::acts::decide(conn, act.id, ActState::Approved, &details, Some(staff.user_id), None, now).await? {
+        return Err(anyhow::anyhow!("act {} stopped being pending while locked", act.id).into());
     }
+    record(conn, certificate, act, &details, EventActor::Reviewer(staff.user_id), now).await?;
+    db::acts::find(conn, act.id).await?.ok_or(Error::NotFound)
 }
 
 /// Applies an act to the register; answers its details as recorded.
@@ -539,25 +551,9 @@ pub async fn revoke(state: &AppState, staff: Staff, certificate_id: Uuid, reques
     let mut tx = state.db.begin().await?;
     let certificate = db::certificates::find_for_update(&mut tx, certificate_id).await?.ok_or(Error::NotFound)?;
     ensure_active(&certificate, now)?;
-    let act = ActRow {
-        id: Uuid::now_v7(),
-        certificate_id,
-        org_id: certificate.org_id,
-        kind: ActKind::Revocation,
-        state: ActState::Pending,
-        details: serde_json::json!({"grounds": grounds}),
-        filed_by: Some(staff.user_id),
-        filed_at: now,
-        decided_by: None,
-        decided_at: None,
-        decision_reason: None,
-        ledger_index: None,
-    };
+    let act = new_act(&certificate, ActKind::Revocation, serde_json::json!({"grounds": grounds}), staff.user_id, now);
     db::acts::insert(&mut tx, &act).await?;
-    let details = apply(&mut tx, state, &act, &certificate, now).await?;
-    decide_approved(&mut tx, act.id, &details, staff, now).await?;
-    record(&mut tx, &certificate, &act, &details, EventActor::Reviewer(staff.user_id), now).await?;
-    let view = db::acts::find(&mut tx, act.id).await?.ok_or(Error::NotFound)?;
+    let view = take_effect(&mut tx, state, &act, &certificate, staff, now).await?;
     tx.commit().await?;
     tracing::info!("certificate revoked");
     Ok(view.into())
