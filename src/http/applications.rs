@@ -241,7 +241,8 @@ async fn objections(
 
 /// The holder answers an objection.
 #[utoipa::path(post, path = "/applications/{id}/objections/{objection_id}/response", tag = "applications",
-    security(("bearer" = [])), params(("id" = Uuid, Path), ("objection_id" = Uuid, Path)),
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("objection_id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
     request_body = ResponseRequest, responses(
     (status = 201, body = ResponseView),
     (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -251,7 +252,8 @@ async fn respond_to_objection(
     State(state): State<AppState>,
     tenant: Tenant,
     Path((id, objection_id)): Path<(Uuid, Uuid)>,
+    IdempotencyKey(key): IdempotencyKey,
     Json(request): Json<ResponseRequest>,
 ) -> ApiResult<(StatusCode, Json<ResponseView>)> {
-    Ok((StatusCode::CREATED, Json(objection_service::respond(&state, tenant, id, objection_id, request).await?)))
+    Ok((StatusCode::CREATED, Json(objection_service::respond(&state, tenant, id, objection_id, request, key).await?)))
 }

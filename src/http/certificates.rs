@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{
     error::{ApiResult, Problem},
-    extract::{Json, Path, Query},
+    extract::{IdempotencyKey, Json, Path, Query},
 };
 use crate::{
     auth::Tenant,
@@ -53,7 +53,8 @@ async fn get(State(state): State<AppState>, tenant: Tenant, Path(id): Path<Uuid>
 /// Files an act on the certificate: license, pledge, pledge_release,
 /// transfer, change, renewal or cancellation. It waits for a reviewer.
 #[utoipa::path(post, path = "/certificates/{id}/acts", tag = "certificates", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = NewAct, responses(
+    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
+    request_body = NewAct, responses(
     (status = 201, body = ActView),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "the certificate is not active, is pledged, or an exclusive license overlaps", body = Problem, content_type = "application/problem+json"),
@@ -63,9 +64,10 @@ async fn file_act(
     State(state): State<AppState>,
     tenant: Tenant,
     Path(id): Path<Uuid>,
+    IdempotencyKey(key): IdempotencyKey,
     Json(request): Json<NewAct>,
 ) -> ApiResult<(StatusCode, Json<ActView>)> {
-    Ok((StatusCode::CREATED, Json(acts::file(&state, tenant, id, request).await?)))
+    Ok((StatusCode::CREATED, Json(acts::file(&state, tenant, id, request, key).await?)))
 }
 
 /// Every act on the certificate, oldest first.

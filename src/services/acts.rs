@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::{
     Error, Fields, Result,
+    idempotency::Idempotent,
     procedure::{self, EventActor},
 };
 use crate::{
@@ -39,7 +40,7 @@ pub struct Money {
 }
 
 /// An act as filed: `kind` and its fields.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum NewAct {
     License {
@@ -75,7 +76,7 @@ pub enum NewAct {
     },
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ActView {
     pub id: Uuid,
     pub certificate_id: Uuid,
@@ -183,10 +184,23 @@ fn amount(text: &str) -> std::result::Result<String, &'static str> {
 
 /// Files an act on one of the organization's certificates.
 #[tracing::instrument(skip_all, fields(org_id = %tenant.org_id, certificate_id = %certificate_id))]
-pub async fn file(state: &AppState, tenant: Tenant, certificate_id: Uuid, request: NewAct) -> Result<ActView> {
+pub async fn file(
+    state: &AppState,
+    tenant: Tenant,
+    certificate_id: Uuid,
+    request: NewAct,
+    idempotency_key: Option<String>,
+) -> Result<ActView> {
     let now = state.clock.now();
     let today = today(state, now);
+    let operation = format!("file_act:{certificate_id}");
+    let idempotent = Idempotent::new(tenant.org_id, idempotency_key, &operation, &request)?;
     let mut tx = state.db.begin().await?;
+    if let Some(idempotent) = &idempotent
+        && let Some(earlier) = idempotent.earlier(&mut tx, now).await?
+    {
+        return Ok(earlier);
+    }
     let certificate = db::certificates::find_for_update(&mut tx, certificate_id)
         .await?
         .filter(|c| c.org_id == tenant.org_id)
@@ -276,9 +290,13 @@ pub async fn file(state: &AppState, tenant: Tenant, certificate_id: Uuid, reques
     };
     let act = new_act(&certificate, kind, details, filed_by, now);
     db::acts::insert(&mut tx, &act).await?;
+    let view = ActView::from(act);
+    if let Some(idempotent) = &idempotent {
+        idempotent.remember(&mut tx, &view).await?;
+    }
     tx.commit().await?;
-    tracing::info!(act_id = %act.id, kind = ?kind, "act filed");
-    Ok(act.into())
+    tracing::info!(act_id = %view.id, kind = ?kind, "act filed");
+    Ok(view)
 }
 
 fn overlap() -> Error {

@@ -2,8 +2,7 @@
 //! submitting it, withdrawing it, and reading its history.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use serde::{Deserialize, Deserializer};
-use sha2::{Digest, Sha256};
+use serde::{Deserialize, Deserializer, Serialize};
 use sqlx::PgConnection;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -11,6 +10,7 @@ use uuid::Uuid;
 use super::{
     Error, Fields, Result,
     application_views::{ApplicationView, DataSource, EventView},
+    idempotency::Idempotent,
     procedure::{self, EventActor, Step},
 };
 use crate::{
@@ -27,7 +27,7 @@ use crate::{
 const MAX_DATA_SOURCES: usize = 20;
 
 /// A new application's fields.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct NewApplication {
     #[schema(example = "长三角物流时效数据集")]
     pub product_name: String,
@@ -165,17 +165,6 @@ fn today(state: &AppState, now: DateTime<Utc>) -> NaiveDate {
     now.with_timezone(&state.config.registry.time_zone).date_naive()
 }
 
-/// A request's fingerprint for Idempotency-Key: the SHA-256 of its JSON
-/// with keys sorted, so that formatting does not matter.
-fn fingerprint(request: &NewApplication) -> Vec<u8> {
-    let canonical = serde_json::json!({
-        "product_name": request.product_name, "category": request.category, "abstract": request.summary,
-        "data_sources": request.data_sources, "data_format": request.data_format,
-        "data_scale": request.data_scale, "update_frequency": request.update_frequency,
-    });
-    Sha256::digest(canonical.to_string().as_bytes()).to_vec()
-}
-
 /// Creates a draft. With an `Idempotency-Key`, a repeat of the same request
 /// answers the first response and creates nothing.
 #[tracing::instrument(skip_all, fields(org_id = %tenant.org_id))]
@@ -186,36 +175,23 @@ pub async fn create(
     idempotency_key: Option<String>,
 ) -> Result<ApplicationView> {
     let now = state.clock.now();
+    let idempotent = Idempotent::new(tenant.org_id, idempotency_key, "create_application", &request)?;
     let mut fields = Fields::new();
-    let parsed = request.parse(&mut fields, today(state, now));
-    if let Some(key) = &idempotency_key
-        && (key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()))
-    {
-        fields.add("Idempotency-Key", "must be 1 to 255 visible ASCII characters");
-    }
-    let Some(parsed) = parsed.filter(|_| fields.is_empty()) else {
+    let Some(parsed) = request.parse(&mut fields, today(state, now)).filter(|_| fields.is_empty()) else {
         return Err(fields.into_error());
     };
 
     let mut tx = state.db.begin().await?;
-    if let Some(key) = &idempotency_key {
-        let hash = fingerprint(&request);
-        if !db::idempotency::claim(&mut tx, tenant.org_id, key, &hash, now).await? {
-            let stored = db::idempotency::find(&mut tx, tenant.org_id, key)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("idempotency key vanished"))?;
-            if stored.request_hash != hash {
-                return Err(Error::field("Idempotency-Key", "was already used for a different request"));
-            }
-            return serde_json::from_value(stored.response_body).map_err(|e| Error::Internal(e.into()));
-        }
+    if let Some(idempotent) = &idempotent
+        && let Some(earlier) = idempotent.earlier(&mut tx, now).await?
+    {
+        return Ok(earlier);
     }
     let row = db::applications::insert(&mut tx, Uuid::now_v7(), tenant.org_id, &parsed, now).await?;
     procedure::record(&mut tx, &row, tenant.actor.into(), "create", None, None, now).await?;
     let view = ApplicationView::new(row, Vec::new());
-    if let Some(key) = &idempotency_key {
-        let body = serde_json::to_value(&view).map_err(|e| Error::Internal(e.into()))?;
-        db::idempotency::store(&mut tx, tenant.org_id, key, 201, &body).await?;
+    if let Some(idempotent) = &idempotent {
+        idempotent.remember(&mut tx, &view).await?;
     }
     tx.commit().await?;
     tracing::info!(application_id = %view.id, "application created");

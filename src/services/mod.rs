@@ -8,6 +8,7 @@ pub mod application_views;
 pub mod applications;
 pub mod certificates;
 mod error;
+pub mod idempotency;
 pub mod ledger;
 pub mod materials;
 pub mod objections;

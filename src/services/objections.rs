@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::{
     Error, Fields, Result, certificates,
+    idempotency::Idempotent,
     procedure::{self, EventActor, Step},
     throttle::{Throttle, address_key},
 };
@@ -70,12 +71,12 @@ pub struct TrackingQuery {
     pub token: String,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ResponseRequest {
     pub text: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ResponseView {
     pub id: Uuid,
     pub objection_id: Uuid,
@@ -235,10 +236,18 @@ pub async fn respond(
     application_id: Uuid,
     objection_id: Uuid,
     request: ResponseRequest,
+    idempotency_key: Option<String>,
 ) -> Result<ResponseView> {
     let now = state.clock.now();
+    let operation = format!("respond:{objection_id}");
+    let idempotent = Idempotent::new(tenant.org_id, idempotency_key, &operation, &request)?;
     let text = Text::parse(&request.text, 5000).map_err(|m| Error::field("text", m))?.into_string();
     let mut tx = state.db.begin().await?;
+    if let Some(idempotent) = &idempotent
+        && let Some(earlier) = idempotent.earlier(&mut tx, now).await?
+    {
+        return Ok(earlier);
+    }
     let application =
         db::applications::find_in_org(&mut tx, tenant.org_id, application_id).await?.ok_or(Error::NotFound)?;
     let objection = db::objections::find_for_update(&mut tx, objection_id)
@@ -255,8 +264,12 @@ pub async fn respond(
     db::objections::insert_response(&mut tx, &row).await?;
     let note = Some(format!("response to objection {objection_id}"));
     procedure::record(&mut tx, &application, tenant.actor.into(), "respond_objection", None, note, now).await?;
+    let view = ResponseView::from(row);
+    if let Some(idempotent) = &idempotent {
+        idempotent.remember(&mut tx, &view).await?;
+    }
     tx.commit().await?;
-    Ok(row.into())
+    Ok(view)
 }
 
 /// The objections to one of the organization's applications.

@@ -483,3 +483,27 @@ async fn every_approved_act_is_a_verifiable_ledger_leaf() {
     }
     assert_eq!(public(&app, &h).await["status"], "revoked");
 }
+
+#[tokio::test]
+async fn filing_an_act_is_idempotent_with_a_key() {
+    let app = spawn_app_with(setup).await;
+    let h = holder(&app).await;
+    let act = license(false, "2027-01-01", "2027-12-31");
+    let send = |body: Value| {
+        app.client
+            .post(app.url(&format!("/certificates/{}/acts", h.certificate)))
+            .bearer_auth(&h.tenant.token)
+            .header("idempotency-key", "license-2027")
+            .json(&body)
+            .send()
+    };
+    let first = crate::helpers::answer(send(act.clone()).await.expect("sent")).await;
+    let first = first.assert_status(201).clone();
+    let again = crate::helpers::answer(send(act).await.expect("sent")).await;
+    assert_eq!(again.assert_status(201), &first);
+    let other = crate::helpers::answer(send(license(true, "2028-01-01", "2028-12-31")).await.expect("sent")).await;
+    other.assert_problem(422, "validation_failed");
+    assert_eq!(other.error_fields(), ["Idempotency-Key"]);
+    let acts = app.get(&format!("/certificates/{}/acts", h.certificate), Some(&h.tenant.token)).await;
+    assert_eq!(acts.body.as_array().map(Vec::len), Some(1));
+}
