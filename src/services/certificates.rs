@@ -69,13 +69,12 @@ pub struct Issuer {
     pub code: String,
 }
 
-/// A certificate as its holder sees it.
+/// What every view of a certificate shows: its numbers, current status and
+/// validity, and the signed issuance record with its ledger receipt.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CertificateView {
-    pub id: Uuid,
+pub struct CertificateRecord {
     pub certificate_number: String,
     pub registration_number: String,
-    pub application_id: Uuid,
     /// active, expired, revoked or cancelled: the current state.
     pub status: CertificateStatus,
     pub valid_from: DateTime<Utc>,
@@ -90,13 +89,11 @@ pub struct CertificateView {
     pub ledger: Option<serde_json::Value>,
 }
 
-impl From<CertificateRow> for CertificateView {
+impl From<CertificateRow> for CertificateRecord {
     fn from(row: CertificateRow) -> Self {
         Self {
-            id: row.id,
             certificate_number: row.certificate_number,
             registration_number: row.registration_number,
-            application_id: row.application_id,
             status: row.status,
             valid_from: row.valid_from,
             valid_until: row.valid_until,
@@ -112,24 +109,30 @@ impl From<CertificateRow> for CertificateView {
     }
 }
 
+/// A certificate as its holder sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CertificateView {
+    pub id: Uuid,
+    pub application_id: Uuid,
+    #[serde(flatten)]
+    pub record: CertificateRecord,
+}
+
+impl From<CertificateRow> for CertificateView {
+    fn from(row: CertificateRow) -> Self {
+        Self { id: row.id, application_id: row.application_id, record: row.into() }
+    }
+}
+
 /// The public record of a certificate.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicCertificateView {
-    pub certificate_number: String,
-    pub registration_number: String,
-    pub status: CertificateStatus,
+    #[serde(flatten)]
+    pub record: CertificateRecord,
     /// The current holder.
     pub holder: Party,
     /// The product as registered now.
     pub product: Product,
-    pub valid_from: DateTime<Utc>,
-    pub valid_until: DateTime<Utc>,
-    pub issued_at: DateTime<Utc>,
-    #[schema(value_type = CertificateDocument)]
-    pub document: serde_json::Value,
-    pub signature: Signature,
-    #[schema(value_type = Option<crate::ledger::Receipt>)]
-    pub ledger: Option<serde_json::Value>,
     /// Current licenses (in the single record, not in lists).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub licenses: Option<Vec<acts::PublicLicense>>,
@@ -143,26 +146,16 @@ pub struct PublicCertificateView {
 
 impl From<PublicCertificateRow> for PublicCertificateView {
     fn from(row: PublicCertificateRow) -> Self {
-        let holder = Party { name: row.holder_name, credit_code: row.holder_credit_code };
         let certificate = &row.certificate;
         let product = Product {
             name: certificate.product_name.clone(),
             category: certificate.category,
             summary: certificate.r#abstract.clone(),
         };
-        let view = CertificateView::from(row.certificate);
         Self {
-            certificate_number: view.certificate_number,
-            registration_number: view.registration_number,
-            status: view.status,
-            holder,
+            holder: Party { name: row.holder_name, credit_code: row.holder_credit_code },
             product,
-            valid_from: view.valid_from,
-            valid_until: view.valid_until,
-            issued_at: view.issued_at,
-            document: view.document,
-            signature: view.signature,
-            ledger: view.ledger,
+            record: row.certificate.into(),
             licenses: None,
             pledges: None,
             history: None,
