@@ -60,10 +60,14 @@ CREATE TABLE blobs (
     CONSTRAINT blobs_sha256_key UNIQUE (sha256)
 );
 
+-- Chunks are written as an upload streams in, each on its own, before the
+-- blob they belong to exists (so no foreign key); chunks of an upload that
+-- never finished are purged after a while.
 CREATE TABLE blob_chunks (
-    blob_id uuid NOT NULL REFERENCES blobs (id) DEFERRABLE INITIALLY DEFERRED,
-    seq     integer NOT NULL,
-    data    bytea NOT NULL,
+    blob_id    uuid NOT NULL,
+    seq        integer NOT NULL,
+    data       bytea NOT NULL,
+    written_at timestamptz NOT NULL,
     PRIMARY KEY (blob_id, seq)
 );
 

@@ -4,11 +4,41 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-pub async fn insert_chunk(conn: &mut PgConnection, blob_id: Uuid, seq: i32, data: &[u8]) -> sqlx::Result<()> {
-    sqlx::query!("INSERT INTO blob_chunks (blob_id, seq, data) VALUES ($1, $2, $3)", blob_id, seq, data)
-        .execute(conn)
-        .await?;
+pub async fn insert_chunk(
+    conn: &mut PgConnection,
+    blob_id: Uuid,
+    seq: i32,
+    data: &[u8],
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO blob_chunks (blob_id, seq, data, written_at) VALUES ($1, $2, $3, $4)",
+        blob_id,
+        seq,
+        data,
+        now
+    )
+    .execute(conn)
+    .await?;
     Ok(())
+}
+
+/// Forgets the chunks of an upload that did not finish.
+pub async fn delete_chunks(conn: &mut PgConnection, blob_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query!("DELETE FROM blob_chunks WHERE blob_id = $1", blob_id).execute(conn).await?;
+    Ok(())
+}
+
+/// Deletes chunks written before `before` that belong to no blob: uploads
+/// abandoned halfway.
+pub async fn delete_abandoned_chunks(conn: &mut PgConnection, before: DateTime<Utc>) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "DELETE FROM blob_chunks c WHERE c.written_at < $1 AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.id = c.blob_id)",
+        before
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// Records the chunks written under `blob_id` as the blob with this hash,

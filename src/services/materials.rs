@@ -53,37 +53,27 @@ where
     }
     let filename = clean_filename(upload.filename.as_deref(), kind);
 
-    let mut tx = state.db.begin().await?;
-    let application = editable(&mut tx, tenant.org_id, id, "upload materials").await?;
+    // Refused before a byte is read if the application cannot change.
+    editable(&mut *state.db.acquire().await?, tenant.org_id, id, "upload materials").await?;
 
+    // Each chunk is written on its own as it fills, with a pooled connection
+    // taken only for that write: a slow upload holds no connection.
     let blob_id = Uuid::now_v7();
-    let mut hasher = Sha256::new();
-    let mut buffer = Vec::with_capacity(CHUNK);
-    let (mut size, mut seq) = (0u64, 0i32);
-    while let Some(piece) = body.next().await {
-        let piece = piece.map_err(|e| Error::field("body", format!("the upload was interrupted: {e}")))?;
-        size += piece.len() as u64;
-        if size > config.max_size {
-            return Err(too_large());
+    let streamed = stream_chunks(state, blob_id, &mut body, config.max_size).await;
+    let (sha256, size) = match streamed {
+        Ok(done) => done,
+        Err(error) => {
+            // Best effort; housekeeping purges what is left.
+            if let Ok(mut conn) = state.db.acquire().await {
+                let _ = db::blobs::delete_chunks(&mut conn, blob_id).await;
+            }
+            return Err(error);
         }
-        hasher.update(&piece);
-        buffer.extend_from_slice(&piece);
-        while buffer.len() >= CHUNK {
-            db::blobs::insert_chunk(&mut tx, blob_id, seq, &buffer[..CHUNK]).await?;
-            buffer.drain(..CHUNK);
-            seq += 1;
-        }
-    }
-    if size == 0 {
-        return Err(Error::field("body", "the file is empty"));
-    }
-    if !buffer.is_empty() {
-        db::blobs::insert_chunk(&mut tx, blob_id, seq, &buffer).await?;
-    }
-    let sha256 = hasher.finalize().to_vec();
+    };
     let now = state.clock.now();
-    let size = i64::try_from(size).map_err(|_| too_large())?;
+    let mut tx = state.db.begin().await?;
     let blob_id = db::blobs::finish(&mut tx, blob_id, &sha256, size, now).await?;
+    let application = db::applications::find_in_org(&mut tx, tenant.org_id, id).await?.ok_or(Error::NotFound)?;
 
     // The application may have been submitted while the bytes arrived.
     if !db::applications::touch_editable(&mut tx, tenant.org_id, id, now).await? {
@@ -106,6 +96,42 @@ where
     procedure::record(&mut tx, &application, tenant.actor.into(), "upload_material", None, Some(note), now).await?;
     tx.commit().await?;
     Ok(material.into())
+}
+
+/// Streams the body into chunks of `blob_id`: its SHA-256 and size, or why
+/// it was refused (over `max_size`, empty, interrupted).
+async fn stream_chunks<S, E>(state: &AppState, blob_id: Uuid, body: &mut S, max_size: u64) -> Result<(Vec<u8>, i64)>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let too_large = || Error::PayloadTooLarge(format!("a material may be at most {max_size} bytes"));
+    let mut hasher = Sha256::new();
+    let mut buffer = Vec::with_capacity(CHUNK);
+    let (mut size, mut seq) = (0u64, 0i32);
+    while let Some(piece) = body.next().await {
+        let piece = piece.map_err(|e| Error::field("body", format!("the upload was interrupted: {e}")))?;
+        size += piece.len() as u64;
+        if size > max_size {
+            return Err(too_large());
+        }
+        hasher.update(&piece);
+        buffer.extend_from_slice(&piece);
+        while buffer.len() >= CHUNK {
+            let mut conn = state.db.acquire().await?;
+            db::blobs::insert_chunk(&mut conn, blob_id, seq, &buffer[..CHUNK], state.clock.now()).await?;
+            buffer.drain(..CHUNK);
+            seq += 1;
+        }
+    }
+    if size == 0 {
+        return Err(Error::field("body", "the file is empty"));
+    }
+    if !buffer.is_empty() {
+        let mut conn = state.db.acquire().await?;
+        db::blobs::insert_chunk(&mut conn, blob_id, seq, &buffer, state.clock.now()).await?;
+    }
+    Ok((hasher.finalize().to_vec(), i64::try_from(size).map_err(|_| too_large())?))
 }
 
 /// Deletes the material of `kind`.
@@ -169,13 +195,15 @@ pub async fn download(state: &AppState, principal: Principal, id: Uuid, kind: Ma
 }
 
 /// Deletes file contents that no material uses any more (replaced or
-/// deleted materials). A blob an upload in progress is about to reuse is
-/// locked by that upload and skipped.
+/// deleted materials; a blob an upload is about to reuse is locked by that
+/// upload and skipped), and chunks of uploads abandoned an hour ago.
 pub async fn purge_unused_blobs(state: &AppState) -> Result<u64> {
     let mut tx = state.db.begin().await?;
     let purged = db::blobs::delete_unused(&mut tx, 100).await?;
+    let before = state.clock.now() - chrono::Duration::hours(1);
+    let abandoned = db::blobs::delete_abandoned_chunks(&mut tx, before).await?;
     tx.commit().await?;
-    Ok(purged)
+    Ok(purged + abandoned)
 }
 
 /// The application, if the organization has it and it can still change.

@@ -201,3 +201,30 @@ async fn materials_are_private_to_their_organization_and_staff() {
     let read = app.get(&path, Some(&tenant.token)).await;
     assert_eq!(read.body, "secret sauce");
 }
+
+#[tokio::test]
+async fn chunks_of_abandoned_uploads_are_purged() {
+    let app = spawn_app_with(|config| config.worker.interval = "PT1H".parse().expect("duration")).await;
+    let tenant = app.signup().await;
+    let id = app.create_application(&tenant.token).await;
+    app.upload(&tenant.token, &id, "summary", "text/plain", "kept").await.assert_status(200);
+    // What an upload cut off halfway leaves: chunks that belong to no blob.
+    sqlx::query(
+        "INSERT INTO blob_chunks (blob_id, seq, data, written_at) VALUES (gen_random_uuid(), 0, 'half', now())",
+    )
+    .execute(&app.state.db)
+    .await
+    .expect("inserted");
+    dataip::jobs::Worker::new(app.state.clone()).step().await;
+    assert_eq!(app.count("blob_chunks").await, 2, "recent chunks may belong to an upload in progress");
+    app.clock.advance(chrono::Duration::hours(2));
+    dataip::jobs::Worker::new(app.state.clone()).step().await;
+    assert_eq!(app.count("blob_chunks").await, 1);
+    let read = app
+        .get(
+            &format!("/applications/{id}/materials/summary"),
+            Some(&app.login(&tenant.email, crate::helpers::PASSWORD).await),
+        )
+        .await;
+    assert_eq!(read.body, "kept");
+}
