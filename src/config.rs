@@ -131,6 +131,7 @@ pub struct MaterialsConfig {
 pub struct ServerConfig {
     pub addr: SocketAddr,
     pub request_timeout: IsoDuration,
+    pub upload_timeout: IsoDuration,
     pub body_limit: usize,
     pub cors_allowed_origins: Vec<String>,
     pub trust_forwarded_for: bool,
@@ -265,6 +266,7 @@ impl Config {
     fn check(&self) -> anyhow::Result<()> {
         for (name, duration) in [
             ("server.request_timeout", self.server.request_timeout),
+            ("server.upload_timeout", self.server.upload_timeout),
             ("auth.access_token_ttl", self.auth.access_token_ttl),
             ("database.acquire_timeout", self.database.acquire_timeout),
             ("throttle.login_window", self.throttle.login_window),

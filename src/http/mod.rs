@@ -23,13 +23,13 @@ use axum::{
     extract::{DefaultBodyLimit, MatchedPath, Request},
     http::{HeaderName, HeaderValue, Method, header},
     middleware,
+    response::IntoResponse,
 };
 use tower_http::{
     catch_panic::CatchPanicLayer,
     compression::CompressionLayer,
     cors::{AllowOrigin, CorsLayer},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
-    timeout::TimeoutLayer,
     trace::{DefaultOnResponse, TraceLayer},
 };
 use utoipa::OpenApi;
@@ -74,9 +74,12 @@ pub fn router(state: AppState) -> Router {
 /// Layers, outermost first: request id, tracing, metrics, problem+json for
 /// bare errors, panic catching, CORS, compression, timeout, body limit.
 fn with_middleware(app: Router, config: &Config) -> Router {
-    let timeout = Config::exact(config.server.request_timeout);
+    let timeouts = Timeouts {
+        request: Config::exact(config.server.request_timeout),
+        upload: Config::exact(config.server.upload_timeout),
+    };
     app.layer(DefaultBodyLimit::max(config.server.body_limit))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(middleware::from_fn_with_state(timeouts, timeout))
         .layer(CompressionLayer::new())
         .layer(cors(config))
         .layer(CatchPanicLayer::new())
@@ -97,6 +100,29 @@ fn with_middleware(app: Router, config: &Config) -> Router {
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+#[derive(Clone, Copy)]
+struct Timeouts {
+    request: Duration,
+    upload: Duration,
+}
+
+/// Ends requests that take too long with 408: material uploads, which may
+/// carry 25 MiB from a slow link, get `server.upload_timeout`; everything
+/// else `server.request_timeout`.
+async fn timeout(
+    axum::extract::State(timeouts): axum::extract::State<Timeouts>,
+    request: Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let upload = request.method() == Method::PUT
+        && request.extensions().get::<MatchedPath>().is_some_and(|path| path.as_str().ends_with("/materials/{kind}"));
+    let limit = if upload { timeouts.upload } else { timeouts.request };
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => axum::http::StatusCode::REQUEST_TIMEOUT.into_response(),
+    }
 }
 
 fn cors(config: &Config) -> CorsLayer {

@@ -1,4 +1,5 @@
 use dataip::domain::StaffRole;
+use futures_util::StreamExt;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -227,4 +228,37 @@ async fn chunks_of_abandoned_uploads_are_purged() {
         )
         .await;
     assert_eq!(read.body, "kept");
+}
+
+#[tokio::test]
+async fn uploads_get_longer_than_other_requests_but_not_forever() {
+    let app = spawn_app_with(|config| {
+        config.server.request_timeout = "PT1S".parse().expect("duration");
+        config.server.upload_timeout = "PT3S".parse().expect("duration");
+    })
+    .await;
+    let tenant = app.signup().await;
+    let id = app.create_application(&tenant.token).await;
+    let slow = |pause: u64| {
+        let pieces = futures_util::stream::iter(0..3).then(move |i| async move {
+            tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+            Ok::<_, std::io::Error>(format!("part {i} ").into_bytes())
+        });
+        app.client
+            .put(app.url(&format!("/applications/{id}/materials/summary")))
+            .bearer_auth(&tenant.token)
+            .header("content-type", "text/plain")
+            .body(reqwest::Body::wrap_stream(pieces))
+            .send()
+    };
+    // 1.5 s in all: more than a request may take, well within an upload's time.
+    let answer = answer(slow(500).await.expect("sent")).await;
+    answer.assert_status(200);
+    // 4.5 s: too long even for an upload.
+    let answer = answer_of(slow(1500).await).await;
+    answer.assert_problem(408, "request_timeout");
+}
+
+async fn answer_of(response: reqwest::Result<reqwest::Response>) -> crate::helpers::Answer {
+    answer(response.expect("an answer, not a broken connection")).await
 }
