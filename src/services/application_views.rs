@@ -48,8 +48,9 @@ impl From<MaterialRow> for MaterialView {
     }
 }
 
+/// When the public announcement runs: objections are accepted until `ends_at`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct AnnouncementView {
+pub struct AnnouncementWindow {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
 }
@@ -81,7 +82,7 @@ pub struct ApplicationView {
     /// The product's registration ("ID card") number, assigned at approval.
     pub registration_number: Option<String>,
     pub materials: Vec<MaterialView>,
-    pub announcement: Option<AnnouncementView>,
+    pub announcement: Option<AnnouncementWindow>,
     pub certificate_number: Option<String>,
     pub supplement: Option<SupplementView>,
     pub decision_reason: Option<String>,
@@ -99,7 +100,7 @@ impl ApplicationView {
             _ => None,
         };
         let announcement = match (row.announcement_starts_at, row.announcement_ends_at) {
-            (Some(starts_at), Some(ends_at)) => Some(AnnouncementView { starts_at, ends_at }),
+            (Some(starts_at), Some(ends_at)) => Some(AnnouncementWindow { starts_at, ends_at }),
             _ => None,
         };
         Self {

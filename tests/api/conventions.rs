@@ -158,3 +158,30 @@ async fn large_answers_are_compressed_on_request() {
     let answer = app.client.get(app.url("/openapi.json")).header("accept-encoding", "gzip").send().await.expect("sent");
     assert_eq!(answer.headers().get("content-encoding").map(|v| v.to_str().unwrap_or_default()), Some("gzip"));
 }
+
+#[tokio::test]
+async fn openapi_schemas_describe_what_is_served() {
+    let app = spawn_app().await;
+    let doc = app.get("/openapi.json", None).await.body;
+    let schemas = &doc["components"]["schemas"];
+    let properties = |name: &str| -> Vec<String> {
+        schemas[name]["properties"].as_object().map(|p| p.keys().cloned().collect()).unwrap_or_default()
+    };
+    // Each name is one shape: the public announcement item is not the window.
+    for field in [
+        "id",
+        "registration_number",
+        "product_name",
+        "category",
+        "holder_name",
+        "abstract",
+        "starts_at",
+        "ends_at",
+        "materials",
+    ] {
+        assert!(properties("AnnouncementView").contains(&field.to_owned()), "AnnouncementView.{field}");
+    }
+    assert_eq!(properties("AnnouncementWindow"), ["ends_at", "starts_at"]);
+    assert!(properties("ApplicationView").contains(&"abstract".to_owned()));
+    assert!(!properties("ApplicationView").contains(&"summary".to_owned()));
+}
