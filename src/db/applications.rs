@@ -312,10 +312,7 @@ pub async fn find_in_org_for_update(
         sqlx::query_scalar!("SELECT id FROM applications WHERE id = $1 AND org_id = $2 FOR UPDATE", id, org_id)
             .fetch_optional(&mut *conn)
             .await?;
-    match locked {
-        Some(_) => find(conn, id).await,
-        None => Ok(None),
-    }
+    reread(conn, locked).await
 }
 
 /// The application, locked until the transaction ends.

@@ -70,9 +70,13 @@ pub trait Ledger {
     /// The root of the tree of the first `size` leaves.
     fn root(&mut self, size: u64) -> impl Future<Output = Result<Hash, LedgerError>> + Send;
 
-    /// The inclusion proof of leaf `index` in the tree of `size` leaves.
-    fn inclusion_proof(&mut self, index: u64, size: u64)
-    -> impl Future<Output = Result<Vec<Hash>, LedgerError>> + Send;
+    /// The inclusion proof of leaf `index` in the tree of `size` leaves, and
+    /// the root it leads to.
+    fn inclusion_proof(
+        &mut self,
+        index: u64,
+        size: u64,
+    ) -> impl Future<Output = Result<(Vec<Hash>, Hash), LedgerError>> + Send;
 
     /// The consistency proof from the tree of `first` leaves to that of `second`.
     fn consistency_proof(

@@ -75,14 +75,17 @@ impl Ledger for PgLedger<'_> {
         Ok(merkle::root(&known, size)?)
     }
 
-    async fn inclusion_proof(&mut self, index: u64, size: u64) -> Result<Vec<Hash>, LedgerError> {
+    async fn inclusion_proof(&mut self, index: u64, size: u64) -> Result<(Vec<Hash>, Hash), LedgerError> {
         let current = self.size().await?;
         Self::check_size(size, current)?;
         if index >= size {
             return Err(LedgerError::OutOfRange(format!("index {index} is not below tree_size {size}")));
         }
-        let known = self.subtrees(&merkle::needed_for_inclusion(index, size)).await?;
-        Ok(merkle::inclusion_proof(&known, index, size)?)
+        // The proof's subtrees and the root's, in one query.
+        let mut wanted = merkle::needed_for_inclusion(index, size);
+        wanted.extend(merkle::needed_for_root(size));
+        let known = self.subtrees(&wanted).await?;
+        Ok((merkle::inclusion_proof(&known, index, size)?, merkle::root(&known, size)?))
     }
 
     async fn consistency_proof(&mut self, first: u64, second: u64) -> Result<Vec<Hash>, LedgerError> {

@@ -131,16 +131,13 @@ fn today(state: &AppState, now: DateTime<Utc>) -> NaiveDate {
 
 /// Only active certificates within their validity take acts.
 fn ensure_active(certificate: &CertificateRow, now: DateTime<Utc>) -> Result<()> {
-    let status = if certificate.status == CertificateStatus::Active && certificate.valid_until <= now {
-        "expired".to_owned()
-    } else {
-        format!("{:?}", certificate.status).to_lowercase()
+    let from = match certificate.status {
+        CertificateStatus::Active if certificate.valid_until > now => return Ok(()),
+        // Past its validity, though the worker has not marked it yet.
+        CertificateStatus::Active => "expired".to_owned(),
+        status => format!("{status:?}").to_lowercase(),
     };
-    if certificate.status == CertificateStatus::Active && certificate.valid_until > now {
-        Ok(())
-    } else {
-        Err(Error::InvalidTransition { subject: "certificate", from: status, action: "take new acts".into() })
-    }
+    Err(Error::InvalidTransition { subject: "certificate", from, action: "take new acts".into() })
 }
 
 async fn ensure_no_unreleased_pledge(conn: &mut PgConnection, certificate_id: Uuid, what: &str) -> Result<()> {

@@ -71,8 +71,7 @@ pub async fn list(
     let ids: Vec<Uuid> = rows.items.iter().map(|row| row.id).collect();
     let mut hashes: HashMap<Uuid, Vec<MaterialHash>> = HashMap::new();
     for material in db::materials::of_applications(&mut conn, &ids).await? {
-        let hash = MaterialHash { kind: material.kind, sha256: hex::encode(&material.sha256) };
-        hashes.entry(material.application_id).or_default().push(hash);
+        hashes.entry(material.application_id).or_default().push(MaterialHash::from(&material));
     }
     let items = rows
         .items
@@ -89,10 +88,7 @@ pub async fn list(
 pub async fn get(state: &AppState, id: Uuid) -> Result<AnnouncementView> {
     let mut conn = state.db.acquire().await?;
     let row = db::announcements::find(&mut conn, id).await?.ok_or(Error::NotFound)?;
-    let materials = db::materials::of_applications(&mut conn, &[id])
-        .await?
-        .into_iter()
-        .map(|m| MaterialHash { kind: m.kind, sha256: hex::encode(&m.sha256) })
-        .collect();
+    let materials =
+        db::materials::of_applications(&mut conn, &[id]).await?.into_iter().map(|m| MaterialHash::from(&m)).collect();
     Ok(AnnouncementView::new(row, materials))
 }

@@ -62,6 +62,12 @@ pub struct MaterialHash {
     pub sha256: String,
 }
 
+impl From<&db::materials::MaterialRow> for MaterialHash {
+    fn from(material: &db::materials::MaterialRow) -> Self {
+        Self { kind: material.kind, sha256: hex::encode(&material.sha256) }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Issuer {
     pub name: String,
@@ -220,7 +226,7 @@ async fn issue(
             category: application.category,
             summary: application.r#abstract.clone(),
         },
-        materials: materials.iter().map(|m| MaterialHash { kind: m.kind, sha256: hex::encode(&m.sha256) }).collect(),
+        materials: materials.iter().map(MaterialHash::from).collect(),
         issued_at: now,
         valid_from: now,
         valid_until,

@@ -230,8 +230,7 @@ pub async fn inclusion(state: &AppState, query: InclusionQuery) -> Result<Inclus
         Some(size) => size,
         None => ledger.latest().await.map_err(ledger_error)?.map_or(0, |(checkpoint, _)| checkpoint.size),
     };
-    let hashes = ledger.inclusion_proof(query.index, size).await.map_err(ledger_error)?;
-    let root: Hash = ledger.root(size).await.map_err(ledger_error)?;
+    let (hashes, root) = ledger.inclusion_proof(query.index, size).await.map_err(ledger_error)?;
     Ok(InclusionView {
         index: query.index,
         tree_size: size,
