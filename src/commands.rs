@@ -67,23 +67,45 @@ pub async fn staff_add(config: Config, email: String, name: String, role: StaffR
     }
 }
 
-/// `dataip verify CERTIFICATE.json --public-key KEY`: checks a certificate
-/// offline and prints each check; fails if any fails. KEY is the base64
-/// public key, a file holding it (or the JSON of /public/ledger/key), or the
-/// registry's URL to fetch it from.
-pub async fn verify(certificate: &Path, public_key: &str) -> anyhow::Result<()> {
-    let text =
-        std::fs::read_to_string(certificate).with_context(|| format!("could not read {}", certificate.display()))?;
-    let certificate: ledger::verify::Certificate = serde_json::from_str(&text)
-        .context("not a certificate as the registry serves it (document, signature, ledger)")?;
+/// What `dataip verify` checks.
+pub enum Verifiable<'a> {
+    /// A certificate as the registry serves it.
+    Certificate(&'a Path),
+    /// A disclosure of an act's private fields, as
+    /// `GET /certificates/{id}/acts/{act_id}/openings` gives it.
+    Opening(&'a Path),
+}
+
+/// `dataip verify`: checks a certificate or a disclosure offline and prints
+/// each check; fails if any fails. KEY is the base64 public key, a file
+/// holding it (or the JSON of /public/ledger/key), or the registry's URL to
+/// fetch it from.
+pub async fn verify(what: Verifiable<'_>, public_key: &str) -> anyhow::Result<()> {
+    let (path, shape) = match what {
+        Verifiable::Certificate(path) => {
+            (path, "a certificate as the registry serves it (document, signature, ledger)")
+        }
+        Verifiable::Opening(path) => (path, "a disclosure as the registry serves it (openings, entry, ledger)"),
+    };
+    let text = std::fs::read_to_string(path).with_context(|| format!("could not read {}", path.display()))?;
     let key = public_key_from(public_key).await?;
-    let checks = ledger::verify::verify(&certificate, &key);
+    let (checks, conclusion) = match what {
+        Verifiable::Certificate(_) => {
+            let certificate = serde_json::from_str(&text).with_context(|| format!("not {shape}"))?;
+            (ledger::verify::verify(&certificate, &key), "the certificate is authentic and recorded in the ledger")
+        }
+        Verifiable::Opening(_) => {
+            let disclosure = serde_json::from_str(&text).with_context(|| format!("not {shape}"))?;
+            let checks = ledger::verify::verify_disclosure(&disclosure, &key);
+            (checks, "every disclosed value is the one the ledger committed to")
+        }
+    };
     for check in &checks {
         println!("{} {}: {}", if check.passed { "✓" } else { "✗" }, check.name, check.detail);
     }
     let failed = checks.iter().filter(|c| !c.passed).count();
     anyhow::ensure!(failed == 0, "{failed} of {} checks failed", checks.len());
-    println!("the certificate is authentic and recorded in the ledger");
+    println!("{conclusion}");
     Ok(())
 }
 

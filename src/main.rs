@@ -3,7 +3,12 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use dataip::{commands, config::Config, domain::StaffRole, telemetry};
+use dataip::{
+    commands::{self, Verifiable},
+    config::Config,
+    domain::StaffRole,
+    telemetry,
+};
 
 #[derive(Parser)]
 #[command(name = "dataip", version, about = "Registry of data-product intellectual property")]
@@ -26,11 +31,17 @@ enum Command {
         #[command(subcommand)]
         command: StaffCommand,
     },
-    /// Verify a certificate offline: its signature, its ledger leaf, the
-    /// inclusion proof and the checkpoint's signature.
+    /// Verify offline a certificate (its signature, its ledger leaf, the
+    /// inclusion proof and the checkpoint's signature) or, with --opening,
+    /// the disclosed private fields of an act against its ledger entry.
     Verify {
         /// The certificate as the registry serves it (JSON).
-        certificate: PathBuf,
+        #[arg(required_unless_present = "opening", conflicts_with = "opening")]
+        certificate: Option<PathBuf>,
+        /// A disclosure of an act's private fields, as
+        /// /api/v1/certificates/{id}/acts/{act_id}/openings gives it (JSON).
+        #[arg(long, value_name = "FILE")]
+        opening: Option<PathBuf>,
         /// The registry's public key: base64, a file holding it, or the
         /// registry's URL (its /api/v1/public/ledger/key is fetched).
         #[arg(long)]
@@ -77,8 +88,13 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     // Verification is offline: no configuration, no database.
-    if let Command::Verify { certificate, public_key } = &cli.command {
-        return runtime.block_on(commands::verify(certificate, public_key));
+    if let Command::Verify { certificate, opening, public_key } = &cli.command {
+        let what = match (certificate, opening) {
+            (_, Some(opening)) => Verifiable::Opening(opening),
+            (Some(certificate), None) => Verifiable::Certificate(certificate),
+            (None, None) => anyhow::bail!("give a certificate or --opening FILE"),
+        };
+        return runtime.block_on(commands::verify(what, public_key));
     }
     let config = Config::load()?;
     telemetry::init(&config.log);

@@ -1,17 +1,30 @@
+//! Acts on certificates: filed, decided, and once recorded on the ledger,
+//! with the openings of their entry's commitments.
+
 use chrono::{DateTime, Utc};
-use sqlx::PgConnection;
+use sqlx::{PgConnection, types::Json};
 use uuid::Uuid;
 
-use crate::domain::{ActKind, ActState};
+use crate::{
+    domain::{ActDetails, ActKind, ActState},
+    ledger::commitment::Openings,
+};
 
 #[derive(Debug, Clone)]
 pub struct ActRow {
     pub id: Uuid,
     pub certificate_id: Uuid,
+    /// The certificate's current holder (moves with it on a transfer).
     pub org_id: Uuid,
+    /// The organization that held the certificate when the act was filed
+    /// and recorded: the one whose terms these are.
+    pub holder_org_id: Uuid,
     pub kind: ActKind,
     pub state: ActState,
-    pub details: serde_json::Value,
+    pub details: Json<ActDetails>,
+    /// The values and salts behind the commitments of the act's ledger
+    /// entry (empty until recorded, and for kinds with nothing private).
+    pub openings: Json<Openings>,
     pub filed_by: Option<Uuid>,
     pub filed_at: DateTime<Utc>,
     pub decided_by: Option<Uuid>,
@@ -22,15 +35,17 @@ pub struct ActRow {
 
 pub async fn insert(conn: &mut PgConnection, act: &ActRow) -> sqlx::Result<()> {
     sqlx::query!(
-        "INSERT INTO certificate_acts (id, certificate_id, org_id, kind, state, details, filed_by, filed_at, decided_by,
-             decided_at, decision_reason)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        "INSERT INTO certificate_acts (id, certificate_id, org_id, holder_org_id, kind, state, details, openings,
+             filed_by, filed_at, decided_by, decided_at, decision_reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         act.id,
         act.certificate_id,
         act.org_id,
+        act.holder_org_id,
         act.kind as ActKind,
         act.state as ActState,
-        act.details,
+        &act.details as _,
+        &act.openings as _,
         act.filed_by,
         act.filed_at,
         act.decided_by,
@@ -45,8 +60,9 @@ pub async fn insert(conn: &mut PgConnection, act: &ActRow) -> sqlx::Result<()> {
 pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<ActRow>> {
     sqlx::query_as!(
         ActRow,
-        r#"SELECT id, certificate_id, org_id, kind AS "kind: ActKind", state AS "state: ActState", details, filed_by,
-                filed_at, decided_by, decided_at, decision_reason, ledger_index
+        r#"SELECT id, certificate_id, org_id, holder_org_id, kind AS "kind: ActKind", state AS "state: ActState",
+                details AS "details: Json<ActDetails>", openings AS "openings: Json<Openings>", filed_by, filed_at,
+                decided_by, decided_at, decision_reason, ledger_index
            FROM certificate_acts WHERE id = $1"#,
         id
     )
@@ -58,8 +74,9 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<ActR
 pub async fn find_for_update(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<ActRow>> {
     sqlx::query_as!(
         ActRow,
-        r#"SELECT id, certificate_id, org_id, kind AS "kind: ActKind", state AS "state: ActState", details, filed_by,
-                filed_at, decided_by, decided_at, decision_reason, ledger_index
+        r#"SELECT id, certificate_id, org_id, holder_org_id, kind AS "kind: ActKind", state AS "state: ActState",
+                details AS "details: Json<ActDetails>", openings AS "openings: Json<Openings>", filed_by, filed_at,
+                decided_by, decided_at, decision_reason, ledger_index
            FROM certificate_acts WHERE id = $1 FOR UPDATE"#,
         id
     )
@@ -71,8 +88,9 @@ pub async fn find_for_update(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<
 pub async fn of_certificate(conn: &mut PgConnection, certificate_id: Uuid) -> sqlx::Result<Vec<ActRow>> {
     sqlx::query_as!(
         ActRow,
-        r#"SELECT id, certificate_id, org_id, kind AS "kind: ActKind", state AS "state: ActState", details, filed_by,
-                filed_at, decided_by, decided_at, decision_reason, ledger_index
+        r#"SELECT id, certificate_id, org_id, holder_org_id, kind AS "kind: ActKind", state AS "state: ActState",
+                details AS "details: Json<ActDetails>", openings AS "openings: Json<Openings>", filed_by, filed_at,
+                decided_by, decided_at, decision_reason, ledger_index
            FROM certificate_acts WHERE certificate_id = $1 ORDER BY id"#,
         certificate_id
     )
@@ -89,8 +107,9 @@ pub async fn list_by_state(
 ) -> sqlx::Result<Vec<ActRow>> {
     sqlx::query_as!(
         ActRow,
-        r#"SELECT id, certificate_id, org_id, kind AS "kind: ActKind", state AS "state: ActState", details, filed_by,
-                filed_at, decided_by, decided_at, decision_reason, ledger_index
+        r#"SELECT id, certificate_id, org_id, holder_org_id, kind AS "kind: ActKind", state AS "state: ActState",
+                details AS "details: Json<ActDetails>", openings AS "openings: Json<Openings>", filed_by, filed_at,
+                decided_by, decided_at, decision_reason, ledger_index
            FROM certificate_acts WHERE state = $1 AND ($2::uuid IS NULL OR id > $2)
            ORDER BY id LIMIT $3"#,
         state as ActState,
@@ -101,24 +120,44 @@ pub async fn list_by_state(
     .await
 }
 
-/// Decides a pending act; false if it was no longer pending.
-pub async fn decide(
+/// Rejects a pending act; false if it was no longer pending.
+pub async fn reject(
     conn: &mut PgConnection,
     id: Uuid,
-    state: ActState,
-    details: &serde_json::Value,
-    decided_by: Option<Uuid>,
-    reason: Option<&str>,
+    decided_by: Uuid,
+    reason: &str,
     at: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query!(
-        "UPDATE certificate_acts SET state = $2, details = $3, decided_by = $4, decision_reason = $5, decided_at = $6
+        "UPDATE certificate_acts SET state = 'rejected', decided_by = $2, decision_reason = $3, decided_at = $4
          WHERE id = $1 AND state = 'pending'",
         id,
-        state as ActState,
-        details,
         decided_by,
         reason,
+        at
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Approves a pending act with what it changed and the openings of its
+/// ledger entry; false if it was no longer pending.
+pub async fn approve(
+    conn: &mut PgConnection,
+    id: Uuid,
+    details: &ActDetails,
+    openings: &Openings,
+    decided_by: Uuid,
+    at: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "UPDATE certificate_acts SET state = 'approved', details = $2, openings = $3, decided_by = $4, decided_at = $5
+         WHERE id = $1 AND state = 'pending'",
+        id,
+        Json(details) as _,
+        Json(openings) as _,
+        decided_by,
         at
     )
     .execute(conn)

@@ -1,8 +1,8 @@
 use chrono::{DateTime, Utc};
-use sqlx::PgConnection;
+use sqlx::{PgConnection, types::Json};
 use uuid::Uuid;
 
-use crate::domain::{ApplicationState, Category};
+use crate::domain::{ApplicationState, Category, DataSource};
 
 #[derive(Debug, Clone)]
 pub struct ApplicationRow {
@@ -13,7 +13,7 @@ pub struct ApplicationRow {
     pub product_name: String,
     pub category: Category,
     pub r#abstract: String,
-    pub data_sources: serde_json::Value,
+    pub data_sources: Json<Vec<DataSource>>,
     pub data_format: Option<String>,
     pub data_scale: Option<String>,
     pub update_frequency: Option<String>,
@@ -37,7 +37,7 @@ pub struct ApplicationFields {
     pub product_name: String,
     pub category: Category,
     pub r#abstract: String,
-    pub data_sources: serde_json::Value,
+    pub data_sources: Json<Vec<DataSource>>,
     pub data_format: Option<String>,
     pub data_scale: Option<String>,
     pub update_frequency: Option<String>,
@@ -73,7 +73,7 @@ pub async fn insert(
         fields.product_name,
         fields.category as Category,
         fields.r#abstract,
-        fields.data_sources,
+        &fields.data_sources as _,
         fields.data_format,
         fields.data_scale,
         fields.update_frequency,
@@ -89,8 +89,9 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Appl
     sqlx::query_as!(
         ApplicationRow,
         r#"SELECT id, org_id, state AS "state: ApplicationState", version, product_name,
-                category AS "category: Category", abstract AS "abstract", data_sources, data_format, data_scale,
-                update_frequency, application_number, registration_number, submitted_at, reviewer_id,
+                category AS "category: Category", abstract AS "abstract",
+                data_sources AS "data_sources: Json<Vec<DataSource>>", data_format, data_scale, update_frequency,
+                application_number, registration_number, submitted_at, reviewer_id,
                 supplement_reason, supplement_due_at, decision_reason, announcement_starts_at,
                 announcement_ends_at, certificate_number, created_at, updated_at
            FROM applications WHERE id = $1"#,
@@ -116,8 +117,9 @@ pub async fn list_in_org(
     sqlx::query_as!(
         ApplicationRow,
         r#"SELECT id, org_id, state AS "state: ApplicationState", version, product_name,
-                category AS "category: Category", abstract AS "abstract", data_sources, data_format, data_scale,
-                update_frequency, application_number, registration_number, submitted_at, reviewer_id,
+                category AS "category: Category", abstract AS "abstract",
+                data_sources AS "data_sources: Json<Vec<DataSource>>", data_format, data_scale, update_frequency,
+                application_number, registration_number, submitted_at, reviewer_id,
                 supplement_reason, supplement_due_at, decision_reason, announcement_starts_at,
                 announcement_ends_at, certificate_number, created_at, updated_at
            FROM applications
@@ -144,8 +146,9 @@ pub async fn queue(
     sqlx::query_as!(
         ApplicationRow,
         r#"SELECT id, org_id, state AS "state: ApplicationState", version, product_name,
-                category AS "category: Category", abstract AS "abstract", data_sources, data_format, data_scale,
-                update_frequency, application_number, registration_number, submitted_at, reviewer_id,
+                category AS "category: Category", abstract AS "abstract",
+                data_sources AS "data_sources: Json<Vec<DataSource>>", data_format, data_scale, update_frequency,
+                application_number, registration_number, submitted_at, reviewer_id,
                 supplement_reason, supplement_due_at, decision_reason, announcement_starts_at,
                 announcement_ends_at, certificate_number, created_at, updated_at
            FROM applications
@@ -183,7 +186,7 @@ pub async fn update_fields(
         fields.product_name,
         fields.category as Category,
         fields.r#abstract,
-        fields.data_sources,
+        &fields.data_sources as _,
         fields.data_format,
         fields.data_scale,
         fields.update_frequency,

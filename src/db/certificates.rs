@@ -1,8 +1,12 @@
 use chrono::{DateTime, Utc};
-use sqlx::PgConnection;
+use sqlx::{PgConnection, types::Json};
 use uuid::Uuid;
 
-use crate::domain::{Category, CertificateStatus};
+use crate::{
+    domain::{Category, CertificateDocument, CertificateStatus},
+    ledger::Receipt,
+    signing::Signature,
+};
 
 #[derive(Debug, Clone)]
 pub struct CertificateRow {
@@ -17,10 +21,11 @@ pub struct CertificateRow {
     pub status: CertificateStatus,
     pub valid_from: DateTime<Utc>,
     pub valid_until: DateTime<Utc>,
-    /// The signed issuance record: canonical JSON text.
-    pub document: String,
-    pub signature: serde_json::Value,
-    pub ledger: Option<serde_json::Value>,
+    /// The signed issuance record.
+    pub document: Json<CertificateDocument>,
+    pub signature: Json<Signature>,
+    /// The receipt of the issuance entry, once appended to the ledger.
+    pub ledger: Option<Json<Receipt>>,
     pub issued_at: DateTime<Utc>,
     pub status_changed_at: DateTime<Utc>,
 }
@@ -52,9 +57,9 @@ pub async fn insert(conn: &mut PgConnection, row: &CertificateRow) -> sqlx::Resu
         row.status as CertificateStatus,
         row.valid_from,
         row.valid_until,
-        row.document,
-        row.signature,
-        row.ledger,
+        &row.document as _,
+        &row.signature as _,
+        &row.ledger as _,
         row.issued_at,
         row.status_changed_at,
     )
@@ -68,7 +73,9 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Cert
         CertificateRow,
         r#"SELECT id, org_id, application_id, certificate_number, registration_number, product_name,
                 category AS "category: Category", abstract AS "abstract", status AS "status: CertificateStatus",
-                valid_from, valid_until, document, signature, ledger, issued_at, status_changed_at
+                valid_from, valid_until, document AS "document: Json<CertificateDocument>",
+                signature AS "signature: Json<Signature>", ledger AS "ledger: Json<Receipt>", issued_at,
+                status_changed_at
            FROM certificates WHERE id = $1"#,
         id
     )
@@ -100,7 +107,9 @@ pub async fn list_in_org(
         CertificateRow,
         r#"SELECT id, org_id, application_id, certificate_number, registration_number, product_name,
                 category AS "category: Category", abstract AS "abstract", status AS "status: CertificateStatus",
-                valid_from, valid_until, document, signature, ledger, issued_at, status_changed_at
+                valid_from, valid_until, document AS "document: Json<CertificateDocument>",
+                signature AS "signature: Json<Signature>", ledger AS "ledger: Json<Receipt>", issued_at,
+                status_changed_at
            FROM certificates WHERE org_id = $1 AND ($2::uuid IS NULL OR id < $2)
            ORDER BY id DESC LIMIT $3"#,
         org_id,
@@ -142,8 +151,9 @@ pub async fn search_public(
     let rows = sqlx::query!(
         r#"SELECT c.id, c.org_id, c.application_id, c.certificate_number, c.registration_number, c.product_name,
                 c.category AS "category: Category", c.abstract AS "abstract",
-                c.status AS "status: CertificateStatus", c.valid_from, c.valid_until, c.document, c.signature,
-                c.ledger, c.issued_at, c.status_changed_at,
+                c.status AS "status: CertificateStatus", c.valid_from, c.valid_until,
+                c.document AS "document: Json<CertificateDocument>", c.signature AS "signature: Json<Signature>",
+                c.ledger AS "ledger: Json<Receipt>", c.issued_at, c.status_changed_at,
                 o.name AS holder_name, o.credit_code AS holder_credit_code
            FROM certificates c JOIN organizations o ON o.id = c.org_id
            WHERE ($1::product_category IS NULL OR c.category = $1)
@@ -204,7 +214,6 @@ pub async fn lock_due_expiries(conn: &mut PgConnection, now: DateTime<Utc>, limi
 
 pub struct ExpiredRow {
     pub certificate_number: String,
-    pub registration_number: String,
     pub valid_until: DateTime<Utc>,
 }
 
@@ -214,7 +223,7 @@ pub async fn expire(conn: &mut PgConnection, ids: &[Uuid], now: DateTime<Utc>) -
         ExpiredRow,
         "UPDATE certificates SET status = 'expired', status_changed_at = $2
          WHERE id = ANY($1) AND status = 'active' AND valid_until <= $2
-         RETURNING certificate_number, registration_number, valid_until",
+         RETURNING certificate_number, valid_until",
         ids,
         now
     )

@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sqlx::PgConnection;
+use sqlx::{PgConnection, types::Json};
 use uuid::Uuid;
 
-use crate::ledger::merkle::Hash;
+use crate::ledger::{Receipt, merkle::Hash};
 
 /// Held by the one transaction that appends, until it ends.
 const APPEND_LOCK: i64 = 0x6461_7461_6970; // "dataip"
@@ -174,28 +174,24 @@ pub async fn checkpoints(conn: &mut PgConnection) -> sqlx::Result<Vec<Checkpoint
     .await
 }
 
+/// Queues an entry; the appender fills in the receipt of `certificate_id`
+/// or the ledger index of `act_id` when it lands.
 pub async fn enqueue(
     conn: &mut PgConnection,
     entry: &[u8],
     certificate_id: Option<Uuid>,
+    act_id: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        "INSERT INTO ledger_outbox (entry, certificate_id, created_at) VALUES ($1, $2, $3)",
+        "INSERT INTO ledger_outbox (entry, certificate_id, act_id, created_at) VALUES ($1, $2, $3, $4)",
         entry,
         certificate_id,
+        act_id,
         now
     )
     .execute(conn)
     .await?;
-    Ok(())
-}
-
-/// Queues the entry of an act, whose ledger index the appender records.
-pub async fn enqueue_act(conn: &mut PgConnection, entry: &[u8], act_id: Uuid, now: DateTime<Utc>) -> sqlx::Result<()> {
-    sqlx::query!("INSERT INTO ledger_outbox (entry, act_id, created_at) VALUES ($1, $2, $3)", entry, act_id, now)
-        .execute(conn)
-        .await?;
     Ok(())
 }
 
@@ -222,12 +218,10 @@ pub async fn remove_pending(conn: &mut PgConnection, ids: &[i64]) -> sqlx::Resul
     Ok(())
 }
 
-pub async fn set_receipt(
-    conn: &mut PgConnection,
-    certificate_id: Uuid,
-    receipt: &serde_json::Value,
-) -> sqlx::Result<()> {
-    sqlx::query!("UPDATE certificates SET ledger = $2 WHERE id = $1", certificate_id, receipt).execute(conn).await?;
+pub async fn set_receipt(conn: &mut PgConnection, certificate_id: Uuid, receipt: &Receipt) -> sqlx::Result<()> {
+    sqlx::query!("UPDATE certificates SET ledger = $2 WHERE id = $1", certificate_id, Json(receipt) as _)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::domain::MaterialKind;
+use crate::domain::{MaterialHash, MaterialKind};
 
 #[derive(Debug, Clone)]
 pub struct MaterialRow {
@@ -15,6 +15,13 @@ pub struct MaterialRow {
     pub sha256: Vec<u8>,
     pub blob_id: Uuid,
     pub uploaded_at: DateTime<Utc>,
+}
+
+impl MaterialRow {
+    /// The material as the public may see it.
+    pub fn hash(&self) -> MaterialHash {
+        MaterialHash { kind: self.kind, sha256: hex::encode(&self.sha256) }
+    }
 }
 
 /// Stores the material, replacing any of the same kind.

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -27,6 +28,16 @@ pub enum DataSourceKind {
     Licensed,
     Purchased,
     PublicAuthorized,
+}
+
+/// One source of the product's data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DataSource {
+    pub kind: DataSourceKind,
+    pub description: String,
+    /// When the agreement that provides the data ends, if it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreement_ends_on: Option<NaiveDate>,
 }
 
 /// The documents an application carries.

@@ -1,9 +1,13 @@
-//! Certificates and objections: their numbers and states.
+//! Certificates and objections: their numbers, states, and the signed
+//! issuance document.
 
 use std::fmt;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+use super::{Category, MaterialKind};
 
 /// The 17-digit number of a registration certificate, built as the national
 /// unified certificate numbers are: year (4), month (2), registry code (4),
@@ -47,6 +51,58 @@ impl fmt::Display for CertificateNumber {
     }
 }
 
+/// The issuance record: immutable once signed. Its RFC 8785 bytes are what
+/// the registry signs and what the `certificate.issued` ledger entry holds;
+/// unknown fields are refused, so a document reads back as exactly what was
+/// signed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateDocument {
+    pub certificate_number: String,
+    pub registration_number: String,
+    pub holder: Party,
+    pub product: Product,
+    pub materials: Vec<MaterialHash>,
+    pub issued_at: DateTime<Utc>,
+    pub valid_from: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+    pub issuer: Issuer,
+}
+
+/// An organization as public records name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Party {
+    pub name: String,
+    pub credit_code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Product {
+    pub name: String,
+    pub category: Category,
+    #[serde(rename = "abstract")]
+    #[schema(rename = "abstract")]
+    pub summary: String,
+}
+
+/// A material as the public may see it: its kind and the hash of its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MaterialHash {
+    pub kind: MaterialKind,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Issuer {
+    pub name: String,
+    /// The registry code, e.g. 3100 for Shanghai.
+    pub code: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
 #[sqlx(type_name = "certificate_status", rename_all = "snake_case")]
@@ -55,6 +111,17 @@ pub enum CertificateStatus {
     Expired,
     Revoked,
     Cancelled,
+}
+
+impl CertificateStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Expired => "expired",
+            Self::Revoked => "revoked",
+            Self::Cancelled => "cancelled",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
@@ -81,46 +148,6 @@ impl From<ObjectionDecision> for ObjectionState {
             ObjectionDecision::Dismissed => Self::Dismissed,
         }
     }
-}
-
-/// What can happen to a registered product.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
-#[serde(rename_all = "snake_case")]
-#[sqlx(type_name = "act_kind", rename_all = "snake_case")]
-pub enum ActKind {
-    License,
-    Pledge,
-    PledgeRelease,
-    Transfer,
-    Change,
-    Renewal,
-    Cancellation,
-    Revocation,
-}
-
-impl ActKind {
-    /// The type of the act's ledger entry.
-    pub fn entry_type(self) -> &'static str {
-        match self {
-            Self::License => "license.recorded",
-            Self::Pledge => "pledge.recorded",
-            Self::PledgeRelease => "pledge.released",
-            Self::Transfer => "certificate.transferred",
-            Self::Change => "certificate.changed",
-            Self::Renewal => "certificate.renewed",
-            Self::Cancellation => "certificate.cancelled",
-            Self::Revocation => "certificate.revoked",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
-#[serde(rename_all = "snake_case")]
-#[sqlx(type_name = "act_state", rename_all = "snake_case")]
-pub enum ActState {
-    Pending,
-    Approved,
-    Rejected,
 }
 
 #[cfg(test)]

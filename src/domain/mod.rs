@@ -1,6 +1,7 @@
 //! Pure domain types: no I/O. Constructors parse and return `Result`, so a
 //! value of one of these types is always valid.
 
+mod act;
 mod application;
 mod certificate;
 mod credit_code;
@@ -9,9 +10,11 @@ mod identity;
 mod registration_number;
 mod role;
 
-pub use application::{Action, ApplicationState, Category, DataSourceKind, MaterialKind};
+pub use act::{ActDetails, ActKind, ActState, Counterparty, Money, Organization, parse_amount, parse_currency};
+pub use application::{Action, ApplicationState, Category, DataSource, DataSourceKind, MaterialKind};
 pub use certificate::{
-    ActKind, ActState, CertificateNumber, CertificateNumberError, CertificateStatus, ObjectionDecision, ObjectionState,
+    CertificateDocument, CertificateNumber, CertificateNumberError, CertificateStatus, Issuer, MaterialHash,
+    ObjectionDecision, ObjectionState, Party, Product,
 };
 pub use credit_code::{CreditCode, CreditCodeError};
 pub use duration::{DurationError, IsoDuration};

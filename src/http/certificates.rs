@@ -13,7 +13,8 @@ use super::{
     extract::{IdempotencyKey, Json, Path, Query},
 };
 use crate::{
-    auth::Tenant,
+    auth::{Principal, Tenant},
+    ledger::verify::Disclosure,
     pagination::{Page, PageQuery},
     services::{
         acts::{self, ActView, NewAct},
@@ -27,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list))
         .routes(routes!(get))
         .routes(routes!(file_act, list_acts))
+        .routes(routes!(openings))
         .routes(routes!(pdf))
 }
 
@@ -82,6 +84,29 @@ async fn list_acts(
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<Vec<ActView>>> {
     Ok(Json(acts::list(&state, tenant, id).await?))
+}
+
+/// The private fields of an approved act's ledger entry, disclosed: each
+/// field's value and salt, with the entry and its inclusion in the latest
+/// checkpoint, so that `dataip verify --opening FILE` checks them offline.
+/// Only for the organization that held the certificate when the act was
+/// recorded (a later holder does not see a transferor's terms), and for
+/// registry staff.
+#[utoipa::path(get, path = "/certificates/{id}/acts/{act_id}/openings", tag = "certificates",
+    security(("bearer" = [])), params(("id" = Uuid, Path), ("act_id" = Uuid, Path)), responses(
+    (status = 200, body = Disclosure),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "no such approved act of this certificate, or its terms are another holder's",
+        body = Problem, content_type = "application/problem+json"),
+))]
+async fn openings(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((id, act_id)): Path<(Uuid, Uuid)>,
+) -> ApiResult<Response> {
+    let disclosure = acts::disclosure(&state, principal, id, act_id).await?;
+    // Private terms: never kept by a shared cache.
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(disclosure)).into_response())
 }
 
 /// The certificate as an A4 PDF with a QR code linking to its public record.

@@ -1,15 +1,17 @@
-//! A full audit of the stored ledger: every leaf recomputed from its entry,
-//! the whole tree rebuilt and compared with the stored subtrees, every
-//! checkpoint's signature and root checked, and consistency between
-//! consecutive checkpoints. The first discrepancy is reported.
+//! A full audit of the stored ledger: every leaf recomputed from its entry
+//! and the entry read back as a well-formed typed entry (issuance entries
+//! with a valid signature), the whole tree rebuilt and compared with the
+//! stored subtrees, every checkpoint's signature and root checked, and
+//! consistency between consecutive checkpoints. The first discrepancy is
+//! reported.
 
 use sqlx::PgConnection;
 
 use super::{
-    checkpoint,
+    Entry, checkpoint,
     merkle::{self, Hash, MemoryTree, Subtrees},
 };
-use crate::db;
+use crate::{db, signing};
 
 const PAGE: i64 = 10_000;
 
@@ -65,6 +67,7 @@ pub async fn audit(
                     ),
                 });
             }
+            check_entry(&leaf.entry, public_key).map_err(|what| Discrepancy::Leaf { index, what })?;
             tree.push(recomputed);
         }
         progress(tree.len(), size);
@@ -131,4 +134,17 @@ pub async fn audit(
         });
     }
     Ok(Report { leaves: size, nodes, checkpoints: checkpoints.len() })
+}
+
+/// An entry is one of the typed shapes, in canonical form; an issuance
+/// entry's document carries the registry's signature.
+fn check_entry(bytes: &[u8], public_key: &[u8]) -> Result<(), String> {
+    let entry = Entry::parse(bytes).map_err(|e| e.to_string())?;
+    if let Entry::CertificateIssued { document, signature } = &entry {
+        let document = signing::canonical_json(document).map_err(|e| e.to_string())?;
+        if !signing::verify(public_key, &document, signature) {
+            return Err(format!("the signature of certificate {} does not verify", entry.certificate_number()));
+        }
+    }
+    Ok(())
 }

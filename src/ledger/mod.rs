@@ -8,6 +8,8 @@
 pub mod anchor;
 pub mod audit;
 pub mod checkpoint;
+pub mod commitment;
+pub mod entry;
 pub mod merkle;
 mod postgres;
 pub mod verify;
@@ -15,6 +17,7 @@ pub mod verify;
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
+pub use entry::Entry;
 pub use postgres::PgLedger;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

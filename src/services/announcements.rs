@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{Error, Result, certificates::MaterialHash, search::Search};
+use super::{Error, Result, search::Search};
 use crate::{
     db::{self, announcements::AnnouncementRow},
-    domain::Category,
+    domain::{Category, MaterialHash},
     pagination::{Page, PageRequest},
     state::AppState,
 };
@@ -71,7 +71,7 @@ pub async fn list(
     let ids: Vec<Uuid> = rows.items.iter().map(|row| row.id).collect();
     let mut hashes: HashMap<Uuid, Vec<MaterialHash>> = HashMap::new();
     for material in db::materials::of_applications(&mut conn, &ids).await? {
-        hashes.entry(material.application_id).or_default().push(MaterialHash::from(&material));
+        hashes.entry(material.application_id).or_default().push(material.hash());
     }
     let items = rows
         .items
@@ -88,7 +88,6 @@ pub async fn list(
 pub async fn get(state: &AppState, id: Uuid) -> Result<AnnouncementView> {
     let mut conn = state.db.acquire().await?;
     let row = db::announcements::find(&mut conn, id).await?.ok_or(Error::NotFound)?;
-    let materials =
-        db::materials::of_applications(&mut conn, &[id]).await?.into_iter().map(|m| MaterialHash::from(&m)).collect();
+    let materials = db::materials::of_applications(&mut conn, &[id]).await?.into_iter().map(|m| m.hash()).collect();
     Ok(AnnouncementView::new(row, materials))
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use utoipa::ToSchema;
@@ -11,18 +11,8 @@ use uuid::Uuid;
 use super::Result;
 use crate::{
     db::{self, application_events::EventRow, applications::ApplicationRow, materials::MaterialRow},
-    domain::{ApplicationState, Category, DataSourceKind, MaterialKind},
+    domain::{ApplicationState, Category, DataSource, MaterialKind},
 };
-
-/// One source of the product's data.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct DataSource {
-    pub kind: DataSourceKind,
-    pub description: String,
-    /// When the agreement that provides the data ends, if it does.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub agreement_ends_on: Option<NaiveDate>,
-}
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct MaterialView {
@@ -110,7 +100,7 @@ impl ApplicationView {
             product_name: row.product_name,
             category: row.category,
             summary: row.r#abstract,
-            data_sources: serde_json::from_value(row.data_sources).unwrap_or_default(),
+            data_sources: row.data_sources.0,
             data_format: row.data_format,
             data_scale: row.data_scale,
             update_frequency: row.update_frequency,

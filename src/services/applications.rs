@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{
     Error, Fields, Result,
-    application_views::{ApplicationView, DataSource, EventView},
+    application_views::{ApplicationView, EventView},
     idempotency::Idempotent,
     procedure::{self, EventActor, Step},
 };
@@ -19,7 +19,7 @@ use crate::{
         self,
         applications::{ApplicationFields, ApplicationRow, TransitionChanges},
     },
-    domain::{Action, ApplicationState, Category, MaterialKind, Name, Text},
+    domain::{Action, ApplicationState, Category, DataSource, MaterialKind, Name, Text},
     pagination::{Page, PageRequest},
     state::AppState,
 };
@@ -105,7 +105,7 @@ impl NewApplication {
             product_name: product_name?.into_string(),
             category: self.category,
             r#abstract: summary?.into_string(),
-            data_sources: data_sources?,
+            data_sources: sqlx::types::Json(data_sources?),
             data_format: data_format?,
             data_scale: data_scale?,
             update_frequency: update_frequency?,
@@ -117,7 +117,7 @@ impl NewApplication {
             product_name: row.product_name.clone(),
             category: row.category,
             summary: row.r#abstract.clone(),
-            data_sources: serde_json::from_value(row.data_sources.clone()).unwrap_or_default(),
+            data_sources: row.data_sources.0.clone(),
             data_format: row.data_format.clone(),
             data_scale: row.data_scale.clone(),
             update_frequency: row.update_frequency.clone(),
@@ -136,7 +136,7 @@ impl NewApplication {
     }
 }
 
-fn parse_data_sources(sources: &[DataSource], fields: &mut Fields, today: NaiveDate) -> Option<serde_json::Value> {
+fn parse_data_sources(sources: &[DataSource], fields: &mut Fields, today: NaiveDate) -> Option<Vec<DataSource>> {
     if sources.len() > MAX_DATA_SOURCES {
         fields.add("data_sources", format!("at most {MAX_DATA_SOURCES} data sources"));
         return None;
@@ -157,7 +157,7 @@ fn parse_data_sources(sources: &[DataSource], fields: &mut Fields, today: NaiveD
             None => valid = false,
         }
     }
-    valid.then(|| serde_json::to_value(parsed).unwrap_or_default())
+    valid.then_some(parsed)
 }
 
 /// The registry's calendar date at `now`.
@@ -310,11 +310,11 @@ async fn check_complete(
             fields.add(&format!("materials.{}", kind.as_str()), "this material is required");
         }
     }
-    let sources: Vec<DataSource> = serde_json::from_value(application.data_sources.clone()).unwrap_or_default();
+    let sources = &application.data_sources.0;
     if sources.is_empty() {
         fields.add("data_sources", "at least one data source is required");
     }
-    parse_data_sources(&sources, &mut fields, today(state, now));
+    parse_data_sources(sources, &mut fields, today(state, now));
     if !request.commitment {
         fields.add(
             "commitment",

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::PgConnection;
+use sqlx::{PgConnection, types::Json};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -20,60 +20,12 @@ use crate::{
         applications::{ApplicationRow, TransitionChanges},
         certificates::{CertificateRow, PublicCertificateRow},
     },
-    domain::{Action, Category, CertificateNumber, CertificateStatus, MaterialKind},
+    domain::{Action, Category, CertificateDocument, CertificateNumber, CertificateStatus, Issuer, Party, Product},
+    ledger::{Entry, Receipt},
     pagination::{Page, PageRequest},
     signing::{Signature, canonical_json},
     state::AppState,
 };
-
-/// The issuance record: immutable once signed.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct CertificateDocument {
-    pub certificate_number: String,
-    pub registration_number: String,
-    pub holder: Party,
-    pub product: Product,
-    pub materials: Vec<MaterialHash>,
-    pub issued_at: DateTime<Utc>,
-    pub valid_from: DateTime<Utc>,
-    pub valid_until: DateTime<Utc>,
-    pub issuer: Issuer,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct Party {
-    pub name: String,
-    pub credit_code: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct Product {
-    pub name: String,
-    pub category: Category,
-    #[serde(rename = "abstract")]
-    #[schema(rename = "abstract")]
-    pub summary: String,
-}
-
-/// A material as the public may see it: its kind and the hash of its bytes.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct MaterialHash {
-    pub kind: MaterialKind,
-    pub sha256: String,
-}
-
-impl From<&db::materials::MaterialRow> for MaterialHash {
-    fn from(material: &db::materials::MaterialRow) -> Self {
-        Self { kind: material.kind, sha256: hex::encode(&material.sha256) }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct Issuer {
-    pub name: String,
-    /// The registry code, e.g. 3100 for Shanghai.
-    pub code: String,
-}
 
 /// What every view of a certificate shows: its numbers, current status and
 /// validity, and the signed issuance record with its ledger receipt.
@@ -87,12 +39,10 @@ pub struct CertificateRecord {
     /// The current end of validity (a renewal moves it).
     pub valid_until: DateTime<Utc>,
     pub issued_at: DateTime<Utc>,
-    #[schema(value_type = CertificateDocument)]
-    pub document: serde_json::Value,
+    pub document: CertificateDocument,
     pub signature: Signature,
-    /// The ledger receipt; null until anchored.
-    #[schema(value_type = Option<crate::ledger::Receipt>)]
-    pub ledger: Option<serde_json::Value>,
+    /// The receipt of the issuance entry; null until the worker appends it.
+    pub ledger: Option<Receipt>,
 }
 
 impl From<CertificateRow> for CertificateRecord {
@@ -104,13 +54,9 @@ impl From<CertificateRow> for CertificateRecord {
             valid_from: row.valid_from,
             valid_until: row.valid_until,
             issued_at: row.issued_at,
-            document: serde_json::from_str(&row.document).unwrap_or_default(),
-            signature: serde_json::from_value(row.signature).unwrap_or_else(|_| Signature {
-                alg: String::new(),
-                key_id: String::new(),
-                value: String::new(),
-            }),
-            ledger: row.ledger,
+            document: row.document.0,
+            signature: row.signature.0,
+            ledger: row.ledger.map(|receipt| receipt.0),
         }
     }
 }
@@ -226,14 +172,13 @@ async fn issue(
             category: application.category,
             summary: application.r#abstract.clone(),
         },
-        materials: materials.iter().map(MaterialHash::from).collect(),
+        materials: materials.iter().map(db::materials::MaterialRow::hash).collect(),
         issued_at: now,
         valid_from: now,
         valid_until,
         issuer: Issuer { name: config.registry.name.clone(), code: config.registry.code.clone() },
     };
-    let bytes = canonical_json(&document)?;
-    let signature = state.signer.sign(&bytes);
+    let signature = state.signer.sign(&canonical_json(&document)?);
     let row = CertificateRow {
         id: Uuid::now_v7(),
         org_id: application.org_id,
@@ -246,8 +191,8 @@ async fn issue(
         status: CertificateStatus::Active,
         valid_from: now,
         valid_until,
-        document: String::from_utf8(bytes).map_err(|e| Error::Internal(e.into()))?,
-        signature: serde_json::to_value(&signature).map_err(|e| Error::Internal(e.into()))?,
+        document: Json(document),
+        signature: Json(signature),
         ledger: None,
         issued_at: now,
         status_changed_at: now,
@@ -256,8 +201,8 @@ async fn issue(
         // Issued meanwhile by another transaction: that one stands.
         return db::certificates::find_for_application(conn, application.id).await?.ok_or(Error::NotFound);
     }
-    let entry = ledger::issued_entry(&row.document, &signature)?;
-    ledger::enqueue_bytes(conn, &entry, Some(row.id), now).await?;
+    let entry = Entry::CertificateIssued { document: row.document.0.clone(), signature: row.signature.0.clone() };
+    ledger::enqueue(conn, &entry, ledger::Recording::Certificate(row.id), now).await?;
     tracing::info!(certificate_number = %row.certificate_number, application_id = %application.id, "certificate issued");
     Ok(row)
 }
@@ -283,12 +228,9 @@ pub async fn pdf(state: &AppState, tenant: Tenant, id: Uuid) -> Result<(String, 
         db::certificates::find(&mut conn, id).await?.filter(|c| c.org_id == tenant.org_id).ok_or(Error::NotFound)?;
     let holder = db::organizations::find(&mut conn, certificate.org_id).await?.ok_or(Error::NotFound)?;
     drop(conn);
-    let document: CertificateDocument =
-        serde_json::from_str(&certificate.document).map_err(|e| Error::Internal(e.into()))?;
     let zone = state.config.registry.time_zone;
     let date = |at: DateTime<Utc>| at.with_timezone(&zone).format("%Y-%m-%d").to_string();
-    let ledger_index =
-        certificate.ledger.as_ref().and_then(|receipt| receipt.get("leaf_index")).and_then(serde_json::Value::as_u64);
+    let ledger_index = certificate.ledger.as_ref().map(|receipt| receipt.leaf_index);
     let verify_url = format!(
         "{}/api/v1/public/certificates/{}",
         state.config.registry.public_url.trim_end_matches('/'),
@@ -305,7 +247,7 @@ pub async fn pdf(state: &AppState, tenant: Tenant, id: Uuid) -> Result<(String, 
         status: certificate.status,
         valid_from: date(certificate.valid_from),
         valid_until: date(certificate.valid_until),
-        materials: document.materials.iter().map(|m| (m.kind, m.sha256.clone())).collect(),
+        materials: certificate.document.materials.iter().map(|m| (m.kind, m.sha256.clone())).collect(),
         verify_url,
         key_id: state.signer.key_id().to_owned(),
         ledger_index,
@@ -353,14 +295,12 @@ pub async fn expire_due(state: &AppState, batch: i64) -> Result<u64> {
         let due = db::certificates::lock_due_expiries(&mut tx, now, batch).await?;
         db::acts::reject_pending(&mut tx, &due, None, "moot: the certificate expired", now).await?;
         for certificate in db::certificates::expire(&mut tx, &due, now).await? {
-            let entry = serde_json::json!({
-                "type": "certificate.expired",
-                "certificate_number": certificate.certificate_number,
-                "registration_number": certificate.registration_number,
-                "valid_until": certificate.valid_until,
-                "expired_at": now,
-            });
-            ledger::enqueue(&mut tx, &entry, None, now).await?;
+            let entry = Entry::CertificateExpired {
+                certificate_number: certificate.certificate_number,
+                recorded_at: now,
+                valid_until: certificate.valid_until,
+            };
+            ledger::enqueue(&mut tx, &entry, ledger::Recording::Nothing, now).await?;
             expired += 1;
         }
         tx.commit().await?;

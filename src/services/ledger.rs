@@ -14,13 +14,12 @@ use super::{Error, Result};
 use crate::{
     db,
     ledger::{
-        Ledger, LedgerError, PgLedger, Receipt,
+        Entry, Ledger, LedgerError, PgLedger, Receipt,
         anchor::Anchor,
         checkpoint::{self, Checkpoint},
         merkle::{self, Hash},
     },
     pagination::{Page, PageRequest},
-    signing::{Signature, canonical_json},
     state::AppState,
 };
 
@@ -84,33 +83,26 @@ pub struct AnchorView {
     pub anchored_at: Option<DateTime<Utc>>,
 }
 
-/// The entry recording a certificate's issuance: exactly the document and
-/// signature the certificate carries.
-pub fn issued_entry(document: &str, signature: &Signature) -> Result<Vec<u8>> {
-    let document: serde_json::Value = serde_json::from_str(document).map_err(|e| Error::Internal(e.into()))?;
-    Ok(canonical_json(
-        &serde_json::json!({"type": "certificate.issued", "document": document, "signature": signature}),
-    )?)
+/// What an entry's landing in the ledger fills in.
+#[derive(Debug, Clone, Copy)]
+pub enum Recording {
+    /// The receipt of this certificate's issuance.
+    Certificate(Uuid),
+    /// The ledger index of this act.
+    Act(Uuid),
+    Nothing,
 }
 
 /// Queues an entry in the caller's transaction, so it is appended if and
 /// only if the act it records happened.
-pub async fn enqueue(
-    conn: &mut PgConnection,
-    entry: &serde_json::Value,
-    certificate_id: Option<Uuid>,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    enqueue_bytes(conn, &canonical_json(entry)?, certificate_id, now).await
-}
-
-pub async fn enqueue_bytes(
-    conn: &mut PgConnection,
-    entry: &[u8],
-    certificate_id: Option<Uuid>,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    Ok(db::ledger::enqueue(conn, entry, certificate_id, now).await?)
+pub async fn enqueue(conn: &mut PgConnection, entry: &Entry, recording: Recording, now: DateTime<Utc>) -> Result<()> {
+    let bytes = entry.to_bytes().map_err(|e| Error::Internal(e.into()))?;
+    let (certificate_id, act_id) = match recording {
+        Recording::Certificate(id) => (Some(id), None),
+        Recording::Act(id) => (None, Some(id)),
+        Recording::Nothing => (None, None),
+    };
+    Ok(db::ledger::enqueue(conn, &bytes, certificate_id, act_id, now).await?)
 }
 
 fn ledger_error(error: LedgerError) -> Error {
@@ -167,7 +159,6 @@ pub async fn append_pending(state: &AppState) -> Result<u64> {
                 inclusion_proof: proof.iter().map(hex::encode).collect(),
                 checkpoint: done.note.clone(),
             };
-            let receipt = serde_json::to_value(&receipt).map_err(|e| Error::Internal(e.into()))?;
             db::ledger::set_receipt(&mut tx, certificate_id, &receipt).await?;
         }
         let (acts, indexes): (Vec<Uuid>, Vec<i64>) = pending
@@ -214,6 +205,27 @@ pub async fn latest_checkpoint(state: &AppState) -> Result<String> {
         Some((_, note)) => note,
         None => Checkpoint { origin: origin.clone(), size: 0, root: merkle::empty_root() }.sign(&state.signer),
     })
+}
+
+/// The receipt of leaf `index` at the latest checkpoint, with the leaf's
+/// bytes: everything needed to check the entry offline.
+pub async fn receipt(state: &AppState, index: u64) -> Result<(Vec<u8>, Receipt)> {
+    let mut conn = state.db.acquire().await?;
+    let leaf = db::ledger::leaf(&mut conn, index).await?.ok_or(Error::NotFound)?;
+    let origin = &state.config.ledger.origin;
+    let mut ledger = PgLedger { conn: &mut conn, signer: &state.signer, origin };
+    let (checkpoint, note) = ledger.latest().await.map_err(ledger_error)?.ok_or(Error::NotFound)?;
+    let (proof, root) = ledger.inclusion_proof(index, checkpoint.size).await.map_err(ledger_error)?;
+    let receipt = Receipt {
+        origin: origin.clone(),
+        leaf_index: index,
+        leaf_hash: hex::encode(&leaf.leaf_hash),
+        tree_size: checkpoint.size,
+        root_hash: hex::encode(root),
+        inclusion_proof: proof.iter().map(hex::encode).collect(),
+        checkpoint: note,
+    };
+    Ok((leaf.entry, receipt))
 }
 
 pub async fn entry(state: &AppState, index: u64) -> Result<EntryView> {

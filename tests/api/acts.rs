@@ -4,20 +4,20 @@ use serde_json::{Value, json};
 
 use crate::helpers::{PASSWORD, Tenant, TestApp, fresh_credit_code, spawn_app_with};
 
-fn setup(config: &mut dataip::config::Config) {
+pub fn setup(config: &mut dataip::config::Config) {
     config.workflow.announcement_period = "PT2S".parse().expect("duration");
     config.worker.interval = "PT1H".parse().expect("duration");
 }
 
 /// A tenant with a registered certificate, and a reviewer.
-struct Holder {
-    tenant: Tenant,
-    reviewer: String,
-    certificate: String,
-    number: String,
+pub struct Holder {
+    pub tenant: Tenant,
+    pub reviewer: String,
+    pub certificate: String,
+    pub number: String,
 }
 
-async fn holder(app: &TestApp) -> Holder {
+pub async fn holder(app: &TestApp) -> Holder {
     let tenant = app.signup().await;
     let reviewer = app.staff(StaffRole::Reviewer).await;
     app.announced_application(&tenant.token, &reviewer).await;
@@ -32,32 +32,32 @@ async fn holder(app: &TestApp) -> Holder {
     }
 }
 
-fn license(exclusive: bool, starts_on: &str, ends_on: &str) -> Value {
+pub fn license(exclusive: bool, starts_on: &str, ends_on: &str) -> Value {
     json!({"kind": "license", "licensee": {"name": "杭州智算有限公司", "credit_code": fresh_credit_code()},
         "exclusive": exclusive, "scope": "华东地区物流调度模型训练", "starts_on": starts_on, "ends_on": ends_on})
 }
 
-fn pledge() -> Value {
+pub fn pledge() -> Value {
     json!({"kind": "pledge", "pledgee": {"name": "上海银行", "credit_code": fresh_credit_code()},
         "secured_amount": {"amount": "5000000.00", "currency": "CNY"}, "starts_on": "2026-12-01", "ends_on": "2028-12-01"})
 }
 
-async fn file(app: &TestApp, h: &Holder, act: Value) -> crate::helpers::Answer {
+pub async fn file(app: &TestApp, h: &Holder, act: Value) -> crate::helpers::Answer {
     app.post(&format!("/certificates/{}/acts", h.certificate), Some(&h.tenant.token), act).await
 }
 
-async fn file_ok(app: &TestApp, h: &Holder, act: Value) -> String {
+pub async fn file_ok(app: &TestApp, h: &Holder, act: Value) -> String {
     let answer = file(app, h, act).await;
     let body = answer.assert_status(201);
     assert_eq!(body["state"], "pending");
     body["id"].as_str().expect("id").to_owned()
 }
 
-async fn approve(app: &TestApp, h: &Holder, act: &str) -> crate::helpers::Answer {
+pub async fn approve(app: &TestApp, h: &Holder, act: &str) -> crate::helpers::Answer {
     app.post(&format!("/review/acts/{act}/approve"), Some(&h.reviewer), json!({})).await
 }
 
-async fn public(app: &TestApp, h: &Holder) -> Value {
+pub async fn public(app: &TestApp, h: &Holder) -> Value {
     app.get(&format!("/public/certificates/{}", h.number), None).await.assert_status(200).clone()
 }
 
@@ -90,7 +90,8 @@ async fn a_license_is_filed_reviewed_recorded_and_public() {
     let parsed: Value = serde_json::from_slice(&bytes).expect("json");
     assert_eq!(parsed["type"], "license.recorded");
     assert_eq!(parsed["certificate_number"], h.number.as_str());
-    assert_eq!(parsed["act_id"], act.as_str());
+    assert_eq!(parsed["licensee"], json!({"name": "杭州智算有限公司"}), "the name only: the credit code is committed");
+    assert!(parsed.get("act_id").is_none() && !String::from_utf8_lossy(&bytes).contains(&act), "no internal ids");
     let proof = app.get(&format!("/public/ledger/proofs/inclusion?index={index}"), None).await;
     let hashes: Vec<merkle::Hash> = proof.body["hashes"]
         .as_array()
@@ -212,6 +213,8 @@ async fn a_transfer_moves_the_certificate_and_its_history() {
     let history = app.get(&format!("{path}/acts"), Some(&buyer.token)).await;
     let history = history.assert_status(200).clone();
     assert_eq!(history.as_array().map(Vec::len), Some(2), "the history moves along");
+    let acts = history.as_array().expect("acts");
+    assert!(acts.iter().all(|a| a["details"].is_null()), "the transferor's terms stay theirs: {history}");
     let moot = history.as_array().and_then(|acts| acts.iter().find(|a| a["id"] == lingering.as_str())).expect("act");
     assert_eq!(moot["state"], "rejected");
     assert!(moot["decision_reason"].as_str().is_some_and(|r| r.contains("transferred")));

@@ -116,7 +116,7 @@ fn short_windows(config: &mut dataip::config::Config) {
     config.worker.interval = "PT1H".parse().expect("duration");
 }
 
-async fn verify(args: Vec<String>) -> Output {
+pub async fn verify(args: Vec<String>) -> Output {
     tokio::task::spawn_blocking(move || {
         std::process::Command::new(env!("CARGO_BIN_EXE_dataip")).arg("verify").args(args).output()
     })
@@ -183,15 +183,28 @@ async fn audit_passes_an_intact_ledger_and_finds_a_flipped_byte() {
     assert!(!passed);
     assert!(output.contains("leaf 1"), "{output}");
 
-    // A consistent forgery (leaf hash recomputed) is caught by the tree.
+    // With its leaf hash recomputed, the forged entry no longer carries a
+    // valid signature (or is no longer an entry at all).
     tamper(&app, "UPDATE ledger_leaves SET leaf_hash = sha256('\\x00'::bytea || entry) WHERE idx = 1").await;
+    let (passed, output) = audit(&app.database_url).await;
+    assert!(!passed);
+    assert!(output.contains("leaf 1:"), "{output}");
+
+    // A consistent forgery of well-formed, signed entries (leaf 0 copied
+    // over leaf 1) is caught by the tree.
+    tamper(
+        &app,
+        "UPDATE ledger_leaves SET (entry, leaf_hash) = (SELECT entry, leaf_hash FROM ledger_leaves WHERE idx = 0)
+         WHERE idx = 1",
+    )
+    .await;
     let (passed, output) = audit(&app.database_url).await;
     assert!(!passed);
     assert!(output.contains("subtree at level 0, index 1"), "{output}");
 }
 
 /// Runs `dataip ledger audit`: whether it passed, and all it printed.
-async fn audit(database_url: &str) -> (bool, String) {
+pub async fn audit(database_url: &str) -> (bool, String) {
     let url = database_url.to_owned();
     let output = tokio::task::spawn_blocking(move || dataip(&url).args(["ledger", "audit"]).output())
         .await
@@ -201,6 +214,6 @@ async fn audit(database_url: &str) -> (bool, String) {
     (output.status.success(), text)
 }
 
-async fn tamper(app: &crate::helpers::TestApp, statement: &'static str) {
+pub async fn tamper(app: &crate::helpers::TestApp, statement: &'static str) {
     sqlx::query(statement).execute(&app.state.db).await.expect("tampered");
 }

@@ -1,0 +1,36 @@
+//! A database of a benchmark's own, made and dropped around each run, on the
+//! PostgreSQL of DATABASE_URL (default 127.0.0.1:5432), with the test
+//! configuration.
+
+use dataip::{
+    config::{Config, Environment, Secret},
+    db,
+};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+pub struct BenchDatabase {
+    pub config: Config,
+    pub pool: PgPool,
+    url: String,
+}
+
+impl BenchDatabase {
+    /// Creates and migrates a fresh database.
+    pub async fn create() -> anyhow::Result<Self> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+        let mut config = Config::load_from(Environment::Test, &dir)?;
+        let url = config.database.url.expose().to_owned();
+        let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
+        let url = format!("{base}/dataip_bench_{}", Uuid::now_v7().simple());
+        config.database.url = Secret::new(url.clone());
+        config.database.max_connections = 8;
+        let pool = db::prepare(&config).await?;
+        Ok(Self { config, pool, url })
+    }
+
+    pub async fn drop(self) -> anyhow::Result<()> {
+        self.pool.close().await;
+        db::drop_database(&self.url).await
+    }
+}

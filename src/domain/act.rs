@@ -1,0 +1,195 @@
+//! Acts on a registered product's certificate: their kinds, states and
+//! terms. The terms are stored as typed JSON with their kind, so a stored
+//! act always reads back as exactly one of these shapes.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// What can happen to a registered product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "act_kind", rename_all = "snake_case")]
+pub enum ActKind {
+    License,
+    Pledge,
+    PledgeRelease,
+    Transfer,
+    Change,
+    Renewal,
+    Cancellation,
+    Revocation,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "act_state", rename_all = "snake_case")]
+pub enum ActState {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+impl ActState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+        }
+    }
+}
+
+/// A party named in an act: an organization by its name and unified social
+/// credit code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Counterparty {
+    pub name: String,
+    /// Unified social credit code.
+    pub credit_code: String,
+}
+
+/// An amount of money as filed: a decimal string and its currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Money {
+    /// A decimal string: "5000000.00".
+    pub amount: String,
+    /// ISO 4217, e.g. CNY.
+    pub currency: String,
+}
+
+/// An organization registered here, as an act names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Organization {
+    pub id: Uuid,
+    pub name: String,
+    pub credit_code: String,
+}
+
+/// An act's terms as filed and, once it took effect, what it changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ActDetails {
+    License {
+        licensee: Counterparty,
+        exclusive: bool,
+        scope: String,
+        starts_on: NaiveDate,
+        ends_on: NaiveDate,
+    },
+    Pledge {
+        pledgee: Counterparty,
+        secured_amount: Money,
+        starts_on: NaiveDate,
+        ends_on: NaiveDate,
+    },
+    PledgeRelease {
+        /// The act that recorded the pledge.
+        pledge_id: Uuid,
+    },
+    Transfer {
+        transferee: Organization,
+        /// The holder the certificate left; set when the transfer took effect.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        transferor: Option<Counterparty>,
+    },
+    Change {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        product_name: Option<String>,
+        #[serde(rename = "abstract", default, skip_serializing_if = "Option::is_none")]
+        #[schema(rename = "abstract")]
+        summary: Option<String>,
+        /// Set when the change took effect.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        previous_product_name: Option<String>,
+        /// Set when the change took effect.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        previous_abstract: Option<String>,
+    },
+    Renewal {
+        /// Set when the renewal took effect.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        previous_valid_until: Option<DateTime<Utc>>,
+        /// Set when the renewal took effect.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        valid_until: Option<DateTime<Utc>>,
+    },
+    Cancellation {
+        reason: String,
+    },
+    Revocation {
+        grounds: String,
+    },
+}
+
+impl ActDetails {
+    pub fn kind(&self) -> ActKind {
+        match self {
+            Self::License { .. } => ActKind::License,
+            Self::Pledge { .. } => ActKind::Pledge,
+            Self::PledgeRelease { .. } => ActKind::PledgeRelease,
+            Self::Transfer { .. } => ActKind::Transfer,
+            Self::Change { .. } => ActKind::Change,
+            Self::Renewal { .. } => ActKind::Renewal,
+            Self::Cancellation { .. } => ActKind::Cancellation,
+            Self::Revocation { .. } => ActKind::Revocation,
+        }
+    }
+}
+
+/// A decimal amount greater than zero, with at most 15 digits before the
+/// point and two after it.
+pub fn parse_amount(text: &str) -> Result<String, &'static str> {
+    let text = text.trim();
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str, max: usize| !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole, 15) || !(fraction.is_empty() || digits(fraction, 2)) || text.ends_with('.') {
+        return Err("must be a decimal string such as \"5000000.00\"");
+    }
+    if text.bytes().all(|b| b == b'0' || b == b'.') {
+        return Err("must be greater than zero");
+    }
+    Ok(text.to_owned())
+}
+
+/// An ISO 4217 currency code, upper-cased.
+pub fn parse_currency(text: &str) -> Result<String, &'static str> {
+    let currency = text.trim().to_ascii_uppercase();
+    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err("must be an ISO 4217 code such as CNY");
+    }
+    Ok(currency)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_positive_decimals() {
+        assert_eq!(parse_amount("5000000.00"), Ok("5000000.00".into()));
+        assert_eq!(parse_amount(" 12.5 "), Ok("12.5".into()));
+        for bad in ["", "0", "0.00", "-1", "1.234", "1e6", "1,000", "1.", ".5", "１２"] {
+            assert!(parse_amount(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_currency(" cny"), Ok("CNY".into()));
+        assert!(parse_currency("yuan").is_err());
+    }
+
+    #[test]
+    fn details_read_back_as_exactly_their_kind() {
+        let details = ActDetails::Cancellation { reason: "停止运营".into() };
+        let json = serde_json::to_value(&details).expect("json");
+        assert_eq!(json, serde_json::json!({"kind": "cancellation", "reason": "停止运营"}));
+        assert_eq!(serde_json::from_value::<ActDetails>(json).expect("back"), details);
+        assert_eq!(details.kind(), ActKind::Cancellation);
+        let unknown = serde_json::json!({"kind": "cancellation", "reason": "x", "extra": 1});
+        assert!(serde_json::from_value::<ActDetails>(unknown).is_err(), "no field is dropped silently");
+        let missing = serde_json::json!({"kind": "license", "exclusive": true});
+        assert!(serde_json::from_value::<ActDetails>(missing).is_err(), "no field is defaulted silently");
+    }
+}

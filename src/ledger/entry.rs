@@ -1,0 +1,281 @@
+//! What a ledger leaf holds: one typed entry per kind, the only place the
+//! entry format is written down. The writer builds these, `dataip verify`
+//! rebuilds the issuance entry from a certificate, and `dataip ledger audit`
+//! reads every leaf back through [`Entry::parse`].
+//!
+//! The ledger is public forever, so an entry carries only what the public
+//! record shows; each private field is a salted commitment (see
+//! [`super::commitment`]) and internal ids are left out. A leaf's bytes are
+//! the RFC 8785 (JCS) form of the entry; unknown fields are refused, so an
+//! entry that parses is exactly one of these shapes.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::commitment::Commitments;
+use crate::{
+    domain::{CertificateDocument, Money, Party},
+    signing::{Signature, canonical_json},
+};
+
+/// The field paths that are committed to rather than shown.
+pub mod private {
+    pub const LICENSEE_CREDIT_CODE: &str = "licensee.credit_code";
+    pub const SCOPE: &str = "scope";
+    pub const PLEDGEE_CREDIT_CODE: &str = "pledgee.credit_code";
+    pub const SECURED_AMOUNT: &str = "secured_amount";
+    pub const REASON: &str = "reason";
+}
+
+/// A counterparty as the public sees it: by name (its credit code is
+/// committed to).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Named {
+    pub name: String,
+}
+
+/// A pledge as recorded and as released: the release repeats the pledge's
+/// public fields and commitments, which is how it names the pledge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pledge {
+    pub certificate_number: String,
+    pub recorded_at: DateTime<Utc>,
+    pub pledgee: Named,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    /// In clear only where the registry publishes pledge amounts
+    /// (`registry.public_pledge_amounts`); otherwise committed to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secured_amount: Option<Money>,
+    pub commitments: Commitments,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", deny_unknown_fields)]
+pub enum Entry {
+    /// The signed issuance document, exactly as the certificate carries it.
+    #[serde(rename = "certificate.issued")]
+    CertificateIssued { document: CertificateDocument, signature: Signature },
+    #[serde(rename = "certificate.expired")]
+    CertificateExpired { certificate_number: String, recorded_at: DateTime<Utc>, valid_until: DateTime<Utc> },
+    #[serde(rename = "license.recorded")]
+    LicenseRecorded {
+        certificate_number: String,
+        recorded_at: DateTime<Utc>,
+        licensee: Named,
+        exclusive: bool,
+        starts_on: NaiveDate,
+        ends_on: NaiveDate,
+        commitments: Commitments,
+    },
+    #[serde(rename = "pledge.recorded")]
+    PledgeRecorded(Pledge),
+    #[serde(rename = "pledge.released")]
+    PledgeReleased(Pledge),
+    /// The new holder (holders are public).
+    #[serde(rename = "certificate.transferred")]
+    CertificateTransferred { certificate_number: String, recorded_at: DateTime<Utc>, new_holder: Party },
+    /// What changed on the register; the signed document never changes.
+    #[serde(rename = "certificate.changed")]
+    CertificateChanged {
+        certificate_number: String,
+        recorded_at: DateTime<Utc>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        product_name: Option<String>,
+        #[serde(rename = "abstract", default, skip_serializing_if = "Option::is_none")]
+        summary: Option<String>,
+    },
+    #[serde(rename = "certificate.renewed")]
+    CertificateRenewed {
+        certificate_number: String,
+        recorded_at: DateTime<Utc>,
+        previous_valid_until: DateTime<Utc>,
+        valid_until: DateTime<Utc>,
+    },
+    /// The holder's reason is committed to.
+    #[serde(rename = "certificate.cancelled")]
+    CertificateCancelled { certificate_number: String, recorded_at: DateTime<Utc>, commitments: Commitments },
+    /// The registry's grounds are public: a revoked record says why.
+    #[serde(rename = "certificate.revoked")]
+    CertificateRevoked { certificate_number: String, recorded_at: DateTime<Utc>, grounds: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EntryError {
+    #[error("not a dataip ledger entry: {0}")]
+    Shape(#[from] serde_json::Error),
+    #[error("not in RFC 8785 canonical form")]
+    NotCanonical,
+    #[error("commits to {found:?}, but a {kind} entry commits to {expected:?}")]
+    Commitments { kind: &'static str, expected: Vec<&'static str>, found: Vec<String> },
+    #[error("commitment {0:?} is not a lowercase hex SHA-256")]
+    CommitmentForm(String),
+    #[error(transparent)]
+    Encoding(#[from] anyhow::Error),
+}
+
+impl Entry {
+    /// The entry's `type`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Self::CertificateIssued { .. } => "certificate.issued",
+            Self::CertificateExpired { .. } => "certificate.expired",
+            Self::LicenseRecorded { .. } => "license.recorded",
+            Self::PledgeRecorded(_) => "pledge.recorded",
+            Self::PledgeReleased(_) => "pledge.released",
+            Self::CertificateTransferred { .. } => "certificate.transferred",
+            Self::CertificateChanged { .. } => "certificate.changed",
+            Self::CertificateRenewed { .. } => "certificate.renewed",
+            Self::CertificateCancelled { .. } => "certificate.cancelled",
+            Self::CertificateRevoked { .. } => "certificate.revoked",
+        }
+    }
+
+    /// The certificate the entry is about.
+    pub fn certificate_number(&self) -> &str {
+        match self {
+            Self::CertificateIssued { document, .. } => &document.certificate_number,
+            Self::PledgeRecorded(pledge) | Self::PledgeReleased(pledge) => &pledge.certificate_number,
+            Self::CertificateExpired { certificate_number, .. }
+            | Self::LicenseRecorded { certificate_number, .. }
+            | Self::CertificateTransferred { certificate_number, .. }
+            | Self::CertificateChanged { certificate_number, .. }
+            | Self::CertificateRenewed { certificate_number, .. }
+            | Self::CertificateCancelled { certificate_number, .. }
+            | Self::CertificateRevoked { certificate_number, .. } => certificate_number,
+        }
+    }
+
+    /// The entry's commitments (none for kinds without private fields).
+    pub fn commitments(&self) -> Option<&Commitments> {
+        match self {
+            Self::LicenseRecorded { commitments, .. } | Self::CertificateCancelled { commitments, .. } => {
+                Some(commitments)
+            }
+            Self::PledgeRecorded(pledge) | Self::PledgeReleased(pledge) => Some(&pledge.commitments),
+            _ => None,
+        }
+    }
+
+    /// The fields this entry must commit to: every private field of its
+    /// kind that is not shown in clear.
+    fn private_fields(&self) -> Vec<&'static str> {
+        use private::*;
+        match self {
+            Self::LicenseRecorded { .. } => vec![LICENSEE_CREDIT_CODE, SCOPE],
+            Self::PledgeRecorded(pledge) | Self::PledgeReleased(pledge) => match pledge.secured_amount {
+                Some(_) => vec![PLEDGEE_CREDIT_CODE],
+                None => vec![PLEDGEE_CREDIT_CODE, SECURED_AMOUNT],
+            },
+            Self::CertificateCancelled { .. } => vec![REASON],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The exact bytes of the leaf: RFC 8785 JSON.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, EntryError> {
+        self.check()?;
+        Ok(canonical_json(self)?)
+    }
+
+    /// Reads a leaf's bytes back: they must be one of the shapes above, in
+    /// canonical form, committing to exactly its kind's private fields.
+    pub fn parse(bytes: &[u8]) -> Result<Self, EntryError> {
+        let entry: Self = serde_json::from_slice(bytes)?;
+        if canonical_json(&entry)? != bytes {
+            return Err(EntryError::NotCanonical);
+        }
+        entry.check()?;
+        Ok(entry)
+    }
+
+    fn check(&self) -> Result<(), EntryError> {
+        let mut expected = self.private_fields();
+        expected.sort_unstable();
+        let found: Vec<String> = self.commitments().map(|c| c.keys().cloned().collect()).unwrap_or_default();
+        if found != expected {
+            return Err(EntryError::Commitments { kind: self.type_name(), expected, found });
+        }
+        let well_formed =
+            |hex: &String| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        match self.commitments().into_iter().flatten().find(|(_, hex)| !well_formed(hex)) {
+            Some((path, _)) => Err(EntryError::CommitmentForm(path.clone())),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn license() -> Entry {
+        Entry::LicenseRecorded {
+            certificate_number: "20261131000000042".into(),
+            recorded_at: "2026-11-26T08:00:00Z".parse().expect("time"),
+            licensee: Named { name: "杭州智算有限公司".into() },
+            exclusive: true,
+            starts_on: "2027-01-01".parse().expect("date"),
+            ends_on: "2027-12-31".parse().expect("date"),
+            commitments: [(private::LICENSEE_CREDIT_CODE, "a"), (private::SCOPE, "b")]
+                .into_iter()
+                .map(|(path, c)| (path.to_owned(), c.repeat(64)))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn entries_read_back_from_their_bytes() {
+        let entry = license();
+        let bytes = entry.to_bytes().expect("bytes");
+        let text = String::from_utf8(bytes.clone()).expect("utf-8");
+        assert!(
+            text.starts_with(r#"{"certificate_number":"20261131000000042","commitments":{"licensee.credit_code":"#)
+        );
+        assert!(text.contains(r#""type":"license.recorded""#));
+        assert_eq!(Entry::parse(&bytes).expect("parses"), entry);
+        assert_eq!(entry.type_name(), "license.recorded");
+        assert_eq!(entry.certificate_number(), "20261131000000042");
+    }
+
+    #[test]
+    fn every_type_name_is_the_serialized_type() {
+        let released = Pledge {
+            certificate_number: "1".into(),
+            recorded_at: Utc::now(),
+            pledgee: Named { name: "上海银行".into() },
+            starts_on: "2027-01-01".parse().expect("date"),
+            ends_on: "2027-12-31".parse().expect("date"),
+            secured_amount: Some(Money { amount: "1.00".into(), currency: "CNY".into() }),
+            commitments: [(private::PLEDGEE_CREDIT_CODE.to_owned(), "c".repeat(64))].into(),
+        };
+        for entry in [license(), Entry::PledgeRecorded(released.clone()), Entry::PledgeReleased(released)] {
+            let json = serde_json::to_value(&entry).expect("json");
+            assert_eq!(json["type"], entry.type_name());
+        }
+    }
+
+    #[test]
+    fn malformed_entries_are_refused() {
+        let bytes = license().to_bytes().expect("bytes");
+        let mut json: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+        let reformatted = serde_json::to_vec_pretty(&json).expect("pretty");
+        assert!(matches!(Entry::parse(&reformatted), Err(EntryError::NotCanonical)));
+
+        json["licensee"]["credit_code"] = json!("91330100MA2H3E5E7H");
+        let leaked = canonical_json(&json).expect("jcs");
+        assert!(matches!(Entry::parse(&leaked), Err(EntryError::Shape(_))), "a private field in clear is refused");
+
+        let mut missing = license();
+        if let Entry::LicenseRecorded { commitments, .. } = &mut missing {
+            commitments.remove(private::SCOPE);
+        }
+        assert!(matches!(missing.to_bytes(), Err(EntryError::Commitments { .. })));
+        let unknown = br#"{"certificate_number":"1","type":"certificate.gifted"}"#;
+        assert!(matches!(Entry::parse(unknown), Err(EntryError::Shape(_))));
+    }
+}

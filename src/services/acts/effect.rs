@@ -1,0 +1,116 @@
+//! An approved act taking effect on the register: licenses and pledges
+//! recorded, the certificate moved, renamed, renewed or ended.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+
+use super::rules;
+use crate::{
+    db::{self, acts::ActRow, certificates::CertificateRow, licenses::LicenseRow, pledges::PledgeRow},
+    domain::{ActDetails, ActKind, CertificateStatus, Counterparty, Organization},
+    services::{Error, Result},
+    state::AppState,
+};
+
+/// Applies an act to the register; answers its terms with what it changed
+/// filled in (the transferor, the previous name, the new validity).
+pub async fn apply(
+    conn: &mut PgConnection,
+    state: &AppState,
+    act: &ActRow,
+    certificate: &CertificateRow,
+    now: DateTime<Utc>,
+) -> Result<ActDetails> {
+    let mut details = act.details.0.clone();
+    let mut register = certificate.register();
+    match &mut details {
+        ActDetails::License { licensee, exclusive, scope, starts_on, ends_on } => {
+            let license = LicenseRow {
+                act_id: act.id,
+                certificate_id: certificate.id,
+                org_id: certificate.org_id,
+                licensee_name: licensee.name.clone(),
+                licensee_credit_code: licensee.credit_code.clone(),
+                exclusive: *exclusive,
+                scope: scope.clone(),
+                starts_on: *starts_on,
+                ends_on: *ends_on,
+            };
+            db::licenses::insert(conn, &license).await.map_err(|e| match db::violated_constraint(&e) {
+                Some("licenses_exclusive_overlap") => rules::exclusive_overlap(),
+                _ => e.into(),
+            })?;
+        }
+        ActDetails::Pledge { pledgee, secured_amount, starts_on, ends_on } => {
+            let pledge = PledgeRow {
+                act_id: act.id,
+                certificate_id: certificate.id,
+                org_id: certificate.org_id,
+                pledgee_name: pledgee.name.clone(),
+                pledgee_credit_code: pledgee.credit_code.clone(),
+                amount: secured_amount.amount.clone(),
+                currency: secured_amount.currency.clone(),
+                starts_on: *starts_on,
+                ends_on: *ends_on,
+                released_at: None,
+            };
+            db::pledges::insert(conn, &pledge).await?;
+        }
+        ActDetails::PledgeRelease { pledge_id } => {
+            if !db::pledges::release(conn, certificate.id, *pledge_id, act.id, now).await? {
+                return Err(Error::Conflict("that pledge is no longer unreleased".into()));
+            }
+        }
+        ActDetails::Transfer { transferee, transferor } => {
+            rules::ensure_no_unreleased_pledge(conn, certificate.id, "transferred").await?;
+            let to = db::organizations::find(conn, transferee.id)
+                .await?
+                .ok_or_else(|| Error::Conflict("the transferee is no longer registered here".into()))?;
+            let from = db::organizations::find(conn, certificate.org_id).await?.ok_or(Error::NotFound)?;
+            register.org_id = to.id;
+            db::acts::move_to(conn, certificate.id, to.id).await?;
+            *transferee = Organization { id: to.id, name: to.name, credit_code: to.credit_code };
+            *transferor = Some(Counterparty { name: from.name, credit_code: from.credit_code });
+        }
+        ActDetails::Change { product_name, summary, previous_product_name, previous_abstract } => {
+            if let Some(name) = product_name {
+                *previous_product_name = Some(std::mem::replace(&mut register.product_name, name.clone()));
+            }
+            if let Some(text) = summary {
+                *previous_abstract = Some(std::mem::replace(&mut register.r#abstract, text.clone()));
+            }
+        }
+        ActDetails::Renewal { previous_valid_until, valid_until } => {
+            rules::ensure_renewable(state, certificate, now)?;
+            register.valid_until = state
+                .config
+                .deadline(certificate.valid_until, state.config.workflow.certificate_validity)
+                .ok_or_else(|| anyhow::anyhow!("validity out of range"))?;
+            *previous_valid_until = Some(certificate.valid_until);
+            *valid_until = Some(register.valid_until);
+        }
+        ActDetails::Cancellation { .. } => {
+            rules::ensure_no_unreleased_pledge(conn, certificate.id, "cancelled").await?;
+            register.status = CertificateStatus::Cancelled;
+        }
+        ActDetails::Revocation { .. } => register.status = CertificateStatus::Revoked,
+    }
+    if !db::certificates::update_active(conn, certificate.id, &register, now).await? {
+        return Err(Error::InvalidTransition {
+            subject: "certificate",
+            from: "inactive".into(),
+            action: "take new acts".into(),
+        });
+    }
+    // The certificate's other pending acts can no longer apply.
+    let moot = match details.kind() {
+        ActKind::Transfer => Some("moot: the certificate was transferred"),
+        ActKind::Cancellation => Some("moot: the certificate was cancelled"),
+        ActKind::Revocation => Some("moot: the certificate was revoked"),
+        _ => None,
+    };
+    if let Some(reason) = moot {
+        db::acts::reject_pending(conn, &[certificate.id], Some(act.id), reason, now).await?;
+    }
+    Ok(details)
+}

@@ -1,0 +1,57 @@
+//! The rules an act must meet, both when it is filed and again when it
+//! takes effect (the register may have moved on in between).
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::{
+    db::{self, certificates::CertificateRow},
+    domain::CertificateStatus,
+    services::{Error, Result},
+    state::AppState,
+};
+
+/// Only active certificates within their validity take acts.
+pub fn ensure_active(certificate: &CertificateRow, now: DateTime<Utc>) -> Result<()> {
+    let from = match certificate.status {
+        CertificateStatus::Active if certificate.valid_until > now => return Ok(()),
+        // Past its validity, though the worker has not marked it yet.
+        CertificateStatus::Active => CertificateStatus::Expired,
+        status => status,
+    };
+    Err(Error::InvalidTransition { subject: "certificate", from: from.as_str().into(), action: "take new acts".into() })
+}
+
+/// A pledged certificate can be neither transferred nor cancelled.
+pub async fn ensure_no_unreleased_pledge(conn: &mut PgConnection, certificate_id: Uuid, what: &str) -> Result<()> {
+    let pledges = db::pledges::unreleased(conn, certificate_id).await?;
+    match pledges.first() {
+        None => Ok(()),
+        Some(pledge) => Err(Error::Conflict(format!(
+            "the certificate is pledged to {} (pledge {}); it cannot be {what} until the pledge is released",
+            pledge.pledgee_name, pledge.act_id
+        ))),
+    }
+}
+
+/// Renewal is open from `renewal_window` before `valid_until` until then.
+pub fn ensure_renewable(state: &AppState, certificate: &CertificateRow, now: DateTime<Utc>) -> Result<()> {
+    let opens = state
+        .config
+        .deadline_before(certificate.valid_until, state.config.workflow.renewal_window)
+        .ok_or_else(|| anyhow::anyhow!("renewal window out of range"))?;
+    if now < opens {
+        return Err(Error::Conflict(format!(
+            "renewal opens at {} ({} before the end of validity)",
+            opens.to_rfc3339(),
+            state.config.workflow.renewal_window
+        )));
+    }
+    Ok(())
+}
+
+/// Two exclusive licenses of one certificate never overlap in time.
+pub fn exclusive_overlap() -> Error {
+    Error::Conflict("an exclusive license of this certificate already covers part of that term".into())
+}
