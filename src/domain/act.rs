@@ -70,23 +70,33 @@ pub struct Organization {
     pub credit_code: String,
 }
 
+/// A license as filed: to whom, exclusive or not, for what, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LicenseTerms {
+    pub licensee: Counterparty,
+    pub exclusive: bool,
+    pub scope: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+/// A pledge as filed: to whom, securing how much, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PledgeTerms {
+    pub pledgee: Counterparty,
+    pub secured_amount: Money,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
 /// An act's terms as filed and, once it took effect, what it changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ActDetails {
-    License {
-        licensee: Counterparty,
-        exclusive: bool,
-        scope: String,
-        starts_on: NaiveDate,
-        ends_on: NaiveDate,
-    },
-    Pledge {
-        pledgee: Counterparty,
-        secured_amount: Money,
-        starts_on: NaiveDate,
-        ends_on: NaiveDate,
-    },
+    License(LicenseTerms),
+    Pledge(PledgeTerms),
     PledgeRelease {
         /// The act that recorded the pledge.
         pledge_id: Uuid,
@@ -129,8 +139,8 @@ pub enum ActDetails {
 impl ActDetails {
     pub fn kind(&self) -> ActKind {
         match self {
-            Self::License { .. } => ActKind::License,
-            Self::Pledge { .. } => ActKind::Pledge,
+            Self::License(_) => ActKind::License,
+            Self::Pledge(_) => ActKind::Pledge,
             Self::PledgeRelease { .. } => ActKind::PledgeRelease,
             Self::Transfer { .. } => ActKind::Transfer,
             Self::Change { .. } => ActKind::Change,
@@ -191,5 +201,12 @@ mod tests {
         assert!(serde_json::from_value::<ActDetails>(unknown).is_err(), "no field is dropped silently");
         let missing = serde_json::json!({"kind": "license", "exclusive": true});
         assert!(serde_json::from_value::<ActDetails>(missing).is_err(), "no field is defaulted silently");
+        let license = serde_json::json!({"kind": "license", "licensee": {"name": "杭州智算", "credit_code": "x"},
+            "exclusive": true, "scope": "s", "starts_on": "2027-01-01", "ends_on": "2027-12-31"});
+        let parsed: ActDetails = serde_json::from_value(license.clone()).expect("a license");
+        assert_eq!(serde_json::to_value(&parsed).expect("json"), license);
+        let mut extra = license;
+        extra["licensee_scope"] = serde_json::json!("x");
+        assert!(serde_json::from_value::<ActDetails>(extra).is_err(), "terms refuse unknown fields too");
     }
 }

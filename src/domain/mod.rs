@@ -10,7 +10,10 @@ mod identity;
 mod registration_number;
 mod role;
 
-pub use act::{ActDetails, ActKind, ActState, Counterparty, Money, Organization, parse_amount, parse_currency};
+pub use act::{
+    ActDetails, ActKind, ActState, Counterparty, LicenseTerms, Money, Organization, PledgeTerms, parse_amount,
+    parse_currency,
+};
 pub use application::{Action, ApplicationState, Category, DataSource, DataSourceKind, MaterialKind};
 pub use certificate::{
     CertificateDocument, CertificateNumber, CertificateNumberError, CertificateStatus, Issuer, MaterialHash,

@@ -341,6 +341,11 @@ async fn acts_are_validated_and_kept_to_their_holder_and_reviewers() {
     app.post(&path, Some(&h.tenant.token), json!({"kind": "revocation", "grounds": "x"}))
         .await
         .assert_problem(422, "validation_failed");
+    let mut misspelt = license(false, "2027-01-01", "2027-12-31");
+    misspelt["licence_scope"] = json!("全国");
+    let answer = app.post(&path, Some(&h.tenant.token), misspelt).await;
+    answer.assert_problem(422, "validation_failed");
+    assert!(answer.body.to_string().contains("licence_scope"), "{}", answer.body);
     let backwards = license(false, "2027-12-31", "2027-01-01");
     app.post(&path, Some(&h.tenant.token), backwards).await.assert_problem(422, "validation_failed");
     let mut bad_party = license(false, "2027-01-01", "2027-12-31");

@@ -7,7 +7,7 @@ use sqlx::PgConnection;
 use super::rules;
 use crate::{
     db::{self, acts::ActRow, certificates::CertificateRow, licenses::LicenseRow, pledges::PledgeRow},
-    domain::{ActDetails, ActKind, CertificateStatus, Counterparty, Organization},
+    domain::{ActDetails, ActKind, CertificateStatus, Counterparty, LicenseTerms, Organization, PledgeTerms},
     services::{Error, Result},
     state::AppState,
 };
@@ -24,7 +24,7 @@ pub async fn apply(
     let mut details = act.details.0.clone();
     let mut register = certificate.register();
     match &mut details {
-        ActDetails::License { licensee, exclusive, scope, starts_on, ends_on } => {
+        ActDetails::License(LicenseTerms { licensee, exclusive, scope, starts_on, ends_on }) => {
             let license = LicenseRow {
                 act_id: act.id,
                 certificate_id: certificate.id,
@@ -41,7 +41,7 @@ pub async fn apply(
                 _ => e.into(),
             })?;
         }
-        ActDetails::Pledge { pledgee, secured_amount, starts_on, ends_on } => {
+        ActDetails::Pledge(PledgeTerms { pledgee, secured_amount, starts_on, ends_on }) => {
             let pledge = PledgeRow {
                 act_id: act.id,
                 certificate_id: certificate.id,

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::{
     auth::Principal,
     db::{self, certificates::CertificateRow},
-    domain::{ActDetails, ActState, Counterparty, Money, Party},
+    domain::{ActDetails, ActState, LicenseTerms, Party, PledgeTerms},
     ledger::{
         Entry,
         commitment::{self, Opening, Openings},
@@ -36,7 +36,7 @@ pub async fn entry(
     let certificate_number = certificate.certificate_number.clone();
     let mut openings = Openings::new();
     let entry = match details {
-        ActDetails::License { licensee, exclusive, scope, starts_on, ends_on } => {
+        ActDetails::License(LicenseTerms { licensee, exclusive, scope, starts_on, ends_on }) => {
             seal(&mut openings, private::LICENSEE_CREDIT_CODE, &licensee.credit_code)?;
             seal(&mut openings, private::SCOPE, scope)?;
             Entry::LicenseRecorded {
@@ -49,39 +49,23 @@ pub async fn entry(
                 commitments: commitments(&openings)?,
             }
         }
-        ActDetails::Pledge { pledgee, secured_amount, starts_on, ends_on } => {
-            openings = pledge_openings(state, pledgee, secured_amount)?;
-            Entry::PledgeRecorded(Pledge {
-                certificate_number,
-                recorded_at: now,
-                pledgee: Named { name: pledgee.name.clone() },
-                starts_on: *starts_on,
-                ends_on: *ends_on,
-                secured_amount: in_clear(&openings, secured_amount),
-                commitments: commitments(&openings)?,
-            })
+        ActDetails::Pledge(terms) => {
+            openings = pledge_openings(state, terms)?;
+            Entry::PledgeRecorded(pledge(certificate_number, now, terms, &openings)?)
         }
         ActDetails::PledgeRelease { pledge_id } => {
             // The release repeats the pledge's public fields and its very
             // commitments (same salts): that is how it names the pledge.
-            let pledge = db::acts::find(conn, *pledge_id).await?.ok_or(Error::NotFound)?;
-            let ActDetails::Pledge { pledgee, secured_amount, starts_on, ends_on } = &pledge.details.0 else {
-                return Err(anyhow::anyhow!("act {pledge_id} released as a pledge is a {:?}", pledge.kind).into());
+            let pledged = db::acts::find(conn, *pledge_id).await?.ok_or(Error::NotFound)?;
+            let ActDetails::Pledge(terms) = &pledged.details.0 else {
+                return Err(anyhow::anyhow!("act {pledge_id} released as a pledge is a {:?}", pledged.kind).into());
             };
-            openings = pledge.openings.0.clone();
+            openings = pledged.openings.0.clone();
             if !openings.contains_key(private::PLEDGEE_CREDIT_CODE) {
                 // Recorded before entries carried commitments: seal it now.
-                openings = pledge_openings(state, pledgee, secured_amount)?;
+                openings = pledge_openings(state, terms)?;
             }
-            Entry::PledgeReleased(Pledge {
-                certificate_number,
-                recorded_at: now,
-                pledgee: Named { name: pledgee.name.clone() },
-                starts_on: *starts_on,
-                ends_on: *ends_on,
-                secured_amount: in_clear(&openings, secured_amount),
-                commitments: commitments(&openings)?,
-            })
+            Entry::PledgeReleased(pledge(certificate_number, now, terms, &openings)?)
         }
         ActDetails::Transfer { transferee, .. } => Entry::CertificateTransferred {
             certificate_number,
@@ -116,18 +100,28 @@ pub async fn entry(
 
 /// A pledge's openings: its pledgee's credit code always, its amount unless
 /// the registry publishes pledge amounts.
-fn pledge_openings(state: &AppState, pledgee: &Counterparty, amount: &Money) -> Result<Openings> {
+fn pledge_openings(state: &AppState, terms: &PledgeTerms) -> Result<Openings> {
     let mut openings = Openings::new();
-    seal(&mut openings, private::PLEDGEE_CREDIT_CODE, &pledgee.credit_code)?;
+    seal(&mut openings, private::PLEDGEE_CREDIT_CODE, &terms.pledgee.credit_code)?;
     if !state.config.registry.public_pledge_amounts {
-        seal(&mut openings, private::SECURED_AMOUNT, amount)?;
+        seal(&mut openings, private::SECURED_AMOUNT, &terms.secured_amount)?;
     }
     Ok(openings)
 }
 
-/// The amount, where it is not committed to.
-fn in_clear(openings: &Openings, amount: &Money) -> Option<Money> {
-    (!openings.contains_key(private::SECURED_AMOUNT)).then(|| amount.clone())
+/// A pledge as the ledger shows it under these openings: the amount in
+/// clear only where it is not committed to.
+fn pledge(certificate_number: String, now: DateTime<Utc>, terms: &PledgeTerms, openings: &Openings) -> Result<Pledge> {
+    let committed = openings.contains_key(private::SECURED_AMOUNT);
+    Ok(Pledge {
+        certificate_number,
+        recorded_at: now,
+        pledgee: Named { name: terms.pledgee.name.clone() },
+        starts_on: terms.starts_on,
+        ends_on: terms.ends_on,
+        secured_amount: (!committed).then(|| terms.secured_amount.clone()),
+        commitments: commitments(openings)?,
+    })
 }
 
 fn seal(openings: &mut Openings, field_path: &str, value: &impl Serialize) -> Result<()> {

@@ -9,7 +9,10 @@ use uuid::Uuid;
 use super::rules;
 use crate::{
     db::{self, certificates::CertificateRow},
-    domain::{ActDetails, Counterparty, CreditCode, Money, Name, Organization, Text, parse_amount, parse_currency},
+    domain::{
+        ActDetails, Counterparty, CreditCode, LicenseTerms, Money, Name, Organization, PledgeTerms, Text, parse_amount,
+        parse_currency,
+    },
     services::{Error, Fields, Result},
     state::AppState,
 };
@@ -18,19 +21,8 @@ use crate::{
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum NewAct {
-    License {
-        licensee: Counterparty,
-        exclusive: bool,
-        scope: String,
-        starts_on: NaiveDate,
-        ends_on: NaiveDate,
-    },
-    Pledge {
-        pledgee: Counterparty,
-        secured_amount: Money,
-        starts_on: NaiveDate,
-        ends_on: NaiveDate,
-    },
+    License(LicenseTerms),
+    Pledge(PledgeTerms),
     PledgeRelease {
         pledge_id: Uuid,
     },
@@ -77,7 +69,7 @@ pub async fn parse(
     let now = state.clock.now();
     let mut fields = Fields::new();
     Ok(match request {
-        NewAct::License { licensee, exclusive, scope, starts_on, ends_on } => {
+        NewAct::License(LicenseTerms { licensee, exclusive, scope, starts_on, ends_on }) => {
             let licensee = counterparty(&mut fields, "licensee", &licensee);
             let scope = fields.check("scope", Text::parse(&scope, 2000));
             term(&mut fields, starts_on, ends_on, today);
@@ -88,9 +80,9 @@ pub async fn parse(
             let (Some(licensee), Some(scope)) = (licensee, scope) else {
                 return Err(Error::field("licensee", "invalid"));
             };
-            ActDetails::License { licensee, exclusive, scope: scope.into_string(), starts_on, ends_on }
+            ActDetails::License(LicenseTerms { licensee, exclusive, scope: scope.into_string(), starts_on, ends_on })
         }
-        NewAct::Pledge { pledgee, secured_amount, starts_on, ends_on } => {
+        NewAct::Pledge(PledgeTerms { pledgee, secured_amount, starts_on, ends_on }) => {
             let pledgee = counterparty(&mut fields, "pledgee", &pledgee);
             let amount = fields.check("secured_amount.amount", parse_amount(&secured_amount.amount));
             let currency = fields.check("secured_amount.currency", parse_currency(&secured_amount.currency));
@@ -99,7 +91,7 @@ pub async fn parse(
             let (Some(pledgee), Some(amount), Some(currency)) = (pledgee, amount, currency) else {
                 return Err(Error::field("pledgee", "invalid"));
             };
-            ActDetails::Pledge { pledgee, secured_amount: Money { amount, currency }, starts_on, ends_on }
+            ActDetails::Pledge(PledgeTerms { pledgee, secured_amount: Money { amount, currency }, starts_on, ends_on })
         }
         NewAct::PledgeRelease { pledge_id } => {
             let unreleased = db::pledges::unreleased(conn, certificate.id).await?;
