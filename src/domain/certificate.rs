@@ -133,6 +133,16 @@ pub enum ObjectionState {
     Dismissed,
 }
 
+impl ObjectionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Upheld => "upheld",
+            Self::Dismissed => "dismissed",
+        }
+    }
+}
+
 /// A reviewer's decision on an objection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -336,7 +336,7 @@ pub async fn decide(state: &AppState, staff: Staff, id: Uuid, request: DecisionR
     if objection.state != ObjectionState::Open {
         return Err(Error::InvalidTransition {
             subject: "objection",
-            from: format!("{:?}", objection.state).to_lowercase(),
+            from: objection.state.as_str().into(),
             action: "decide".into(),
         });
     }
