@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod pagination;
 pub mod pdf;
+pub mod secrets;
 pub mod services;
 pub mod signing;
 pub mod startup;

@@ -2,38 +2,87 @@
 
 use std::{path::PathBuf, process::ExitCode};
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use dataip::{
     commands::{self, Verifiable},
-    config::Config,
+    config::{Config, Overrides},
     domain::StaffRole,
     telemetry,
 };
 
+/// What every command that reads the configuration is told, at the end of
+/// its --help.
+const CONFIGURATION_HELP: &str = "\
+Configuration (later layers win; `dataip config show` prints the result):
+  config/default.toml     built in: every setting and its default
+  <config dir>/<env>.toml DATAIP_ENV's file: development (default; optional), test or
+                          production (required)
+  DATAIP__SECTION__KEY    any setting, e.g. DATAIP__SERVER__ADDR=0.0.0.0:8080,
+                          DATAIP__WORKFLOW__ANNOUNCEMENT_PERIOD=PT2M
+  DATABASE_URL            the PostgreSQL to use (default postgres://postgres@127.0.0.1:5432/dataip)
+  --data-dir              DATAIP__DATA_DIR (default ./data): the development signing key
+                          (signing.key) and token secret (token.secret), created once
+  RUST_LOG                the log filter (default info,sqlx=warn)";
+
 #[derive(Parser)]
-#[command(name = "dataip", version, about = "Registry of data-product intellectual property")]
+#[command(name = "dataip", version, about = "Registry of data-product intellectual property", after_help = CONFIGURATION_HELP)]
 struct Cli {
+    #[command(flatten)]
+    places: Places,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Where configuration and state live.
+#[derive(Args)]
+struct Places {
+    /// The configuration directory, holding <DATAIP_ENV>.toml.
+    #[arg(long, global = true, env = "DATAIP_CONFIG_DIR", value_name = "DIR", default_value = "config")]
+    config_dir: PathBuf,
+    /// The data directory: the development signing key and token secret
+    /// (else DATAIP__DATA_DIR, else ./data).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API and run the background worker (creates and migrates
     /// the database first).
-    Serve,
+    #[command(after_help = CONFIGURATION_HELP)]
+    Serve(Start),
+    /// Try the registry: the service with a 30-second announcement period,
+    /// in a database of its own (the configured name + "_demo"), with a demo
+    /// admin and reviewer whose credentials it prints.
+    #[command(after_help = CONFIGURATION_HELP)]
+    Demo {
+        /// The announcement period of the demo (ISO 8601).
+        #[arg(long, default_value = "PT30S", value_name = "DURATION")]
+        announcement_period: String,
+        /// Drop the demo database and exit.
+        #[arg(long)]
+        reset: bool,
+    },
     /// Create the database if missing and apply migrations.
+    #[command(after_help = CONFIGURATION_HELP)]
     Migrate,
-    /// Run only the background worker.
-    Worker,
+    /// Run only the background worker (run several for capacity).
+    #[command(after_help = CONFIGURATION_HELP)]
+    Worker(Start),
     /// Manage registry staff.
     Staff {
         #[command(subcommand)]
         command: StaffCommand,
     },
+    /// Show the configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
     /// Verify offline a certificate (its signature, its ledger leaf, the
     /// inclusion proof and the checkpoint's signature) or, with --opening,
     /// the disclosed private fields of an act against its ledger entry.
+    /// Reads no configuration and no database.
     Verify {
         /// The certificate as the registry serves it (JSON).
         #[arg(required_unless_present = "opening", conflicts_with = "opening")]
@@ -54,21 +103,44 @@ enum Command {
     },
 }
 
+#[derive(Args)]
+struct Start {
+    /// Start even though the ledger was signed with another key than the
+    /// configured one (what was signed before then verifies only with the
+    /// old key).
+    #[arg(long)]
+    accept_new_signing_key: bool,
+}
+
 #[derive(Subcommand)]
 enum LedgerCommand {
     /// Recompute every leaf and the whole tree from the database, check every
-    /// checkpoint, and report the first discrepancy.
+    /// entry and checkpoint, and report the first discrepancy.
+    #[command(after_help = CONFIGURATION_HELP)]
     Audit,
 }
 
 #[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration, each value with the layer it came
+    /// from (secrets redacted), and where the data directory's secrets are.
+    #[command(after_help = CONFIGURATION_HELP)]
+    Show,
+}
+
+#[derive(Subcommand)]
 enum StaffCommand {
-    /// Add a reviewer or admin; the password is read from standard input.
+    /// Add a reviewer or admin. The password is asked for (hidden) on a
+    /// terminal, else read as one line from standard input.
+    #[command(after_help = CONFIGURATION_HELP)]
     Add {
+        /// The staff member's e-mail address, with which they log in.
         #[arg(long)]
         email: String,
+        /// Their name as the registry shows it.
         #[arg(long)]
         name: String,
+        /// reviewer: examines applications and acts; admin: also manages staff.
         #[arg(long, value_enum)]
         role: StaffRole,
     },
@@ -87,28 +159,46 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
-    // Verification is offline: no configuration, no database.
-    if let Command::Verify { certificate, opening, public_key } = &cli.command {
-        let what = match (certificate, opening) {
-            (_, Some(opening)) => Verifiable::Opening(opening),
-            (Some(certificate), None) => Verifiable::Certificate(certificate),
-            (None, None) => anyhow::bail!("give a certificate or --opening FILE"),
-        };
-        return runtime.block_on(commands::verify(what, public_key));
+    let overrides = Overrides { config_dir: Some(cli.places.config_dir), data_dir: cli.places.data_dir };
+    match cli.command {
+        // Verification is offline: no configuration, no database.
+        Command::Verify { certificate, opening, public_key } => {
+            let what = match (&certificate, &opening) {
+                (_, Some(opening)) => Verifiable::Opening(opening),
+                (Some(certificate), None) => Verifiable::Certificate(certificate),
+                (None, None) => anyhow::bail!("give a certificate or --opening FILE"),
+            };
+            return runtime.block_on(commands::verify(what, &public_key));
+        }
+        Command::Config { command: ConfigCommand::Show } => {
+            print!("{}", dataip::config::show(&overrides)?);
+            return Ok(());
+        }
+        _ => {}
     }
-    let config = Config::load()?;
+    let mut config = Config::load_with(&overrides)?;
     telemetry::init(&config.log);
+    commands::log_configuration(&config);
     runtime.block_on(async move {
         match cli.command {
-            Command::Serve => commands::serve(config).await,
+            Command::Serve(start) => {
+                config.signing.accept_new_key = start.accept_new_signing_key;
+                commands::serve(config).await
+            }
+            Command::Demo { announcement_period, reset } => {
+                commands::demo(config, announcement_period.parse()?, reset).await
+            }
             Command::Migrate => commands::migrate(config).await,
-            Command::Worker => commands::worker(config).await,
+            Command::Worker(start) => {
+                config.signing.accept_new_key = start.accept_new_signing_key;
+                commands::worker(config).await
+            }
             Command::Staff { command: StaffCommand::Add { email, name, role } } => {
                 commands::staff_add(config, email, name, role).await
             }
             Command::Ledger { command: LedgerCommand::Audit } => commands::audit(config).await,
             // Handled above, before any configuration is read.
-            Command::Verify { .. } => Ok(()),
+            Command::Verify { .. } | Command::Config { .. } => Ok(()),
         }
     })
 }

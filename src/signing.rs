@@ -3,8 +3,6 @@
 //! (created on first start in development); its id names it so that keys can
 //! rotate.
 
-use std::path::Path;
-
 use anyhow::Context;
 use aws_lc_rs::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 use base64::{Engine, engine::general_purpose::STANDARD};
@@ -12,7 +10,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::config::{Config, Environment};
+use crate::{
+    config::{Config, Environment},
+    secrets,
+};
 
 pub struct Signer {
     key_pair: Ed25519KeyPair,
@@ -56,45 +57,37 @@ impl Signer {
         Ok(Self { key_pair, key_id })
     }
 
-    /// The configured key: `signing.key`, else the key file. In development
-    /// and tests a missing file is created with a new key.
+    /// The configured key: `signing.key`, else the key file (by default
+    /// in the data directory). Outside production a missing file is created
+    /// with a new key.
     pub fn load(config: &Config) -> anyhow::Result<Self> {
         let signing = &config.signing;
         if !signing.key.is_empty() {
             return Self::from_base64(signing.key.expose()).context("signing.key");
         }
-        let path = &signing.key_file;
-        match std::fs::read_to_string(path) {
-            Ok(text) => Self::from_base64(text.trim()).with_context(|| format!("key file {}", path.display())),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                anyhow::ensure!(
-                    config.environment != Environment::Production,
-                    "no signing key: set DATAIP__SIGNING__KEY or provide {}",
-                    path.display()
-                );
-                Self::generate_into(path)
-            }
-            Err(error) => Err(error).with_context(|| format!("could not read {}", path.display())),
+        let path = config.signing_key_file();
+        if config.environment == Environment::Production {
+            return match secrets::read(&path) {
+                Ok(seed) => Self::from_seed(&seed),
+                Err(error) if secrets::is_missing(&error) => {
+                    anyhow::bail!("no signing key: set DATAIP__SIGNING__KEY or provide {}", path.display())
+                }
+                Err(error) => Err(error),
+            };
         }
+        let (seed, created) = secrets::read_or_create(&path)?;
+        let signer = Self::from_seed(&seed)?;
+        if created {
+            tracing::warn!(
+                path = %path.display(), key_id = signer.key_id(),
+                "!!! generated a new signing key; keep this file: certificates and checkpoints signed with it verify only with it !!!"
+            );
+        }
+        Ok(signer)
     }
 
     fn from_base64(text: &str) -> anyhow::Result<Self> {
         Self::from_seed(&STANDARD.decode(text.trim()).context("not base64")?)
-    }
-
-    fn generate_into(path: &Path) -> anyhow::Result<Self> {
-        let mut seed = [0u8; 32];
-        getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
-        }
-        write_private(path, STANDARD.encode(seed).as_bytes())?;
-        let signer = Self::from_seed(&seed)?;
-        tracing::warn!(
-            path = %path.display(), key_id = signer.key_id(),
-            "!!! generated a new signing key; keep this file: certificates and checkpoints signed with it verify only with it !!!"
-        );
-        Ok(signer)
     }
 
     pub fn key_id(&self) -> &str {
@@ -115,21 +108,6 @@ impl Signer {
     }
 }
 
-/// Writes a file only its owner can read.
-fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).with_context(|| format!("could not create {}", path.display()))?;
-    file.write_all(contents)?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,23 +125,5 @@ mod tests {
         let other = Signer::from_seed(&[8u8; 32]).expect("key");
         assert!(!verify(other.public_key(), &bytes, &signature));
         assert!(Signer::from_seed(&[1u8; 31]).is_err());
-    }
-
-    #[test]
-    fn a_missing_key_file_is_created_once_outside_production() {
-        let dir = std::env::temp_dir().join(format!("dataip-key-{}", uuid::Uuid::now_v7()));
-        let path = dir.join("nested/signing.key");
-        let first = Signer::generate_into(&path).expect("generated");
-        let text = std::fs::read_to_string(&path).expect("written");
-        let again = Signer::from_base64(&text).expect("reads back");
-        assert_eq!(first.public_key(), again.public_key());
-        assert!(Signer::generate_into(&path).is_err(), "never overwrites a key");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).expect("metadata").permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
-        let _ = std::fs::remove_dir_all(dir);
     }
 }

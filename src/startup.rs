@@ -18,16 +18,10 @@ impl Application {
     /// Creates the database if missing, applies migrations, and binds the
     /// listen address (port 0 picks a free port; see `port`).
     pub async fn build(config: Config, clock: SharedClock) -> anyhow::Result<Self> {
-        if config.auth.jwt_secret.is_empty() {
-            tracing::warn!(
-                "!!! auth.jwt_secret is not set: using a random key for this process only. \
-                 Tokens will not survive a restart nor work across replicas. \
-                 Set DATAIP__AUTH__JWT_SECRET (required in production). !!!"
-            );
-        }
         let pool = db::prepare(&config).await?;
         let addr = config.server.addr;
         let state = AppState::new(config, pool, clock)?;
+        crate::services::ledger::check_signing_key(&state).await?;
         let listener = TcpListener::bind(addr).await.with_context(|| format!("could not listen on {addr}"))?;
         Ok(Self { listener, state })
     }

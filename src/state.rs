@@ -10,6 +10,7 @@ use crate::{
     clock::SharedClock,
     config::Config,
     ledger::anchor::EvmAnchor,
+    secrets,
     signing::Signer,
 };
 
@@ -29,12 +30,15 @@ pub struct AppState {
 impl AppState {
     pub fn new(config: Config, db: PgPool, clock: SharedClock) -> anyhow::Result<Self> {
         let jwt_secret = match config.auth.jwt_secret.expose() {
-            // Development only (production refuses to start without one);
-            // `Application::build` warns about it.
+            // Outside production only (production refuses to start without
+            // one): kept in the data directory, so tokens outlive restarts.
             "" => {
-                let mut key = vec![0u8; 32];
-                getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-                key
+                let path = config.token_secret_file();
+                let (secret, created) = secrets::read_or_create(&path)?;
+                if created {
+                    tracing::info!(path = %path.display(), "created the token secret of this data directory");
+                }
+                secret.to_vec()
             }
             secret => secret.as_bytes().to_vec(),
         };

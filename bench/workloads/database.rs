@@ -20,9 +20,7 @@ impl BenchDatabase {
     pub async fn create() -> anyhow::Result<Self> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
         let mut config = Config::load_from(Environment::Test, &dir)?;
-        let url = config.database.url.expose().to_owned();
-        let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
-        let url = format!("{base}/dataip_bench_{}", Uuid::now_v7().simple());
+        let url = db::with_database(config.database.url.expose(), &format!("dataip_bench_{}", Uuid::now_v7().simple()));
         config.database.url = Secret::new(url.clone());
         config.database.max_connections = 8;
         let pool = db::prepare(&config).await?;

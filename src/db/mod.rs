@@ -83,7 +83,42 @@ async fn connect_maintenance(options: &PgConnectOptions) -> anyhow::Result<PgCon
         }
     }
     Err(last_error.map_or_else(|| anyhow::anyhow!("no maintenance database"), anyhow::Error::from))
-        .context("could not reach PostgreSQL at DATABASE_URL")
+        .context(unreachable(options))
+}
+
+/// What to say when PostgreSQL does not answer: where it was looked for, and
+/// which setting to change.
+fn unreachable(options: &PgConnectOptions) -> String {
+    let place = match options.get_socket() {
+        Some(socket) => format!("the socket in {}", socket.display()),
+        None => format!("{}:{}", options.get_host(), options.get_port()),
+    };
+    format!(
+        "could not connect to PostgreSQL at {place} (database {:?}, user {:?}): start PostgreSQL there, or set \
+         DATABASE_URL (the setting database.url) to one that answers",
+        options.get_database().unwrap_or("postgres"),
+        options.get_username()
+    )
+}
+
+/// The same server and credentials, another database name.
+pub fn with_database(url: &str, name: &str) -> String {
+    let authority_start = url.find("://").map_or(0, |i| i + 3);
+    let (head, query) = match url.find('?') {
+        Some(q) => (&url[..q], &url[q..]),
+        None => (url, ""),
+    };
+    let base = match head[authority_start..].find('/') {
+        Some(slash) => &head[..authority_start + slash],
+        None => head,
+    };
+    format!("{base}/{name}{query}")
+}
+
+/// The database a URL names (`postgres` when it names none).
+pub fn database_name(url: &str) -> anyhow::Result<String> {
+    let options = PgConnectOptions::from_str(url).context("DATABASE_URL is not a postgres:// URL")?;
+    Ok(options.get_database().unwrap_or("postgres").to_owned())
 }
 
 fn quote_identifier(name: &str) -> String {
@@ -101,12 +136,13 @@ pub async fn connect(config: &Config) -> anyhow::Result<PgPool> {
     // the table grows.
     let options =
         PgConnectOptions::from_str(config.database.url.expose())?.options([("plan_cache_mode", "force_custom_plan")]);
+    let context = unreachable(&options);
     PgPoolOptions::new()
         .max_connections(config.database.max_connections)
         .acquire_timeout(Config::exact(config.database.acquire_timeout))
         .connect_with(options)
         .await
-        .context("could not connect to PostgreSQL at DATABASE_URL")
+        .context(context)
 }
 
 /// Creates the database if needed and applies every pending migration.

@@ -18,6 +18,15 @@ pub enum Role {
 }
 
 impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Member => "member",
+            Role::Reviewer => "reviewer",
+            Role::Admin => "admin",
+        }
+    }
+
     pub fn is_staff(self) -> bool {
         matches!(self, Role::Reviewer | Role::Admin)
     }

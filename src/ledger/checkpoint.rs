@@ -102,6 +102,20 @@ pub fn open(note: &str, key_name: &str, public_key: &[u8]) -> Result<Checkpoint,
     Err(if found { NoteError::BadSignature(key_name.to_owned()) } else { NoteError::Unsigned(key_name.to_owned()) })
 }
 
+/// Who signed a note: each signature line's key name and key hint (hex),
+/// whether or not it verifies.
+pub fn signers(note: &str) -> Vec<(String, String)> {
+    let Some((_, signatures)) = note.split_once("\n\n") else { return Vec::new() };
+    signatures
+        .lines()
+        .filter_map(|line| {
+            let (name, encoded) = line.strip_prefix("\u{2014} ")?.split_once(' ')?;
+            let bytes = STANDARD.decode(encoded).ok()?;
+            Some((name.to_owned(), hex::encode(bytes.get(..4)?)))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +139,8 @@ mod tests {
         let other = Signer::from_seed(&[4u8; 32]).expect("key");
         assert!(matches!(open(&note, "example.org/log", other.public_key()), Err(NoteError::Unsigned(_))));
         assert!(open("garbage", "example.org/log", signer.public_key()).is_err());
+        let hint = hex::encode(key_hint("example.org/log", signer.public_key()));
+        assert_eq!(signers(&note), [("example.org/log".to_owned(), hint)]);
     }
 
     #[test]

@@ -183,6 +183,47 @@ pub async fn append_pending(state: &AppState) -> Result<u64> {
     }
 }
 
+/// Refuses to go on with a ledger signed with another key than the
+/// configured one: a registry started from another directory, or with a lost
+/// key file, would otherwise sign on with a new key, and everything signed
+/// before would look forged. `--accept-new-signing-key` goes on anyway.
+pub async fn check_signing_key(state: &AppState) -> anyhow::Result<()> {
+    let mut conn = state.db.acquire().await?;
+    let Some(latest) = db::ledger::latest_checkpoint(&mut conn).await? else { return Ok(()) };
+    let origin = &state.config.ledger.origin;
+    let public_key = state.signer.public_key();
+    if checkpoint::open(&latest.note, origin, public_key).is_ok() {
+        return Ok(());
+    }
+    let ours = format!("{origin} {}", hex::encode(checkpoint::key_hint(origin, public_key)));
+    let theirs: Vec<String> =
+        checkpoint::signers(&latest.note).into_iter().map(|(name, hint)| format!("{name} {hint}")).collect();
+    let problem = format!(
+        "the ledger's latest checkpoint (tree size {}) is signed by [{}], not by the configured signing key ({ours})",
+        latest.tree_size,
+        theirs.join(", ")
+    );
+    if state.config.signing.accept_new_key {
+        tracing::warn!(
+            %problem,
+            "!!! --accept-new-signing-key: signing from now on with the configured key; \
+             certificates and checkpoints signed before verify only with the old key !!!"
+        );
+        return Ok(());
+    }
+    let config = &state.config;
+    let key_source = match config.signing.key.is_empty() {
+        true => format!("the key file {}", std::path::absolute(config.signing_key_file())?.display()),
+        false => "signing.key (DATAIP__SIGNING__KEY)".to_owned(),
+    };
+    anyhow::bail!(
+        "{problem}; the configured key comes from {key_source}. Everything signed before would stop verifying. \
+         Start with the key that signed this ledger: DATAIP__SIGNING__KEY, or its file in the data directory (was \
+         dataip started from another directory, or with another --data-dir?); if ledger.origin changed, set it \
+         back. To start anyway and sign from now on with the configured key, pass --accept-new-signing-key."
+    )
+}
+
 /// The key that signs checkpoints (and certificates).
 pub fn key(state: &AppState) -> LedgerKey {
     let origin = state.config.ledger.origin.clone();

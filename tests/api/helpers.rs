@@ -86,7 +86,8 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = Config::load_from(Environment::Test, &Path::new(env!("CARGO_MANIFEST_DIR")).join("config"))
         .expect("test configuration");
-    let database_url = with_database(config.database.url.expose(), &format!("dataip_test_{}", Uuid::now_v7().simple()));
+    let database_url =
+        db::with_database(config.database.url.expose(), &format!("dataip_test_{}", Uuid::now_v7().simple()));
     config.database.url = dataip::config::Secret::new(database_url.clone());
     config.server.addr = "127.0.0.1:0".parse().expect("address");
     customize(&mut config);
@@ -108,20 +109,6 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
         shutdown,
         server: Some(server),
     }
-}
-
-/// The same server and credentials, another database name.
-fn with_database(url: &str, name: &str) -> String {
-    let authority_start = url.find("://").map_or(0, |i| i + 3);
-    let (head, query) = match url.find('?') {
-        Some(q) => (&url[..q], &url[q..]),
-        None => (url, ""),
-    };
-    let base = match head[authority_start..].find('/') {
-        Some(slash) => &head[..authority_start + slash],
-        None => head,
-    };
-    format!("{base}/{name}{query}")
 }
 
 impl Drop for TestApp {

@@ -1,18 +1,31 @@
 //! Typed settings. Layers, later winning: the built-in `config/default.toml`,
-//! `config/{DATAIP_ENV}.toml` on disk, `DATAIP__SECTION__KEY` environment
-//! variables, and `DATABASE_URL`.
+//! `{config dir}/{DATAIP_ENV}.toml` on disk, `DATAIP__SECTION__KEY`
+//! environment variables, `DATABASE_URL`, and the command line's
+//! `--data-dir`. `dataip config show` prints the result with each value's
+//! layer (see `show`).
 
-use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr};
+mod show;
+
+use std::{
+    fmt,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    str::FromStr,
+};
 
 use figment::{
-    Figment,
+    Figment, Metadata, Profile, Provider,
     providers::{Env, Format, Toml},
+    value::{Dict, Map},
 };
 use serde::Deserialize;
 
+pub use self::show::show;
 use crate::domain::IsoDuration;
 
-const DEFAULTS: &str = include_str!("../config/default.toml");
+const DEFAULTS: &str = include_str!("../../config/default.toml");
+/// Where configuration files are looked for unless told otherwise.
+pub const DEFAULT_CONFIG_DIR: &str = "config";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {
@@ -57,6 +70,13 @@ impl FromStr for Environment {
 pub struct Config {
     #[serde(skip, default = "default_environment")]
     pub environment: Environment,
+    /// Where this process read its configuration.
+    #[serde(skip)]
+    pub sources: Sources,
+    /// Where a registry keeps what must outlive a restart outside the
+    /// database: in development the signing key and the token secret,
+    /// created on first start (and the embedded PostgreSQL, when used).
+    pub data_dir: PathBuf,
     pub registry: RegistryConfig,
     pub signing: SigningConfig,
     pub ledger: LedgerConfig,
@@ -92,7 +112,12 @@ pub struct RegistryConfig {
 #[serde(deny_unknown_fields)]
 pub struct SigningConfig {
     pub key: Secret,
+    /// Empty: `signing.key` in the data directory.
     pub key_file: PathBuf,
+    /// Set by `--accept-new-signing-key` only: start even though the ledger
+    /// was signed with another key.
+    #[serde(skip)]
+    pub accept_new_key: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -239,27 +264,116 @@ impl fmt::Debug for Secret {
     }
 }
 
-impl Config {
-    /// The configuration of this process: `DATAIP_ENV` picks the layer,
-    /// `DATAIP_CONFIG_DIR` (default `config`) where its file lives.
-    pub fn load() -> anyhow::Result<Self> {
-        let environment = Environment::from_env()?;
-        let dir = std::env::var_os("DATAIP_CONFIG_DIR").map_or_else(|| PathBuf::from("config"), PathBuf::from);
-        Self::load_from(environment, &dir)
+/// The configuration directory and the files read from it.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    pub config_dir: PathBuf,
+    /// `{config dir}/{environment}.toml`, when it was there to read.
+    pub file: Option<PathBuf>,
+}
+
+/// What the command line says about where configuration and state live;
+/// `None` leaves it to the environment and the defaults.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--config-dir` (else `DATAIP_CONFIG_DIR`, else `./config`).
+    pub config_dir: Option<PathBuf>,
+    /// `--data-dir` (else `DATAIP__DATA_DIR`, else `data_dir`).
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Overrides {
+    fn config_dir(&self) -> PathBuf {
+        self.config_dir
+            .clone()
+            .or_else(|| std::env::var_os("DATAIP_CONFIG_DIR").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_DIR))
+    }
+}
+
+/// The layer of values given on the command line.
+struct CommandLine(Dict);
+
+impl Provider for CommandLine {
+    fn metadata(&self) -> Metadata {
+        Metadata::named("command line")
     }
 
-    pub fn load_from(environment: Environment, dir: &std::path::Path) -> anyhow::Result<Self> {
-        let mut figment = Figment::new()
-            .merge(Toml::string(DEFAULTS))
-            .merge(Toml::file(dir.join(format!("{}.toml", environment.as_str()))))
-            .merge(Env::prefixed("DATAIP__").split("__"));
-        if let Ok(url) = std::env::var("DATABASE_URL") {
-            figment = figment.merge(("database.url", url));
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        Ok(Profile::Default.collect(self.0.clone()))
+    }
+}
+
+impl Config {
+    /// The configuration of this process: `DATAIP_ENV` picks the layer,
+    /// `DATAIP_CONFIG_DIR` (default `./config`) where its file lives.
+    pub fn load() -> anyhow::Result<Self> {
+        Self::load_with(&Overrides::default())
+    }
+
+    pub fn load_with(overrides: &Overrides) -> anyhow::Result<Self> {
+        let environment = Environment::from_env()?;
+        let (figment, sources) = Self::layers(environment, &overrides.config_dir(), overrides)?;
+        Self::extract(environment, &figment, sources)
+    }
+
+    pub fn load_from(environment: Environment, dir: &Path) -> anyhow::Result<Self> {
+        let (figment, sources) = Self::layers(environment, dir, &Overrides::default())?;
+        Self::extract(environment, &figment, sources)
+    }
+
+    /// Every layer, in order. Development needs no file of its own; any
+    /// other environment's file must exist, so that a mistyped directory is
+    /// an error rather than production running on development defaults.
+    fn layers(environment: Environment, dir: &Path, overrides: &Overrides) -> anyhow::Result<(Figment, Sources)> {
+        let path = dir.join(format!("{}.toml", environment.as_str()));
+        let file = match path.is_file() {
+            true => Some(std::path::absolute(&path).unwrap_or(path)),
+            false if environment == Environment::Development => None,
+            false => anyhow::bail!(
+                "DATAIP_ENV={} needs {}, which does not exist: point --config-dir (or DATAIP_CONFIG_DIR) at the \
+                 directory that holds {}.toml",
+                environment.as_str(),
+                path.display(),
+                environment.as_str()
+            ),
+        };
+        let mut figment = Figment::new().merge(Toml::string(DEFAULTS));
+        if let Some(file) = &file {
+            figment = figment.merge(Toml::file_exact(file));
         }
+        figment = figment
+            .merge(Env::prefixed("DATAIP__").split("__"))
+            .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database.url".into()));
+        if let Some(data_dir) = &overrides.data_dir {
+            let mut flags = Dict::new();
+            flags.insert("data_dir".into(), data_dir.display().to_string().into());
+            figment = figment.merge(CommandLine(flags));
+        }
+        let config_dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned());
+        Ok((figment, Sources { config_dir, file }))
+    }
+
+    fn extract(environment: Environment, figment: &Figment, sources: Sources) -> anyhow::Result<Self> {
         let mut config: Config = figment.extract().map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
         config.environment = environment;
+        config.sources = sources;
         config.check()?;
         Ok(config)
+    }
+
+    /// The file holding the signing key when `signing.key` is empty.
+    pub fn signing_key_file(&self) -> PathBuf {
+        match self.signing.key_file.as_os_str().is_empty() {
+            true => self.data_dir.join("signing.key"),
+            false => self.signing.key_file.clone(),
+        }
+    }
+
+    /// The file holding the development token secret when `auth.jwt_secret`
+    /// is empty.
+    pub fn token_secret_file(&self) -> PathBuf {
+        self.data_dir.join("token.secret")
     }
 
     /// Rules no single field can express.
@@ -306,6 +420,7 @@ impl Config {
         );
         anyhow::ensure!(self.auth.hashing_concurrency > 0, "auth.hashing_concurrency must be at least 1");
         anyhow::ensure!(self.database.max_connections > 0, "database.max_connections must be at least 1");
+        anyhow::ensure!(!self.data_dir.as_os_str().is_empty(), "data_dir must name a directory");
         let secret = &self.auth.jwt_secret;
         if self.environment == Environment::Production {
             anyhow::ensure!(
@@ -407,13 +522,38 @@ mod tests {
 
     #[test]
     fn production_requires_a_jwt_secret() {
-        let error = load(Environment::Production, &[], &[]).expect_err("no secret");
+        let file = [("production.toml", "[log]\nformat = \"json\"\n")];
+        let error = load(Environment::Production, &file, &[]).expect_err("no secret");
         assert!(error.contains("jwt_secret is required"), "{error}");
         let short = [("DATAIP__AUTH__JWT_SECRET", "too-short")];
-        assert!(load(Environment::Production, &[], &short).expect_err("short").contains("32 bytes"));
+        assert!(load(Environment::Production, &file, &short).expect_err("short").contains("32 bytes"));
         let good = [("DATAIP__AUTH__JWT_SECRET", "0123456789abcdef0123456789abcdef")];
-        let config = load(Environment::Production, &[], &good).expect("valid");
+        let config = load(Environment::Production, &file, &good).expect("valid");
         assert_eq!(format!("{:?}", config.auth.jwt_secret), "Secret(<redacted>)");
+        assert!(config.sources.file.is_some_and(|f| f.ends_with("config/production.toml")));
+    }
+
+    #[test]
+    fn only_development_may_lack_its_file() {
+        let config = load(Environment::Development, &[], &[]).expect("development needs no file");
+        assert!(config.sources.file.is_none());
+        assert!(config.sources.config_dir.is_absolute());
+        let good = [("DATAIP__AUTH__JWT_SECRET", "0123456789abcdef0123456789abcdef")];
+        let error = load(Environment::Production, &[], &good).expect_err("no production.toml");
+        assert!(error.contains("production.toml") && error.contains("DATAIP_CONFIG_DIR"), "{error}");
+        assert!(load(Environment::Test, &[], &[]).expect_err("no test.toml").contains("test.toml"));
+    }
+
+    #[test]
+    fn the_data_directory_holds_the_development_secrets() {
+        let config = load(Environment::Development, &[], &[]).expect("defaults");
+        assert_eq!(config.data_dir, PathBuf::from("data"));
+        assert_eq!(config.signing_key_file(), PathBuf::from("data/signing.key"));
+        assert_eq!(config.token_secret_file(), PathBuf::from("data/token.secret"));
+        let config = load(Environment::Development, &[], &[("DATAIP__DATA_DIR", "/var/lib/dataip")]).expect("env");
+        assert_eq!(config.signing_key_file(), PathBuf::from("/var/lib/dataip/signing.key"));
+        let config = load(Environment::Development, &[], &[("DATAIP__SIGNING__KEY_FILE", "/run/key")]).expect("env");
+        assert_eq!(config.signing_key_file(), PathBuf::from("/run/key"));
     }
 
     #[test]

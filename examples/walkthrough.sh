@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# The walk-through: one data product from signup to a verified certificate,
+# through every step of the procedure, against a running registry.
+#
+#   dataip demo                  # in one terminal (30-second announcements)
+#   examples/walkthrough.sh      # in another: about a minute
+#
+# It is written to be read: each step is one or two requests, as an
+# applicant's system, a reviewer and the public would make them. It needs
+# bash, curl and jq, and the dataip binary for the offline checks. Settings
+# (environment variables):
+#   DATAIP_URL         the registry (default http://127.0.0.1:8080)
+#   REVIEWER_EMAIL     a reviewer's login (default: the demo's reviewer)
+#   REVIEWER_PASSWORD
+#   DATAIP             the dataip binary (default: on PATH, else target/release or target/debug)
+#   WORKDIR            where the sample files and results go (default: a new temporary directory)
+set -euo pipefail
+
+DATAIP_URL=${DATAIP_URL:-http://127.0.0.1:8080}
+API=$DATAIP_URL/api/v1
+REVIEWER_EMAIL=${REVIEWER_EMAIL:-reviewer@demo.dataip.example}
+REVIEWER_PASSWORD=${REVIEWER_PASSWORD:-demo reviewer password}
+WORKDIR=${WORKDIR:-$(mktemp -d -t dataip-walkthrough.XXXXXX)}
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+if [ -z "${DATAIP:-}" ]; then
+    for candidate in "$(command -v dataip || true)" "$HERE/target/release/dataip" "$HERE/target/debug/dataip"; do
+        if [ -n "$candidate" ] && [ -x "$candidate" ]; then DATAIP=$candidate; break; fi
+    done
+fi
+for tool in curl jq; do
+    command -v "$tool" >/dev/null || { echo "walkthrough: $tool is needed (e.g. apt-get install $tool)" >&2; exit 1; }
+done
+[ -n "${DATAIP:-}" ] || { echo "walkthrough: no dataip binary; build it (cargo build --release) or set DATAIP" >&2; exit 1; }
+mkdir -p "$WORKDIR"
+cd "$WORKDIR"
+
+step() { printf '\n== %s\n' "$*"; }
+
+# Every request: on an error, the server's problem+json is printed and the
+# walk-through stops (--fail-with-body keeps the body that says what is wrong).
+call() {
+    local out status=0
+    out=$(curl --silent --show-error --fail-with-body "$@") || status=$?
+    if [ "$status" -ne 0 ]; then
+        printf 'request failed (curl exit %s): curl %s\n%s\n' "$status" "$*" "$out" >&2
+        exit 1
+    fi
+    printf '%s' "$out"
+}
+# json METHOD PATH [BODY] [curl options...]
+json() {
+    local method=$1 path=$2 body=${3:-}
+    shift 2; [ $# -gt 0 ] && shift
+    if [ -n "$body" ]; then
+        call -X "$method" "$API$path" -H 'content-type: application/json' --data "$body" "$@"
+    else
+        call -X "$method" "$API$path" "$@"
+    fi
+}
+
+# A unified social credit code (GB 32100-2015) that no earlier run used:
+# 17 characters and their check character.
+credit_code() {
+    local alphabet=0123456789ABCDEFGHJKLMNPQRTUWXY weights=(1 3 9 27 19 26 16 17 20 29 25 13 8 24 10 30 28)
+    local code=91310000 sum=0 i c prefix
+    for i in $(seq 9); do code+=${alphabet:$((RANDOM % 31)):1}; done
+    for i in $(seq 0 16); do
+        c=${code:$i:1}; prefix=${alphabet%%"$c"*}
+        sum=$((sum + ${#prefix} * weights[i]))
+    done
+    printf '%s%s' "$code" "${alphabet:$(((31 - sum % 31) % 31)):1}"
+}
+
+# A one-page PDF saying TEXT (ASCII), with a correct cross-reference table.
+make_pdf() {
+    local file=$1 text=$2 out i xref
+    local stream="BT /F1 16 Tf 72 760 Td ($text) Tj ET"
+    local objects=(
+        ""
+        "<< /Type /Catalog /Pages 2 0 R >>"
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>"
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+        "<< /Length ${#stream} >>"$'\n'"stream"$'\n'"$stream"$'\n'"endstream"
+    )
+    local offsets=()
+    out=$'%PDF-1.4\n'
+    for i in 1 2 3 4 5; do
+        offsets[i]=${#out}
+        out+="$i 0 obj"$'\n'"${objects[i]}"$'\n'"endobj"$'\n'
+    done
+    xref=${#out}
+    out+=$'xref\n0 6\n0000000000 65535 f \n'
+    for i in 1 2 3 4 5; do out+=$(printf '%010d 00000 n ' "${offsets[i]}")$'\n'; done
+    out+="trailer"$'\n'"<< /Size 6 /Root 1 0 R >>"$'\n'"startxref"$'\n'"$xref"$'\n'"%%EOF"$'\n'
+    LC_ALL=C printf '%s' "$out" > "$file"
+}
+
+RUN=$(date +%s)-$RANDOM        # makes e-mail addresses and idempotency keys unique per run
+OWNER_EMAIL="owner-$RUN@example.com"
+OWNER_PASSWORD="walkthrough password $RUN"
+
+step "1. An organization signs up; its owner gets an access token (15 minutes) and a refresh token"
+SIGNUP=$(json POST /auth/signup "$(jq -n --arg code "$(credit_code)" --arg email "$OWNER_EMAIL" --arg password "$OWNER_PASSWORD" \
+    '{organization: {name: "上海数据科技有限公司", credit_code: $code},
+      user: {email: $email, password: $password, display_name: "张伟"}}')")
+TOKEN=$(jq -r .access_token <<<"$SIGNUP"); REFRESH=$(jq -r .refresh_token <<<"$SIGNUP")
+jq -c '{organization: .organization.name, credit_code: .organization.credit_code, expires_in}' <<<"$SIGNUP"
+
+step "2. It prepares an application (the Idempotency-Key makes a retried POST safe)"
+APPLICATION=$(json POST /applications '{
+    "product_name": "长三角物流时效数据集", "category": "data_collection",
+    "abstract": "覆盖长三角地区的物流时效数据，按日更新。",
+    "data_sources": [{"kind": "self_collected", "description": "自有物流系统运单数据"}],
+    "data_format": "CSV", "update_frequency": "每日"}' \
+    -H "authorization: Bearer $TOKEN" -H "idempotency-key: walkthrough-$RUN")
+ID=$(jq -r .id <<<"$APPLICATION")
+jq -c '{id, state}' <<<"$APPLICATION"
+
+step "3. It uploads the four required materials (raw bytes; the media type is checked) and submits"
+for kind in application_form summary processing_innovation application_scenarios; do
+    make_pdf "$kind.pdf" "dataip walk-through: $kind"
+    call -X PUT "$API/applications/$ID/materials/$kind" -H "authorization: Bearer $TOKEN" \
+        -H 'content-type: application/pdf' -H "content-disposition: attachment; filename=\"$kind.pdf\"" \
+        --data-binary "@$kind.pdf" | jq -c '{kind, size, sha256}'
+done
+json POST "/applications/$ID/submit" '{"commitment": true}' -H "authorization: Bearer $TOKEN" \
+    | jq -c '{state, application_number}'
+
+step "4. A reviewer claims it and asks for a supplement: proof of the data's source"
+RTOKEN=$(json POST /auth/login "$(jq -n --arg e "$REVIEWER_EMAIL" --arg p "$REVIEWER_PASSWORD" '{email: $e, password: $p}')" \
+    | jq -r .access_token)
+json POST "/review/applications/$ID/claim" '{}' -H "authorization: Bearer $RTOKEN" | jq -c '{state}'
+json POST "/review/applications/$ID/request-supplement" '{"reason": "请补充数据来源的授权证明", "due_in_days": 10}' \
+    -H "authorization: Bearer $RTOKEN" | jq -c '{state, supplement}'
+
+step "5. The applicant adds the proof and submits again; the reviewer approves"
+make_pdf proof.pdf "dataip walk-through: data source proof"
+call -X PUT "$API/applications/$ID/materials/data_source_proof" -H "authorization: Bearer $TOKEN" \
+    -H 'content-type: application/pdf' --data-binary @proof.pdf | jq -c '{kind, sha256}'
+json POST "/applications/$ID/submit" '{"commitment": true}' -H "authorization: Bearer $TOKEN" | jq -c '{state}'
+json POST "/review/applications/$ID/claim" '{}' -H "authorization: Bearer $RTOKEN" | jq -c '{state}'
+APPROVED=$(json POST "/review/applications/$ID/approve" '{"comment": "材料齐全"}' -H "authorization: Bearer $RTOKEN")
+jq -c '{state, registration_number, announcement}' <<<"$APPROVED"
+
+step "6. The public reads the announcement (hashes of the materials, never their contents) and one objects"
+curl --silent --show-error --fail-with-body -G "$API/public/announcements" --data-urlencode "q=物流" \
+    | jq -c --arg id "$ID" '.items[] | select(.id == $id) | {product_name, holder_name, ends_at, materials: (.materials | length)}'
+OBJECTION=$(json POST "/public/announcements/$ID/objections" '{
+    "objector": {"name": "王五", "contact_email": "wangwu@example.org"},
+    "interest": "我们是该数据的原始采集方", "grounds": "运单数据未经授权"}')
+OID=$(jq -r .id <<<"$OBJECTION"); OTOKEN=$(jq -r .tracking_token <<<"$OBJECTION")
+call "$API/public/objections/$OID?token=$OTOKEN" | jq -c '{state}'
+
+step "7. The holder answers the objection; the reviewer dismisses it"
+json POST "/applications/$ID/objections/$OID/response" '{"text": "数据由我方系统合法采集"}' \
+    -H "authorization: Bearer $TOKEN" -H "idempotency-key: response-$RUN" | jq -c '{text}'
+json POST "/review/objections/$OID/decide" '{"decision": "dismissed", "reason": "申请人已证明数据来源合法"}' \
+    -H "authorization: Bearer $RTOKEN" | jq -c '{state, decision_reason}'
+
+step "8. The announcement ends; the worker issues the certificate (waiting for $(jq -r .announcement.ends_at <<<"$APPROVED"))"
+for attempt in $(seq 600); do
+    STATE=$(json GET "/applications/$ID" '' -H "authorization: Bearer $TOKEN" | jq -r .state)
+    [ "$STATE" = registered ] && break
+    [ "$attempt" = 600 ] && { echo "still $STATE after 10 minutes; is the worker running?" >&2; exit 1; }
+    sleep 1
+done
+echo "registered"
+
+step "9. Access tokens are short-lived: the applicant refreshes (the old refresh token stops working)"
+PAIR=$(json POST /auth/refresh "$(jq -n --arg t "$REFRESH" '{refresh_token: $t}')")
+TOKEN=$(jq -r .access_token <<<"$PAIR")
+jq -c '{token_type, expires_in}' <<<"$PAIR"
+
+step "10. The certificate: its public record, and an offline check against the registry's key"
+json GET /certificates '' -H "authorization: Bearer $TOKEN" | jq '.items[0]' > certificate.json
+NUMBER=$(jq -r .certificate_number certificate.json); CID=$(jq -r .id certificate.json)
+jq -c '{certificate_number, status, valid_until, ledger: (.ledger != null)}' certificate.json
+call "$API/public/certificates/$NUMBER" | jq -c '{status, holder: .holder.name, product: .product.name}'
+if [ "$(jq -r '.ledger == null' certificate.json)" = true ]; then
+    sleep 2   # the worker appends the issuance to the ledger on its next step
+    json GET "/certificates/$CID" '' -H "authorization: Bearer $TOKEN" > certificate.json
+fi
+"$DATAIP" verify certificate.json --public-key "$DATAIP_URL"
+
+step "11. The certificate as a PDF (A4, with a QR code to the public record)"
+call "$API/certificates/$CID/pdf" -H "authorization: Bearer $TOKEN" -o certificate.pdf
+printf 'certificate.pdf: %s bytes\n' "$(wc -c < certificate.pdf)"
+
+step "12. After registration: the holder pledges the certificate; a reviewer approves"
+PLEDGE=$(json POST "/certificates/$CID/acts" '{"kind": "pledge",
+    "pledgee": {"name": "上海银行", "credit_code": "91310000MA1K8B5C3M"},
+    "secured_amount": {"amount": "5000000.00", "currency": "CNY"}, "starts_on": "2027-01-01", "ends_on": "2028-12-31"}' \
+    -H "authorization: Bearer $TOKEN" -H "idempotency-key: pledge-$RUN" | jq -r .id)
+json POST "/review/acts/$PLEDGE/approve" '{}' -H "authorization: Bearer $RTOKEN" | jq -c '{kind, state}'
+call "$API/public/certificates/$NUMBER" | jq -c '{pledges}'
+
+step "13. The ledger shows the pledge's amount only as a commitment; the holder proves it offline"
+for attempt in $(seq 30); do
+    json GET "/certificates/$CID/acts/$PLEDGE/openings" '' -H "authorization: Bearer $TOKEN" > opening.json
+    [ "$(jq -r '.entry != null' opening.json)" = true ] && break
+    sleep 1
+done
+"$DATAIP" verify --opening opening.json --public-key "$DATAIP_URL"
+
+printf '\nDone: certificate %s verified. Files in %s:\n' "$NUMBER" "$WORKDIR"
+ls "$WORKDIR"

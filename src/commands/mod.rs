@@ -1,0 +1,78 @@
+//! What each subcommand of the `dataip` binary does.
+
+mod demo;
+mod ledger;
+mod staff;
+mod verify;
+
+use std::sync::Arc;
+
+pub use self::{
+    demo::demo,
+    ledger::audit,
+    staff::add as staff_add,
+    verify::{Verifiable, verify},
+};
+use crate::{
+    clock::SystemClock,
+    config::Config,
+    db,
+    jobs::Worker,
+    services,
+    startup::{Application, shutdown_on_signal},
+    state::AppState,
+};
+
+/// Says where the configuration came from, so that an operator can tell
+/// which file and which data directory a process is using.
+pub fn log_configuration(config: &Config) {
+    let file = config.sources.file.as_ref().map(|file| file.display().to_string());
+    let data_dir = std::path::absolute(&config.data_dir).unwrap_or_else(|_| config.data_dir.clone());
+    tracing::info!(
+        environment = config.environment.as_str(),
+        config_dir = %config.sources.config_dir.display(),
+        file = file.as_deref().unwrap_or("none (built-in defaults and environment only)"),
+        data_dir = %data_dir.display(),
+        "configuration read"
+    );
+}
+
+/// `dataip serve`: the API and the worker.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let app = Application::build(config, Arc::new(SystemClock)).await?;
+    app.run_until_stopped(shutdown_on_signal()).await
+}
+
+/// `dataip migrate`: create the database if needed and apply migrations.
+pub async fn migrate(config: Config) -> anyhow::Result<()> {
+    let pool = db::prepare(&config).await?;
+    let applied = db::MIGRATOR.iter().count();
+    pool.close().await;
+    println!("database is up to date ({applied} migrations)");
+    Ok(())
+}
+
+/// `dataip worker`: only the background worker (run several for capacity).
+pub async fn worker(config: Config) -> anyhow::Result<()> {
+    let state = state(config).await?;
+    services::ledger::check_signing_key(&state).await?;
+    Worker::new(state).run(shutdown_on_signal()).await;
+    Ok(())
+}
+
+/// The application state over a prepared database, for one-off commands.
+async fn state(config: Config) -> anyhow::Result<AppState> {
+    let pool = db::prepare(&config).await?;
+    AppState::new(config, pool, Arc::new(SystemClock))
+}
+
+/// A use-case's error as a command prints it: every field problem at once.
+fn service_error(error: services::Error) -> anyhow::Error {
+    match error {
+        services::Error::Validation(errors) => {
+            let problems: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+            anyhow::anyhow!("{}", problems.join("; "))
+        }
+        error => anyhow::anyhow!("{error}"),
+    }
+}

@@ -1,0 +1,311 @@
+//! The binary as an operator meets it: what it reads and says, where it
+//! keeps state, and how it refuses to run on a ledger signed with another
+//! key.
+
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+    process::{Child, Command, ExitStatus, Output, Stdio},
+    time::Duration,
+};
+
+use dataip::domain::StaffRole;
+
+use crate::helpers::{TestApp, signup_body, spawn_app, spawn_app_with};
+
+const BIN: &str = env!("CARGO_BIN_EXE_dataip");
+/// The key of config/test.toml, which signs the test suite's ledgers.
+const TEST_KEY: &str = "dGVzdC1vbmx5LWNlcnQtc2lnbmluZy1rZXktMzJieXQ=";
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port()
+}
+
+/// Waits up to 20 s for `{base}/healthz` to answer 200.
+pub async fn wait_until_healthy(base: &str) -> bool {
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status() == 200) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+/// Stops a server as SIGTERM does and waits for it.
+async fn stop(mut child: Child) -> ExitStatus {
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    tokio::task::spawn_blocking(move || child.wait()).await.expect("joined").expect("exit status")
+}
+
+async fn output(mut command: Command) -> Output {
+    tokio::task::spawn_blocking(move || command.output()).await.expect("joined").expect("dataip runs")
+}
+
+/// A scratch directory to start dataip in, with an empty configuration
+/// directory.
+fn scratch() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dataip-operator-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(dir.join("config")).expect("scratch");
+    dir
+}
+
+/// `dataip` as a newcomer runs it: development, started in `dir`, with no
+/// configuration file and no secrets given.
+fn development(dir: &Path, database_url: &str) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .current_dir(dir)
+        .env_remove("DATAIP_ENV")
+        .env_remove("DATAIP__DATA_DIR")
+        .env("DATAIP_CONFIG_DIR", dir.join("config"))
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn");
+    command
+}
+
+fn serve(dir: &Path, database_url: &str, port: u16) -> Command {
+    let mut command = development(dir, database_url);
+    command.arg("serve").env("DATAIP__SERVER__ADDR", format!("127.0.0.1:{port}"));
+    command
+}
+
+#[tokio::test]
+async fn version_and_help_say_what_is_read() {
+    let version = output({
+        let mut c = Command::new(BIN);
+        c.arg("--version");
+        c
+    })
+    .await;
+    assert_eq!(String::from_utf8_lossy(&version.stdout).trim(), format!("dataip {}", env!("CARGO_PKG_VERSION")));
+    for command in [vec!["--help"], vec!["serve", "--help"], vec!["staff", "add", "--help"], vec!["demo", "--help"]] {
+        let help = output({
+            let mut c = Command::new(BIN);
+            c.args(&command);
+            c
+        })
+        .await;
+        let text = String::from_utf8_lossy(&help.stdout).into_owned();
+        for mention in ["DATABASE_URL", "DATAIP_CONFIG_DIR", "DATAIP__SECTION__KEY", "--data-dir", "DATAIP_ENV"] {
+            assert!(text.contains(mention), "{command:?} --help mentions {mention}:\n{text}");
+        }
+    }
+    let verify = output({
+        let mut c = Command::new(BIN);
+        c.args(["verify", "--help"]);
+        c
+    })
+    .await;
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("Reads no configuration"));
+}
+
+#[tokio::test]
+async fn config_show_prints_every_value_with_its_layer_and_no_secret() {
+    let dir = scratch();
+    std::fs::write(dir.join("config/development.toml"), "[worker]\ninterval = \"PT2S\"\n").expect("file");
+    let mut command = development(&dir, "postgres://app:hunter2-secret@db.example:5433/registry");
+    command
+        .args(["config", "show", "--data-dir", "/srv/dataip"])
+        .env("DATAIP__AUTH__JWT_SECRET", "a-long-token-secret-that-must-not-show")
+        .env("DATAIP__WORKFLOW__ANNOUNCEMENT_PERIOD", "PT2M");
+    let shown = output(command).await;
+    let text = String::from_utf8_lossy(&shown.stdout).into_owned();
+    assert!(shown.status.success(), "{text}{}", String::from_utf8_lossy(&shown.stderr));
+    let line = |key: &str| text.lines().find(|l| l.starts_with(&format!("{key} = "))).unwrap_or_default().to_owned();
+    assert!(
+        line("workflow.announcement_period").contains("\"PT2M\"")
+            && line("workflow.announcement_period").contains("DATAIP__WORKFLOW__ANNOUNCEMENT_PERIOD")
+    );
+    assert!(line("worker.interval").contains("development.toml"), "{text}");
+    assert!(line("registry.public_url").ends_with("# built-in default"), "{text}");
+    assert!(line("database.url").contains("app:<redacted>@db.example:5433/registry"), "{text}");
+    assert!(line("data_dir").contains("command line --data-dir"), "{text}");
+    assert!(!text.contains("hunter2") && !text.contains("must-not-show"), "{text}");
+    assert!(text.contains("# signing key: /srv/dataip/signing.key"), "{text}");
+
+    // A production without its file is an error that says where it looked.
+    let mut command = development(&dir, "postgres://localhost/x");
+    command.args(["config", "show"]).env("DATAIP_ENV", "production");
+    let refused = output(command).await;
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("production.toml"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restarts_keep_tokens_and_certificates_valid_through_the_data_directory() {
+    let app = spawn_app().await;
+    let dir = scratch();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let server = serve(&dir, &app.database_url, port).stderr(Stdio::null()).spawn().expect("serve");
+    assert!(wait_until_healthy(&base).await);
+    let client = reqwest::Client::new();
+    let email = format!("restart-{}@example.com", uuid::Uuid::now_v7().simple());
+    let signup: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/signup"))
+        .json(&signup_body(&email, &crate::helpers::fresh_credit_code()))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let token = signup["access_token"].as_str().expect("token").to_owned();
+    let key = client.get(format!("{base}/api/v1/public/ledger/key")).send().await.expect("key").text().await;
+    assert!(stop(server).await.success());
+
+    for file in ["data/signing.key", "data/token.secret"] {
+        let metadata = std::fs::metadata(dir.join(file)).unwrap_or_else(|_| panic!("{file} kept"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(metadata.permissions().mode() & 0o777, 0o600, "{file}");
+        }
+        let _ = metadata;
+    }
+    let server = serve(&dir, &app.database_url, port).stderr(Stdio::null()).spawn().expect("serve again");
+    assert!(wait_until_healthy(&base).await);
+    let me = client.get(format!("{base}/api/v1/me")).bearer_auth(&token).send().await.expect("sent");
+    assert_eq!(me.status(), 200, "a token outlives a restart");
+    let again = client.get(format!("{base}/api/v1/public/ledger/key")).send().await.expect("key").text().await;
+    assert_eq!(key.ok(), again.ok(), "the same signing key");
+    assert!(stop(server).await.success());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A ledger with one checkpoint, signed with the test key.
+async fn signed_ledger() -> TestApp {
+    let app = spawn_app_with(|config| {
+        config.workflow.announcement_period = "PT2S".parse().expect("duration");
+        config.worker.interval = "PT1H".parse().expect("duration");
+    })
+    .await;
+    let tenant = app.signup().await;
+    let reviewer = app.staff(StaffRole::Reviewer).await;
+    app.announced_application(&tenant.token, &reviewer).await;
+    app.close_windows(chrono::Duration::seconds(3)).await;
+    app
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ledger_signed_with_another_key_is_refused_unless_the_new_key_is_accepted() {
+    let app = signed_ledger().await;
+    // Started from another directory: a new data directory, a new key.
+    let dir = scratch();
+    let port = free_port();
+    for command in ["serve", "worker"] {
+        let mut refused = development(&dir, &app.database_url);
+        refused
+            .arg(command)
+            .env("DATAIP__LEDGER__ORIGIN", "test.dataip.example/ledger")
+            .env("DATAIP__SERVER__ADDR", format!("127.0.0.1:{port}"));
+        let refused = output(refused).await;
+        let stderr = String::from_utf8_lossy(&refused.stderr).into_owned();
+        assert!(!refused.status.success(), "{command} refuses");
+        for says in ["signed by", "not by the configured signing key", "data/signing.key", "--accept-new-signing-key"] {
+            assert!(stderr.contains(says), "{command}: {says}: {stderr}");
+        }
+    }
+
+    // The right key starts; so does the new one when accepted.
+    let base = format!("http://127.0.0.1:{port}");
+    let mut right = serve(&dir, &app.database_url, port);
+    right.env("DATAIP__LEDGER__ORIGIN", "test.dataip.example/ledger").env("DATAIP__SIGNING__KEY", TEST_KEY);
+    let server = right.stderr(Stdio::null()).spawn().expect("serve");
+    assert!(wait_until_healthy(&base).await, "the key that signed the ledger");
+    assert!(stop(server).await.success());
+    let mut accepted = serve(&dir, &app.database_url, port);
+    accepted.arg("--accept-new-signing-key").env("DATAIP__LEDGER__ORIGIN", "test.dataip.example/ledger");
+    let server = accepted.stderr(Stdio::piped()).spawn().expect("serve");
+    assert!(wait_until_healthy(&base).await, "accepted");
+    let stopped = tokio::task::spawn_blocking(move || {
+        let _ = Command::new("kill").args(["-TERM", &server.id().to_string()]).status();
+        server.wait_with_output()
+    })
+    .await
+    .expect("joined")
+    .expect("output");
+    assert!(String::from_utf8_lossy(&stopped.stderr).contains("--accept-new-signing-key"), "the change is logged");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_named_with_the_setting_to_change() {
+    let dir = scratch();
+    let port = free_port();
+    let mut command = development(&dir, &format!("postgres://postgres@127.0.0.1:{port}/nowhere"));
+    command.arg("migrate");
+    let failed = output(command).await;
+    let stderr = String::from_utf8_lossy(&failed.stderr).into_owned();
+    assert!(!failed.status.success());
+    for says in [format!("127.0.0.1:{port}"), "\"nowhere\"".into(), "DATABASE_URL".into()] {
+        assert!(stderr.contains(&says), "{says}: {stderr}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Runs `dataip staff add` on a terminal (`script` gives it one), typing
+/// `typed` line by line at its prompts.
+fn staff_add_on_a_terminal(database_url: &str, email: &str, typed: &'static [u8]) -> Output {
+    let add = format!("{BIN} staff add --email {email} --name Prompted --role reviewer");
+    let mut child = Command::new("script")
+        .args(["-qec", &add, "/dev/null"])
+        .env("DATABASE_URL", database_url)
+        .env("DATAIP_ENV", "test")
+        .env("DATAIP_CONFIG_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/config"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script (util-linux) runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    std::thread::spawn(move || {
+        for line in typed.split_inclusive(|b| *b == b'\n') {
+            std::thread::sleep(Duration::from_millis(300));
+            let _ = stdin.write_all(line);
+        }
+    });
+    child.wait_with_output().expect("output")
+}
+
+#[tokio::test]
+async fn staff_add_asks_for_the_password_on_a_terminal() {
+    let app = spawn_app().await;
+    let url = app.database_url.clone();
+    let (typed, mistyped) = tokio::task::spawn_blocking(move || {
+        (
+            staff_add_on_a_terminal(&url, "prompted@registry.example", b"a typed password\na typed password\n"),
+            staff_add_on_a_terminal(&url, "mistyped@registry.example", b"first password 1\nother password 2\n"),
+        )
+    })
+    .await
+    .expect("ran");
+    let shown = String::from_utf8_lossy(&typed.stdout).into_owned();
+    assert!(typed.status.success(), "{shown}");
+    assert!(shown.contains("Password for prompted@registry.example"), "{shown}");
+    assert!(!shown.contains("a typed password"), "the password is not echoed: {shown}");
+    let token = app.login("prompted@registry.example", "a typed password").await;
+    assert_eq!(app.get("/me", Some(&token)).await.body["user"]["role"], "reviewer");
+
+    assert!(!mistyped.status.success());
+    assert!(String::from_utf8_lossy(&mistyped.stdout).contains("the two passwords differ"));
+    assert_eq!(app.count("users").await, 1);
+}
+
+#[tokio::test]
+async fn the_demo_never_runs_in_production() {
+    let dir = scratch();
+    std::fs::write(dir.join("config/production.toml"), "").expect("file");
+    let mut command = development(&dir, "postgres://postgres@127.0.0.1:5432/dataip");
+    command
+        .arg("demo")
+        .env("DATAIP_ENV", "production")
+        .env("DATAIP__AUTH__JWT_SECRET", "0123456789abcdef0123456789abcdef");
+    let refused = output(command).await;
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("does not run with DATAIP_ENV=production"));
+    let _ = std::fs::remove_dir_all(dir);
+}
