@@ -27,6 +27,7 @@ pub async fn demo(mut config: Config, announcement_period: IsoDuration, reset: b
         config.environment != Environment::Production,
         "dataip demo does not run with DATAIP_ENV=production: it is for trying the registry out"
     );
+    let _postgres = db::embedded::start_if_needed(&mut config).await?;
     let configured = db::database_name(config.database.url.expose())?;
     let name = format!("{configured}_demo");
     let url = db::with_database(config.database.url.expose(), &name);

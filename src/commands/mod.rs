@@ -37,8 +37,10 @@ pub fn log_configuration(config: &Config) {
     );
 }
 
-/// `dataip serve`: the API and the worker.
-pub async fn serve(config: Config) -> anyhow::Result<()> {
+/// `dataip serve`: the API and the worker (on a private PostgreSQL when
+/// development has no database; see `db::embedded`).
+pub async fn serve(mut config: Config) -> anyhow::Result<()> {
+    let _postgres = db::embedded::start_if_needed(&mut config).await?;
     let app = Application::build(config, Arc::new(SystemClock)).await?;
     app.run_until_stopped(shutdown_on_signal()).await
 }

@@ -270,6 +270,10 @@ pub struct Sources {
     pub config_dir: PathBuf,
     /// `{config dir}/{environment}.toml`, when it was there to read.
     pub file: Option<PathBuf>,
+    /// Whether `database.url` is the built-in default (no file, variable
+    /// or flag set it): only then may development start a private
+    /// PostgreSQL (see `db::embedded`).
+    pub database_url_is_default: bool,
 }
 
 /// What the command line says about where configuration and state live;
@@ -289,6 +293,12 @@ impl Overrides {
             .or_else(|| std::env::var_os("DATAIP_CONFIG_DIR").map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_DIR))
     }
+}
+
+/// Whether a value comes from the built-in defaults (the only layer read
+/// from a string).
+fn is_built_in(metadata: &Metadata) -> bool {
+    metadata.name.ends_with("source string")
 }
 
 /// The layer of values given on the command line.
@@ -351,7 +361,8 @@ impl Config {
             figment = figment.merge(CommandLine(flags));
         }
         let config_dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned());
-        Ok((figment, Sources { config_dir, file }))
+        let database_url_is_default = figment.find_metadata("database.url").is_none_or(is_built_in);
+        Ok((figment, Sources { config_dir, file, database_url_is_default }))
     }
 
     fn extract(environment: Environment, figment: &Figment, sources: Sources) -> anyhow::Result<Self> {
@@ -538,6 +549,12 @@ mod tests {
         let config = load(Environment::Development, &[], &[]).expect("development needs no file");
         assert!(config.sources.file.is_none());
         assert!(config.sources.config_dir.is_absolute());
+        assert!(config.sources.database_url_is_default);
+        let set = load(Environment::Development, &[], &[("DATABASE_URL", "postgres://db/x")]).expect("valid");
+        assert!(!set.sources.database_url_is_default);
+        let set =
+            load(Environment::Development, &[("development.toml", "[database]\nurl = \"postgres://h/d\"\n")], &[]);
+        assert!(!set.expect("valid").sources.database_url_is_default);
         let good = [("DATAIP__AUTH__JWT_SECRET", "0123456789abcdef0123456789abcdef")];
         let error = load(Environment::Production, &[], &good).expect_err("no production.toml");
         assert!(error.contains("production.toml") && error.contains("DATAIP_CONFIG_DIR"), "{error}");

@@ -90,6 +90,9 @@ pub fn redact_password(url: &str) -> String {
 
 /// In words, where a value came from.
 fn layer(metadata: &Metadata, key: &str) -> String {
+    if super::is_built_in(metadata) {
+        return "built-in default".into();
+    }
     if let Some(figment::Source::File(path)) = &metadata.source {
         return format!("file {}", path.display());
     }

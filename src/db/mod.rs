@@ -8,6 +8,7 @@ pub mod application_events;
 pub mod applications;
 pub mod blobs;
 pub mod certificates;
+pub mod embedded;
 pub mod idempotency;
 pub mod ledger;
 pub mod licenses;

@@ -309,3 +309,74 @@ async fn the_demo_never_runs_in_production() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("does not run with DATAIP_ENV=production"));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// What a newcomer's first `dataip serve` does where nothing answers at the
+/// default database address: run in a network namespace of its own (only
+/// loopback, nothing listening), which needs root and `unshare`.
+const NO_DATABASE_HERE: &str = r#"
+set -u
+ip link set lo up
+cd "$SCRATCH"
+up() { for _ in $(seq 150); do curl -sf http://127.0.0.1:8080/readyz >/dev/null && return 0; sleep 0.2; done; return 1; }
+"$BIN" serve >> serve.log 2>&1 & pid=$!
+up || { echo "not ready"; exit 1; }
+curl -sf -X POST http://127.0.0.1:8080/api/v1/auth/signup -H 'content-type: application/json' --data "$SIGNUP" >/dev/null \
+    || { echo "signup failed"; exit 1; }
+kill -TERM $pid; wait $pid || { echo "serve failed"; exit 1; }
+"$BIN" serve >> serve.log 2>&1 & pid=$!
+up || { echo "not ready after a restart"; exit 1; }
+kill -9 $pid; wait $pid 2>/dev/null
+"$BIN" serve >> serve.log 2>&1 & pid=$!
+up || { echo "not ready after a crash"; exit 1; }
+curl -sf -X POST http://127.0.0.1:8080/api/v1/auth/login -H 'content-type: application/json' --data "$LOGIN" >/dev/null \
+    || { echo "the data did not survive"; exit 1; }
+kill -TERM $pid; wait $pid || { echo "serve failed"; exit 1; }
+DATAIP_PG_BINDIR=/nonexistent "$BIN" serve >> serve.log 2>&1 && { echo "started without PostgreSQL"; exit 1; }
+echo all done
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn development_starts_a_private_postgresql_when_none_answers() {
+    let root = Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let unshare = Command::new("unshare").args(["-n", "true"]).status().is_ok_and(|s| s.success());
+    if !root || !unshare {
+        eprintln!("skipped: needs root and unshare(1) for a network namespace where nothing answers at 127.0.0.1:5432");
+        return;
+    }
+    let dir = scratch();
+    let email = format!("private-{}@example.com", uuid::Uuid::now_v7().simple());
+    let signup = serde_json::to_string(&signup_body(&email, &crate::helpers::fresh_credit_code())).expect("json");
+    let login = serde_json::json!({"email": email, "password": crate::helpers::PASSWORD}).to_string();
+    let mut command = Command::new("unshare");
+    command
+        .args(["-n", "bash", "-c", NO_DATABASE_HERE])
+        .env_remove("DATABASE_URL")
+        .env_remove("DATAIP_ENV")
+        .env_remove("DATAIP__DATA_DIR")
+        .env("DATAIP_CONFIG_DIR", dir.join("config"))
+        .env("DATAIP__SERVER__ADDR", "127.0.0.1:8080")
+        .env("RUST_LOG", "info")
+        .env("SCRATCH", &dir)
+        .env("BIN", BIN)
+        .env("SIGNUP", signup)
+        .env("LOGIN", login);
+    let ran = output(command).await;
+    let log = std::fs::read_to_string(dir.join("serve.log")).unwrap_or_default();
+    let stdout = String::from_utf8_lossy(&ran.stdout).into_owned();
+    assert!(
+        ran.status.success() && stdout.contains("all done"),
+        "{stdout}{}\n{log}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    for said in [
+        "creating a private PostgreSQL cluster",
+        "started a private PostgreSQL",
+        "stopped the private PostgreSQL",
+        "was left running (a crash?)",
+        "apt-get install postgresql",
+    ] {
+        assert!(log.contains(said), "{said}:\n{log}");
+    }
+    assert!(dir.join("data/postgres/PG_VERSION").is_file(), "the cluster lives in the data directory");
+    let _ = std::fs::remove_dir_all(dir);
+}
