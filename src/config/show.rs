@@ -25,8 +25,11 @@ pub fn show(overrides: &Overrides) -> anyhow::Result<String> {
     let _ = writeln!(out, "# configuration directory: {}", config.sources.config_dir.display());
     let _ = writeln!(out, "# file read: {file}");
     let _ = writeln!(out, "# data directory: {}", absolute(&config.data_dir));
-    let _ = writeln!(out, "# signing key: {}", signing_key(&config));
-    let _ = writeln!(out, "# token secret: {}", token_secret(&config));
+    let signing_key = secret_source(!config.signing.key.is_empty(), "signing.key", &config.signing_key_file());
+    let token_secret =
+        secret_source(!config.auth.jwt_secret.is_empty(), "auth.jwt_secret", &config.token_secret_file());
+    let _ = writeln!(out, "# signing key: {signing_key}");
+    let _ = writeln!(out, "# token secret: {token_secret}");
     let merged: Value = figment.extract()?;
     let mut leaves = Vec::new();
     collect(&merged, String::new(), &mut leaves);
@@ -112,22 +115,13 @@ fn absolute(path: &std::path::Path) -> String {
     std::path::absolute(path).unwrap_or_else(|_| path.to_owned()).display().to_string()
 }
 
-fn signing_key(config: &Config) -> String {
-    if !config.signing.key.is_empty() {
-        return "signing.key (given in configuration)".into();
+/// Where a secret comes from: configuration, or a file in the data directory.
+fn secret_source(given: bool, setting: &str, file: &std::path::Path) -> String {
+    if given {
+        return format!("{setting} (given in configuration)");
     }
-    let file = config.signing_key_file();
     let state = if file.is_file() { "exists" } else { "created on first start" };
-    format!("{} ({state})", absolute(&file))
-}
-
-fn token_secret(config: &Config) -> String {
-    if !config.auth.jwt_secret.is_empty() {
-        return "auth.jwt_secret (given in configuration)".into();
-    }
-    let file = config.token_secret_file();
-    let state = if file.is_file() { "exists" } else { "created on first start" };
-    format!("{} ({state})", absolute(&file))
+    format!("{} ({state})", absolute(file))
 }
 
 #[cfg(test)]
