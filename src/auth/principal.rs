@@ -5,7 +5,10 @@
 use axum::{extract::FromRequestParts, http::request::Parts};
 use uuid::Uuid;
 
-use super::token::{API_KEY_PREFIX, OpaqueToken};
+use super::{
+    jwt::TokenRejection,
+    token::{API_KEY_PREFIX, OpaqueToken},
+};
 use crate::{db, domain::Role, http::error::ApiError, services::Error, state::AppState};
 
 /// An authenticated caller.
@@ -72,10 +75,12 @@ impl FromRequestParts<AppState> for Principal {
         let principal = if token.starts_with(API_KEY_PREFIX) {
             api_key(state, token).await?
         } else {
-            let claims = state
-                .jwt
-                .verify(token, state.clock.now())
-                .ok_or(Error::Unauthorized("the access token is invalid or has expired"))?;
+            let claims = state.jwt.verify(token, state.clock.now()).map_err(|rejection| match rejection {
+                TokenRejection::Invalid => Error::Unauthorized("the access token is invalid or has expired"),
+                TokenRejection::Expired => {
+                    Error::Unauthorized("the access token has expired; obtain a new one with POST /api/v1/auth/refresh")
+                }
+            })?;
             Principal::User { id: claims.sub, org_id: claims.org, role: claims.role }
         };
         parts.extensions.insert(principal);
