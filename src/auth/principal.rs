@@ -81,6 +81,15 @@ impl FromRequestParts<AppState> for Principal {
                     Error::Unauthorized("the access token has expired; obtain a new one with POST /api/v1/auth/refresh")
                 }
             })?;
+            // JWTs are otherwise checked without the database; this one
+            // primary-key lookup is what makes disabling an account take
+            // effect at once instead of when its last token expires. A
+            // per-user "tokens valid after" stamp compared with `iat` would
+            // need the same lookup, so the flag itself is read. (API keys
+            // are looked up on every request already.)
+            if !db::users::is_active(&mut *state.db.acquire().await?, claims.sub).await? {
+                return Err(Error::Unauthorized("this account has been disabled").into());
+            }
             Principal::User { id: claims.sub, org_id: claims.org, role: claims.role }
         };
         parts.extensions.insert(principal);

@@ -12,6 +12,7 @@ mod certificates;
 mod chain;
 mod cli;
 mod conventions;
+mod disabling;
 mod error_details;
 mod helpers;
 mod ledger;
