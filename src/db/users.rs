@@ -124,14 +124,9 @@ pub async fn is_active(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<bool> 
     Ok(active)
 }
 
-/// Replaces the password hash if it is still `current`; false when another
-/// change came first (the caller verified a hash that is no longer there).
-pub async fn replace_password_hash(conn: &mut PgConnection, id: Uuid, current: &str, new: &str) -> sqlx::Result<bool> {
-    let done =
-        sqlx::query!("UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2", id, current, new)
-            .execute(conn)
-            .await?;
-    Ok(done.rows_affected() == 1)
+pub async fn set_password_hash(conn: &mut PgConnection, id: Uuid, hash: &str) -> sqlx::Result<()> {
+    sqlx::query!("UPDATE users SET password_hash = $2 WHERE id = $1", id, hash).execute(conn).await?;
+    Ok(())
 }
 
 /// Disables the user (keeping the first `disabled_at` if already disabled).
@@ -190,9 +185,16 @@ pub async fn lock_active_owners(conn: &mut PgConnection, org_id: Uuid) -> sqlx::
     .await
 }
 
-/// Locks the user's row until the transaction ends (serializes changes to
-/// one account, such as issuing password resets).
-pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<bool> {
-    let found = sqlx::query_scalar!("SELECT id FROM users WHERE id = $1 FOR UPDATE", id).fetch_optional(conn).await?;
-    Ok(found.is_some())
+/// The user, locked until the transaction ends, so that changes to one
+/// account (its password, its resets) are serialized.
+pub async fn find_for_update(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as!(
+        UserRow,
+        r#"SELECT id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
+                  disabled_at
+           FROM users WHERE id = $1 FOR UPDATE"#,
+        id
+    )
+    .fetch_optional(conn)
+    .await
 }

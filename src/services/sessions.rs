@@ -84,7 +84,9 @@ fn signup_throttle(config: &Config) -> Throttle {
     }
 }
 
-fn login_throttles(config: &Config) -> [Throttle; 2] {
+/// Failed logins, per account (keyed by e-mail address) and per client
+/// address. A wrong current password at a password change counts as one too.
+pub(super) fn login_throttles(config: &Config) -> [Throttle; 2] {
     let window = Config::exact(config.throttle.login_window);
     [
         Throttle { bucket: "login.account", limit: config.throttle.login_failures_per_account, window },

@@ -84,6 +84,8 @@ async fn openapi_document_describes_every_endpoint() {
         ("/api/v1/auth/login", "post"),
         ("/api/v1/auth/refresh", "post"),
         ("/api/v1/auth/logout", "post"),
+        ("/api/v1/auth/password", "post"),
+        ("/api/v1/auth/password-reset", "post"),
         ("/api/v1/me", "get"),
         ("/api/v1/organization/members", "post"),
         ("/api/v1/organization/members", "get"),

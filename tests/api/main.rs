@@ -22,6 +22,7 @@ mod openings;
 mod operators;
 mod ops;
 mod organization;
+mod passwords;
 mod review;
 mod throttling;
 mod walkthrough;
