@@ -89,6 +89,7 @@ async fn openapi_document_describes_every_endpoint() {
         ("/api/v1/me", "get"),
         ("/api/v1/organization/members", "post"),
         ("/api/v1/organization/members", "get"),
+        ("/api/v1/organization/members/{id}", "delete"),
         ("/api/v1/organization/api-keys", "post"),
         ("/api/v1/organization/api-keys", "get"),
         ("/api/v1/organization/api-keys/{id}", "delete"),

@@ -17,6 +17,7 @@ mod error_details;
 mod helpers;
 mod ledger;
 mod materials;
+mod member_removal;
 mod objections;
 mod openings;
 mod operators;
