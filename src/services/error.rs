@@ -49,9 +49,10 @@ impl From<sqlx::Error> for Error {
 /// comes too early: "30 seconds", "14 minutes", "2 hours".
 fn wait_in_words(wait: Duration) -> String {
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    let (count, unit) = match seconds {
-        0..60 => (seconds.max(1), "second"),
-        60..3600 => (seconds.div_ceil(60), "minute"),
+    let minutes = seconds.div_ceil(60);
+    let (count, unit) = match (seconds, minutes) {
+        (0..60, _) => (seconds.max(1), "second"),
+        (_, 1..60) => (minutes, "minute"),
         _ => (seconds.div_ceil(3600), "hour"),
     };
     format!("{count} {unit}{}", if count == 1 { "" } else { "s" })
@@ -126,6 +127,7 @@ mod tests {
         assert_eq!(wait(60_000), "1 minute");
         assert_eq!(wait(61_000), "2 minutes");
         assert_eq!(wait(14 * 60_000), "14 minutes");
+        assert_eq!(wait(59 * 60_000 + 1), "1 hour");
         assert_eq!(wait(3_600_000), "1 hour");
         assert_eq!(wait(3_600_001), "2 hours");
         let limited = Error::RateLimited { retry_after: Duration::from_secs(839) };

@@ -73,7 +73,7 @@ pub async fn issue(state: &AppState, email: &str) -> Result<PasswordReset> {
     // Locked so that two resets issued at once leave only one working.
     let user = db::users::find_for_update(&mut tx, found.id).await?.ok_or(NO_SUCH_USER)?;
     if user.disabled_at.is_some() {
-        return Err(Error::Conflict("that account is disabled; enable it before resetting its password".into()));
+        return Err(Error::Conflict("that account is disabled: a new password would not let it log in".into()));
     }
     let superseded = db::password_resets::expire_unused_of_user(&mut tx, user.id, now).await?;
     let row = PasswordResetRow {
