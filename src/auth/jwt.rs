@@ -28,6 +28,14 @@ pub struct JwtKeys {
     ttl: IsoDuration,
 }
 
+/// Why an access token was refused. Only a genuine token (one this service
+/// signed) can be `Expired`, so the distinction tells a forger nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenRejection {
+    Invalid,
+    Expired,
+}
+
 /// A freshly issued access token.
 pub struct AccessToken {
     pub token: String,
@@ -51,10 +59,13 @@ impl JwtKeys {
         Ok(AccessToken { token, expires_in: expires.timestamp() - now.timestamp() })
     }
 
-    /// The claims of a genuine, unexpired token; `None` otherwise.
-    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Option<Claims> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
-        (data.claims.exp > now.timestamp()).then_some(data.claims)
+    /// The claims of a genuine, unexpired token. Expiry is judged here, by
+    /// the application's clock, after the signature has been checked (the
+    /// library's own `ExpiredSignature` would use the system clock).
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Claims, TokenRejection> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|_| TokenRejection::Invalid)?;
+        if data.claims.exp > now.timestamp() { Ok(data.claims) } else { Err(TokenRejection::Expired) }
     }
 }
 
@@ -71,9 +82,11 @@ mod tests {
         assert_eq!(access.expires_in, 900);
         let claims = keys.verify(&access.token, now).expect("valid");
         assert_eq!((claims.sub, claims.role), (user, Role::Reviewer));
-        assert!(keys.verify(&access.token, now + chrono::Duration::seconds(901)).is_none());
+        let later = now + chrono::Duration::seconds(901);
+        assert_eq!(keys.verify(&access.token, later).err(), Some(TokenRejection::Expired));
         let other = JwtKeys::new(b"another-key-another-key-another-key", IsoDuration::seconds(900));
-        assert!(other.verify(&access.token, now).is_none());
-        assert!(keys.verify("not.a.jwt", now).is_none());
+        assert_eq!(other.verify(&access.token, now).err(), Some(TokenRejection::Invalid));
+        assert_eq!(other.verify(&access.token, later).err(), Some(TokenRejection::Invalid), "forged: never expired");
+        assert_eq!(keys.verify("not.a.jwt", now).err(), Some(TokenRejection::Invalid));
     }
 }

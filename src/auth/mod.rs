@@ -6,7 +6,7 @@ mod password;
 mod principal;
 mod token;
 
-pub use jwt::{AccessToken, Claims, JwtKeys};
+pub use jwt::{AccessToken, Claims, JwtKeys, TokenRejection};
 pub use password::PasswordHasher;
 pub use principal::{Actor, Admin, Owner, Principal, Staff, Tenant};
-pub use token::{API_KEY_PREFIX, OpaqueToken, REFRESH_TOKEN_PREFIX};
+pub use token::{API_KEY_PREFIX, OpaqueToken, PASSWORD_RESET_PREFIX, REFRESH_TOKEN_PREFIX};

@@ -5,7 +5,10 @@
 use axum::{extract::FromRequestParts, http::request::Parts};
 use uuid::Uuid;
 
-use super::token::{API_KEY_PREFIX, OpaqueToken};
+use super::{
+    jwt::TokenRejection,
+    token::{API_KEY_PREFIX, OpaqueToken},
+};
 use crate::{db, domain::Role, http::error::ApiError, services::Error, state::AppState};
 
 /// An authenticated caller.
@@ -72,10 +75,21 @@ impl FromRequestParts<AppState> for Principal {
         let principal = if token.starts_with(API_KEY_PREFIX) {
             api_key(state, token).await?
         } else {
-            let claims = state
-                .jwt
-                .verify(token, state.clock.now())
-                .ok_or(Error::Unauthorized("the access token is invalid or has expired"))?;
+            let claims = state.jwt.verify(token, state.clock.now()).map_err(|rejection| match rejection {
+                TokenRejection::Invalid => Error::Unauthorized("the access token is invalid or has expired"),
+                TokenRejection::Expired => {
+                    Error::Unauthorized("the access token has expired; obtain a new one with POST /api/v1/auth/refresh")
+                }
+            })?;
+            // JWTs are otherwise checked without the database; this one
+            // primary-key lookup is what makes disabling an account take
+            // effect at once instead of when its last token expires. A
+            // per-user "tokens valid after" stamp compared with `iat` would
+            // need the same lookup, so the flag itself is read. (API keys
+            // are looked up on every request already.)
+            if !db::users::is_active(&mut *state.db.acquire().await?, claims.sub).await? {
+                return Err(Error::Unauthorized("this account has been disabled").into());
+            }
             Principal::User { id: claims.sub, org_id: claims.org, role: claims.role }
         };
         parts.extensions.insert(principal);

@@ -1,5 +1,6 @@
-//! Opaque secrets handed to clients (refresh tokens, API keys): an id to find
-//! the row and a random secret of which only the SHA-256 is stored.
+//! Opaque secrets handed to clients (refresh tokens, API keys, password
+//! resets): an id to find the row and a random secret of which only the
+//! SHA-256 is stored.
 //! Rendered as `{prefix}{id as 32 hex}_{secret as base64url}`.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -9,6 +10,8 @@ use uuid::Uuid;
 
 pub const REFRESH_TOKEN_PREFIX: &str = "dipr_";
 pub const API_KEY_PREFIX: &str = "dipk_";
+/// A one-time password reset ("w" for the word that is reset).
+pub const PASSWORD_RESET_PREFIX: &str = "dipw_";
 
 pub struct OpaqueToken {
     pub id: Uuid,

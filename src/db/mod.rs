@@ -15,6 +15,7 @@ pub mod licenses;
 pub mod materials;
 pub mod objections;
 pub mod organizations;
+pub mod password_resets;
 pub mod pledges;
 pub mod refresh_tokens;
 pub mod throttle;

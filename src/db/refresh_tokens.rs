@@ -59,6 +59,19 @@ pub async fn revoke_family(conn: &mut PgConnection, family_id: Uuid, at: DateTim
     Ok(done.rows_affected())
 }
 
+/// Ends every session of the user: their password changed, or the account
+/// was disabled.
+pub async fn revoke_all_of_user(conn: &mut PgConnection, user_id: Uuid, at: DateTime<Utc>) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+        user_id,
+        at
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// Forgets tokens that expired before `before`; they can no longer be used
 /// nor reveal a reuse.
 pub async fn delete_expired(conn: &mut PgConnection, before: DateTime<Utc>) -> sqlx::Result<u64> {

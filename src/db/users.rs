@@ -14,6 +14,9 @@ pub struct UserRow {
     pub display_name: String,
     pub role: Role,
     pub created_at: DateTime<Utc>,
+    /// Set while the account is switched off (staff disabled by an
+    /// operator, members removed from their organization).
+    pub disabled_at: Option<DateTime<Utc>>,
 }
 
 pub async fn insert(conn: &mut PgConnection, user: &UserRow) -> sqlx::Result<()> {
@@ -36,7 +39,8 @@ pub async fn insert(conn: &mut PgConnection, user: &UserRow) -> sqlx::Result<()>
 pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<UserRow>> {
     sqlx::query_as!(
         UserRow,
-        r#"SELECT id, org_id, email, password_hash, display_name, role AS "role: Role", created_at
+        r#"SELECT id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
+                  disabled_at
            FROM users WHERE id = $1"#,
         id
     )
@@ -47,7 +51,8 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<User
 pub async fn find_by_email(conn: &mut PgConnection, email: &str) -> sqlx::Result<Option<UserRow>> {
     sqlx::query_as!(
         UserRow,
-        r#"SELECT id, org_id, email, password_hash, display_name, role AS "role: Role", created_at
+        r#"SELECT id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
+                  disabled_at
            FROM users WHERE email = $1"#,
         email
     )
@@ -55,7 +60,8 @@ pub async fn find_by_email(conn: &mut PgConnection, email: &str) -> sqlx::Result
     .await
 }
 
-/// One page of an organization's users in creation order (ids are UUIDv7).
+/// One page of an organization's users in creation order (ids are UUIDv7);
+/// removed (disabled) members are no longer the organization's.
 pub async fn list_in_org(
     conn: &mut PgConnection,
     org_id: Uuid,
@@ -64,9 +70,10 @@ pub async fn list_in_org(
 ) -> sqlx::Result<Vec<UserRow>> {
     sqlx::query_as!(
         UserRow,
-        r#"SELECT id, org_id, email, password_hash, display_name, role AS "role: Role", created_at
+        r#"SELECT id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
+                  disabled_at
            FROM users
-           WHERE org_id = $1 AND ($2::uuid IS NULL OR id > $2)
+           WHERE org_id = $1 AND disabled_at IS NULL AND ($2::uuid IS NULL OR id > $2)
            ORDER BY id LIMIT $3"#,
         org_id,
         after,
@@ -80,7 +87,8 @@ pub async fn list_in_org(
 pub async fn list_staff(conn: &mut PgConnection, after: Option<Uuid>, limit: i64) -> sqlx::Result<Vec<UserRow>> {
     sqlx::query_as!(
         UserRow,
-        r#"SELECT id, org_id, email, password_hash, display_name, role AS "role: Role", created_at
+        r#"SELECT id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
+                  disabled_at
            FROM users
            WHERE org_id IS NULL AND ($1::uuid IS NULL OR id > $1)
            ORDER BY id LIMIT $2"#,
@@ -88,5 +96,105 @@ pub async fn list_staff(conn: &mut PgConnection, after: Option<Uuid>, limit: i64
         limit
     )
     .fetch_all(conn)
+    .await
+}
+
+/// Every staff member, disabled ones included, in creation order (for the
+/// command line: staff are few).
+pub async fn list_all_staff(conn: &mut PgConnection) -> sqlx::Result<Vec<UserRow>> {
+    sqlx::query_as!(
+        UserRow,
+        r#"SELECT id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
+                  disabled_at
+           FROM users WHERE org_id IS NULL ORDER BY id"#
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// True while the user exists and is not disabled: checked on every request
+/// made with an access token.
+pub async fn is_active(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<bool> {
+    let active = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND disabled_at IS NULL) AS "active!""#,
+        id
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(active)
+}
+
+pub async fn set_password_hash(conn: &mut PgConnection, id: Uuid, hash: &str) -> sqlx::Result<()> {
+    sqlx::query!("UPDATE users SET password_hash = $2 WHERE id = $1", id, hash).execute(conn).await?;
+    Ok(())
+}
+
+/// Disables the user (keeping the first `disabled_at` if already disabled).
+pub async fn disable(conn: &mut PgConnection, id: Uuid, at: DateTime<Utc>) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as!(
+        UserRow,
+        r#"UPDATE users SET disabled_at = COALESCE(disabled_at, $2) WHERE id = $1
+           RETURNING id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
+                     disabled_at"#,
+        id,
+        at
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn enable(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as!(
+        UserRow,
+        r#"UPDATE users SET disabled_at = NULL WHERE id = $1
+           RETURNING id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
+                     disabled_at"#,
+        id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// An active user of the organization, locked until the transaction ends.
+pub async fn find_active_in_org_for_update(
+    conn: &mut PgConnection,
+    org_id: Uuid,
+    id: Uuid,
+) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as!(
+        UserRow,
+        r#"SELECT id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
+                  disabled_at
+           FROM users WHERE id = $1 AND org_id = $2 AND disabled_at IS NULL FOR UPDATE"#,
+        id,
+        org_id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// The organization's active owners, locked (in id order, so that two
+/// removals queue instead of deadlocking) until the transaction ends: two
+/// owners removing each other at once cannot leave none.
+pub async fn lock_active_owners(conn: &mut PgConnection, org_id: Uuid) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar!(
+        "SELECT id FROM users WHERE org_id = $1 AND role = 'owner' AND disabled_at IS NULL ORDER BY id FOR UPDATE",
+        org_id
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// The user, locked until the transaction ends, so that changes to one
+/// account (its password, its resets) are serialized.
+pub async fn find_for_update(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as!(
+        UserRow,
+        r#"SELECT id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
+                  disabled_at
+           FROM users WHERE id = $1 FOR UPDATE"#,
+        id
+    )
+    .fetch_optional(conn)
     .await
 }

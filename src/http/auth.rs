@@ -11,6 +11,8 @@ use crate::{
     auth::Principal,
     services::{
         Error,
+        password_resets::{self, PasswordResetRequest},
+        passwords::{self, PasswordChange},
         sessions::{self, LoginRequest, MeResponse, RefreshRequest, SignupRequest, SignupResponse, TokenPair},
     },
     state::AppState,
@@ -22,6 +24,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(login))
         .routes(routes!(refresh))
         .routes(routes!(logout))
+        .routes(routes!(change_password))
+        .routes(routes!(reset_password))
         .routes(routes!(me))
 }
 
@@ -70,6 +74,60 @@ async fn refresh(State(state): State<AppState>, Json(request): Json<RefreshReque
 ))]
 async fn logout(State(state): State<AppState>, Json(request): Json<RefreshRequest>) -> ApiResult<StatusCode> {
     sessions::logout(&state, request).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Changes the caller's password.
+///
+/// Needs a person's access token (API keys are refused with 403). A wrong
+/// `current_password` answers 422 with that field in `errors`, and counts as
+/// a failed login of the account (see the 429 of /auth/login). On success
+/// every session of the user ends: all their refresh tokens are revoked, on
+/// this device too, so they log in again with the new password. Access
+/// tokens already issued stay valid until they expire (minutes; see
+/// `expires_in`).
+#[utoipa::path(post, path = "/auth/password", tag = "auth", security(("bearer" = [])),
+    request_body = PasswordChange, responses(
+    (status = 204, description = "changed; every refresh token of the user is revoked"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "an API key has no password", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "the password changed meanwhile (another change or a reset)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "`current_password` is wrong, or `new_password` breaks the rules (at least 10 characters, not the current one)", body = Problem, content_type = "application/problem+json"),
+    (status = 429, description = "too many wrong passwords for this account or address; see Retry-After", body = Problem, content_type = "application/problem+json"),
+))]
+async fn change_password(
+    State(state): State<AppState>,
+    principal: Principal,
+    ClientAddr(client): ClientAddr,
+    Json(request): Json<PasswordChange>,
+) -> ApiResult<StatusCode> {
+    let Principal::User { id, .. } = principal else {
+        return Err(Error::Forbidden("an API key has no password; log in as a person to change yours").into());
+    };
+    passwords::change(&state, id, request, client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sets a new password with a one-time reset token issued by the registry.
+///
+/// No credentials needed: the token is the proof. It works once, for an
+/// hour after it was issued, and only the latest issued for an account
+/// works. A token that is malformed, unknown, used or expired gets one and
+/// the same 422 naming `token`, and nothing changes. On success the token is
+/// used up and every session of the user ends (all refresh tokens revoked);
+/// access tokens already issued stay valid until they expire (minutes).
+/// Failed attempts are limited per client address.
+#[utoipa::path(post, path = "/auth/password-reset", tag = "auth", request_body = PasswordResetRequest, responses(
+    (status = 204, description = "the password is set; log in with it"),
+    (status = 422, description = "invalid, used or expired `token`, or a `new_password` that breaks the rules", body = Problem, content_type = "application/problem+json"),
+    (status = 429, description = "too many failed attempts from this address; see Retry-After", body = Problem, content_type = "application/problem+json"),
+))]
+async fn reset_password(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    Json(request): Json<PasswordResetRequest>,
+) -> ApiResult<StatusCode> {
+    password_resets::redeem(&state, request, client).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -91,6 +91,7 @@ impl From<Error> for ApiError {
             Error::Unauthorized(_) => Self::new(StatusCode::UNAUTHORIZED, detail),
             Error::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, detail),
             Error::NotFound => Self::new(StatusCode::NOT_FOUND, "no such resource"),
+            Error::NotFoundBecause(_) => Self::new(StatusCode::NOT_FOUND, detail),
             Error::Conflict(_) => Self::new(StatusCode::CONFLICT, detail),
             Error::InvalidTransition { .. } => {
                 Self { code: "invalid_transition", ..Self::new(StatusCode::CONFLICT, detail) }

@@ -21,6 +21,7 @@ use crate::{
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(add_member, list_members))
+        .routes(routes!(remove_member))
         .routes(routes!(create_api_key, list_api_keys))
         .routes(routes!(revoke_api_key))
 }
@@ -41,7 +42,7 @@ async fn add_member(
     Ok((StatusCode::CREATED, Json(organization::add_member(&state, owner, request).await?)))
 }
 
-/// The organization's users, oldest first.
+/// The organization's users, oldest first; removed members are not listed.
 #[utoipa::path(get, path = "/organization/members", tag = "organization", security(("bearer" = [])),
     params(PageQuery), responses(
     (status = 200, body = Page<UserView>),
@@ -53,6 +54,28 @@ async fn list_members(
     Query(page): Query<PageQuery>,
 ) -> ApiResult<Json<Page<UserView>>> {
     Ok(Json(organization::list_members(&state, tenant.org_id, page.parse()?).await?))
+}
+
+/// Removes a user from the caller's organization.
+///
+/// The account is disabled, not deleted, because the organization's
+/// histories name it: it can no longer log in, its refresh tokens are
+/// revoked, access tokens it already holds are refused from its next
+/// request, and it no longer appears in GET /organization/members. Its
+/// e-mail address stays registered to it and cannot be used for a new
+/// account. API keys it created belong to the organization and keep working:
+/// revoke them too if the person knew them. Owners may remove themselves
+/// while another owner remains; the last owner cannot be removed (409).
+#[utoipa::path(delete, path = "/organization/members/{id}", tag = "organization", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), responses(
+    (status = 204, description = "removed"),
+    (status = 403, description = "not an owner (members and API keys cannot remove anyone)", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "no such active member in this organization", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "the organization's last owner", body = Problem, content_type = "application/problem+json"),
+))]
+async fn remove_member(State(state): State<AppState>, owner: Owner, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+    organization::remove_member(&state, owner, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Creates an API key; its secret is in this answer only.

@@ -23,6 +23,9 @@ pub struct UserView {
     /// The user's organization; null for registry staff.
     pub organization_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
+    /// When the account was disabled; null while it is active. A disabled
+    /// user can neither log in nor use tokens issued before.
+    pub disabled_at: Option<DateTime<Utc>>,
 }
 
 impl From<UserRow> for UserView {
@@ -34,6 +37,7 @@ impl From<UserRow> for UserView {
             role: row.role,
             organization_id: row.org_id,
             created_at: row.created_at,
+            disabled_at: row.disabled_at,
         }
     }
 }
@@ -113,6 +117,7 @@ pub async fn insert_user(
         display_name: account.display_name.into_string(),
         role,
         created_at: now,
+        disabled_at: None,
     };
     db::users::insert(conn, &user).await.map_err(|e| match db::violated_constraint(&e) {
         Some("users_email_key") => Error::Conflict("an account with this e-mail address already exists".into()),

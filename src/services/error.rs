@@ -16,6 +16,11 @@ pub enum Error {
     Forbidden(&'static str),
     #[error("not found")]
     NotFound,
+    /// Not found for this caller, with the reason: for resources that exist
+    /// but are not theirs to see yet, where saying why spares a support call
+    /// (e.g. a draft, which staff see once it is submitted).
+    #[error("{0}")]
+    NotFoundBecause(&'static str),
     #[error("{0}")]
     Conflict(String),
     #[error("cannot {action} while the {subject} is {from}")]
@@ -26,7 +31,7 @@ pub enum Error {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
-    #[error("too many attempts; try again later")]
+    #[error("too many attempts; try again in {}", wait_in_words(*retry_after))]
     RateLimited { retry_after: Duration },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -38,6 +43,19 @@ impl From<sqlx::Error> for Error {
     fn from(error: sqlx::Error) -> Self {
         Self::Internal(error.into())
     }
+}
+
+/// A wait as people say it, rounded up so that retrying when it says never
+/// comes too early: "30 seconds", "14 minutes", "2 hours".
+fn wait_in_words(wait: Duration) -> String {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let minutes = seconds.div_ceil(60);
+    let (count, unit) = match (seconds, minutes) {
+        (0..60, _) => (seconds.max(1), "second"),
+        (_, 1..60) => (minutes, "minute"),
+        _ => (seconds.div_ceil(3600), "hour"),
+    };
+    format!("{count} {unit}{}", if count == 1 { "" } else { "s" })
 }
 
 /// One problem with one field of a request.
@@ -92,5 +110,27 @@ impl Fields {
     /// (only after `check` recorded why).
     pub fn into_error(self) -> Error {
         Error::Validation(self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_are_said_in_words_rounded_up() {
+        let wait = |millis| wait_in_words(Duration::from_millis(millis));
+        assert_eq!(wait(0), "1 second");
+        assert_eq!(wait(400), "1 second");
+        assert_eq!(wait(30_000), "30 seconds");
+        assert_eq!(wait(59_001), "1 minute");
+        assert_eq!(wait(60_000), "1 minute");
+        assert_eq!(wait(61_000), "2 minutes");
+        assert_eq!(wait(14 * 60_000), "14 minutes");
+        assert_eq!(wait(59 * 60_000 + 1), "1 hour");
+        assert_eq!(wait(3_600_000), "1 hour");
+        assert_eq!(wait(3_600_001), "2 hours");
+        let limited = Error::RateLimited { retry_after: Duration::from_secs(839) };
+        assert_eq!(limited.to_string(), "too many attempts; try again in 14 minutes");
     }
 }

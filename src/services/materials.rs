@@ -165,7 +165,12 @@ pub async fn download(state: &AppState, principal: Principal, id: Uuid, kind: Ma
     let mut conn = state.db.acquire().await?;
     let application = db::applications::find(&mut conn, id).await?.ok_or(Error::NotFound)?;
     let allowed = match principal {
-        Principal::User { role, .. } if role.is_staff() => application.state != ApplicationState::Draft,
+        Principal::User { role, .. } if role.is_staff() => {
+            if application.state == ApplicationState::Draft {
+                return Err(Error::NotFoundBecause(super::review::DRAFT_NOT_VISIBLE));
+            }
+            true
+        }
         Principal::User { org_id, .. } => org_id == Some(application.org_id),
         Principal::ApiKey { org_id, .. } => org_id == application.org_id,
     };

@@ -13,6 +13,8 @@ pub mod ledger;
 pub mod materials;
 pub mod objections;
 pub mod organization;
+pub mod password_resets;
+pub mod passwords;
 pub mod procedure;
 pub mod review;
 mod search;

@@ -12,7 +12,7 @@ use super::{
 use crate::{
     auth::{API_KEY_PREFIX, OpaqueToken, Owner},
     db::{self, api_keys::ApiKeyRow},
-    domain::{Name, OrgRole},
+    domain::{Name, OrgRole, Role},
     pagination::{Page, PageRequest},
     state::AppState,
 };
@@ -78,6 +78,35 @@ pub async fn list_members(state: &AppState, org_id: Uuid, page: PageRequest<Uuid
     let mut conn = state.db.acquire().await?;
     let rows = db::users::list_in_org(&mut conn, org_id, page.after, page.fetch_limit()).await?;
     Ok(page.page(rows, |row| row.id, UserView::from))
+}
+
+/// Removes a user from the organization. The account is disabled rather
+/// than deleted (histories name it): it cannot log in, its sessions end, its
+/// access tokens are refused from the next request, and it leaves the member
+/// list. Its e-mail address stays taken. The organization always keeps an
+/// owner, so the last one cannot be removed (not even by themselves).
+#[tracing::instrument(skip_all, fields(org_id = %owner.org_id, member_id = %id))]
+pub async fn remove_member(state: &AppState, owner: Owner, id: Uuid) -> Result<()> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    // The owners first, all of them: two owners removing each other at the
+    // same moment take turns, and the second sees one owner left.
+    let owners = db::users::lock_active_owners(&mut tx, owner.org_id).await?;
+    if !owners.contains(&owner.user_id) {
+        // Removed by a co-owner a moment ago.
+        return Err(Error::Forbidden("only an owner of the organization may do this"));
+    }
+    let member = db::users::find_active_in_org_for_update(&mut tx, owner.org_id, id).await?.ok_or(Error::NotFound)?;
+    if member.role == Role::Owner && owners.iter().all(|other| *other == member.id) {
+        return Err(Error::Conflict(
+            "this is the organization's last owner and cannot be removed; add another owner first".into(),
+        ));
+    }
+    db::users::disable(&mut tx, member.id, now).await?;
+    let sessions = db::refresh_tokens::revoke_all_of_user(&mut tx, member.id, now).await?;
+    tx.commit().await?;
+    tracing::info!(removed_by = %owner.user_id, sessions, "member removed");
+    Ok(())
 }
 
 #[tracing::instrument(skip_all, fields(org_id = %owner.org_id))]

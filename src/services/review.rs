@@ -87,9 +87,18 @@ pub async fn get(state: &AppState, id: Uuid) -> Result<ReviewView> {
     Ok(ReviewView { application: ApplicationView::load(&mut conn, row).await?, organization, reviewer_id, events })
 }
 
+/// Why staff get 404 for an application that exists: said, so that a
+/// reviewer handed an id by an applicant knows to wait for the submission.
+pub const DRAFT_NOT_VISIBLE: &str =
+    "this application has not been submitted: drafts are visible only to their organization";
+
 /// Staff never see drafts: they are the applicant's until submitted.
 fn visible(row: Option<ApplicationRow>) -> Result<ApplicationRow> {
-    row.filter(|row| row.state != ApplicationState::Draft).ok_or(Error::NotFound)
+    match row {
+        None => Err(Error::NotFound),
+        Some(row) if row.state == ApplicationState::Draft => Err(Error::NotFoundBecause(DRAFT_NOT_VISIBLE)),
+        Some(row) => Ok(row),
+    }
 }
 
 /// Takes a submitted application for examination. One that another reviewer

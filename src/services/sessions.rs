@@ -84,7 +84,9 @@ fn signup_throttle(config: &Config) -> Throttle {
     }
 }
 
-fn login_throttles(config: &Config) -> [Throttle; 2] {
+/// Failed logins, per account (keyed by e-mail address) and per client
+/// address. A wrong current password at a password change counts as one too.
+pub(super) fn login_throttles(config: &Config) -> [Throttle; 2] {
     let window = Config::exact(config.throttle.login_window);
     [
         Throttle { bucket: "login.account", limit: config.throttle.login_failures_per_account, window },
@@ -144,7 +146,8 @@ pub async fn login(state: &AppState, request: LoginRequest, client: IpAddr) -> R
     let user = db::users::find_by_email(&mut conn, &email).await?;
     drop(conn);
     let verified = state.passwords.verify(&request.password, user.as_ref().map(|u| u.password_hash.clone())).await?;
-    let Some(user) = user.filter(|_| verified) else {
+    // A disabled account fails exactly like a wrong password.
+    let Some(user) = user.filter(|user| verified && user.disabled_at.is_none()) else {
         let mut conn = state.db.acquire().await?;
         for (throttle, key) in throttles.iter().zip(&keys) {
             throttle.record(&mut conn, key, now).await?;
@@ -183,7 +186,9 @@ pub async fn refresh(state: &AppState, request: RefreshRequest) -> Result<TokenP
         return Err(BAD_REFRESH);
     }
     db::refresh_tokens::mark_used(&mut tx, row.id, now).await?;
-    let user = db::users::find(&mut tx, row.user_id).await?.ok_or(BAD_REFRESH)?;
+    // Disabling revokes the sessions too; this also covers a refresh racing it.
+    let user =
+        db::users::find(&mut tx, row.user_id).await?.filter(|user| user.disabled_at.is_none()).ok_or(BAD_REFRESH)?;
     let tokens = start_session(state, &mut tx, &user, Some(row.family_id)).await?;
     tx.commit().await?;
     Ok(tokens)

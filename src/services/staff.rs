@@ -1,17 +1,17 @@
 //! Registry staff: reviewers and admins, created by an admin or from the
-//! command line.
+//! command line, and disabled or enabled again from the command line.
 
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
-    Fields, Result,
+    Error, Fields, Result,
     accounts::{self, NewAccount, UserView},
 };
 use crate::{
-    db,
-    domain::StaffRole,
+    db::{self, users::UserRow},
+    domain::{Email, StaffRole},
     pagination::{Page, PageRequest},
     state::AppState,
 };
@@ -38,4 +38,46 @@ pub async fn list(state: &AppState, page: PageRequest<Uuid>) -> Result<Page<User
     let mut conn = state.db.acquire().await?;
     let rows = db::users::list_staff(&mut conn, page.after, page.fetch_limit()).await?;
     Ok(page.page(rows, |row| row.id, UserView::from))
+}
+
+/// Every staff member with their role and whether they are disabled, oldest
+/// first (for `dataip staff list`; staff are few, so no paging).
+pub async fn list_all(state: &AppState) -> Result<Vec<UserView>> {
+    let mut conn = state.db.acquire().await?;
+    Ok(db::users::list_all_staff(&mut conn).await?.into_iter().map(UserView::from).collect())
+}
+
+const NO_SUCH_STAFF: Error = Error::NotFoundBecause("no staff member with that e-mail address");
+
+/// Disables a staff member: they can no longer log in, their sessions end
+/// now, and access tokens already issued are refused from their next
+/// request. Disabling a disabled account changes nothing.
+#[tracing::instrument(skip_all)]
+pub async fn disable(state: &AppState, email: &str) -> Result<UserView> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let staff = find_staff(&mut tx, email).await?;
+    let user = db::users::disable(&mut tx, staff.id, now).await?.ok_or(NO_SUCH_STAFF)?;
+    let sessions = db::refresh_tokens::revoke_all_of_user(&mut tx, user.id, now).await?;
+    tx.commit().await?;
+    tracing::info!(user_id = %user.id, sessions, "staff member disabled");
+    Ok(user.into())
+}
+
+/// Lets a disabled staff member log in again (with their old password).
+#[tracing::instrument(skip_all)]
+pub async fn enable(state: &AppState, email: &str) -> Result<UserView> {
+    let mut tx = state.db.begin().await?;
+    let staff = find_staff(&mut tx, email).await?;
+    let user = db::users::enable(&mut tx, staff.id).await?.ok_or(NO_SUCH_STAFF)?;
+    tx.commit().await?;
+    tracing::info!(user_id = %user.id, "staff member enabled");
+    Ok(user.into())
+}
+
+/// The staff member with this address; applicants' accounts are not staff
+/// and answer the same as unknown addresses.
+async fn find_staff(conn: &mut sqlx::PgConnection, email: &str) -> Result<UserRow> {
+    let email = Email::parse(email).map_err(|_| NO_SUCH_STAFF)?;
+    db::users::find_by_email(conn, email.as_str()).await?.filter(|user| user.role.is_staff()).ok_or(NO_SUCH_STAFF)
 }

@@ -1,0 +1,75 @@
+//! A signed-in user changing their own password.
+
+use std::net::IpAddr;
+
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{Error, Result, sessions::login_throttles, throttle::address_key};
+use crate::{db, domain::Password, state::AppState};
+
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordChange {
+    #[schema(format = Password)]
+    pub current_password: String,
+    /// At least 10 characters, and not the current password.
+    #[schema(format = Password)]
+    pub new_password: String,
+}
+
+/// Replaces the user's password after checking the current one, and ends
+/// every session of theirs (refresh tokens). Access tokens already issued
+/// live out their short lives.
+///
+/// A wrong current password is 422 naming `current_password`, and counts as
+/// a failed login of the account and of the client address: a stolen access
+/// token must not become a way to guess the password without limit.
+#[tracing::instrument(skip_all, fields(user_id = %user_id))]
+pub async fn change(state: &AppState, user_id: Uuid, request: PasswordChange, client: IpAddr) -> Result<()> {
+    let now = state.clock.now();
+    let new_password = Password::parse(&request.new_password).map_err(|m| Error::field("new_password", m))?;
+
+    let mut conn = state.db.acquire().await?;
+    let user = db::users::find(&mut conn, user_id)
+        .await?
+        .filter(|user| user.disabled_at.is_none())
+        .ok_or(Error::Unauthorized("this account has been disabled"))?;
+    let keys = [user.email.as_bytes().to_vec(), address_key(client)];
+    let throttles = login_throttles(&state.config);
+    for (throttle, key) in throttles.iter().zip(&keys) {
+        throttle.check(&mut conn, key, now).await?;
+    }
+    drop(conn);
+
+    // The same hash-and-compare as a login, so the answer takes as long
+    // whether the password was right or wrong.
+    if !state.passwords.verify(&request.current_password, Some(user.password_hash.clone())).await? {
+        let mut conn = state.db.acquire().await?;
+        for (throttle, key) in throttles.iter().zip(&keys) {
+            throttle.record(&mut conn, key, now).await?;
+        }
+        tracing::info!("password change with a wrong current password");
+        return Err(Error::field("current_password", "is not your current password"));
+    }
+    if request.new_password == request.current_password {
+        return Err(Error::field("new_password", "must differ from the current password"));
+    }
+    let new_hash = state.passwords.hash(&new_password).await?;
+
+    let mut tx = state.db.begin().await?;
+    let locked = db::users::find_for_update(&mut tx, user.id)
+        .await?
+        .filter(|locked| locked.disabled_at.is_none())
+        .ok_or(Error::Unauthorized("this account has been disabled"))?;
+    // Another change (or a reset) won the race after the check above: the
+    // password verified is no longer the current one.
+    if locked.password_hash != user.password_hash {
+        return Err(Error::Conflict("the password was changed meanwhile; try again with the current one".into()));
+    }
+    db::users::set_password_hash(&mut tx, user.id, &new_hash).await?;
+    let sessions = db::refresh_tokens::revoke_all_of_user(&mut tx, user.id, now).await?;
+    tx.commit().await?;
+    tracing::info!(sessions, "password changed");
+    Ok(())
+}

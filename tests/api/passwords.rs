@@ -1,0 +1,216 @@
+//! Changing one's password (POST /auth/password) and resetting it with a
+//! token an operator issued (POST /auth/password-reset).
+
+use dataip::{domain::StaffRole, services};
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, TestApp, spawn_app, spawn_app_with};
+
+const NEW_PASSWORD: &str = "a brand new passphrase";
+
+async fn refresh(app: &TestApp, token: &str) -> u16 {
+    app.post("/auth/refresh", None, json!({"refresh_token": token})).await.status.as_u16()
+}
+
+async fn password_hash(app: &TestApp, email: &str) -> String {
+    sqlx::query_scalar("SELECT password_hash FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(&app.state.db)
+        .await
+        .expect("user")
+}
+
+fn change(current: &str, new: &str) -> Value {
+    json!({"current_password": current, "new_password": new})
+}
+
+#[tokio::test]
+async fn changing_the_password_ends_every_session() {
+    let app = spawn_app().await;
+    let tenant = app.signup().await;
+    let other_session = app.post("/auth/login", None, json!({"email": tenant.email, "password": PASSWORD})).await;
+    let other_refresh = other_session.body["refresh_token"].as_str().expect("token").to_owned();
+
+    let answer = app.post("/auth/password", Some(&tenant.token), change(PASSWORD, NEW_PASSWORD)).await;
+    assert_eq!(answer.status, 204, "{}", answer.body);
+
+    // Refresh tokens of every session are revoked; the access token lives on.
+    assert_eq!(refresh(&app, &tenant.refresh_token).await, 401);
+    assert_eq!(refresh(&app, &other_refresh).await, 401);
+    app.get("/me", Some(&tenant.token)).await.assert_status(200);
+
+    app.post("/auth/login", None, json!({"email": tenant.email, "password": PASSWORD}))
+        .await
+        .assert_problem(401, "unauthorized");
+    app.login(&tenant.email, NEW_PASSWORD).await;
+}
+
+#[tokio::test]
+async fn staff_change_their_password_too() {
+    let app = spawn_app().await;
+    let reviewer = app.staff(StaffRole::Reviewer).await;
+    let answer = app.post("/auth/password", Some(&reviewer), change(PASSWORD, NEW_PASSWORD)).await;
+    assert_eq!(answer.status, 204, "{}", answer.body);
+}
+
+#[tokio::test]
+async fn a_wrong_current_password_changes_nothing_and_counts_as_a_failed_login() {
+    let app = spawn_app_with(|config| config.throttle.login_failures_per_account = 2).await;
+    let tenant = app.signup().await;
+    let before = password_hash(&app, &tenant.email).await;
+
+    let wrong = app.post("/auth/password", Some(&tenant.token), change("not my password", NEW_PASSWORD)).await;
+    wrong.assert_problem(422, "validation_failed");
+    assert_eq!(wrong.error_fields(), ["current_password"]);
+    assert_eq!(password_hash(&app, &tenant.email).await, before);
+    assert_eq!(refresh(&app, &tenant.refresh_token).await, 200, "sessions untouched");
+
+    app.post("/auth/password", Some(&tenant.token), change("still not it!", NEW_PASSWORD))
+        .await
+        .assert_problem(422, "validation_failed");
+    let limited = app.post("/auth/password", Some(&tenant.token), change(PASSWORD, NEW_PASSWORD)).await;
+    limited.assert_problem(429, "rate_limited");
+    assert!(limited.header("retry-after").is_some());
+    app.post("/auth/login", None, json!({"email": tenant.email, "password": PASSWORD}))
+        .await
+        .assert_problem(429, "rate_limited");
+    assert_eq!(password_hash(&app, &tenant.email).await, before);
+}
+
+#[tokio::test]
+async fn the_new_password_follows_the_rules() {
+    let app = spawn_app().await;
+    let tenant = app.signup().await;
+    let before = password_hash(&app, &tenant.email).await;
+    for new in ["short", PASSWORD] {
+        let answer = app.post("/auth/password", Some(&tenant.token), change(PASSWORD, new)).await;
+        answer.assert_problem(422, "validation_failed");
+        assert_eq!(answer.error_fields(), ["new_password"]);
+    }
+    let missing = app.post("/auth/password", Some(&tenant.token), json!({"new_password": NEW_PASSWORD})).await;
+    missing.assert_problem(422, "validation_failed");
+    assert!(missing.body["detail"].as_str().is_some_and(|d| d.contains("current_password")), "{}", missing.body);
+    assert_eq!(password_hash(&app, &tenant.email).await, before);
+    assert_eq!(refresh(&app, &tenant.refresh_token).await, 200);
+}
+
+#[tokio::test]
+async fn changing_a_password_needs_a_person() {
+    let app = spawn_app().await;
+    let tenant = app.signup().await;
+    let key = app.post("/organization/api-keys", Some(&tenant.token), json!({"name": "ERP"})).await;
+    let key = key.body["key"].as_str().expect("key").to_owned();
+    app.post("/auth/password", None, change(PASSWORD, NEW_PASSWORD)).await.assert_problem(401, "unauthorized");
+    app.post("/auth/password", Some(&key), change(PASSWORD, NEW_PASSWORD)).await.assert_problem(403, "forbidden");
+    app.login(&tenant.email, PASSWORD).await;
+}
+
+#[tokio::test]
+async fn a_reset_token_sets_the_password_once_and_ends_every_session() {
+    let app = spawn_app().await;
+    let tenant = app.signup().await;
+    let reset = services::password_resets::issue(&app.state, &tenant.email.to_uppercase()).await.expect("issued");
+    assert!(reset.token.starts_with("dipw_"));
+    assert_eq!(reset.user.email, tenant.email);
+    let lifetime = reset.expires_at - app.state.clock.now();
+    assert!(lifetime > chrono::Duration::minutes(59) && lifetime <= chrono::Duration::hours(1), "{lifetime}");
+    assert!(!format!("{reset:?}").contains(&reset.token), "Debug hides the token");
+    let stored: Vec<u8> =
+        sqlx::query_scalar("SELECT secret_hash FROM password_resets").fetch_one(&app.state.db).await.expect("row");
+    assert_eq!(stored.len(), 32, "only a SHA-256 is stored");
+
+    let body = json!({"token": reset.token, "new_password": NEW_PASSWORD});
+    let answer = app.post("/auth/password-reset", None, body.clone()).await;
+    assert_eq!(answer.status, 204, "{}", answer.body);
+    assert_eq!(refresh(&app, &tenant.refresh_token).await, 401);
+    app.login(&tenant.email, NEW_PASSWORD).await;
+
+    // Used: a second attempt is refused and changes nothing.
+    let hash = password_hash(&app, &tenant.email).await;
+    let again = app.post("/auth/password-reset", None, json!({"token": reset.token, "new_password": PASSWORD})).await;
+    again.assert_problem(422, "validation_failed");
+    assert_eq!(again.error_fields(), ["token"]);
+    assert_eq!(password_hash(&app, &tenant.email).await, hash);
+}
+
+#[tokio::test]
+async fn used_expired_superseded_and_made_up_tokens_get_one_answer() {
+    let app = spawn_app().await;
+    let tenant = app.signup().await;
+    let reviewer_email = format!("reviewer-{}@registry.example", uuid::Uuid::now_v7().simple());
+    let admin = app.staff(StaffRole::Admin).await;
+    let body = json!({"email": reviewer_email, "password": PASSWORD, "display_name": "审查员", "role": "reviewer"});
+    app.post("/admin/staff", Some(&admin), body).await.assert_status(201);
+
+    let used = services::password_resets::issue(&app.state, &reviewer_email).await.expect("issued");
+    let reset = json!({"token": used.token, "new_password": NEW_PASSWORD});
+    assert_eq!(app.post("/auth/password-reset", None, reset).await.status, 204, "staff reset too");
+
+    let superseded = services::password_resets::issue(&app.state, &tenant.email).await.expect("issued");
+    let expired = services::password_resets::issue(&app.state, &tenant.email).await.expect("issued");
+    app.clock.advance(chrono::Duration::minutes(61));
+    let valid = services::password_resets::issue(&app.state, &tenant.email).await.expect("issued");
+    let forged = format!("{}AAAA", &valid.token[..valid.token.len() - 4]);
+    let hash = password_hash(&app, &tenant.email).await;
+
+    let mut answers = Vec::new();
+    for token in [used.token.as_str(), &superseded.token, &expired.token, &forged, "dipw_nonsense", ""] {
+        let answer =
+            app.post("/auth/password-reset", None, json!({"token": token, "new_password": NEW_PASSWORD})).await;
+        answer.assert_problem(422, "validation_failed");
+        assert_eq!(answer.error_fields(), ["token"]);
+        answers.push(answer.body);
+    }
+    assert!(answers.windows(2).all(|pair| pair[0] == pair[1]), "{answers:?}");
+    assert_eq!(password_hash(&app, &tenant.email).await, hash);
+    assert_eq!(refresh(&app, &tenant.refresh_token).await, 200, "sessions untouched");
+
+    // The latest one still works; a bad new password does not use it up.
+    let short = app.post("/auth/password-reset", None, json!({"token": valid.token, "new_password": "short"})).await;
+    short.assert_problem(422, "validation_failed");
+    assert_eq!(short.error_fields(), ["new_password"]);
+    let ok = app.post("/auth/password-reset", None, json!({"token": valid.token, "new_password": NEW_PASSWORD})).await;
+    assert_eq!(ok.status, 204, "{}", ok.body);
+    app.post("/auth/password-reset", None, json!({"token": valid.token}))
+        .await
+        .assert_problem(422, "validation_failed");
+}
+
+#[tokio::test]
+async fn resets_are_issued_for_known_active_accounts_only() {
+    let app = spawn_app().await;
+    for email in ["nobody@example.com", "not an address"] {
+        let error = services::password_resets::issue(&app.state, email).await.expect_err("unknown");
+        assert_eq!(error.to_string(), "no user with that e-mail address");
+    }
+    let admin = app.staff(StaffRole::Admin).await;
+    let email = app.get("/me", Some(&admin)).await.body["user"]["email"].as_str().expect("email").to_owned();
+    let pending = services::password_resets::issue(&app.state, &email).await.expect("issued");
+    services::staff::disable(&app.state, &email).await.expect("disabled");
+    let error = services::password_resets::issue(&app.state, &email).await.expect_err("disabled");
+    assert!(error.to_string().contains("disabled"), "{error}");
+    // A reset issued before the account was disabled no longer works.
+    let body = json!({"token": pending.token, "new_password": NEW_PASSWORD});
+    app.post("/auth/password-reset", None, body).await.assert_problem(422, "validation_failed");
+    let used: i64 = sqlx::query_scalar("SELECT count(*) FROM password_resets WHERE used_at IS NOT NULL")
+        .fetch_one(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(used, 0);
+}
+
+#[tokio::test]
+async fn failed_resets_are_limited_per_address() {
+    let app = spawn_app_with(|config| config.throttle.login_failures_per_address = 2).await;
+    let tenant = app.signup().await;
+    let valid = services::password_resets::issue(&app.state, &tenant.email).await.expect("issued");
+    for _ in 0..2 {
+        let body = json!({"token": "dipw_guess", "new_password": NEW_PASSWORD});
+        app.post("/auth/password-reset", None, body).await.assert_problem(422, "validation_failed");
+    }
+    let body = json!({"token": valid.token, "new_password": NEW_PASSWORD});
+    let limited = app.post("/auth/password-reset", None, body).await;
+    limited.assert_problem(429, "rate_limited");
+    assert!(limited.header("retry-after").is_some());
+    app.login(&tenant.email, PASSWORD).await;
+}
