@@ -74,6 +74,11 @@ enum Command {
         #[command(subcommand)]
         command: StaffCommand,
     },
+    /// Any account, staff or applicant.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Show the configuration.
     Config {
         #[command(subcommand)]
@@ -144,6 +149,36 @@ enum StaffCommand {
         #[arg(long, value_enum)]
         role: StaffRole,
     },
+    /// List every staff member: role, e-mail, name, and whether disabled.
+    #[command(after_help = CONFIGURATION_HELP)]
+    List,
+    /// Disable a staff member: they can no longer log in, their sessions end
+    /// and their access tokens stop working at once.
+    #[command(after_help = CONFIGURATION_HELP)]
+    Disable {
+        /// The staff member's e-mail address.
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled staff member again (they log in afresh).
+    #[command(after_help = CONFIGURATION_HELP)]
+    Enable {
+        /// The staff member's e-mail address.
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Print a one-time token (valid an hour) with which the account's owner
+    /// sets a new password at POST /api/v1/auth/password-reset.
+    #[command(after_help = CONFIGURATION_HELP)]
+    ResetPassword {
+        /// The account's e-mail address.
+        #[arg(long)]
+        email: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -195,6 +230,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Command::Staff { command: StaffCommand::Add { email, name, role } } => {
                 commands::staff_add(config, email, name, role).await
+            }
+            Command::Staff { command: StaffCommand::List } => commands::staff_list(config).await,
+            Command::Staff { command: StaffCommand::Disable { email } } => {
+                commands::staff_set_disabled(config, &email, true).await
+            }
+            Command::Staff { command: StaffCommand::Enable { email } } => {
+                commands::staff_set_disabled(config, &email, false).await
+            }
+            Command::User { command: UserCommand::ResetPassword { email } } => {
+                commands::reset_password(config, &email).await
             }
             Command::Ledger { command: LedgerCommand::Audit } => commands::audit(config).await,
             // Handled above, before any configuration is read.

@@ -3,6 +3,7 @@
 mod demo;
 mod ledger;
 mod staff;
+mod user;
 mod verify;
 
 use std::sync::Arc;
@@ -10,7 +11,8 @@ use std::sync::Arc;
 pub use self::{
     demo::demo,
     ledger::audit,
-    staff::add as staff_add,
+    staff::{add as staff_add, list as staff_list, set_disabled as staff_set_disabled},
+    user::reset_password,
     verify::{Verifiable, verify},
 };
 use crate::{

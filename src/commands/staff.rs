@@ -31,3 +31,44 @@ pub async fn add(config: Config, email: String, name: String, role: StaffRole) -
     println!("added {} {} ({})", user.role.as_str(), user.email, user.id);
     Ok(())
 }
+
+/// `dataip staff list`: every staff member, oldest first, disabled ones
+/// marked.
+pub async fn list(config: Config) -> anyhow::Result<()> {
+    let state = state(config).await?;
+    let staff = services::staff::list_all(&state).await.map_err(service_error)?;
+    if staff.is_empty() {
+        println!("no staff yet: add the first admin with `dataip staff add --role admin`");
+        return Ok(());
+    }
+    let width = staff.iter().map(|user| user.email.chars().count()).max().unwrap_or(0);
+    for user in staff {
+        let status = match user.disabled_at {
+            Some(at) => format!("disabled {}", at.format("%Y-%m-%d %H:%M UTC")),
+            None => "active".into(),
+        };
+        println!(
+            "{:<8}  {:<width$}  {:<20}  {}  since {}",
+            user.role.as_str(),
+            user.email,
+            user.display_name,
+            status,
+            user.created_at.format("%Y-%m-%d")
+        );
+    }
+    Ok(())
+}
+
+/// `dataip staff disable` / `enable`: a disabled member of staff cannot log
+/// in, their sessions end, and their access tokens stop working at once.
+pub async fn set_disabled(config: Config, email: &str, disabled: bool) -> anyhow::Result<()> {
+    let state = state(config).await?;
+    let user = match disabled {
+        true => services::staff::disable(&state, email).await,
+        false => services::staff::enable(&state, email).await,
+    }
+    .map_err(service_error)?;
+    let now = if user.disabled_at.is_some() { "disabled" } else { "active" };
+    println!("{} {} is {now}", user.role.as_str(), user.email);
+    Ok(())
+}

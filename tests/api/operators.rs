@@ -380,3 +380,58 @@ async fn development_starts_a_private_postgresql_when_none_answers() {
     assert!(dir.join("data/postgres/PG_VERSION").is_file(), "the cluster lives in the data directory");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Runs `dataip args…` with the test configuration on the app's database.
+async fn dataip_on(app: &TestApp, args: &[&str]) -> (bool, String) {
+    let mut command = Command::new(BIN);
+    command
+        .args(args)
+        .env("DATABASE_URL", &app.database_url)
+        .env("DATAIP_ENV", "test")
+        .env("DATAIP_CONFIG_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/config"));
+    let ran = output(command).await;
+    let text = format!("{}{}", String::from_utf8_lossy(&ran.stdout), String::from_utf8_lossy(&ran.stderr));
+    (ran.status.success(), text)
+}
+
+#[tokio::test]
+async fn operators_list_disable_and_enable_staff_from_the_command_line() {
+    let app = spawn_app().await;
+    let (ok, text) = dataip_on(&app, &["staff", "list"]).await;
+    assert!(ok && text.contains("no staff yet"), "{text}");
+    let token = app.staff(StaffRole::Reviewer).await;
+    let email = app.get("/me", Some(&token)).await.body["user"]["email"].as_str().expect("email").to_owned();
+    let (ok, text) = dataip_on(&app, &["staff", "list"]).await;
+    assert!(ok && text.contains(&email) && text.contains("reviewer") && text.contains("active"), "{text}");
+
+    let (ok, text) = dataip_on(&app, &["staff", "disable", "--email", &email]).await;
+    assert!(ok && text.contains("is disabled"), "{text}");
+    app.get("/review/applications", Some(&token)).await.assert_problem(401, "unauthorized");
+    let login =
+        app.post("/auth/login", None, serde_json::json!({"email": email, "password": crate::helpers::PASSWORD}));
+    login.await.assert_problem(401, "unauthorized");
+    let (ok, text) = dataip_on(&app, &["staff", "list"]).await;
+    assert!(ok && text.contains("disabled"), "{text}");
+
+    let (ok, text) = dataip_on(&app, &["staff", "enable", "--email", &email]).await;
+    assert!(ok && text.contains("is active"), "{text}");
+    app.login(&email, crate::helpers::PASSWORD).await;
+    let (ok, text) = dataip_on(&app, &["staff", "disable", "--email", "nobody@registry.example"]).await;
+    assert!(!ok && text.contains("no staff member"), "{text}");
+}
+
+#[tokio::test]
+async fn a_password_reset_token_from_the_command_line_sets_a_new_password_once() {
+    let app = spawn_app().await;
+    let tenant = app.signup().await;
+    let (ok, text) = dataip_on(&app, &["user", "reset-password", "--email", &tenant.email]).await;
+    assert!(ok, "{text}");
+    let token = text.split_whitespace().find(|word| word.starts_with("dipw_")).expect("a token is printed").to_owned();
+    assert!(text.contains("/api/v1/auth/password-reset"), "{text}");
+    let reset = serde_json::json!({"token": token, "new_password": "a brand new password"});
+    app.post("/auth/password-reset", None, reset.clone()).await.assert_status(204);
+    app.login(&tenant.email, "a brand new password").await;
+    app.post("/auth/password-reset", None, reset).await.assert_problem(422, "validation_failed");
+    let (ok, text) = dataip_on(&app, &["user", "reset-password", "--email", "nobody@example.com"]).await;
+    assert!(!ok && text.contains("no user"), "{text}");
+}
