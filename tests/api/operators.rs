@@ -435,3 +435,19 @@ async fn a_password_reset_token_from_the_command_line_sets_a_new_password_once()
     let (ok, text) = dataip_on(&app, &["user", "reset-password", "--email", "nobody@example.com"]).await;
     assert!(!ok && text.contains("no user"), "{text}");
 }
+
+#[tokio::test]
+async fn commands_log_where_their_configuration_came_from() {
+    let app = spawn_app().await;
+    let dir = scratch();
+    let mut command = development(&dir, &app.database_url);
+    command.arg("migrate").env("RUST_LOG", "info");
+    let ran = output(command).await;
+    let log = String::from_utf8_lossy(&ran.stderr).into_owned();
+    assert!(ran.status.success(), "{log}");
+    assert!(log.contains("configuration read"), "{log}");
+    assert!(log.contains(&dir.join("config").display().to_string()), "the directory: {log}");
+    assert!(log.contains("none (built-in defaults and environment only)"), "no file in development: {log}");
+    assert!(log.contains(&dir.join("data").display().to_string()), "the data directory: {log}");
+    let _ = std::fs::remove_dir_all(dir);
+}
