@@ -47,13 +47,19 @@ struct Places {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the API and run the background worker (creates and migrates
-    /// the database first).
+    /// Serve the API and run the background worker
+    ///
+    /// Creates the database if missing and applies migrations first. In
+    /// development, with no database configured and none answering at the
+    /// default address, starts a private PostgreSQL in the data directory.
     #[command(after_help = CONFIGURATION_HELP)]
     Serve(Start),
-    /// Try the registry: the service with a 30-second announcement period,
-    /// in a database of its own (the configured name + "_demo"), with a demo
-    /// admin and reviewer whose credentials it prints.
+    /// Try the registry: short announcements, a database of its own, demo staff
+    ///
+    /// The service with a 30-second announcement period, in a database of its
+    /// own (the configured name + "_demo"; the configured one is never
+    /// touched), with a demo admin and reviewer whose credentials it prints,
+    /// and the next commands to try.
     #[command(after_help = CONFIGURATION_HELP)]
     Demo {
         /// The announcement period of the demo (ISO 8601).
@@ -84,10 +90,13 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
-    /// Verify offline a certificate (its signature, its ledger leaf, the
-    /// inclusion proof and the checkpoint's signature) or, with --opening,
-    /// the disclosed private fields of an act against its ledger entry.
-    /// Reads no configuration and no database.
+    /// Check a certificate, or a disclosure of an act's terms, offline
+    ///
+    /// A certificate: its signature, its ledger leaf, the inclusion proof and
+    /// the checkpoint's signature. With --opening: each disclosed private
+    /// field of an act against the commitment in its ledger entry, then the
+    /// entry's leaf, proof and checkpoint. Reads no configuration and no
+    /// database.
     Verify {
         /// The certificate as the registry serves it (JSON).
         #[arg(required_unless_present = "opening", conflicts_with = "opening")]
