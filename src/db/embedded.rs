@@ -88,19 +88,16 @@ impl EmbeddedPostgres {
     /// running, and starts it; answers the server and its socket directory.
     fn start(bin: PathBuf, cluster: PathBuf) -> anyhow::Result<(Self, PathBuf)> {
         let user = is_root().then_some("postgres");
+        let cluster = match user {
+            Some(user) => reachable_by(user, cluster)?,
+            None => cluster,
+        };
         std::fs::create_dir_all(&cluster).with_context(|| format!("could not create {}", cluster.display()))?;
         let socket = socket_directory(&cluster)?;
         let server = Self { bin, cluster, user };
         if let Some(user) = user {
             for dir in [&server.cluster, &socket] {
                 run(Command::new("chown").args(["-R", &format!("{user}:"), &dir.display().to_string()]))?;
-            }
-            if !server.command("test").args(["-w", &server.cluster.display().to_string()]).output()?.status.success() {
-                anyhow::bail!(
-                    "the postgres user cannot reach {} (PostgreSQL refuses to run as root, so it runs as postgres): \
-                     give --data-dir a directory it can reach, e.g. --data-dir /var/tmp/dataip",
-                    server.cluster.display()
-                );
             }
         }
         if !server.cluster.join("PG_VERSION").is_file() {
@@ -165,6 +162,30 @@ impl Drop for EmbeddedPostgres {
             Err(error) => tracing::warn!(%error, "could not stop the private PostgreSQL"),
         }
     }
+}
+
+/// The cluster directory, or, when `user` cannot reach it (a data
+/// directory under root's home, say), a directory of its own under /var/tmp
+/// named after it: PostgreSQL refuses to run as root, so it runs as `user`.
+fn reachable_by(user: &str, cluster: PathBuf) -> anyhow::Result<PathBuf> {
+    let parent = cluster.parent().unwrap_or(Path::new("/"));
+    std::fs::create_dir_all(parent).with_context(|| format!("could not create {}", parent.display()))?;
+    let reaches = Command::new("runuser")
+        .args(["-u", user, "--", "test", "-x", &parent.display().to_string()])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if reaches {
+        return Ok(cluster);
+    }
+    let digest = Sha256::digest(cluster.as_os_str().as_encoded_bytes());
+    let elsewhere = PathBuf::from(format!("/var/tmp/dataip-{}/postgres", hex::encode(&digest[..6])));
+    tracing::warn!(
+        wanted = %cluster.display(),
+        cluster = %elsewhere.display(),
+        "the {user} user cannot reach the data directory (PostgreSQL refuses to run as root, so it runs as {user}): \
+         the private PostgreSQL lives here instead"
+    );
+    Ok(elsewhere)
 }
 
 /// Where the server's socket goes: the cluster directory, unless its path

@@ -332,6 +332,11 @@ curl -sf -X POST http://127.0.0.1:8080/api/v1/auth/login -H 'content-type: appli
     || { echo "the data did not survive"; exit 1; }
 kill -TERM $pid; wait $pid || { echo "serve failed"; exit 1; }
 DATAIP_PG_BINDIR=/nonexistent "$BIN" serve >> serve.log 2>&1 && { echo "started without PostgreSQL"; exit 1; }
+# A data directory the postgres user cannot reach (as under root's home).
+mkdir -m 700 private
+DATAIP__DATA_DIR="$SCRATCH/private/data" "$BIN" serve >> serve.log 2>&1 & pid=$!
+up || { echo "not ready with a private data directory"; exit 1; }
+kill -TERM $pid; wait $pid || { echo "serve failed"; exit 1; }
 echo all done
 "#;
 
@@ -374,10 +379,18 @@ async fn development_starts_a_private_postgresql_when_none_answers() {
         "stopped the private PostgreSQL",
         "was left running (a crash?)",
         "apt-get install postgresql",
+        "cannot reach the data directory",
     ] {
         assert!(log.contains(said), "{said}:\n{log}");
     }
     assert!(dir.join("data/postgres/PG_VERSION").is_file(), "the cluster lives in the data directory");
+    // The one the postgres user could not reach lives under /var/tmp, named after it.
+    use sha2::Digest;
+    let unreachable = dir.join("private/data/postgres");
+    let digest = sha2::Sha256::digest(unreachable.as_os_str().as_encoded_bytes());
+    let elsewhere = PathBuf::from(format!("/var/tmp/dataip-{}", hex::encode(&digest[..6])));
+    assert!(elsewhere.join("postgres/PG_VERSION").is_file(), "{}", elsewhere.display());
+    let _ = std::fs::remove_dir_all(elsewhere);
     let _ = std::fs::remove_dir_all(dir);
 }
 
