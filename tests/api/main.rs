@@ -14,6 +14,7 @@ mod cli;
 mod conventions;
 mod disabling;
 mod error_details;
+mod guide;
 mod helpers;
 mod ledger;
 mod materials;
