@@ -16,6 +16,10 @@ pub struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org: Option<Uuid>,
     pub role: Role,
+    /// The session (refresh-token family) the token was issued in: a
+    /// password change ends the user's other sessions, not this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<Uuid>,
     pub iss: String,
     pub iat: i64,
     pub exp: i64,
@@ -51,10 +55,24 @@ impl JwtKeys {
         Self { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), validation, ttl }
     }
 
-    pub fn issue(&self, user: Uuid, org: Option<Uuid>, role: Role, now: DateTime<Utc>) -> anyhow::Result<AccessToken> {
+    pub fn issue(
+        &self,
+        user: Uuid,
+        org: Option<Uuid>,
+        role: Role,
+        session: Uuid,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<AccessToken> {
         let expires = self.ttl.after(&now).ok_or_else(|| anyhow::anyhow!("token expiry out of range"))?;
-        let claims =
-            Claims { sub: user, org, role, iss: ISSUER.into(), iat: now.timestamp(), exp: expires.timestamp() };
+        let claims = Claims {
+            sub: user,
+            org,
+            role,
+            sid: Some(session),
+            iss: ISSUER.into(),
+            iat: now.timestamp(),
+            exp: expires.timestamp(),
+        };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
         Ok(AccessToken { token, expires_in: expires.timestamp() - now.timestamp() })
     }
@@ -78,7 +96,7 @@ mod tests {
         let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef", IsoDuration::seconds(900));
         let now = Utc::now();
         let user = Uuid::now_v7();
-        let access = keys.issue(user, None, Role::Reviewer, now).expect("issue");
+        let access = keys.issue(user, None, Role::Reviewer, Uuid::now_v7(), now).expect("issue");
         assert_eq!(access.expires_in, 900);
         let claims = keys.verify(&access.token, now).expect("valid");
         assert_eq!((claims.sub, claims.role), (user, Role::Reviewer));

@@ -14,8 +14,8 @@ use crate::{db, domain::Role, http::error::ApiError, services::Error, state::App
 /// An authenticated caller.
 #[derive(Debug, Clone, Copy)]
 pub enum Principal {
-    /// A person, logged in with an access token.
-    User { id: Uuid, org_id: Option<Uuid>, role: Role },
+    /// A person, logged in with an access token issued in `session`.
+    User { id: Uuid, org_id: Option<Uuid>, role: Role, session: Option<Uuid> },
     /// An organization's API key; it acts with a member's rights.
     ApiKey { id: Uuid, org_id: Uuid },
 }
@@ -83,14 +83,17 @@ impl FromRequestParts<AppState> for Principal {
             })?;
             // JWTs are otherwise checked without the database; this one
             // primary-key lookup is what makes disabling an account take
-            // effect at once instead of when its last token expires. A
-            // per-user "tokens valid after" stamp compared with `iat` would
-            // need the same lookup, so the flag itself is read. (API keys
-            // are looked up on every request already.)
-            if !db::users::is_active(&mut *state.db.acquire().await?, claims.sub).await? {
-                return Err(Error::Unauthorized("this account has been disabled").into());
+            // effect at once instead of when its last token expires, and
+            // keeps tokens issued before a disabling dead after the account
+            // is enabled again. (API keys are looked up on every request
+            // already.)
+            if !db::users::accepts_token(&mut *state.db.acquire().await?, claims.sub, claims.iat).await? {
+                return Err(Error::Unauthorized(
+                    "this account has been disabled, or this token was issued before it was; log in again",
+                )
+                .into());
             }
-            Principal::User { id: claims.sub, org_id: claims.org, role: claims.role }
+            Principal::User { id: claims.sub, org_id: claims.org, role: claims.role, session: claims.sid }
         };
         parts.extensions.insert(principal);
         Ok(principal)
@@ -130,7 +133,7 @@ impl FromRequestParts<AppState> for Owner {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         match Principal::from_request_parts(parts, state).await? {
-            Principal::User { id, org_id: Some(org_id), role: Role::Owner } => Ok(Owner { user_id: id, org_id }),
+            Principal::User { id, org_id: Some(org_id), role: Role::Owner, .. } => Ok(Owner { user_id: id, org_id }),
             _ => Err(Error::Forbidden("only an owner of the organization may do this").into()),
         }
     }

@@ -59,13 +59,21 @@ pub async fn revoke_family(conn: &mut PgConnection, family_id: Uuid, at: DateTim
     Ok(done.rows_affected())
 }
 
-/// Ends every session of the user: their password changed, or the account
-/// was disabled.
-pub async fn revoke_all_of_user(conn: &mut PgConnection, user_id: Uuid, at: DateTime<Utc>) -> sqlx::Result<u64> {
+/// Ends every session of the user but `keep` (the family of the session
+/// making the change, if any): their password changed, or the account was
+/// disabled.
+pub async fn revoke_all_of_user(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    keep: Option<Uuid>,
+    at: DateTime<Utc>,
+) -> sqlx::Result<u64> {
     let done = sqlx::query!(
-        "UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+        "UPDATE refresh_tokens SET revoked_at = $2
+         WHERE user_id = $1 AND revoked_at IS NULL AND ($3::uuid IS NULL OR family_id <> $3)",
         user_id,
-        at
+        at,
+        keep
     )
     .execute(conn)
     .await?;

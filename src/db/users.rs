@@ -112,16 +112,21 @@ pub async fn list_all_staff(conn: &mut PgConnection) -> sqlx::Result<Vec<UserRow
     .await
 }
 
-/// True while the user exists and is not disabled: checked on every request
-/// made with an access token.
-pub async fn is_active(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<bool> {
-    let active = sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND disabled_at IS NULL) AS "active!""#,
-        id
+/// Whether an access token issued at `issued_at` (seconds since the epoch)
+/// still speaks for the user: they exist, are not disabled, and the token is
+/// not older than their last disabling (to the second: `iat` has no
+/// fraction, so a token from the very second of the disabling survives it).
+/// Checked on every request made with an access token.
+pub async fn accepts_token(conn: &mut PgConnection, id: Uuid, issued_at: i64) -> sqlx::Result<bool> {
+    let accepted = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND disabled_at IS NULL
+               AND (tokens_not_before IS NULL OR to_timestamp($2::bigint) >= date_trunc('second', tokens_not_before))) AS "accepted!""#,
+        id,
+        issued_at
     )
     .fetch_one(conn)
     .await?;
-    Ok(active)
+    Ok(accepted)
 }
 
 pub async fn set_password_hash(conn: &mut PgConnection, id: Uuid, hash: &str) -> sqlx::Result<()> {
@@ -146,7 +151,8 @@ pub async fn disable(conn: &mut PgConnection, id: Uuid, at: DateTime<Utc>) -> sq
 pub async fn enable(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<UserRow>> {
     sqlx::query_as!(
         UserRow,
-        r#"UPDATE users SET disabled_at = NULL WHERE id = $1
+        r#"UPDATE users SET disabled_at = NULL, tokens_not_before = COALESCE(disabled_at, tokens_not_before)
+           WHERE id = $1
            RETURNING id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
                      disabled_at"#,
         id

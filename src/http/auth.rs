@@ -88,7 +88,7 @@ async fn logout(State(state): State<AppState>, Json(request): Json<RefreshReques
 /// `expires_in`).
 #[utoipa::path(post, path = "/auth/password", tag = "auth", security(("bearer" = [])),
     request_body = PasswordChange, responses(
-    (status = 204, description = "changed; every refresh token of the user is revoked"),
+    (status = 204, description = "changed; the user's other sessions (refresh tokens) end, this one goes on"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "an API key has no password", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "the password changed meanwhile (another change or a reset)", body = Problem, content_type = "application/problem+json"),
@@ -101,10 +101,10 @@ async fn change_password(
     ClientAddr(client): ClientAddr,
     Json(request): Json<PasswordChange>,
 ) -> ApiResult<StatusCode> {
-    let Principal::User { id, .. } = principal else {
+    let Principal::User { id, session, .. } = principal else {
         return Err(Error::Forbidden("an API key has no password; log in as a person to change yours").into());
     };
-    passwords::change(&state, id, request, client).await?;
+    passwords::change(&state, id, session, request, client).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -141,7 +141,7 @@ pub async fn redeem(state: &AppState, request: PasswordResetRequest, client: IpA
         .ok_or_else(invalid_token)?;
     db::users::set_password_hash(&mut tx, user.id, &new_hash).await?;
     db::password_resets::mark_used(&mut tx, reset.id, now).await?;
-    let sessions = db::refresh_tokens::revoke_all_of_user(&mut tx, user.id, now).await?;
+    let sessions = db::refresh_tokens::revoke_all_of_user(&mut tx, user.id, None, now).await?;
     tx.commit().await?;
     tracing::info!(user_id = %user.id, reset_id = %reset.id, sessions, "password reset");
     Ok(())
@@ -154,7 +154,8 @@ async fn working_token(conn: &mut PgConnection, text: &str, now: DateTime<Utc>) 
     };
     match db::password_resets::find(conn, presented.id).await? {
         Some(reset) if presented.matches(&reset.secret_hash) && usable(&reset, now) => {
-            Ok(db::users::is_active(conn, reset.user_id).await?.then_some(presented))
+            let active = db::users::find(conn, reset.user_id).await?.is_some_and(|user| user.disabled_at.is_none());
+            Ok(active.then_some(presented))
         }
         _ => Ok(None),
     }

@@ -233,6 +233,7 @@ async fn start_session(
 ) -> Result<TokenPair> {
     let now = state.clock.now();
     let secret = OpaqueToken::generate()?;
+    let family = family.unwrap_or_else(Uuid::now_v7);
     let expires_at = state
         .config
         .auth
@@ -243,7 +244,7 @@ async fn start_session(
         conn,
         &RefreshTokenRow {
             id: secret.id,
-            family_id: family.unwrap_or_else(Uuid::now_v7),
+            family_id: family,
             user_id: user.id,
             secret_hash: secret.secret_hash(),
             created_at: now,
@@ -253,7 +254,7 @@ async fn start_session(
         },
     )
     .await?;
-    let access = state.jwt.issue(user.id, user.org_id, user.role, now)?;
+    let access = state.jwt.issue(user.id, user.org_id, user.role, family, now)?;
     Ok(TokenPair {
         access_token: access.token,
         refresh_token: secret.render(REFRESH_TOKEN_PREFIX),

@@ -58,7 +58,7 @@ pub async fn disable(state: &AppState, email: &str) -> Result<UserView> {
     let mut tx = state.db.begin().await?;
     let staff = find_staff(&mut tx, email).await?;
     let user = db::users::disable(&mut tx, staff.id, now).await?.ok_or(NO_SUCH_STAFF)?;
-    let sessions = db::refresh_tokens::revoke_all_of_user(&mut tx, user.id, now).await?;
+    let sessions = db::refresh_tokens::revoke_all_of_user(&mut tx, user.id, None, now).await?;
     tx.commit().await?;
     tracing::info!(user_id = %user.id, sessions, "staff member disabled");
     Ok(user.into())
