@@ -31,6 +31,14 @@ pub struct ApplicationRow {
     pub updated_at: DateTime<Utc>,
 }
 
+impl ApplicationRow {
+    /// Whether the applicant ever submitted it: until then (a draft, or a
+    /// draft withdrawn) it is theirs alone, and the registry does not see it.
+    pub fn ever_submitted(&self) -> bool {
+        self.submitted_at.is_some()
+    }
+}
+
 /// The fields an applicant writes.
 #[derive(Debug, Clone)]
 pub struct ApplicationFields {

@@ -166,7 +166,7 @@ pub async fn download(state: &AppState, principal: Principal, id: Uuid, kind: Ma
     let application = db::applications::find(&mut conn, id).await?.ok_or(Error::NotFound)?;
     let allowed = match principal {
         Principal::User { role, .. } if role.is_staff() => {
-            if application.state == ApplicationState::Draft {
+            if !application.ever_submitted() {
                 return Err(Error::NotFoundBecause(super::review::DRAFT_NOT_VISIBLE));
             }
             true

@@ -92,11 +92,12 @@ pub async fn get(state: &AppState, id: Uuid) -> Result<ReviewView> {
 pub const DRAFT_NOT_VISIBLE: &str =
     "this application has not been submitted: drafts are visible only to their organization";
 
-/// Staff never see drafts: they are the applicant's until submitted.
+/// Staff never see an application that was never submitted (a draft, or a
+/// draft withdrawn): it is the applicant's until submitted.
 fn visible(row: Option<ApplicationRow>) -> Result<ApplicationRow> {
     match row {
         None => Err(Error::NotFound),
-        Some(row) if row.state == ApplicationState::Draft => Err(Error::NotFoundBecause(DRAFT_NOT_VISIBLE)),
+        Some(row) if !row.ever_submitted() => Err(Error::NotFoundBecause(DRAFT_NOT_VISIBLE)),
         Some(row) => Ok(row),
     }
 }

@@ -62,6 +62,13 @@ async fn staff_are_told_why_a_draft_is_not_found() {
         assert_eq!(answer.body["detail"], why);
     }
 
+    // A draft withdrawn before it was ever submitted stays private too.
+    let withdrawn = app.create_application(&tenant.token).await;
+    app.post(&format!("/applications/{withdrawn}/withdraw"), Some(&tenant.token), json!({})).await.assert_status(200);
+    let answer = app.get(&format!("/review/applications/{withdrawn}"), Some(&reviewer)).await;
+    answer.assert_problem(404, "not_found");
+    assert_eq!(answer.body["detail"], why);
+
     // Unknown ids keep the generic answer.
     let unknown = app.get(&format!("/review/applications/{}", Uuid::now_v7()), Some(&reviewer)).await;
     unknown.assert_problem(404, "not_found");
