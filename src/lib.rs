@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod http;
+pub mod input;
 pub mod jobs;
 pub mod ledger;
 pub mod pagination;

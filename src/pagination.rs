@@ -3,8 +3,10 @@
 //! JSON), so pages stay stable while rows are inserted.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
 
 use crate::services::{Error, Result};
 
@@ -21,6 +23,32 @@ pub struct PageQuery {
     pub cursor: Option<String>,
 }
 
+/// What a list is ordered by, as its cursors carry it. A cursor is opaque
+/// but comes from the client: a key that decodes is still range-checked
+/// before it reaches SQL (a crafted timestamp can lie outside what
+/// PostgreSQL stores).
+pub trait CursorKey: Serialize + DeserializeOwned {
+    fn in_range(&self) -> bool;
+}
+
+impl CursorKey for Uuid {
+    fn in_range(&self) -> bool {
+        true
+    }
+}
+
+impl CursorKey for i64 {
+    fn in_range(&self) -> bool {
+        *self >= 0
+    }
+}
+
+impl CursorKey for (DateTime<Utc>, Uuid) {
+    fn in_range(&self) -> bool {
+        (1..=9999).contains(&self.0.year())
+    }
+}
+
 /// A validated page request whose cursor decodes to a key of type `K`.
 #[derive(Debug)]
 pub struct PageRequest<K> {
@@ -29,7 +57,7 @@ pub struct PageRequest<K> {
 }
 
 impl PageQuery {
-    pub fn parse<K: DeserializeOwned>(&self) -> Result<PageRequest<K>> {
+    pub fn parse<K: CursorKey>(&self) -> Result<PageRequest<K>> {
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(Error::field("limit", format!("must be between 1 and {MAX_LIMIT}")));
@@ -37,7 +65,8 @@ impl PageQuery {
         let after = match &self.cursor {
             None => None,
             Some(text) => {
-                Some(decode(text).ok_or_else(|| Error::field("cursor", "is not a cursor this list gave out"))?)
+                let key = decode::<K>(text).filter(K::in_range);
+                Some(key.ok_or_else(|| Error::field("cursor", "is not a cursor this list gave out"))?)
             }
         };
         Ok(PageRequest { limit, after })
@@ -82,7 +111,6 @@ fn decode<K: DeserializeOwned>(text: &str) -> Option<K> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use uuid::Uuid;
 
     #[test]
     fn pages_carry_a_cursor_only_when_more_follow() {
@@ -103,5 +131,10 @@ mod tests {
         assert!(PageQuery { limit: Some(101), cursor: None }.parse::<Uuid>().is_err());
         assert!(PageQuery { limit: None, cursor: Some("!!".into()) }.parse::<Uuid>().is_err());
         assert!(PageQuery { limit: None, cursor: Some("e30".into()) }.parse::<Uuid>().is_err());
+        let far = encode(&("-4800-01-01T00:00:00Z", Uuid::nil()));
+        assert!(PageQuery { limit: None, cursor: Some(far) }.parse::<(DateTime<Utc>, Uuid)>().is_err());
+        let near = encode(&("2026-11-26T00:00:00Z", Uuid::nil()));
+        assert!(PageQuery { limit: None, cursor: Some(near) }.parse::<(DateTime<Utc>, Uuid)>().is_ok());
+        assert!(PageQuery { limit: None, cursor: Some(encode(&-1i64)) }.parse::<i64>().is_err());
     }
 }

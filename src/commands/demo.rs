@@ -11,7 +11,7 @@ use crate::{
     config::{Config, Environment, Secret},
     db,
     domain::{IsoDuration, Role, StaffRole},
-    services::{self, accounts::NewAccount, staff::NewStaff},
+    services::{self, staff::NewStaff},
     startup::{Application, shutdown_on_signal},
 };
 
@@ -46,8 +46,8 @@ pub async fn demo(mut config: Config, announcement_period: IsoDuration, reset: b
     let app = Application::build(config, Arc::new(SystemClock)).await?;
     let state = app.state().clone();
     for (email, password, name, role) in STAFF {
-        let account = NewAccount { email: email.into(), password: password.into(), display_name: name.into() };
-        match services::staff::add(&state, NewStaff { account, role }).await {
+        let staff = NewStaff { email: email.into(), password: password.into(), display_name: name.into(), role };
+        match services::staff::add(&state, staff).await {
             // Already there from an earlier run of the demo.
             Ok(_) | Err(services::Error::Conflict(_)) => {}
             Err(error) => anyhow::bail!("could not add the demo {}: {error}", Role::from(role).as_str()),

@@ -8,7 +8,7 @@ use super::{service_error, state};
 use crate::{
     config::Config,
     domain::StaffRole,
-    services::{self, accounts::NewAccount, staff::NewStaff},
+    services::{self, staff::NewStaff},
 };
 
 /// `dataip staff add`: creates a reviewer or admin. On a terminal the
@@ -26,7 +26,7 @@ pub async fn add(config: Config, email: String, name: String, role: StaffRole) -
         line.trim_end_matches(['\r', '\n']).to_owned()
     };
     let state = state(config).await?;
-    let request = NewStaff { account: NewAccount { email, password, display_name: name }, role };
+    let request = NewStaff { email, password, display_name: name, role };
     let user = services::staff::add(&state, request).await.map_err(service_error)?;
     println!("added {} {} ({})", user.role.as_str(), user.email, user.id);
     Ok(())

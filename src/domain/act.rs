@@ -43,7 +43,7 @@ impl ActState {
 
 /// A party named in an act: an organization by its name and unified social
 /// credit code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Counterparty {
     pub name: String,
@@ -52,7 +52,7 @@ pub struct Counterparty {
 }
 
 /// An amount of money as filed: a decimal string and its currency.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Money {
     /// A decimal string: "5000000.00".
@@ -71,23 +71,27 @@ pub struct Organization {
 }
 
 /// A license as filed: to whom, exclusive or not, for what, and when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LicenseTerms {
     pub licensee: Counterparty,
     pub exclusive: bool,
     pub scope: String,
+    #[serde(deserialize_with = "crate::input::date")]
     pub starts_on: NaiveDate,
+    #[serde(deserialize_with = "crate::input::date")]
     pub ends_on: NaiveDate,
 }
 
 /// A pledge as filed: to whom, securing how much, and when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PledgeTerms {
     pub pledgee: Counterparty,
     pub secured_amount: Money,
+    #[serde(deserialize_with = "crate::input::date")]
     pub starts_on: NaiveDate,
+    #[serde(deserialize_with = "crate::input::date")]
     pub ends_on: NaiveDate,
 }
 

@@ -31,12 +31,14 @@ pub enum DataSourceKind {
 }
 
 /// One source of the product's data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DataSource {
+    #[serde(deserialize_with = "crate::input::text")]
     pub kind: DataSourceKind,
     pub description: String,
     /// When the agreement that provides the data ends, if it does.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::input::optional_date")]
     pub agreement_ends_on: Option<NaiveDate>,
 }
 

@@ -7,6 +7,7 @@ mod certificate;
 mod credit_code;
 mod duration;
 mod identity;
+pub mod media;
 mod registration_number;
 mod role;
 

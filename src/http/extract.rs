@@ -13,12 +13,15 @@ use axum::{
 use serde::{Serialize, de::DeserializeOwned};
 
 use super::error::ApiError;
-use crate::{services::FieldError, state::AppState};
+use crate::{
+    input::{Body, BodyError},
+    state::AppState,
+};
 
 /// A JSON request or response body.
 pub struct Json<T>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+impl<T: Body, S: Send + Sync> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
@@ -48,7 +51,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
 /// it is `T::default()`.
 pub struct OptionalJson<T>(pub T);
 
-impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
+impl<T: Body + Default, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
@@ -102,36 +105,39 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
     }
 }
 
-/// Parses a JSON body: malformed JSON is 400, JSON of the wrong shape is 422
-/// naming the field.
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            return malformed(&inner);
-        }
-        let field = if path == "." { "body".to_owned() } else { path };
-        let message = strip_position(&inner.to_string());
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("{field}: {message}"))
-            .with_errors(vec![FieldError { field, message }])
-    })?;
-    deserializer.end().map_err(|e| malformed(&e))?;
-    Ok(value)
+/// Parses a JSON body: malformed JSON is 400; JSON of the wrong shape is
+/// 422 listing every problem, each under its field's path.
+pub fn parse_json<T: Body>(bytes: &[u8]) -> Result<T, ApiError> {
+    T::from_json(bytes).map_err(|error| match error {
+        BodyError::Malformed(message) => ApiError::new(StatusCode::BAD_REQUEST, message),
+        BodyError::Invalid(errors) => crate::services::Error::Validation(errors).into(),
+    })
 }
 
-fn malformed(error: &serde_json::Error) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, format!("the body is not valid JSON: {error}"))
-}
-
-/// serde_json appends " at line 1 column 42"; the field path says more.
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(at) => message[..at].to_owned(),
-        None => message.to_owned(),
-    }
-}
+// Every request body the API reads. Each derives `eserde::Deserialize` and
+// refuses unknown fields; acts (tagged by `kind`) read themselves.
+crate::bodies!(
+    crate::services::sessions::SignupRequest,
+    crate::services::sessions::LoginRequest,
+    crate::services::sessions::RefreshRequest,
+    crate::services::passwords::PasswordChange,
+    crate::services::password_resets::PasswordResetRequest,
+    crate::services::organization::NewMember,
+    crate::services::organization::NewApiKey,
+    crate::services::staff::NewStaff,
+    crate::services::applications::NewApplication,
+    crate::services::applications::ApplicationPatch,
+    crate::services::applications::SubmitRequest,
+    crate::services::applications::WithdrawRequest,
+    crate::services::objections::NewObjection,
+    crate::services::objections::ResponseRequest,
+    crate::services::objections::DecisionRequest,
+    crate::services::review::SupplementRequest,
+    crate::services::review::RejectRequest,
+    crate::services::review::ApproveRequest,
+    crate::services::acts::RejectAct,
+    crate::services::acts::Revocation,
+);
 
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
@@ -199,21 +205,25 @@ impl FromRequestParts<AppState> for ClientAddr {
 mod tests {
     use super::*;
 
-    #[derive(Debug, serde::Deserialize)]
+    #[derive(Debug, eserde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     #[allow(dead_code)]
     struct Signup {
         user: User,
     }
 
-    #[derive(Debug, serde::Deserialize)]
+    #[derive(Debug, eserde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     #[allow(dead_code)]
     struct User {
         email: String,
         age: u8,
     }
 
+    crate::bodies!(Signup);
+
     #[test]
-    fn malformed_json_is_400_and_wrong_shapes_name_the_field() {
+    fn malformed_json_is_400_and_wrong_shapes_name_every_field() {
         assert_eq!(parse_json::<Signup>(b"{not json").err().map(|e| e.status()), Some(StatusCode::BAD_REQUEST));
         assert_eq!(
             parse_json::<Signup>(br#"{"user":{"email":"a","age":1}} trailing"#).err().map(|e| e.status()),
@@ -222,7 +232,10 @@ mod tests {
         let error = parse_json::<Signup>(br#"{"user":{"email":"a@b.c","age":"old"}}"#).expect_err("wrong type");
         assert_eq!(error.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(format!("{error:?}").contains("user.age"), "{error:?}");
-        let error = parse_json::<Signup>(br#"{"user":{"age":3}}"#).expect_err("missing field");
-        assert!(format!("{error:?}").contains("missing field `email`"), "{error:?}");
+        let error = parse_json::<Signup>(br#"{"user":{"age":300}, "extra": 1}"#).expect_err("several");
+        let text = format!("{error:?}");
+        for field in ["user.email", "user.age", "extra"] {
+            assert!(text.contains(&format!("\"{field}\"")), "{field}: {text}");
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! shared by signup, members and staff.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sqlx::PgConnection;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -58,7 +58,8 @@ impl From<OrganizationRow> for OrganizationView {
 }
 
 /// The fields of a new user account, as clients send them.
-#[derive(Deserialize, ToSchema)]
+#[derive(eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewAccount {
     #[schema(example = "zhang.wei@example.com")]
     pub email: String,

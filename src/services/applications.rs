@@ -27,30 +27,40 @@ use crate::{
 const MAX_DATA_SOURCES: usize = 20;
 
 /// A new application's fields.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewApplication {
     #[schema(example = "长三角物流时效数据集")]
     pub product_name: String,
+    #[serde(deserialize_with = "crate::input::text")]
     pub category: Category,
     /// What the product is, in up to 2000 characters.
     #[serde(rename = "abstract")]
     #[schema(rename = "abstract")]
     pub summary: String,
     pub data_sources: Vec<DataSource>,
+    #[serde(default)]
     pub data_format: Option<String>,
+    #[serde(default)]
     pub data_scale: Option<String>,
+    #[serde(default)]
     pub update_frequency: Option<String>,
 }
 
 /// Any subset of the creation fields; `version` (or `If-Match`) guards
 /// against overwriting a change made meanwhile.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ApplicationPatch {
+    #[serde(default)]
     pub product_name: Option<String>,
+    #[serde(default, deserialize_with = "crate::input::optional_text")]
     pub category: Option<Category>,
     #[serde(rename = "abstract")]
     #[schema(rename = "abstract")]
+    #[serde(default)]
     pub summary: Option<String>,
+    #[serde(default)]
     pub data_sources: Option<Vec<DataSource>>,
     /// null clears it.
     #[serde(default, deserialize_with = "present")]
@@ -59,6 +69,7 @@ pub struct ApplicationPatch {
     pub data_scale: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     pub update_frequency: Option<Option<String>>,
+    #[serde(default)]
     pub version: Option<i32>,
 }
 
@@ -67,7 +78,8 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> R
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SubmitRequest {
     /// The applicant declares the data lawfully obtained and infringing no
     /// one's rights; must be true.
@@ -75,8 +87,10 @@ pub struct SubmitRequest {
     pub commitment: bool,
 }
 
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct WithdrawRequest {
+    #[serde(default)]
     pub reason: Option<String>,
 }
 

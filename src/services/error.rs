@@ -3,9 +3,6 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
-use utoipa::ToSchema;
-
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("the request is not valid")]
@@ -58,13 +55,7 @@ fn wait_in_words(wait: Duration) -> String {
     format!("{count} {unit}{}", if count == 1 { "" } else { "s" })
 }
 
-/// One problem with one field of a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct FieldError {
-    /// Path of the field, dotted for nested objects: `user.email`.
-    pub field: String,
-    pub message: String,
-}
+pub use crate::input::FieldError;
 
 impl Error {
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {

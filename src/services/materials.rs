@@ -14,7 +14,7 @@ use super::{
 use crate::{
     auth::{Principal, Tenant},
     db::{self, applications::ApplicationRow, materials::MaterialRow},
-    domain::{ApplicationState, MaterialKind},
+    domain::{ApplicationState, MaterialKind, media},
     state::AppState,
 };
 
@@ -59,7 +59,7 @@ where
     // Each chunk is written on its own as it fills, with a pooled connection
     // taken only for that write: a slow upload holds no connection.
     let blob_id = Uuid::now_v7();
-    let streamed = stream_chunks(state, blob_id, &mut body, config.max_size).await;
+    let streamed = stream_chunks(state, blob_id, &mut body, &media_type, config.max_size).await;
     let (sha256, size) = match streamed {
         Ok(done) => done,
         Err(error) => {
@@ -99,8 +99,15 @@ where
 }
 
 /// Streams the body into chunks of `blob_id`: its SHA-256 and size, or why
-/// it was refused (over `max_size`, empty, interrupted).
-async fn stream_chunks<S, E>(state: &AppState, blob_id: Uuid, body: &mut S, max_size: u64) -> Result<(Vec<u8>, i64)>
+/// it was refused (over `max_size`, empty, interrupted, or not of its
+/// declared media type by its first bytes).
+async fn stream_chunks<S, E>(
+    state: &AppState,
+    blob_id: Uuid,
+    body: &mut S,
+    media_type: &str,
+    max_size: u64,
+) -> Result<(Vec<u8>, i64)>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
@@ -108,7 +115,7 @@ where
     let too_large = || Error::PayloadTooLarge(format!("a material may be at most {max_size} bytes"));
     let mut hasher = Sha256::new();
     let mut buffer = Vec::with_capacity(CHUNK);
-    let (mut size, mut seq) = (0u64, 0i32);
+    let (mut size, mut seq, mut sniffed) = (0u64, 0i32, false);
     while let Some(piece) = body.next().await {
         let piece = piece.map_err(|e| Error::field("body", format!("the upload was interrupted: {e}")))?;
         size += piece.len() as u64;
@@ -117,6 +124,10 @@ where
         }
         hasher.update(&piece);
         buffer.extend_from_slice(&piece);
+        if !sniffed && buffer.len() >= media::SIGNATURE_BYTES {
+            check_signature(media_type, &buffer)?;
+            sniffed = true;
+        }
         while buffer.len() >= CHUNK {
             let mut conn = state.db.acquire().await?;
             db::blobs::insert_chunk(&mut conn, blob_id, seq, &buffer[..CHUNK], state.clock.now()).await?;
@@ -127,11 +138,23 @@ where
     if size == 0 {
         return Err(Error::field("body", "the file is empty"));
     }
+    if !sniffed {
+        check_signature(media_type, &buffer)?;
+    }
     if !buffer.is_empty() {
         let mut conn = state.db.acquire().await?;
         db::blobs::insert_chunk(&mut conn, blob_id, seq, &buffer, state.clock.now()).await?;
     }
     Ok((hasher.finalize().to_vec(), i64::try_from(size).map_err(|_| too_large())?))
+}
+
+/// Refuses a file whose first bytes contradict its declared media type (a
+/// PDF sent as image/png, a program sent as application/pdf).
+fn check_signature(media_type: &str, head: &[u8]) -> Result<()> {
+    if media::is_plausibly(media_type, head) {
+        return Ok(());
+    }
+    Err(Error::field("Content-Type", format!("the file is not {media_type}: its first bytes say otherwise")))
 }
 
 /// Deletes the material of `kind`.

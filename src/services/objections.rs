@@ -31,7 +31,8 @@ use crate::{
 
 const TRACKING_TOKEN_PREFIX: &str = "dipo_";
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewObjection {
     pub objector: Objector,
     /// How the objector's rights or interests are concerned.
@@ -40,7 +41,8 @@ pub struct NewObjection {
     pub grounds: String,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Objector {
     pub name: String,
     pub contact_email: String,
@@ -71,7 +73,8 @@ pub struct TrackingQuery {
     pub token: String,
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ResponseRequest {
     pub text: String,
 }
@@ -150,8 +153,10 @@ pub struct ObjectionFilter {
     pub state: Option<ObjectionState>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DecisionRequest {
+    #[serde(deserialize_with = "crate::input::text")]
     pub decision: ObjectionDecision,
     pub reason: String,
 }

@@ -1,7 +1,7 @@
 //! An organization's members and API keys, managed by its owners.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -17,14 +17,22 @@ use crate::{
     state::AppState,
 };
 
-#[derive(Deserialize, ToSchema)]
+#[derive(eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewMember {
-    #[serde(flatten)]
-    pub account: NewAccount,
+    #[schema(example = "li.na@example.com")]
+    pub email: String,
+    /// At least 10 characters.
+    #[schema(format = Password)]
+    pub password: String,
+    #[schema(example = "李娜")]
+    pub display_name: String,
+    #[serde(deserialize_with = "crate::input::text")]
     pub role: OrgRole,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewApiKey {
     /// What the key is for, e.g. "ERP integration".
     pub name: String,
@@ -65,7 +73,8 @@ pub struct CreatedApiKey {
 #[tracing::instrument(skip_all, fields(org_id = %owner.org_id))]
 pub async fn add_member(state: &AppState, owner: Owner, request: NewMember) -> Result<UserView> {
     let mut fields = Fields::new();
-    let account = request.account.parse(&mut fields, "").ok_or_else(|| fields.into_error())?;
+    let account = NewAccount { email: request.email, password: request.password, display_name: request.display_name };
+    let account = account.parse(&mut fields, "").ok_or_else(|| fields.into_error())?;
     let account = account.hash(state).await?;
     let mut conn = state.db.acquire().await?;
     let user =

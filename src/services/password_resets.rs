@@ -5,7 +5,6 @@
 use std::{fmt, net::IpAddr};
 
 use chrono::{DateTime, Duration, Utc};
-use serde::Deserialize;
 use sqlx::PgConnection;
 use utoipa::ToSchema;
 
@@ -46,7 +45,8 @@ impl fmt::Debug for PasswordReset {
     }
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PasswordResetRequest {
     /// The one-time token the registry issued (`dipw_…`).
     pub token: String,

@@ -2,14 +2,14 @@
 
 use std::net::IpAddr;
 
-use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{Error, Result, sessions::login_throttles, throttle::address_key};
 use crate::{db, domain::Password, state::AppState};
 
-#[derive(Deserialize, ToSchema)]
+#[derive(eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     #[schema(format = Password)]
     pub current_password: String,

@@ -42,21 +42,26 @@ pub struct ReviewView {
     pub events: Vec<EventView>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SupplementRequest {
     /// What is missing or must change.
     pub reason: String,
     /// Days to answer (1 to 365); the configured supplement period if left out.
+    #[serde(default)]
     pub due_in_days: Option<u32>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RejectRequest {
     pub reason: String,
 }
 
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ApproveRequest {
+    #[serde(default)]
     pub comment: Option<String>,
 }
 

@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sqlx::PgConnection;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -21,13 +21,15 @@ use crate::{
     state::AppState,
 };
 
-#[derive(Deserialize, ToSchema)]
+#[derive(eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SignupRequest {
     pub organization: NewOrganization,
     pub user: NewAccount,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewOrganization {
     #[schema(example = "上海数据科技有限公司")]
     pub name: String,
@@ -36,14 +38,16 @@ pub struct NewOrganization {
     pub credit_code: String,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub email: String,
     #[schema(format = Password)]
     pub password: String,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     pub refresh_token: String,
 }

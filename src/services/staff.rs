@@ -1,7 +1,6 @@
 //! Registry staff: reviewers and admins, created by an admin or from the
 //! command line, and disabled or enabled again from the command line.
 
-use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -16,17 +15,25 @@ use crate::{
     state::AppState,
 };
 
-#[derive(Deserialize, ToSchema)]
+#[derive(eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewStaff {
-    #[serde(flatten)]
-    pub account: NewAccount,
+    #[schema(example = "wang.shen@registry.example")]
+    pub email: String,
+    /// At least 10 characters.
+    #[schema(format = Password)]
+    pub password: String,
+    #[schema(example = "王审")]
+    pub display_name: String,
+    #[serde(deserialize_with = "crate::input::text")]
     pub role: StaffRole,
 }
 
 #[tracing::instrument(skip_all, fields(role = ?request.role))]
 pub async fn add(state: &AppState, request: NewStaff) -> Result<UserView> {
     let mut fields = Fields::new();
-    let account = request.account.parse(&mut fields, "").ok_or_else(|| fields.into_error())?;
+    let account = NewAccount { email: request.email, password: request.password, display_name: request.display_name };
+    let account = account.parse(&mut fields, "").ok_or_else(|| fields.into_error())?;
     let account = account.hash(state).await?;
     let mut conn = state.db.acquire().await?;
     let user = accounts::insert_user(&mut conn, account, request.role.into(), None, state.clock.now()).await?;

@@ -301,7 +301,7 @@ async fn submission_lists_every_missing_piece() {
     body["data_sources"] = json!([]);
     let created = app.post("/applications", Some(&tenant.token), body).await;
     let id = created.body["id"].as_str().expect("id").to_owned();
-    app.upload(&tenant.token, &id, "summary", "application/pdf", "%PDF summary").await.assert_status(200);
+    app.upload(&tenant.token, &id, "summary", "application/pdf", "%PDF-1.7 summary").await.assert_status(200);
 
     let answer =
         app.post(&format!("/applications/{id}/submit"), Some(&tenant.token), json!({"commitment": false})).await;

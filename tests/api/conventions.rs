@@ -27,11 +27,12 @@ async fn malformed_bodies_are_clear_4xx_and_write_nothing() {
 
     let wrong_shape = app.post("/auth/signup", None, json!({"organization": "acme", "user": {}})).await;
     wrong_shape.assert_problem(422, "validation_failed");
-    assert_eq!(wrong_shape.error_fields(), ["organization"]);
+    assert_eq!(wrong_shape.error_fields(), ["organization", "user.email", "user.password", "user.display_name"]);
 
     let missing = app.post("/auth/signup", None, json!({"organization": {"name": "x", "credit_code": "y"}})).await;
     missing.assert_problem(422, "validation_failed");
     assert!(missing.body["detail"].as_str().is_some_and(|d| d.contains("user")), "{}", missing.body);
+    assert_eq!(missing.error_fields(), ["user"]);
 
     assert_eq!(app.count("organizations").await, 0);
 }

@@ -3,7 +3,7 @@
 
 use dataip::{
     domain::StaffRole,
-    services::{self, accounts::NewAccount, staff::NewStaff},
+    services::{self, staff::NewStaff},
 };
 use serde_json::json;
 
@@ -12,8 +12,8 @@ use crate::helpers::{PASSWORD, TestApp, spawn_app};
 /// Adds a staff member and logs them in: (e-mail, access token, refresh token).
 async fn staff_member(app: &TestApp, role: StaffRole) -> (String, String, String) {
     let email = format!("staff-{}@registry.example", uuid::Uuid::now_v7().simple());
-    let account = NewAccount { email: email.clone(), password: PASSWORD.into(), display_name: "王审查".into() };
-    services::staff::add(&app.state, NewStaff { account, role }).await.expect("staff added");
+    let staff = NewStaff { email: email.clone(), password: PASSWORD.into(), display_name: "王审查".into(), role };
+    services::staff::add(&app.state, staff).await.expect("staff added");
     let login = app.post("/auth/login", None, json!({"email": email, "password": PASSWORD})).await;
     let body = login.assert_status(200);
     let token = |name: &str| body[name].as_str().expect("token").to_owned();

@@ -8,7 +8,7 @@ use dataip::{
     config::{Config, Environment},
     db,
     domain::{CreditCode, StaffRole},
-    services::{self, accounts::NewAccount, staff::NewStaff},
+    services::{self, staff::NewStaff},
     startup::Application,
     state::AppState,
 };
@@ -292,8 +292,9 @@ impl TestApp {
     /// returns their token.
     pub async fn staff(&self, role: StaffRole) -> String {
         let email = format!("staff-{}@registry.example", Uuid::now_v7().simple());
-        let account = NewAccount { email: email.clone(), password: PASSWORD.into(), display_name: "王审查".into() };
-        services::staff::add(&self.state, NewStaff { account, role }).await.expect("staff added");
+        let staff =
+            NewStaff { email: email.clone(), password: PASSWORD.into(), display_name: "王审查".into(), role };
+        services::staff::add(&self.state, staff).await.expect("staff added");
         self.login(&email, PASSWORD).await
     }
 

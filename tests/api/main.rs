@@ -16,6 +16,7 @@ mod disabling;
 mod error_details;
 mod guide;
 mod helpers;
+mod input;
 mod ledger;
 mod materials;
 mod member_removal;

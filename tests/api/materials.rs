@@ -10,7 +10,7 @@ async fn upload_hashes_stores_and_serves_the_bytes() {
     let app = spawn_app().await;
     let tenant = app.signup().await;
     let id = app.create_application(&tenant.token).await;
-    let content = "申请表内容 %PDF".repeat(1000);
+    let content = format!("%PDF-1.7 {}", "申请表内容".repeat(1000));
     let request = app
         .client
         .put(app.url(&format!("/applications/{id}/materials/application_form")))
@@ -54,7 +54,8 @@ async fn large_files_are_streamed_in_chunks_and_come_back_whole() {
     let tenant = app.signup().await;
     let id = app.create_application(&tenant.token).await;
     // 3.5 MiB of varied bytes: four chunks in storage.
-    let content: Vec<u8> = (0..3_670_016u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    let mut content: Vec<u8> = (0..3_670_016u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    content[..4].copy_from_slice(b"PK\x03\x04");
     app.upload(&tenant.token, &id, "sample", "application/zip", content.clone()).await.assert_status(200);
     assert_eq!(app.count("blob_chunks").await, 4);
     let download = app
@@ -111,7 +112,8 @@ async fn oversized_and_unaccepted_uploads_are_refused_and_store_nothing() {
         .await
         .assert_problem(413, "payload_too_large");
     // Without a declared length (chunked), the limit holds while streaming.
-    let stream = futures_util::stream::iter((0..20).map(|_| Ok::<_, std::io::Error>(vec![b'y'; 100])));
+    let pieces = std::iter::once(b"%PDF-1.7 ".to_vec()).chain((0..20).map(|_| vec![b'y'; 100]));
+    let stream = futures_util::stream::iter(pieces.map(Ok::<_, std::io::Error>));
     let chunked = app
         .client
         .put(app.url(&format!("/applications/{id}/materials/summary")))
@@ -136,6 +138,14 @@ async fn oversized_and_unaccepted_uploads_are_refused_and_store_nothing() {
         .expect("sent");
     answer(untyped).await.assert_problem(415, "unsupported_media_type");
     app.upload(&tenant.token, &id, "summary", "application/pdf", "").await.assert_problem(422, "validation_failed");
+    // The first bytes must agree with the declared type, where it has a signature.
+    let pdf_as_png = app.upload(&tenant.token, &id, "summary", "image/png", "%PDF-1.7 a real PDF").await;
+    pdf_as_png.assert_problem(422, "validation_failed");
+    assert_eq!(pdf_as_png.error_fields(), ["Content-Type"]);
+    app.upload(&tenant.token, &id, "summary", "application/pdf", &b"MZ\x90\0 a program"[..])
+        .await
+        .assert_problem(422, "validation_failed");
+    app.upload(&tenant.token, &id, "summary", "application/pdf", "%PD").await.assert_problem(422, "validation_failed");
     app.upload(&tenant.token, &id, "photo_of_cat", "application/pdf", "x")
         .await
         .assert_problem(400, "validation_failed");
@@ -168,7 +178,7 @@ async fn materials_are_fixed_once_submitted_until_a_supplement_is_requested() {
     )
     .await
     .assert_status(200);
-    app.upload(&tenant.token, &id, "data_source_proof", "application/pdf", "proof").await.assert_status(200);
+    app.upload(&tenant.token, &id, "data_source_proof", "application/pdf", "%PDF-1.7 proof").await.assert_status(200);
     assert_eq!(app.delete(&format!("/applications/{id}/materials/sample"), Some(&tenant.token)).await.status, 404);
     assert_eq!(
         app.delete(&format!("/applications/{id}/materials/data_source_proof"), Some(&tenant.token)).await.status,

@@ -44,7 +44,7 @@ async fn the_whole_procedure_up_to_the_announcement() {
     assert_eq!(due, chrono::Duration::days(10));
 
     // The applicant answers: a new material and a changed field, then resubmits.
-    app.upload(&tenant.token, &id, "data_source_proof", "application/pdf", "%PDF proof").await.assert_status(200);
+    app.upload(&tenant.token, &id, "data_source_proof", "application/pdf", "%PDF-1.7 proof").await.assert_status(200);
     app.patch(&format!("/applications/{id}"), token, json!({"data_scale": "1.3 亿条"})).await.assert_status(200);
     let resubmitted = app.post(&format!("/applications/{id}/submit"), token, json!({"commitment": true})).await;
     let resubmitted = resubmitted.assert_status(200).clone();

@@ -92,12 +92,14 @@ pub struct ActFilter {
     pub state: Option<ActState>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RejectAct {
     pub reason: String,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Revocation {
     pub grounds: String,
 }

@@ -1,7 +1,7 @@
 //! An act as the holder files it, checked into its typed terms.
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sqlx::PgConnection;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -13,34 +13,86 @@ use crate::{
         ActDetails, Counterparty, CreditCode, LicenseTerms, Money, Name, Organization, PledgeTerms, Text, parse_amount,
         parse_currency,
     },
+    input::{self, Body, BodyError},
     services::{Error, Fields, Result},
     state::AppState,
 };
 
 /// An act as filed: `kind` and its fields.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum NewAct {
     License(LicenseTerms),
     Pledge(PledgeTerms),
-    PledgeRelease {
-        pledge_id: Uuid,
-    },
+    PledgeRelease(PledgeRelease),
     /// To another organization registered here.
-    Transfer {
-        transferee_credit_code: String,
-    },
-    Change {
-        product_name: Option<String>,
-        #[serde(rename = "abstract")]
-        #[schema(rename = "abstract")]
-        summary: Option<String>,
-    },
+    Transfer(Transfer),
+    Change(Change),
     /// Only inside the renewal window before `valid_until`.
-    Renewal {},
-    Cancellation {
-        reason: String,
-    },
+    Renewal(Renewal),
+    Cancellation(Cancellation),
+}
+
+#[derive(Debug, Serialize, eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PledgeRelease {
+    /// The act that recorded the pledge.
+    #[eserde(compat)]
+    pub pledge_id: Uuid,
+}
+
+#[derive(Debug, Serialize, eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Transfer {
+    /// The unified social credit code of an organization registered here.
+    pub transferee_credit_code: String,
+}
+
+#[derive(Debug, Serialize, eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Change {
+    #[serde(default)]
+    pub product_name: Option<String>,
+    #[serde(rename = "abstract")]
+    #[schema(rename = "abstract")]
+    #[serde(default)]
+    pub summary: Option<String>,
+}
+
+#[derive(Debug, Serialize, eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Renewal {}
+
+#[derive(Debug, Serialize, eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cancellation {
+    pub reason: String,
+}
+
+/// The kinds an applicant files (revocation is the registry's own).
+const KINDS: [&str; 7] = ["license", "pledge", "pledge_release", "transfer", "change", "renewal", "cancellation"];
+
+impl Body for NewAct {
+    /// The kind picks the shape; the other fields are read as that shape,
+    /// every problem at once.
+    fn from_json(bytes: &[u8]) -> Result<Self, BodyError> {
+        input::read_tagged(
+            bytes,
+            |kind, rest| {
+                Some(match kind {
+                    "license" => input::read(rest).map(NewAct::License),
+                    "pledge" => input::read(rest).map(NewAct::Pledge),
+                    "pledge_release" => input::read(rest).map(NewAct::PledgeRelease),
+                    "transfer" => input::read(rest).map(NewAct::Transfer),
+                    "change" => input::read(rest).map(NewAct::Change),
+                    "renewal" => input::read(rest).map(NewAct::Renewal),
+                    "cancellation" => input::read(rest).map(NewAct::Cancellation),
+                    _ => return None,
+                })
+            },
+            &KINDS,
+        )
+    }
 }
 
 fn counterparty(fields: &mut Fields, prefix: &str, party: &Counterparty) -> Option<Counterparty> {
@@ -93,14 +145,14 @@ pub async fn parse(
             };
             ActDetails::Pledge(PledgeTerms { pledgee, secured_amount: Money { amount, currency }, starts_on, ends_on })
         }
-        NewAct::PledgeRelease { pledge_id } => {
+        NewAct::PledgeRelease(PledgeRelease { pledge_id }) => {
             let unreleased = db::pledges::unreleased(conn, certificate.id).await?;
             if !unreleased.iter().any(|p| p.act_id == pledge_id) {
                 return Err(Error::field("pledge_id", "is not an unreleased pledge of this certificate"));
             }
             ActDetails::PledgeRelease { pledge_id }
         }
-        NewAct::Transfer { transferee_credit_code } => {
+        NewAct::Transfer(Transfer { transferee_credit_code }) => {
             let code = CreditCode::parse(&transferee_credit_code)
                 .map_err(|e| Error::field("transferee_credit_code", e.to_string()))?;
             let transferee = db::organizations::find_by_credit_code(conn, code.as_str()).await?.ok_or_else(|| {
@@ -114,7 +166,7 @@ pub async fn parse(
                 Organization { id: transferee.id, name: transferee.name, credit_code: transferee.credit_code };
             ActDetails::Transfer { transferee, transferor: None }
         }
-        NewAct::Change { product_name, summary } => {
+        NewAct::Change(Change { product_name, summary }) => {
             let name = product_name.as_deref().map(|n| fields.check("product_name", Name::parse(n, 100)));
             let text = summary.as_deref().map(|a| fields.check("abstract", Text::parse(a, 2000)));
             if name.is_none() && text.is_none() {
@@ -128,11 +180,11 @@ pub async fn parse(
                 previous_abstract: None,
             }
         }
-        NewAct::Renewal {} => {
+        NewAct::Renewal(Renewal {}) => {
             rules::ensure_renewable(state, certificate, now)?;
             ActDetails::Renewal { previous_valid_until: None, valid_until: None }
         }
-        NewAct::Cancellation { reason } => {
+        NewAct::Cancellation(Cancellation { reason }) => {
             let reason = Text::parse(&reason, 2000).map_err(|m| Error::field("reason", m))?;
             rules::ensure_no_unreleased_pledge(conn, certificate.id, "cancelled").await?;
             ActDetails::Cancellation { reason: reason.into_string() }

@@ -1,0 +1,325 @@
+//! Request bodies as the API reads them: every missing, malformed or
+//! unknown field reported at once, each under its full path
+//! (`data_sources[0].kind`), and values range-checked where they are parsed,
+//! so that nothing a client sends can reach the database out of range.
+//!
+//! Bodies are read twice only when they are wrong: serde first, then, to
+//! collect every problem, [eserde](https://docs.rs/eserde) (a well-kept
+//! crate made for exactly this). Enums are read through their text (see
+//! [`text`]) because eserde loses track of paths after a wrong enum value.
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Deserializer, Serialize, de::DeserializeOwned};
+use utoipa::ToSchema;
+
+/// One problem with one field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// Path of the field: dotted for nested objects, indexed for arrays
+    /// (`user.email`, `data_sources[0].kind`).
+    pub field: String,
+    pub message: String,
+}
+
+/// Why a body could not be read.
+#[derive(Debug)]
+pub enum BodyError {
+    /// Not JSON at all (400).
+    Malformed(String),
+    /// JSON of the wrong shape: every problem (422).
+    Invalid(Vec<FieldError>),
+}
+
+/// A request body, read with every problem reported at once.
+pub trait Body: Sized {
+    fn from_json(bytes: &[u8]) -> Result<Self, BodyError>;
+}
+
+/// Implements [`Body`] for types that derive `eserde::Deserialize`.
+#[macro_export]
+macro_rules! bodies {
+    ($($body:ty),* $(,)?) => {
+        $(impl $crate::input::Body for $body {
+            fn from_json(bytes: &[u8]) -> Result<Self, $crate::input::BodyError> {
+                $crate::input::read(bytes)
+            }
+        })*
+    };
+}
+
+/// Reads a body: malformed JSON first (the whole body must be one JSON
+/// value), then the shape, collecting every problem.
+pub fn read<T: for<'de> eserde::EDeserialize<'de>>(bytes: &[u8]) -> Result<T, BodyError> {
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
+        .map_err(|error| BodyError::Malformed(format!("the body is not valid JSON: {error}")))?;
+    let errors = match eserde::json::from_slice::<T>(bytes) {
+        Ok(value) => return Ok(value),
+        Err(errors) => errors,
+    };
+    // An unknown field stops eserde from reading the rest of its object:
+    // each one is noted and taken out, and the body read again, until
+    // what is left shows every other problem.
+    let mut problems: Vec<FieldError> = Vec::new();
+    let (mut errors, mut body) = (errors, None::<serde_json::Value>);
+    for _ in 0..MAX_UNKNOWN_FIELDS {
+        let mut unknown = Vec::new();
+        for error in errors.iter().filter(|error| !is_syntax(error.message())) {
+            let path = error.path().map(|path| path.to_string()).unwrap_or_default();
+            let problem = problem(&path, error.message());
+            if error.message().starts_with("unknown field") {
+                unknown.extend(error.path().cloned());
+            }
+            if !problems.contains(&problem) {
+                problems.push(problem);
+            }
+        }
+        if unknown.is_empty() {
+            break;
+        }
+        let value = match &mut body {
+            Some(value) => value,
+            None => body.insert(serde_json::from_slice(bytes).map_err(|e| BodyError::Malformed(e.to_string()))?),
+        };
+        for path in &unknown {
+            remove(value, path);
+        }
+        let again = serde_json::to_vec(value).map_err(|e| BodyError::Malformed(e.to_string()))?;
+        errors = match eserde::json::from_slice::<T>(&again) {
+            // Only the unknown fields were wrong.
+            Ok(_) => break,
+            Err(errors) => errors,
+        };
+    }
+    Err(BodyError::Invalid(problems))
+}
+
+/// Bodies are at most a few kilobytes; past this many unknown fields the
+/// client hears about these first.
+const MAX_UNKNOWN_FIELDS: usize = 32;
+
+/// Takes the value at `path` out of `value`.
+fn remove(value: &mut serde_json::Value, path: &eserde::path::Path) {
+    let segments: Vec<&eserde::path::Segment> = path.iter().collect();
+    let Some((last, parents)) = segments.split_last() else { return };
+    let mut at = value;
+    for segment in parents {
+        let next = match segment {
+            eserde::path::Segment::Seq { index } => at.get_mut(*index),
+            eserde::path::Segment::Map { key } | eserde::path::Segment::Enum { variant: key } => {
+                at.get_mut(key.as_str())
+            }
+        };
+        match next {
+            Some(next) => at = next,
+            None => return,
+        }
+    }
+    if let (eserde::path::Segment::Map { key }, Some(object)) = (last, at.as_object_mut()) {
+        object.remove(key.as_str());
+    }
+}
+
+/// A body tagged by `kind` (as acts are): the tag picks the shape, read by
+/// `read_variant` from the rest of the object, so that every path stays
+/// whole. (eserde loses paths inside internally tagged enums.)
+pub fn read_tagged<T>(
+    bytes: &[u8],
+    read_variant: impl FnOnce(&str, &[u8]) -> Option<Result<T, BodyError>>,
+    kinds: &[&str],
+) -> Result<T, BodyError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|error| BodyError::Malformed(format!("the body is not valid JSON: {error}")))?;
+    let serde_json::Value::Object(mut object) = value else {
+        return Err(invalid("body", "must be an object"));
+    };
+    let expected = kinds.iter().map(|kind| format!("`{kind}`")).collect::<Vec<_>>().join(", ");
+    let kind = match object.remove("kind") {
+        Some(serde_json::Value::String(kind)) => kind,
+        Some(_) => return Err(invalid("kind", &format!("must be one of {expected}"))),
+        None => return Err(invalid("kind", &format!("is required: one of {expected}"))),
+    };
+    let rest = serde_json::to_vec(&object).map_err(|error| BodyError::Malformed(error.to_string()))?;
+    read_variant(&kind, &rest).unwrap_or_else(|| Err(invalid("kind", &format!("must be one of {expected}"))))
+}
+
+/// The body was checked to be JSON first: a syntax complaint from the
+/// second reading only means it stopped following the document after an
+/// earlier problem.
+fn is_syntax(message: &str) -> bool {
+    ["expected `", "expected value", "EOF while parsing", "trailing "].iter().any(|start| message.starts_with(start))
+}
+
+fn invalid(field: &str, message: &str) -> BodyError {
+    BodyError::Invalid(vec![FieldError { field: field.into(), message: message.into() }])
+}
+
+/// One of eserde's errors in the API's words: missing fields under their
+/// own path, no line and column, no internal type names.
+fn problem(path: &str, message: &str) -> FieldError {
+    let message = match message.rfind(" at line ") {
+        Some(at) => &message[..at],
+        None => message,
+    };
+    let join = |parent: &str, child: &str| match parent {
+        "" | "." => child.to_owned(),
+        parent => format!("{parent}.{child}"),
+    };
+    if let Some(name) = message.strip_prefix("missing field `").and_then(|rest| rest.strip_suffix('`')) {
+        return FieldError { field: join(path, name), message: "is required".into() };
+    }
+    let field = match path {
+        "" | "." => "body".to_owned(),
+        path => path.to_owned(),
+    };
+    let message = match message.split_once("expected struct __ImplEDeserializeFor") {
+        Some((before, _)) => format!("{before}expected an object"),
+        None => message.replace("unknown field", "not a field of this request:"),
+    };
+    FieldError { field, message }
+}
+
+/// Reads an enum through its text, so that a wrong value is reported under
+/// its own path (`#[serde(deserialize_with = "crate::input::text")]`).
+pub fn text<'de, D: Deserializer<'de>, T: DeserializeOwned>(deserializer: D) -> Result<T, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    from_text(&text)
+}
+
+/// [`text`] for an optional enum (with `#[serde(default)]`).
+pub fn optional_text<'de, D: Deserializer<'de>, T: DeserializeOwned>(deserializer: D) -> Result<Option<T>, D::Error> {
+    Option::<String>::deserialize(deserializer)?.map(|text| from_text(&text)).transpose()
+}
+
+fn from_text<T: DeserializeOwned, E: serde::de::Error>(text: &str) -> Result<T, E> {
+    T::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(text)).map_err(E::custom)
+}
+
+/// The dates a request may give: the registry's records are of this era,
+/// and the database stores them all.
+pub const FIRST_DATE: NaiveDate = NaiveDate::from_ymd_opt(1900, 1, 1).expect("a date");
+pub const LAST_DATE: NaiveDate = NaiveDate::from_ymd_opt(9999, 12, 31).expect("a date");
+
+/// A `YYYY-MM-DD` date between [`FIRST_DATE`] and [`LAST_DATE`].
+pub fn date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
+    let date = NaiveDate::deserialize(deserializer)?;
+    in_range(date)
+}
+
+/// [`date`], optional (with `#[serde(default)]`).
+pub fn optional_date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<NaiveDate>, D::Error> {
+    Option::<NaiveDate>::deserialize(deserializer)?.map(in_range).transpose()
+}
+
+fn in_range<E: serde::de::Error>(date: NaiveDate) -> Result<NaiveDate, E> {
+    if (FIRST_DATE..=LAST_DATE).contains(&date) {
+        Ok(date)
+    } else {
+        Err(E::custom(format!(
+            "must be a date between {FIRST_DATE} and {LAST_DATE}, not one in the year {}",
+            date.year()
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize, Clone, Copy, PartialEq)]
+    #[serde(rename_all = "snake_case")]
+    enum Colour {
+        Red,
+    }
+
+    #[derive(Debug, eserde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Party {
+        name: String,
+        #[serde(deserialize_with = "text")]
+        colour: Colour,
+    }
+
+    #[derive(Debug, eserde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Form {
+        party: Party,
+        parties: Vec<Party>,
+        #[serde(deserialize_with = "date")]
+        on: NaiveDate,
+        #[serde(default, deserialize_with = "optional_date")]
+        until: Option<NaiveDate>,
+        #[serde(default, deserialize_with = "optional_text")]
+        tint: Option<Colour>,
+    }
+
+    fn problems(json: &str) -> Vec<(String, String)> {
+        match read::<Form>(json.as_bytes()) {
+            Err(BodyError::Invalid(errors)) => errors.into_iter().map(|e| (e.field, e.message)).collect(),
+            other => panic!("not invalid: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_problem_comes_at_once_under_its_path() {
+        let found = problems(
+            r#"{"party": {"name": 1, "colour": "blue"}, "parties": [{"name": "a", "colour": "red"}, {"colour": "red"}],
+                "on": "-4800-01-01", "until": "2026-02-30", "tint": 7, "data_fromat": "CSV"}"#,
+        );
+        let fields: Vec<&str> = found.iter().map(|(field, _)| field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["party.name", "party.colour", "parties[1].name", "on", "until", "tint", "data_fromat"],
+            "{found:?}"
+        );
+        assert_eq!(found[2].1, "is required");
+        assert!(found[1].1.contains("unknown variant `blue`"), "{found:?}");
+        assert!(found[3].1.contains("between 1900-01-01 and 9999-12-31"), "{found:?}");
+        assert!(found[6].1.starts_with("not a field of this request"), "{found:?}");
+        assert!(found.iter().all(|(_, message)| !message.contains("line")), "{found:?}");
+    }
+
+    #[test]
+    fn unknown_fields_do_not_hide_the_other_problems() {
+        let found = problems(r#"{"aaa": 1, "party": {"zzz": 2, "name": 3}, "parties": [{"x": 1}]}"#);
+        let mut fields: Vec<&str> = found.iter().map(|(field, _)| field.as_str()).collect();
+        fields.sort_unstable();
+        assert_eq!(
+            fields,
+            [
+                "aaa",
+                "on",
+                "parties[0].colour",
+                "parties[0].name",
+                "parties[0].x",
+                "party.colour",
+                "party.name",
+                "party.zzz"
+            ],
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn missing_fields_and_wrong_shapes_are_named() {
+        let found = problems("{}");
+        assert_eq!(found.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>(), ["party", "parties", "on"]);
+        let found = problems(r#"{"party": null, "parties": {}, "on": "2026-01-01"}"#);
+        assert!(found.iter().any(|(f, m)| f == "party" && m.contains("expected an object")), "{found:?}");
+        assert!(found.iter().any(|(f, m)| f == "parties" && m.contains("expected a sequence")), "{found:?}");
+        assert!(found.iter().all(|(_, m)| !m.starts_with("expected `")), "no syntax noise: {found:?}");
+        assert!(matches!(read::<Form>(b"null"), Err(BodyError::Invalid(_))));
+        assert!(matches!(read::<Form>(b"{\"on\": "), Err(BodyError::Malformed(_))));
+        assert!(matches!(read::<Form>(b"{} trailing"), Err(BodyError::Malformed(_))));
+    }
+
+    #[test]
+    fn good_bodies_read() {
+        let form = read::<Form>(
+            br#"{"party": {"name": "x", "colour": "red"}, "parties": [], "on": "2026-01-01", "tint": null}"#,
+        )
+        .expect("valid");
+        assert_eq!((form.party.name.as_str(), form.party.colour, form.tint), ("x", Colour::Red, None));
+        assert!(form.parties.is_empty() && form.until.is_none());
+        assert_eq!(form.on, NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"));
+    }
+}
