@@ -52,6 +52,7 @@ macro_rules! bodies {
 pub fn read<T: for<'de> eserde::EDeserialize<'de>>(bytes: &[u8]) -> Result<T, BodyError> {
     serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
         .map_err(|error| BodyError::Malformed(format!("the body is not valid JSON: {error}")))?;
+    refuse_nul(bytes)?;
     let errors = match eserde::json::from_slice::<T>(bytes) {
         Ok(value) => return Ok(value),
         Err(errors) => errors,
@@ -91,6 +92,47 @@ pub fn read<T: for<'de> eserde::EDeserialize<'de>>(bytes: &[u8]) -> Result<T, Bo
         };
     }
     Err(BodyError::Invalid(problems))
+}
+
+/// PostgreSQL's text cannot hold the NUL character (JSON's `\u0000`): a
+/// string carrying one is refused here, under its path, rather than by the
+/// database.
+fn refuse_nul(bytes: &[u8]) -> Result<(), BodyError> {
+    if !bytes.windows(5).any(|window| window.eq_ignore_ascii_case(b"u0000")) {
+        return Ok(());
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| BodyError::Malformed(e.to_string()))?;
+    let mut found = Vec::new();
+    find_nul(&value, String::new(), &mut found);
+    match found.is_empty() {
+        true => Ok(()),
+        false => Err(BodyError::Invalid(found)),
+    }
+}
+
+fn find_nul(value: &serde_json::Value, path: String, found: &mut Vec<FieldError>) {
+    let nul = |field: String| FieldError { field, message: "must not contain the NUL character".into() };
+    let at = |key: &str| if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") };
+    match value {
+        serde_json::Value::String(text) if text.contains('\0') => {
+            found.push(nul(if path.is_empty() { "body".into() } else { path }));
+        }
+        serde_json::Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                find_nul(item, format!("{path}[{index}]"), found);
+            }
+        }
+        serde_json::Value::Object(object) => {
+            for (key, item) in object {
+                if key.contains('\0') {
+                    found.push(nul(at(&key.replace('\0', "\\u0000"))));
+                } else {
+                    find_nul(item, at(key), found);
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Bodies are at most a few kilobytes; past this many unknown fields the
@@ -310,6 +352,15 @@ mod tests {
         assert!(matches!(read::<Form>(b"null"), Err(BodyError::Invalid(_))));
         assert!(matches!(read::<Form>(b"{\"on\": "), Err(BodyError::Malformed(_))));
         assert!(matches!(read::<Form>(b"{} trailing"), Err(BodyError::Malformed(_))));
+    }
+
+    #[test]
+    fn nul_characters_are_refused_under_their_path() {
+        let found = problems(r#"{"party": {"name": "a\u0000b", "colour": "red"}, "parties": [], "on": "2026-01-01"}"#);
+        assert_eq!(found, [("party.name".to_owned(), "must not contain the NUL character".to_owned())]);
+        let escaped =
+            read::<Form>(br#"{"party": {"name": "a\\u0000b", "colour": "red"}, "parties": [], "on": "2026-01-01"}"#);
+        assert!(escaped.is_ok(), "a backslash followed by u0000 is only text");
     }
 
     #[test]

@@ -202,3 +202,22 @@ async fn no_date_in_any_body_answers_5xx() {
         post(&app, "/applications", &h.tenant.token, body)
     });
 }
+
+#[tokio::test]
+async fn the_nul_character_is_refused_before_the_database() {
+    let app = spawn_app().await;
+    for path in ["/public/announcements?q=%00", "/public/registry?q=a%00b&category=data_product"] {
+        let answer = app.get(path, None).await;
+        answer.assert_problem(422, "validation_failed");
+        assert_eq!(answer.error_fields(), ["q"], "{path}");
+    }
+    let login =
+        app.post("/auth/login", None, json!({"email": "a\u{0}b@example.com", "password": "x\u{0}yyyyyyyyyy"})).await;
+    login.assert_problem(422, "validation_failed");
+    assert_eq!(login.error_fields(), ["email", "password"]);
+    let tenant = app.signup().await;
+    let mut body = application_body();
+    body["data_sources"][0]["description"] = json!("自有\u{0}数据");
+    let answer = app.post("/applications", Some(&tenant.token), body).await;
+    assert_eq!(answer.error_fields(), ["data_sources[0].description"], "{}", answer.body);
+}
