@@ -347,6 +347,7 @@ pub async fn decide(state: &AppState, staff: Staff, id: Uuid, request: DecisionR
     }
     let application =
         db::applications::find_for_update(&mut tx, objection.application_id).await?.ok_or(Error::NotFound)?;
+    super::review::ensure_decider(&application, staff)?;
     let decided: ObjectionState = request.decision.into();
     db::objections::decide(&mut tx, id, decided, &reason, Some(staff.user_id), now).await?;
     let reviewer = EventActor::Reviewer(staff.user_id);

@@ -92,6 +92,15 @@ pub async fn get(state: &AppState, id: Uuid) -> Result<ReviewView> {
     Ok(ReviewView { application: ApplicationView::load(&mut conn, row).await?, organization, reviewer_id, events })
 }
 
+/// Only the reviewer who claimed an application, or an admin, decides on
+/// it: its review, and the objections to its announcement.
+pub fn ensure_decider(application: &ApplicationRow, staff: Staff) -> Result<()> {
+    if application.reviewer_id != Some(staff.user_id) && staff.role != Role::Admin {
+        return Err(Error::Forbidden("only the reviewer who claimed this application, or an admin, may decide on it"));
+    }
+    Ok(())
+}
+
 /// Why staff get 404 for an application that exists: said, so that a
 /// reviewer handed an id by an applicant knows to wait for the submission.
 pub const DRAFT_NOT_VISIBLE: &str =
@@ -193,9 +202,7 @@ async fn decide(
     let mut tx = state.db.begin().await?;
     let current = visible(db::applications::find(&mut tx, id).await?)?;
     procedure::check(&current, action)?;
-    if current.reviewer_id != Some(staff.user_id) && staff.role != Role::Admin {
-        return Err(Error::Forbidden("only the reviewer who claimed this application, or an admin, may decide on it"));
-    }
+    ensure_decider(&current, staff)?;
     if action == Action::Approve {
         let serial = db::applications::next_registration_serial(&mut tx).await?;
         let year = now.with_timezone(&state.config.registry.time_zone).year();

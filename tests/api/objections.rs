@@ -227,12 +227,21 @@ async fn deciding_is_for_staff_once_per_objection() {
         .await
         .assert_problem(404, "not_found");
 
+    // Only the reviewer who claimed the application, or an admin, decides.
+    let another = app.staff(StaffRole::Reviewer).await;
+    let refused = app.post(&path, Some(&another), dismiss.clone()).await;
+    refused.assert_problem(403, "forbidden");
+    assert!(refused.body["detail"].as_str().is_some_and(|d| d.contains("claimed")), "{}", refused.body);
+    let admin = app.staff(StaffRole::Admin).await;
+    let (second, _) = app.object(&id).await;
+    app.post(&format!("/review/objections/{second}/decide"), Some(&admin), dismiss.clone()).await.assert_status(200);
+
     app.post(&path, Some(&reviewer), dismiss.clone()).await.assert_status(200);
     app.post(&path, Some(&reviewer), dismiss).await.assert_problem(409, "invalid_transition");
     let open = app.get("/review/objections?state=open", Some(&reviewer)).await;
     assert_eq!(open.body["items"], json!([]));
     let dismissed = app.get("/review/objections?state=dismissed", Some(&reviewer)).await;
-    assert_eq!(dismissed.body["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(dismissed.body["items"].as_array().map(Vec::len), Some(2));
 }
 
 #[tokio::test]
