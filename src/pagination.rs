@@ -18,8 +18,11 @@ pub const MAX_LIMIT: u32 = 100;
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page, as given: opaque. An empty or
+    /// altered one is refused (422).
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }
 
