@@ -60,7 +60,7 @@ fn with_etag(status: StatusCode, view: ApplicationView) -> Response {
 /// request answers the first response and creates nothing.
 #[utoipa::path(post, path = "/applications", tag = "applications", operation_id = "createApplication",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: a repeat with the same key and body answers the first response and creates nothing. 1 to 255 visible ASCII characters; kept for a day.")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Makes retries safe: a repeat with the same key and body answers the first response and creates nothing. 1 to 255 visible ASCII characters; kept for a day.")),
     request_body = NewApplication, responses(
     (status = 201, description = "The new draft", body = ApplicationView,
         headers(("ETag" = String, description = "The version, for If-Match"))),
@@ -284,7 +284,7 @@ async fn objections(
 #[utoipa::path(post, path = "/applications/{id}/objections/{objection_id}/response", tag = "applications",
     operation_id = "respondToObjection", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The application's id"), ("objection_id" = Uuid, Path),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: a repeat with the same key and body answers the first response and creates nothing. 1 to 255 visible ASCII characters; kept for a day.")),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Makes retries safe: a repeat with the same key and body answers the first response and creates nothing. 1 to 255 visible ASCII characters; kept for a day.")),
     request_body = ResponseRequest, responses(
     (status = 201, description = "The response", body = ResponseView),
     Always, JsonBody, AsTenant,
