@@ -90,8 +90,12 @@ pub struct LicenseTerms {
         pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
     )]
     pub scope: String,
+    /// A date of the years 1900 to 9999.
+    #[schema(pattern = r"^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$")]
     #[serde(deserialize_with = "crate::input::date")]
     pub starts_on: NaiveDate,
+    /// A date of the years 1900 to 9999, not before `starts_on`.
+    #[schema(pattern = r"^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$")]
     #[serde(deserialize_with = "crate::input::date")]
     pub ends_on: NaiveDate,
 }
@@ -102,8 +106,12 @@ pub struct LicenseTerms {
 pub struct PledgeTerms {
     pub pledgee: Counterparty,
     pub secured_amount: Money,
+    /// A date of the years 1900 to 9999.
+    #[schema(pattern = r"^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$")]
     #[serde(deserialize_with = "crate::input::date")]
     pub starts_on: NaiveDate,
+    /// A date of the years 1900 to 9999, not before `starts_on`.
+    #[schema(pattern = r"^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$")]
     #[serde(deserialize_with = "crate::input::date")]
     pub ends_on: NaiveDate,
 }

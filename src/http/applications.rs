@@ -191,7 +191,7 @@ async fn events(
     (status = 409, description = "The application can no longer change: only a draft or an application answering a supplement request takes materials (`code`: `invalid_transition`)", body = Problem, content_type = "application/problem+json"),
     (status = 413, description = "The file is larger than `materials.max_size` (`code`: `payload_too_large`)", body = Problem, content_type = "application/problem+json"),
     (status = 415, description = "No `Content-Type`, or one that is not among `materials.media_types` (`code`: `unsupported_media_type`)", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "The file is empty, or the upload broke off (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "The file is empty, its first bytes contradict the declared media type (a PDF must start `%PDF-`, a PNG, JPEG, ZIP, Office file with its signature), or the upload broke off (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn upload_material(
     State(state): State<AppState>,

@@ -1,6 +1,8 @@
 //! The OpenAPI 3 document, assembled from the routers' annotations.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
 
 use utoipa::{
     Modify, OpenApi,
@@ -76,7 +78,7 @@ impl utoipa::ToSchema for Binary {}
 /// The document as served: with what depends on the configuration, and
 /// without schemas nothing refers to.
 pub fn finish(document: utoipa::openapi::OpenApi, config: &Config) -> utoipa::openapi::OpenApi {
-    without_unused_schemas(configured(document, config))
+    without_unused_schemas(with_closed_variants_merged(configured(document, config)))
 }
 
 /// The parts of the document that depend on the configuration: the media
@@ -151,4 +153,90 @@ fn collect_schema_refs(value: &serde_json::Value, names: &mut BTreeSet<String>) 
         serde_json::Value::Array(items) => items.iter().for_each(|item| collect_schema_refs(item, names)),
         _ => {}
     }
+}
+
+/// A tagged enum's variant of a struct that refuses unknown fields comes
+/// out of utoipa as `allOf: [{$ref: Terms}, {kind}]`, which nothing can
+/// match: `Terms` says `additionalProperties: false`, so `kind` is one too
+/// many. Each such variant becomes the one closed object it is, `kind` among
+/// its properties.
+fn with_closed_variants_merged(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let Some(components) = document.components.as_mut() else {
+        return document;
+    };
+    let values: BTreeMap<String, Value> = components
+        .schemas
+        .iter()
+        .map(|(name, schema)| (name.clone(), serde_json::to_value(schema).unwrap_or_default()))
+        .collect();
+    for (name, schema) in components.schemas.iter_mut() {
+        let Some(mut value) = values.get(name).cloned() else { continue };
+        if merge_closed_variants(&mut value, &values)
+            && let Ok(merged) = serde_json::from_value(value)
+        {
+            *schema = merged;
+        }
+    }
+    document
+}
+
+fn merge_closed_variants(value: &mut Value, schemas: &BTreeMap<String, Value>) -> bool {
+    match value {
+        Value::Object(map) => {
+            if let Some(mut merged) =
+                map.get("allOf").and_then(Value::as_array).and_then(|parts| closed(parts, schemas))
+            {
+                if let Some(description) = map.get("description") {
+                    merged["description"] = description.clone();
+                }
+                *value = merged;
+                return true;
+            }
+            let mut changed = false;
+            for value in map.values_mut() {
+                changed |= merge_closed_variants(value, schemas);
+            }
+            changed
+        }
+        Value::Array(items) => {
+            let mut changed = false;
+            for item in items {
+                changed |= merge_closed_variants(item, schemas);
+            }
+            changed
+        }
+        _ => false,
+    }
+}
+
+/// The parts of an `allOf` as one object, if one of them is a closed one.
+fn closed(parts: &[Value], schemas: &BTreeMap<String, Value>) -> Option<Value> {
+    let (mut properties, mut required) = (serde_json::Map::new(), Vec::new());
+    let (mut is_closed, mut description) = (false, None);
+    for part in parts {
+        let part = match part.get("$ref").and_then(Value::as_str) {
+            Some(reference) => {
+                let schema = schemas.get(reference.strip_prefix("#/components/schemas/")?)?;
+                is_closed |= schema.get("additionalProperties") == Some(&Value::Bool(false));
+                description = description.or_else(|| schema.get("description").cloned());
+                schema
+            }
+            None => part,
+        };
+        if part.get("type").and_then(Value::as_str) != Some("object") {
+            return None;
+        }
+        properties.extend(part.get("properties").and_then(Value::as_object).cloned().unwrap_or_default());
+        required.extend(part.get("required").and_then(Value::as_array).cloned().unwrap_or_default());
+    }
+    let mut merged = serde_json::json!({
+        "type": "object",
+        "required": required,
+        "properties": properties,
+        "additionalProperties": false,
+    });
+    if let Some(description) = description {
+        merged["description"] = description;
+    }
+    is_closed.then_some(merged)
 }

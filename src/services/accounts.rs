@@ -64,8 +64,8 @@ pub struct NewAccount {
     #[schema(format = Email, max_length = 254)]
     #[schema(example = "zhang.wei@example.com")]
     pub email: String,
-    /// At least 10 characters.
-    #[schema(format = Password)]
+    /// At least 10 characters, at most 1024 bytes.
+    #[schema(format = Password, min_length = 10, max_length = 1024)]
     pub password: String,
     #[schema(
         min_length = 1,

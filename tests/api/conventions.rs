@@ -294,6 +294,50 @@ async fn openapi_operations_are_named_described_secured_and_list_their_problems(
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Every `allOf` part that refuses unknown properties, by path: such an
+/// `allOf` with more properties in another part matches nothing.
+fn closed_all_of_parts(doc: &Value, value: &Value, at: &str, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for part in map.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+                let reference = part["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/schemas/"));
+                let schema = reference.map_or(part, |name| &doc["components"]["schemas"][name]);
+                if schema["additionalProperties"] == json!(false) {
+                    found.push(at.to_owned());
+                }
+            }
+            for (key, value) in map {
+                closed_all_of_parts(doc, value, &format!("{at}/{key}"), found);
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                closed_all_of_parts(doc, item, &format!("{at}/{index}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn openapi_request_bodies_refuse_unknown_fields_and_stay_satisfiable() {
+    let app = spawn_app().await;
+    let doc = app.get("/openapi.json", None).await.body;
+    let mut found = Vec::new();
+    closed_all_of_parts(&doc, &doc, "#", &mut found);
+    assert!(found.is_empty(), "allOf with a closed part matches nothing: {found:?}");
+    // Acts are read by their kind, each shape closed, `kind` among its properties.
+    let acts = doc["components"]["schemas"]["NewAct"]["oneOf"].as_array().expect("oneOf");
+    assert_eq!(acts.len(), 7);
+    for act in acts {
+        assert_eq!(act["additionalProperties"], json!(false), "{act}");
+        assert!(act["properties"]["kind"]["enum"].is_array(), "{act}");
+    }
+    for body in ["NewApplication", "SignupRequest", "NewMember", "NewStaff", "SupplementRequest", "NewObjection"] {
+        assert_eq!(doc["components"]["schemas"][body]["additionalProperties"], json!(false), "{body}");
+    }
+}
+
 #[tokio::test]
 async fn material_uploads_and_downloads_offer_the_configured_media_types() {
     let app =
