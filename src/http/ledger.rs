@@ -67,7 +67,7 @@ async fn entry(State(state): State<AppState>, Path(index): Path<u64>) -> ApiResu
     security(), params(InclusionQuery), responses(
     (status = 200, description = "The proof", body = InclusionView),
     Always, BadRequest,
-    (status = 422, description = "`index` not below `tree_size`, or `tree_size` beyond the ledger (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "`index` not below `tree_size`, `tree_size` beyond the ledger, or a value holding the NUL character (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn inclusion(
     State(state): State<AppState>,
@@ -81,7 +81,7 @@ async fn inclusion(
     security(), params(ConsistencyQuery), responses(
     (status = 200, description = "The proof", body = ConsistencyView),
     Always, BadRequest,
-    (status = 422, description = "`first` above `second`, or `second` beyond the ledger (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "`first` above `second`, `second` beyond the ledger, or a value holding the NUL character (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn consistency(
     State(state): State<AppState>,

@@ -35,7 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     security(), params(AnnouncementFilter, PageQuery), responses(
     (status = 200, description = "A page of announcements", body = Page<AnnouncementView>),
     Always, Paged,
-    (status = 422, description = "`q` longer than 100 characters, `limit` outside 1 to 100, or a `cursor` this list did not give out (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "`q` longer than 100 characters, `limit` outside 1 to 100, a `cursor` this list did not give out, or a value holding the NUL character (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn list_announcements(
     State(state): State<AppState>,
@@ -85,6 +85,7 @@ async fn file_objection(
     Always,
     (status = 400, description = "No `token`, or an `id` that is not a UUID (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such objection, or the wrong token (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "A query value holding the NUL character (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn track_objection(
     State(state): State<AppState>,
@@ -99,7 +100,7 @@ async fn track_objection(
     security(), params(RegistryFilter, PageQuery), responses(
     (status = 200, description = "A page of public certificate records", body = Page<PublicCertificateView>),
     Always, Paged,
-    (status = 422, description = "`q` longer than 100 characters, `limit` outside 1 to 100, or a `cursor` this list did not give out (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "`q` longer than 100 characters, `limit` outside 1 to 100, a `cursor` this list did not give out, or a value holding the NUL character (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn registry(
     State(state): State<AppState>,

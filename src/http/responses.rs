@@ -100,9 +100,9 @@ kinds! {
     UnsupportedMediaType = 415, "unsupported_media_type", "send the body as Content-Type: application/json",
         "The body is not sent as JSON (`code`: `unsupported_media_type`): send it with `Content-Type: application/json`.";
     ValidationFailed = 422, "validation_failed", "product_name: must not be empty",
-        "The JSON is well-formed but not a valid request (`code`: `validation_failed`): a field is missing, of the wrong type, unknown, or breaks a rule (a length, a format, a range). Every offending field is listed in `errors`.";
+        "The JSON is well-formed but not a valid request (`code`: `validation_failed`): a field is missing, of the wrong type, unknown, or breaks a rule (a length, a format, a range, no NUL character). Every offending field is listed in `errors`.";
     InvalidPage = 422, "validation_failed", "limit: must be between 1 and 100",
-        "A query parameter is out of range (`code`: `validation_failed`): `limit` outside 1 to 100, or a `cursor` that this list did not give out; `errors` names it.";
+        "A query parameter is not valid (`code`: `validation_failed`): `limit` outside 1 to 100, a `cursor` that this list did not give out, or a value holding the NUL character (`%00`); `errors` names it.";
     Internal = 500, "internal", "an internal error occurred; it has been logged",
         "An unexpected failure (`code`: `internal`). It has been logged; the body carries no internal detail.";
 }

@@ -44,7 +44,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     security(("bearer" = [])), params(QueueFilter, PageQuery), responses(
     (status = 200, description = "A page of applications", body = Page<ApplicationView>),
     Always, Paged, AsStaff,
-    (status = 422, description = "`state=draft` (drafts are private to their organization), `limit` outside 1 to 100, or a `cursor` this list did not give out (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "`state=draft` (drafts are private to their organization), `limit` outside 1 to 100, a `cursor` this list did not give out, or a value holding the NUL character (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn queue(
     State(state): State<AppState>,
