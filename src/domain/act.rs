@@ -46,8 +46,14 @@ impl ActState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Counterparty {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
     /// Unified social credit code.
+    #[schema(min_length = 18, pattern = r"^\s*[0-9A-HJ-NP-RTUW-Ya-hj-np-rtuw-y]{18}\s*$")]
     pub credit_code: String,
 }
 
@@ -56,8 +62,10 @@ pub struct Counterparty {
 #[serde(deny_unknown_fields)]
 pub struct Money {
     /// A decimal string: "5000000.00".
+    #[schema(pattern = r"^\s*[0-9]{1,15}(\.[0-9]{1,2})?\s*$", example = "5000000.00")]
     pub amount: String,
     /// ISO 4217, e.g. CNY.
+    #[schema(pattern = r"^\s*[A-Za-z]{3}\s*$", example = "CNY")]
     pub currency: String,
 }
 
@@ -76,9 +84,18 @@ pub struct Organization {
 pub struct LicenseTerms {
     pub licensee: Counterparty,
     pub exclusive: bool,
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub scope: String,
+    /// A date of the years 1900 to 9999.
+    #[schema(pattern = r"^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$")]
     #[serde(deserialize_with = "crate::input::date")]
     pub starts_on: NaiveDate,
+    /// A date of the years 1900 to 9999, not before `starts_on`.
+    #[schema(pattern = r"^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$")]
     #[serde(deserialize_with = "crate::input::date")]
     pub ends_on: NaiveDate,
 }
@@ -89,8 +106,12 @@ pub struct LicenseTerms {
 pub struct PledgeTerms {
     pub pledgee: Counterparty,
     pub secured_amount: Money,
+    /// A date of the years 1900 to 9999.
+    #[schema(pattern = r"^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$")]
     #[serde(deserialize_with = "crate::input::date")]
     pub starts_on: NaiveDate,
+    /// A date of the years 1900 to 9999, not before `starts_on`.
+    #[schema(pattern = r"^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$")]
     #[serde(deserialize_with = "crate::input::date")]
     pub ends_on: NaiveDate,
 }

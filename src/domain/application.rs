@@ -36,8 +36,15 @@ pub enum DataSourceKind {
 pub struct DataSource {
     #[serde(deserialize_with = "crate::input::text")]
     pub kind: DataSourceKind,
+    #[schema(
+        min_length = 1,
+        max_length = 1000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub description: String,
-    /// When the agreement that provides the data ends, if it does.
+    /// When the agreement that provides the data ends, if it does: a date
+    /// of the years 1900 to 9999, not already past.
+    #[schema(pattern = r"^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$")]
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::input::optional_date")]
     pub agreement_ends_on: Option<NaiveDate>,
 }

@@ -6,6 +6,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{
     error::{ApiResult, Problem},
     extract::{Json, Query},
+    responses::{Always, AsAdmin, JsonBody, Paged},
 };
 use crate::{
     auth::Admin,
@@ -22,11 +23,12 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Adds a reviewer or admin.
-#[utoipa::path(post, path = "/admin/staff", tag = "admin", security(("bearer" = [])), request_body = NewStaff, responses(
-    (status = 201, body = UserView),
-    (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "e-mail address already registered", body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(post, path = "/admin/staff", tag = "admin", operation_id = "addStaff", security(("bearer" = [])),
+    request_body = NewStaff, responses(
+    (status = 201, description = "The new staff member", body = UserView),
+    Always, JsonBody, AsAdmin,
+    (status = 409, description = "The e-mail address is already registered (`code`: `conflict`)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid fields, each listed in `errors` (`code`: `validation_failed`): besides the schema, an e-mail address that is not one, or a password under 10 characters", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn add_staff(
     State(state): State<AppState>,
@@ -37,9 +39,10 @@ async fn add_staff(
 }
 
 /// Registry staff, oldest first.
-#[utoipa::path(get, path = "/admin/staff", tag = "admin", security(("bearer" = [])), params(PageQuery), responses(
-    (status = 200, body = Page<UserView>),
-    (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(get, path = "/admin/staff", tag = "admin", operation_id = "listStaff", security(("bearer" = [])),
+    params(PageQuery), responses(
+    (status = 200, description = "A page of staff", body = Page<UserView>),
+    Always, Paged, AsAdmin,
 ))]
 async fn list_staff(
     State(state): State<AppState>,

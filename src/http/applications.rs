@@ -14,6 +14,8 @@ use super::{
     disposition,
     error::{ApiResult, Problem},
     extract::{IdempotencyKey, IfMatch, Json, OptionalJson, Path, Query},
+    openapi::Binary,
+    responses::{Always, AsTenant, Authenticated, BadRequest, JsonBody, NotFound, Paged, PreconditionFailed},
 };
 use crate::{
     auth::{Principal, Tenant},
@@ -56,11 +58,14 @@ fn with_etag(status: StatusCode, view: ApplicationView) -> Response {
 
 /// Creates a draft application. With `Idempotency-Key`, repeating the same
 /// request answers the first response and creates nothing.
-#[utoipa::path(post, path = "/applications", tag = "applications", security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
+#[utoipa::path(post, path = "/applications", tag = "applications", operation_id = "createApplication",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Makes retries safe: a repeat with the same key and body answers the first response and creates nothing. 1 to 255 visible ASCII characters; kept for a day.")),
     request_body = NewApplication, responses(
-    (status = 201, body = ApplicationView),
-    (status = 422, description = "invalid fields, or an Idempotency-Key reused for another request", body = Problem, content_type = "application/problem+json"),
+    (status = 201, description = "The new draft", body = ApplicationView,
+        headers(("ETag" = String, description = "The version, for If-Match"))),
+    Always, JsonBody, AsTenant,
+    (status = 422, description = "Invalid fields, each listed in `errors` (`code`: `validation_failed`): besides the schema, a data source agreement that has already ended; or an `Idempotency-Key` that is too long or was used for a different request", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn create(
     State(state): State<AppState>,
@@ -72,8 +77,11 @@ async fn create(
 }
 
 /// The organization's applications, newest first.
-#[utoipa::path(get, path = "/applications", tag = "applications", security(("bearer" = [])),
-    params(StateFilter, PageQuery), responses((status = 200, body = Page<ApplicationView>)))]
+#[utoipa::path(get, path = "/applications", tag = "applications", operation_id = "listApplications",
+    security(("bearer" = [])), params(StateFilter, PageQuery), responses(
+    (status = 200, description = "A page of the organization's applications", body = Page<ApplicationView>),
+    Always, Paged, AsTenant,
+))]
 async fn list(
     State(state): State<AppState>,
     tenant: Tenant,
@@ -83,10 +91,12 @@ async fn list(
     Ok(Json(applications::list(&state, tenant, filter, page.parse()?).await?))
 }
 
-#[utoipa::path(get, path = "/applications/{id}", tag = "applications", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), responses(
-    (status = 200, body = ApplicationView, headers(("ETag" = String, description = "the version, for If-Match"))),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+/// One of the organization's applications.
+#[utoipa::path(get, path = "/applications/{id}", tag = "applications", operation_id = "getApplication",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The application's id")), responses(
+    (status = 200, description = "The application", body = ApplicationView,
+        headers(("ETag" = String, description = "The version, for If-Match"))),
+    Always, BadRequest, AsTenant, NotFound,
 ))]
 async fn get(State(state): State<AppState>, tenant: Tenant, Path(id): Path<Uuid>) -> ApiResult<Response> {
     Ok(with_etag(StatusCode::OK, applications::get(&state, tenant, id).await?))
@@ -94,12 +104,16 @@ async fn get(State(state): State<AppState>, tenant: Tenant, Path(id): Path<Uuid>
 
 /// Changes fields of a draft, or of an application answering a supplement
 /// request.
-#[utoipa::path(patch, path = "/applications/{id}", tag = "applications", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "the ETag read, e.g. \"3\"")),
+#[utoipa::path(patch, path = "/applications/{id}", tag = "applications", operation_id = "updateApplication",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The application's id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag read, e.g. \"3\"; `*` or none: no condition")),
     request_body = ApplicationPatch, responses(
-    (status = 200, body = ApplicationView),
-    (status = 409, description = "no longer editable", body = Problem, content_type = "application/problem+json"),
-    (status = 412, description = "changed since read", body = Problem, content_type = "application/problem+json"),
+    (status = 200, description = "The application as changed", body = ApplicationView,
+        headers(("ETag" = String, description = "The new version, for If-Match"))),
+    Always, JsonBody, AsTenant, NotFound, PreconditionFailed,
+    (status = 409, description = "The application is no longer editable: only a draft or an application answering a supplement request is (`code`: `invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid fields, each listed in `errors` (`code`: `validation_failed`): besides the schema, a data source agreement that has already ended", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn update(
     State(state): State<AppState>,
@@ -112,11 +126,13 @@ async fn update(
 }
 
 /// Submits the application; every missing piece is listed in `errors`.
-#[utoipa::path(post, path = "/applications/{id}/submit", tag = "applications", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = SubmitRequest, responses(
-    (status = 200, body = ApplicationView),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "missing materials, data sources or commitment", body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(post, path = "/applications/{id}/submit", tag = "applications", operation_id = "submitApplication",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The application's id")),
+    request_body = SubmitRequest, responses(
+    (status = 200, description = "The application, now `submitted`", body = ApplicationView),
+    Always, JsonBody, AsTenant, NotFound,
+    (status = 409, description = "The application's state does not allow submitting: only a draft or an application answering a supplement request can be (`code`: `invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Something required is missing, every gap listed in `errors` (`code`: `validation_failed`): the materials `application_form`, `summary`, `processing_innovation` and `application_scenarios`, at least one data source, no data source agreement already ended, and `commitment: true`", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn submit(
     State(state): State<AppState>,
@@ -128,10 +144,13 @@ async fn submit(
 }
 
 /// Withdraws the application (from any state before a final outcome).
-#[utoipa::path(post, path = "/applications/{id}/withdraw", tag = "applications", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body(content = Option<WithdrawRequest>), responses(
-    (status = 200, body = ApplicationView),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(post, path = "/applications/{id}/withdraw", tag = "applications", operation_id = "withdrawApplication",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The application's id")),
+    request_body(content = Option<WithdrawRequest>, description = "Optional: no body at all withdraws without a reason"),
+    responses(
+    (status = 200, description = "The application, now `withdrawn`", body = ApplicationView),
+    Always, JsonBody, AsTenant, NotFound,
+    (status = 409, description = "The application already has a final outcome (`code`: `invalid_transition`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn withdraw(
     State(state): State<AppState>,
@@ -143,8 +162,11 @@ async fn withdraw(
 }
 
 /// The application's history, oldest first.
-#[utoipa::path(get, path = "/applications/{id}/events", tag = "applications", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), responses((status = 200, body = Vec<EventView>)))]
+#[utoipa::path(get, path = "/applications/{id}/events", tag = "applications", operation_id = "listApplicationEvents",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The application's id")), responses(
+    (status = 200, description = "Every event, oldest first", body = Vec<EventView>),
+    Always, BadRequest, AsTenant, NotFound,
+))]
 async fn events(
     State(state): State<AppState>,
     tenant: Tenant,
@@ -154,17 +176,22 @@ async fn events(
 }
 
 /// Uploads a material (the raw bytes as the body), replacing any of its kind.
-#[utoipa::path(put, path = "/applications/{id}/materials/{kind}", tag = "applications", security(("bearer" = [])),
+#[utoipa::path(put, path = "/applications/{id}/materials/{kind}", tag = "applications", operation_id = "uploadMaterial",
+    security(("bearer" = [])),
     params(
-        ("id" = Uuid, Path), ("kind" = MaterialKind, Path),
-        ("Content-Disposition" = Option<String>, Header, description = "attachment; filename=\"…\""),
+        ("id" = Uuid, Path, description = "The application's id"), ("kind" = MaterialKind, Path),
+        ("Content-Disposition" = Option<String>, Header, description = "The file's name: `attachment; filename=\"form.pdf\"`, or `filename*=UTF-8''…` for other characters"),
     ),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the file; Content-Type is its media type"),
+    // The accepted media types are the configured ones: see `http::openapi::configured`.
+    request_body(content = inline(Binary), content_type = "application/octet-stream",
+        description = "The file's bytes; `Content-Type` is its media type, one of `materials.media_types`"),
     responses(
-    (status = 200, body = MaterialView),
-    (status = 409, description = "the application can no longer change", body = Problem, content_type = "application/problem+json"),
-    (status = 413, description = "over materials.max_size", body = Problem, content_type = "application/problem+json"),
-    (status = 415, description = "media type not accepted", body = Problem, content_type = "application/problem+json"),
+    (status = 200, description = "The material as stored", body = MaterialView),
+    Always, BadRequest, AsTenant, NotFound,
+    (status = 409, description = "The application can no longer change: only a draft or an application answering a supplement request takes materials (`code`: `invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "The file is larger than `materials.max_size` (`code`: `payload_too_large`)", body = Problem, content_type = "application/problem+json"),
+    (status = 415, description = "No `Content-Type`, or one that is not among `materials.media_types` (`code`: `unsupported_media_type`)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "The file is empty, its first bytes contradict the declared media type (a PDF must start `%PDF-`, a PNG, JPEG, ZIP, Office file with its signature), or the upload broke off (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn upload_material(
     State(state): State<AppState>,
@@ -184,10 +211,17 @@ async fn upload_material(
 
 /// The material's bytes, with its media type; for the organization, and for
 /// staff once the application is submitted.
-#[utoipa::path(get, path = "/applications/{id}/materials/{kind}", tag = "applications", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("kind" = MaterialKind, Path)), responses(
-    (status = 200, description = "the file", content_type = "application/octet-stream", body = Vec<u8>),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(get, path = "/applications/{id}/materials/{kind}", tag = "applications", operation_id = "downloadMaterial",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The application's id"), ("kind" = MaterialKind, Path)), responses(
+    // The media types are the configured ones: see `http::openapi::configured`.
+    (status = 200, description = "The file, with the media type it was uploaded with", body = inline(Binary), content_type = "application/octet-stream",
+        headers(
+            ("Content-Disposition" = String, description = "`attachment` with the file's name"),
+            ("ETag" = String, description = "The SHA-256 of the bytes, in hex, quoted"),
+        )),
+    Always, BadRequest, Authenticated,
+    (status = 404, description = "No such application or material, one of another organization, or (for staff) an application never submitted (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn download_material(
     State(state): State<AppState>,
@@ -213,11 +247,14 @@ async fn download_material(
     Ok(response)
 }
 
-#[utoipa::path(delete, path = "/applications/{id}/materials/{kind}", tag = "applications", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("kind" = MaterialKind, Path)), responses(
-    (status = 204, description = "deleted"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "the application can no longer change", body = Problem, content_type = "application/problem+json"),
+/// Deletes a material.
+#[utoipa::path(delete, path = "/applications/{id}/materials/{kind}", tag = "applications", operation_id = "deleteMaterial",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The application's id"), ("kind" = MaterialKind, Path)), responses(
+    (status = 204, description = "Deleted"),
+    Always, BadRequest, AsTenant,
+    (status = 404, description = "No such application, or no material of this kind (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The application can no longer change (`code`: `invalid_transition`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn delete_material(
     State(state): State<AppState>,
@@ -229,8 +266,12 @@ async fn delete_material(
 }
 
 /// The objections to the application, without the objectors' contact details.
-#[utoipa::path(get, path = "/applications/{id}/objections", tag = "applications", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), responses((status = 200, body = Vec<HolderObjectionView>)))]
+#[utoipa::path(get, path = "/applications/{id}/objections", tag = "applications",
+    operation_id = "listApplicationObjections", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The application's id")), responses(
+    (status = 200, description = "Every objection, oldest first", body = Vec<HolderObjectionView>),
+    Always, BadRequest, AsTenant, NotFound,
+))]
 async fn objections(
     State(state): State<AppState>,
     tenant: Tenant,
@@ -241,12 +282,15 @@ async fn objections(
 
 /// The holder answers an objection.
 #[utoipa::path(post, path = "/applications/{id}/objections/{objection_id}/response", tag = "applications",
-    security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("objection_id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
+    operation_id = "respondToObjection", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The application's id"), ("objection_id" = Uuid, Path),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Makes retries safe: a repeat with the same key and body answers the first response and creates nothing. 1 to 255 visible ASCII characters; kept for a day.")),
     request_body = ResponseRequest, responses(
-    (status = 201, body = ResponseView),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "the objection has been decided", body = Problem, content_type = "application/problem+json"),
+    (status = 201, description = "The response", body = ResponseView),
+    Always, JsonBody, AsTenant,
+    (status = 404, description = "No such application, or no such objection to it (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The objection has been decided and takes no more responses (`code`: `conflict`)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid fields (`code`: `validation_failed`): an empty `text`, or an `Idempotency-Key` that is too long or was used for a different request", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn respond_to_objection(
     State(state): State<AppState>,

@@ -6,6 +6,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{
     error::{ApiResult, Problem},
     extract::{ClientAddr, Json},
+    responses::{Always, Authenticated, JsonBody},
 };
 use crate::{
     auth::Principal,
@@ -30,11 +31,14 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Registers an organization and its first owner, and logs the owner in.
-#[utoipa::path(post, path = "/auth/signup", tag = "auth", request_body = SignupRequest, responses(
-    (status = 201, body = SignupResponse),
-    (status = 409, description = "e-mail address or credit code already registered", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "invalid fields, each listed in `errors`", body = Problem, content_type = "application/problem+json"),
-    (status = 429, description = "too many signups from this address", body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(post, path = "/auth/signup", tag = "auth", operation_id = "signUp", security(),
+    request_body = SignupRequest, responses(
+    (status = 201, description = "The organization, its owner, and the owner's tokens", body = SignupResponse),
+    Always, JsonBody,
+    (status = 409, description = "The e-mail address, or the credit code, is already registered (`code`: `conflict`)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid fields, each listed in `errors` (`code`: `validation_failed`): besides the schema, a `credit_code` whose check character (GB 32100-2015) is wrong, an e-mail address that is not one, or a password under 10 characters", body = Problem, content_type = "application/problem+json"),
+    (status = 429, description = "Too many signups from this client address (`code`: `rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds to wait before trying again"))),
 ))]
 async fn signup(
     State(state): State<AppState>,
@@ -45,10 +49,13 @@ async fn signup(
 }
 
 /// Exchanges an e-mail address and password for a token pair.
-#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest, responses(
-    (status = 200, body = TokenPair),
-    (status = 401, description = "wrong e-mail address or password", body = Problem, content_type = "application/problem+json"),
-    (status = 429, description = "too many failed logins; see Retry-After", body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(post, path = "/auth/login", tag = "auth", operation_id = "logIn", security(),
+    request_body = LoginRequest, responses(
+    (status = 200, description = "A new session's tokens", body = TokenPair),
+    Always, JsonBody,
+    (status = 401, description = "Wrong e-mail address or password, or a disabled account; all alike (`code`: `unauthorized`)", body = Problem, content_type = "application/problem+json"),
+    (status = 429, description = "Too many failed logins for this account or from this client address (`code`: `rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds to wait before trying again"))),
 ))]
 async fn login(
     State(state): State<AppState>,
@@ -60,17 +67,21 @@ async fn login(
 
 /// Exchanges a refresh token for a new pair; the old refresh token stops
 /// working, and presenting it again ends the session.
-#[utoipa::path(post, path = "/auth/refresh", tag = "auth", request_body = RefreshRequest, responses(
-    (status = 200, body = TokenPair),
-    (status = 401, description = "invalid, expired, revoked or reused refresh token", body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(post, path = "/auth/refresh", tag = "auth", operation_id = "refreshTokens", security(),
+    request_body = RefreshRequest, responses(
+    (status = 200, description = "The new pair; the refresh token presented no longer works", body = TokenPair),
+    Always, JsonBody,
+    (status = 401, description = "An invalid, expired, revoked or reused refresh token, or a disabled account (`code`: `unauthorized`); a reused one also ends its session", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn refresh(State(state): State<AppState>, Json(request): Json<RefreshRequest>) -> ApiResult<Json<TokenPair>> {
     Ok(Json(sessions::refresh(&state, request).await?))
 }
 
 /// Ends the session of a refresh token.
-#[utoipa::path(post, path = "/auth/logout", tag = "auth", request_body = RefreshRequest, responses(
-    (status = 204, description = "the session is over (or never existed)"),
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", operation_id = "logOut", security(),
+    request_body = RefreshRequest, responses(
+    (status = 204, description = "The session is over (or never existed)"),
+    Always, JsonBody,
 ))]
 async fn logout(State(state): State<AppState>, Json(request): Json<RefreshRequest>) -> ApiResult<StatusCode> {
     sessions::logout(&state, request).await?;
@@ -86,14 +97,15 @@ async fn logout(State(state): State<AppState>, Json(request): Json<RefreshReques
 /// this device too, so they log in again with the new password. Access
 /// tokens already issued stay valid until they expire (minutes; see
 /// `expires_in`).
-#[utoipa::path(post, path = "/auth/password", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(post, path = "/auth/password", tag = "auth", operation_id = "changePassword", security(("bearer" = [])),
     request_body = PasswordChange, responses(
-    (status = 204, description = "changed; the user's other sessions (refresh tokens) end, this one goes on"),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "an API key has no password", body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "the password changed meanwhile (another change or a reset)", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "`current_password` is wrong, or `new_password` breaks the rules (at least 10 characters, not the current one)", body = Problem, content_type = "application/problem+json"),
-    (status = 429, description = "too many wrong passwords for this account or address; see Retry-After", body = Problem, content_type = "application/problem+json"),
+    (status = 204, description = "Changed; the user's other sessions (refresh tokens) end, this one goes on"),
+    Always, JsonBody, Authenticated,
+    (status = 403, description = "An API key has no password (`code`: `forbidden`)", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The password changed meanwhile, by another change or a reset (`code`: `conflict`)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "`current_password` is wrong, or `new_password` breaks the rules: at least 10 characters, at most 1024 bytes, not the current one (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
+    (status = 429, description = "Too many wrong passwords for this account or from this client address (`code`: `rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds to wait before trying again"))),
 ))]
 async fn change_password(
     State(state): State<AppState>,
@@ -117,10 +129,13 @@ async fn change_password(
 /// used up and every session of the user ends (all refresh tokens revoked);
 /// access tokens already issued stay valid until they expire (minutes).
 /// Failed attempts are limited per client address.
-#[utoipa::path(post, path = "/auth/password-reset", tag = "auth", request_body = PasswordResetRequest, responses(
-    (status = 204, description = "the password is set; log in with it"),
-    (status = 422, description = "invalid, used or expired `token`, or a `new_password` that breaks the rules", body = Problem, content_type = "application/problem+json"),
-    (status = 429, description = "too many failed attempts from this address; see Retry-After", body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(post, path = "/auth/password-reset", tag = "auth", operation_id = "resetPassword", security(),
+    request_body = PasswordResetRequest, responses(
+    (status = 204, description = "The password is set; log in with it"),
+    Always, JsonBody,
+    (status = 422, description = "An invalid, used or expired `token`, or a `new_password` that breaks the rules: at least 10 characters, at most 1024 bytes (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
+    (status = 429, description = "Too many failed attempts from this client address (`code`: `rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds to wait before trying again"))),
 ))]
 async fn reset_password(
     State(state): State<AppState>,
@@ -132,10 +147,10 @@ async fn reset_password(
 }
 
 /// The logged-in user and their organization (null for staff).
-#[utoipa::path(get, path = "/me", tag = "auth", security(("bearer" = [])), responses(
-    (status = 200, body = MeResponse),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "an API key has no user", body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(get, path = "/me", tag = "auth", operation_id = "getMe", security(("bearer" = [])), responses(
+    (status = 200, description = "The caller and their organization", body = MeResponse),
+    Always, Authenticated,
+    (status = 403, description = "An API key has no user (`code`: `forbidden`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn me(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<MeResponse>> {
     match principal {

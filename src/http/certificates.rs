@@ -11,6 +11,8 @@ use uuid::Uuid;
 use super::{
     error::{ApiResult, Problem},
     extract::{IdempotencyKey, Json, Path, Query},
+    openapi::Binary,
+    responses::{Always, AsTenant, Authenticated, BadRequest, JsonBody, NotFound, Paged},
 };
 use crate::{
     auth::{Principal, Tenant},
@@ -33,8 +35,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The organization's certificates, newest first.
-#[utoipa::path(get, path = "/certificates", tag = "certificates", security(("bearer" = [])), params(PageQuery),
-    responses((status = 200, body = Page<CertificateView>)))]
+#[utoipa::path(get, path = "/certificates", tag = "certificates", operation_id = "listCertificates",
+    security(("bearer" = [])), params(PageQuery), responses(
+    (status = 200, description = "A page of the organization's certificates", body = Page<CertificateView>),
+    Always, Paged, AsTenant,
+))]
 async fn list(
     State(state): State<AppState>,
     tenant: Tenant,
@@ -43,10 +48,11 @@ async fn list(
     Ok(Json(certificates::list(&state, tenant, page.parse()?).await?))
 }
 
-#[utoipa::path(get, path = "/certificates/{id}", tag = "certificates", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), responses(
-    (status = 200, body = CertificateView),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+/// One of the organization's certificates.
+#[utoipa::path(get, path = "/certificates/{id}", tag = "certificates", operation_id = "getCertificate",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The certificate's id")), responses(
+    (status = 200, description = "The certificate", body = CertificateView),
+    Always, BadRequest, AsTenant, NotFound,
 ))]
 async fn get(State(state): State<AppState>, tenant: Tenant, Path(id): Path<Uuid>) -> ApiResult<Json<CertificateView>> {
     Ok(Json(certificates::get(&state, tenant, id).await?))
@@ -54,13 +60,15 @@ async fn get(State(state): State<AppState>, tenant: Tenant, Path(id): Path<Uuid>
 
 /// Files an act on the certificate: license, pledge, pledge_release,
 /// transfer, change, renewal or cancellation. It waits for a reviewer.
-#[utoipa::path(post, path = "/certificates/{id}/acts", tag = "certificates", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
+#[utoipa::path(post, path = "/certificates/{id}/acts", tag = "certificates", operation_id = "fileAct",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The certificate's id"),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Makes retries safe: a repeat with the same key and body answers the first response and creates nothing. 1 to 255 visible ASCII characters; kept for a day.")),
     request_body = NewAct, responses(
-    (status = 201, body = ActView),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "the certificate is not active, is pledged, or an exclusive license overlaps", body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    (status = 201, description = "The act, `pending` until a reviewer decides", body = ActView),
+    Always, JsonBody, AsTenant, NotFound,
+    (status = 409, description = "The register does not allow the act now: the certificate is not active or past its validity (`code`: `invalid_transition`); or (`code`: `conflict`) it is pledged (no transfer or cancellation until the pledge is released), an exclusive license already covers part of that term, or a renewal is filed before the renewal window opens", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid terms, each listed in `errors` (`code`: `validation_failed`): besides the schema, a credit code whose check character is wrong, `ends_on` before `starts_on` or already past, an amount that is not a positive decimal with at most 2 decimals, a currency that is not ISO 4217, a `pledge_id` that is not an unreleased pledge of this certificate, a transferee that is not registered here or is the holder itself, a change with neither `product_name` nor `abstract`; or an `Idempotency-Key` that is too long or was used for a different request", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn file_act(
     State(state): State<AppState>,
@@ -73,10 +81,10 @@ async fn file_act(
 }
 
 /// Every act on the certificate, oldest first.
-#[utoipa::path(get, path = "/certificates/{id}/acts", tag = "certificates", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), responses(
-    (status = 200, body = Vec<ActView>),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(get, path = "/certificates/{id}/acts", tag = "certificates", operation_id = "listCertificateActs",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The certificate's id")), responses(
+    (status = 200, description = "Every act, oldest first", body = Vec<ActView>),
+    Always, BadRequest, AsTenant, NotFound,
 ))]
 async fn list_acts(
     State(state): State<AppState>,
@@ -93,11 +101,11 @@ async fn list_acts(
 /// recorded (a later holder does not see a transferor's terms), and for
 /// registry staff.
 #[utoipa::path(get, path = "/certificates/{id}/acts/{act_id}/openings", tag = "certificates",
-    security(("bearer" = [])), params(("id" = Uuid, Path), ("act_id" = Uuid, Path)), responses(
-    (status = 200, body = Disclosure),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, description = "no such approved act of this certificate, or its terms are another holder's",
-        body = Problem, content_type = "application/problem+json"),
+    operation_id = "getActOpenings", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The certificate's id"), ("act_id" = Uuid, Path)), responses(
+    (status = 200, description = "The openings, with the entry and its proof", body = Disclosure),
+    Always, BadRequest, Authenticated,
+    (status = 404, description = "No such approved act of this certificate, or its terms are another holder's (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn openings(
     State(state): State<AppState>,
@@ -110,10 +118,11 @@ async fn openings(
 }
 
 /// The certificate as an A4 PDF with a QR code linking to its public record.
-#[utoipa::path(get, path = "/certificates/{id}/pdf", tag = "certificates", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), responses(
-    (status = 200, description = "the certificate", content_type = "application/pdf", body = Vec<u8>),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(get, path = "/certificates/{id}/pdf", tag = "certificates", operation_id = "getCertificatePdf",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The certificate's id")), responses(
+    (status = 200, description = "The certificate", content_type = "application/pdf", body = inline(Binary),
+        headers(("Content-Disposition" = String, description = "`attachment` named after the certificate number"))),
+    Always, BadRequest, AsTenant, NotFound,
 ))]
 async fn pdf(State(state): State<AppState>, tenant: Tenant, Path(id): Path<Uuid>) -> ApiResult<Response> {
     let (number, bytes) = certificates::pdf(&state, tenant, id).await?;

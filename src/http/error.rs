@@ -28,14 +28,24 @@ pub struct ApiError {
 pub struct Problem {
     /// `urn:dataip:problem:{code}`
     #[serde(rename = "type")]
+    #[schema(example = "urn:dataip:problem:not_found")]
     pub kind: String,
+    /// The status's reason phrase, e.g. `Not Found`.
     pub title: String,
+    /// The HTTP status, repeated.
+    #[schema(minimum = 400, maximum = 599)]
     pub status: u16,
+    /// What went wrong, for people; never internal detail.
     pub detail: String,
-    /// A stable machine word: validation_failed, unauthorized, forbidden,
-    /// not_found, invalid_transition, conflict, precondition_failed,
-    /// payload_too_large, unsupported_media_type, rate_limited, internal.
+    /// A stable machine word: `validation_failed` (400, 422), `unauthorized`
+    /// (401), `forbidden` (403), `not_found` (404), `method_not_allowed`
+    /// (405), `request_timeout` (408), `conflict` or `invalid_transition`
+    /// (409), `precondition_failed` (412), `payload_too_large` (413),
+    /// `unsupported_media_type` (415), `rate_limited` (429), `internal`
+    /// (5xx). Each operation's answers say which it can carry.
+    #[schema(example = "not_found")]
     pub code: String,
+    /// Every offending field of an invalid request; absent otherwise.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }

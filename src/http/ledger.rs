@@ -10,6 +10,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{
     error::{ApiResult, Problem},
     extract::{Json, Path, Query},
+    responses::{Always, BadRequest, Paged},
 };
 use crate::{
     pagination::{Page, PageQuery},
@@ -30,8 +31,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The latest checkpoint: a C2SP tlog-checkpoint signed note.
-#[utoipa::path(get, path = "/public/ledger/checkpoint", tag = "ledger", responses(
-    (status = 200, content_type = "text/plain; charset=utf-8", body = String),
+#[utoipa::path(get, path = "/public/ledger/checkpoint", tag = "ledger", operation_id = "getLedgerCheckpoint",
+    security(), responses(
+    (status = 200, description = "The signed note", content_type = "text/plain; charset=utf-8", body = String),
+    Always,
 ))]
 async fn checkpoint(State(state): State<AppState>) -> ApiResult<Response> {
     let note = ledger::latest_checkpoint(&state).await?;
@@ -39,24 +42,32 @@ async fn checkpoint(State(state): State<AppState>) -> ApiResult<Response> {
 }
 
 /// The key that signs checkpoints and certificates.
-#[utoipa::path(get, path = "/public/ledger/key", tag = "ledger", responses((status = 200, body = LedgerKey)))]
+#[utoipa::path(get, path = "/public/ledger/key", tag = "ledger", operation_id = "getLedgerKey", security(),
+    responses(
+    (status = 200, description = "The public key", body = LedgerKey),
+    Always,
+))]
 async fn key(State(state): State<AppState>) -> Json<LedgerKey> {
     Json(ledger::key(&state))
 }
 
 /// One entry: the exact bytes hashed into leaf `index`.
-#[utoipa::path(get, path = "/public/ledger/entries/{index}", tag = "ledger", params(("index" = u64, Path)), responses(
-    (status = 200, body = EntryView),
-    (status = 404, description = "beyond the end of the ledger", body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(get, path = "/public/ledger/entries/{index}", tag = "ledger", operation_id = "getLedgerEntry",
+    security(), params(("index" = u64, Path, description = "The leaf's index, from 0")), responses(
+    (status = 200, description = "The entry", body = EntryView),
+    Always, BadRequest,
+    (status = 404, description = "Beyond the end of the ledger (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn entry(State(state): State<AppState>, Path(index): Path<u64>) -> ApiResult<Json<EntryView>> {
     Ok(Json(ledger::entry(&state, index).await?))
 }
 
 /// The proof that leaf `index` is in the tree of `tree_size` leaves.
-#[utoipa::path(get, path = "/public/ledger/proofs/inclusion", tag = "ledger", params(InclusionQuery), responses(
-    (status = 200, body = InclusionView),
-    (status = 422, description = "index or tree size out of range", body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(get, path = "/public/ledger/proofs/inclusion", tag = "ledger", operation_id = "getInclusionProof",
+    security(), params(InclusionQuery), responses(
+    (status = 200, description = "The proof", body = InclusionView),
+    Always, BadRequest,
+    (status = 422, description = "`index` not below `tree_size`, `tree_size` beyond the ledger, or a value holding the NUL character (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn inclusion(
     State(state): State<AppState>,
@@ -66,9 +77,11 @@ async fn inclusion(
 }
 
 /// The proof that the tree of `first` leaves is a prefix of that of `second`.
-#[utoipa::path(get, path = "/public/ledger/proofs/consistency", tag = "ledger", params(ConsistencyQuery), responses(
-    (status = 200, body = ConsistencyView),
-    (status = 422, description = "sizes out of range", body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(get, path = "/public/ledger/proofs/consistency", tag = "ledger", operation_id = "getConsistencyProof",
+    security(), params(ConsistencyQuery), responses(
+    (status = 200, description = "The proof", body = ConsistencyView),
+    Always, BadRequest,
+    (status = 422, description = "`first` above `second`, `second` beyond the ledger, or a value holding the NUL character (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn consistency(
     State(state): State<AppState>,
@@ -78,8 +91,10 @@ async fn consistency(
 }
 
 /// Checkpoints published to an external blockchain, newest first.
-#[utoipa::path(get, path = "/public/ledger/anchors", tag = "ledger", params(PageQuery), responses(
-    (status = 200, body = Page<AnchorView>),
+#[utoipa::path(get, path = "/public/ledger/anchors", tag = "ledger", operation_id = "listLedgerAnchors",
+    security(), params(PageQuery), responses(
+    (status = 200, description = "A page of anchors", body = Page<AnchorView>),
+    Always, Paged,
 ))]
 async fn anchors(State(state): State<AppState>, Query(page): Query<PageQuery>) -> ApiResult<Json<Page<AnchorView>>> {
     Ok(Json(ledger::anchors(&state, page.parse()?).await?))

@@ -14,6 +14,7 @@ mod openapi;
 mod ops;
 mod organization;
 mod public;
+mod responses;
 mod review;
 
 use std::time::Duration;
@@ -40,9 +41,9 @@ use crate::{config::Config, state::AppState};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The OpenAPI document of the whole API.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().split_for_parts().1
+/// The OpenAPI document of the whole API, as served with this configuration.
+pub fn openapi(config: &Config) -> utoipa::openapi::OpenApi {
+    openapi::finish(api().split_for_parts().1, config)
 }
 
 fn api() -> OpenApiRouter<AppState> {
@@ -61,6 +62,7 @@ fn api() -> OpenApiRouter<AppState> {
 pub fn router(state: AppState) -> Router {
     let config = state.config.clone();
     let (api, document) = api().split_for_parts();
+    let document = openapi::finish(document, &config);
     // Probes answer under the API base path too, for proxies that only pass it.
     let ops_under_base = ops::router().split_for_parts().0;
     let app = api

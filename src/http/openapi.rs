@@ -1,21 +1,29 @@
 //! The OpenAPI 3 document, assembled from the routers' annotations.
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
 use utoipa::{
     Modify, OpenApi,
-    openapi::security::{Http, HttpAuthScheme, SecurityScheme},
+    openapi::{
+        RefOr,
+        security::{Http, HttpAuthScheme, SecurityScheme},
+    },
 };
 
-use super::error::Problem;
-use crate::services::FieldError;
+use super::{error::Problem, responses};
+use crate::{config::Config, services::FieldError};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "dataip",
         description = "Registry of data-product intellectual property: applications, review, public announcement, certificates and the acts on them.",
-        license(name = "Apache-2.0")
+        license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
-    modifiers(&BearerAuth),
+    servers((url = "/", description = "This registry")),
+    modifiers(&BearerAuth, &ProblemResponses),
     components(schemas(Problem, FieldError)),
     tags(
         (name = "auth", description = "Signing up, logging in, sessions"),
@@ -40,4 +48,195 @@ impl Modify for BearerAuth {
         scheme.description = Some("A JWT access token from /auth/login, or an organization API key (dipk_…).".into());
         components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
     }
+}
+
+/// The problem answers the operations refer to (`#/components/responses/...`).
+struct ProblemResponses;
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.responses.extend(responses::components());
+    }
+}
+
+/// Raw bytes of any media type: an upload's body, a download's answer.
+pub struct Binary;
+
+impl utoipa::PartialSchema for Binary {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Binary {}
+
+/// The document as served: with what depends on the configuration, and
+/// without schemas nothing refers to.
+pub fn finish(document: utoipa::openapi::OpenApi, config: &Config) -> utoipa::openapi::OpenApi {
+    without_unused_schemas(with_closed_variants_merged(configured(document, config)))
+}
+
+/// The parts of the document that depend on the configuration: the media
+/// types a material may have (what an upload may send and a download
+/// answers) and its size limit.
+fn configured(mut document: utoipa::openapi::OpenApi, config: &Config) -> utoipa::openapi::OpenApi {
+    use utoipa::{PartialSchema, openapi::Content};
+
+    let materials = &config.materials;
+    let Some(item) = document.paths.paths.get_mut(MATERIAL_PATH) else {
+        return document;
+    };
+    let binary = || Content::new(Some(Binary::schema()));
+    if let Some(upload) = item.put.as_mut() {
+        if let Some(RefOr::T(body)) = upload.request_body.as_mut() {
+            body.content =
+                materials.media_types.iter().map(|media_type| (media_type.clone(), binary().into())).collect();
+        }
+        if let Some(RefOr::T(too_large)) = upload.responses.responses.get_mut("413") {
+            too_large.description = format!(
+                "The file is larger than `materials.max_size`, here {} bytes (`code`: `payload_too_large`)",
+                materials.max_size
+            );
+        }
+    }
+    if let Some(RefOr::T(ok)) = item.get.as_mut().and_then(|download| download.responses.responses.get_mut("200")) {
+        ok.content = materials.media_types.iter().map(|media_type| (media_type.clone(), binary().into())).collect();
+    }
+    document
+}
+
+const MATERIAL_PATH: &str = "/api/v1/applications/{id}/materials/{kind}";
+
+/// Drops the schema components that nothing refers to. utoipa copies a
+/// generic's argument into each instance (`Page_AnchorView` holds the whole
+/// `AnchorView`), yet still lists the argument as a component of its own.
+fn without_unused_schemas(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let Some(components) = document.components.as_mut() else {
+        return document;
+    };
+    let schemas = std::mem::take(&mut components.schemas);
+    let mut used = BTreeSet::new();
+    collect_schema_refs(&serde_json::to_value(&document).unwrap_or_default(), &mut used);
+    let mut pending: Vec<String> = used.iter().cloned().collect();
+    while let Some(name) = pending.pop() {
+        let mut found = BTreeSet::new();
+        if let Some(schema) = schemas.get(&name) {
+            collect_schema_refs(&serde_json::to_value(schema).unwrap_or_default(), &mut found);
+        }
+        pending.extend(found.into_iter().filter(|name| used.insert(name.clone())));
+    }
+    if let Some(components) = document.components.as_mut() {
+        components.schemas = schemas.into_iter().filter(|(name, _)| used.contains(name)).collect();
+    }
+    document
+}
+
+fn collect_schema_refs(value: &serde_json::Value, names: &mut BTreeSet<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, value) in map {
+                match (key.as_str(), value) {
+                    ("$ref", serde_json::Value::String(reference)) => {
+                        if let Some(name) = reference.strip_prefix("#/components/schemas/") {
+                            names.insert(name.to_owned());
+                        }
+                    }
+                    _ => collect_schema_refs(value, names),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|item| collect_schema_refs(item, names)),
+        _ => {}
+    }
+}
+
+/// A tagged enum's variant of a struct that refuses unknown fields comes
+/// out of utoipa as `allOf: [{$ref: Terms}, {kind}]`, which nothing can
+/// match: `Terms` says `additionalProperties: false`, so `kind` is one too
+/// many. Each such variant becomes the one closed object it is, `kind` among
+/// its properties.
+fn with_closed_variants_merged(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let Some(components) = document.components.as_mut() else {
+        return document;
+    };
+    let values: BTreeMap<String, Value> = components
+        .schemas
+        .iter()
+        .map(|(name, schema)| (name.clone(), serde_json::to_value(schema).unwrap_or_default()))
+        .collect();
+    for (name, schema) in components.schemas.iter_mut() {
+        let Some(mut value) = values.get(name).cloned() else { continue };
+        if merge_closed_variants(&mut value, &values)
+            && let Ok(merged) = serde_json::from_value(value)
+        {
+            *schema = merged;
+        }
+    }
+    document
+}
+
+fn merge_closed_variants(value: &mut Value, schemas: &BTreeMap<String, Value>) -> bool {
+    match value {
+        Value::Object(map) => {
+            if let Some(mut merged) =
+                map.get("allOf").and_then(Value::as_array).and_then(|parts| closed(parts, schemas))
+            {
+                if let Some(description) = map.get("description") {
+                    merged["description"] = description.clone();
+                }
+                *value = merged;
+                return true;
+            }
+            let mut changed = false;
+            for value in map.values_mut() {
+                changed |= merge_closed_variants(value, schemas);
+            }
+            changed
+        }
+        Value::Array(items) => {
+            let mut changed = false;
+            for item in items {
+                changed |= merge_closed_variants(item, schemas);
+            }
+            changed
+        }
+        _ => false,
+    }
+}
+
+/// The parts of an `allOf` as one object, if one of them is a closed one.
+fn closed(parts: &[Value], schemas: &BTreeMap<String, Value>) -> Option<Value> {
+    let (mut properties, mut required) = (serde_json::Map::new(), Vec::new());
+    let (mut is_closed, mut description) = (false, None);
+    for part in parts {
+        let part = match part.get("$ref").and_then(Value::as_str) {
+            Some(reference) => {
+                let schema = schemas.get(reference.strip_prefix("#/components/schemas/")?)?;
+                is_closed |= schema.get("additionalProperties") == Some(&Value::Bool(false));
+                description = description.or_else(|| schema.get("description").cloned());
+                schema
+            }
+            None => part,
+        };
+        if part.get("type").and_then(Value::as_str) != Some("object") {
+            return None;
+        }
+        properties.extend(part.get("properties").and_then(Value::as_object).cloned().unwrap_or_default());
+        required.extend(part.get("required").and_then(Value::as_array).cloned().unwrap_or_default());
+    }
+    let mut merged = serde_json::json!({
+        "type": "object",
+        "required": required,
+        "properties": properties,
+        "additionalProperties": false,
+    });
+    if let Some(description) = description {
+        merged["description"] = description;
+    }
+    is_closed.then_some(merged)
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::extract::Json;
+use super::{extract::Json, responses::Always};
 use crate::{db, state::AppState};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -23,15 +23,19 @@ pub struct Health {
 }
 
 /// 200 while the process runs.
-#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Health)))]
+#[utoipa::path(get, path = "/healthz", tag = "operations", operation_id = "getHealth", security(), responses(
+    (status = 200, description = "The process runs", body = Health),
+    Always,
+))]
 async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
 /// 200 when the database answers and its schema is current, else 503.
-#[utoipa::path(get, path = "/readyz", tag = "operations", responses(
-    (status = 200, body = Health),
-    (status = 503, body = Health),
+#[utoipa::path(get, path = "/readyz", tag = "operations", operation_id = "getReadiness", security(), responses(
+    (status = 200, description = "Ready: the database answers and its schema is current", body = Health),
+    (status = 503, description = "Not ready: the database does not answer, or its schema is not current", body = Health),
+    Always,
 ))]
 async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     if db::schema_is_current(&state.db).await {
@@ -42,8 +46,9 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
 }
 
 /// Prometheus text exposition.
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses(
-    (status = 200, content_type = "text/plain; version=0.0.4", body = String),
+#[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "getMetrics", security(), responses(
+    (status = 200, description = "The metrics", content_type = "text/plain; version=0.0.4", body = String),
+    Always,
 ))]
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render())

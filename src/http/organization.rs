@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::{
     error::{ApiResult, Problem},
     extract::{Json, Path, Query},
+    responses::{Always, AsOwner, AsTenant, BadRequest, JsonBody, Paged},
 };
 use crate::{
     auth::{Owner, Tenant},
@@ -27,12 +28,12 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Adds an owner or member to the caller's organization.
-#[utoipa::path(post, path = "/organization/members", tag = "organization", security(("bearer" = [])),
-    request_body = NewMember, responses(
-    (status = 201, body = UserView),
-    (status = 403, description = "not an owner", body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "e-mail address already registered", body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(post, path = "/organization/members", tag = "organization", operation_id = "addMember",
+    security(("bearer" = [])), request_body = NewMember, responses(
+    (status = 201, description = "The new user", body = UserView),
+    Always, JsonBody, AsOwner,
+    (status = 409, description = "The e-mail address is already registered (`code`: `conflict`)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid fields, each listed in `errors` (`code`: `validation_failed`): besides the schema, an e-mail address that is not one, or a password under 10 characters", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn add_member(
     State(state): State<AppState>,
@@ -43,10 +44,10 @@ async fn add_member(
 }
 
 /// The organization's users, oldest first; removed members are not listed.
-#[utoipa::path(get, path = "/organization/members", tag = "organization", security(("bearer" = [])),
-    params(PageQuery), responses(
-    (status = 200, body = Page<UserView>),
-    (status = 403, description = "registry staff", body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(get, path = "/organization/members", tag = "organization", operation_id = "listMembers",
+    security(("bearer" = [])), params(PageQuery), responses(
+    (status = 200, description = "A page of the organization's users", body = Page<UserView>),
+    Always, Paged, AsTenant,
 ))]
 async fn list_members(
     State(state): State<AppState>,
@@ -66,12 +67,12 @@ async fn list_members(
 /// account. API keys it created belong to the organization and keep working:
 /// revoke them too if the person knew them. Owners may remove themselves
 /// while another owner remains; the last owner cannot be removed (409).
-#[utoipa::path(delete, path = "/organization/members/{id}", tag = "organization", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), responses(
-    (status = 204, description = "removed"),
-    (status = 403, description = "not an owner (members and API keys cannot remove anyone)", body = Problem, content_type = "application/problem+json"),
-    (status = 404, description = "no such active member in this organization", body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "the organization's last owner", body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(delete, path = "/organization/members/{id}", tag = "organization", operation_id = "removeMember",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The user's id")), responses(
+    (status = 204, description = "Removed"),
+    Always, BadRequest, AsOwner,
+    (status = 404, description = "No such active member in this organization (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The organization's last owner cannot be removed (`code`: `conflict`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn remove_member(State(state): State<AppState>, owner: Owner, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
     organization::remove_member(&state, owner, id).await?;
@@ -79,10 +80,10 @@ async fn remove_member(State(state): State<AppState>, owner: Owner, Path(id): Pa
 }
 
 /// Creates an API key; its secret is in this answer only.
-#[utoipa::path(post, path = "/organization/api-keys", tag = "organization", security(("bearer" = [])),
-    request_body = NewApiKey, responses(
-    (status = 201, body = CreatedApiKey),
-    (status = 403, description = "not an owner", body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(post, path = "/organization/api-keys", tag = "organization", operation_id = "createApiKey",
+    security(("bearer" = [])), request_body = NewApiKey, responses(
+    (status = 201, description = "The key, with its secret", body = CreatedApiKey),
+    Always, JsonBody, AsOwner,
 ))]
 async fn create_api_key(
     State(state): State<AppState>,
@@ -93,10 +94,10 @@ async fn create_api_key(
 }
 
 /// The organization's active API keys, without secrets.
-#[utoipa::path(get, path = "/organization/api-keys", tag = "organization", security(("bearer" = [])),
-    params(PageQuery), responses(
-    (status = 200, body = Page<ApiKeyView>),
-    (status = 403, description = "not an owner", body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(get, path = "/organization/api-keys", tag = "organization", operation_id = "listApiKeys",
+    security(("bearer" = [])), params(PageQuery), responses(
+    (status = 200, description = "A page of the active keys", body = Page<ApiKeyView>),
+    Always, Paged, AsOwner,
 ))]
 async fn list_api_keys(
     State(state): State<AppState>,
@@ -107,10 +108,11 @@ async fn list_api_keys(
 }
 
 /// Revokes an API key at once.
-#[utoipa::path(delete, path = "/organization/api-keys/{id}", tag = "organization", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), responses(
-    (status = 204, description = "revoked"),
-    (status = 404, description = "no such active key in this organization", body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(delete, path = "/organization/api-keys/{id}", tag = "organization", operation_id = "revokeApiKey",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The key's id")), responses(
+    (status = 204, description = "Revoked"),
+    Always, BadRequest, AsOwner,
+    (status = 404, description = "No such active key in this organization (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn revoke_api_key(State(state): State<AppState>, owner: Owner, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
     organization::revoke_api_key(&state, owner, id).await?;

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::{
     error::{ApiResult, Problem},
     extract::{ClientAddr, Json, Path, Query},
+    responses::{Always, BadRequest, JsonBody, Paged},
 };
 use crate::{
     pagination::{Page, PageQuery},
@@ -30,8 +31,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Applications now in their public announcement, newest first.
-#[utoipa::path(get, path = "/public/announcements", tag = "public", params(AnnouncementFilter, PageQuery), responses(
-    (status = 200, body = Page<AnnouncementView>),
+#[utoipa::path(get, path = "/public/announcements", tag = "public", operation_id = "listPublicAnnouncements",
+    security(), params(AnnouncementFilter, PageQuery), responses(
+    (status = 200, description = "A page of announcements", body = Page<AnnouncementView>),
+    Always, Paged,
+    (status = 422, description = "`q` longer than 100 characters, `limit` outside 1 to 100, a `cursor` this list did not give out, or a value holding the NUL character (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn list_announcements(
     State(state): State<AppState>,
@@ -42,21 +46,28 @@ async fn list_announcements(
     Ok(Json(announcements::list(&state, filter, page).await?))
 }
 
-#[utoipa::path(get, path = "/public/announcements/{id}", tag = "public", params(("id" = Uuid, Path)), responses(
-    (status = 200, body = AnnouncementView),
-    (status = 404, description = "not in announcement", body = Problem, content_type = "application/problem+json"),
+/// One application in its public announcement.
+#[utoipa::path(get, path = "/public/announcements/{id}", tag = "public", operation_id = "getPublicAnnouncement",
+    security(), params(("id" = Uuid, Path, description = "The application's id")), responses(
+    (status = 200, description = "The announcement", body = AnnouncementView),
+    Always, BadRequest,
+    (status = 404, description = "No application of this id is in its announcement (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn get_announcement(State(state): State<AppState>, Path(id): Path<Uuid>) -> ApiResult<Json<AnnouncementView>> {
     Ok(Json(announcements::get(&state, id).await?))
 }
 
 /// Objects to an announced application while its window is open.
-#[utoipa::path(post, path = "/public/announcements/{id}/objections", tag = "public", params(("id" = Uuid, Path)),
+#[utoipa::path(post, path = "/public/announcements/{id}/objections", tag = "public", operation_id = "fileObjection",
+    security(), params(("id" = Uuid, Path, description = "The application's id")),
     request_body = NewObjection, responses(
-    (status = 201, body = FiledObjection),
-    (status = 409, description = "the window has closed", body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
-    (status = 429, description = "too many objections from this address", body = Problem, content_type = "application/problem+json"),
+    (status = 201, description = "The objection, with the token to follow it", body = FiledObjection),
+    Always, JsonBody,
+    (status = 404, description = "No application of this id was ever announced (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The announcement window has closed (`code`: `conflict`)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid fields, each listed in `errors` (`code`: `validation_failed`): besides the schema, a `contact_email` that is not an e-mail address", body = Problem, content_type = "application/problem+json"),
+    (status = 429, description = "Too many objections from this client address (`code`: `rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds to wait before trying again"))),
 ))]
 async fn file_objection(
     State(state): State<AppState>,
@@ -68,10 +79,13 @@ async fn file_objection(
 }
 
 /// The state of an objection, for the holder of its tracking token.
-#[utoipa::path(get, path = "/public/objections/{id}", tag = "public", params(("id" = Uuid, Path), TrackingQuery),
-    responses(
-    (status = 200, body = ObjectionStatus),
-    (status = 404, description = "no such objection, or the wrong token", body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(get, path = "/public/objections/{id}", tag = "public", operation_id = "getObjectionStatus",
+    security(), params(("id" = Uuid, Path, description = "The objection's id"), TrackingQuery), responses(
+    (status = 200, description = "Where the objection stands", body = ObjectionStatus),
+    Always,
+    (status = 400, description = "No `token`, or an `id` that is not a UUID (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such objection, or the wrong token (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "A query value holding the NUL character (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn track_objection(
     State(state): State<AppState>,
@@ -82,8 +96,11 @@ async fn track_objection(
 }
 
 /// The register of registered products, newest first.
-#[utoipa::path(get, path = "/public/registry", tag = "public", params(RegistryFilter, PageQuery), responses(
-    (status = 200, body = Page<PublicCertificateView>),
+#[utoipa::path(get, path = "/public/registry", tag = "public", operation_id = "listRegisteredProducts",
+    security(), params(RegistryFilter, PageQuery), responses(
+    (status = 200, description = "A page of public certificate records", body = Page<PublicCertificateView>),
+    Always, Paged,
+    (status = 422, description = "`q` longer than 100 characters, `limit` outside 1 to 100, a `cursor` this list did not give out, or a value holding the NUL character (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn registry(
     State(state): State<AppState>,
@@ -96,9 +113,12 @@ async fn registry(
 
 /// The public record of a certificate, with its current status.
 #[utoipa::path(get, path = "/public/certificates/{certificate_number}", tag = "public",
-    params(("certificate_number" = String, Path)), responses(
-    (status = 200, body = PublicCertificateView),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+    operation_id = "getPublicCertificate", security(),
+    params(("certificate_number" = String, Path, description = "The certificate number, 17 digits", example = "20261131000000001")),
+    responses(
+    (status = 200, description = "The public record", body = PublicCertificateView),
+    Always,
+    (status = 404, description = "No certificate of this number (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn certificate(
     State(state): State<AppState>,

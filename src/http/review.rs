@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::{
     error::{ApiResult, Problem},
     extract::{Json, OptionalJson, Path, Query},
+    responses::{Always, AsStaff, BadRequest, JsonBody, NotFound, Paged},
 };
 use crate::{
     auth::Staff,
@@ -39,10 +40,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Applications of every organization in a state (default `submitted`),
 /// oldest submission first.
-#[utoipa::path(get, path = "/review/applications", tag = "review", security(("bearer" = [])),
-    params(QueueFilter, PageQuery), responses(
-    (status = 200, body = Page<ApplicationView>),
-    (status = 403, description = "not staff", body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(get, path = "/review/applications", tag = "review", operation_id = "listApplicationsForReview",
+    security(("bearer" = [])), params(QueueFilter, PageQuery), responses(
+    (status = 200, description = "A page of applications", body = Page<ApplicationView>),
+    Always, Paged, AsStaff,
+    (status = 422, description = "`state=draft` (drafts are private to their organization), `limit` outside 1 to 100, a `cursor` this list did not give out, or a value holding the NUL character (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn queue(
     State(state): State<AppState>,
@@ -55,31 +57,36 @@ async fn queue(
 }
 
 /// The application with its materials, organization and history.
-#[utoipa::path(get, path = "/review/applications/{id}", tag = "review", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), responses(
-    (status = 200, body = ReviewView),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
+/// One application as a reviewer sees it.
+#[utoipa::path(get, path = "/review/applications/{id}", tag = "review", operation_id = "getApplicationForReview",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The application's id")), responses(
+    (status = 200, description = "The application with its materials, organization and history", body = ReviewView),
+    Always, BadRequest, AsStaff,
+    (status = 404, description = "No such application, or one never submitted (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn get(State(state): State<AppState>, _staff: Staff, Path(id): Path<Uuid>) -> ApiResult<Json<ReviewView>> {
     Ok(Json(review::get(&state, id).await?))
 }
 
 /// Takes a submitted application for examination.
-#[utoipa::path(post, path = "/review/applications/{id}/claim", tag = "review", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), responses(
-    (status = 200, body = ApplicationView),
-    (status = 409, description = "already claimed, or not submitted", body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(post, path = "/review/applications/{id}/claim", tag = "review", operation_id = "claimApplication",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The application's id")), responses(
+    (status = 200, description = "The application, now `under_review` and assigned to the caller", body = ApplicationView),
+    Always, BadRequest, AsStaff, NotFound,
+    (status = 409, description = "Not `submitted` (`code`: `invalid_transition`), or already claimed by another reviewer (`code`: `conflict`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn claim(State(state): State<AppState>, staff: Staff, Path(id): Path<Uuid>) -> ApiResult<Json<ApplicationView>> {
     Ok(Json(review::claim(&state, staff, id).await?))
 }
 
 /// Asks for supplementary materials, by a deadline.
-#[utoipa::path(post, path = "/review/applications/{id}/request-supplement", tag = "review", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = SupplementRequest, responses(
-    (status = 200, body = ApplicationView),
-    (status = 403, description = "claimed by another reviewer", body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(post, path = "/review/applications/{id}/request-supplement", tag = "review",
+    operation_id = "requestSupplement", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The application's id")), request_body = SupplementRequest, responses(
+    (status = 200, description = "The application, now `supplement_requested`", body = ApplicationView),
+    Always, JsonBody, AsStaff, NotFound,
+    (status = 403, description = "Not staff, or not the reviewer who claimed the application (only they, or an admin, decide on it) (`code`: `forbidden`)", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The application's state does not allow it: it must be `under_review` (`code`: `invalid_transition`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn request_supplement(
     State(state): State<AppState>,
@@ -90,11 +97,14 @@ async fn request_supplement(
     Ok(Json(review::request_supplement(&state, staff, id, request).await?))
 }
 
-#[utoipa::path(post, path = "/review/applications/{id}/reject", tag = "review", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = RejectRequest, responses(
-    (status = 200, body = ApplicationView),
-    (status = 403, description = "claimed by another reviewer", body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
+/// Rejects the application, with a reason.
+#[utoipa::path(post, path = "/review/applications/{id}/reject", tag = "review", operation_id = "rejectApplication",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The application's id")),
+    request_body = RejectRequest, responses(
+    (status = 200, description = "The application, now `rejected`", body = ApplicationView),
+    Always, JsonBody, AsStaff, NotFound,
+    (status = 403, description = "Not staff, or not the reviewer who claimed the application (only they, or an admin, decide on it) (`code`: `forbidden`)", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The application's state does not allow it: it must be `under_review` (`code`: `invalid_transition`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn reject(
     State(state): State<AppState>,
@@ -107,11 +117,14 @@ async fn reject(
 
 /// Approves the application: registration number assigned, public
 /// announcement open for the configured period.
-#[utoipa::path(post, path = "/review/applications/{id}/approve", tag = "review", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body(content = Option<ApproveRequest>), responses(
-    (status = 200, body = ApplicationView),
-    (status = 403, description = "claimed by another reviewer", body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(post, path = "/review/applications/{id}/approve", tag = "review", operation_id = "approveApplication",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The application's id")),
+    request_body(content = Option<ApproveRequest>, description = "Optional: no body at all approves without a comment"),
+    responses(
+    (status = 200, description = "The application, now `in_announcement`", body = ApplicationView),
+    Always, JsonBody, AsStaff, NotFound,
+    (status = 403, description = "Not staff, or not the reviewer who claimed the application (only they, or an admin, decide on it) (`code`: `forbidden`)", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The application's state does not allow it: it must be `under_review` (`code`: `invalid_transition`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn approve(
     State(state): State<AppState>,
@@ -124,8 +137,11 @@ async fn approve(
 
 /// Objections in a state (default `open`), oldest first, with the objectors'
 /// contact details and the holders' responses.
-#[utoipa::path(get, path = "/review/objections", tag = "review", security(("bearer" = [])),
-    params(ObjectionFilter, PageQuery), responses((status = 200, body = Page<ReviewObjectionView>)))]
+#[utoipa::path(get, path = "/review/objections", tag = "review", operation_id = "listObjectionsForReview",
+    security(("bearer" = [])), params(ObjectionFilter, PageQuery), responses(
+    (status = 200, description = "A page of objections", body = Page<ReviewObjectionView>),
+    Always, Paged, AsStaff,
+))]
 async fn objections(
     State(state): State<AppState>,
     _staff: Staff,
@@ -136,10 +152,12 @@ async fn objections(
 }
 
 /// Upholds (rejecting the application) or dismisses an objection.
-#[utoipa::path(post, path = "/review/objections/{id}/decide", tag = "review", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = DecisionRequest, responses(
-    (status = 200, body = ReviewObjectionView),
-    (status = 409, description = "already decided", body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(post, path = "/review/objections/{id}/decide", tag = "review", operation_id = "decideObjection",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The objection's id")),
+    request_body = DecisionRequest, responses(
+    (status = 200, description = "The objection as decided, with the application's state after it", body = ReviewObjectionView),
+    Always, JsonBody, AsStaff, NotFound,
+    (status = 409, description = "The objection is already decided, or the application's state no longer allows the decision (`code`: `invalid_transition`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn decide_objection(
     State(state): State<AppState>,
@@ -151,8 +169,11 @@ async fn decide_objection(
 }
 
 /// Acts in a state (default `pending`), oldest first.
-#[utoipa::path(get, path = "/review/acts", tag = "review", security(("bearer" = [])), params(ActFilter, PageQuery),
-    responses((status = 200, body = Page<ActView>)))]
+#[utoipa::path(get, path = "/review/acts", tag = "review", operation_id = "listActsForReview",
+    security(("bearer" = [])), params(ActFilter, PageQuery), responses(
+    (status = 200, description = "A page of acts", body = Page<ActView>),
+    Always, Paged, AsStaff,
+))]
 async fn acts_queue(
     State(state): State<AppState>,
     _staff: Staff,
@@ -163,19 +184,23 @@ async fn acts_queue(
 }
 
 /// Approves an act: it changes the register and is written to the ledger.
-#[utoipa::path(post, path = "/review/acts/{id}/approve", tag = "review", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), responses(
-    (status = 200, body = ActView),
-    (status = 409, description = "already decided, certificate not active, pledged, or overlapping", body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(post, path = "/review/acts/{id}/approve", tag = "review", operation_id = "approveAct",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The act's id")), responses(
+    (status = 200, description = "The act, approved", body = ActView),
+    Always, BadRequest, AsStaff, NotFound,
+    (status = 409, description = "The act is already decided, or the certificate is no longer active (`code`: `invalid_transition`); or the register moved on since it was filed (`code`: `conflict`): the certificate is now pledged, an exclusive license now overlaps, or the renewal window is not open", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn approve_act(State(state): State<AppState>, staff: Staff, Path(id): Path<Uuid>) -> ApiResult<Json<ActView>> {
     Ok(Json(acts::approve(&state, staff, id).await?))
 }
 
-#[utoipa::path(post, path = "/review/acts/{id}/reject", tag = "review", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = RejectAct, responses(
-    (status = 200, body = ActView),
-    (status = 409, description = "already decided", body = Problem, content_type = "application/problem+json"),
+/// Rejects a pending act, with a reason.
+#[utoipa::path(post, path = "/review/acts/{id}/reject", tag = "review", operation_id = "rejectAct",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The act's id")), request_body = RejectAct,
+    responses(
+    (status = 200, description = "The act, rejected", body = ActView),
+    Always, JsonBody, AsStaff, NotFound,
+    (status = 409, description = "The act is already decided (`code`: `invalid_transition`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn reject_act(
     State(state): State<AppState>,
@@ -187,10 +212,12 @@ async fn reject_act(
 }
 
 /// Revokes a certificate on the registry's authority.
-#[utoipa::path(post, path = "/review/certificates/{id}/revoke", tag = "review", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = Revocation, responses(
-    (status = 200, description = "the revocation act, approved", body = ActView),
-    (status = 409, description = "the certificate is not active", body = Problem, content_type = "application/problem+json"),
+#[utoipa::path(post, path = "/review/certificates/{id}/revoke", tag = "review", operation_id = "revokeCertificate",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The certificate's id")),
+    request_body = Revocation, responses(
+    (status = 200, description = "The revocation act, approved", body = ActView),
+    Always, JsonBody, AsStaff, NotFound,
+    (status = 409, description = "The certificate is not active (`code`: `invalid_transition`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn revoke(
     State(state): State<AppState>,

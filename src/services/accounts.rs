@@ -61,11 +61,17 @@ impl From<OrganizationRow> for OrganizationView {
 #[derive(eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAccount {
+    #[schema(format = Email, max_length = 254)]
     #[schema(example = "zhang.wei@example.com")]
     pub email: String,
-    /// At least 10 characters.
-    #[schema(format = Password)]
+    /// At least 10 characters, at most 1024 bytes.
+    #[schema(format = Password, min_length = 10, max_length = 1024)]
     pub password: String,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     #[schema(example = "张伟")]
     pub display_name: String,
 }

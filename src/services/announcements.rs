@@ -21,7 +21,9 @@ use crate::{
 #[into_params(parameter_in = Query)]
 pub struct AnnouncementFilter {
     pub category: Option<Category>,
-    /// Words of the product name, abstract or holder name (Chinese included).
+    /// Words of the product name, abstract or holder name (Chinese
+    /// included), at most 100 characters.
+    #[param(max_length = 100)]
     pub q: Option<String>,
 }
 

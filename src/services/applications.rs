@@ -31,18 +31,37 @@ const MAX_DATA_SOURCES: usize = 20;
 #[serde(deny_unknown_fields)]
 pub struct NewApplication {
     #[schema(example = "长三角物流时效数据集")]
+    /// At most 100 characters (after trimming), no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub product_name: String,
     #[serde(deserialize_with = "crate::input::text")]
     pub category: Category,
     /// What the product is, in up to 2000 characters.
     #[serde(rename = "abstract")]
     #[schema(rename = "abstract")]
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub summary: String,
+    /// At most 20; at least one is needed to submit.
+    #[schema(max_items = 20)]
     pub data_sources: Vec<DataSource>,
+    /// At most 200 characters; empty means none.
+    #[schema(max_length = 200)]
     #[serde(default)]
     pub data_format: Option<String>,
+    /// At most 200 characters; empty means none.
+    #[schema(max_length = 200)]
     #[serde(default)]
     pub data_scale: Option<String>,
+    /// At most 200 characters; empty means none.
+    #[schema(max_length = 200)]
     #[serde(default)]
     pub update_frequency: Option<String>,
 }
@@ -52,21 +71,37 @@ pub struct NewApplication {
 #[derive(Debug, Clone, Default, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApplicationPatch {
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     #[serde(default)]
     pub product_name: Option<String>,
     #[serde(default, deserialize_with = "crate::input::optional_text")]
     pub category: Option<Category>,
     #[serde(rename = "abstract")]
     #[schema(rename = "abstract")]
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     #[serde(default)]
     pub summary: Option<String>,
+    #[schema(max_items = 20)]
     #[serde(default)]
     pub data_sources: Option<Vec<DataSource>>,
     /// null clears it.
+    #[schema(max_length = 200)]
     #[serde(default, deserialize_with = "present")]
     pub data_format: Option<Option<String>>,
+    /// null clears it.
+    #[schema(max_length = 200)]
     #[serde(default, deserialize_with = "present")]
     pub data_scale: Option<Option<String>>,
+    /// null clears it.
+    #[schema(max_length = 200)]
     #[serde(default, deserialize_with = "present")]
     pub update_frequency: Option<Option<String>>,
     #[serde(default)]
@@ -90,6 +125,8 @@ pub struct SubmitRequest {
 #[derive(Debug, Default, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WithdrawRequest {
+    /// Why, in up to 1000 characters.
+    #[schema(max_length = 1000)]
     #[serde(default)]
     pub reason: Option<String>,
 }

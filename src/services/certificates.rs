@@ -119,7 +119,9 @@ impl From<PublicCertificateRow> for PublicCertificateView {
 #[into_params(parameter_in = Query)]
 pub struct RegistryFilter {
     pub category: Option<Category>,
-    /// Words of the product name, abstract or holder name (Chinese included).
+    /// Words of the product name, abstract or holder name (Chinese
+    /// included), at most 100 characters.
+    #[param(max_length = 100)]
     pub q: Option<String>,
 }
 

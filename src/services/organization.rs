@@ -20,11 +20,17 @@ use crate::{
 #[derive(eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewMember {
+    #[schema(format = Email, max_length = 254)]
     #[schema(example = "li.na@example.com")]
     pub email: String,
-    /// At least 10 characters.
-    #[schema(format = Password)]
+    /// At least 10 characters, at most 1024 bytes.
+    #[schema(format = Password, min_length = 10, max_length = 1024)]
     pub password: String,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     #[schema(example = "李娜")]
     pub display_name: String,
     #[serde(deserialize_with = "crate::input::text")]
@@ -35,6 +41,11 @@ pub struct NewMember {
 #[serde(deny_unknown_fields)]
 pub struct NewApiKey {
     /// What the key is for, e.g. "ERP integration".
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
 }
 

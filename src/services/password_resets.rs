@@ -51,6 +51,7 @@ pub struct PasswordResetRequest {
     /// The one-time token the registry issued (`dipw_…`).
     pub token: String,
     /// At least 10 characters.
+    #[schema(min_length = 10, max_length = 1024)]
     #[schema(format = Password)]
     pub new_password: String,
 }

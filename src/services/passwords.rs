@@ -14,6 +14,7 @@ pub struct PasswordChange {
     #[schema(format = Password)]
     pub current_password: String,
     /// At least 10 characters, and not the current password.
+    #[schema(min_length = 10, max_length = 1024)]
     #[schema(format = Password)]
     pub new_password: String,
 }

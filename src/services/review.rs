@@ -46,8 +46,14 @@ pub struct ReviewView {
 #[serde(deny_unknown_fields)]
 pub struct SupplementRequest {
     /// What is missing or must change.
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub reason: String,
     /// Days to answer (1 to 365); the configured supplement period if left out.
+    #[schema(minimum = 1, maximum = 365)]
     #[serde(default)]
     pub due_in_days: Option<u32>,
 }
@@ -55,12 +61,19 @@ pub struct SupplementRequest {
 #[derive(Debug, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RejectRequest {
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub reason: String,
 }
 
 #[derive(Debug, Default, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApproveRequest {
+    /// In up to 2000 characters; empty means none.
+    #[schema(max_length = 2000)]
     #[serde(default)]
     pub comment: Option<String>,
 }

@@ -31,9 +31,15 @@ pub struct SignupRequest {
 #[derive(eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrganization {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     #[schema(example = "上海数据科技有限公司")]
     pub name: String,
     /// 18-character unified social credit code with a valid check character.
+    #[schema(min_length = 18, pattern = r"^\s*[0-9A-HJ-NP-RTUW-Ya-hj-np-rtuw-y]{18}\s*$")]
     #[schema(example = "91310000MA1FL4B24G")]
     pub credit_code: String,
 }

@@ -1,8 +1,11 @@
 //! What every endpoint shares: problem+json for every error, request ids,
 //! body limits, CORS, and the OpenAPI document.
 
+use std::collections::BTreeSet;
+
+use dataip::domain::StaffRole;
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::{answer, fresh_credit_code, signup_body, spawn_app, spawn_app_with};
 
@@ -188,4 +191,224 @@ async fn openapi_schemas_describe_what_is_served() {
     assert_eq!(properties("AnnouncementWindow"), ["ends_at", "starts_at"]);
     assert!(properties("ApplicationView").contains(&"abstract".to_owned()));
     assert!(!properties("ApplicationView").contains(&"summary".to_owned()));
+}
+
+/// Every operation of the document with its path and method.
+fn operations(doc: &Value) -> Vec<(String, String, Value)> {
+    let mut operations = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("path item") {
+            if ["get", "put", "post", "delete", "patch"].contains(&method.as_str()) {
+                operations.push((path.clone(), method.clone(), operation.clone()));
+            }
+        }
+    }
+    operations
+}
+
+/// A response, following a `$ref` to the document's response components.
+fn resolve<'d>(doc: &'d Value, response: &'d Value) -> &'d Value {
+    match response["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/responses/")) {
+        Some(name) => &doc["components"]["responses"][name],
+        None => response,
+    }
+}
+
+const PUBLIC: [&str; 5] = [
+    "/api/v1/auth/signup",
+    "/api/v1/auth/login",
+    "/api/v1/auth/refresh",
+    "/api/v1/auth/logout",
+    "/api/v1/auth/password-reset",
+];
+
+fn is_public(path: &str) -> bool {
+    PUBLIC.contains(&path) || path.starts_with("/api/v1/public/") || !path.starts_with("/api/")
+}
+
+#[tokio::test]
+async fn openapi_operations_are_named_described_secured_and_list_their_problems() {
+    let app = spawn_app().await;
+    let doc = app.get("/openapi.json", None).await.body;
+    let mut ids = BTreeSet::new();
+    let mut failures = Vec::new();
+    for (path, method, operation) in operations(&doc) {
+        let at = format!("{method} {path}");
+        let id = operation["operationId"].as_str().unwrap_or_default();
+        let camel = id.chars().next().is_some_and(|c| c.is_ascii_lowercase()) && id.chars().all(char::is_alphanumeric);
+        if !camel || !ids.insert(id.to_owned()) {
+            failures.push(format!("{at}: operationId {id:?} is not unique camelCase"));
+        }
+        if operation["summary"].as_str().is_none_or(str::is_empty) {
+            failures.push(format!("{at}: no summary"));
+        }
+        let responses = operation["responses"].as_object().expect("responses");
+        for (status, response) in responses {
+            let response = resolve(&doc, response);
+            if response["description"].as_str().is_none_or(str::is_empty) {
+                failures.push(format!("{at}: {status} has no description"));
+            }
+            if status.starts_with('4') || status.starts_with('5') {
+                let problem = response["content"]["application/problem+json"]["schema"]["$ref"].as_str();
+                if problem != Some("#/components/schemas/Problem") && status != "503" {
+                    failures.push(format!("{at}: {status} is not a Problem"));
+                }
+            }
+        }
+        let security = &operation["security"];
+        let expected = if is_public(&path) { json!([]) } else { json!([{"bearer": []}]) };
+        if *security != expected {
+            failures.push(format!("{at}: security is {security}, not {expected}"));
+        }
+        let mut needed = vec!["408", "500"];
+        if !is_public(&path) {
+            needed.push("401");
+        }
+        let parameters = operation["parameters"].as_array().cloned().unwrap_or_default();
+        let parameter = |name: &str| parameters.iter().find(|p| p["name"] == name);
+        if parameters.iter().any(|p| p["in"] == "path" && p["schema"]["type"] != "string") || path.contains("{id}") {
+            needed.push("400");
+        }
+        if let Some(limit) = parameter("limit") {
+            needed.extend(["400", "422"]);
+            let schema = &limit["schema"];
+            if (schema["minimum"].clone(), schema["maximum"].clone(), schema["default"].clone())
+                != (json!(1), json!(100), json!(20))
+            {
+                failures.push(format!("{at}: limit is not 1 to 100, default 20: {schema}"));
+            }
+            if parameter("cursor").is_none_or(|cursor| cursor["schema"]["minLength"] != 1) {
+                failures.push(format!("{at}: the cursor may be empty"));
+            }
+        }
+        if operation["requestBody"]["content"]["application/json"].is_object() {
+            needed.extend(["400", "413", "415", "422"]);
+        }
+        for status in needed {
+            if !responses.contains_key(status) {
+                failures.push(format!("{at}: {status} is not listed"));
+            }
+        }
+    }
+    assert!(ids.len() > 50, "{ids:?}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Every `allOf` part that refuses unknown properties, by path: such an
+/// `allOf` with more properties in another part matches nothing.
+fn closed_all_of_parts(doc: &Value, value: &Value, at: &str, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for part in map.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+                let reference = part["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/schemas/"));
+                let schema = reference.map_or(part, |name| &doc["components"]["schemas"][name]);
+                if schema["additionalProperties"] == json!(false) {
+                    found.push(at.to_owned());
+                }
+            }
+            for (key, value) in map {
+                closed_all_of_parts(doc, value, &format!("{at}/{key}"), found);
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                closed_all_of_parts(doc, item, &format!("{at}/{index}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn openapi_request_bodies_refuse_unknown_fields_and_stay_satisfiable() {
+    let app = spawn_app().await;
+    let doc = app.get("/openapi.json", None).await.body;
+    let mut found = Vec::new();
+    closed_all_of_parts(&doc, &doc, "#", &mut found);
+    assert!(found.is_empty(), "allOf with a closed part matches nothing: {found:?}");
+    // Acts are read by their kind, each shape closed, `kind` among its properties.
+    let acts = doc["components"]["schemas"]["NewAct"]["oneOf"].as_array().expect("oneOf");
+    assert_eq!(acts.len(), 7);
+    for act in acts {
+        assert_eq!(act["additionalProperties"], json!(false), "{act}");
+        assert!(act["properties"]["kind"]["enum"].is_array(), "{act}");
+    }
+    for body in ["NewApplication", "SignupRequest", "NewMember", "NewStaff", "SupplementRequest", "NewObjection"] {
+        assert_eq!(doc["components"]["schemas"][body]["additionalProperties"], json!(false), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn material_uploads_and_downloads_offer_the_configured_media_types() {
+    let app =
+        spawn_app_with(|config| config.materials.media_types = vec!["application/pdf".into(), "text/csv".into()]).await;
+    let doc = app.get("/openapi.json", None).await.body;
+    let item = &doc["paths"]["/api/v1/applications/{id}/materials/{kind}"];
+    let media_types =
+        |content: &Value| content.as_object().map(|c| c.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
+    assert_eq!(media_types(&item["put"]["requestBody"]["content"]), ["application/pdf", "text/csv"]);
+    assert_eq!(
+        item["put"]["requestBody"]["content"]["text/csv"]["schema"],
+        json!({"type": "string", "format": "binary"})
+    );
+    assert_eq!(media_types(&item["get"]["responses"]["200"]["content"]), ["application/pdf", "text/csv"]);
+}
+
+/// Calls every operation as the public, an applicant and an admin, with
+/// path parameters malformed and well-formed, an empty JSON object as the
+/// body and an out-of-range `limit`: whatever it answers, the document
+/// lists for that operation.
+#[tokio::test]
+async fn every_answer_is_one_the_document_lists() {
+    let app = spawn_app().await;
+    let doc = app.get("/openapi.json", None).await.body;
+    let owner = app.signup().await.token;
+    let admin = app.staff(StaffRole::Admin).await;
+    let mut undocumented = Vec::new();
+    for (path, method, operation) in operations(&doc) {
+        let documented = operation["responses"].as_object().expect("responses");
+        for well_formed in [false, true] {
+            let mut url = path.clone();
+            for (name, good, bad) in [
+                ("{id}", uuid::Uuid::now_v7().to_string(), "not-a-uuid".to_owned()),
+                ("{objection_id}", uuid::Uuid::now_v7().to_string(), "not-a-uuid".to_owned()),
+                ("{act_id}", uuid::Uuid::now_v7().to_string(), "not-a-uuid".to_owned()),
+                ("{kind}", "summary".to_owned(), "not-a-kind".to_owned()),
+                ("{index}", "12345".to_owned(), "minus-one".to_owned()),
+                ("{certificate_number}", "20261131000000001".to_owned(), "x".to_owned()),
+            ] {
+                url = url.replace(name, if well_formed { &good } else { &bad });
+            }
+            assert!(!url.contains('{'), "{url}: a path parameter this test does not know");
+            if operation["parameters"].as_array().is_some_and(|p| p.iter().any(|p| p["name"] == "limit")) {
+                url.push_str(if well_formed { "?limit=0" } else { "?limit=many" });
+            } else if well_formed {
+                // The NUL character, which no database text holds.
+                url.push_str("?note=%00");
+            }
+            for token in [None, Some(owner.as_str()), Some(admin.as_str())] {
+                let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+                let mut request = app.client.request(method.clone(), app.url(&url));
+                if let Some(token) = token {
+                    request = request.bearer_auth(token);
+                }
+                if [Method::POST, Method::PUT, Method::PATCH].contains(&method) {
+                    request = request.json(&json!({}));
+                }
+                let answer = answer(request.send().await.expect("sent")).await;
+                let status = answer.status.as_u16().to_string();
+                if !documented.contains_key(&status) {
+                    let who = if token.is_none() {
+                        "the public"
+                    } else if token == Some(owner.as_str()) {
+                        "an owner"
+                    } else {
+                        "an admin"
+                    };
+                    undocumented.push(format!("{method} {url} as {who}: {status} {}", answer.body));
+                }
+            }
+        }
+    }
+    assert!(undocumented.is_empty(), "answers the document does not list:\n{}", undocumented.join("\n"));
 }

@@ -11,6 +11,7 @@ mod benchmarks;
 mod certificates;
 mod chain;
 mod cli;
+mod contract;
 mod conventions;
 mod disabling;
 mod error_details;
