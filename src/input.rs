@@ -52,6 +52,11 @@ macro_rules! bodies {
 pub fn read<T: for<'de> eserde::EDeserialize<'de>>(bytes: &[u8]) -> Result<T, BodyError> {
     serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
         .map_err(|error| BodyError::Malformed(format!("the body is not valid JSON: {error}")))?;
+    // Every body is an object; serde would also take an array of the
+    // fields' values in order, which the contract does not offer.
+    if bytes.iter().find(|byte| !byte.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(invalid("body", "must be a JSON object"));
+    }
     refuse_nul(bytes)?;
     let errors = match eserde::json::from_slice::<T>(bytes) {
         Ok(value) => return Ok(value),
@@ -350,6 +355,8 @@ mod tests {
         assert!(found.iter().any(|(f, m)| f == "parties" && m.contains("expected a sequence")), "{found:?}");
         assert!(found.iter().all(|(_, m)| !m.starts_with("expected `")), "no syntax noise: {found:?}");
         assert!(matches!(read::<Form>(b"null"), Err(BodyError::Invalid(_))));
+        let found = problems(r#"[{"name": "x", "colour": "red"}, [], "2026-01-01"]"#);
+        assert_eq!(found, [("body".to_owned(), "must be a JSON object".to_owned())], "no array for an object");
         assert!(matches!(read::<Form>(b"{\"on\": "), Err(BodyError::Malformed(_))));
         assert!(matches!(read::<Form>(b"{} trailing"), Err(BodyError::Malformed(_))));
     }

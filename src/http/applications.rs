@@ -60,7 +60,7 @@ fn with_etag(status: StatusCode, view: ApplicationView) -> Response {
 /// request answers the first response and creates nothing.
 #[utoipa::path(post, path = "/applications", tag = "applications", operation_id = "createApplication",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Makes retries safe: a repeat with the same key and body answers the first response and creates nothing. 1 to 255 visible ASCII characters; kept for a day.")),
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Makes retries safe: a repeat with the same key and body answers the first response and creates nothing. 1 to 255 visible ASCII characters; kept for a day.")),
     request_body = NewApplication, responses(
     (status = 201, description = "The new draft", body = ApplicationView,
         headers(("ETag" = String, description = "The version, for If-Match"))),
@@ -107,7 +107,8 @@ async fn get(State(state): State<AppState>, tenant: Tenant, Path(id): Path<Uuid>
 #[utoipa::path(patch, path = "/applications/{id}", tag = "applications", operation_id = "updateApplication",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The application's id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag read, e.g. \"3\"; `*` or none: no condition")),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"?[0-9]{1,9}"?)$"#,
+            description = "The ETag read, e.g. \"3\"; `*` or none: no condition")),
     request_body = ApplicationPatch, responses(
     (status = 200, description = "The application as changed", body = ApplicationView,
         headers(("ETag" = String, description = "The new version, for If-Match"))),
@@ -180,7 +181,7 @@ async fn events(
     security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "The application's id"), ("kind" = MaterialKind, Path),
-        ("Content-Disposition" = Option<String>, Header, description = "The file's name: `attachment; filename=\"form.pdf\"`, or `filename*=UTF-8''…` for other characters"),
+        ("Content-Disposition" = Option<String>, Header, nullable = false, description = "The file's name: `attachment; filename=\"form.pdf\"`, or `filename*=UTF-8''…` for other characters"),
     ),
     // The accepted media types are the configured ones: see `http::openapi::configured`.
     request_body(content = inline(Binary), content_type = "application/octet-stream",
@@ -284,7 +285,7 @@ async fn objections(
 #[utoipa::path(post, path = "/applications/{id}/objections/{objection_id}/response", tag = "applications",
     operation_id = "respondToObjection", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The application's id"), ("objection_id" = Uuid, Path),
-        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Makes retries safe: a repeat with the same key and body answers the first response and creates nothing. 1 to 255 visible ASCII characters; kept for a day.")),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Makes retries safe: a repeat with the same key and body answers the first response and creates nothing. 1 to 255 visible ASCII characters; kept for a day.")),
     request_body = ResponseRequest, responses(
     (status = 201, description = "The response", body = ResponseView),
     Always, JsonBody, AsTenant,

@@ -63,7 +63,7 @@ async fn get(State(state): State<AppState>, tenant: Tenant, Path(id): Path<Uuid>
 #[utoipa::path(post, path = "/certificates/{id}/acts", tag = "certificates", operation_id = "fileAct",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The certificate's id"),
-        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Makes retries safe: a repeat with the same key and body answers the first response and creates nothing. 1 to 255 visible ASCII characters; kept for a day.")),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Makes retries safe: a repeat with the same key and body answers the first response and creates nothing. 1 to 255 visible ASCII characters; kept for a day.")),
     request_body = NewAct, responses(
     (status = 201, description = "The act, `pending` until a reviewer decides", body = ActView),
     Always, JsonBody, AsTenant, NotFound,

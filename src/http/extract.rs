@@ -25,30 +25,34 @@ impl<T: Body, S: Send + Sync> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.split(';').next())
-            .map(|mime| mime.trim().to_ascii_lowercase())
-            .is_some_and(|mime| {
-                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
-            });
-        if !is_json {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "send the body as Content-Type: application/json",
-            ));
-        }
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| ApiError::new(rejection.status(), rejection.body_text()))?;
-        parse_json(&bytes).map(Json)
+        parse_json(&json_bytes(request, state).await?).map(Json)
     }
 }
 
-/// A JSON body that may be left out entirely (no body at all), in which case
-/// it is `T::default()`.
+/// The bytes of a body sent as JSON (`application/json` or `+json`).
+async fn json_bytes<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, ApiError> {
+    let is_json = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(|mime| mime.trim().to_ascii_lowercase())
+        .is_some_and(|mime| {
+            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+        });
+    if !is_json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the body as Content-Type: application/json",
+        ));
+    }
+    Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| ApiError::new(rejection.status(), rejection.body_text()))
+}
+
+/// A JSON body that may be left out entirely (no body at all, or `null`),
+/// in which case it is `T::default()`.
 pub struct OptionalJson<T>(pub T);
 
 impl<T: Body + Default, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
@@ -60,7 +64,11 @@ impl<T: Body + Default, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
         if empty {
             return Ok(OptionalJson(T::default()));
         }
-        Json::<T>::from_request(request, state).await.map(|Json(value)| OptionalJson(value))
+        let bytes = json_bytes(request, state).await?;
+        if bytes.trim_ascii() == b"null" {
+            return Ok(OptionalJson(T::default()));
+        }
+        parse_json(&bytes).map(OptionalJson)
     }
 }
 
@@ -79,8 +87,12 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
         if text == "*" {
             return Ok(IfMatch(None));
         }
-        let version = text.trim_start_matches("W/").trim_matches('"');
-        version.parse().map(|v| IfMatch(Some(v))).map_err(|_| {
+        let version = text.strip_prefix("W/").unwrap_or(text);
+        let version = version.strip_prefix('"').unwrap_or(version);
+        let version = version.strip_suffix('"').unwrap_or(version);
+        // Digits only, as the document's pattern says (no sign, at most nine).
+        let digits = !version.is_empty() && version.len() <= 9 && version.bytes().all(|b| b.is_ascii_digit());
+        version.parse().ok().filter(|_| digits).map(|v| IfMatch(Some(v))).ok_or_else(|| {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "If-Match must be the version in quotes, as the ETag gives it: \"3\"",

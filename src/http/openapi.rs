@@ -78,7 +78,78 @@ impl utoipa::ToSchema for Binary {}
 /// The document as served: with what depends on the configuration, and
 /// without schemas nothing refers to.
 pub fn finish(document: utoipa::openapi::OpenApi, config: &Config) -> utoipa::openapi::OpenApi {
-    without_unused_schemas(with_closed_variants_merged(configured(document, config)))
+    without_unused_schemas(with_nul_refused(with_closed_variants_merged(configured(document, config))))
+}
+
+/// The server refuses the NUL character in every string a client sends
+/// (bodies and query values: no database text can hold it); strings the
+/// document does not already pattern, enumerate or format say so.
+fn with_nul_refused(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    // What request bodies refer to, and what that refers to.
+    let mut sent = BTreeSet::new();
+    for item in document.paths.paths.values_mut() {
+        for operation in operations(item) {
+            if let Some(body) = &operation.request_body {
+                collect_schema_refs(&serde_json::to_value(body).unwrap_or_default(), &mut sent);
+            }
+            for parameter in operation.parameters.iter_mut().flatten() {
+                let RefOr::T(parameter) = parameter else { continue };
+                if parameter.parameter_in == utoipa::openapi::path::ParameterIn::Query {
+                    parameter.schema = parameter.schema.take().map(with_nul_refused_in);
+                }
+            }
+        }
+    }
+    let Some(components) = document.components.as_mut() else { return document };
+    let mut pending: Vec<String> = sent.iter().cloned().collect();
+    while let Some(name) = pending.pop() {
+        let mut found = BTreeSet::new();
+        if let Some(schema) = components.schemas.get(&name) {
+            collect_schema_refs(&serde_json::to_value(schema).unwrap_or_default(), &mut found);
+        }
+        pending.extend(found.into_iter().filter(|name| sent.insert(name.clone())));
+    }
+    for name in &sent {
+        if let Some(schema) = components.schemas.remove(name) {
+            components.schemas.insert(name.clone(), with_nul_refused_in(schema));
+        }
+    }
+    document
+}
+
+fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten()
+}
+
+/// A schema with "no NUL" added to its free-form strings.
+fn with_nul_refused_in(schema: RefOr<utoipa::openapi::schema::Schema>) -> RefOr<utoipa::openapi::schema::Schema> {
+    let Ok(mut value) = serde_json::to_value(&schema) else { return schema };
+    refuse_nul(&mut value);
+    serde_json::from_value(value).unwrap_or(schema)
+}
+
+/// Adds "no NUL" to every free-form string schema under `value`.
+fn refuse_nul(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let is_string = match map.get("type") {
+                Some(Value::String(kind)) => kind == "string",
+                Some(Value::Array(kinds)) => kinds.iter().any(|kind| kind == "string"),
+                _ => false,
+            };
+            let formatted = map
+                .get("format")
+                .and_then(Value::as_str)
+                .is_some_and(|format| ["binary", "date", "date-time", "uuid"].contains(&format));
+            let constrained = formatted || ["pattern", "enum", "const"].iter().any(|key| map.contains_key(*key));
+            if is_string && !constrained {
+                map.insert("pattern".into(), Value::String(r"^[^\u0000]*$".into()));
+            }
+            map.values_mut().for_each(refuse_nul);
+        }
+        Value::Array(items) => items.iter_mut().for_each(refuse_nul),
+        _ => {}
+    }
 }
 
 /// The parts of the document that depend on the configuration: the media
@@ -91,11 +162,22 @@ fn configured(mut document: utoipa::openapi::OpenApi, config: &Config) -> utoipa
     let Some(item) = document.paths.paths.get_mut(MATERIAL_PATH) else {
         return document;
     };
-    let binary = || Content::new(Some(Binary::schema()));
+    // Bytes, whatever the type; a JSON file is any JSON value.
+    let content = |media_type: &str| match media_type {
+        "application/json" => Content::new(Some(
+            utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::SchemaType::AnyValue)
+                .build(),
+        )),
+        _ => Content::new(Some(Binary::schema())),
+    };
     if let Some(upload) = item.put.as_mut() {
         if let Some(RefOr::T(body)) = upload.request_body.as_mut() {
-            body.content =
-                materials.media_types.iter().map(|media_type| (media_type.clone(), binary().into())).collect();
+            body.content = materials
+                .media_types
+                .iter()
+                .map(|media_type| (media_type.clone(), content(media_type).into()))
+                .collect();
         }
         if let Some(RefOr::T(too_large)) = upload.responses.responses.get_mut("413") {
             too_large.description = format!(
@@ -105,7 +187,8 @@ fn configured(mut document: utoipa::openapi::OpenApi, config: &Config) -> utoipa
         }
     }
     if let Some(RefOr::T(ok)) = item.get.as_mut().and_then(|download| download.responses.responses.get_mut("200")) {
-        ok.content = materials.media_types.iter().map(|media_type| (media_type.clone(), binary().into())).collect();
+        ok.content =
+            materials.media_types.iter().map(|media_type| (media_type.clone(), content(media_type).into())).collect();
     }
     document
 }

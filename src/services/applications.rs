@@ -53,15 +53,15 @@ pub struct NewApplication {
     #[schema(max_items = 20)]
     pub data_sources: Vec<DataSource>,
     /// At most 200 characters; empty means none.
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[serde(default)]
     pub data_format: Option<String>,
     /// At most 200 characters; empty means none.
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[serde(default)]
     pub data_scale: Option<String>,
     /// At most 200 characters; empty means none.
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[serde(default)]
     pub update_frequency: Option<String>,
 }
@@ -93,15 +93,15 @@ pub struct ApplicationPatch {
     #[serde(default)]
     pub data_sources: Option<Vec<DataSource>>,
     /// null clears it.
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[serde(default, deserialize_with = "present")]
     pub data_format: Option<Option<String>>,
     /// null clears it.
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[serde(default, deserialize_with = "present")]
     pub data_scale: Option<Option<String>>,
     /// null clears it.
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[serde(default, deserialize_with = "present")]
     pub update_frequency: Option<Option<String>>,
     #[serde(default)]
@@ -126,8 +126,8 @@ pub struct SubmitRequest {
 #[serde(deny_unknown_fields)]
 pub struct WithdrawRequest {
     /// Why, in up to 1000 characters.
-    #[schema(max_length = 1000)]
     #[serde(default)]
+    #[schema(max_length = 1000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
     pub reason: Option<String>,
 }
 
@@ -291,15 +291,17 @@ pub async fn update(
             action: "edit".into(),
         });
     }
+    // Invalid fields first: a change that could never apply is 422 whatever
+    // the version it names.
     let expected = if_match.or(patch.version);
-    if expected.is_some_and(|version| version != current.version) {
-        return Err(stale(current.version));
-    }
     let mut fields = Fields::new();
     let parsed = NewApplication::from_row(&current).merge(patch).parse(&mut fields, today(state, now));
     let Some(parsed) = parsed.filter(|_| fields.is_empty()) else {
         return Err(fields.into_error());
     };
+    if expected.is_some_and(|version| version != current.version) {
+        return Err(stale(current.version));
+    }
     let row = db::applications::update_fields(&mut tx, tenant.org_id, id, current.version, &parsed, now)
         .await?
         .ok_or_else(|| stale(current.version + 1))?;

@@ -73,8 +73,8 @@ pub struct RejectRequest {
 #[serde(deny_unknown_fields)]
 pub struct ApproveRequest {
     /// In up to 2000 characters; empty means none.
-    #[schema(max_length = 2000)]
     #[serde(default)]
+    #[schema(max_length = 2000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
     pub comment: Option<String>,
 }
 
