@@ -168,3 +168,23 @@ pub async fn schema_is_current(pool: &PgPool) -> bool {
 pub fn violated_constraint(error: &sqlx::Error) -> Option<&str> {
     error.as_database_error().and_then(|e| e.constraint())
 }
+
+/// True when `error` says the database is out of reach rather than that the
+/// statement was wrong: no connection could be had in time, the connection
+/// broke, or the server refuses connections or is shutting down. Requests
+/// answer these 503 (`unavailable`) so that clients retry.
+pub fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(error) => error.code().is_some_and(|code| {
+            // 08: connection exception; 57P: operator intervention (shutdown,
+            // cannot connect now); 53300: too many connections; 55000 with
+            // "accepting connections": a database closed to connections.
+            code.starts_with("08")
+                || code.starts_with("57P")
+                || code == "53300"
+                || (code == "55000" && error.message().contains("accepting connections"))
+        }),
+        _ => false,
+    }
+}

@@ -114,6 +114,11 @@ impl From<Error> for ApiError {
                 retry_after: Some(retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0)),
                 ..Self::new(StatusCode::TOO_MANY_REQUESTS, detail)
             },
+            Error::Unavailable { retry_after, .. } => Self {
+                code: "unavailable",
+                retry_after: Some(retry_after.as_secs().max(1)),
+                ..Self::new(StatusCode::SERVICE_UNAVAILABLE, detail)
+            },
             Error::Internal(source) => {
                 Self { internal: Some(source), ..Self::new(StatusCode::INTERNAL_SERVER_ERROR, "") }
             }
@@ -136,7 +141,7 @@ impl From<sqlx::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let detail = if self.status.is_server_error() {
+        let detail = if self.status.is_server_error() && self.code != "unavailable" {
             if let Some(source) = &self.internal {
                 tracing::error!(error = format!("{source:#}"), "request failed");
             }

@@ -105,6 +105,8 @@ kinds! {
         "A query parameter is not valid (`code`: `validation_failed`): `limit` outside 1 to 100, a `cursor` that this list did not give out, or a value holding the NUL character (`%00`); `errors` names it.";
     Internal = 500, "internal", "an internal error occurred; it has been logged",
         "An unexpected failure (`code`: `internal`). It has been logged; the body carries no internal detail.";
+    Unavailable = 503, "unavailable", "the registry's database is out of reach; try again in 5 seconds",
+        "The service cannot take the request now (`code`: `unavailable`): its database is out of reach, or, for requests that check or set a password, every password hasher is busy. Nothing was changed; retry after `Retry-After` seconds.";
 }
 
 /// Unions of response groups, for `responses(...)`.
@@ -124,9 +126,11 @@ macro_rules! group {
 }
 
 group!(
-    /// What any request can meet: the timeout, and an unexpected failure.
+    /// What any request can meet: the timeout, an unexpected failure, and
+    /// the service out of reach of its database.
     Always = RequestTimeout,
-    Internal
+    Internal,
+    Unavailable
 );
 group!(
     /// A JSON request body: malformed (400), too large (413), not JSON (415),

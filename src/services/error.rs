@@ -30,6 +30,10 @@ pub enum Error {
     UnsupportedMediaType(String),
     #[error("too many attempts; try again in {}", wait_in_words(*retry_after))]
     RateLimited { retry_after: Duration },
+    /// The service cannot take the request now (the database is out of
+    /// reach, the password hashers are busy): retrying later may succeed.
+    #[error("{what}; try again in {}", wait_in_words(*retry_after))]
+    Unavailable { what: &'static str, retry_after: Duration },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -38,8 +42,17 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl From<sqlx::Error> for Error {
     fn from(error: sqlx::Error) -> Self {
+        if crate::db::is_unavailable(&error) {
+            tracing::warn!(error = %error, "the database is out of reach");
+            return Self::DATABASE_UNAVAILABLE;
+        }
         Self::Internal(error.into())
     }
+}
+
+impl Error {
+    pub const DATABASE_UNAVAILABLE: Self =
+        Self::Unavailable { what: "the registry's database is out of reach", retry_after: Duration::from_secs(5) };
 }
 
 /// A wait as people say it, rounded up so that retrying when it says never
