@@ -50,7 +50,7 @@ impl AppState {
             anchor,
             signer: Arc::new(Signer::load(&config)?),
             jwt: Arc::new(JwtKeys::new(&jwt_secret, config.auth.access_token_ttl)),
-            passwords: PasswordHasher::new(config.auth.hashing_concurrency),
+            passwords: PasswordHasher::new(config.auth.hashing_concurrency, config.auth.hashing_queue),
             metrics: crate::http::metrics::handle(),
             config: Arc::new(config),
             db,

@@ -7,6 +7,6 @@ mod principal;
 mod token;
 
 pub use jwt::{AccessToken, Claims, JwtKeys, TokenRejection};
-pub use password::PasswordHasher;
+pub use password::{HashingError, PasswordHasher};
 pub use principal::{Actor, Admin, Owner, Principal, Staff, Tenant};
 pub use token::{API_KEY_PREFIX, OpaqueToken, PASSWORD_RESET_PREFIX, REFRESH_TOKEN_PREFIX};

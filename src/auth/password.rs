@@ -1,5 +1,8 @@
 //! Argon2id password hashing, off the async threads and bounded in
-//! parallelism (each hash takes 19 MiB and a core for tens of milliseconds).
+//! parallelism (each hash takes 19 MiB and a core for tens of milliseconds)
+//! and in queue length: when as many requests wait as the queue holds, the
+//! next is refused at once (503) rather than queued behind everyone's
+//! logins, so no one client can make every login slow.
 
 use std::sync::{Arc, OnceLock};
 
@@ -17,15 +20,32 @@ fn argon2() -> Argon2<'static> {
 
 #[derive(Clone)]
 pub struct PasswordHasher {
+    /// Hashes computed at once.
     permits: Arc<Semaphore>,
+    /// Hashes computed or waiting: `concurrency + queue`.
+    admitted: Arc<Semaphore>,
+}
+
+/// Why a password could not be hashed or checked.
+#[derive(Debug, thiserror::Error)]
+pub enum HashingError {
+    /// Every hasher is busy and the queue is full: retry shortly.
+    #[error("every password hasher is busy")]
+    Busy,
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
 }
 
 impl PasswordHasher {
-    pub fn new(concurrency: usize) -> Self {
-        Self { permits: Arc::new(Semaphore::new(concurrency.max(1))) }
+    pub fn new(concurrency: usize, queue: usize) -> Self {
+        let concurrency = concurrency.max(1);
+        Self {
+            permits: Arc::new(Semaphore::new(concurrency)),
+            admitted: Arc::new(Semaphore::new(concurrency.saturating_add(queue))),
+        }
     }
 
-    pub async fn hash(&self, password: &Password) -> anyhow::Result<String> {
+    pub async fn hash(&self, password: &Password) -> Result<String, HashingError> {
         let password = password.expose().to_owned();
         self.run(move || {
             argon2().hash_password(password.as_bytes()).map(|hash| hash.to_string()).map_err(anyhow::Error::msg)
@@ -36,7 +56,7 @@ impl PasswordHasher {
     /// Checks `password` against `stored`. With no stored hash (unknown
     /// account) it checks against a dummy hash, so that both failures cost
     /// the same time, and answers false.
-    pub async fn verify(&self, password: &str, stored: Option<String>) -> anyhow::Result<bool> {
+    pub async fn verify(&self, password: &str, stored: Option<String>) -> Result<bool, HashingError> {
         let password = password.to_owned();
         self.run(move || {
             let known = stored.is_some();
@@ -50,9 +70,10 @@ impl PasswordHasher {
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
-    ) -> anyhow::Result<T> {
+    ) -> Result<T, HashingError> {
+        let _admitted = self.admitted.try_acquire().map_err(|_| HashingError::Busy)?;
         let _permit = self.permits.acquire().await.context("password hasher closed")?;
-        tokio::task::spawn_blocking(work).await.context("password hashing task failed")?
+        Ok(tokio::task::spawn_blocking(work).await.context("password hashing task failed")??)
     }
 }
 
@@ -72,8 +93,21 @@ mod tests {
     use super::*;
 
     #[tokio::test]
+    async fn a_full_queue_is_refused_at_once() {
+        let hasher = PasswordHasher::new(1, 1);
+        let password = Password::parse("correct horse battery").expect("valid");
+        let (first, second, third) = tokio::join!(hasher.hash(&password), hasher.hash(&password), async {
+            tokio::task::yield_now().await;
+            hasher.hash(&password).await
+        });
+        assert!(first.is_ok() && second.is_ok(), "one hashing, one waiting");
+        assert!(matches!(third, Err(HashingError::Busy)), "the third is refused: {third:?}");
+        assert!(hasher.hash(&password).await.is_ok(), "free again");
+    }
+
+    #[tokio::test]
     async fn hashes_verify_and_differ() {
-        let hasher = PasswordHasher::new(2);
+        let hasher = PasswordHasher::new(2, 0);
         let password = Password::parse("correct horse battery").expect("valid");
         let first = hasher.hash(&password).await.expect("hash");
         let second = hasher.hash(&password).await.expect("hash");

@@ -86,6 +86,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub auth: AuthConfig,
     pub throttle: ThrottleConfig,
+    pub quota: QuotaConfig,
     pub workflow: WorkflowConfig,
     pub worker: WorkerConfig,
     pub log: LogConfig,
@@ -155,11 +156,47 @@ pub struct MaterialsConfig {
 #[serde(deny_unknown_fields)]
 pub struct ServerConfig {
     pub addr: SocketAddr,
+    /// Where `/metrics` is served instead of `addr` (empty: on `addr`).
+    #[serde(deserialize_with = "optional_socket_addr")]
+    pub metrics_addr: Option<SocketAddr>,
     pub request_timeout: IsoDuration,
     pub upload_timeout: IsoDuration,
+    pub header_read_timeout: IsoDuration,
+    pub idle_timeout: IsoDuration,
+    pub connection_limit: usize,
+    pub shutdown_grace: IsoDuration,
     pub body_limit: usize,
     pub cors_allowed_origins: Vec<String>,
-    pub trust_forwarded_for: bool,
+    /// Proxies whose forwarded headers name the client (networks or single
+    /// addresses).
+    #[serde(deserialize_with = "networks")]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The `Strict-Transport-Security` value to send (empty: none).
+    #[serde(deserialize_with = "text")]
+    pub hsts: String,
+    /// Whether `/docs` (the interactive API browser) is served.
+    pub docs: bool,
+}
+
+fn optional_socket_addr<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<SocketAddr>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    match text.trim() {
+        "" => Ok(None),
+        address => address.parse().map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+/// `10.0.0.0/8`, or a single address (`10.0.0.2`, as `/32`).
+fn networks<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<ipnet::IpNet>, D::Error> {
+    Vec::<String>::deserialize(deserializer)?
+        .iter()
+        .map(|text| {
+            let text = text.trim();
+            text.parse::<ipnet::IpNet>().or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from)).map_err(
+                |_| serde::de::Error::custom(format!("{text:?} is not an address or a network such as 10.0.0.0/8")),
+            )
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -168,6 +205,7 @@ pub struct DatabaseConfig {
     pub url: Secret,
     pub max_connections: u32,
     pub acquire_timeout: IsoDuration,
+    pub statement_timeout: IsoDuration,
     pub locale: String,
 }
 
@@ -178,18 +216,32 @@ pub struct AuthConfig {
     pub access_token_ttl: IsoDuration,
     pub refresh_token_ttl: IsoDuration,
     pub hashing_concurrency: usize,
+    pub hashing_queue: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ThrottleConfig {
     pub login_window: IsoDuration,
-    pub login_failures_per_account: u32,
+    pub login_failures_per_account_address: u32,
     pub login_failures_per_address: u32,
+    pub login_failures_per_account: u32,
+    pub members_window: IsoDuration,
+    pub members_per_organization: u32,
     pub signup_window: IsoDuration,
     pub signups_per_address: u32,
     pub objection_window: IsoDuration,
     pub objections_per_address: u32,
+}
+
+/// What one organization may hold.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaConfig {
+    /// Bytes of materials, counted once per stored file.
+    pub storage_per_organization: u64,
+    /// Applications in draft at once.
+    pub open_drafts_per_organization: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -366,7 +418,8 @@ impl Config {
     }
 
     fn extract(environment: Environment, figment: &Figment, sources: Sources) -> anyhow::Result<Self> {
-        let mut config: Config = figment.extract().map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        let mut config: Config =
+            figment.extract().map_err(|e| anyhow::anyhow!("invalid configuration: {e}{}", hint(&e)))?;
         config.environment = environment;
         config.sources = sources;
         config.check()?;
@@ -394,6 +447,11 @@ impl Config {
             ("server.upload_timeout", self.server.upload_timeout),
             ("auth.access_token_ttl", self.auth.access_token_ttl),
             ("database.acquire_timeout", self.database.acquire_timeout),
+            ("database.statement_timeout", self.database.statement_timeout),
+            ("server.header_read_timeout", self.server.header_read_timeout),
+            ("server.idle_timeout", self.server.idle_timeout),
+            ("server.shutdown_grace", self.server.shutdown_grace),
+            ("throttle.members_window", self.throttle.members_window),
             ("throttle.login_window", self.throttle.login_window),
             ("throttle.signup_window", self.throttle.signup_window),
             ("throttle.objection_window", self.throttle.objection_window),
@@ -431,6 +489,15 @@ impl Config {
         );
         anyhow::ensure!(self.auth.hashing_concurrency > 0, "auth.hashing_concurrency must be at least 1");
         anyhow::ensure!(self.database.max_connections > 0, "database.max_connections must be at least 1");
+        anyhow::ensure!(self.server.connection_limit > 0, "server.connection_limit must be at least 1");
+        anyhow::ensure!(
+            self.server.hsts.is_empty() || self.server.hsts.starts_with("max-age="),
+            "server.hsts must be empty or a Strict-Transport-Security value such as \"max-age=31536000; includeSubDomains\""
+        );
+        anyhow::ensure!(
+            axum::http::HeaderValue::from_str(&self.server.hsts).is_ok(),
+            "server.hsts must be a valid header value"
+        );
         anyhow::ensure!(!self.data_dir.as_os_str().is_empty(), "data_dir must name a directory");
         let secret = &self.auth.jwt_secret;
         if self.environment == Environment::Production {
@@ -467,6 +534,20 @@ impl Config {
     /// The exact length of a duration setting that `check` has proved exact.
     pub fn exact(duration: IsoDuration) -> std::time::Duration {
         duration.exact().unwrap_or_default()
+    }
+}
+
+/// Advice for settings that were renamed or replaced.
+fn hint(error: &figment::Error) -> &'static str {
+    let message = error.to_string();
+    if message.contains("trust_forwarded_for") {
+        "; server.trust_forwarded_for was replaced by server.trusted_proxies: list the proxies (addresses or \
+         networks, e.g. [\"10.0.0.0/8\"]) whose X-Forwarded-For or Forwarded headers name the client"
+    } else if message.contains("login_failures_per_account") {
+        "; see throttle.login_failures_per_account_address (per account and client address) and \
+         throttle.login_failures_per_account (the account's ceiling)"
+    } else {
+        ""
     }
 }
 
@@ -510,6 +591,20 @@ mod tests {
         assert_eq!(config.registry.code, "3100");
         assert_eq!(config.materials.max_size, 25 * 1024 * 1024);
         assert!(config.materials.media_types.iter().any(|t| t == "application/pdf"));
+    }
+
+    #[test]
+    fn trusted_proxies_are_networks_or_addresses_and_the_old_key_is_refused_with_a_hint() {
+        let env = [("DATAIP__SERVER__TRUSTED_PROXIES", r#"["10.0.0.0/8", "::1"]"#)];
+        let config = load(Environment::Development, &[], &env).expect("valid");
+        let expected: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().expect("net"), "::1/128".parse().expect("net")];
+        assert_eq!(config.server.trusted_proxies, expected);
+        let error = load(Environment::Development, &[], &[("DATAIP__SERVER__TRUSTED_PROXIES", r#"["nearby"]"#)])
+            .expect_err("not a network");
+        assert!(error.contains("10.0.0.0/8"), "{error}");
+        let error = load(Environment::Development, &[], &[("DATAIP__SERVER__TRUST_FORWARDED_FOR", "true")])
+            .expect_err("replaced");
+        assert!(error.contains("server.trusted_proxies"), "{error}");
     }
 
     #[test]

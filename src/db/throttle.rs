@@ -1,19 +1,6 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
-/// Hits recorded in one window.
-pub async fn hits(conn: &mut PgConnection, bucket: &str, key: &[u8], window_start: DateTime<Utc>) -> sqlx::Result<i32> {
-    let hits = sqlx::query_scalar!(
-        "SELECT hits FROM throttle_windows WHERE bucket = $1 AND key = $2 AND window_start = $3",
-        bucket,
-        key,
-        window_start
-    )
-    .fetch_optional(conn)
-    .await?;
-    Ok(hits.unwrap_or(0))
-}
-
 /// Records one hit and returns the window's count including it.
 pub async fn hit(conn: &mut PgConnection, bucket: &str, key: &[u8], window_start: DateTime<Utc>) -> sqlx::Result<i32> {
     sqlx::query_scalar!(
@@ -31,4 +18,48 @@ pub async fn hit(conn: &mut PgConnection, bucket: &str, key: &[u8], window_start
 pub async fn delete_before(conn: &mut PgConnection, before: DateTime<Utc>) -> sqlx::Result<u64> {
     let done = sqlx::query!("DELETE FROM throttle_windows WHERE window_start < $1", before).execute(conn).await?;
     Ok(done.rows_affected())
+}
+
+/// Records one hit on each `(bucket, key)` of one window, in one statement
+/// (so that concurrent attempts are counted one after another), and returns
+/// each count including it, in the order given.
+pub async fn hit_each(
+    conn: &mut PgConnection,
+    buckets: &[String],
+    keys: &[Vec<u8>],
+    window_start: DateTime<Utc>,
+) -> sqlx::Result<Vec<i32>> {
+    let rows = sqlx::query!(
+        r#"INSERT INTO throttle_windows (bucket, key, window_start, hits)
+           SELECT bucket, key, $3, 1 FROM UNNEST($1::text[], $2::bytea[]) AS t(bucket, key)
+           ON CONFLICT (bucket, key, window_start) DO UPDATE SET hits = throttle_windows.hits + 1
+           RETURNING bucket, hits"#,
+        buckets,
+        keys,
+        window_start
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(buckets.iter().map(|bucket| rows.iter().find(|row| &row.bucket == bucket).map_or(0, |row| row.hits)).collect())
+}
+
+/// Takes back one hit on each `(bucket, key)` of one window.
+pub async fn unhit_each(
+    conn: &mut PgConnection,
+    buckets: &[String],
+    keys: &[Vec<u8>],
+    window_start: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE throttle_windows SET hits = hits - 1
+         FROM UNNEST($1::text[], $2::bytea[]) AS t(bucket, key)
+         WHERE throttle_windows.bucket = t.bucket AND throttle_windows.key = t.key
+           AND throttle_windows.window_start = $3 AND throttle_windows.hits > 0",
+        buckets,
+        keys,
+        window_start
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }

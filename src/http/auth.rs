@@ -4,8 +4,9 @@ use axum::{extract::State, http::StatusCode};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
+    client_addr::ClientAddr,
     error::{ApiResult, Problem},
-    extract::{ClientAddr, Json},
+    extract::Json,
     responses::{Always, Authenticated, JsonBody},
 };
 use crate::{

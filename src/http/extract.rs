@@ -2,21 +2,16 @@
 //! bodies (naming the offending field), path and query parameters, and the
 //! client's address.
 
-use std::net::{IpAddr, SocketAddr};
-
 use axum::{
     body::Bytes,
-    extract::{ConnectInfo, FromRequest, FromRequestParts, Request},
+    extract::{FromRequest, FromRequestParts, Request},
     http::{StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
 };
 use serde::{Serialize, de::DeserializeOwned};
 
 use super::error::ApiError;
-use crate::{
-    input::{Body, BodyError},
-    state::AppState,
-};
+use crate::input::{Body, BodyError};
 
 /// A JSON request or response body.
 pub struct Json<T>(pub T);
@@ -192,33 +187,6 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
             .await
             .map(|axum::extract::Query(value)| Query(value))
             .map_err(|rejection| ApiError::new(StatusCode::BAD_REQUEST, rejection.body_text()))
-    }
-}
-
-/// The client's address: the peer's, or behind a trusted proxy the left-most
-/// `X-Forwarded-For` entry.
-#[derive(Debug, Clone, Copy)]
-pub struct ClientAddr(pub IpAddr);
-
-impl FromRequestParts<AppState> for ClientAddr {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        if state.config.server.trust_forwarded_for
-            && let Some(forwarded) = parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|value| value.to_str().ok())
-                .and_then(|value| value.split(',').next())
-                .and_then(|first| first.trim().parse::<IpAddr>().ok())
-        {
-            return Ok(ClientAddr(forwarded));
-        }
-        parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(peer)| ClientAddr(peer.ip()))
-            .ok_or_else(|| ApiError::from(crate::services::Error::Internal(anyhow::anyhow!("no peer address"))))
     }
 }
 

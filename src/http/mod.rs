@@ -5,6 +5,7 @@ mod admin;
 mod applications;
 mod auth;
 mod certificates;
+pub mod client_addr;
 mod disposition;
 pub mod error;
 pub mod extract;

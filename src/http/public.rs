@@ -6,8 +6,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::{
+    client_addr::ClientAddr,
     error::{ApiResult, Problem},
-    extract::{ClientAddr, Json, Path, Query},
+    extract::{Json, Path, Query},
     responses::{Always, BadRequest, JsonBody, Paged},
 };
 use crate::{

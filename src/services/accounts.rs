@@ -102,7 +102,12 @@ pub struct HashedAccount {
 
 impl AccountFields {
     /// Hashes the password (slow: do it before opening a transaction).
+    /// A taken e-mail address is refused first (409), so that no one can
+    /// spend the registry's hashing on accounts that cannot be created.
     pub async fn hash(self, state: &AppState) -> Result<HashedAccount> {
+        if db::users::find_by_email(&mut *state.db.acquire().await?, self.email.as_str()).await?.is_some() {
+            return Err(email_taken());
+        }
         let password_hash = state.passwords.hash(&self.password).await?;
         Ok(HashedAccount { email: self.email, password_hash, display_name: self.display_name })
     }
@@ -127,8 +132,12 @@ pub async fn insert_user(
         disabled_at: None,
     };
     db::users::insert(conn, &user).await.map_err(|e| match db::violated_constraint(&e) {
-        Some("users_email_key") => Error::Conflict("an account with this e-mail address already exists".into()),
+        Some("users_email_key") => email_taken(),
         _ => e.into(),
     })?;
     Ok(user)
+}
+
+fn email_taken() -> Error {
+    Error::Conflict("an account with this e-mail address already exists".into())
 }

@@ -50,6 +50,17 @@ impl From<sqlx::Error> for Error {
     }
 }
 
+impl From<crate::auth::HashingError> for Error {
+    fn from(error: crate::auth::HashingError) -> Self {
+        match error {
+            crate::auth::HashingError::Busy => {
+                Self::Unavailable { what: "every password hasher is busy", retry_after: Duration::from_secs(1) }
+            }
+            crate::auth::HashingError::Failed(error) => Self::Internal(error),
+        }
+    }
+}
+
 impl Error {
     pub const DATABASE_UNAVAILABLE: Self =
         Self::Unavailable { what: "the registry's database is out of reach", retry_after: Duration::from_secs(5) };

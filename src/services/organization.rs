@@ -8,9 +8,11 @@ use uuid::Uuid;
 use super::{
     Error, Fields, Result,
     accounts::{self, NewAccount, UserView},
+    throttle::Throttle,
 };
 use crate::{
     auth::{API_KEY_PREFIX, OpaqueToken, Owner},
+    config::Config,
     db::{self, api_keys::ApiKeyRow},
     domain::{Name, OrgRole, Role},
     pagination::{Page, PageRequest},
@@ -81,15 +83,25 @@ pub struct CreatedApiKey {
     pub created_at: DateTime<Utc>,
 }
 
+/// Members added per organization: each costs a password hash.
+fn members_throttle(config: &Config) -> Throttle {
+    Throttle {
+        bucket: "members.organization",
+        limit: config.throttle.members_per_organization,
+        window: Config::exact(config.throttle.members_window),
+    }
+}
+
 #[tracing::instrument(skip_all, fields(org_id = %owner.org_id))]
 pub async fn add_member(state: &AppState, owner: Owner, request: NewMember) -> Result<UserView> {
     let mut fields = Fields::new();
     let account = NewAccount { email: request.email, password: request.password, display_name: request.display_name };
     let account = account.parse(&mut fields, "").ok_or_else(|| fields.into_error())?;
+    let now = state.clock.now();
+    members_throttle(&state.config).take(&mut *state.db.acquire().await?, owner.org_id.as_bytes(), now).await?;
     let account = account.hash(state).await?;
     let mut conn = state.db.acquire().await?;
-    let user =
-        accounts::insert_user(&mut conn, account, request.role.into(), Some(owner.org_id), state.clock.now()).await?;
+    let user = accounts::insert_user(&mut conn, account, request.role.into(), Some(owner.org_id), now).await?;
     tracing::info!(user_id = %user.id, "member added");
     Ok(user.into())
 }

@@ -118,15 +118,17 @@ pub async fn redeem(state: &AppState, request: PasswordResetRequest, client: IpA
     let throttle = redeem_throttle(&state.config);
     let client = address_key(client);
     let mut conn = state.db.acquire().await?;
-    throttle.check(&mut conn, &client, now).await?;
+    // Counted before the token is looked up (so that concurrent probes are
+    // counted too), and taken back when the token works.
+    throttle.take(&mut conn, &client, now).await?;
 
     // Checked before hashing, so that made-up tokens cost no argon2 work;
     // checked again under lock below.
     let Some(presented) = working_token(&mut conn, &request.token, now).await? else {
-        throttle.record(&mut conn, &client, now).await?;
         tracing::info!("password reset with an invalid token");
         return Err(invalid_token());
     };
+    throttle.give_back(&mut conn, &client, now).await?;
     drop(conn);
     let new_hash = state.passwords.hash(&new_password).await?;
 

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Error, Result, sessions::login_throttles, throttle::address_key};
+use super::{Error, Result, throttle::LoginLimits};
 use crate::{db, domain::Password, state::AppState};
 
 #[derive(eserde::Deserialize, ToSchema)]
@@ -43,20 +43,17 @@ pub async fn change(
         .await?
         .filter(|user| user.disabled_at.is_none())
         .ok_or(Error::Unauthorized("this account has been disabled"))?;
-    let keys = [user.email.as_bytes().to_vec(), address_key(client)];
-    let throttles = login_throttles(&state.config);
-    for (throttle, key) in throttles.iter().zip(&keys) {
-        throttle.check(&mut conn, key, now).await?;
-    }
+    let attempt = LoginLimits::new(&state.config).attempt(&mut conn, &user.email, client, now).await?;
     drop(conn);
 
     // The same hash-and-compare as a login, so the answer takes as long
     // whether the password was right or wrong.
-    if !state.passwords.verify(&request.current_password, Some(user.password_hash.clone())).await? {
-        let mut conn = state.db.acquire().await?;
-        for (throttle, key) in throttles.iter().zip(&keys) {
-            throttle.record(&mut conn, key, now).await?;
-        }
+    let verified = state.passwords.verify(&request.current_password, Some(user.password_hash.clone())).await;
+    if !matches!(verified, Ok(false)) {
+        // Right, or not checked at all: it does not count.
+        attempt.take_back(&mut *state.db.acquire().await?).await?;
+    }
+    if !verified? {
         tracing::info!("password change with a wrong current password");
         return Err(Error::field("current_password", "is not your current password"));
     }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::{
     Error, Fields, Result,
     accounts::{self, NewAccount, OrganizationView, UserView},
-    throttle::{Throttle, address_key},
+    throttle::{LoginLimits, Throttle, address_key},
 };
 use crate::{
     auth::{OpaqueToken, REFRESH_TOKEN_PREFIX},
@@ -94,16 +94,6 @@ fn signup_throttle(config: &Config) -> Throttle {
     }
 }
 
-/// Failed logins, per account (keyed by e-mail address) and per client
-/// address. A wrong current password at a password change counts as one too.
-pub(super) fn login_throttles(config: &Config) -> [Throttle; 2] {
-    let window = Config::exact(config.throttle.login_window);
-    [
-        Throttle { bucket: "login.account", limit: config.throttle.login_failures_per_account, window },
-        Throttle { bucket: "login.address", limit: config.throttle.login_failures_per_address, window },
-    ]
-}
-
 /// Creates an organization and its first owner, and logs the owner in.
 #[tracing::instrument(skip_all)]
 pub async fn signup(state: &AppState, request: SignupRequest, client: IpAddr) -> Result<SignupResponse> {
@@ -140,31 +130,32 @@ pub async fn signup(state: &AppState, request: SignupRequest, client: IpAddr) ->
 }
 
 /// Exchanges an e-mail address and password for a token pair. Unknown
-/// addresses and wrong passwords fail alike; repeated failures per account
-/// and per client address are throttled.
+/// addresses and wrong passwords fail alike; attempts are throttled as
+/// [`LoginLimits`] describes.
 #[tracing::instrument(skip_all)]
 pub async fn login(state: &AppState, request: LoginRequest, client: IpAddr) -> Result<TokenPair> {
     let now = state.clock.now();
     // An address that cannot be an account still counts against the client.
     let email = Email::parse(&request.email).map_or_else(|_| request.email.clone(), |e| e.as_str().to_owned());
-    let keys = [email.as_bytes().to_vec(), address_key(client)];
-    let throttles = login_throttles(&state.config);
     let mut conn = state.db.acquire().await?;
-    for (throttle, key) in throttles.iter().zip(&keys) {
-        throttle.check(&mut conn, key, now).await?;
-    }
+    let attempt = LoginLimits::new(&state.config).attempt(&mut conn, &email, client, now).await?;
     let user = db::users::find_by_email(&mut conn, &email).await?;
     drop(conn);
-    let verified = state.passwords.verify(&request.password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let verified = state.passwords.verify(&request.password, user.as_ref().map(|u| u.password_hash.clone())).await;
     // A disabled account fails exactly like a wrong password.
-    let Some(user) = user.filter(|user| verified && user.disabled_at.is_none()) else {
-        let mut conn = state.db.acquire().await?;
-        for (throttle, key) in throttles.iter().zip(&keys) {
-            throttle.record(&mut conn, key, now).await?;
+    let user = match verified {
+        Ok(verified) => user.filter(|user| verified && user.disabled_at.is_none()),
+        // Not checked (every hasher busy): it does not count.
+        Err(error) => {
+            attempt.take_back(&mut *state.db.acquire().await?).await?;
+            return Err(error.into());
         }
+    };
+    let Some(user) = user else {
         tracing::info!("failed login");
         return Err(BAD_CREDENTIALS);
     };
+    attempt.take_back(&mut *state.db.acquire().await?).await?;
     let mut tx = state.db.begin().await?;
     let tokens = start_session(state, &mut tx, &user, None).await?;
     tx.commit().await?;

@@ -19,25 +19,18 @@ pub struct Throttle {
 }
 
 impl Throttle {
-    /// Fails with `RateLimited` when `key` has used up this window.
-    pub async fn check(&self, conn: &mut PgConnection, key: &[u8], now: DateTime<Utc>) -> Result<()> {
-        let (start, retry_after) = self.window_of(now);
-        let hits = db::throttle::hits(conn, self.bucket, &hash(self.bucket, key), start).await?;
-        self.judge(hits, retry_after)
-    }
-
-    /// Counts one use of `key`.
-    pub async fn record(&self, conn: &mut PgConnection, key: &[u8], now: DateTime<Utc>) -> Result<()> {
-        let (start, _) = self.window_of(now);
-        db::throttle::hit(conn, self.bucket, &hash(self.bucket, key), start).await?;
-        Ok(())
-    }
-
     /// Counts one use of `key` and fails if it went over the limit.
     pub async fn take(&self, conn: &mut PgConnection, key: &[u8], now: DateTime<Utc>) -> Result<()> {
         let (start, retry_after) = self.window_of(now);
         let hits = db::throttle::hit(conn, self.bucket, &hash(self.bucket, key), start).await?;
         self.judge(hits - 1, retry_after)
+    }
+
+    /// Takes back one use of `key` (one that turned out not to count).
+    pub async fn give_back(&self, conn: &mut PgConnection, key: &[u8], now: DateTime<Utc>) -> Result<()> {
+        let (start, _) = self.window_of(now);
+        let (buckets, keys) = ([self.bucket.to_owned()], [hash(self.bucket, key)]);
+        Ok(db::throttle::unhit_each(conn, &buckets, &keys, start).await?)
     }
 
     fn judge(&self, earlier_hits: i32, retry_after: Duration) -> Result<()> {
@@ -52,6 +45,92 @@ impl Throttle {
         let start = DateTime::from_timestamp_millis(start_ms).unwrap_or(now);
         let left_ms = u64::try_from(start_ms + window_ms - now_ms).unwrap_or(0);
         (start, Duration::from_millis(left_ms))
+    }
+}
+
+/// Login attempts, and password changes' checks of the current password.
+///
+/// Each attempt is counted before the password is checked, in one
+/// statement, so that N concurrent guesses let at most the limit through;
+/// an attempt whose password was right is taken back. Three counts per
+/// window (`throttle.login_window`):
+///
+/// - per account and client address (`login_failures_per_account_address`):
+///   one guesser's budget against one account;
+/// - per client address (`login_failures_per_address`): one guesser's budget
+///   over all accounts;
+/// - per account (`login_failures_per_account`): a ceiling for guesses from
+///   many addresses. Past it, an address that has already failed for the
+///   account in this window is refused, but one that has not may still try:
+///   an attack from a thousand addresses cannot lock the owner out, who
+///   logs in from their own (clean) address.
+///
+/// A refusal is 429 with `Retry-After` the rest of the window; nothing
+/// sleeps on the server.
+pub struct LoginLimits {
+    window: Duration,
+    per_account_address: u32,
+    per_address: u32,
+    per_account: u32,
+}
+
+/// One counted login attempt; see [`LoginLimits`].
+#[must_use = "an attempt whose password was right must be taken back"]
+pub struct LoginAttempt {
+    buckets: Vec<String>,
+    keys: Vec<Vec<u8>>,
+    window_start: DateTime<Utc>,
+}
+
+const LOGIN_BUCKETS: [&str; 3] = ["login.account_address", "login.address", "login.account"];
+
+impl LoginLimits {
+    pub fn new(config: &Config) -> Self {
+        let throttle = &config.throttle;
+        Self {
+            window: Config::exact(throttle.login_window),
+            per_account_address: throttle.login_failures_per_account_address,
+            per_address: throttle.login_failures_per_address,
+            per_account: throttle.login_failures_per_account,
+        }
+    }
+
+    /// Counts an attempt on `account` (its e-mail address, as typed) from
+    /// `client`, and fails with `RateLimited` if it may not be checked.
+    pub async fn attempt(
+        &self,
+        conn: &mut PgConnection,
+        account: &str,
+        client: IpAddr,
+        now: DateTime<Utc>,
+    ) -> Result<LoginAttempt> {
+        let throttle = Throttle { bucket: "login", limit: 0, window: self.window };
+        let (window_start, retry_after) = throttle.window_of(now);
+        let address = address_key(client);
+        let pair = [account.as_bytes(), &[0], &address].concat();
+        let keys: Vec<Vec<u8>> = LOGIN_BUCKETS
+            .iter()
+            .zip([&pair, &address, &account.as_bytes().to_vec()])
+            .map(|(bucket, key)| hash(bucket, key))
+            .collect();
+        let buckets: Vec<String> = LOGIN_BUCKETS.iter().map(|bucket| (*bucket).to_owned()).collect();
+        let counts = db::throttle::hit_each(conn, &buckets, &keys, window_start).await?;
+        let attempt = LoginAttempt { buckets, keys, window_start };
+        let [pair, address, account] = [0, 1, 2].map(|i| u32::try_from(counts[i]).unwrap_or(u32::MAX));
+        let refused =
+            pair > self.per_account_address || address > self.per_address || (account > self.per_account && pair > 1);
+        match refused {
+            true => Err(Error::RateLimited { retry_after }),
+            false => Ok(attempt),
+        }
+    }
+}
+
+impl LoginAttempt {
+    /// The password was right (or it could not be checked): the attempt
+    /// does not count against anyone.
+    pub async fn take_back(self, conn: &mut PgConnection) -> Result<()> {
+        Ok(db::throttle::unhit_each(conn, &self.buckets, &self.keys, self.window_start).await?)
     }
 }
 
@@ -78,7 +157,11 @@ pub fn address_key(address: IpAddr) -> Vec<u8> {
 /// Deletes throttle windows that ended (all older than the longest window).
 pub async fn purge(state: &crate::state::AppState, now: DateTime<Utc>) -> Result<u64> {
     let throttle = &state.config.throttle;
-    let longest = Config::exact(throttle.login_window).max(Config::exact(throttle.signup_window));
+    let longest = [throttle.login_window, throttle.signup_window, throttle.objection_window, throttle.members_window]
+        .into_iter()
+        .map(Config::exact)
+        .max()
+        .unwrap_or_default();
     let before = now - chrono::Duration::from_std(longest).unwrap_or(chrono::Duration::days(1));
     Ok(db::throttle::delete_before(&mut *state.db.acquire().await?, before).await?)
 }

@@ -28,7 +28,7 @@ async fn an_expired_access_token_says_so_and_how_to_get_a_new_one() {
 
 #[tokio::test]
 async fn a_throttled_answer_says_when_to_retry() {
-    let app = spawn_app_with(|config| config.throttle.login_failures_per_account = 1).await;
+    let app = spawn_app_with(|config| config.throttle.login_failures_per_account_address = 1).await;
     let tenant = app.signup().await;
     let wrong = json!({"email": tenant.email, "password": "wrong password!"});
     app.post("/auth/login", None, wrong.clone()).await.assert_problem(401, "unauthorized");

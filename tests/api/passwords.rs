@@ -56,7 +56,7 @@ async fn staff_change_their_password_too() {
 
 #[tokio::test]
 async fn a_wrong_current_password_changes_nothing_and_counts_as_a_failed_login() {
-    let app = spawn_app_with(|config| config.throttle.login_failures_per_account = 2).await;
+    let app = spawn_app_with(|config| config.throttle.login_failures_per_account_address = 2).await;
     let tenant = app.signup().await;
     let before = password_hash(&app, &tenant.email).await;
 
