@@ -7,27 +7,48 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::{clock::SharedClock, config::Config, db, http, jobs::Worker, state::AppState};
+use crate::{
+    clock::SharedClock,
+    config::Config,
+    db,
+    http::{
+        self,
+        serve::{Limits, serve},
+    },
+    jobs::Worker,
+    state::AppState,
+};
 
 pub struct Application {
     listener: TcpListener,
+    /// `server.metrics_addr`'s, when set.
+    metrics_listener: Option<TcpListener>,
     state: AppState,
 }
 
 impl Application {
     /// Creates the database if missing, applies migrations, and binds the
-    /// listen address (port 0 picks a free port; see `port`).
+    /// listen addresses (port 0 picks a free port; see `port`).
     pub async fn build(config: Config, clock: SharedClock) -> anyhow::Result<Self> {
         let pool = db::prepare(&config).await?;
-        let addr = config.server.addr;
+        let (addr, metrics_addr) = (config.server.addr, config.server.metrics_addr);
         let state = AppState::new(config, pool, clock)?;
         crate::services::ledger::check_signing_key(&state).await?;
-        let listener = TcpListener::bind(addr).await.with_context(|| format!("could not listen on {addr}"))?;
-        Ok(Self { listener, state })
+        let listener = bind(addr).await?;
+        let metrics_listener = match metrics_addr {
+            Some(addr) => Some(bind(addr).await?),
+            None => None,
+        };
+        Ok(Self { listener, metrics_listener, state })
     }
 
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|addr| addr.port()).unwrap_or_default()
+    }
+
+    /// The port of `server.metrics_addr`, when set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_listener.as_ref().and_then(|listener| listener.local_addr().ok()).map(|addr| addr.port())
     }
 
     pub fn state(&self) -> &AppState {
@@ -36,16 +57,45 @@ impl Application {
 
     /// Serves requests and runs the worker until `shutdown` is cancelled;
     /// then stops accepting, lets in-flight requests finish and the worker
-    /// end its current step.
+    /// end its current step, for at most `server.shutdown_grace`.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let config = self.state.config.clone();
+        let grace = Config::exact(config.server.shutdown_grace);
+        let limits = Limits {
+            header_read_timeout: Config::exact(config.server.header_read_timeout),
+            idle_timeout: Config::exact(config.server.idle_timeout),
+            connection_limit: config.server.connection_limit,
+        };
         let worker = tokio::spawn(Worker::new(self.state.clone()).run(shutdown.clone()));
+        tokio::spawn(http::metrics::upkeep(self.state.metrics.clone(), shutdown.clone()));
         tracing::info!(addr = %self.listener.local_addr()?, "listening");
-        let app = http::router(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown.clone().cancelled_owned()).await;
-        shutdown.cancel();
-        worker.await.context("worker task failed")?;
-        served.context("server failed")
+        let mut servers = tokio::task::JoinSet::new();
+        if let Some(listener) = self.metrics_listener {
+            tracing::info!(addr = %listener.local_addr()?, "serving /metrics");
+            let router = http::metrics_router(self.state.clone());
+            servers.spawn(serve(listener, router, limits, shutdown.clone(), grace));
+        }
+        servers.spawn(serve(self.listener, http::router(self.state), limits, shutdown.clone(), grace));
+
+        shutdown.cancelled().await;
+        let deadline = tokio::time::Instant::now() + grace;
+        let drained = tokio::time::timeout_at(deadline, async {
+            while servers.join_next().await.is_some() {}
+            worker.await
+        })
+        .await;
+        match drained {
+            Ok(worker) => worker.context("worker task failed"),
+            Err(_) => {
+                tracing::warn!(?grace, "the shutdown grace period ended before the worker's step did; stopping");
+                Ok(())
+            }
+        }
     }
+}
+
+async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr).await.with_context(|| format!("could not listen on {addr}"))
 }
 
 /// A token cancelled on ctrl-c or SIGTERM.

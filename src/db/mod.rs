@@ -136,8 +136,12 @@ pub async fn connect(config: &Config) -> anyhow::Result<PgPool> {
     // the table as it is now: a generic plan cached while a table was small
     // (a sequential scan) would otherwise stay for the connection's life as
     // the table grows.
-    let options =
-        PgConnectOptions::from_str(config.database.url.expose())?.options([("plan_cache_mode", "force_custom_plan")]);
+    //
+    // A statement that runs past `database.statement_timeout` is cancelled
+    // by the server: a request given up on must not leave its query running.
+    let statement_timeout = Config::exact(config.database.statement_timeout).as_millis().to_string();
+    let options = PgConnectOptions::from_str(config.database.url.expose())?
+        .options([("plan_cache_mode", "force_custom_plan"), ("statement_timeout", statement_timeout.as_str())]);
     let context = unreachable(&options);
     PgPoolOptions::new()
         .max_connections(config.database.max_connections)

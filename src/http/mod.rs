@@ -17,6 +17,8 @@ mod organization;
 mod public;
 mod responses;
 mod review;
+mod security_headers;
+pub mod serve;
 
 use std::time::Duration;
 
@@ -38,16 +40,17 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
+use self::security_headers::SecurityHeaders;
 use crate::{config::Config, state::AppState};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The OpenAPI document of the whole API, as served with this configuration.
 pub fn openapi(config: &Config) -> utoipa::openapi::OpenApi {
-    openapi::finish(api().split_for_parts().1, config)
+    openapi::finish(api(config).split_for_parts().1, config)
 }
 
-fn api() -> OpenApiRouter<AppState> {
+fn api(config: &Config) -> OpenApiRouter<AppState> {
     let v1 = OpenApiRouter::new()
         .merge(auth::router())
         .merge(organization::router())
@@ -57,25 +60,35 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(public::router())
         .merge(ledger::router())
         .merge(admin::router());
-    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest("/api/v1", v1).merge(ops::router())
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest("/api/v1", v1).merge(ops::router(config))
 }
 
 pub fn router(state: AppState) -> Router {
     let config = state.config.clone();
-    let (api, document) = api().split_for_parts();
+    let (api, document) = api(&config).split_for_parts();
     let document = openapi::finish(document, &config);
     // Probes answer under the API base path too, for proxies that only pass it.
-    let ops_under_base = ops::router().split_for_parts().0;
-    let app = api
-        .nest("/api/v1", ops_under_base)
-        .merge(SwaggerUi::new("/docs").url("/api/v1/openapi.json", document))
-        .fallback(|| async { axum::http::StatusCode::NOT_FOUND })
-        .with_state(state);
+    let ops_under_base = ops::router(&config).split_for_parts().0;
+    let api = api.nest("/api/v1", ops_under_base);
+    let api = match config.server.docs {
+        true => api.merge(SwaggerUi::new("/docs").url(OPENAPI_PATH, document)),
+        // The document stays: clients are generated from it.
+        false => api.route(OPENAPI_PATH, axum::routing::get(move || async move { axum::Json(document) })),
+    };
+    let app = api.fallback(|| async { axum::http::StatusCode::NOT_FOUND }).with_state(state);
     with_middleware(app, &config)
 }
 
-/// Layers, outermost first: request id, tracing, metrics, problem+json for
-/// bare errors, panic catching, CORS, compression, timeout, body limit.
+const OPENAPI_PATH: &str = "/api/v1/openapi.json";
+
+/// The router of `server.metrics_addr`: `/metrics` only.
+pub fn metrics_router(state: AppState) -> Router {
+    ops::metrics_router().split_for_parts().0.with_state(state)
+}
+
+/// Layers, outermost first: request id, tracing, metrics, security headers,
+/// problem+json for bare errors, panic catching, CORS, compression,
+/// timeout, body limit.
 fn with_middleware(app: Router, config: &Config) -> Router {
     let timeouts = Timeouts {
         request: Config::exact(config.server.request_timeout),
@@ -87,6 +100,7 @@ fn with_middleware(app: Router, config: &Config) -> Router {
         .layer(cors(config))
         .layer(CatchPanicLayer::new())
         .layer(middleware::map_response(error::problem_for_bare_errors))
+        .layer(middleware::from_fn_with_state(SecurityHeaders::new(config), security_headers::add))
         .layer(middleware::from_fn(metrics::record))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(

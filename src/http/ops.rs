@@ -10,10 +10,21 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{extract::Json, responses::Always};
-use crate::{db, state::AppState};
+use crate::{config::Config, db, state::AppState};
 
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(healthz)).routes(routes!(readyz)).routes(routes!(metrics))
+/// Liveness and readiness, and `/metrics` unless it is served on an address
+/// of its own (`server.metrics_addr`).
+pub fn router(config: &Config) -> OpenApiRouter<AppState> {
+    let probes = OpenApiRouter::new().routes(routes!(healthz)).routes(routes!(readyz));
+    match config.server.metrics_addr {
+        Some(_) => probes,
+        None => probes.merge(metrics_router()),
+    }
+}
+
+/// `/metrics` alone.
+pub fn metrics_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(metrics))
 }
 
 #[derive(Serialize, ToSchema)]

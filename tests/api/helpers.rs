@@ -21,6 +21,8 @@ pub const PASSWORD: &str = "correct horse battery";
 
 pub struct TestApp {
     pub base: String,
+    /// `server.metrics_addr`'s port, when set.
+    pub metrics_port: Option<u16>,
     pub client: reqwest::Client,
     pub clock: Arc<ShiftedClock>,
     pub state: AppState,
@@ -97,11 +99,13 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
     let clock = Arc::new(ShiftedClock::default());
     let app = Application::build(config, clock.clone()).await.expect("the application starts");
     let base = format!("http://127.0.0.1:{}", app.port());
+    let metrics_port = app.metrics_port();
     let state = app.state().clone();
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(app.run_until_stopped(shutdown.clone()));
     TestApp {
         base,
+        metrics_port,
         client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
         clock,
         state,

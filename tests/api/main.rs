@@ -20,6 +20,7 @@ mod guide;
 mod helpers;
 mod input;
 mod ledger;
+mod limits;
 mod materials;
 mod member_removal;
 mod objections;
