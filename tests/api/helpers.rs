@@ -1,7 +1,13 @@
 //! The test harness: a real application on a free port, against a fresh
 //! database of its own, and small helpers to call it.
 
-use std::{path::Path, sync::Arc};
+use std::{
+    io::Write,
+    path::Path,
+    process::{Command, Output, Stdio},
+    sync::Arc,
+    time::Duration,
+};
 
 use dataip::{
     clock::ShiftedClock,
@@ -362,4 +368,46 @@ pub fn fresh_credit_code() -> String {
     let random = Uuid::new_v4();
     let body: String = random.as_bytes()[..9].iter().map(|b| char::from(ALPHABET[usize::from(*b) % 31])).collect();
     CreditCode::complete(&format!("91310000{body}")).expect("valid code").to_string()
+}
+
+/// The `dataip` binary with the test configuration (config/test.toml: its
+/// fixed token secret and signing key, quiet logs) on `database_url`.
+pub fn dataip(database_url: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dataip"));
+    command
+        .env("DATABASE_URL", database_url)
+        .env("DATAIP_ENV", "test")
+        .env("DATAIP_CONFIG_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/config"));
+    command
+}
+
+/// Runs `dataip args...` (test configuration) with `input` on its standard input.
+pub async fn dataip_with_input(database_url: &str, args: &[&str], input: &[u8]) -> Output {
+    let mut child = dataip(database_url)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("dataip runs");
+    child.stdin.take().expect("stdin").write_all(input).expect("input written");
+    tokio::task::spawn_blocking(move || child.wait_with_output()).await.expect("joined").expect("output")
+}
+
+/// A port free a moment ago (bound, then released, for a child process to
+/// listen on).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port()
+}
+
+/// Waits up to 20 s for `{base}/healthz` to answer 200.
+pub async fn wait_until_healthy(base: &str) -> bool {
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status() == 200) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
 }

@@ -15,6 +15,7 @@ mod contract;
 mod conventions;
 mod disabling;
 mod error_details;
+mod faults;
 mod fuzzing;
 mod guide;
 mod helpers;

@@ -11,27 +11,11 @@ use std::{
 
 use dataip::domain::StaffRole;
 
-use crate::helpers::{TestApp, signup_body, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, dataip, free_port, signup_body, spawn_app, spawn_app_with, wait_until_healthy};
 
 const BIN: &str = env!("CARGO_BIN_EXE_dataip");
 /// The key of config/test.toml, which signs the test suite's ledgers.
 const TEST_KEY: &str = "dGVzdC1vbmx5LWNlcnQtc2lnbmluZy1rZXktMzJieXQ=";
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port()
-}
-
-/// Waits up to 20 s for `{base}/healthz` to answer 200.
-pub async fn wait_until_healthy(base: &str) -> bool {
-    let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if client.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status() == 200) {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    false
-}
 
 /// Stops a server as SIGTERM does and waits for it.
 async fn stop(mut child: Child) -> ExitStatus {
@@ -396,12 +380,8 @@ async fn development_starts_a_private_postgresql_when_none_answers() {
 
 /// Runs `dataip args…` with the test configuration on the app's database.
 async fn dataip_on(app: &TestApp, args: &[&str]) -> (bool, String) {
-    let mut command = Command::new(BIN);
-    command
-        .args(args)
-        .env("DATABASE_URL", &app.database_url)
-        .env("DATAIP_ENV", "test")
-        .env("DATAIP_CONFIG_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/config"));
+    let mut command = dataip(&app.database_url);
+    command.args(args);
     let ran = output(command).await;
     let text = format!("{}{}", String::from_utf8_lossy(&ran.stdout), String::from_utf8_lossy(&ran.stderr));
     (ran.status.success(), text)

@@ -8,7 +8,7 @@ use std::{
     time::Duration,
 };
 
-use crate::operators::{free_port, wait_until_healthy};
+use crate::helpers::{free_port, wait_until_healthy};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_walkthrough_runs_against_the_demo_from_signup_to_a_verified_certificate() {
