@@ -137,6 +137,9 @@ pub struct AnchorConfig {
     pub chain_id: u64,
     pub signer_key: Secret,
     pub max_attempts: u32,
+    /// Bounds one publication attempt as a whole, the wait for its receipt
+    /// included: a chain that stops answering fails the attempt.
+    pub rpc_timeout: IsoDuration,
 }
 
 impl AnchorConfig {
@@ -456,6 +459,7 @@ impl Config {
             ("throttle.signup_window", self.throttle.signup_window),
             ("throttle.objection_window", self.throttle.objection_window),
             ("worker.interval", self.worker.interval),
+            ("anchor.rpc_timeout", self.anchor.rpc_timeout),
         ] {
             match duration.exact() {
                 Some(d) if !d.is_zero() => {}
@@ -583,6 +587,7 @@ mod tests {
         assert_eq!(config.workflow.supplement_period, IsoDuration::days(30));
         assert_eq!(config.workflow.renewal_window, IsoDuration::days(90));
         assert_eq!(config.worker.interval, IsoDuration::seconds(5));
+        assert_eq!(config.anchor.rpc_timeout, IsoDuration::seconds(30));
         assert_eq!(config.auth.access_token_ttl.minutes, 15);
         assert_eq!(config.server.addr.port(), 8080);
         assert_eq!(config.database.url.expose(), "postgres://postgres@127.0.0.1:5432/dataip");

@@ -254,35 +254,56 @@ pub struct AnchorRow {
     pub attempts: i32,
 }
 
-/// The next checkpoint due for publication, locked for this worker.
-pub async fn lock_due_anchor(
+/// A checkpoint claimed for one publication attempt.
+pub struct ClaimedAnchor {
+    pub tree_size: i64,
+    pub root_hash: Vec<u8>,
+    /// The attempts made so far, this one included. It also tells this claim
+    /// from a later one on the same row (see `anchor_failed`).
+    pub attempts: i32,
+}
+
+/// Claims the oldest checkpoint due for publication, in one statement that
+/// commits at once: the attempt is counted and the row leased until
+/// `lease_until`, so no other worker takes it meanwhile, while the
+/// publication itself runs with no transaction open. An attempt that never
+/// reports back (its process died) is retried once the lease has ended.
+pub async fn claim_due_anchor(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
     max_attempts: i32,
-) -> sqlx::Result<Option<AnchorRow>> {
+) -> sqlx::Result<Option<ClaimedAnchor>> {
     sqlx::query_as!(
-        AnchorRow,
-        "SELECT tree_size, root_hash, chain_id, tx_hash, block_number, anchored_at, attempts FROM ledger_anchors
-         WHERE tx_hash IS NULL AND next_attempt_at <= $1 AND attempts < $2
-         ORDER BY tree_size LIMIT 1 FOR UPDATE SKIP LOCKED",
+        ClaimedAnchor,
+        "UPDATE ledger_anchors SET attempts = attempts + 1, next_attempt_at = $2
+         WHERE tree_size = (
+             SELECT tree_size FROM ledger_anchors
+             WHERE tx_hash IS NULL AND next_attempt_at <= $1 AND attempts < $3
+             ORDER BY tree_size LIMIT 1 FOR UPDATE SKIP LOCKED
+         )
+         RETURNING tree_size, root_hash, attempts",
         now,
+        lease_until,
         max_attempts
     )
     .fetch_optional(conn)
     .await
 }
 
+/// Records where a checkpoint was published. False when it already was, by
+/// an attempt that outlived its lease: this publication is then a duplicate
+/// on the chain, harmless, and the first one recorded stays.
 pub async fn anchored(
     conn: &mut PgConnection,
     size: i64,
     tx_hash: &str,
     block: i64,
     now: DateTime<Utc>,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        "UPDATE ledger_anchors SET tx_hash = $2, block_number = $3, anchored_at = $4, attempts = attempts + 1,
-             last_error = NULL
-         WHERE tree_size = $1",
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "UPDATE ledger_anchors SET tx_hash = $2, block_number = $3, anchored_at = $4, last_error = NULL
+         WHERE tree_size = $1 AND tx_hash IS NULL",
         size,
         tx_hash,
         block,
@@ -290,18 +311,24 @@ pub async fn anchored(
     )
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() > 0)
 }
 
+/// Records the failure of the attempt numbered `attempt` and when to try
+/// again; nothing if a later claim has taken the row since (this attempt
+/// outlived its lease), whose result is the one that counts.
 pub async fn anchor_failed(
     conn: &mut PgConnection,
     size: i64,
+    attempt: i32,
     error: &str,
     retry_at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        "UPDATE ledger_anchors SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 WHERE tree_size = $1",
+        "UPDATE ledger_anchors SET last_error = $3, next_attempt_at = $4
+         WHERE tree_size = $1 AND attempts = $2 AND tx_hash IS NULL",
         size,
+        attempt,
         error,
         retry_at
     )

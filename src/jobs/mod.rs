@@ -1,6 +1,7 @@
-//! The background worker: a loop that, every `worker.interval`, runs each
-//! job once. Jobs take their due rows with `FOR UPDATE SKIP LOCKED` and
-//! re-check state guards, so several worker processes can run side by side.
+//! The background worker: every `worker.interval` it runs each job once.
+//! Jobs take their due rows with `FOR UPDATE SKIP LOCKED` (anchoring: with
+//! a lease) and re-check state guards, so several worker processes can run
+//! side by side.
 
 mod anchors;
 mod announcements;
@@ -8,6 +9,8 @@ mod expiry;
 mod housekeeping;
 mod ledger;
 mod supplement_deadlines;
+
+use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
@@ -22,37 +25,70 @@ impl Worker {
         Self { state }
     }
 
-    /// Runs until `shutdown` is cancelled; a step in progress is finished
-    /// first, never abandoned halfway.
+    /// Runs until `shutdown` is cancelled. Anchoring runs in a task of its
+    /// own, on the same interval, so that a slow or silent chain delays
+    /// anchors only, never issuance, announcements, expiry or the ledger.
+    /// On shutdown the other jobs finish the step in progress, never
+    /// abandoned halfway, while a publication in progress is dropped (its
+    /// claim runs out and it is retried); returns once both have stopped.
     pub async fn run(self, shutdown: CancellationToken) {
         let interval = Config::exact(self.state.config.worker.interval);
         tracing::info!(?interval, "worker started");
+        let stop_anchoring = shutdown.child_token();
+        // Should this future be dropped rather than stopped, anchoring stops too.
+        let _stop_anchoring_on_drop = stop_anchoring.clone().drop_guard();
+        let anchoring = tokio::spawn(anchor_loop(self.state.clone(), interval, stop_anchoring));
         loop {
-            self.step().await;
+            self.jobs_step().await;
             tokio::select! {
                 () = shutdown.cancelled() => break,
                 () = tokio::time::sleep(interval) => {}
             }
         }
+        if let Err(error) = anchoring.await {
+            tracing::error!(%error, "the anchoring task failed");
+        }
         tracing::info!("worker stopped");
     }
 
-    /// Runs every job once. A failing job is logged and retried next step;
-    /// it does not stop the others.
+    /// Runs every job once, anchoring last, one after the other: for tests,
+    /// which move the worker by hand.
     pub async fn step(&self) {
-        let results = [
-            ("supplement_deadlines", supplement_deadlines::run(&self.state).await),
-            ("announcements", announcements::run(&self.state).await),
-            ("expiry", expiry::run(&self.state).await),
-            // After the jobs that record acts, so that they reach the ledger in the same step.
-            ("ledger", ledger::run(&self.state).await),
-            ("anchors", anchors::run(&self.state).await),
-            ("housekeeping", housekeeping::run(&self.state).await),
-        ];
-        for (job, result) in results {
-            if let Err(error) = result {
-                tracing::error!(job, error = format!("{error:#}"), "job failed");
-            }
+        self.jobs_step().await;
+        self.anchor_step().await;
+    }
+
+    /// Publishes the checkpoints due to the chain, once.
+    pub async fn anchor_step(&self) {
+        report("anchors", anchors::run(&self.state, &CancellationToken::new()).await);
+    }
+
+    /// Runs every job but anchoring once. A failing job is logged and
+    /// retried next step; it does not stop the others.
+    async fn jobs_step(&self) {
+        report("supplement_deadlines", supplement_deadlines::run(&self.state).await);
+        report("announcements", announcements::run(&self.state).await);
+        report("expiry", expiry::run(&self.state).await);
+        // After the jobs that record acts, so that they reach the ledger in the same step.
+        report("ledger", ledger::run(&self.state).await);
+        report("housekeeping", housekeeping::run(&self.state).await);
+    }
+}
+
+/// Anchoring's own loop: a publication in progress is dropped as soon as
+/// `shutdown` is cancelled.
+async fn anchor_loop(state: AppState, interval: Duration, shutdown: CancellationToken) {
+    loop {
+        report("anchors", anchors::run(&state, &shutdown).await);
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            () = tokio::time::sleep(interval) => {}
         }
+    }
+}
+
+fn report(job: &str, result: anyhow::Result<()>) {
+    if let Err(error) = result {
+        tracing::error!(job, error = format!("{error:#}"), "job failed");
     }
 }

@@ -15,9 +15,8 @@ use crate::{
     db,
     ledger::{
         Entry, Ledger, LedgerError, PgLedger, Receipt,
-        anchor::Anchor,
         checkpoint::{self, Checkpoint},
-        merkle::{self, Hash},
+        merkle,
     },
     pagination::{Page, PageRequest},
     state::AppState,
@@ -316,44 +315,4 @@ pub async fn anchors(state: &AppState, page: PageRequest<i64>) -> Result<Page<An
             anchored_at: row.anchored_at,
         },
     ))
-}
-
-/// Publishes the checkpoints waiting for their anchor, oldest first. A
-/// failure is recorded and retried later with exponential backoff (10 s,
-/// 20 s, ... at most an hour), up to `anchor.max_attempts` times.
-pub async fn publish_anchors(state: &AppState, anchor: &impl Anchor) -> Result<u64> {
-    let max_attempts = i32::try_from(state.config.anchor.max_attempts).unwrap_or(i32::MAX);
-    let mut published = 0;
-    loop {
-        let now = state.clock.now();
-        let mut tx = state.db.begin().await?;
-        let Some(due) = db::ledger::lock_due_anchor(&mut tx, now, max_attempts).await? else {
-            return Ok(published);
-        };
-        let root: Hash =
-            due.root_hash.clone().try_into().map_err(|_| anyhow::anyhow!("a stored root is not 32 bytes"))?;
-        let size = u64::try_from(due.tree_size).unwrap_or(0);
-        match anchor.publish(size, &root).await {
-            Ok(receipt) => {
-                let block = i64::try_from(receipt.block_number).unwrap_or(i64::MAX);
-                db::ledger::anchored(&mut tx, due.tree_size, &receipt.tx_hash, block, state.clock.now()).await?;
-                tracing::info!(tree_size = size, tx_hash = %receipt.tx_hash, block = receipt.block_number, "checkpoint anchored");
-                published += 1;
-            }
-            Err(error) => {
-                let delay = 10i64.saturating_mul(1 << due.attempts.clamp(0, 20)).min(3600);
-                let retry_at = now + chrono::Duration::seconds(delay);
-                tracing::warn!(
-                    tree_size = size,
-                    attempt = due.attempts + 1,
-                    error = format!("{error:#}"),
-                    "anchoring failed"
-                );
-                db::ledger::anchor_failed(&mut tx, due.tree_size, &format!("{error:#}"), retry_at).await?;
-                tx.commit().await?;
-                return Ok(published);
-            }
-        }
-        tx.commit().await?;
-    }
 }

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod acts;
+pub mod anchoring;
 pub mod announcements;
 pub mod application_views;
 pub mod applications;

@@ -1,6 +1,7 @@
-//! A local EVM chain for the anchoring tests: anvil, from the npm package
-//! `@foundry-rs/anvil` (installed with `npm ci --prefix tools/anvil`; the
-//! binary ships inside the package), on a free loopback port.
+//! Chains for the anchoring tests: a local EVM chain, anvil, from the npm
+//! package `@foundry-rs/anvil` (installed with `npm ci --prefix tools/anvil`;
+//! the binary ships inside the package), on a free loopback port; and a
+//! chain that never answers.
 
 use std::{
     path::PathBuf,
@@ -9,6 +10,7 @@ use std::{
 };
 
 use serde_json::{Value, json};
+use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 
 /// anvil's first development account.
 pub const ANVIL_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -70,5 +72,43 @@ impl Drop for Anvil {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A JSON-RPC endpoint that accepts connections, reads nothing and never
+/// answers, keeping every connection open: a chain that hangs.
+pub struct SilentChain {
+    pub url: String,
+    connections: watch::Receiver<usize>,
+    listener: JoinHandle<()>,
+}
+
+impl SilentChain {
+    pub async fn start() -> SilentChain {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("free port");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let (count, connections) = watch::channel(0);
+        let listener = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                open.push(socket);
+                count.send_replace(open.len());
+            }
+        });
+        SilentChain { url, connections, listener }
+    }
+
+    /// Waits (at most ten seconds) until a client has connected: an
+    /// anchoring attempt is waiting on this chain.
+    pub async fn wait_for_a_caller(&self) {
+        let mut connections = self.connections.clone();
+        let called = tokio::time::timeout(Duration::from_secs(10), connections.wait_for(|count| *count > 0)).await;
+        assert!(called.is_ok_and(|changed| changed.is_ok()), "nobody called the chain at {}", self.url);
+    }
+}
+
+impl Drop for SilentChain {
+    fn drop(&mut self) {
+        self.listener.abort();
     }
 }
