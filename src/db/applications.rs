@@ -333,3 +333,16 @@ pub async fn find_for_update(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<
         .await?;
     reread(conn, locked).await
 }
+
+/// The organization's applications in draft, counted up to `limit`.
+pub async fn count_drafts(conn: &mut PgConnection, org_id: Uuid, limit: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM (
+             SELECT 1 FROM applications WHERE org_id = $1 AND state = 'draft' LIMIT $2
+           ) AS drafts"#,
+        org_id,
+        limit
+    )
+    .fetch_one(conn)
+    .await
+}

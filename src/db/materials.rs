@@ -87,3 +87,22 @@ pub async fn delete(conn: &mut PgConnection, application_id: Uuid, kind: Materia
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Bytes of the organization's materials, leaving out the one at
+/// `(application_id, kind)` (which an upload is about to replace).
+pub async fn bytes_of_org(
+    conn: &mut PgConnection,
+    org_id: Uuid,
+    application_id: Uuid,
+    kind: MaterialKind,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"SELECT coalesce(sum(size), 0)::bigint AS "bytes!" FROM materials
+           WHERE org_id = $1 AND NOT (application_id = $2 AND kind = $3)"#,
+        org_id,
+        application_id,
+        kind as MaterialKind
+    )
+    .fetch_one(conn)
+    .await
+}

@@ -38,3 +38,10 @@ pub async fn find_by_credit_code(conn: &mut PgConnection, credit_code: &str) -> 
     .fetch_optional(conn)
     .await
 }
+
+/// Locks the organization's row until the transaction ends: changes that
+/// check one of its quotas take their turn.
+pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query!("SELECT id FROM organizations WHERE id = $1 FOR UPDATE", id).fetch_optional(conn).await?;
+    Ok(())
+}

@@ -65,6 +65,7 @@ fn with_etag(status: StatusCode, view: ApplicationView) -> Response {
     (status = 201, description = "The new draft", body = ApplicationView,
         headers(("ETag" = String, description = "The version, for If-Match"))),
     Always, JsonBody, AsTenant,
+    (status = 409, description = "The organization already has as many applications in draft as it may (`quota.open_drafts_per_organization`; `code`: `quota_exceeded`): submit or withdraw some first", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Invalid fields, each listed in `errors` (`code`: `validation_failed`): besides the schema, a data source agreement that has already ended; or an `Idempotency-Key` that is too long or was used for a different request", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn create(
@@ -189,7 +190,7 @@ async fn events(
     responses(
     (status = 200, description = "The material as stored", body = MaterialView),
     Always, BadRequest, AsTenant, NotFound,
-    (status = 409, description = "The application can no longer change: only a draft or an application answering a supplement request takes materials (`code`: `invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The application can no longer change: only a draft or an application answering a supplement request takes materials (`code`: `invalid_transition`); or the organization's materials would exceed its storage quota (`quota.storage_per_organization`; `code`: `quota_exceeded`)", body = Problem, content_type = "application/problem+json"),
     (status = 413, description = "The file is larger than `materials.max_size` (`code`: `payload_too_large`)", body = Problem, content_type = "application/problem+json"),
     (status = 415, description = "No `Content-Type`, or one that is not among `materials.media_types` (`code`: `unsupported_media_type`)", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "The file is empty, its first bytes contradict the declared media type (a PDF must start `%PDF-`, a PNG, JPEG, ZIP, Office file with its signature), or the upload broke off (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),

@@ -106,6 +106,7 @@ impl From<Error> for ApiError {
             Error::InvalidTransition { .. } => {
                 Self { code: "invalid_transition", ..Self::new(StatusCode::CONFLICT, detail) }
             }
+            Error::QuotaExceeded(_) => Self { code: "quota_exceeded", ..Self::new(StatusCode::CONFLICT, detail) },
             Error::PreconditionFailed(_) => Self::new(StatusCode::PRECONDITION_FAILED, detail),
             Error::PayloadTooLarge(_) => Self::new(StatusCode::PAYLOAD_TOO_LARGE, detail),
             Error::UnsupportedMediaType(_) => Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, detail),

@@ -238,6 +238,15 @@ pub async fn create(
     {
         return Ok(earlier);
     }
+    // Checked without a lock, so that creations do not queue behind one
+    // another: concurrent ones may pass the cap by as many as are in flight.
+    let cap = state.config.quota.open_drafts_per_organization;
+    if db::applications::count_drafts(&mut tx, tenant.org_id, i64::from(cap)).await? >= i64::from(cap) {
+        return Err(Error::QuotaExceeded(format!(
+            "the organization already has {cap} applications in draft (quota.open_drafts_per_organization): \
+             submit or withdraw some first"
+        )));
+    }
     let row = db::applications::insert(&mut tx, Uuid::now_v7(), tenant.org_id, &parsed, now).await?;
     procedure::record(&mut tx, &row, tenant.actor.into(), "create", None, None, now).await?;
     let view = ApplicationView::new(row, Vec::new());

@@ -22,6 +22,9 @@ pub enum Error {
     Conflict(String),
     #[error("cannot {action} while the {subject} is {from}")]
     InvalidTransition { subject: &'static str, from: String, action: String },
+    /// The organization would exceed one of its quotas (`[quota]`).
+    #[error("{0}")]
+    QuotaExceeded(String),
     #[error("{0}")]
     PreconditionFailed(String),
     #[error("{0}")]

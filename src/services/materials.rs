@@ -4,6 +4,7 @@
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::{
@@ -53,8 +54,14 @@ where
     }
     let filename = clean_filename(upload.filename.as_deref(), kind);
 
-    // Refused before a byte is read if the application cannot change.
-    editable(&mut *state.db.acquire().await?, tenant.org_id, id, "upload materials").await?;
+    // Refused before a byte is read if the application cannot change, or
+    // if the declared length would not fit the organization's quota.
+    let mut conn = state.db.acquire().await?;
+    editable(&mut conn, tenant.org_id, id, "upload materials").await?;
+    if let Some(length) = upload.length {
+        within_quota(state, &mut conn, tenant.org_id, id, kind, length).await?;
+    }
+    drop(conn);
 
     // Each chunk is written on its own as it fills, with a pooled connection
     // taken only for that write: a slow upload holds no connection.
@@ -72,6 +79,10 @@ where
     };
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
+    // Uploads of one organization finish one at a time, so that two cannot
+    // both fit a quota that only one fits.
+    db::organizations::lock(&mut tx, tenant.org_id).await?;
+    within_quota(state, &mut tx, tenant.org_id, id, kind, u64::try_from(size).unwrap_or(u64::MAX)).await?;
     let blob_id = db::blobs::finish(&mut tx, blob_id, &sha256, size, now).await?;
     let application = db::applications::find_in_org(&mut tx, tenant.org_id, id).await?.ok_or(Error::NotFound)?;
 
@@ -96,6 +107,28 @@ where
     procedure::record(&mut tx, &application, tenant.actor.into(), "upload_material", None, Some(note), now).await?;
     tx.commit().await?;
     Ok(material.into())
+}
+
+/// Fails with `QuotaExceeded` unless `size` more bytes, replacing the
+/// material at `(id, kind)`, fit the organization's storage quota.
+async fn within_quota(
+    state: &AppState,
+    conn: &mut PgConnection,
+    org_id: Uuid,
+    id: Uuid,
+    kind: MaterialKind,
+    size: u64,
+) -> Result<()> {
+    let quota = state.config.quota.storage_per_organization;
+    let used = u64::try_from(db::materials::bytes_of_org(conn, org_id, id, kind).await?).unwrap_or(0);
+    match used.checked_add(size) {
+        Some(total) if total <= quota => Ok(()),
+        _ => Err(Error::QuotaExceeded(format!(
+            "the organization's materials would take {} of its {quota} bytes (quota.storage_per_organization); \
+             {used} are in use",
+            used.saturating_add(size)
+        ))),
+    }
 }
 
 /// Streams the body into chunks of `blob_id`: its SHA-256 and size, or why
@@ -235,7 +268,7 @@ pub async fn purge_unused_blobs(state: &AppState) -> Result<u64> {
 }
 
 /// The application, if the organization has it and it can still change.
-async fn editable(conn: &mut sqlx::PgConnection, org_id: Uuid, id: Uuid, what: &str) -> Result<ApplicationRow> {
+async fn editable(conn: &mut PgConnection, org_id: Uuid, id: Uuid, what: &str) -> Result<ApplicationRow> {
     let application = db::applications::find_in_org(conn, org_id, id).await?.ok_or(Error::NotFound)?;
     if application.state.is_editable() { Ok(application) } else { Err(refusal(application.state, what)) }
 }

@@ -30,6 +30,7 @@ mod operators;
 mod ops;
 mod organization;
 mod passwords;
+mod quotas;
 mod review;
 mod throttling;
 mod walkthrough;
