@@ -34,6 +34,7 @@ impl Application {
         let (addr, metrics_addr) = (config.server.addr, config.server.metrics_addr);
         let state = AppState::new(config, pool, clock)?;
         crate::services::ledger::check_signing_key(&state).await?;
+        warn_if_the_calendar_ends_soon(&state);
         let listener = bind(addr).await?;
         let metrics_listener = match metrics_addr {
             Some(addr) => Some(bind(addr).await?),
@@ -91,6 +92,20 @@ impl Application {
                 Ok(())
             }
         }
+    }
+}
+
+/// Deadlines in working days past the calendar's last listed year count
+/// only the week; the operator should add the next year's holidays.
+fn warn_if_the_calendar_ends_soon(state: &AppState) {
+    let today = state.clock.now().with_timezone(&state.config.registry.time_zone).date_naive();
+    let covered_until = state.config.workflow.calendar.covered_until();
+    if covered_until.is_none_or(|last| last < today + chrono::Days::new(90)) {
+        tracing::warn!(
+            covered_until = ?covered_until,
+            "the working calendar (workflow.calendar_file) ends within 90 days: add the next year's public holidays \
+             and make-up working days when the State Council publishes them"
+        );
     }
 }
 

@@ -13,6 +13,7 @@ use std::{
     str::FromStr,
 };
 
+use anyhow::Context;
 use figment::{
     Figment, Metadata, Profile, Provider,
     providers::{Env, Format, Toml},
@@ -21,7 +22,7 @@ use figment::{
 use serde::Deserialize;
 
 pub use self::show::show;
-use crate::domain::IsoDuration;
+use crate::domain::{IsoDuration, calendar::WorkingCalendar};
 
 const DEFAULTS: &str = include_str!("../../config/default.toml");
 /// Where configuration files are looked for unless told otherwise.
@@ -254,6 +255,15 @@ pub struct WorkflowConfig {
     pub certificate_validity: IsoDuration,
     pub supplement_period: IsoDuration,
     pub renewal_window: IsoDuration,
+    /// The file of public holidays and make-up working days (empty: the
+    /// built-in `config/calendar.toml`).
+    pub calendar_file: PathBuf,
+    /// Whether a deadline counted in calendar days that ends on a rest day
+    /// moves to the next working day.
+    pub deadlines_skip_rest_days: bool,
+    /// Loaded from `calendar_file`.
+    #[serde(skip)]
+    pub calendar: std::sync::Arc<WorkingCalendar>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -426,6 +436,7 @@ impl Config {
         config.environment = environment;
         config.sources = sources;
         config.check()?;
+        config.workflow.calendar = std::sync::Arc::new(config.load_calendar()?);
         Ok(config)
     }
 
@@ -517,13 +528,51 @@ impl Config {
         Ok(())
     }
 
-    /// `start + duration` on the registry's calendar, in UTC.
+    fn load_calendar(&self) -> anyhow::Result<WorkingCalendar> {
+        let path = &self.workflow.calendar_file;
+        if path.as_os_str().is_empty() {
+            return WorkingCalendar::parse(crate::domain::calendar::BUILT_IN);
+        }
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("workflow.calendar_file: cannot read {}", path.display()))?;
+        WorkingCalendar::parse(&text).with_context(|| format!("workflow.calendar_file {}", path.display()))
+    }
+
+    /// `start + duration` on the registry's calendar, in UTC; working days
+    /// (`15WD`) are counted on the working calendar, keeping the time of day.
     pub fn deadline(
         &self,
         start: chrono::DateTime<chrono::Utc>,
         duration: IsoDuration,
     ) -> Option<chrono::DateTime<chrono::Utc>> {
-        duration.after(&start.with_timezone(&self.registry.time_zone)).map(|end| end.with_timezone(&chrono::Utc))
+        let local = start.with_timezone(&self.registry.time_zone);
+        let end = match duration.working_days {
+            0 => duration.after(&local)?,
+            count => {
+                let date = self.workflow.calendar.add_working_days(local.date_naive(), count)?;
+                on_date(&local, date)?
+            }
+        };
+        Some(end.with_timezone(&chrono::Utc))
+    }
+
+    /// The deadline of something to be done by `duration` after `start`:
+    /// [`deadline`](Self::deadline), moved to the next working day when a
+    /// period counted in calendar days ends on a rest day and
+    /// `workflow.deadlines_skip_rest_days` is on (as the Civil Code, art.
+    /// 203, has it for periods ending on statutory rest days).
+    pub fn due(
+        &self,
+        start: chrono::DateTime<chrono::Utc>,
+        duration: IsoDuration,
+    ) -> Option<chrono::DateTime<chrono::Utc>> {
+        let end = self.deadline(start, duration)?;
+        if !(self.workflow.deadlines_skip_rest_days && duration.has_calendar_days()) {
+            return Some(end);
+        }
+        let local = end.with_timezone(&self.registry.time_zone);
+        let date = self.workflow.calendar.next_working_day(local.date_naive())?;
+        Some(on_date(&local, date)?.with_timezone(&chrono::Utc))
     }
 
     /// `end - duration` on the registry's calendar, in UTC.
@@ -539,6 +588,15 @@ impl Config {
     pub fn exact(duration: IsoDuration) -> std::time::Duration {
         duration.exact().unwrap_or_default()
     }
+}
+
+/// `at`'s time of day on `date`, in `at`'s zone.
+fn on_date<Tz: chrono::TimeZone>(at: &chrono::DateTime<Tz>, date: chrono::NaiveDate) -> Option<chrono::DateTime<Tz>> {
+    let shifted = date.and_time(at.naive_local().time());
+    let zone = at.timezone();
+    zone.from_local_datetime(&shifted)
+        .earliest()
+        .or_else(|| zone.from_local_datetime(&(shifted + chrono::Duration::hours(1))).earliest())
 }
 
 /// Advice for settings that were renamed or replaced.

@@ -1,7 +1,9 @@
 //! ISO 8601 durations (`P15D`, `P3Y`, `PT2S`) with calendar arithmetic:
 //! years and months move the calendar date (clamping to the month's last
 //! day), weeks and days move it by whole days in the given time zone, and the
-//! time part is an exact span of seconds.
+//! time part is an exact span of seconds. Periods may also be given in
+//! working days (`15WD`), which only a working calendar can count (see
+//! `domain::calendar` and `Config::deadline`).
 
 use std::{fmt, str::FromStr};
 
@@ -17,10 +19,12 @@ pub struct IsoDuration {
     pub hours: u32,
     pub minutes: u32,
     pub seconds: u32,
+    /// Working days (`15WD`); never combined with the other parts.
+    pub working_days: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{input:?} is not an ISO 8601 duration such as P15D, P3Y or PT2S: {reason}")]
+#[error("{input:?} is not an ISO 8601 duration such as P15D, P3Y or PT2S, or working days such as 15WD: {reason}")]
 pub struct DurationError {
     input: String,
     reason: &'static str,
@@ -28,11 +32,21 @@ pub struct DurationError {
 
 impl IsoDuration {
     pub const fn days(days: u32) -> Self {
-        Self { years: 0, months: 0, weeks: 0, days, hours: 0, minutes: 0, seconds: 0 }
+        Self { years: 0, months: 0, weeks: 0, days, hours: 0, minutes: 0, seconds: 0, working_days: 0 }
     }
 
     pub const fn seconds(seconds: u32) -> Self {
-        Self { years: 0, months: 0, weeks: 0, days: 0, hours: 0, minutes: 0, seconds }
+        Self { years: 0, months: 0, weeks: 0, days: 0, hours: 0, minutes: 0, seconds, working_days: 0 }
+    }
+
+    pub const fn working_days(working_days: u32) -> Self {
+        Self { years: 0, months: 0, weeks: 0, days: 0, hours: 0, minutes: 0, seconds: 0, working_days }
+    }
+
+    /// Whether the period counts calendar days (years, months, weeks or
+    /// days), so that its end falls on a date that may be a holiday.
+    pub fn has_calendar_days(&self) -> bool {
+        self.years + self.months + self.weeks + self.days > 0
     }
 
     pub fn is_zero(&self) -> bool {
@@ -42,7 +56,7 @@ impl IsoDuration {
     /// The exact length, if the duration has no calendar part (no Y, M, W
     /// or D); those depend on where on the calendar they start.
     pub fn exact(&self) -> Option<std::time::Duration> {
-        let calendar = self.years + self.months + self.weeks + self.days;
+        let calendar = self.years + self.months + self.weeks + self.days + self.working_days;
         (calendar == 0).then(|| std::time::Duration::from_secs(self.time_seconds()))
     }
 
@@ -50,9 +64,13 @@ impl IsoDuration {
         u64::from(self.hours) * 3600 + u64::from(self.minutes) * 60 + u64::from(self.seconds)
     }
 
-    /// `start + self`, on the calendar of `start`'s time zone. `None` only
-    /// when the result is out of chrono's range.
+    /// `start + self`, on the calendar of `start`'s time zone. `None` when
+    /// the result is out of chrono's range, or for working days (which
+    /// need a working calendar: `Config::deadline`).
     pub fn after<Tz: TimeZone>(&self, start: &DateTime<Tz>) -> Option<DateTime<Tz>> {
+        if self.working_days > 0 {
+            return None;
+        }
         let tz = start.timezone();
         let local = start.naive_local();
         let date = local
@@ -72,6 +90,9 @@ impl IsoDuration {
 
     /// `end - self`: the start of the span that ends at `end`.
     pub fn before<Tz: TimeZone>(&self, end: &DateTime<Tz>) -> Option<DateTime<Tz>> {
+        if self.working_days > 0 {
+            return None;
+        }
         let tz = end.timezone();
         let exact = chrono::Duration::try_seconds(i64::try_from(self.time_seconds()).ok()?)?;
         let local = end.clone().checked_sub_signed(exact)?.naive_local();
@@ -91,6 +112,10 @@ impl FromStr for IsoDuration {
 
     fn from_str(input: &str) -> Result<Self, Self::Err> {
         let fail = |reason| DurationError { input: input.to_owned(), reason };
+        if let Some(count) = input.strip_suffix("WD") {
+            let count: u32 = count.parse().map_err(|_| fail("working days are a whole number before WD"))?;
+            return Ok(Self::working_days(count));
+        }
         let rest = input.strip_prefix('P').ok_or_else(|| fail("it must start with P"))?;
         if rest.is_empty() {
             return Err(fail("it names no amount"));
@@ -142,6 +167,9 @@ impl FromStr for IsoDuration {
 
 impl fmt::Display for IsoDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.working_days > 0 {
+            return write!(f, "{}WD", self.working_days);
+        }
         f.write_str("P")?;
         for (value, unit) in [(self.years, 'Y'), (self.months, 'M'), (self.weeks, 'W'), (self.days, 'D')] {
             if value > 0 {
@@ -186,6 +214,16 @@ mod tests {
 
     fn utc(s: &str) -> DateTime<Utc> {
         s.parse().expect("timestamp")
+    }
+
+    #[test]
+    fn working_days_parse_and_print_on_their_own() {
+        assert_eq!(parse("15WD"), IsoDuration::working_days(15));
+        assert_eq!(parse("15WD").to_string(), "15WD");
+        assert!(parse("15WD").exact().is_none() && parse("15WD").after(&utc("2026-01-01T00:00:00Z")).is_none());
+        for bad in ["WD", "P15WD", "-3WD", "1.5WD"] {
+            assert!(bad.parse::<IsoDuration>().is_err(), "{bad}");
+        }
     }
 
     #[test]

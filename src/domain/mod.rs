@@ -3,6 +3,7 @@
 
 mod act;
 mod application;
+pub mod calendar;
 mod certificate;
 mod credit_code;
 mod duration;

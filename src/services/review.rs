@@ -52,10 +52,17 @@ pub struct SupplementRequest {
         pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
     )]
     pub reason: String,
-    /// Days to answer (1 to 365); the configured supplement period if left out.
+    /// Calendar days to answer (1 to 365); a due date on a rest day moves to
+    /// the next working day. Give this or `due_in_working_days`, or neither
+    /// for the configured supplement period.
     #[schema(minimum = 1, maximum = 365)]
     #[serde(default)]
     pub due_in_days: Option<u32>,
+    /// Working days to answer (1 to 250), counted on the registry's working
+    /// calendar (public holidays off, make-up working days on).
+    #[schema(minimum = 1, maximum = 250)]
+    #[serde(default)]
+    pub due_in_working_days: Option<u32>,
 }
 
 #[derive(Debug, eserde::Deserialize, ToSchema)]
@@ -158,18 +165,27 @@ pub async fn request_supplement(
     let now = state.clock.now();
     let mut fields = Fields::new();
     let reason = fields.check("reason", Text::parse(&request.reason, 2000));
-    let period = match request.due_in_days {
-        None => Some(state.config.workflow.supplement_period),
-        Some(days @ 1..=365) => Some(IsoDuration::days(days)),
-        Some(_) => {
+    let period = match (request.due_in_days, request.due_in_working_days) {
+        (None, None) => Some(state.config.workflow.supplement_period),
+        (Some(days @ 1..=365), None) => Some(IsoDuration::days(days)),
+        (None, Some(days @ 1..=250)) => Some(IsoDuration::working_days(days)),
+        (Some(_), Some(_)) => {
+            fields.add("due_in_working_days", "give either due_in_days or due_in_working_days, not both");
+            None
+        }
+        (Some(_), None) => {
             fields.add("due_in_days", "must be between 1 and 365");
+            None
+        }
+        (None, Some(_)) => {
+            fields.add("due_in_working_days", "must be between 1 and 250");
             None
         }
     };
     let (Some(reason), Some(period)) = (reason, period) else {
         return Err(fields.into_error());
     };
-    let due_at = state.config.deadline(now, period).ok_or_else(|| anyhow::anyhow!("deadline out of range"))?;
+    let due_at = state.config.due(now, period).ok_or_else(|| anyhow::anyhow!("deadline out of range"))?;
     let reason = reason.into_string();
     let changes =
         TransitionChanges { supplement: Some(Some((reason.clone(), due_at))), ..TransitionChanges::default() };
@@ -195,7 +211,7 @@ pub async fn approve(state: &AppState, staff: Staff, id: Uuid, request: ApproveR
     };
     let ends_at = state
         .config
-        .deadline(now, state.config.workflow.announcement_period)
+        .due(now, state.config.workflow.announcement_period)
         .ok_or_else(|| anyhow::anyhow!("announcement end out of range"))?;
     let changes = TransitionChanges { announcement: Some((now, ends_at)), ..TransitionChanges::default() };
     decide(state, staff, id, Action::Approve, comment, changes, now).await

@@ -34,3 +34,4 @@ mod quotas;
 mod review;
 mod throttling;
 mod walkthrough;
+mod working_days;
