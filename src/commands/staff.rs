@@ -27,7 +27,7 @@ pub async fn add(config: Config, email: String, name: String, role: StaffRole) -
     };
     let state = state(config).await?;
     let request = NewStaff { email, password, display_name: name, role };
-    let user = services::staff::add(&state, request).await.map_err(service_error)?;
+    let user = services::staff::add(&state, services::audit::AuditActor::Cli, request).await.map_err(service_error)?;
     println!("added {} {} ({})", user.role.as_str(), user.email, user.id);
     Ok(())
 }
@@ -64,8 +64,8 @@ pub async fn list(config: Config) -> anyhow::Result<()> {
 pub async fn set_disabled(config: Config, email: &str, disabled: bool) -> anyhow::Result<()> {
     let state = state(config).await?;
     let user = match disabled {
-        true => services::staff::disable(&state, email).await,
-        false => services::staff::enable(&state, email).await,
+        true => services::staff::disable(&state, services::audit::AuditActor::Cli, email).await,
+        false => services::staff::enable(&state, services::audit::AuditActor::Cli, email).await,
     }
     .map_err(service_error)?;
     let now = if user.disabled_at.is_some() { "disabled" } else { "active" };

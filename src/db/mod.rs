@@ -6,6 +6,7 @@ pub mod announcements;
 pub mod api_keys;
 pub mod application_events;
 pub mod applications;
+pub mod audit_log;
 pub mod blobs;
 pub mod certificates;
 pub mod embedded;

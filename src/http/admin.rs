@@ -1,6 +1,10 @@
 //! /admin/*: registry staff management.
 
-use axum::{extract::State, http::StatusCode};
+use axum::{
+    extract::State,
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
@@ -13,13 +17,46 @@ use crate::{
     pagination::{Page, PageQuery},
     services::{
         accounts::UserView,
+        audit::{self, AuditActor, AuditEntryView, AuditQuery},
         staff::{self, NewStaff},
     },
     state::AppState,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(add_staff, list_staff))
+    OpenApiRouter::new().routes(routes!(add_staff, list_staff)).routes(routes!(audit_log))
+}
+
+/// The audit log: every action of staff and operators, newest first.
+/// With `Accept: text/csv`, the whole filtered log (at most 100,000 rows) as
+/// CSV, cells that a spreadsheet would read as formulas prefixed with `'`.
+#[utoipa::path(get, path = "/admin/audit", tag = "admin", operation_id = "listAuditLog", security(("bearer" = [])),
+    params(AuditQuery, PageQuery), responses(
+    (status = 200, description = "A page of the audit log (JSON), or the filtered log as CSV (`Accept: text/csv`)",
+        content((Page<AuditEntryView> = "application/json"), (String = "text/csv"))),
+    Always, Paged, AsAdmin,
+))]
+async fn audit_log(
+    State(state): State<AppState>,
+    _admin: Admin,
+    headers: HeaderMap,
+    Query(query): Query<AuditQuery>,
+    Query(page): Query<PageQuery>,
+) -> ApiResult<Response> {
+    let wants_csv = headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.split(',').any(|kind| kind.trim().starts_with("text/csv")));
+    if wants_csv {
+        let csv = audit::export_csv(&state, query).await?;
+        let disposition = "attachment; filename=\"dataip-audit.csv\"";
+        return Ok((
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, disposition)],
+            csv,
+        )
+            .into_response());
+    }
+    Ok(Json(audit::list(&state, query, page.parse()?).await?).into_response())
 }
 
 /// Adds a reviewer or admin.
@@ -32,10 +69,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 ))]
 async fn add_staff(
     State(state): State<AppState>,
-    _admin: Admin,
+    admin: Admin,
     Json(request): Json<NewStaff>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
-    Ok((StatusCode::CREATED, Json(staff::add(&state, request).await?)))
+    Ok((StatusCode::CREATED, Json(staff::add(&state, AuditActor::Staff(admin.user_id), request).await?)))
 }
 
 /// Registry staff, oldest first.

@@ -7,6 +7,7 @@ pub mod anchoring;
 pub mod announcements;
 pub mod application_views;
 pub mod applications;
+pub mod audit;
 pub mod certificates;
 mod error;
 pub mod idempotency;

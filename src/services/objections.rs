@@ -10,8 +10,12 @@ use sqlx::PgConnection;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use serde_json::json;
+
 use super::{
-    Error, Fields, Result, certificates,
+    Error, Fields, Result,
+    audit::{self, Audit, AuditActor},
+    certificates,
     idempotency::Idempotent,
     procedure::{self, EventActor, Step},
     throttle::{Throttle, address_key},
@@ -404,6 +408,16 @@ pub async fn decide(state: &AppState, staff: Staff, id: Uuid, request: DecisionR
         }
     };
     let objection = db::objections::find(&mut tx, id).await?.ok_or(Error::NotFound)?;
+    let audit = Audit {
+        action: "objection.decide".into(),
+        target_type: "objection",
+        target_id: id,
+        before: Some(json!({"state": ObjectionState::Open.as_str()})),
+        after: Some(
+            json!({"state": objection.state.as_str(), "reason": reason, "application_state": application.state.as_str()}),
+        ),
+    };
+    audit::record(&mut tx, AuditActor::Staff(staff.user_id), now, audit).await?;
     let responses = responses_of(&mut tx, std::slice::from_ref(&objection)).await?.remove(&id).unwrap_or_default();
     tx.commit().await?;
     let mut view = ReviewObjectionView::new(objection, responses);

@@ -86,6 +86,15 @@ pub async fn issue(state: &AppState, email: &str) -> Result<PasswordReset> {
         used_at: None,
     };
     db::password_resets::insert(&mut tx, &row).await?;
+    // Issued by an operator (`dataip user reset-password`) only.
+    let audit = super::audit::Audit {
+        action: "user.reset_password".into(),
+        target_type: "user",
+        target_id: user.id,
+        before: None,
+        after: Some(serde_json::json!({"reset_id": row.id, "expires_at": expires_at, "superseded": superseded})),
+    };
+    super::audit::record(&mut tx, super::audit::AuditActor::Cli, now, audit).await?;
     tx.commit().await?;
     tracing::info!(user_id = %user.id, reset_id = %row.id, superseded, "password reset issued");
     Ok(PasswordReset { token: secret.render(PASSWORD_RESET_PREFIX), expires_at, user: user.into() })

@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::PgConnection;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -10,6 +12,7 @@ use super::{
     Error, Fields, Result,
     accounts::OrganizationView,
     application_views::{ApplicationView, EventView},
+    audit::{self, Audit, AuditActor},
     procedure::{self, EventActor, Step},
 };
 use crate::{
@@ -150,6 +153,7 @@ pub async fn claim(state: &AppState, staff: Staff, id: Uuid) -> Result<Applicati
     let changes = TransitionChanges { reviewer_id: Some(staff.user_id), ..TransitionChanges::default() };
     let step = Step::new(Action::Claim, EventActor::Reviewer(staff.user_id)).changes(changes);
     let row = procedure::apply(&mut tx, &current, step, now).await?;
+    audit_decision(&mut tx, staff, Action::Claim, &current, &row, None, now).await?;
     let view = ApplicationView::load(&mut tx, row).await?;
     tx.commit().await?;
     Ok(view)
@@ -217,6 +221,27 @@ pub async fn approve(state: &AppState, staff: Staff, id: Uuid, request: ApproveR
     decide(state, staff, id, Action::Approve, comment, changes, now).await
 }
 
+/// The audit row of a reviewer's step on an application: its state and
+/// reviewer before and after, and the note (reason, comment) it carries.
+async fn audit_decision(
+    conn: &mut PgConnection,
+    staff: Staff,
+    action: Action,
+    before: &ApplicationRow,
+    after: &ApplicationRow,
+    note: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let audit = Audit {
+        action: format!("application.{}", action.as_str()),
+        target_type: "application",
+        target_id: after.id,
+        before: Some(json!({"state": before.state.as_str(), "reviewer_id": before.reviewer_id})),
+        after: Some(json!({"state": after.state.as_str(), "reviewer_id": after.reviewer_id, "note": note})),
+    };
+    audit::record(conn, AuditActor::Staff(staff.user_id), now, audit).await
+}
+
 /// A reviewer's decision on an application under review: only the reviewer
 /// who claimed it, or an admin, may take it.
 async fn decide(
@@ -240,8 +265,9 @@ async fn decide(
                 .map_err(|e| Error::Internal(e.into()))?;
         changes.registration_number = Some(number.to_string());
     }
-    let step = Step::new(action, EventActor::Reviewer(staff.user_id)).note(note).changes(changes);
+    let step = Step::new(action, EventActor::Reviewer(staff.user_id)).note(note.clone()).changes(changes);
     let row = procedure::apply(&mut tx, &current, step, now).await?;
+    audit_decision(&mut tx, staff, action, &current, &row, note, now).await?;
     let view = ApplicationView::load(&mut tx, row).await?;
     tx.commit().await?;
     tracing::info!(action = action.as_str(), "decision recorded");

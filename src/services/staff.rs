@@ -1,12 +1,14 @@
 //! Registry staff: reviewers and admins, created by an admin or from the
 //! command line, and disabled or enabled again from the command line.
 
+use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
     Error, Fields, Result,
     accounts::{self, NewAccount, UserView},
+    audit::{self, Audit, AuditActor},
 };
 use crate::{
     db::{self, users::UserRow},
@@ -36,13 +38,17 @@ pub struct NewStaff {
 }
 
 #[tracing::instrument(skip_all, fields(role = ?request.role))]
-pub async fn add(state: &AppState, request: NewStaff) -> Result<UserView> {
+pub async fn add(state: &AppState, actor: AuditActor, request: NewStaff) -> Result<UserView> {
     let mut fields = Fields::new();
     let account = NewAccount { email: request.email, password: request.password, display_name: request.display_name };
     let account = account.parse(&mut fields, "").ok_or_else(|| fields.into_error())?;
     let account = account.hash(state).await?;
-    let mut conn = state.db.acquire().await?;
-    let user = accounts::insert_user(&mut conn, account, request.role.into(), None, state.clock.now()).await?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let user = accounts::insert_user(&mut tx, account, request.role.into(), None, now).await?;
+    let after = json!({"email": user.email, "role": user.role.as_str()});
+    audit::record(&mut tx, actor, now, staff_audit("staff.add", user.id, None, after)).await?;
+    tx.commit().await?;
     tracing::info!(user_id = %user.id, "staff member added");
     Ok(user.into())
 }
@@ -66,12 +72,14 @@ const NO_SUCH_STAFF: Error = Error::NotFoundBecause("no staff member with that e
 /// now, and access tokens already issued are refused from their next
 /// request. Disabling a disabled account changes nothing.
 #[tracing::instrument(skip_all)]
-pub async fn disable(state: &AppState, email: &str) -> Result<UserView> {
+pub async fn disable(state: &AppState, actor: AuditActor, email: &str) -> Result<UserView> {
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let staff = find_staff(&mut tx, email).await?;
     let user = db::users::disable(&mut tx, staff.id, now).await?.ok_or(NO_SUCH_STAFF)?;
     let sessions = db::refresh_tokens::revoke_all_of_user(&mut tx, user.id, None, now).await?;
+    let (before, after) = (json!({"disabled_at": staff.disabled_at}), json!({"disabled_at": user.disabled_at}));
+    audit::record(&mut tx, actor, now, staff_audit("staff.disable", user.id, Some(before), after)).await?;
     tx.commit().await?;
     tracing::info!(user_id = %user.id, sessions, "staff member disabled");
     Ok(user.into())
@@ -79,13 +87,20 @@ pub async fn disable(state: &AppState, email: &str) -> Result<UserView> {
 
 /// Lets a disabled staff member log in again (with their old password).
 #[tracing::instrument(skip_all)]
-pub async fn enable(state: &AppState, email: &str) -> Result<UserView> {
+pub async fn enable(state: &AppState, actor: AuditActor, email: &str) -> Result<UserView> {
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let staff = find_staff(&mut tx, email).await?;
     let user = db::users::enable(&mut tx, staff.id).await?.ok_or(NO_SUCH_STAFF)?;
+    let (before, after) = (json!({"disabled_at": staff.disabled_at}), json!({"disabled_at": user.disabled_at}));
+    audit::record(&mut tx, actor, now, staff_audit("staff.enable", user.id, Some(before), after)).await?;
     tx.commit().await?;
     tracing::info!(user_id = %user.id, "staff member enabled");
     Ok(user.into())
+}
+
+fn staff_audit(action: &str, user_id: Uuid, before: Option<serde_json::Value>, after: serde_json::Value) -> Audit {
+    Audit { action: action.to_owned(), target_type: "user", target_id: user_id, before, after: Some(after) }
 }
 
 /// The staff member with this address; applicants' accounts are not staff

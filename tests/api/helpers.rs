@@ -304,7 +304,7 @@ impl TestApp {
         let email = format!("staff-{}@registry.example", Uuid::now_v7().simple());
         let staff =
             NewStaff { email: email.clone(), password: PASSWORD.into(), display_name: "王审查".into(), role };
-        services::staff::add(&self.state, staff).await.expect("staff added");
+        services::staff::add(&self.state, services::audit::AuditActor::Cli, staff).await.expect("staff added");
         self.login(&email, PASSWORD).await
     }
 

@@ -6,6 +6,7 @@ mod admin;
 mod anchoring;
 mod announcements;
 mod applications;
+mod audit;
 mod auth;
 mod benchmarks;
 mod certificates;

@@ -187,7 +187,7 @@ async fn resets_are_issued_for_known_active_accounts_only() {
     let admin = app.staff(StaffRole::Admin).await;
     let email = app.get("/me", Some(&admin)).await.body["user"]["email"].as_str().expect("email").to_owned();
     let pending = services::password_resets::issue(&app.state, &email).await.expect("issued");
-    services::staff::disable(&app.state, &email).await.expect("disabled");
+    services::staff::disable(&app.state, services::audit::AuditActor::Cli, &email).await.expect("disabled");
     let error = services::password_resets::issue(&app.state, &email).await.expect_err("disabled");
     assert!(error.to_string().contains("disabled"), "{error}");
     // A reset issued before the account was disabled no longer works.

@@ -25,8 +25,11 @@ pub use self::{
     record::disclosure,
     terms::NewAct,
 };
+use serde_json::json;
+
 use super::{
     Error, Result,
+    audit::{self, Audit, AuditActor},
     idempotency::Idempotent,
     ledger::{self, Recording},
     procedure::{self, EventActor},
@@ -183,8 +186,28 @@ pub async fn reject(state: &AppState, staff: Staff, id: Uuid, request: RejectAct
     pending(&mut tx, id).await?;
     db::acts::reject(&mut tx, id, staff.user_id, &reason, now).await?;
     let view = db::acts::find(&mut tx, id).await?.ok_or(Error::NotFound)?;
+    audit_act(&mut tx, staff, "act.reject", &view, Some(reason), now).await?;
     tx.commit().await?;
     Ok(ActView::full(view))
+}
+
+/// The audit row of a decision on an act.
+async fn audit_act(
+    conn: &mut PgConnection,
+    staff: Staff,
+    action: &str,
+    act: &ActRow,
+    reason: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let audit = Audit {
+        action: action.to_owned(),
+        target_type: "act",
+        target_id: act.id,
+        before: Some(json!({"state": ActState::Pending.as_str()})),
+        after: Some(json!({"state": act.state.as_str(), "reason": reason})),
+    };
+    audit::record(conn, AuditActor::Staff(staff.user_id), now, audit).await
 }
 
 /// The act, locked, if it is still pending.
@@ -210,6 +233,7 @@ pub async fn approve(state: &AppState, staff: Staff, id: Uuid) -> Result<ActView
     let certificate = db::certificates::find_for_update(&mut tx, act.certificate_id).await?.ok_or(Error::NotFound)?;
     rules::ensure_active(&certificate, now)?;
     let view = take_effect(&mut tx, state, &act, &certificate, staff, now).await?;
+    audit_act(&mut tx, staff, "act.approve", &view, None, now).await?;
     tx.commit().await?;
     tracing::info!(kind = ?act.kind, "act approved");
     Ok(ActView::full(view))
@@ -271,6 +295,14 @@ pub async fn revoke(state: &AppState, staff: Staff, certificate_id: Uuid, reques
     let act = new_act(&certificate, ActDetails::Revocation { grounds }, staff.user_id, now);
     db::acts::insert(&mut tx, &act).await?;
     let view = take_effect(&mut tx, state, &act, &certificate, staff, now).await?;
+    let audit = Audit {
+        action: "certificate.revoke".into(),
+        target_type: "certificate",
+        target_id: certificate_id,
+        before: Some(json!({"status": "valid"})),
+        after: Some(json!({"status": "revoked", "act_id": view.id})),
+    };
+    audit::record(&mut tx, AuditActor::Staff(staff.user_id), now, audit).await?;
     tx.commit().await?;
     tracing::info!("certificate revoked");
     Ok(ActView::full(view))
