@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod application_events;
 pub mod applications;
 pub mod blobs;
+pub mod business_licences;
 pub mod certificates;
 pub mod embedded;
 pub mod idempotency;

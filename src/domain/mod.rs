@@ -10,6 +10,7 @@ mod identity;
 pub mod media;
 mod registration_number;
 mod role;
+mod verification;
 
 pub use act::{
     ActDetails, ActKind, ActState, Counterparty, LicenseTerms, Money, Organization, PledgeTerms, parse_amount,
@@ -25,3 +26,4 @@ pub use duration::{DurationError, IsoDuration};
 pub use identity::{Email, Name, Password, Text};
 pub use registration_number::{RegistrationNumber, RegistrationNumberError, mod11_2_check};
 pub use role::{OrgRole, Role, StaffRole};
+pub use verification::{Verification, VerificationStep};

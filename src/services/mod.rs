@@ -9,6 +9,7 @@ pub mod application_views;
 pub mod applications;
 pub mod certificates;
 mod error;
+pub mod files;
 pub mod idempotency;
 pub mod ledger;
 pub mod materials;
@@ -22,5 +23,6 @@ mod search;
 pub mod sessions;
 pub mod staff;
 pub mod throttle;
+pub mod verification;
 
 pub use error::{Error, FieldError, Fields, Result};

@@ -33,4 +33,5 @@ mod passwords;
 mod quotas;
 mod review;
 mod throttling;
+mod verification;
 mod walkthrough;
