@@ -128,12 +128,17 @@ async fn update(
 }
 
 /// Submits the application; every missing piece is listed in `errors`.
+///
+/// Only a verified organization submits: until registry staff have checked
+/// its business licence, the answer is 409 `organization_unverified`, whose
+/// `detail` says where the verification stands, and the application stays
+/// as it was.
 #[utoipa::path(post, path = "/applications/{id}/submit", tag = "applications", operation_id = "submitApplication",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "The application's id")),
     request_body = SubmitRequest, responses(
     (status = 200, description = "The application, now `submitted`", body = ApplicationView),
     Always, JsonBody, AsTenant, NotFound,
-    (status = 409, description = "The application's state does not allow submitting: only a draft or an application answering a supplement request can be (`code`: `invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The application's state does not allow submitting: only a draft or an application answering a supplement request can be (`code`: `invalid_transition`); or the organization is not verified (`unverified`, `pending` or `refused`; `code`: `organization_unverified`)", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Something required is missing, every gap listed in `errors` (`code`: `validation_failed`): the materials `application_form`, `summary`, `processing_innovation` and `application_scenarios`, at least one data source, no data source agreement already ended, and `commitment: true`", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn submit(

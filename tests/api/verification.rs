@@ -364,3 +364,19 @@ async fn organizations_signed_up_before_verification_are_migrated_as_verified() 
     dataip::db::drop_database(&url).await.expect("dropped");
     assert_eq!(verification, "verified");
 }
+
+#[tokio::test]
+async fn the_document_offers_the_licence_media_types_and_the_new_problem_code() {
+    let app = spawn_app().await;
+    let doc = app.get("/openapi.json", None).await.body;
+    let media_types = |content: &serde_json::Value| {
+        content.as_object().map(|c| c.keys().cloned().collect::<Vec<_>>()).unwrap_or_default()
+    };
+    let licence = &doc["paths"]["/api/v1/organization/business-licence"];
+    assert_eq!(media_types(&licence["put"]["requestBody"]["content"]), ["application/pdf", "image/jpeg", "image/png"]);
+    assert_eq!(media_types(&licence["get"]["responses"]["200"]["content"]).len(), 3);
+    let staff = &doc["paths"]["/api/v1/admin/organizations/{id}/business-licence"]["get"];
+    assert_eq!(media_types(&staff["responses"]["200"]["content"]).len(), 3);
+    let submit = &doc["paths"]["/api/v1/applications/{id}/submit"]["post"]["responses"]["409"]["description"];
+    assert!(submit.as_str().is_some_and(|d| d.contains("organization_unverified")), "{submit}");
+}
