@@ -10,7 +10,8 @@
 # bash, curl and jq, and the dataip binary for the offline checks. Settings
 # (environment variables):
 #   DATAIP_URL         the registry (default http://127.0.0.1:8080)
-#   REVIEWER_EMAIL     a reviewer's login (default: the demo's reviewer)
+#   REVIEWER_EMAIL     a reviewer's login (default: the demo's reviewer); it also
+#                      verifies the organization
 #   REVIEWER_PASSWORD
 #   DATAIP             the dataip binary (default: on PATH, else target/release or target/debug)
 #   WORKDIR            where the sample files and results go (default: a new temporary directory)
@@ -105,7 +106,23 @@ SIGNUP=$(json POST /auth/signup "$(jq -n --arg code "$(credit_code)" --arg email
     '{organization: {name: "上海数据科技有限公司", credit_code: $code},
       user: {email: $email, password: $password, display_name: "张伟"}}')")
 TOKEN=$(jq -r .access_token <<<"$SIGNUP"); REFRESH=$(jq -r .refresh_token <<<"$SIGNUP")
-jq -c '{organization: .organization.name, credit_code: .organization.credit_code, expires_in}' <<<"$SIGNUP"
+jq -c '{organization: .organization.name, credit_code: .organization.credit_code, verification: .organization.verification, expires_in}' <<<"$SIGNUP"
+ORG=$(jq -r .organization.id <<<"$SIGNUP")
+
+step "1b. It uploads its business licence; a reviewer checks it and verifies the organization (until then it may prepare drafts, not submit)"
+make_pdf licence.pdf "dataip walk-through: business licence"
+call -X PUT "$API/organization/business-licence" -H "authorization: Bearer $TOKEN" \
+    -H 'content-type: application/pdf' -H 'content-disposition: attachment; filename="licence.pdf"' \
+    --data-binary @licence.pdf | jq -c '{verification, licence: .business_licence.filename}'
+RTOKEN=$(json POST /auth/login "$(jq -n --arg e "$REVIEWER_EMAIL" --arg p "$REVIEWER_PASSWORD" '{email: $e, password: $p}')" \
+    | jq -r .access_token)
+json GET "/admin/organizations?verification=pending&limit=100" '' -H "authorization: Bearer $RTOKEN" \
+    | jq -c --arg id "$ORG" '.items[] | select(.id == $id) | {name, credit_code, verification}'
+call "$API/admin/organizations/$ORG/business-licence" -H "authorization: Bearer $RTOKEN" -o licence-as-staff-see-it.pdf
+cmp licence.pdf licence-as-staff-see-it.pdf || exit 1
+echo "the reviewer reads the licence as uploaded"
+json POST "/admin/organizations/$ORG/verify" '{"name": "上海数据科技有限公司"}' -H "authorization: Bearer $RTOKEN" \
+    | jq -c '{name, verification}'
 
 step "2. It prepares an application (the Idempotency-Key makes a retried POST safe)"
 APPLICATION=$(json POST /applications '{
@@ -128,8 +145,6 @@ json POST "/applications/$ID/submit" '{"commitment": true}' -H "authorization: B
     | jq -c '{state, application_number}'
 
 step "4. A reviewer claims it and asks for a supplement: proof of the data's source"
-RTOKEN=$(json POST /auth/login "$(jq -n --arg e "$REVIEWER_EMAIL" --arg p "$REVIEWER_PASSWORD" '{email: $e, password: $p}')" \
-    | jq -r .access_token)
 json POST "/review/applications/$ID/claim" '{}' -H "authorization: Bearer $RTOKEN" | jq -c '{state}'
 json POST "/review/applications/$ID/request-supplement" '{"reason": "请补充数据来源的授权证明", "due_in_days": 10}' \
     -H "authorization: Bearer $RTOKEN" | jq -c '{state, supplement}'
@@ -145,7 +160,7 @@ jq -c '{state, registration_number, announcement}' <<<"$APPROVED"
 
 step "6. The public reads the announcement (hashes of the materials, never their contents) and one objects"
 curl --silent --show-error --fail-with-body -G "$API/public/announcements" --data-urlencode "q=物流" \
-    | jq -c --arg id "$ID" '.items[] | select(.id == $id) | {product_name, holder_name, ends_at, materials: (.materials | length)}'
+    | jq -c --arg id "$ID" '.items[] | select(.id == $id) | {product_name, holder_name, holder_verified, ends_at, materials: (.materials | length)}'
 OBJECTION=$(json POST "/public/announcements/$ID/objections" '{
     "objector": {"name": "王五", "contact_email": "wangwu@example.org"},
     "interest": "我们是该数据的原始采集方", "grounds": "运单数据未经授权"}')
@@ -176,7 +191,7 @@ step "10. The certificate: its public record, and an offline check against the r
 json GET /certificates '' -H "authorization: Bearer $TOKEN" | jq '.items[0]' > certificate.json
 NUMBER=$(jq -r .certificate_number certificate.json); CID=$(jq -r .id certificate.json)
 jq -c '{certificate_number, status, valid_until, ledger: (.ledger != null)}' certificate.json
-call "$API/public/certificates/$NUMBER" | jq -c '{status, holder: .holder.name, product: .product.name}'
+call "$API/public/certificates/$NUMBER" | jq -c '{status, holder: .holder.name, verified: .holder.verified, product: .product.name}'
 if [ "$(jq -r '.ledger == null' certificate.json)" = true ]; then
     sleep 2   # the worker appends the issuance to the ledger on its next step
     json GET "/certificates/$CID" '' -H "authorization: Bearer $TOKEN" > certificate.json

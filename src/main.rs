@@ -80,6 +80,11 @@ enum Command {
         #[command(subcommand)]
         command: StaffCommand,
     },
+    /// Applicant organizations.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
     /// Any account, staff or applicant.
     User {
         #[command(subcommand)]
@@ -179,6 +184,30 @@ enum StaffCommand {
 }
 
 #[derive(Subcommand)]
+enum OrgCommand {
+    /// Verify the organization that claims a credit code, having checked its
+    /// business licence (the one it uploaded, or on paper). A verified
+    /// organization may submit applications and holds its credit code.
+    ///
+    /// When several unverified organizations claim the code, they are listed
+    /// and none is verified: name one with --id. The organization that is
+    /// verified already is left as it is.
+    #[command(after_help = CONFIGURATION_HELP)]
+    Verify {
+        /// The organization's unified social credit code.
+        #[arg(long)]
+        credit_code: String,
+        /// Which of the organizations claiming the code to verify.
+        #[arg(long, value_name = "UUID")]
+        id: Option<uuid::Uuid>,
+        /// The organization's name as its licence gives it, if it signed up
+        /// under another.
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum UserCommand {
     /// Print a one-time token (valid an hour) with which the account's owner
     /// sets a new password at POST /api/v1/auth/password-reset.
@@ -246,6 +275,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Command::Staff { command: StaffCommand::Enable { email } } => {
                 commands::staff_set_disabled(config, &email, false).await
+            }
+            Command::Org { command: OrgCommand::Verify { credit_code, id, name } } => {
+                commands::org_verify(config, &credit_code, id, name.as_deref()).await
             }
             Command::User { command: UserCommand::ResetPassword { email } } => {
                 commands::reset_password(config, &email).await

@@ -8,7 +8,7 @@ use chrono::{Duration, Utc};
 use dataip::{
     clock::SystemClock,
     db::{self, organizations::OrganizationRow},
-    domain::RegistrationNumber,
+    domain::{RegistrationNumber, Verification},
     services::objections::close_due_announcements,
     state::AppState,
 };
@@ -55,11 +55,10 @@ pub async fn run(n: usize, workers: usize) -> anyhow::Result<WorkerRun> {
 async fn seed(pool: &sqlx::PgPool, n: usize) -> anyhow::Result<()> {
     let now = Utc::now();
     let mut tx = pool.begin().await?;
+    // Verified, as an organization must be before it files anything.
     let org = OrganizationRow {
-        id: Uuid::now_v7(),
-        name: "基准测试数据有限公司".into(),
-        credit_code: "91310000MA1FL4B24G".into(),
-        created_at: now,
+        verification: Verification::Verified,
+        ..OrganizationRow::new("基准测试数据有限公司".into(), "91310000MA1FL4B24G".into(), now)
     };
     db::organizations::insert(&mut tx, &org).await?;
     let content = b"%PDF-1.7 bench";

@@ -66,7 +66,10 @@ fn banner(base: &str, database: &str, period: IsoDuration) -> String {
         })
         .collect();
     let next = [
-        ("examples/walkthrough.sh".to_owned(), "sign up, apply, review, object, register, verify: about a minute"),
+        (
+            "examples/walkthrough.sh".to_owned(),
+            "sign up, get verified, apply, review, object, register, check: about a minute",
+        ),
         (format!("curl {base}/readyz"), "is it up?"),
         (format!("{base}/docs"), "the API, to try in a browser"),
         ("dataip demo --reset".to_owned(), "later: drop the demo database (stop this one first)"),

@@ -2,6 +2,7 @@
 
 mod demo;
 mod ledger;
+mod org;
 mod staff;
 mod user;
 mod verify;
@@ -11,6 +12,7 @@ use std::sync::Arc;
 pub use self::{
     demo::demo,
     ledger::audit,
+    org::verify as org_verify,
     staff::{add as staff_add, list as staff_list, set_disabled as staff_set_disabled},
     user::reset_password,
     verify::{Verifiable, verify},

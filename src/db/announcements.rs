@@ -13,6 +13,7 @@ pub struct AnnouncementRow {
     pub product_name: String,
     pub category: Category,
     pub holder_name: String,
+    pub holder_verified: bool,
     pub r#abstract: String,
     pub starts_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
@@ -31,7 +32,7 @@ pub async fn search(
     sqlx::query_as!(
         AnnouncementRow,
         r#"SELECT a.id, a.registration_number, a.product_name, a.category AS "category: Category",
-                o.name AS holder_name, a.abstract AS "abstract", a.announcement_starts_at AS starts_at,
+                o.name AS holder_name, o.verification = 'verified' AS "holder_verified!", a.abstract AS "abstract", a.announcement_starts_at AS starts_at,
                 a.announcement_ends_at AS ends_at
            FROM applications a JOIN organizations o ON o.id = a.org_id
            WHERE a.state = 'in_announcement'
@@ -54,7 +55,7 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Anno
     sqlx::query_as!(
         AnnouncementRow,
         r#"SELECT a.id, a.registration_number, a.product_name, a.category AS "category: Category",
-                o.name AS holder_name, a.abstract AS "abstract", a.announcement_starts_at AS starts_at,
+                o.name AS holder_name, o.verification = 'verified' AS "holder_verified!", a.abstract AS "abstract", a.announcement_starts_at AS starts_at,
                 a.announcement_ends_at AS ends_at
            FROM applications a JOIN organizations o ON o.id = a.org_id
            WHERE a.id = $1 AND a.state = 'in_announcement'"#,

@@ -36,6 +36,8 @@ pub struct PublicCertificateRow {
     pub certificate: CertificateRow,
     pub holder_name: String,
     pub holder_credit_code: String,
+    /// Whether registry staff have verified the holder.
+    pub holder_verified: bool,
 }
 
 /// Stores a new certificate; false if the application has one already.
@@ -123,7 +125,8 @@ pub async fn list_in_org(
 /// The public record of a certificate by its number.
 pub async fn find_public(conn: &mut PgConnection, number: &str) -> sqlx::Result<Option<PublicCertificateRow>> {
     let row = sqlx::query!(
-        r#"SELECT c.id, o.name AS holder_name, o.credit_code AS holder_credit_code
+        r#"SELECT c.id, o.name AS holder_name, o.credit_code AS holder_credit_code,
+                o.verification = 'verified' AS "holder_verified!"
            FROM certificates c JOIN organizations o ON o.id = c.org_id
            WHERE c.certificate_number = $1"#,
         number
@@ -135,6 +138,7 @@ pub async fn find_public(conn: &mut PgConnection, number: &str) -> sqlx::Result<
         certificate,
         holder_name: row.holder_name,
         holder_credit_code: row.holder_credit_code,
+        holder_verified: row.holder_verified,
     }))
 }
 
@@ -154,7 +158,8 @@ pub async fn search_public(
                 c.status AS "status: CertificateStatus", c.valid_from, c.valid_until,
                 c.document AS "document: Json<CertificateDocument>", c.signature AS "signature: Json<Signature>",
                 c.ledger AS "ledger: Json<Receipt>", c.issued_at, c.status_changed_at,
-                o.name AS holder_name, o.credit_code AS holder_credit_code
+                o.name AS holder_name, o.credit_code AS holder_credit_code,
+                o.verification = 'verified' AS "holder_verified!"
            FROM certificates c JOIN organizations o ON o.id = c.org_id
            WHERE ($1::product_category IS NULL OR c.category = $1)
              AND ($2::text IS NULL OR c.product_name ILIKE $2 OR c.abstract ILIKE $2 OR o.name ILIKE $2)
@@ -191,6 +196,7 @@ pub async fn search_public(
             },
             holder_name: r.holder_name,
             holder_credit_code: r.holder_credit_code,
+            holder_verified: r.holder_verified,
         })
         .collect())
 }

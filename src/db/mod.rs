@@ -8,6 +8,7 @@ pub mod application_events;
 pub mod applications;
 pub mod audit_log;
 pub mod blobs;
+pub mod business_licences;
 pub mod certificates;
 pub mod embedded;
 pub mod idempotency;

@@ -11,6 +11,7 @@ mod identity;
 pub mod media;
 mod registration_number;
 mod role;
+mod verification;
 
 pub use act::{
     ActDetails, ActKind, ActState, Counterparty, LicenseTerms, Money, Organization, PledgeTerms, parse_amount,
@@ -26,3 +27,4 @@ pub use duration::{DurationError, IsoDuration};
 pub use identity::{Email, Name, Password, Text};
 pub use registration_number::{RegistrationNumber, RegistrationNumberError, mod11_2_check};
 pub use role::{OrgRole, Role, StaffRole};
+pub use verification::{Verification, VerificationStep};

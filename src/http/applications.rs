@@ -11,9 +11,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::{
-    disposition,
     error::{ApiResult, Problem},
     extract::{IdempotencyKey, IfMatch, Json, OptionalJson, Path, Query},
+    files,
     openapi::Binary,
     responses::{Always, AsTenant, Authenticated, BadRequest, JsonBody, NotFound, Paged, PreconditionFailed},
 };
@@ -24,7 +24,7 @@ use crate::{
     services::{
         application_views::{ApplicationView, EventView, MaterialView},
         applications::{self, ApplicationPatch, NewApplication, StateFilter, SubmitRequest, WithdrawRequest},
-        materials::{self, Upload},
+        materials,
         objections::{self as objection_service, HolderObjectionView, ResponseRequest, ResponseView},
     },
     state::AppState,
@@ -128,12 +128,17 @@ async fn update(
 }
 
 /// Submits the application; every missing piece is listed in `errors`.
+///
+/// Only a verified organization submits: until registry staff have checked
+/// its business licence, the answer is 409 `organization_unverified`, whose
+/// `detail` says where the verification stands, and the application stays
+/// as it was.
 #[utoipa::path(post, path = "/applications/{id}/submit", tag = "applications", operation_id = "submitApplication",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "The application's id")),
     request_body = SubmitRequest, responses(
     (status = 200, description = "The application, now `submitted`", body = ApplicationView),
     Always, JsonBody, AsTenant, NotFound,
-    (status = 409, description = "The application's state does not allow submitting: only a draft or an application answering a supplement request can be (`code`: `invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The application's state does not allow submitting: only a draft or an application answering a supplement request can be (`code`: `invalid_transition`); or the organization is not verified (`unverified`, `pending` or `refused`; `code`: `organization_unverified`)", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Something required is missing, every gap listed in `errors` (`code`: `validation_failed`): the materials `application_form`, `summary`, `processing_innovation` and `application_scenarios`, at least one data source, no data source agreement already ended, and `commitment: true`", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn submit(
@@ -202,12 +207,7 @@ async fn upload_material(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Json<MaterialView>> {
-    let text = |name| headers.get(name).and_then(|value: &HeaderValue| value.to_str().ok());
-    let upload = Upload {
-        media_type: text(header::CONTENT_TYPE).map(str::to_owned),
-        filename: text(header::CONTENT_DISPOSITION).and_then(disposition::filename),
-        length: text(header::CONTENT_LENGTH).and_then(|length| length.parse().ok()),
-    };
+    let upload = files::upload(&headers);
     Ok(Json(materials::upload(&state, tenant, id, kind, upload, body.into_data_stream()).await?))
 }
 
@@ -230,23 +230,7 @@ async fn download_material(
     principal: Principal,
     Path((id, kind)): Path<(Uuid, MaterialKind)>,
 ) -> ApiResult<Response> {
-    let download = materials::download(&state, principal, id, kind).await?;
-    let material = &download.material;
-    let headers = [
-        (header::CONTENT_TYPE, material.media_type.clone()),
-        (header::CONTENT_LENGTH, material.size.to_string()),
-        (header::CONTENT_DISPOSITION, disposition::attachment(&material.filename)),
-        (header::ETAG, format!("\"{}\"", hex::encode(&material.sha256))),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-        (header::CACHE_CONTROL, "private, no-store".to_owned()),
-    ];
-    let mut response = Body::from_stream(download.chunks).into_response();
-    for (name, value) in headers {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            response.headers_mut().insert(name, value);
-        }
-    }
-    Ok(response)
+    Ok(files::download(materials::download(&state, principal, id, kind).await?))
 }
 
 /// Deletes a material.

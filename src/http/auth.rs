@@ -32,11 +32,16 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Registers an organization and its first owner, and logs the owner in.
+///
+/// The organization is `unverified`: it may prepare applications, and
+/// submits them once registry staff have checked its business licence (PUT
+/// /organization/business-licence). Several unverified organizations may
+/// claim one credit code; once one of them is verified, the code is its.
 #[utoipa::path(post, path = "/auth/signup", tag = "auth", operation_id = "signUp", security(),
     request_body = SignupRequest, responses(
-    (status = 201, description = "The organization, its owner, and the owner's tokens", body = SignupResponse),
+    (status = 201, description = "The organization (`unverified`), its owner, and the owner's tokens", body = SignupResponse),
     Always, JsonBody,
-    (status = 409, description = "The e-mail address, or the credit code, is already registered (`code`: `conflict`)", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The e-mail address is already registered, or a verified organization holds the credit code (`code`: `conflict`)", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Invalid fields, each listed in `errors` (`code`: `validation_failed`): besides the schema, a `credit_code` whose check character (GB 32100-2015) is wrong, an e-mail address that is not one, or a password under 10 characters", body = Problem, content_type = "application/problem+json"),
     (status = 429, description = "Too many signups from this client address (`code`: `rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json",
         headers(("Retry-After" = u32, description = "Seconds to wait before trying again"))),

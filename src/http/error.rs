@@ -39,8 +39,9 @@ pub struct Problem {
     pub detail: String,
     /// A stable machine word: `validation_failed` (400, 422), `unauthorized`
     /// (401), `forbidden` (403), `not_found` (404), `method_not_allowed`
-    /// (405), `request_timeout` (408), `conflict` or `invalid_transition`
-    /// (409), `precondition_failed` (412), `payload_too_large` (413),
+    /// (405), `request_timeout` (408), `conflict`, `invalid_transition`,
+    /// `quota_exceeded` or `organization_unverified` (409),
+    /// `precondition_failed` (412), `payload_too_large` (413),
     /// `unsupported_media_type` (415), `rate_limited` (429), `internal`
     /// (5xx). Each operation's answers say which it can carry.
     #[schema(example = "not_found")]
@@ -107,6 +108,9 @@ impl From<Error> for ApiError {
                 Self { code: "invalid_transition", ..Self::new(StatusCode::CONFLICT, detail) }
             }
             Error::QuotaExceeded(_) => Self { code: "quota_exceeded", ..Self::new(StatusCode::CONFLICT, detail) },
+            Error::OrganizationUnverified(_) => {
+                Self { code: "organization_unverified", ..Self::new(StatusCode::CONFLICT, detail) }
+            }
             Error::PreconditionFailed(_) => Self::new(StatusCode::PRECONDITION_FAILED, detail),
             Error::PayloadTooLarge(_) => Self::new(StatusCode::PAYLOAD_TOO_LARGE, detail),
             Error::UnsupportedMediaType(_) => Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, detail),

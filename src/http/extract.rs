@@ -132,6 +132,8 @@ crate::bodies!(
     crate::services::organization::NewMember,
     crate::services::organization::NewApiKey,
     crate::services::staff::NewStaff,
+    crate::services::verification::VerifyRequest,
+    crate::services::verification::RefuseRequest,
     crate::services::applications::NewApplication,
     crate::services::applications::ApplicationPatch,
     crate::services::applications::SubmitRequest,

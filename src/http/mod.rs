@@ -9,6 +9,7 @@ pub mod client_addr;
 mod disposition;
 pub mod error;
 pub mod extract;
+mod files;
 mod ledger;
 pub mod metrics;
 mod openapi;
@@ -19,6 +20,7 @@ mod responses;
 mod review;
 mod security_headers;
 pub mod serve;
+mod verification;
 
 use std::time::Duration;
 
@@ -59,7 +61,8 @@ fn api(config: &Config) -> OpenApiRouter<AppState> {
         .merge(certificates::router())
         .merge(public::router())
         .merge(ledger::router())
-        .merge(admin::router());
+        .merge(admin::router())
+        .merge(verification::router());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest("/api/v1", v1).merge(ops::router(config))
 }
 
@@ -125,16 +128,19 @@ struct Timeouts {
     upload: Duration,
 }
 
-/// Ends requests that take too long with 408: material uploads, which may
-/// carry 25 MiB from a slow link, get `server.upload_timeout`; everything
-/// else `server.request_timeout`.
+/// Ends requests that take too long with 408: uploads (materials and
+/// business licences), which may carry 25 MiB from a slow link, get
+/// `server.upload_timeout`; everything else `server.request_timeout`.
 async fn timeout(
     axum::extract::State(timeouts): axum::extract::State<Timeouts>,
     request: Request,
     next: middleware::Next,
 ) -> axum::response::Response {
     let upload = request.method() == Method::PUT
-        && request.extensions().get::<MatchedPath>().is_some_and(|path| path.as_str().ends_with("/materials/{kind}"));
+        && request.extensions().get::<MatchedPath>().is_some_and(|path| {
+            let path = path.as_str();
+            path.ends_with("/materials/{kind}") || path.ends_with("/organization/business-licence")
+        });
     let limit = if upload { timeouts.upload } else { timeouts.request };
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,

@@ -13,7 +13,10 @@ use utoipa::{
 };
 
 use super::{error::Problem, responses};
-use crate::{config::Config, services::FieldError};
+use crate::{
+    config::Config,
+    services::{FieldError, verification::LICENCE_MEDIA_TYPES},
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -27,13 +30,13 @@ use crate::{config::Config, services::FieldError};
     components(schemas(Problem, FieldError)),
     tags(
         (name = "auth", description = "Signing up, logging in, sessions"),
-        (name = "organization", description = "An applicant organization's members and API keys"),
+        (name = "organization", description = "An applicant organization: its verification and business licence, members and API keys"),
         (name = "applications", description = "Preparing, submitting and following applications"),
         (name = "review", description = "Examination by the registry's reviewers"),
         (name = "certificates", description = "The holder's registration certificates"),
         (name = "public", description = "Announcements, objections, the register and certificates, for anyone"),
         (name = "ledger", description = "The tamper-evident log: checkpoints, entries, proofs and anchors"),
-        (name = "admin", description = "Registry staff management"),
+        (name = "admin", description = "Registry staff management, and the verification of organizations"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]
@@ -153,14 +156,25 @@ fn refuse_nul(value: &mut Value) {
 }
 
 /// The parts of the document that depend on the configuration: the media
-/// types a material may have (what an upload may send and a download
+/// types a stored file may have (what an upload may send and a download
 /// answers) and its size limit.
 fn configured(mut document: utoipa::openapi::OpenApi, config: &Config) -> utoipa::openapi::OpenApi {
+    let materials = &config.materials;
+    offer_files(&mut document, MATERIAL_PATH, &materials.media_types, materials.max_size);
+    let licence_types = LICENCE_MEDIA_TYPES.map(String::from);
+    for path in LICENCE_PATHS {
+        offer_files(&mut document, path, &licence_types, materials.max_size);
+    }
+    document
+}
+
+/// Sets the media types of the file that `path` uploads (PUT) and
+/// downloads (GET), and the upload's size limit.
+fn offer_files(document: &mut utoipa::openapi::OpenApi, path: &str, media_types: &[String], max_size: u64) {
     use utoipa::{PartialSchema, openapi::Content};
 
-    let materials = &config.materials;
-    let Some(item) = document.paths.paths.get_mut(MATERIAL_PATH) else {
-        return document;
+    let Some(item) = document.paths.paths.get_mut(path) else {
+        return;
     };
     // Bytes, whatever the type; a JSON file is any JSON value.
     let content = |media_type: &str| match media_type {
@@ -171,29 +185,25 @@ fn configured(mut document: utoipa::openapi::OpenApi, config: &Config) -> utoipa
         )),
         _ => Content::new(Some(Binary::schema())),
     };
+    let contents = || media_types.iter().map(|media_type| (media_type.clone(), content(media_type).into()));
     if let Some(upload) = item.put.as_mut() {
         if let Some(RefOr::T(body)) = upload.request_body.as_mut() {
-            body.content = materials
-                .media_types
-                .iter()
-                .map(|media_type| (media_type.clone(), content(media_type).into()))
-                .collect();
+            body.content = contents().collect();
         }
         if let Some(RefOr::T(too_large)) = upload.responses.responses.get_mut("413") {
             too_large.description = format!(
-                "The file is larger than `materials.max_size`, here {} bytes (`code`: `payload_too_large`)",
-                materials.max_size
+                "The file is larger than `materials.max_size`, here {max_size} bytes (`code`: `payload_too_large`)"
             );
         }
     }
     if let Some(RefOr::T(ok)) = item.get.as_mut().and_then(|download| download.responses.responses.get_mut("200")) {
-        ok.content =
-            materials.media_types.iter().map(|media_type| (media_type.clone(), content(media_type).into())).collect();
+        ok.content = contents().collect();
     }
-    document
 }
 
 const MATERIAL_PATH: &str = "/api/v1/applications/{id}/materials/{kind}";
+const LICENCE_PATHS: [&str; 2] =
+    ["/api/v1/organization/business-licence", "/api/v1/admin/organizations/{id}/business-licence"];
 
 /// Drops the schema components that nothing refers to. utoipa copies a
 /// generic's argument into each instance (`Page_AnchorView` holds the whole

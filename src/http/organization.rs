@@ -1,12 +1,20 @@
-//! /organization/*: an organization's members and API keys.
+//! /organization/*: an organization, its verification and business
+//! licence, its members and API keys.
 
-use axum::{extract::State, http::StatusCode};
+use axum::{
+    body::Body,
+    extract::{DefaultBodyLimit, State},
+    http::{HeaderMap, StatusCode},
+    response::Response,
+};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::{
     error::{ApiResult, Problem},
     extract::{Json, Path, Query},
+    files,
+    openapi::Binary,
     responses::{Always, AsOwner, AsTenant, BadRequest, JsonBody, Paged},
 };
 use crate::{
@@ -15,16 +23,83 @@ use crate::{
     services::{
         accounts::UserView,
         organization::{self, ApiKeyView, CreatedApiKey, NewApiKey, NewMember},
+        verification::{self, OrganizationDetails},
     },
     state::AppState,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
+    let licence = OpenApiRouter::new()
+        .routes(routes!(upload_business_licence, download_business_licence))
+        // Uploads are streamed and limited by materials.max_size instead.
+        .layer(DefaultBodyLimit::disable());
     OpenApiRouter::new()
+        .routes(routes!(get_organization))
+        .merge(licence)
         .routes(routes!(add_member, list_members))
         .routes(routes!(remove_member))
         .routes(routes!(create_api_key, list_api_keys))
         .routes(routes!(revoke_api_key))
+}
+
+/// The caller's organization: its verification, and its business licence.
+#[utoipa::path(get, path = "/organization", tag = "organization", operation_id = "getOrganization",
+    security(("bearer" = [])), responses(
+    (status = 200, description = "The organization, with where its verification stands", body = OrganizationDetails),
+    Always, AsTenant,
+))]
+async fn get_organization(State(state): State<AppState>, tenant: Tenant) -> ApiResult<Json<OrganizationDetails>> {
+    Ok(Json(verification::get(&state, tenant.org_id).await?))
+}
+
+/// Uploads the organization's business licence (the raw bytes as the body)
+/// for registry staff to check, replacing any earlier one.
+///
+/// The organization becomes `pending` (from `unverified`, or from `refused`:
+/// a new licence is a new request). A pending organization's new upload
+/// keeps its place in staff's queue. Once verified, the licence on record
+/// stays. The licence is never public: only the organization and registry
+/// staff download it.
+#[utoipa::path(put, path = "/organization/business-licence", tag = "organization",
+    operation_id = "uploadBusinessLicence", security(("bearer" = [])),
+    params(
+        ("Content-Disposition" = Option<String>, Header, nullable = false, description = "The file's name: `attachment; filename=\"licence.pdf\"`, or `filename*=UTF-8''…` for other characters"),
+    ),
+    // The media types are set in `http::openapi::configured`.
+    request_body(content = inline(Binary), content_type = "application/octet-stream",
+        description = "The licence's bytes, a scan or photograph; `Content-Type` is its media type: `application/pdf`, `image/png` or `image/jpeg`"),
+    responses(
+    (status = 200, description = "The organization, now `pending`, with its licence", body = OrganizationDetails),
+    Always, AsOwner,
+    (status = 409, description = "The organization is verified already: its licence is on record (`code`: `invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "The file is larger than `materials.max_size` (`code`: `payload_too_large`)", body = Problem, content_type = "application/problem+json"),
+    (status = 415, description = "No `Content-Type`, or one other than `application/pdf`, `image/png` and `image/jpeg` (`code`: `unsupported_media_type`)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "The file is empty, its first bytes contradict the declared media type (a PDF must start `%PDF-`, a PNG or JPEG with its signature), or the upload broke off (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
+))]
+async fn upload_business_licence(
+    State(state): State<AppState>,
+    owner: Owner,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Json<OrganizationDetails>> {
+    let upload = files::upload(&headers);
+    Ok(Json(verification::upload_licence(&state, owner, upload, body.into_data_stream()).await?))
+}
+
+/// The organization's business licence, as uploaded.
+#[utoipa::path(get, path = "/organization/business-licence", tag = "organization",
+    operation_id = "downloadBusinessLicence", security(("bearer" = [])), responses(
+    // The media types are set in `http::openapi::configured`.
+    (status = 200, description = "The file, with the media type it was uploaded with", body = inline(Binary), content_type = "application/octet-stream",
+        headers(
+            ("Content-Disposition" = String, description = "`attachment` with the file's name"),
+            ("ETag" = String, description = "The SHA-256 of the bytes, in hex, quoted"),
+        )),
+    Always, AsTenant,
+    (status = 404, description = "No business licence has been uploaded (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
+))]
+async fn download_business_licence(State(state): State<AppState>, tenant: Tenant) -> ApiResult<Response> {
+    Ok(files::download(verification::download_licence(&state, tenant.org_id).await?))
 }
 
 /// Adds an owner or member to the caller's organization.

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::{Error, Fields, Result};
 use crate::{
     db::{self, organizations::OrganizationRow, users::UserRow},
-    domain::{Email, Name, Password, Role},
+    domain::{Email, Name, Password, Role, Verification},
     state::AppState,
 };
 
@@ -49,11 +49,20 @@ pub struct OrganizationView {
     /// Unified social credit code (GB 32100-2015).
     pub credit_code: String,
     pub created_at: DateTime<Utc>,
+    /// Whether registry staff have checked its business licence: only a
+    /// `verified` organization may submit applications.
+    pub verification: Verification,
 }
 
 impl From<OrganizationRow> for OrganizationView {
     fn from(row: OrganizationRow) -> Self {
-        Self { id: row.id, name: row.name, credit_code: row.credit_code, created_at: row.created_at }
+        Self {
+            id: row.id,
+            name: row.name,
+            credit_code: row.credit_code,
+            created_at: row.created_at,
+            verification: row.verification,
+        }
     }
 }
 

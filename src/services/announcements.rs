@@ -34,6 +34,9 @@ pub struct AnnouncementView {
     pub product_name: String,
     pub category: Category,
     pub holder_name: String,
+    /// Registry staff have checked the holder's business licence: it is the
+    /// company its credit code names.
+    pub holder_verified: bool,
     #[serde(rename = "abstract")]
     #[schema(rename = "abstract")]
     pub summary: String,
@@ -51,6 +54,7 @@ impl AnnouncementView {
             product_name: row.product_name,
             category: row.category,
             holder_name: row.holder_name,
+            holder_verified: row.holder_verified,
             summary: row.r#abstract,
             starts_at: row.starts_at,
             ends_at: row.ends_at,

@@ -335,6 +335,7 @@ pub async fn submit(state: &AppState, tenant: Tenant, id: Uuid, request: SubmitR
     // Locked, so that materials cannot change between the check and the move.
     let current = db::applications::find_in_org_for_update(&mut tx, tenant.org_id, id).await?.ok_or(Error::NotFound)?;
     procedure::check(&current, Action::Submit)?;
+    super::verification::ensure_verified(&mut tx, tenant.org_id, "submit applications").await?;
     check_complete(&mut tx, state, &current, &request, now).await?;
     let application_number = match &current.application_number {
         Some(_) => None,

@@ -76,13 +76,24 @@ impl From<CertificateRow> for CertificateView {
     }
 }
 
+/// A certificate's current holder, as the public record shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicHolder {
+    pub name: String,
+    /// Unified social credit code (GB 32100-2015).
+    pub credit_code: String,
+    /// Registry staff have checked the holder's business licence: it is the
+    /// company its credit code names.
+    pub verified: bool,
+}
+
 /// The public record of a certificate.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicCertificateView {
     #[serde(flatten)]
     pub record: CertificateRecord,
     /// The current holder.
-    pub holder: Party,
+    pub holder: PublicHolder,
     /// The product as registered now.
     pub product: Product,
     /// Current licenses (in the single record, not in lists).
@@ -105,7 +116,11 @@ impl From<PublicCertificateRow> for PublicCertificateView {
             summary: certificate.r#abstract.clone(),
         };
         Self {
-            holder: Party { name: row.holder_name, credit_code: row.holder_credit_code },
+            holder: PublicHolder {
+                name: row.holder_name,
+                credit_code: row.holder_credit_code,
+                verified: row.holder_verified,
+            },
             product,
             record: row.certificate.into(),
             licenses: None,

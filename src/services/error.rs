@@ -25,6 +25,10 @@ pub enum Error {
     /// The organization would exceed one of its quotas (`[quota]`).
     #[error("{0}")]
     QuotaExceeded(String),
+    /// The organization has not been verified, and what it asked for needs
+    /// it to be (submitting an application).
+    #[error("{0}")]
+    OrganizationUnverified(String),
     #[error("{0}")]
     PreconditionFailed(String),
     #[error("{0}")]

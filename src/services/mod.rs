@@ -10,6 +10,7 @@ pub mod applications;
 pub mod audit;
 pub mod certificates;
 mod error;
+pub mod files;
 pub mod idempotency;
 pub mod ledger;
 pub mod materials;
@@ -23,5 +24,6 @@ mod search;
 pub mod sessions;
 pub mod staff;
 pub mod throttle;
+pub mod verification;
 
 pub use error::{Error, FieldError, Fields, Result};

@@ -94,7 +94,8 @@ fn signup_throttle(config: &Config) -> Throttle {
     }
 }
 
-/// Creates an organization and its first owner, and logs the owner in.
+/// Creates an organization, unverified, and its first owner, and logs the
+/// owner in.
 #[tracing::instrument(skip_all)]
 pub async fn signup(state: &AppState, request: SignupRequest, client: IpAddr) -> Result<SignupResponse> {
     let now = state.clock.now();
@@ -110,18 +111,13 @@ pub async fn signup(state: &AppState, request: SignupRequest, client: IpAddr) ->
     let account = account.hash(state).await?;
 
     let mut tx = state.db.begin().await?;
-    let org = OrganizationRow {
-        id: Uuid::now_v7(),
-        name: org_name.into_string(),
-        credit_code: credit_code.to_string(),
-        created_at: now,
-    };
-    db::organizations::insert(&mut tx, &org).await.map_err(|e| match db::violated_constraint(&e) {
-        Some("organizations_credit_code_key") => {
-            Error::Conflict("an organization with this credit code is already registered".into())
-        }
-        _ => e.into(),
-    })?;
+    // Several organizations may claim a credit code until one of them is
+    // verified; after that, the code is that one's.
+    if db::organizations::find_verified_by_credit_code(&mut tx, credit_code.as_str()).await?.is_some() {
+        return Err(Error::Conflict("a verified organization already holds this credit code".into()));
+    }
+    let org = OrganizationRow::new(org_name.into_string(), credit_code.to_string(), now);
+    db::organizations::insert(&mut tx, &org).await?;
     let user = accounts::insert_user(&mut tx, account, Role::Owner, Some(org.id), now).await?;
     let tokens = start_session(state, &mut tx, &user, None).await?;
     tx.commit().await?;

@@ -193,10 +193,11 @@ impl Server {
     /// Signs up a new organization; returns its owner.
     async fn signup(&self) -> Owner {
         let email = format!("owner-{}@example.com", Uuid::now_v7().simple());
-        let answer = self.post("/auth/signup", None, signup_body(&email, &fresh_credit_code())).await;
+        let credit_code = fresh_credit_code();
+        let answer = self.post("/auth/signup", None, signup_body(&email, &credit_code)).await;
         let body = answer.assert_status(201);
         let token = |name: &str| body[name].as_str().expect("token").to_owned();
-        Owner { token: token("access_token"), refresh_token: token("refresh_token"), email }
+        Owner { token: token("access_token"), refresh_token: token("refresh_token"), email, credit_code }
     }
 
     async fn login(&self, email: &str) -> String {
@@ -236,6 +237,7 @@ impl Drop for Server {
 /// A signed-up organization's owner.
 struct Owner {
     email: String,
+    credit_code: String,
     token: String,
     refresh_token: String,
 }
@@ -512,7 +514,12 @@ async fn two_replicas_on_one_database_register_each_application_once() {
     let add = ["staff", "add", "--email", &reviewer_email, "--name", "王审查", "--role", "reviewer"];
     let added = dataip_with_input(&database.url, &add, format!("{PASSWORD}\n").as_bytes()).await;
     assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
-    let tenant = replicas[0].signup().await.token;
+    let owner = replicas[0].signup().await;
+    // Verified by an operator, so that it may submit.
+    let verify = ["org", "verify", "--credit-code", &owner.credit_code];
+    let verified = dataip_with_input(&database.url, &verify, b"").await;
+    assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stderr));
+    let tenant = owner.token;
     let reviewer = replicas[1].login(&reviewer_email).await;
     replicas[1].get("/me", Some(&tenant)).await.assert_status(200);
     replicas[0].get("/me", Some(&reviewer)).await.assert_status(200);

@@ -269,7 +269,17 @@ impl TestApp {
         dataip::jobs::Worker::new(self.state.clone()).step().await;
     }
 
+    /// Signs up an organization and verifies it (through the service, as
+    /// `dataip org verify` does), so that it may submit applications.
     pub async fn signup(&self) -> Tenant {
+        let tenant = self.signup_unverified().await;
+        let org_id = tenant.org_id.parse().expect("org id");
+        services::verification::verify_by_operator(&self.state, org_id, None).await.expect("verified");
+        tenant
+    }
+
+    /// Signs up an organization, left unverified.
+    pub async fn signup_unverified(&self) -> Tenant {
         let credit_code = fresh_credit_code();
         let email = format!("owner-{}@example.com", Uuid::now_v7().simple());
         let answer = self.post("/auth/signup", None, signup_body(&email, &credit_code)).await;

@@ -34,5 +34,6 @@ mod passwords;
 mod quotas;
 mod review;
 mod throttling;
+mod verification;
 mod walkthrough;
 mod working_days;

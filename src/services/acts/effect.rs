@@ -7,7 +7,9 @@ use sqlx::PgConnection;
 use super::rules;
 use crate::{
     db::{self, acts::ActRow, certificates::CertificateRow, licenses::LicenseRow, pledges::PledgeRow},
-    domain::{ActDetails, ActKind, CertificateStatus, Counterparty, LicenseTerms, Organization, PledgeTerms},
+    domain::{
+        ActDetails, ActKind, CertificateStatus, Counterparty, LicenseTerms, Organization, PledgeTerms, Verification,
+    },
     services::{Error, Result},
     state::AppState,
 };
@@ -65,7 +67,8 @@ pub async fn apply(
             rules::ensure_no_unreleased_pledge(conn, certificate.id, "transferred").await?;
             let to = db::organizations::find(conn, transferee.id)
                 .await?
-                .ok_or_else(|| Error::Conflict("the transferee is no longer registered here".into()))?;
+                .filter(|to| to.verification == Verification::Verified)
+                .ok_or_else(|| Error::Conflict("the transferee is no longer a verified organization here".into()))?;
             let from = db::organizations::find(conn, certificate.org_id).await?.ok_or(Error::NotFound)?;
             register.org_id = to.id;
             db::acts::move_to(conn, certificate.id, to.id).await?;

@@ -171,9 +171,19 @@ pub async fn parse(
         NewAct::Transfer(Transfer { transferee_credit_code }) => {
             let code = CreditCode::parse(&transferee_credit_code)
                 .map_err(|e| Error::field("transferee_credit_code", e.to_string()))?;
-            let transferee = db::organizations::find_by_credit_code(conn, code.as_str()).await?.ok_or_else(|| {
-                Error::field("transferee_credit_code", "no organization with this code is registered here")
-            })?;
+            // Only a verified organization receives a certificate: the
+            // one that holds the code, not any that merely claims it.
+            let Some(transferee) = db::organizations::find_verified_by_credit_code(conn, code.as_str()).await? else {
+                let claimed = !db::organizations::with_credit_code(conn, code.as_str()).await?.is_empty();
+                let why = match claimed {
+                    true => {
+                        "the organization with this code has not been verified; certificates go only to \
+                             verified organizations"
+                    }
+                    false => "no organization with this code is registered here",
+                };
+                return Err(Error::field("transferee_credit_code", why));
+            };
             if transferee.id == certificate.org_id {
                 return Err(Error::field("transferee_credit_code", "is the holder itself"));
             }
