@@ -12,6 +12,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use sqlx::PgConnection;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -19,6 +20,7 @@ use uuid::Uuid;
 use super::{
     Error, Result,
     accounts::OrganizationView,
+    audit::{self, Audit, AuditActor},
     files::{self, Download, Rules, StoredFile, Upload},
 };
 use crate::{
@@ -312,6 +314,19 @@ async fn decide(
         }
         Err(error) => return Err(error.into()),
     };
+    let audit = Audit {
+        action: match step {
+            VerificationStep::Refuse => "organization.refuse",
+            _ => "organization.verify",
+        }
+        .into(),
+        target_type: "organization",
+        target_id: id,
+        before: Some(json!({"verification": current.verification.to_string(), "name": current.name})),
+        after: Some(json!({"verification": row.verification.to_string(), "name": row.name, "reason": refusal_reason})),
+    };
+    let actor = decided_by.map_or(AuditActor::Cli, AuditActor::Staff);
+    audit::record(&mut tx, actor, now, audit).await?;
     tx.commit().await?;
     tracing::info!(verification = %row.verification, "organization {}", row.verification);
     Ok(row)
