@@ -8,6 +8,7 @@ mod credit_code;
 mod duration;
 mod identity;
 pub mod media;
+mod refusal;
 mod registration_number;
 mod role;
 
@@ -23,5 +24,6 @@ pub use certificate::{
 pub use credit_code::{CreditCode, CreditCodeError};
 pub use duration::{DurationError, IsoDuration};
 pub use identity::{Email, Name, Password, Text};
+pub use refusal::RefusalGround;
 pub use registration_number::{RegistrationNumber, RegistrationNumberError, mod11_2_check};
 pub use role::{OrgRole, Role, StaffRole};

@@ -25,6 +25,7 @@ use crate::{
         application_views::{ApplicationView, EventView, MaterialView},
         applications::{self, ApplicationPatch, NewApplication, StateFilter, SubmitRequest, WithdrawRequest},
         materials::{self, Upload},
+        objection_evidence::{self, EvidenceView},
         objections::{self as objection_service, HolderObjectionView, ResponseRequest, ResponseView},
     },
     state::AppState,
@@ -43,6 +44,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(events))
         .routes(routes!(objections))
         .routes(routes!(respond_to_objection))
+        .routes(routes!(list_objection_evidence))
+        .routes(routes!(download_objection_evidence))
         .merge(materials)
 }
 
@@ -232,21 +235,27 @@ async fn download_material(
 ) -> ApiResult<Response> {
     let download = materials::download(&state, principal, id, kind).await?;
     let material = &download.material;
+    Ok(file(&material.media_type, material.size, &material.filename, &material.sha256, download.chunks))
+}
+
+/// A stored file as a download: its media type, length, name and hash as
+/// headers, never sniffed, never cached by a shared cache.
+fn file(media_type: &str, size: i64, filename: &str, sha256: &[u8], chunks: materials::Chunks) -> Response {
     let headers = [
-        (header::CONTENT_TYPE, material.media_type.clone()),
-        (header::CONTENT_LENGTH, material.size.to_string()),
-        (header::CONTENT_DISPOSITION, disposition::attachment(&material.filename)),
-        (header::ETAG, format!("\"{}\"", hex::encode(&material.sha256))),
+        (header::CONTENT_TYPE, media_type.to_owned()),
+        (header::CONTENT_LENGTH, size.to_string()),
+        (header::CONTENT_DISPOSITION, disposition::attachment(filename)),
+        (header::ETAG, format!("\"{}\"", hex::encode(sha256))),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
         (header::CACHE_CONTROL, "private, no-store".to_owned()),
     ];
-    let mut response = Body::from_stream(download.chunks).into_response();
+    let mut response = Body::from_stream(chunks).into_response();
     for (name, value) in headers {
         if let Ok(value) = HeaderValue::from_str(&value) {
             response.headers_mut().insert(name, value);
         }
     }
-    Ok(response)
+    response
 }
 
 /// Deletes a material.
@@ -302,4 +311,50 @@ async fn respond_to_objection(
     Json(request): Json<ResponseRequest>,
 ) -> ApiResult<(StatusCode, Json<ResponseView>)> {
     Ok((StatusCode::CREATED, Json(objection_service::respond(&state, tenant, id, objection_id, request, key).await?)))
+}
+
+/// The files an objector attached to an objection; for the holder
+/// organization and for staff. Never public.
+#[utoipa::path(get, path = "/applications/{id}/objections/{objection_id}/evidence", tag = "applications",
+    operation_id = "listObjectionEvidence", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The application's id"),
+        ("objection_id" = Uuid, Path, description = "The objection's id")),
+    responses(
+    (status = 200, description = "Every file, oldest first", body = Vec<EvidenceView>),
+    Always, BadRequest, Authenticated,
+    (status = 404, description = "No such application or objection to it, or one of another organization (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
+))]
+async fn list_objection_evidence(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((id, objection_id)): Path<(Uuid, Uuid)>,
+) -> ApiResult<Json<Vec<EvidenceView>>> {
+    Ok(Json(objection_evidence::list(&state, principal, id, objection_id).await?))
+}
+
+/// One file an objector attached, with its media type; for the holder
+/// organization and for staff. Never public.
+#[utoipa::path(get, path = "/applications/{id}/objections/{objection_id}/evidence/{evidence_id}",
+    tag = "applications", operation_id = "downloadObjectionEvidence", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The application's id"),
+        ("objection_id" = Uuid, Path, description = "The objection's id"),
+        ("evidence_id" = Uuid, Path, description = "The file's id")),
+    responses(
+    // The media types are the configured ones: see `http::openapi::configured`.
+    (status = 200, description = "The file, with the media type it was uploaded with", body = inline(Binary), content_type = "application/octet-stream",
+        headers(
+            ("Content-Disposition" = String, description = "`attachment` with the file's name"),
+            ("ETag" = String, description = "The SHA-256 of the bytes, in hex, quoted"),
+        )),
+    Always, BadRequest, Authenticated,
+    (status = 404, description = "No such application, objection or file, or one of another organization (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
+))]
+async fn download_objection_evidence(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((id, objection_id, evidence_id)): Path<(Uuid, Uuid, Uuid)>,
+) -> ApiResult<Response> {
+    let download = objection_evidence::download(&state, principal, id, objection_id, evidence_id).await?;
+    let evidence = &download.evidence;
+    Ok(file(&evidence.media_type, evidence.size, &evidence.filename, &evidence.sha256, download.chunks))
 }

@@ -125,16 +125,20 @@ struct Timeouts {
     upload: Duration,
 }
 
-/// Ends requests that take too long with 408: material uploads, which may
-/// carry 25 MiB from a slow link, get `server.upload_timeout`; everything
-/// else `server.request_timeout`.
+/// Ends requests that take too long with 408: uploads of materials and of
+/// objection evidence, which may carry 25 MiB from a slow link, get
+/// `server.upload_timeout`; everything else `server.request_timeout`.
 async fn timeout(
     axum::extract::State(timeouts): axum::extract::State<Timeouts>,
     request: Request,
     next: middleware::Next,
 ) -> axum::response::Response {
-    let upload = request.method() == Method::PUT
-        && request.extensions().get::<MatchedPath>().is_some_and(|path| path.as_str().ends_with("/materials/{kind}"));
+    let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
+    let upload = match *request.method() {
+        Method::PUT => route.is_some_and(|path| path.ends_with("/materials/{kind}")),
+        Method::POST => route.is_some_and(|path| path.ends_with("/objections/{id}/evidence")),
+        _ => false,
+    };
     let limit = if upload { timeouts.upload } else { timeouts.request };
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,

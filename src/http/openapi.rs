@@ -153,15 +153,12 @@ fn refuse_nul(value: &mut Value) {
 }
 
 /// The parts of the document that depend on the configuration: the media
-/// types a material may have (what an upload may send and a download
-/// answers) and its size limit.
+/// types a stored file (a material, an objection's evidence) may have, what
+/// an upload may send and a download answers, and its size limit.
 fn configured(mut document: utoipa::openapi::OpenApi, config: &Config) -> utoipa::openapi::OpenApi {
     use utoipa::{PartialSchema, openapi::Content};
 
     let materials = &config.materials;
-    let Some(item) = document.paths.paths.get_mut(MATERIAL_PATH) else {
-        return document;
-    };
     // Bytes, whatever the type; a JSON file is any JSON value.
     let content = |media_type: &str| match media_type {
         "application/json" => Content::new(Some(
@@ -171,13 +168,14 @@ fn configured(mut document: utoipa::openapi::OpenApi, config: &Config) -> utoipa
         )),
         _ => Content::new(Some(Binary::schema())),
     };
-    if let Some(upload) = item.put.as_mut() {
+    let contents = || materials.media_types.iter().map(|media_type| (media_type.clone(), content(media_type).into()));
+    for (path, post) in [(MATERIAL_PATH, false), (EVIDENCE_UPLOAD_PATH, true)] {
+        let item = document.paths.paths.get_mut(path);
+        let Some(upload) = item.and_then(|item| if post { item.post.as_mut() } else { item.put.as_mut() }) else {
+            continue;
+        };
         if let Some(RefOr::T(body)) = upload.request_body.as_mut() {
-            body.content = materials
-                .media_types
-                .iter()
-                .map(|media_type| (media_type.clone(), content(media_type).into()))
-                .collect();
+            body.content = contents().collect();
         }
         if let Some(RefOr::T(too_large)) = upload.responses.responses.get_mut("413") {
             too_large.description = format!(
@@ -186,14 +184,18 @@ fn configured(mut document: utoipa::openapi::OpenApi, config: &Config) -> utoipa
             );
         }
     }
-    if let Some(RefOr::T(ok)) = item.get.as_mut().and_then(|download| download.responses.responses.get_mut("200")) {
-        ok.content =
-            materials.media_types.iter().map(|media_type| (media_type.clone(), content(media_type).into())).collect();
+    for path in [MATERIAL_PATH, EVIDENCE_DOWNLOAD_PATH] {
+        let download = document.paths.paths.get_mut(path).and_then(|item| item.get.as_mut());
+        if let Some(RefOr::T(ok)) = download.and_then(|download| download.responses.responses.get_mut("200")) {
+            ok.content = contents().collect();
+        }
     }
     document
 }
 
 const MATERIAL_PATH: &str = "/api/v1/applications/{id}/materials/{kind}";
+const EVIDENCE_UPLOAD_PATH: &str = "/api/v1/public/objections/{id}/evidence";
+const EVIDENCE_DOWNLOAD_PATH: &str = "/api/v1/applications/{id}/objections/{objection_id}/evidence/{evidence_id}";
 
 /// Drops the schema components that nothing refers to. utoipa copies a
 /// generic's argument into each instance (`Page_AnchorView` holds the whole

@@ -63,20 +63,7 @@ where
     }
     drop(conn);
 
-    // Each chunk is written on its own as it fills, with a pooled connection
-    // taken only for that write: a slow upload holds no connection.
-    let blob_id = Uuid::now_v7();
-    let streamed = stream_chunks(state, blob_id, &mut body, &media_type, config.max_size).await;
-    let (sha256, size) = match streamed {
-        Ok(done) => done,
-        Err(error) => {
-            // Best effort; housekeeping purges what is left.
-            if let Ok(mut conn) = state.db.acquire().await {
-                let _ = db::blobs::delete_chunks(&mut conn, blob_id).await;
-            }
-            return Err(error);
-        }
-    };
+    let Received { blob_id, sha256, size } = receive(state, &mut body, &media_type, config.max_size).await?;
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     // Uploads of one organization finish one at a time, so that two cannot
@@ -131,6 +118,36 @@ async fn within_quota(
     }
 }
 
+/// A file received: its chunks, written under `blob_id`, await
+/// `db::blobs::finish` in the transaction that records what the file is.
+pub(super) struct Received {
+    pub blob_id: Uuid,
+    pub sha256: Vec<u8>,
+    pub size: i64,
+}
+
+/// Receives an upload's body into chunks of a new blob, or refuses it as
+/// [`stream_chunks`] says, leaving no chunk behind. Each chunk is written on
+/// its own as it fills, with a pooled connection taken only for that write:
+/// a slow upload holds no connection.
+pub(super) async fn receive<S, E>(state: &AppState, body: &mut S, media_type: &str, max_size: u64) -> Result<Received>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let blob_id = Uuid::now_v7();
+    match stream_chunks(state, blob_id, body, media_type, max_size).await {
+        Ok((sha256, size)) => Ok(Received { blob_id, sha256, size }),
+        Err(error) => {
+            // Best effort; housekeeping purges what is left.
+            if let Ok(mut conn) = state.db.acquire().await {
+                let _ = db::blobs::delete_chunks(&mut conn, blob_id).await;
+            }
+            Err(error)
+        }
+    }
+}
+
 /// Streams the body into chunks of `blob_id`: its SHA-256 and size, or why
 /// it was refused (over `max_size`, empty, interrupted, or not of its
 /// declared media type by its first bytes).
@@ -145,7 +162,7 @@ where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
-    let too_large = || Error::PayloadTooLarge(format!("a material may be at most {max_size} bytes"));
+    let too_large = || Error::PayloadTooLarge(format!("a file may be at most {max_size} bytes"));
     let mut hasher = Sha256::new();
     let mut buffer = Vec::with_capacity(CHUNK);
     let (mut size, mut seq, mut sniffed) = (0u64, 0i32, false);
@@ -212,7 +229,7 @@ pub async fn delete(state: &AppState, tenant: Tenant, id: Uuid, kind: MaterialKi
 /// A material's description and its bytes as a stream of chunks.
 pub struct Download {
     pub material: MaterialRow,
-    pub chunks: std::pin::Pin<Box<dyn Stream<Item = Result<Bytes, sqlx::Error>> + Send>>,
+    pub chunks: Chunks,
 }
 
 /// The material's bytes, for its organization, or for staff once the
@@ -235,10 +252,17 @@ pub async fn download(state: &AppState, principal: Principal, id: Uuid, kind: Ma
     }
     let material = db::materials::find(&mut conn, id, kind).await?.ok_or(Error::NotFound)?;
     drop(conn);
-    // One chunk per query, each on a pooled connection: a slow reader does
-    // not hold a connection for the whole download.
+    let chunks = blob_chunks(state, material.blob_id);
+    Ok(Download { material, chunks })
+}
+
+/// A stored file's bytes, as a stream of its chunks.
+pub type Chunks = std::pin::Pin<Box<dyn Stream<Item = Result<Bytes, sqlx::Error>> + Send>>;
+
+/// The chunks of a blob, one per query, each on a pooled connection: a slow
+/// reader does not hold a connection for the whole download.
+pub(super) fn blob_chunks(state: &AppState, blob_id: Uuid) -> Chunks {
     let pool = state.db.clone();
-    let blob_id = material.blob_id;
     let chunks = futures_util::stream::unfold(Some(0i32), move |next| {
         let pool = pool.clone();
         async move {
@@ -252,7 +276,7 @@ pub async fn download(state: &AppState, principal: Principal, id: Uuid, kind: Ma
             }
         }
     });
-    Ok(Download { material, chunks: Box::pin(chunks) })
+    Box::pin(chunks)
 }
 
 /// Deletes file contents that no material uses any more (replaced or
@@ -286,7 +310,7 @@ fn refusal(state: ApplicationState, what: &str) -> Error {
 }
 
 /// The declared media type without parameters, if the registry accepts it.
-fn allowed_media_type(declared: Option<&str>, allowed: &[String]) -> Result<String> {
+pub(super) fn allowed_media_type(declared: Option<&str>, allowed: &[String]) -> Result<String> {
     let media_type = declared
         .and_then(|value| value.split(';').next())
         .map(|value| value.trim().to_ascii_lowercase())
@@ -302,12 +326,17 @@ fn allowed_media_type(declared: Option<&str>, allowed: &[String]) -> Result<Stri
 /// A safe file name: no directories, no control characters, at most 255
 /// characters; the kind when none is given.
 fn clean_filename(given: Option<&str>, kind: MaterialKind) -> String {
+    safe_filename(given, kind.as_str())
+}
+
+/// [`clean_filename`], with `fallback` when none is given.
+pub(super) fn safe_filename(given: Option<&str>, fallback: &str) -> String {
     let name = given
         .map(|name| name.rsplit(['/', '\\']).next().unwrap_or_default())
         .map(|name| name.chars().filter(|c| !c.is_control()).take(255).collect::<String>())
         .map(|name| name.trim().to_owned())
         .filter(|name| !name.is_empty() && name != "." && name != "..");
-    name.unwrap_or_else(|| kind.as_str().to_owned())
+    name.unwrap_or_else(|| fallback.to_owned())
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ mod error;
 pub mod idempotency;
 pub mod ledger;
 pub mod materials;
+pub mod objection_evidence;
 pub mod objections;
 pub mod organization;
 pub mod password_resets;
