@@ -78,6 +78,10 @@ pub struct ApplicationView {
     pub decision_reason: Option<String>,
     /// The grounds of a rejection (by a reviewer, or on an upheld
     /// objection), from the measures' list; empty otherwise.
+    // Default: answers remembered for an Idempotency-Key before the field
+    // existed still read back.
+    #[serde(default)]
+    #[schema(required = true)]
     pub refusal_grounds: Vec<RefusalGround>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,

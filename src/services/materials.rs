@@ -279,9 +279,10 @@ pub(super) fn blob_chunks(state: &AppState, blob_id: Uuid) -> Chunks {
     Box::pin(chunks)
 }
 
-/// Deletes file contents that no material uses any more (replaced or
-/// deleted materials; a blob an upload is about to reuse is locked by that
-/// upload and skipped), and chunks of uploads abandoned an hour ago.
+/// Deletes file contents that no material or objection evidence uses any
+/// more (replaced or deleted materials; a blob an upload is about to reuse
+/// is locked by that upload and skipped), and chunks of uploads abandoned an
+/// hour ago.
 pub async fn purge_unused_blobs(state: &AppState) -> Result<u64> {
     let mut tx = state.db.begin().await?;
     let purged = db::blobs::delete_unused(&mut tx, 100).await?;
