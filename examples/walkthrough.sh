@@ -158,20 +158,25 @@ json POST "/review/applications/$ID/claim" '{}' -H "authorization: Bearer $RTOKE
 APPROVED=$(json POST "/review/applications/$ID/approve" '{"comment": "材料齐全"}' -H "authorization: Bearer $RTOKEN")
 jq -c '{state, registration_number, announcement}' <<<"$APPROVED"
 
-step "6. The public reads the announcement (hashes of the materials, never their contents) and one objects"
+step "6. The public reads the announcement (hashes of the materials, never their contents); one objects, with evidence"
 curl --silent --show-error --fail-with-body -G "$API/public/announcements" --data-urlencode "q=物流" \
     | jq -c --arg id "$ID" '.items[] | select(.id == $id) | {product_name, holder_name, holder_verified, ends_at, materials: (.materials | length)}'
 OBJECTION=$(json POST "/public/announcements/$ID/objections" '{
     "objector": {"name": "王五", "contact_email": "wangwu@example.org"},
     "interest": "我们是该数据的原始采集方", "grounds": "运单数据未经授权"}')
 OID=$(jq -r .id <<<"$OBJECTION"); OTOKEN=$(jq -r .tracking_token <<<"$OBJECTION")
-call "$API/public/objections/$OID?token=$OTOKEN" | jq -c '{state}'
+make_pdf evidence.pdf "dataip walk-through: the objector's evidence"
+call -X POST "$API/public/objections/$OID/evidence?token=$OTOKEN" -H 'content-type: application/pdf' \
+    -H 'content-disposition: attachment; filename="evidence.pdf"' --data-binary @evidence.pdf | jq -c '{filename, size}'
+call "$API/public/objections/$OID?token=$OTOKEN" | jq -c '{state, decision_due_at, evidence: (.evidence | length)}'
 
-step "7. The holder answers the objection; the reviewer dismisses it"
+step "7. The holder reads the evidence and answers; the reviewer dismisses the objection; the objector sees both"
+json GET "/applications/$ID/objections/$OID/evidence" '' -H "authorization: Bearer $TOKEN" | jq -c '[.[].filename]'
 json POST "/applications/$ID/objections/$OID/response" '{"text": "数据由我方系统合法采集"}' \
     -H "authorization: Bearer $TOKEN" -H "idempotency-key: response-$RUN" | jq -c '{text}'
 json POST "/review/objections/$OID/decide" '{"decision": "dismissed", "reason": "申请人已证明数据来源合法"}' \
     -H "authorization: Bearer $RTOKEN" | jq -c '{state, decision_reason}'
+call "$API/public/objections/$OID?token=$OTOKEN" | jq -c '{state, decision_reason, responses: [.responses[].text]}'
 
 step "8. The announcement ends; the worker issues the certificate (waiting for $(jq -r .announcement.ends_at <<<"$APPROVED"))"
 for attempt in $(seq 600); do

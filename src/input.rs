@@ -237,6 +237,20 @@ pub fn optional_text<'de, D: Deserializer<'de>, T: DeserializeOwned>(deserialize
     Option::<String>::deserialize(deserializer)?.map(|text| from_text(&text)).transpose()
 }
 
+/// [`text`] for a list of enums, each item read through its text; a wrong
+/// one is named by its index.
+pub fn texts<'de, D: Deserializer<'de>, T: DeserializeOwned>(deserializer: D) -> Result<Vec<T>, D::Error> {
+    let texts = Vec::<String>::deserialize(deserializer)?;
+    texts
+        .iter()
+        .enumerate()
+        .map(|(at, text)| {
+            from_text(text)
+                .map_err(|error: serde::de::value::Error| serde::de::Error::custom(format!("[{at}]: {error}")))
+        })
+        .collect()
+}
+
 fn from_text<T: DeserializeOwned, E: serde::de::Error>(text: &str) -> Result<T, E> {
     T::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(text)).map_err(E::custom)
 }
@@ -297,6 +311,8 @@ mod tests {
         until: Option<NaiveDate>,
         #[serde(default, deserialize_with = "optional_text")]
         tint: Option<Colour>,
+        #[serde(default, deserialize_with = "texts")]
+        tints: Vec<Colour>,
     }
 
     fn problems(json: &str) -> Vec<(String, String)> {
@@ -368,6 +384,21 @@ mod tests {
         let escaped =
             read::<Form>(br#"{"party": {"name": "a\\u0000b", "colour": "red"}, "parties": [], "on": "2026-01-01"}"#);
         assert!(escaped.is_ok(), "a backslash followed by u0000 is only text");
+    }
+
+    #[test]
+    fn lists_of_enums_name_the_wrong_item() {
+        let found = problems(
+            r#"{"party": {"name": "x", "colour": "red"}, "parties": [], "on": "2026-01-01", "tints": ["red", "blue"]}"#,
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "tints");
+        assert!(found[0].1.starts_with("[1]: unknown variant `blue`"), "{found:?}");
+        let form = read::<Form>(
+            br#"{"party": {"name": "x", "colour": "red"}, "parties": [], "on": "2026-01-01", "tints": ["red"]}"#,
+        )
+        .expect("valid");
+        assert_eq!(form.tints, [Colour::Red]);
     }
 
     #[test]

@@ -236,6 +236,10 @@ pub struct ThrottleConfig {
     pub signups_per_address: u32,
     pub objection_window: IsoDuration,
     pub objections_per_address: u32,
+    /// Evidence files objectors may upload from one client address per
+    /// `evidence_window`.
+    pub evidence_window: IsoDuration,
+    pub evidence_per_address: u32,
 }
 
 /// What one organization may hold.
@@ -264,6 +268,8 @@ pub struct WorkflowConfig {
     /// Loaded from `calendar_file`.
     #[serde(skip)]
     pub calendar: std::sync::Arc<WorkingCalendar>,
+    /// How long the registry has to decide an objection, from its filing.
+    pub objection_decision_period: IsoDuration,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -469,6 +475,7 @@ impl Config {
             ("throttle.login_window", self.throttle.login_window),
             ("throttle.signup_window", self.throttle.signup_window),
             ("throttle.objection_window", self.throttle.objection_window),
+            ("throttle.evidence_window", self.throttle.evidence_window),
             ("worker.interval", self.worker.interval),
             ("anchor.rpc_timeout", self.anchor.rpc_timeout),
         ] {
@@ -485,6 +492,7 @@ impl Config {
             ("workflow.certificate_validity", self.workflow.certificate_validity),
             ("workflow.supplement_period", self.workflow.supplement_period),
             ("workflow.renewal_window", self.workflow.renewal_window),
+            ("workflow.objection_decision_period", self.workflow.objection_decision_period),
         ] {
             anyhow::ensure!(!duration.is_zero(), "{name} must not be zero");
         }
@@ -644,6 +652,8 @@ mod tests {
         assert_eq!(config.workflow.certificate_validity.years, 3);
         assert_eq!(config.workflow.supplement_period, IsoDuration::days(30));
         assert_eq!(config.workflow.renewal_window, IsoDuration::days(90));
+        assert_eq!(config.workflow.objection_decision_period, IsoDuration::days(60));
+        assert_eq!(config.throttle.evidence_per_address, 20);
         assert_eq!(config.worker.interval, IsoDuration::seconds(5));
         assert_eq!(config.anchor.rpc_timeout, IsoDuration::seconds(30));
         assert_eq!(config.auth.access_token_ttl.minutes, 15);

@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::domain::ApplicationState;
+use crate::domain::{ApplicationState, RefusalGround};
 
 #[derive(Debug, Clone)]
 pub struct EventRow {
@@ -17,13 +17,16 @@ pub struct EventRow {
     pub from_state: Option<ApplicationState>,
     pub to_state: Option<ApplicationState>,
     pub note: Option<String>,
+    /// The grounds a rejection or an upheld objection named.
+    pub refusal_grounds: Option<Vec<RefusalGround>>,
 }
 
 pub async fn insert(conn: &mut PgConnection, event: &EventRow) -> sqlx::Result<()> {
     sqlx::query!(
         "INSERT INTO application_events
-            (id, application_id, org_id, at, actor_kind, actor_id, action, from_state, to_state, note)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            (id, application_id, org_id, at, actor_kind, actor_id, action, from_state, to_state, note,
+             refusal_grounds)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         event.id,
         event.application_id,
         event.org_id,
@@ -34,6 +37,7 @@ pub async fn insert(conn: &mut PgConnection, event: &EventRow) -> sqlx::Result<(
         event.from_state as Option<ApplicationState>,
         event.to_state as Option<ApplicationState>,
         event.note,
+        event.refusal_grounds.as_deref() as Option<&[RefusalGround]>,
     )
     .execute(conn)
     .await?;
@@ -45,7 +49,8 @@ pub async fn of_application(conn: &mut PgConnection, application_id: Uuid) -> sq
     sqlx::query_as!(
         EventRow,
         r#"SELECT id, application_id, org_id, at, actor_kind, actor_id, action,
-                from_state AS "from_state: ApplicationState", to_state AS "to_state: ApplicationState", note
+                from_state AS "from_state: ApplicationState", to_state AS "to_state: ApplicationState", note,
+                refusal_grounds AS "refusal_grounds: Vec<RefusalGround>"
            FROM application_events WHERE application_id = $1 ORDER BY id"#,
         application_id
     )

@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, types::Json};
 use uuid::Uuid;
 
-use crate::domain::{ApplicationState, Category, DataSource};
+use crate::domain::{ApplicationState, Category, DataSource, RefusalGround};
 
 #[derive(Debug, Clone)]
 pub struct ApplicationRow {
@@ -24,6 +24,8 @@ pub struct ApplicationRow {
     pub supplement_reason: Option<String>,
     pub supplement_due_at: Option<DateTime<Utc>>,
     pub decision_reason: Option<String>,
+    /// The grounds of a rejection.
+    pub refusal_grounds: Option<Vec<RefusalGround>>,
     pub announcement_starts_at: Option<DateTime<Utc>>,
     pub announcement_ends_at: Option<DateTime<Utc>>,
     pub certificate_number: Option<String>,
@@ -60,6 +62,7 @@ pub struct TransitionChanges {
     /// `Some(None)` clears the supplement request, `Some(Some(..))` sets it.
     pub supplement: Option<Option<(String, DateTime<Utc>)>>,
     pub decision_reason: Option<String>,
+    pub refusal_grounds: Option<Vec<RefusalGround>>,
     pub registration_number: Option<String>,
     pub announcement: Option<(DateTime<Utc>, DateTime<Utc>)>,
     pub certificate_number: Option<String>,
@@ -100,7 +103,8 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Appl
                 category AS "category: Category", abstract AS "abstract",
                 data_sources AS "data_sources: Json<Vec<DataSource>>", data_format, data_scale, update_frequency,
                 application_number, registration_number, submitted_at, reviewer_id,
-                supplement_reason, supplement_due_at, decision_reason, announcement_starts_at,
+                supplement_reason, supplement_due_at, decision_reason,
+                refusal_grounds AS "refusal_grounds: Vec<RefusalGround>", announcement_starts_at,
                 announcement_ends_at, certificate_number, created_at, updated_at
            FROM applications WHERE id = $1"#,
         id
@@ -128,7 +132,8 @@ pub async fn list_in_org(
                 category AS "category: Category", abstract AS "abstract",
                 data_sources AS "data_sources: Json<Vec<DataSource>>", data_format, data_scale, update_frequency,
                 application_number, registration_number, submitted_at, reviewer_id,
-                supplement_reason, supplement_due_at, decision_reason, announcement_starts_at,
+                supplement_reason, supplement_due_at, decision_reason,
+                refusal_grounds AS "refusal_grounds: Vec<RefusalGround>", announcement_starts_at,
                 announcement_ends_at, certificate_number, created_at, updated_at
            FROM applications
            WHERE org_id = $1 AND ($2::application_state IS NULL OR state = $2) AND ($3::uuid IS NULL OR id < $3)
@@ -157,7 +162,8 @@ pub async fn queue(
                 category AS "category: Category", abstract AS "abstract",
                 data_sources AS "data_sources: Json<Vec<DataSource>>", data_format, data_scale, update_frequency,
                 application_number, registration_number, submitted_at, reviewer_id,
-                supplement_reason, supplement_due_at, decision_reason, announcement_starts_at,
+                supplement_reason, supplement_due_at, decision_reason,
+                refusal_grounds AS "refusal_grounds: Vec<RefusalGround>", announcement_starts_at,
                 announcement_ends_at, certificate_number, created_at, updated_at
            FROM applications
            WHERE state = $1 AND submitted_at IS NOT NULL
@@ -248,7 +254,8 @@ pub async fn transition(
                 registration_number = COALESCE(registration_number, $12),
                 announcement_starts_at = COALESCE($13, announcement_starts_at),
                 announcement_ends_at = COALESCE($14, announcement_ends_at),
-                certificate_number = COALESCE(certificate_number, $15)
+                certificate_number = COALESCE(certificate_number, $15),
+                refusal_grounds = COALESCE($16, refusal_grounds)
            WHERE id = $1 AND state = $2
            RETURNING id"#,
         id,
@@ -266,6 +273,7 @@ pub async fn transition(
         announcement_starts_at,
         announcement_ends_at,
         changes.certificate_number,
+        changes.refusal_grounds.as_deref() as Option<&[RefusalGround]>,
     )
     .fetch_optional(&mut *conn)
     .await?;

@@ -84,13 +84,15 @@ pub async fn chunk(conn: &mut PgConnection, blob_id: Uuid, seq: i32) -> sqlx::Re
         .await
 }
 
-/// Deletes up to `limit` blobs that neither a material nor a business
-/// licence refers to, skipping any that a concurrent transaction holds.
+/// Deletes up to `limit` blobs that no material, business licence or
+/// objection evidence refers to, skipping any that a concurrent transaction
+/// holds.
 pub async fn delete_unused(conn: &mut PgConnection, limit: i64) -> sqlx::Result<u64> {
     let unused = sqlx::query_scalar!(
         "SELECT b.id FROM blobs b
          WHERE NOT EXISTS (SELECT 1 FROM materials m WHERE m.blob_id = b.id)
            AND NOT EXISTS (SELECT 1 FROM business_licences l WHERE l.blob_id = b.id)
+           AND NOT EXISTS (SELECT 1 FROM objection_evidence e WHERE e.blob_id = b.id)
          LIMIT $1 FOR UPDATE SKIP LOCKED",
         limit
     )

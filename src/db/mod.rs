@@ -15,6 +15,7 @@ pub mod idempotency;
 pub mod ledger;
 pub mod licenses;
 pub mod materials;
+pub mod objection_evidence;
 pub mod objections;
 pub mod organizations;
 pub mod password_resets;

@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::domain::ObjectionState;
+use crate::domain::{ObjectionState, RefusalGround};
 
 #[derive(Debug, Clone)]
 pub struct ObjectionRow {
@@ -18,6 +18,12 @@ pub struct ObjectionRow {
     pub decision_reason: Option<String>,
     pub decided_by: Option<Uuid>,
     pub decided_at: Option<DateTime<Utc>>,
+    /// The grounds of an upheld objection.
+    pub refusal_grounds: Option<Vec<RefusalGround>>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    /// The registry decides by then (`workflow.objection_decision_period`
+    /// from filing).
+    pub decision_due_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -34,8 +40,8 @@ pub struct ResponseRow {
 pub async fn insert(conn: &mut PgConnection, row: &ObjectionRow) -> sqlx::Result<()> {
     sqlx::query!(
         "INSERT INTO objections (id, application_id, org_id, objector_name, objector_email, interest, grounds,
-             token_hash, state, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9)",
+             token_hash, state, decision_due_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10)",
         row.id,
         row.application_id,
         row.org_id,
@@ -44,6 +50,7 @@ pub async fn insert(conn: &mut PgConnection, row: &ObjectionRow) -> sqlx::Result
         row.interest,
         row.grounds,
         row.token_hash,
+        row.decision_due_at,
         row.created_at,
     )
     .execute(conn)
@@ -55,7 +62,8 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Obje
     sqlx::query_as!(
         ObjectionRow,
         r#"SELECT id, application_id, org_id, objector_name, objector_email, interest, grounds, token_hash,
-                state AS "state: ObjectionState", decision_reason, decided_by, decided_at, created_at
+                state AS "state: ObjectionState", decision_reason, decided_by, decided_at,
+                refusal_grounds AS "refusal_grounds: Vec<RefusalGround>", withdrawn_at, decision_due_at, created_at
            FROM objections WHERE id = $1"#,
         id
     )
@@ -68,7 +76,8 @@ pub async fn find_for_update(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<
     sqlx::query_as!(
         ObjectionRow,
         r#"SELECT id, application_id, org_id, objector_name, objector_email, interest, grounds, token_hash,
-                state AS "state: ObjectionState", decision_reason, decided_by, decided_at, created_at
+                state AS "state: ObjectionState", decision_reason, decided_by, decided_at,
+                refusal_grounds AS "refusal_grounds: Vec<RefusalGround>", withdrawn_at, decision_due_at, created_at
            FROM objections WHERE id = $1 FOR UPDATE"#,
         id
     )
@@ -81,7 +90,8 @@ pub async fn of_application(conn: &mut PgConnection, application_id: Uuid) -> sq
     sqlx::query_as!(
         ObjectionRow,
         r#"SELECT id, application_id, org_id, objector_name, objector_email, interest, grounds, token_hash,
-                state AS "state: ObjectionState", decision_reason, decided_by, decided_at, created_at
+                state AS "state: ObjectionState", decision_reason, decided_by, decided_at,
+                refusal_grounds AS "refusal_grounds: Vec<RefusalGround>", withdrawn_at, decision_due_at, created_at
            FROM objections WHERE application_id = $1 ORDER BY id"#,
         application_id
     )
@@ -89,21 +99,27 @@ pub async fn of_application(conn: &mut PgConnection, application_id: Uuid) -> sq
     .await
 }
 
-/// One page of objections in a state, across all applications, oldest first.
+/// One page of objections in a state, across all applications, the
+/// earliest decision deadline first (so the overdue lead), after the
+/// (decision_due_at, id) key.
 pub async fn list_by_state(
     conn: &mut PgConnection,
     state: ObjectionState,
-    after: Option<Uuid>,
+    after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> sqlx::Result<Vec<ObjectionRow>> {
+    let (after_due, after_id) = after.unzip();
     sqlx::query_as!(
         ObjectionRow,
         r#"SELECT id, application_id, org_id, objector_name, objector_email, interest, grounds, token_hash,
-                state AS "state: ObjectionState", decision_reason, decided_by, decided_at, created_at
-           FROM objections WHERE state = $1 AND ($2::uuid IS NULL OR id > $2)
-           ORDER BY id LIMIT $3"#,
+                state AS "state: ObjectionState", decision_reason, decided_by, decided_at,
+                refusal_grounds AS "refusal_grounds: Vec<RefusalGround>", withdrawn_at, decision_due_at, created_at
+           FROM objections
+           WHERE state = $1 AND ($2::timestamptz IS NULL OR (decision_due_at, id) > ($2, $3::uuid))
+           ORDER BY decision_due_at, id LIMIT $4"#,
         state as ObjectionState,
-        after,
+        after_due,
+        after_id,
         limit
     )
     .fetch_all(conn)
@@ -119,22 +135,42 @@ pub async fn count_open(conn: &mut PgConnection, application_id: Uuid) -> sqlx::
     .await
 }
 
+/// A reviewer's decision on an objection.
+pub struct Decision<'a> {
+    pub state: ObjectionState,
+    pub reason: &'a str,
+    /// Named when the objection is upheld.
+    pub refusal_grounds: Option<&'a [RefusalGround]>,
+    pub decided_by: Uuid,
+}
+
 /// Records the decision on an open objection; false if it was not open.
 pub async fn decide(
     conn: &mut PgConnection,
     id: Uuid,
-    state: ObjectionState,
-    reason: &str,
-    decided_by: Option<Uuid>,
+    decision: &Decision<'_>,
     at: DateTime<Utc>,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query!(
-        "UPDATE objections SET state = $2, decision_reason = $3, decided_by = $4, decided_at = $5
+        "UPDATE objections SET state = $2, decision_reason = $3, decided_by = $4, decided_at = $5, refusal_grounds = $6
          WHERE id = $1 AND state = 'open'",
         id,
-        state as ObjectionState,
-        reason,
-        decided_by,
+        decision.state as ObjectionState,
+        decision.reason,
+        decision.decided_by,
+        at,
+        decision.refusal_grounds as Option<&[RefusalGround]>,
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The objector withdraws an open objection; false if it was not open.
+pub async fn withdraw(conn: &mut PgConnection, id: Uuid, at: DateTime<Utc>) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "UPDATE objections SET state = 'withdrawn', withdrawn_at = $2 WHERE id = $1 AND state = 'open'",
+        id,
         at
     )
     .execute(conn)

@@ -128,7 +128,8 @@ pub enum Action {
     AwaitObjections,
     /// An objection was upheld.
     UpholdObjection,
-    /// The last open objection was dismissed after the announcement.
+    /// The last open objection was dismissed, or withdrawn by its objector,
+    /// after the announcement.
     DismissObjections,
 }
 

@@ -131,6 +131,8 @@ pub enum ObjectionState {
     Open,
     Upheld,
     Dismissed,
+    /// The objector withdrew it while it was open.
+    Withdrawn,
 }
 
 impl ObjectionState {
@@ -139,6 +141,7 @@ impl ObjectionState {
             Self::Open => "open",
             Self::Upheld => "upheld",
             Self::Dismissed => "dismissed",
+            Self::Withdrawn => "withdrawn",
         }
     }
 }

@@ -9,6 +9,7 @@ mod credit_code;
 mod duration;
 mod identity;
 pub mod media;
+mod refusal;
 mod registration_number;
 mod role;
 mod verification;
@@ -25,6 +26,7 @@ pub use certificate::{
 pub use credit_code::{CreditCode, CreditCodeError};
 pub use duration::{DurationError, IsoDuration};
 pub use identity::{Email, Name, Password, Text};
+pub use refusal::RefusalGround;
 pub use registration_number::{RegistrationNumber, RegistrationNumberError, mod11_2_check};
 pub use role::{OrgRole, Role, StaffRole};
 pub use verification::{Verification, VerificationStep};

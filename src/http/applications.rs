@@ -25,6 +25,7 @@ use crate::{
         application_views::{ApplicationView, EventView, MaterialView},
         applications::{self, ApplicationPatch, NewApplication, StateFilter, SubmitRequest, WithdrawRequest},
         materials,
+        objection_evidence::{self, EvidenceView},
         objections::{self as objection_service, HolderObjectionView, ResponseRequest, ResponseView},
     },
     state::AppState,
@@ -43,6 +44,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(events))
         .routes(routes!(objections))
         .routes(routes!(respond_to_objection))
+        .routes(routes!(list_objection_evidence))
+        .routes(routes!(download_objection_evidence))
         .merge(materials)
 }
 
@@ -286,4 +289,48 @@ async fn respond_to_objection(
     Json(request): Json<ResponseRequest>,
 ) -> ApiResult<(StatusCode, Json<ResponseView>)> {
     Ok((StatusCode::CREATED, Json(objection_service::respond(&state, tenant, id, objection_id, request, key).await?)))
+}
+
+/// The files an objector attached to an objection; for the holder
+/// organization and for staff. Never public.
+#[utoipa::path(get, path = "/applications/{id}/objections/{objection_id}/evidence", tag = "applications",
+    operation_id = "listObjectionEvidence", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The application's id"),
+        ("objection_id" = Uuid, Path, description = "The objection's id")),
+    responses(
+    (status = 200, description = "Every file, oldest first", body = Vec<EvidenceView>),
+    Always, BadRequest, Authenticated,
+    (status = 404, description = "No such application or objection to it, or one of another organization (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
+))]
+async fn list_objection_evidence(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((id, objection_id)): Path<(Uuid, Uuid)>,
+) -> ApiResult<Json<Vec<EvidenceView>>> {
+    Ok(Json(objection_evidence::list(&state, principal, id, objection_id).await?))
+}
+
+/// One file an objector attached, with its media type; for the holder
+/// organization and for staff. Never public.
+#[utoipa::path(get, path = "/applications/{id}/objections/{objection_id}/evidence/{evidence_id}",
+    tag = "applications", operation_id = "downloadObjectionEvidence", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The application's id"),
+        ("objection_id" = Uuid, Path, description = "The objection's id"),
+        ("evidence_id" = Uuid, Path, description = "The file's id")),
+    responses(
+    // The media types are the configured ones: see `http::openapi::configured`.
+    (status = 200, description = "The file, with the media type it was uploaded with", body = inline(Binary), content_type = "application/octet-stream",
+        headers(
+            ("Content-Disposition" = String, description = "`attachment` with the file's name"),
+            ("ETag" = String, description = "The SHA-256 of the bytes, in hex, quoted"),
+        )),
+    Always, BadRequest, Authenticated,
+    (status = 404, description = "No such application, objection or file, or one of another organization (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
+))]
+async fn download_objection_evidence(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((id, objection_id, evidence_id)): Path<(Uuid, Uuid, Uuid)>,
+) -> ApiResult<Response> {
+    Ok(files::download(objection_evidence::download(&state, principal, id, objection_id, evidence_id).await?))
 }

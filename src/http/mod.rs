@@ -128,19 +128,22 @@ struct Timeouts {
     upload: Duration,
 }
 
-/// Ends requests that take too long with 408: uploads (materials and
-/// business licences), which may carry 25 MiB from a slow link, get
+/// Ends requests that take too long with 408: uploads (materials, business
+/// licences and objection evidence), which may carry 25 MiB from a slow link, get
 /// `server.upload_timeout`; everything else `server.request_timeout`.
 async fn timeout(
     axum::extract::State(timeouts): axum::extract::State<Timeouts>,
     request: Request,
     next: middleware::Next,
 ) -> axum::response::Response {
-    let upload = request.method() == Method::PUT
-        && request.extensions().get::<MatchedPath>().is_some_and(|path| {
-            let path = path.as_str();
+    let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
+    let upload = match *request.method() {
+        Method::PUT => route.is_some_and(|path| {
             path.ends_with("/materials/{kind}") || path.ends_with("/organization/business-licence")
-        });
+        }),
+        Method::POST => route.is_some_and(|path| path.ends_with("/objections/{id}/evidence")),
+        _ => false,
+    };
     let limit = if upload { timeouts.upload } else { timeouts.request };
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,

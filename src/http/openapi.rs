@@ -156,11 +156,14 @@ fn refuse_nul(value: &mut Value) {
 }
 
 /// The parts of the document that depend on the configuration: the media
-/// types a stored file may have (what an upload may send and a download
-/// answers) and its size limit.
+/// types a stored file (a material, a business licence, an objection's
+/// evidence) may have, what an upload may send and a download answers, and
+/// its size limit.
 fn configured(mut document: utoipa::openapi::OpenApi, config: &Config) -> utoipa::openapi::OpenApi {
     let materials = &config.materials;
-    offer_files(&mut document, MATERIAL_PATH, &materials.media_types, materials.max_size);
+    for path in [MATERIAL_PATH, EVIDENCE_UPLOAD_PATH, EVIDENCE_DOWNLOAD_PATH] {
+        offer_files(&mut document, path, &materials.media_types, materials.max_size);
+    }
     let licence_types = LICENCE_MEDIA_TYPES.map(String::from);
     for path in LICENCE_PATHS {
         offer_files(&mut document, path, &licence_types, materials.max_size);
@@ -168,7 +171,7 @@ fn configured(mut document: utoipa::openapi::OpenApi, config: &Config) -> utoipa
     document
 }
 
-/// Sets the media types of the file that `path` uploads (PUT) and
+/// Sets the media types of the file that `path` uploads (PUT or POST) and
 /// downloads (GET), and the upload's size limit.
 fn offer_files(document: &mut utoipa::openapi::OpenApi, path: &str, media_types: &[String], max_size: u64) {
     use utoipa::{PartialSchema, openapi::Content};
@@ -186,7 +189,7 @@ fn offer_files(document: &mut utoipa::openapi::OpenApi, path: &str, media_types:
         _ => Content::new(Some(Binary::schema())),
     };
     let contents = || media_types.iter().map(|media_type| (media_type.clone(), content(media_type).into()));
-    if let Some(upload) = item.put.as_mut() {
+    for upload in [item.put.as_mut(), item.post.as_mut()].into_iter().flatten() {
         if let Some(RefOr::T(body)) = upload.request_body.as_mut() {
             body.content = contents().collect();
         }
@@ -204,6 +207,8 @@ fn offer_files(document: &mut utoipa::openapi::OpenApi, path: &str, media_types:
 const MATERIAL_PATH: &str = "/api/v1/applications/{id}/materials/{kind}";
 const LICENCE_PATHS: [&str; 2] =
     ["/api/v1/organization/business-licence", "/api/v1/admin/organizations/{id}/business-licence"];
+const EVIDENCE_UPLOAD_PATH: &str = "/api/v1/public/objections/{id}/evidence";
+const EVIDENCE_DOWNLOAD_PATH: &str = "/api/v1/applications/{id}/objections/{objection_id}/evidence/{evidence_id}";
 
 /// Drops the schema components that nothing refers to. utoipa copies a
 /// generic's argument into each instance (`Page_AnchorView` holds the whole

@@ -1,6 +1,10 @@
 //! /public/*: what anyone may read and do without credentials.
 
-use axum::{extract::State, http::StatusCode};
+use axum::{
+    body::Body,
+    extract::{DefaultBodyLimit, State},
+    http::{HeaderMap, StatusCode},
+};
 use chrono::{DateTime, Utc};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -9,6 +13,8 @@ use super::{
     client_addr::ClientAddr,
     error::{ApiResult, Problem},
     extract::{Json, Path, Query},
+    files,
+    openapi::Binary,
     responses::{Always, BadRequest, JsonBody, Paged},
 };
 use crate::{
@@ -16,19 +22,26 @@ use crate::{
     services::{
         announcements::{self, AnnouncementFilter, AnnouncementView},
         certificates::{self, PublicCertificateView, RegistryFilter},
+        objection_evidence::{self, EvidenceView},
         objections::{self, FiledObjection, NewObjection, ObjectionStatus, TrackingQuery},
     },
     state::AppState,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
+    let evidence = OpenApiRouter::new()
+        .routes(routes!(attach_evidence))
+        // Uploads are streamed and limited by materials.max_size instead.
+        .layer(DefaultBodyLimit::disable());
     OpenApiRouter::new()
         .routes(routes!(list_announcements))
         .routes(routes!(get_announcement))
         .routes(routes!(file_objection))
         .routes(routes!(track_objection))
+        .routes(routes!(withdraw_objection))
         .routes(routes!(registry))
         .routes(routes!(certificate))
+        .merge(evidence)
 }
 
 /// Applications now in their public announcement, newest first.
@@ -79,7 +92,9 @@ async fn file_objection(
     Ok((StatusCode::CREATED, Json(objections::file(&state, id, request, client).await?)))
 }
 
-/// The state of an objection, for the holder of its tracking token.
+/// The objection, for the holder of its tracking token: its state and
+/// decision deadline, the holder's answers, the decision with its grounds,
+/// and the evidence attached.
 #[utoipa::path(get, path = "/public/objections/{id}", tag = "public", operation_id = "getObjectionStatus",
     security(), params(("id" = Uuid, Path, description = "The objection's id"), TrackingQuery), responses(
     (status = 200, description = "Where the objection stands", body = ObjectionStatus),
@@ -94,6 +109,61 @@ async fn track_objection(
     Query(query): Query<TrackingQuery>,
 ) -> ApiResult<Json<ObjectionStatus>> {
     Ok(Json(objections::track(&state, id, &query.token).await?))
+}
+
+/// The objector withdraws an open objection.
+#[utoipa::path(post, path = "/public/objections/{id}/withdraw", tag = "public", operation_id = "withdrawObjection",
+    security(), params(("id" = Uuid, Path, description = "The objection's id"), TrackingQuery), responses(
+    (status = 200, description = "The objection, now `withdrawn`", body = ObjectionStatus),
+    Always,
+    (status = 400, description = "No `token`, or an `id` that is not a UUID (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such objection, or the wrong token (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The objection is no longer open: decided or withdrawn already (`code`: `invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "A query value holding the NUL character (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
+))]
+async fn withdraw_objection(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    Query(query): Query<TrackingQuery>,
+) -> ApiResult<Json<ObjectionStatus>> {
+    Ok(Json(objections::withdraw(&state, id, &query.token).await?))
+}
+
+/// Attaches a file (the raw bytes as the body) to an open objection, for
+/// the holder of its tracking token. Never public: the holder and registry
+/// staff read it.
+#[utoipa::path(post, path = "/public/objections/{id}/evidence", tag = "public", operation_id = "attachObjectionEvidence",
+    security(),
+    params(
+        ("id" = Uuid, Path, description = "The objection's id"), TrackingQuery,
+        ("Content-Disposition" = Option<String>, Header, nullable = false, description = "The file's name: `attachment; filename=\"contract.pdf\"`, or `filename*=UTF-8''…` for other characters"),
+    ),
+    // The accepted media types are the configured ones: see `http::openapi::configured`.
+    request_body(content = inline(Binary), content_type = "application/octet-stream",
+        description = "The file's bytes; `Content-Type` is its media type, one of `materials.media_types`"),
+    responses(
+    (status = 201, description = "The file as stored", body = EvidenceView),
+    Always,
+    (status = 400, description = "No `token`, or an `id` that is not a UUID (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such objection, or the wrong token (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The objection is no longer open (`code`: `invalid_transition`), or already has five files (`code`: `conflict`)", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "The file is larger than `materials.max_size` (`code`: `payload_too_large`)", body = Problem, content_type = "application/problem+json"),
+    (status = 415, description = "No `Content-Type`, or one that is not among `materials.media_types` (`code`: `unsupported_media_type`)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "The file is empty, its first bytes contradict the declared media type (a PDF must start `%PDF-`, a PNG, JPEG, ZIP, Office file with its signature), the upload broke off, or a query value holds the NUL character (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
+    (status = 429, description = "Too many files from this client address (`throttle.evidence_per_address`; `code`: `rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds to wait before trying again"))),
+))]
+async fn attach_evidence(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    Path(id): Path<Uuid>,
+    Query(query): Query<TrackingQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<EvidenceView>)> {
+    let upload = files::upload(&headers);
+    let stored = objection_evidence::upload(&state, id, &query.token, upload, body.into_data_stream(), client).await?;
+    Ok((StatusCode::CREATED, Json(stored)))
 }
 
 /// The register of registered products, newest first.

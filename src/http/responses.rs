@@ -92,7 +92,7 @@ kinds! {
     NotFound = 404, "not_found", "no such resource",
         "No such resource, or none the caller may see (`code`: `not_found`): another organization's answers exactly as if it did not exist.";
     RequestTimeout = 408, "request_timeout", "the request took too long",
-        "The request took longer than the server allows (`server.request_timeout`; `server.upload_timeout` for uploads of materials and business licences) and was abandoned (`code`: `request_timeout`). Nothing is left half done: a write either completed before or was rolled back.";
+        "The request took longer than the server allows (`server.request_timeout`; `server.upload_timeout` for uploads of materials, business licences and objection evidence) and was abandoned (`code`: `request_timeout`). Nothing is left half done: a write either completed before or was rolled back.";
     PreconditionFailed = 412, "precondition_failed", "the application has changed since you read it (now version 4); read it again and retry",
         "The resource changed since it was read (`code`: `precondition_failed`): `If-Match` (or `version`) names an older version. Read it again and retry.";
     PayloadTooLarge = 413, "payload_too_large", "the request body is too large",

@@ -97,12 +97,13 @@ async fn request_supplement(
     Ok(Json(review::request_supplement(&state, staff, id, request).await?))
 }
 
-/// Rejects the application, with a reason.
+/// Rejects the application, with a reason and the grounds of refusal.
 #[utoipa::path(post, path = "/review/applications/{id}/reject", tag = "review", operation_id = "rejectApplication",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "The application's id")),
     request_body = RejectRequest, responses(
-    (status = 200, description = "The application, now `rejected`", body = ApplicationView),
+    (status = 200, description = "The application, now `rejected`, with its `decision_reason` and `refusal_grounds`", body = ApplicationView),
     Always, JsonBody, AsStaff, NotFound,
+    (status = 422, description = "Invalid fields, each listed in `errors` (`code`: `validation_failed`): besides the schema, `refusal_grounds` naming a ground twice", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "Not staff, or not the reviewer who claimed the application (only they, or an admin, decide on it) (`code`: `forbidden`)", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "The application's state does not allow it: it must be `under_review` (`code`: `invalid_transition`)", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -135,8 +136,9 @@ async fn approve(
     Ok(Json(review::approve(&state, staff, id, request).await?))
 }
 
-/// Objections in a state (default `open`), oldest first, with the objectors'
-/// contact details and the holders' responses.
+/// Objections in a state (default `open`), the earliest decision deadline
+/// first (so the overdue lead), with the objectors' contact details, the
+/// holders' responses and the evidence attached.
 #[utoipa::path(get, path = "/review/objections", tag = "review", operation_id = "listObjectionsForReview",
     security(("bearer" = [])), params(ObjectionFilter, PageQuery), responses(
     (status = 200, description = "A page of objections", body = Page<ReviewObjectionView>),
@@ -151,13 +153,16 @@ async fn objections(
     Ok(Json(objection_service::for_review(&state, filter, page.parse()?).await?))
 }
 
-/// Upholds (rejecting the application) or dismisses an objection.
+/// Upholds (rejecting the application on the grounds named) or dismisses
+/// an objection.
 #[utoipa::path(post, path = "/review/objections/{id}/decide", tag = "review", operation_id = "decideObjection",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "The objection's id")),
     request_body = DecisionRequest, responses(
     (status = 200, description = "The objection as decided, with the application's state after it", body = ReviewObjectionView),
     Always, JsonBody, AsStaff, NotFound,
-    (status = 409, description = "The objection is already decided, or the application's state no longer allows the decision (`code`: `invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Not staff, or not the reviewer who claimed the application (only they, or an admin, decide on it) (`code`: `forbidden`)", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The objection is already decided or withdrawn, or the application's state no longer allows the decision (`code`: `invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid fields, each listed in `errors` (`code`: `validation_failed`): besides the schema, `upheld` without `refusal_grounds`, a ground named twice, or `refusal_grounds` given with `dismissed`", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn decide_objection(
     State(state): State<AppState>,

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::Result;
 use crate::{
     db::{self, application_events::EventRow, applications::ApplicationRow, materials::MaterialRow},
-    domain::{ApplicationState, Category, DataSource, MaterialKind},
+    domain::{ApplicationState, Category, DataSource, MaterialKind, RefusalGround},
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -76,6 +76,13 @@ pub struct ApplicationView {
     pub certificate_number: Option<String>,
     pub supplement: Option<SupplementView>,
     pub decision_reason: Option<String>,
+    /// The grounds of a rejection (by a reviewer, or on an upheld
+    /// objection), from the measures' list; empty otherwise.
+    // Default: answers remembered for an Idempotency-Key before the field
+    // existed still read back.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub refusal_grounds: Vec<RefusalGround>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -111,6 +118,7 @@ impl ApplicationView {
             certificate_number: row.certificate_number,
             supplement,
             decision_reason: row.decision_reason,
+            refusal_grounds: row.refusal_grounds.unwrap_or_default(),
             submitted_at: row.submitted_at,
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -156,6 +164,9 @@ pub struct EventView {
     pub from_state: Option<ApplicationState>,
     pub to_state: Option<ApplicationState>,
     pub note: Option<String>,
+    /// The grounds a rejection or an upheld objection named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal_grounds: Option<Vec<RefusalGround>>,
 }
 
 impl From<EventRow> for EventView {
@@ -167,6 +178,7 @@ impl From<EventRow> for EventView {
             from_state: row.from_state,
             to_state: row.to_state,
             note: row.note,
+            refusal_grounds: row.refusal_grounds,
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod files;
 pub mod idempotency;
 pub mod ledger;
 pub mod materials;
+pub mod objection_evidence;
 pub mod objections;
 pub mod organization;
 pub mod password_resets;

@@ -17,6 +17,7 @@ use super::{
     audit::{self, Audit, AuditActor},
     certificates,
     idempotency::Idempotent,
+    objection_evidence::EvidenceView,
     procedure::{self, EventActor, Step},
     throttle::{Throttle, address_key},
 };
@@ -26,9 +27,9 @@ use crate::{
     db::{
         self,
         applications::{ApplicationRow, TransitionChanges},
-        objections::{ObjectionRow, ResponseRow},
+        objections::{Decision, ObjectionRow, ResponseRow},
     },
-    domain::{Action, ApplicationState, Email, Name, ObjectionDecision, ObjectionState, Text},
+    domain::{Action, ApplicationState, Email, Name, ObjectionDecision, ObjectionState, RefusalGround, Text},
     pagination::{Page, PageRequest},
     state::AppState,
 };
@@ -77,13 +78,43 @@ pub struct FiledObjection {
     pub tracking_token: String,
 }
 
-/// What the objector may read.
+/// What the objector may read: where the objection stands, the holder's
+/// answers, the decision with its grounds, and the evidence they attached.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ObjectionStatus {
     pub id: Uuid,
     pub state: ObjectionState,
+    /// Why it was decided so (once `upheld` or `dismissed`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decision_reason: Option<String>,
+    /// The grounds of refusal an upheld objection named; empty otherwise.
+    pub refusal_grounds: Vec<RefusalGround>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub filed_at: DateTime<Utc>,
+    /// The registry decides by then.
+    pub decision_due_at: DateTime<Utc>,
+    /// The holder's answers, oldest first.
+    pub responses: Vec<ResponseView>,
+    /// The files the objector attached.
+    pub evidence: Vec<EvidenceView>,
+}
+
+impl ObjectionStatus {
+    fn new(row: ObjectionRow, responses: Vec<ResponseView>, evidence: Vec<EvidenceView>) -> Self {
+        Self {
+            id: row.id,
+            state: row.state,
+            decision_reason: row.decision_reason,
+            refusal_grounds: row.refusal_grounds.unwrap_or_default(),
+            decided_at: row.decided_at,
+            withdrawn_at: row.withdrawn_at,
+            filed_at: row.created_at,
+            decision_due_at: row.decision_due_at,
+            responses,
+            evidence,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -128,7 +159,16 @@ pub struct HolderObjectionView {
     pub interest: String,
     pub grounds: String,
     pub decision_reason: Option<String>,
+    /// The grounds of refusal an upheld objection named; empty otherwise.
+    pub refusal_grounds: Vec<RefusalGround>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    /// The registry decides by then.
+    pub decision_due_at: DateTime<Utc>,
     pub responses: Vec<ResponseView>,
+    /// The files the objector attached; download each from
+    /// `/applications/{id}/objections/{objection_id}/evidence/{evidence_id}`.
+    pub evidence: Vec<EvidenceView>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -143,9 +183,20 @@ pub struct ReviewObjectionView {
     pub interest: String,
     pub grounds: String,
     pub decision_reason: Option<String>,
+    /// The grounds of refusal an upheld objection named; empty otherwise.
+    pub refusal_grounds: Vec<RefusalGround>,
     pub decided_by: Option<Uuid>,
     pub decided_at: Option<DateTime<Utc>>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    /// The registry decides by then (`workflow.objection_decision_period`
+    /// from filing).
+    pub decision_due_at: DateTime<Utc>,
+    /// Open past its `decision_due_at`.
+    pub overdue: bool,
     pub responses: Vec<ResponseView>,
+    /// The files the objector attached; download each from
+    /// `/applications/{application_id}/objections/{id}/evidence/{evidence_id}`.
+    pub evidence: Vec<EvidenceView>,
     pub created_at: DateTime<Utc>,
     /// The application's state after this objection's decision.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -153,19 +204,24 @@ pub struct ReviewObjectionView {
 }
 
 impl ReviewObjectionView {
-    fn new(row: ObjectionRow, responses: Vec<ResponseView>) -> Self {
+    fn new(row: ObjectionRow, related: Related, now: DateTime<Utc>) -> Self {
         Self {
             id: row.id,
             application_id: row.application_id,
+            overdue: row.state == ObjectionState::Open && row.decision_due_at <= now,
             state: row.state,
             objector_name: row.objector_name,
             objector_email: row.objector_email,
             interest: row.interest,
             grounds: row.grounds,
             decision_reason: row.decision_reason,
+            refusal_grounds: row.refusal_grounds.unwrap_or_default(),
             decided_by: row.decided_by,
             decided_at: row.decided_at,
-            responses,
+            withdrawn_at: row.withdrawn_at,
+            decision_due_at: row.decision_due_at,
+            responses: related.responses,
+            evidence: related.evidence,
             created_at: row.created_at,
             application_state: None,
         }
@@ -190,6 +246,12 @@ pub struct DecisionRequest {
         pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
     )]
     pub reason: String,
+    /// Required to uphold (the application is refused on these grounds,
+    /// Shanghai measures art. 7): at least one, each once. Left out to
+    /// dismiss.
+    #[schema(min_items = 1, max_items = 7)]
+    #[serde(default, deserialize_with = "crate::input::texts")]
+    pub refusal_grounds: Vec<RefusalGround>,
 }
 
 fn throttle(config: &Config) -> Throttle {
@@ -217,6 +279,10 @@ pub async fn file(
     let (Some(name), Some(email), Some(interest), Some(grounds)) = (name, email, interest, grounds) else {
         return Err(fields.into_error());
     };
+    let decision_due_at = state
+        .config
+        .deadline(now, state.config.workflow.objection_decision_period)
+        .ok_or_else(|| anyhow::anyhow!("objection decision deadline out of range"))?;
     throttle(&state.config).take(&mut *state.db.acquire().await?, &address_key(client), now).await?;
 
     let mut tx = state.db.begin().await?;
@@ -244,6 +310,9 @@ pub async fn file(
         decision_reason: None,
         decided_by: None,
         decided_at: None,
+        refusal_grounds: None,
+        withdrawn_at: None,
+        decision_due_at,
         created_at: now,
     };
     db::objections::insert(&mut tx, &row).await?;
@@ -254,14 +323,62 @@ pub async fn file(
     Ok(FiledObjection { id: row.id, state: ObjectionState::Open, tracking_token: token.render(TRACKING_TOKEN_PREFIX) })
 }
 
-/// The objection's state, for whoever holds its tracking token.
-pub async fn track(state: &AppState, id: Uuid, token: &str) -> Result<ObjectionStatus> {
+/// The objection `id`, if `token` is its tracking token (locked until the
+/// transaction ends when `lock`); otherwise not found, as if it did not
+/// exist.
+pub(super) async fn tracked(conn: &mut PgConnection, id: Uuid, token: &str, lock: bool) -> Result<ObjectionRow> {
     let presented =
         OpaqueToken::parse(TRACKING_TOKEN_PREFIX, token.trim()).filter(|t| t.id == id).ok_or(Error::NotFound)?;
+    let row = match lock {
+        true => db::objections::find_for_update(conn, id).await?,
+        false => db::objections::find(conn, id).await?,
+    };
+    row.filter(|row| presented.matches(&row.token_hash)).ok_or(Error::NotFound)
+}
+
+/// The objection as the holder of its tracking token sees it.
+pub async fn track(state: &AppState, id: Uuid, token: &str) -> Result<ObjectionStatus> {
     let mut conn = state.db.acquire().await?;
-    let row = db::objections::find(&mut conn, id).await?.filter(|row| presented.matches(&row.token_hash));
-    let row = row.ok_or(Error::NotFound)?;
-    Ok(ObjectionStatus { id: row.id, state: row.state, decision_reason: row.decision_reason })
+    let row = tracked(&mut conn, id, token, false).await?;
+    let related = related_of(&mut conn, std::slice::from_ref(&row)).await?.remove(&id).unwrap_or_default();
+    Ok(ObjectionStatus::new(row, related.responses, related.evidence))
+}
+
+/// The objector withdraws an open objection. If the announcement has ended
+/// and it was the last one open, no objection stands: the application is
+/// registered and its certificate issued, as when the last is dismissed.
+/// While the announcement runs, it simply no longer counts when the window
+/// closes.
+#[tracing::instrument(skip_all, fields(objection_id = %id))]
+pub async fn withdraw(state: &AppState, id: Uuid, token: &str) -> Result<ObjectionStatus> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    // The objection, then its application, locked in the order deciding
+    // takes them.
+    let objection = tracked(&mut tx, id, token, true).await?;
+    if objection.state != ObjectionState::Open {
+        return Err(Error::InvalidTransition {
+            subject: "objection",
+            from: objection.state.as_str().into(),
+            action: "withdraw".into(),
+        });
+    }
+    let application =
+        db::applications::find_for_update(&mut tx, objection.application_id).await?.ok_or(Error::NotFound)?;
+    db::objections::withdraw(&mut tx, id, now).await?;
+    let note = Some(format!("objection {id} withdrawn by the objector"));
+    procedure::record(&mut tx, &application, EventActor::Public, "withdraw_objection", None, note, now).await?;
+    let last = db::objections::count_open(&mut tx, application.id).await? == 0;
+    if last && application.state == ApplicationState::ObjectionReview {
+        let note = Some("no objection stands: the last open one was withdrawn".to_owned());
+        certificates::register(&mut tx, state, &application, Action::DismissObjections, EventActor::System, note, now)
+            .await?;
+    }
+    let row = db::objections::find(&mut tx, id).await?.ok_or(Error::NotFound)?;
+    let related = related_of(&mut tx, std::slice::from_ref(&row)).await?.remove(&id).unwrap_or_default();
+    tx.commit().await?;
+    tracing::info!("objection withdrawn");
+    Ok(ObjectionStatus::new(row, related.responses, related.evidence))
 }
 
 /// The holder answers an open objection to its application.
@@ -291,7 +408,10 @@ pub async fn respond(
         .filter(|o| o.application_id == application.id)
         .ok_or(Error::NotFound)?;
     if objection.state != ObjectionState::Open {
-        return Err(Error::Conflict("this objection has been decided; it takes no more responses".into()));
+        return Err(Error::Conflict(format!(
+            "this objection is {}, no longer open; it takes no more responses",
+            objection.state.as_str()
+        )));
     }
     let author_id = match tenant.actor {
         crate::auth::Actor::User(id) | crate::auth::Actor::ApiKey(id) => id,
@@ -313,60 +433,107 @@ pub async fn for_holder(state: &AppState, tenant: Tenant, application_id: Uuid) 
     let mut conn = state.db.acquire().await?;
     db::applications::find_in_org(&mut conn, tenant.org_id, application_id).await?.ok_or(Error::NotFound)?;
     let rows = db::objections::of_application(&mut conn, application_id).await?;
-    let mut responses = responses_of(&mut conn, &rows).await?;
+    let mut related = related_of(&mut conn, &rows).await?;
     Ok(rows
         .into_iter()
-        .map(|row| HolderObjectionView {
-            responses: responses.remove(&row.id).unwrap_or_default(),
-            id: row.id,
-            state: row.state,
-            objector_name: row.objector_name,
-            interest: row.interest,
-            grounds: row.grounds,
-            decision_reason: row.decision_reason,
-            created_at: row.created_at,
+        .map(|row| {
+            let related = related.remove(&row.id).unwrap_or_default();
+            HolderObjectionView {
+                responses: related.responses,
+                evidence: related.evidence,
+                id: row.id,
+                state: row.state,
+                objector_name: row.objector_name,
+                interest: row.interest,
+                grounds: row.grounds,
+                decision_reason: row.decision_reason,
+                refusal_grounds: row.refusal_grounds.unwrap_or_default(),
+                decided_at: row.decided_at,
+                withdrawn_at: row.withdrawn_at,
+                decision_due_at: row.decision_due_at,
+                created_at: row.created_at,
+            }
         })
         .collect())
 }
 
-async fn responses_of(conn: &mut PgConnection, rows: &[ObjectionRow]) -> Result<HashMap<Uuid, Vec<ResponseView>>> {
+/// What an objection's views show besides its own row.
+#[derive(Default)]
+struct Related {
+    responses: Vec<ResponseView>,
+    evidence: Vec<EvidenceView>,
+}
+
+/// The holder's responses and the objector's evidence of several
+/// objections, by objection, with two queries.
+async fn related_of(conn: &mut PgConnection, rows: &[ObjectionRow]) -> Result<HashMap<Uuid, Related>> {
     let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
-    let mut by_objection: HashMap<Uuid, Vec<ResponseView>> = HashMap::new();
+    let mut by_objection: HashMap<Uuid, Related> = HashMap::new();
     for response in db::objections::responses(conn, &ids).await? {
-        by_objection.entry(response.objection_id).or_default().push(response.into());
+        by_objection.entry(response.objection_id).or_default().responses.push(response.into());
+    }
+    for evidence in db::objection_evidence::of_objections(conn, &ids).await? {
+        by_objection.entry(evidence.objection_id).or_default().evidence.push(evidence.into());
     }
     Ok(by_objection)
 }
 
-/// Objections in a state (default open), oldest first.
+/// Objections in a state (default open), the earliest decision deadline
+/// first: the overdue lead the list.
 pub async fn for_review(
     state: &AppState,
     filter: ObjectionFilter,
-    page: PageRequest<Uuid>,
+    page: PageRequest<(DateTime<Utc>, Uuid)>,
 ) -> Result<Page<ReviewObjectionView>> {
     let wanted = filter.state.unwrap_or(ObjectionState::Open);
+    let now = state.clock.now();
     let mut conn = state.db.acquire().await?;
     let rows = db::objections::list_by_state(&mut conn, wanted, page.after, page.fetch_limit()).await?;
-    let rows = page.page(rows, |row| row.id, |row| row);
-    let mut responses = responses_of(&mut conn, &rows.items).await?;
+    let rows = page.page(rows, |row| (row.decision_due_at, row.id), |row| row);
+    let mut related = related_of(&mut conn, &rows.items).await?;
     let items = rows
         .items
         .into_iter()
         .map(|row| {
-            let own = responses.remove(&row.id).unwrap_or_default();
-            ReviewObjectionView::new(row, own)
+            let own = related.remove(&row.id).unwrap_or_default();
+            ReviewObjectionView::new(row, own, now)
         })
         .collect();
     Ok(Page { items, next_cursor: rows.next_cursor })
 }
 
-/// Decides an open objection. Upheld, it rejects the application at once;
-/// dismissed, and the announcement over with no objection left open, the
-/// application is registered and its certificate issued.
+/// The reason and, to uphold, the grounds of a decision; every problem at
+/// once.
+fn checked_decision(request: &DecisionRequest) -> Result<String> {
+    let mut fields = Fields::new();
+    let reason = fields.check("reason", Text::parse(&request.reason, 2000));
+    match request.decision {
+        ObjectionDecision::Upheld => {
+            fields.check("refusal_grounds", RefusalGround::check_list(&request.refusal_grounds));
+        }
+        ObjectionDecision::Dismissed if !request.refusal_grounds.is_empty() => {
+            fields.add("refusal_grounds", "only an upheld objection names refusal grounds; leave them out to dismiss");
+        }
+        ObjectionDecision::Dismissed => {}
+    }
+    match reason {
+        Some(reason) if fields.is_empty() => Ok(reason.into_string()),
+        _ => Err(fields.into_error()),
+    }
+}
+
+/// Decides an open objection. Upheld, it rejects the application at once
+/// on the grounds it names; dismissed, and the announcement over with no
+/// objection left open, the application is registered and its certificate
+/// issued.
 #[tracing::instrument(skip_all, fields(reviewer_id = %staff.user_id, objection_id = %id))]
 pub async fn decide(state: &AppState, staff: Staff, id: Uuid, request: DecisionRequest) -> Result<ReviewObjectionView> {
     let now = state.clock.now();
-    let reason = Text::parse(&request.reason, 2000).map_err(|m| Error::field("reason", m))?.into_string();
+    let reason = checked_decision(&request)?;
+    let grounds = match request.decision {
+        ObjectionDecision::Upheld => Some(request.refusal_grounds),
+        ObjectionDecision::Dismissed => None,
+    };
     let mut tx = state.db.begin().await?;
     let objection = db::objections::find_for_update(&mut tx, id).await?.ok_or(Error::NotFound)?;
     if objection.state != ObjectionState::Open {
@@ -379,16 +546,21 @@ pub async fn decide(state: &AppState, staff: Staff, id: Uuid, request: DecisionR
     let application =
         db::applications::find_for_update(&mut tx, objection.application_id).await?.ok_or(Error::NotFound)?;
     super::review::ensure_decider(&application, staff)?;
-    let decided: ObjectionState = request.decision.into();
-    db::objections::decide(&mut tx, id, decided, &reason, Some(staff.user_id), now).await?;
-    let reviewer = EventActor::Reviewer(staff.user_id);
-    let (action, verb) = match request.decision {
-        ObjectionDecision::Upheld => ("uphold_objection", "upheld"),
-        ObjectionDecision::Dismissed => ("dismiss_objection", "dismissed"),
+    let decision = Decision {
+        state: request.decision.into(),
+        reason: &reason,
+        refusal_grounds: grounds.as_deref(),
+        decided_by: staff.user_id,
     };
+    db::objections::decide(&mut tx, id, &decision, now).await?;
+    let reviewer = EventActor::Reviewer(staff.user_id);
     let application = match request.decision {
         ObjectionDecision::Upheld => {
-            let changes = TransitionChanges { decision_reason: Some(reason.clone()), ..Default::default() };
+            let changes = TransitionChanges {
+                decision_reason: Some(reason.clone()),
+                refusal_grounds: grounds,
+                ..Default::default()
+            };
             let note = Some(format!("objection {id} upheld: {reason}"));
             let step = Step::new(Action::UpholdObjection, reviewer).note(note).changes(changes);
             let rejected = procedure::apply(&mut tx, &application, step, now).await?;
@@ -396,8 +568,8 @@ pub async fn decide(state: &AppState, staff: Staff, id: Uuid, request: DecisionR
             rejected
         }
         ObjectionDecision::Dismissed => {
-            let note = Some(format!("objection {id} {verb}: {reason}"));
-            procedure::record(&mut tx, &application, reviewer, action, None, note, now).await?;
+            let note = Some(format!("objection {id} dismissed: {reason}"));
+            procedure::record(&mut tx, &application, reviewer, "dismiss_objection", None, note, now).await?;
             let last = db::objections::count_open(&mut tx, application.id).await? == 0;
             if last && application.state == ApplicationState::ObjectionReview {
                 let note = Some("no objection stands".to_owned());
@@ -418,9 +590,9 @@ pub async fn decide(state: &AppState, staff: Staff, id: Uuid, request: DecisionR
         ),
     };
     audit::record(&mut tx, AuditActor::Staff(staff.user_id), now, audit).await?;
-    let responses = responses_of(&mut tx, std::slice::from_ref(&objection)).await?.remove(&id).unwrap_or_default();
+    let related = related_of(&mut tx, std::slice::from_ref(&objection)).await?.remove(&id).unwrap_or_default();
     tx.commit().await?;
-    let mut view = ReviewObjectionView::new(objection, responses);
+    let mut view = ReviewObjectionView::new(objection, related, now);
     view.application_state = Some(application.state);
     Ok(view)
 }

@@ -14,7 +14,7 @@ use crate::{
         application_events::EventRow,
         applications::{ApplicationRow, TransitionChanges},
     },
-    domain::{Action, ApplicationState},
+    domain::{Action, ApplicationState, RefusalGround},
 };
 
 /// Who did something to an application, as its history shows it.
@@ -99,8 +99,24 @@ pub async fn apply(
         let current = db::applications::find(conn, application.id).await?.ok_or(Error::NotFound)?;
         return Err(invalid(current.state, step.action));
     };
-    record(conn, &updated, step.actor, step.action.as_str(), Some(application.state), step.note, now).await?;
+    let entry = Entry {
+        actor: step.actor,
+        action: step.action.as_str(),
+        from: Some(application.state),
+        note: step.note,
+        refusal_grounds: step.changes.refusal_grounds,
+    };
+    record_entry(conn, &updated, entry, now).await?;
     Ok(updated)
+}
+
+/// One history entry about an application.
+struct Entry<'a> {
+    actor: EventActor,
+    action: &'a str,
+    from: Option<ApplicationState>,
+    note: Option<String>,
+    refusal_grounds: Option<Vec<RefusalGround>>,
 }
 
 /// Writes one history entry; `from` is the state before (for a change of
@@ -114,7 +130,16 @@ pub async fn record(
     note: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let (actor_kind, actor_id) = actor.parts();
+    record_entry(conn, application, Entry { actor, action, from, note, refusal_grounds: None }, now).await
+}
+
+async fn record_entry(
+    conn: &mut PgConnection,
+    application: &ApplicationRow,
+    entry: Entry<'_>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let (actor_kind, actor_id) = entry.actor.parts();
     db::application_events::insert(
         conn,
         &EventRow {
@@ -124,10 +149,11 @@ pub async fn record(
             at: now,
             actor_kind: actor_kind.to_owned(),
             actor_id,
-            action: action.to_owned(),
-            from_state: from.or(Some(application.state)),
+            action: entry.action.to_owned(),
+            from_state: entry.from.or(Some(application.state)),
             to_state: Some(application.state),
-            note,
+            note: entry.note,
+            refusal_grounds: entry.refusal_grounds,
         },
     )
     .await?;

@@ -21,7 +21,7 @@ use crate::{
         self,
         applications::{ApplicationRow, TransitionChanges},
     },
-    domain::{Action, ApplicationState, IsoDuration, RegistrationNumber, Role, Text},
+    domain::{Action, ApplicationState, IsoDuration, RefusalGround, RegistrationNumber, Role, Text},
     pagination::{Page, PageRequest},
     state::AppState,
 };
@@ -71,12 +71,18 @@ pub struct SupplementRequest {
 #[derive(Debug, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RejectRequest {
+    /// Why, in words; the applicant reads it as the `decision_reason`.
     #[schema(
         min_length = 1,
         max_length = 2000,
         pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
     )]
     pub reason: String,
+    /// The grounds of the refusal (Shanghai measures, art. 7): at least
+    /// one, each once; `other` when the reason names another.
+    #[schema(min_items = 1, max_items = 7)]
+    #[serde(deserialize_with = "crate::input::texts")]
+    pub refusal_grounds: Vec<RefusalGround>,
 }
 
 #[derive(Debug, Default, eserde::Deserialize, ToSchema)]
@@ -199,8 +205,18 @@ pub async fn request_supplement(
 #[tracing::instrument(skip_all, fields(reviewer_id = %staff.user_id, application_id = %id))]
 pub async fn reject(state: &AppState, staff: Staff, id: Uuid, request: RejectRequest) -> Result<ApplicationView> {
     let now = state.clock.now();
-    let reason = Text::parse(&request.reason, 2000).map_err(|m| Error::field("reason", m))?.into_string();
-    let changes = TransitionChanges { decision_reason: Some(reason.clone()), ..TransitionChanges::default() };
+    let mut fields = Fields::new();
+    let reason = fields.check("reason", Text::parse(&request.reason, 2000));
+    let grounds = fields.check("refusal_grounds", RefusalGround::check_list(&request.refusal_grounds));
+    let (Some(reason), Some(())) = (reason, grounds) else {
+        return Err(fields.into_error());
+    };
+    let reason = reason.into_string();
+    let changes = TransitionChanges {
+        decision_reason: Some(reason.clone()),
+        refusal_grounds: Some(request.refusal_grounds),
+        ..TransitionChanges::default()
+    };
     decide(state, staff, id, Action::Reject, Some(reason), changes, now).await
 }
 

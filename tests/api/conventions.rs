@@ -139,6 +139,10 @@ async fn openapi_document_describes_every_endpoint() {
         ("/api/v1/public/announcements/{id}", "get"),
         ("/api/v1/public/announcements/{id}/objections", "post"),
         ("/api/v1/public/objections/{id}", "get"),
+        ("/api/v1/public/objections/{id}/withdraw", "post"),
+        ("/api/v1/public/objections/{id}/evidence", "post"),
+        ("/api/v1/applications/{id}/objections/{objection_id}/evidence", "get"),
+        ("/api/v1/applications/{id}/objections/{objection_id}/evidence/{evidence_id}", "get"),
         ("/api/v1/public/registry", "get"),
         ("/api/v1/public/certificates/{certificate_number}", "get"),
         ("/api/v1/public/ledger/checkpoint", "get"),
@@ -360,6 +364,11 @@ async fn material_uploads_and_downloads_offer_the_configured_media_types() {
         json!({"type": "string", "format": "binary"})
     );
     assert_eq!(media_types(&item["get"]["responses"]["200"]["content"]), ["application/pdf", "text/csv"]);
+    // Objection evidence: the same types, up and down.
+    let upload = &doc["paths"]["/api/v1/public/objections/{id}/evidence"]["post"];
+    assert_eq!(media_types(&upload["requestBody"]["content"]), ["application/pdf", "text/csv"]);
+    let download = &doc["paths"]["/api/v1/applications/{id}/objections/{objection_id}/evidence/{evidence_id}"]["get"];
+    assert_eq!(media_types(&download["responses"]["200"]["content"]), ["application/pdf", "text/csv"]);
 }
 
 /// Calls every operation as the public, an applicant and an admin, with
@@ -381,6 +390,7 @@ async fn every_answer_is_one_the_document_lists() {
                 ("{id}", uuid::Uuid::now_v7().to_string(), "not-a-uuid".to_owned()),
                 ("{objection_id}", uuid::Uuid::now_v7().to_string(), "not-a-uuid".to_owned()),
                 ("{act_id}", uuid::Uuid::now_v7().to_string(), "not-a-uuid".to_owned()),
+                ("{evidence_id}", uuid::Uuid::now_v7().to_string(), "not-a-uuid".to_owned()),
                 ("{kind}", "summary".to_owned(), "not-a-kind".to_owned()),
                 ("{index}", "12345".to_owned(), "minus-one".to_owned()),
                 ("{certificate_number}", "20261131000000001".to_owned(), "x".to_owned()),

@@ -54,7 +54,12 @@ async fn staff_are_told_why_a_draft_is_not_found() {
     for answer in [
         app.get(&format!("/review/applications/{draft}"), Some(&reviewer)).await,
         app.post(&format!("/review/applications/{draft}/claim"), Some(&reviewer), json!({})).await,
-        app.post(&format!("/review/applications/{draft}/reject"), Some(&reviewer), json!({"reason": "no"})).await,
+        app.post(
+            &format!("/review/applications/{draft}/reject"),
+            Some(&reviewer),
+            json!({"reason": "no", "refusal_grounds": ["other"]}),
+        )
+        .await,
         app.post(&format!("/review/applications/{draft}/approve"), Some(&reviewer), json!({})).await,
         app.get(&format!("/applications/{draft}/materials/summary"), Some(&reviewer)).await,
     ] {

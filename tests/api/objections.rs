@@ -21,7 +21,10 @@ async fn anyone_objects_during_the_window_and_follows_it_with_a_token() {
     let token = filed["tracking_token"].as_str().expect("token");
 
     let tracked = app.get(&format!("/public/objections/{objection}?token={token}"), None).await;
-    assert_eq!(tracked.assert_status(200), &json!({"id": objection, "state": "open"}));
+    let tracked = tracked.assert_status(200);
+    assert_eq!((&tracked["id"], &tracked["state"]), (&json!(objection), &json!("open")));
+    assert!(tracked.get("decision_reason").is_none(), "{tracked}");
+    assert_eq!(tracked["responses"], json!([]));
     let forged = format!("{}AAAA", &token[..token.len() - 4]);
     app.get(&format!("/public/objections/{objection}?token={forged}"), None).await.assert_problem(404, "not_found");
     app.get(&format!("/public/objections/{objection}"), None).await.assert_problem(400, "validation_failed");
@@ -135,7 +138,7 @@ async fn an_upheld_objection_rejects_the_application() {
         .post(
             &format!("/review/objections/{upheld}/decide"),
             Some(&reviewer),
-            json!({"decision": "upheld", "reason": "数据来源侵权属实"}),
+            json!({"decision": "upheld", "reason": "数据来源侵权属实", "refusal_grounds": ["unlawful_source"]}),
         )
         .await;
     let decided = decided.assert_status(200);
@@ -145,8 +148,13 @@ async fn an_upheld_objection_rejects_the_application() {
     let application = app.get(&format!("/applications/{id}"), Some(&tenant.token)).await;
     assert_eq!(application.body["state"], "rejected");
     assert_eq!(application.body["decision_reason"], "数据来源侵权属实");
+    assert_eq!(application.body["refusal_grounds"], json!(["unlawful_source"]));
     let tracked = app.get(&format!("/public/objections/{upheld}?token={token}"), None).await;
-    assert_eq!(tracked.body, json!({"id": upheld, "state": "upheld", "decision_reason": "数据来源侵权属实"}));
+    assert_eq!(
+        (&tracked.body["id"], &tracked.body["state"], &tracked.body["decision_reason"]),
+        (&json!(upheld), &json!("upheld"), &json!("数据来源侵权属实"))
+    );
+    assert_eq!(tracked.body["refusal_grounds"], json!(["unlawful_source"]));
     // The other objection needs no decision any more, and says why.
     let moot = app.get(&format!("/public/objections/{other}?token={other_token}"), None).await;
     assert_eq!(moot.body["state"], "dismissed");

@@ -111,11 +111,17 @@ async fn rejection_needs_a_reason_and_is_final() {
     let reject = format!("/review/applications/{id}/reject");
 
     app.post(&reject, Some(&reviewer), json!({})).await.assert_problem(422, "validation_failed");
-    app.post(&reject, Some(&reviewer), json!({"reason": "  "})).await.assert_problem(422, "validation_failed");
-    let rejected = app.post(&reject, Some(&reviewer), json!({"reason": "数据来源不合法"})).await;
+    let grounds = json!(["unlawful_source"]);
+    app.post(&reject, Some(&reviewer), json!({"reason": "  ", "refusal_grounds": grounds}))
+        .await
+        .assert_problem(422, "validation_failed");
+    let rejected = app
+        .post(&reject, Some(&reviewer), json!({"reason": "数据来源不合法", "refusal_grounds": ["unlawful_source"]}))
+        .await;
     let rejected = rejected.assert_status(200);
     assert_eq!(rejected["state"], "rejected");
     assert_eq!(rejected["decision_reason"], "数据来源不合法");
+    assert_eq!(rejected["refusal_grounds"], json!(["unlawful_source"]));
 
     app.post(&format!("/review/applications/{id}/approve"), Some(&reviewer), json!({}))
         .await
@@ -148,6 +154,7 @@ async fn every_invalid_transition_is_409_and_changes_nothing() {
     let staff = Some(reviewer.as_str());
     let submit = json!({"commitment": true});
     let reason = json!({"reason": "理由"});
+    let refusal = json!({"reason": "理由", "refusal_grounds": ["fraud"]});
     let refused: Vec<(&str, String, Option<&str>, Value)> = vec![
         (&submitted, "submit".into(), applicant, submit.clone()),
         (&under_review, "submit".into(), applicant, submit.clone()),
@@ -158,9 +165,9 @@ async fn every_invalid_transition_is_409_and_changes_nothing() {
         (&submitted, "approve".into(), staff, json!({})),
         (&supplement, "approve".into(), staff, json!({})),
         (&announced, "approve".into(), staff, json!({})),
-        (&submitted, "reject".into(), staff, reason.clone()),
-        (&supplement, "reject".into(), staff, reason.clone()),
-        (&announced, "reject".into(), staff, reason.clone()),
+        (&submitted, "reject".into(), staff, refusal.clone()),
+        (&supplement, "reject".into(), staff, refusal.clone()),
+        (&announced, "reject".into(), staff, refusal.clone()),
         (&submitted, "request-supplement".into(), staff, reason.clone()),
         (&announced, "request-supplement".into(), staff, reason.clone()),
     ];
@@ -214,7 +221,8 @@ async fn only_the_claiming_reviewer_or_an_admin_decides() {
     app.post(&format!("/review/applications/{id}/approve"), Some(&second), json!({}))
         .await
         .assert_problem(403, "forbidden");
-    app.post(&format!("/review/applications/{id}/reject"), Some(&second), json!({"reason": "no"}))
+    let refusal = json!({"reason": "no", "refusal_grounds": ["other"]});
+    app.post(&format!("/review/applications/{id}/reject"), Some(&second), refusal)
         .await
         .assert_problem(403, "forbidden");
     app.post(&format!("/review/applications/{id}/request-supplement"), Some(&first), json!({"reason": "补充"}))
