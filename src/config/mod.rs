@@ -254,6 +254,9 @@ pub struct WorkflowConfig {
     pub certificate_validity: IsoDuration,
     pub supplement_period: IsoDuration,
     pub renewal_window: IsoDuration,
+    /// How long after withdrawing an application the organization may not
+    /// file the same product name again (zero: no bar).
+    pub refile_bar: IsoDuration,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -586,6 +589,7 @@ mod tests {
         assert_eq!(config.workflow.certificate_validity.years, 3);
         assert_eq!(config.workflow.supplement_period, IsoDuration::days(30));
         assert_eq!(config.workflow.renewal_window, IsoDuration::days(90));
+        assert_eq!(config.workflow.refile_bar.months, 6);
         assert_eq!(config.worker.interval, IsoDuration::seconds(5));
         assert_eq!(config.anchor.rpc_timeout, IsoDuration::seconds(30));
         assert_eq!(config.auth.access_token_ttl.minutes, 15);

@@ -130,6 +130,9 @@ pub enum Action {
     UpholdObjection,
     /// The last open objection was dismissed after the announcement.
     DismissObjections,
+    /// A data-source agreement ended before the certificate could be
+    /// issued: refused for an unlawful source.
+    LapseAgreement,
 }
 
 use Action::*;
@@ -149,6 +152,8 @@ const TRANSITIONS: &[(ApplicationState, Action, ApplicationState)] = &[
     (InAnnouncement, UpholdObjection, Rejected),
     (ObjectionReview, UpholdObjection, Rejected),
     (ObjectionReview, DismissObjections, Registered),
+    (InAnnouncement, LapseAgreement, Rejected),
+    (ObjectionReview, LapseAgreement, Rejected),
     // Withdrawal: from any state before a final outcome.
     (Draft, Withdraw, Withdrawn),
     (Submitted, Withdraw, Withdrawn),
@@ -204,7 +209,7 @@ impl fmt::Display for ApplicationState {
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Submit,
         Claim,
         RequestSupplement,
@@ -216,6 +221,7 @@ impl Action {
         AwaitObjections,
         UpholdObjection,
         DismissObjections,
+        LapseAgreement,
     ];
 
     /// The word recorded in the history and used in error messages.
@@ -232,6 +238,7 @@ impl Action {
             AwaitObjections => "await_objections",
             UpholdObjection => "uphold_objection",
             DismissObjections => "dismiss_objections",
+            LapseAgreement => "lapse_agreement",
         }
     }
 }
@@ -272,9 +279,18 @@ mod tests {
                     (CloseAnnouncement, Registered),
                     (AwaitObjections, ObjectionReview),
                     (UpholdObjection, Rejected),
+                    (LapseAgreement, Rejected),
                 ],
             ),
-            (ObjectionReview, &[(Withdraw, Withdrawn), (UpholdObjection, Rejected), (DismissObjections, Registered)]),
+            (
+                ObjectionReview,
+                &[
+                    (Withdraw, Withdrawn),
+                    (UpholdObjection, Rejected),
+                    (DismissObjections, Registered),
+                    (LapseAgreement, Rejected),
+                ],
+            ),
             (Registered, &[]),
         ];
         assert_eq!(expected.len(), ApplicationState::ALL.len());

@@ -133,7 +133,7 @@ async fn update(
     request_body = SubmitRequest, responses(
     (status = 200, description = "The application, now `submitted`", body = ApplicationView),
     Always, JsonBody, AsTenant, NotFound,
-    (status = 409, description = "The application's state does not allow submitting: only a draft or an application answering a supplement request can be (`code`: `invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The application's state does not allow submitting: only a draft or an application answering a supplement request can be (`code`: `invalid_transition`). Or the same product is filed already (`code`: `conflict`, with `conflicting_application_id`): the organization has a live application of the same product name (compared after NFKC, ignoring case and white space) in the same category (from `submitted` to `objection_review`, or `registered` with an active certificate), or it withdrew one of that name itself less than `workflow.refile_bar` ago (default six months; a deemed withdrawal does not count) and holds no exception from the registry", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Something required is missing, every gap listed in `errors` (`code`: `validation_failed`): the materials `application_form`, `summary`, `processing_innovation` and `application_scenarios`, at least one data source, no data source agreement already ended, and `commitment: true`", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn submit(

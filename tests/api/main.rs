@@ -31,6 +31,8 @@ mod ops;
 mod organization;
 mod passwords;
 mod quotas;
+mod refiling;
 mod review;
 mod throttling;
+mod validity;
 mod walkthrough;
