@@ -176,6 +176,29 @@ async fn an_agreement_ending_before_issuance_rejects_the_application() {
     assert_eq!((last["from_state"].as_str(), last["to_state"].as_str()), (Some("in_announcement"), Some("rejected")));
 }
 
+#[tokio::test]
+async fn an_agreement_ended_when_the_last_objection_is_dismissed_rejects_too() {
+    let app = spawn_app_with(setup).await;
+    let tenant = app.signup().await;
+    let reviewer = app.staff(StaffRole::Reviewer).await;
+    let id = claimed(&app, &tenant, &reviewer, with_agreement(day_in(&app, 1))).await;
+    approve(&app, &reviewer, &id).await.assert_status(200);
+    let (objection, _) = app.object(&id).await;
+    app.close_windows(chrono::Duration::days(2)).await;
+
+    let admin = app.staff(StaffRole::Admin).await;
+    let decision = json!({"decision": "dismissed", "reason": "异议理由不成立"});
+    let decided = app.post(&format!("/review/objections/{objection}/decide"), Some(&admin), decision).await;
+    let decided = decided.assert_status(200);
+    assert_eq!(
+        (decided["state"].as_str(), decided["application_state"].as_str()),
+        (Some("dismissed"), Some("rejected"))
+    );
+    assert_eq!(app.count("certificates").await, 0);
+    let view = app.get(&format!("/review/applications/{id}"), Some(&admin)).await;
+    assert!(view.body["decision_reason"].as_str().is_some_and(|r| r.starts_with("unlawful_source: ")), "{}", view.body);
+}
+
 async fn file(app: &TestApp, token: &str, certificate: &str, act: Value) -> Answer {
     app.post(&format!("/certificates/{certificate}/acts"), Some(token), act).await
 }
