@@ -34,6 +34,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     Always, JsonBody, AsOwner,
     (status = 409, description = "The e-mail address is already registered (`code`: `conflict`)", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Invalid fields, each listed in `errors` (`code`: `validation_failed`): besides the schema, an e-mail address that is not one, or a password under 10 characters", body = Problem, content_type = "application/problem+json"),
+    (status = 429, description = "The organization added as many members as it may in the window (`throttle.members_per_organization` per `throttle.members_window`; `code`: `rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds to wait before trying again"))),
 ))]
 async fn add_member(
     State(state): State<AppState>,
