@@ -27,6 +27,9 @@ pub struct CertificatePdf {
     /// Dates on the registry's calendar, `YYYY-MM-DD`.
     pub valid_from: String,
     pub valid_until: String,
+    /// The day the data-source agreement that bounds the validity ends, when
+    /// one does.
+    pub validity_bound: Option<String>,
     pub materials: Vec<(MaterialKind, String)>,
     /// The public record the QR code links to.
     pub verify_url: String,
@@ -181,7 +184,7 @@ pub fn render(certificate: &CertificatePdf) -> anyhow::Result<Vec<u8>> {
     page.fill((0.0, 0.0, 0.0));
     page.text(25.0, 240.0, 10.0, &certificate.registry_name);
 
-    let rows = [
+    let mut rows = vec![
         ("证书编号  Certificate No.", certificate.certificate_number.clone()),
         ("登记编号  Registration No.", certificate.registration_number.clone()),
         ("持有人  Holder", certificate.holder_name.clone()),
@@ -191,6 +194,10 @@ pub fn render(certificate: &CertificatePdf) -> anyhow::Result<Vec<u8>> {
         ("有效期  Validity", format!("{} 至 {}", certificate.valid_from, certificate.valid_until)),
         ("状态  Status", status_label(certificate.status).to_owned()),
     ];
+    if let Some(day) = &certificate.validity_bound {
+        let bound = format!("数据来源授权协议于 {day} 届满  Data-source agreement ends");
+        rows.insert(7, ("有效期受限  Validity bounded", bound));
+    }
     let mut y = 222.0;
     for (label, value) in rows {
         page.text(25.0, y, 9.0, label);

@@ -76,9 +76,10 @@ async fn seed(pool: &sqlx::PgPool, n: usize) -> anyhow::Result<()> {
         sqlx::query!(
             r#"INSERT INTO applications (id, org_id, state, version, product_name, category, abstract, data_sources,
                    registration_number, submitted_at, announcement_starts_at, announcement_ends_at, created_at,
-                   updated_at)
+                   updated_at, normalized_product_name)
                SELECT id, $2, 'in_announcement', 5, '基准数据产品 ' || number, 'data_product', '用于基准测试的数据产品',
-                   '[{"kind":"self_collected","description":"自有数据"}]', number, $3, $3, $4, $3, $3
+                   '[{"kind":"self_collected","description":"自有数据"}]', number, $3, $3, $4, $3, $3,
+                   '基准数据产品' || lower(number)
                FROM UNNEST($1::uuid[], $5::text[]) AS t(id, number)"#,
             &ids,
             org.id,

@@ -270,6 +270,9 @@ pub struct WorkflowConfig {
     pub calendar: std::sync::Arc<WorkingCalendar>,
     /// How long the registry has to decide an objection, from its filing.
     pub objection_decision_period: IsoDuration,
+    /// How long after withdrawing an application the organization may not
+    /// file the same product name again (zero: no bar).
+    pub refile_bar: IsoDuration,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -654,6 +657,7 @@ mod tests {
         assert_eq!(config.workflow.renewal_window, IsoDuration::days(90));
         assert_eq!(config.workflow.objection_decision_period, IsoDuration::days(60));
         assert_eq!(config.throttle.evidence_per_address, 20);
+        assert_eq!(config.workflow.refile_bar.months, 6);
         assert_eq!(config.worker.interval, IsoDuration::seconds(5));
         assert_eq!(config.anchor.rpc_timeout, IsoDuration::seconds(30));
         assert_eq!(config.auth.access_token_ttl.minutes, 15);

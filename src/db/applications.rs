@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, types::Json};
 use uuid::Uuid;
 
-use crate::domain::{ApplicationState, Category, DataSource, RefusalGround};
+use crate::domain::{ApplicationState, Category, DataSource, RefusalGround, normalized_product_name};
 
 #[derive(Debug, Clone)]
 pub struct ApplicationRow {
@@ -77,8 +77,8 @@ pub async fn insert(
 ) -> sqlx::Result<ApplicationRow> {
     sqlx::query!(
         r#"INSERT INTO applications (id, org_id, state, version, product_name, category, abstract, data_sources,
-                data_format, data_scale, update_frequency, created_at, updated_at)
-           VALUES ($1, $2, 'draft', 1, $3, $4, $5, $6, $7, $8, $9, $10, $10)"#,
+                data_format, data_scale, update_frequency, created_at, updated_at, normalized_product_name)
+           VALUES ($1, $2, 'draft', 1, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)"#,
         id,
         org_id,
         fields.product_name,
@@ -89,6 +89,7 @@ pub async fn insert(
         fields.data_scale,
         fields.update_frequency,
         now,
+        normalized_product_name(&fields.product_name),
     )
     .execute(&mut *conn)
     .await?;
@@ -191,7 +192,7 @@ pub async fn update_fields(
     let updated = sqlx::query_scalar!(
         r#"UPDATE applications SET product_name = $4, category = $5, abstract = $6, data_sources = $7,
                 data_format = $8, data_scale = $9, update_frequency = $10,
-                version = version + 1, updated_at = $11
+                version = version + 1, updated_at = $11, normalized_product_name = $12
            WHERE id = $1 AND org_id = $2 AND version = $3 AND state IN ('draft', 'supplement_requested')
            RETURNING id"#,
         id,
@@ -205,6 +206,7 @@ pub async fn update_fields(
         fields.data_scale,
         fields.update_frequency,
         now,
+        normalized_product_name(&fields.product_name),
     )
     .fetch_optional(&mut *conn)
     .await?;

@@ -1,9 +1,9 @@
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, types::Json};
 use uuid::Uuid;
 
 use crate::{
-    domain::{Category, CertificateDocument, CertificateStatus},
+    domain::{Category, CertificateDocument, CertificateStatus, DataSource, normalized_product_name},
     ledger::Receipt,
     signing::Signature,
 };
@@ -28,6 +28,12 @@ pub struct CertificateRow {
     pub ledger: Option<Json<Receipt>>,
     pub issued_at: DateTime<Utc>,
     pub status_changed_at: DateTime<Utc>,
+    /// The data sources as the register holds them now (a change act may
+    /// extend an agreement).
+    pub data_sources: Json<Vec<DataSource>>,
+    /// The day the data-source agreement that set the current `valid_until`
+    /// ends, when one did.
+    pub validity_bound: Option<NaiveDate>,
 }
 
 /// A certificate with its current holder's name, for public records.
@@ -45,8 +51,8 @@ pub async fn insert(conn: &mut PgConnection, row: &CertificateRow) -> sqlx::Resu
     let done = sqlx::query!(
         "INSERT INTO certificates (id, org_id, application_id, certificate_number, registration_number, product_name,
              category, abstract, status, valid_from, valid_until, document, signature, ledger, issued_at,
-             status_changed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+             status_changed_at, normalized_product_name, data_sources, validity_bound)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
          ON CONFLICT (application_id) DO NOTHING",
         row.id,
         row.org_id,
@@ -64,6 +70,9 @@ pub async fn insert(conn: &mut PgConnection, row: &CertificateRow) -> sqlx::Resu
         &row.ledger as _,
         row.issued_at,
         row.status_changed_at,
+        normalized_product_name(&row.product_name),
+        &row.data_sources as _,
+        row.validity_bound,
     )
     .execute(conn)
     .await?;
@@ -77,7 +86,7 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Cert
                 category AS "category: Category", abstract AS "abstract", status AS "status: CertificateStatus",
                 valid_from, valid_until, document AS "document: Json<CertificateDocument>",
                 signature AS "signature: Json<Signature>", ledger AS "ledger: Json<Receipt>", issued_at,
-                status_changed_at
+                status_changed_at, data_sources AS "data_sources: Json<Vec<DataSource>>", validity_bound
            FROM certificates WHERE id = $1"#,
         id
     )
@@ -111,7 +120,7 @@ pub async fn list_in_org(
                 category AS "category: Category", abstract AS "abstract", status AS "status: CertificateStatus",
                 valid_from, valid_until, document AS "document: Json<CertificateDocument>",
                 signature AS "signature: Json<Signature>", ledger AS "ledger: Json<Receipt>", issued_at,
-                status_changed_at
+                status_changed_at, data_sources AS "data_sources: Json<Vec<DataSource>>", validity_bound
            FROM certificates WHERE org_id = $1 AND ($2::uuid IS NULL OR id < $2)
            ORDER BY id DESC LIMIT $3"#,
         org_id,
@@ -158,6 +167,7 @@ pub async fn search_public(
                 c.status AS "status: CertificateStatus", c.valid_from, c.valid_until,
                 c.document AS "document: Json<CertificateDocument>", c.signature AS "signature: Json<Signature>",
                 c.ledger AS "ledger: Json<Receipt>", c.issued_at, c.status_changed_at,
+                c.data_sources AS "data_sources: Json<Vec<DataSource>>", c.validity_bound,
                 o.name AS holder_name, o.credit_code AS holder_credit_code,
                 o.verification = 'verified' AS "holder_verified!"
            FROM certificates c JOIN organizations o ON o.id = c.org_id
@@ -193,6 +203,8 @@ pub async fn search_public(
                 ledger: r.ledger,
                 issued_at: r.issued_at,
                 status_changed_at: r.status_changed_at,
+                data_sources: r.data_sources,
+                validity_bound: r.validity_bound,
             },
             holder_name: r.holder_name,
             holder_credit_code: r.holder_credit_code,
@@ -256,6 +268,8 @@ pub struct Register {
     pub product_name: String,
     pub r#abstract: String,
     pub valid_until: DateTime<Utc>,
+    pub data_sources: Json<Vec<DataSource>>,
+    pub validity_bound: Option<NaiveDate>,
 }
 
 impl CertificateRow {
@@ -266,6 +280,8 @@ impl CertificateRow {
             product_name: self.product_name.clone(),
             r#abstract: self.r#abstract.clone(),
             valid_until: self.valid_until,
+            data_sources: self.data_sources.clone(),
+            validity_bound: self.validity_bound,
         }
     }
 }
@@ -279,7 +295,8 @@ pub async fn update_active(
 ) -> sqlx::Result<bool> {
     let done = sqlx::query!(
         "UPDATE certificates SET status = $2, org_id = $3, product_name = $4, abstract = $5, valid_until = $6,
-             status_changed_at = CASE WHEN status = $2 THEN status_changed_at ELSE $7 END
+             status_changed_at = CASE WHEN status = $2 THEN status_changed_at ELSE $7 END,
+             normalized_product_name = $8, data_sources = $9, validity_bound = $10
          WHERE id = $1 AND status = 'active'",
         id,
         register.status as CertificateStatus,
@@ -287,7 +304,10 @@ pub async fn update_active(
         register.product_name,
         register.r#abstract,
         register.valid_until,
-        now
+        now,
+        normalized_product_name(&register.product_name),
+        &register.data_sources as _,
+        register.validity_bound,
     )
     .execute(conn)
     .await?;

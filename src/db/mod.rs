@@ -20,6 +20,8 @@ pub mod objections;
 pub mod organizations;
 pub mod password_resets;
 pub mod pledges;
+pub mod refile_exceptions;
+pub mod refiling;
 pub mod refresh_tokens;
 pub mod throttle;
 pub mod users;

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::ValidityBound;
+
 /// What can happen to a registered product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
@@ -116,6 +118,20 @@ pub struct PledgeTerms {
     pub ends_on: NaiveDate,
 }
 
+/// A data-source agreement that a `change` act records as extended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtendedAgreement {
+    /// The data source's position in the registration's `data_sources`,
+    /// from 0.
+    pub data_source: u32,
+    /// The agreement's new end.
+    pub agreement_ends_on: NaiveDate,
+    /// The end on record before; set when the change took effect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_agreement_ends_on: Option<NaiveDate>,
+}
+
 /// An act's terms as filed and, once it took effect, what it changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
@@ -144,6 +160,10 @@ pub enum ActDetails {
         /// Set when the change took effect.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         previous_abstract: Option<String>,
+        /// Data-source agreements extended (renewed by the parties): later
+        /// renewals of the certificate are bounded by the new ends.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        extended_agreements: Vec<ExtendedAgreement>,
     },
     Renewal {
         /// Set when the renewal took effect.
@@ -152,6 +172,10 @@ pub enum ActDetails {
         /// Set when the renewal took effect.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         valid_until: Option<DateTime<Utc>>,
+        /// Set when the renewal took effect, if a data-source agreement
+        /// ending first cut it short.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        validity_bounded_by: Option<ValidityBound>,
     },
     Cancellation {
         reason: String,

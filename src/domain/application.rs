@@ -131,6 +131,9 @@ pub enum Action {
     /// The last open objection was dismissed, or withdrawn by its objector,
     /// after the announcement.
     DismissObjections,
+    /// A data-source agreement ended before the certificate could be
+    /// issued: refused for an unlawful source.
+    LapseAgreement,
 }
 
 use Action::*;
@@ -150,6 +153,8 @@ const TRANSITIONS: &[(ApplicationState, Action, ApplicationState)] = &[
     (InAnnouncement, UpholdObjection, Rejected),
     (ObjectionReview, UpholdObjection, Rejected),
     (ObjectionReview, DismissObjections, Registered),
+    (InAnnouncement, LapseAgreement, Rejected),
+    (ObjectionReview, LapseAgreement, Rejected),
     // Withdrawal: from any state before a final outcome.
     (Draft, Withdraw, Withdrawn),
     (Submitted, Withdraw, Withdrawn),
@@ -205,7 +210,7 @@ impl fmt::Display for ApplicationState {
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Submit,
         Claim,
         RequestSupplement,
@@ -217,6 +222,7 @@ impl Action {
         AwaitObjections,
         UpholdObjection,
         DismissObjections,
+        LapseAgreement,
     ];
 
     /// The word recorded in the history and used in error messages.
@@ -233,6 +239,7 @@ impl Action {
             AwaitObjections => "await_objections",
             UpholdObjection => "uphold_objection",
             DismissObjections => "dismiss_objections",
+            LapseAgreement => "lapse_agreement",
         }
     }
 }
@@ -273,9 +280,18 @@ mod tests {
                     (CloseAnnouncement, Registered),
                     (AwaitObjections, ObjectionReview),
                     (UpholdObjection, Rejected),
+                    (LapseAgreement, Rejected),
                 ],
             ),
-            (ObjectionReview, &[(Withdraw, Withdrawn), (UpholdObjection, Rejected), (DismissObjections, Registered)]),
+            (
+                ObjectionReview,
+                &[
+                    (Withdraw, Withdrawn),
+                    (UpholdObjection, Rejected),
+                    (DismissObjections, Registered),
+                    (LapseAgreement, Rejected),
+                ],
+            ),
             (Registered, &[]),
         ];
         assert_eq!(expected.len(), ApplicationState::ALL.len());

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Category, MaterialKind};
+use super::{Category, MaterialKind, ValidityBound};
 
 /// The 17-digit number of a registration certificate, built as the national
 /// unified certificate numbers are: year (4), month (2), registry code (4),
@@ -67,6 +67,12 @@ pub struct CertificateDocument {
     pub valid_from: DateTime<Utc>,
     pub valid_until: DateTime<Utc>,
     pub issuer: Issuer,
+    /// Present when `valid_until` is earlier than the full validity period
+    /// because the data's authorization ends first (a data-source agreement);
+    /// absent otherwise, and from documents issued before the registry
+    /// recorded it, which therefore read back and verify as they were signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validity_bounded_by: Option<ValidityBound>,
 }
 
 /// An organization as public records name it.

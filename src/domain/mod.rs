@@ -3,22 +3,25 @@
 
 mod act;
 mod application;
+pub mod authorization;
 pub mod calendar;
 mod certificate;
 mod credit_code;
 mod duration;
 mod identity;
 pub mod media;
+mod product_name;
 mod refusal;
 mod registration_number;
 mod role;
 mod verification;
 
 pub use act::{
-    ActDetails, ActKind, ActState, Counterparty, LicenseTerms, Money, Organization, PledgeTerms, parse_amount,
-    parse_currency,
+    ActDetails, ActKind, ActState, Counterparty, ExtendedAgreement, LicenseTerms, Money, Organization, PledgeTerms,
+    parse_amount, parse_currency,
 };
 pub use application::{Action, ApplicationState, Category, DataSource, DataSourceKind, MaterialKind};
+pub use authorization::{ValidityBound, ValidityBoundKind};
 pub use certificate::{
     CertificateDocument, CertificateNumber, CertificateNumberError, CertificateStatus, Issuer, MaterialHash,
     ObjectionDecision, ObjectionState, Party, Product,
@@ -26,6 +29,7 @@ pub use certificate::{
 pub use credit_code::{CreditCode, CreditCodeError};
 pub use duration::{DurationError, IsoDuration};
 pub use identity::{Email, Name, Password, Text};
+pub use product_name::normalized_product_name;
 pub use refusal::RefusalGround;
 pub use registration_number::{RegistrationNumber, RegistrationNumberError, mod11_2_check};
 pub use role::{OrgRole, Role, StaffRole};

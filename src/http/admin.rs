@@ -1,4 +1,5 @@
-//! /admin/*: registry staff management.
+//! /admin/*: registry staff management, and exceptions the registry grants
+//! organizations.
 
 use axum::{
     extract::State,
@@ -6,11 +7,12 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
 
 use super::{
     error::{ApiResult, Problem},
-    extract::{Json, Query},
-    responses::{Always, AsAdmin, JsonBody, Paged},
+    extract::{Json, Path, Query},
+    responses::{Always, AsAdmin, JsonBody, NotFound, Paged},
 };
 use crate::{
     auth::Admin,
@@ -18,13 +20,17 @@ use crate::{
     services::{
         accounts::UserView,
         audit::{self, AuditActor, AuditEntryView, AuditQuery},
+        refiling::{self, NewRefileException, RefileExceptionView},
         staff::{self, NewStaff},
     },
     state::AppState,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(add_staff, list_staff)).routes(routes!(audit_log))
+    OpenApiRouter::new()
+        .routes(routes!(add_staff, list_staff))
+        .routes(routes!(audit_log))
+        .routes(routes!(grant_refile_exception))
 }
 
 /// The audit log: every action of staff and operators, newest first.
@@ -87,4 +93,23 @@ async fn list_staff(
     Query(page): Query<PageQuery>,
 ) -> ApiResult<Json<Page<UserView>>> {
     Ok(Json(staff::list(&state, page.parse()?).await?))
+}
+
+/// Lets an organization file a product name again before the re-filing bar
+/// (`workflow.refile_bar`) ends: its next submission of that name (compared
+/// ignoring case, width and white space) passes the bar, once.
+#[utoipa::path(post, path = "/admin/organizations/{id}/refile-exceptions", tag = "admin",
+    operation_id = "grantRefileException", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The organization's id")), request_body = NewRefileException,
+    responses(
+    (status = 201, description = "The exception, unused", body = RefileExceptionView),
+    Always, JsonBody, AsAdmin, NotFound,
+))]
+async fn grant_refile_exception(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<Uuid>,
+    Json(request): Json<NewRefileException>,
+) -> ApiResult<(StatusCode, Json<RefileExceptionView>)> {
+    Ok((StatusCode::CREATED, Json(refiling::grant_exception(&state, admin, id, request).await?)))
 }

@@ -7,6 +7,7 @@ use axum::{
 };
 use serde::Serialize;
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 use crate::services::{Error, FieldError};
 
@@ -19,6 +20,7 @@ pub struct ApiError {
     code: &'static str,
     detail: String,
     errors: Vec<FieldError>,
+    conflicting_application_id: Option<Uuid>,
     retry_after: Option<u64>,
     internal: Option<anyhow::Error>,
 }
@@ -49,6 +51,11 @@ pub struct Problem {
     /// Every offending field of an invalid request; absent otherwise.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// On a `conflict` with another application (the same product filed
+    /// twice, or filed again too soon after a withdrawal): that
+    /// application's id; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conflicting_application_id: Option<Uuid>,
 }
 
 impl ApiError {
@@ -58,6 +65,7 @@ impl ApiError {
             code: code_for(status),
             detail: detail.into(),
             errors: Vec::new(),
+            conflicting_application_id: None,
             retry_after: None,
             internal: None,
         }
@@ -104,6 +112,9 @@ impl From<Error> for ApiError {
             Error::NotFound => Self::new(StatusCode::NOT_FOUND, "no such resource"),
             Error::NotFoundBecause(_) => Self::new(StatusCode::NOT_FOUND, detail),
             Error::Conflict(_) => Self::new(StatusCode::CONFLICT, detail),
+            Error::ConflictWith { application_id, .. } => {
+                Self { conflicting_application_id: Some(application_id), ..Self::new(StatusCode::CONFLICT, detail) }
+            }
             Error::InvalidTransition { .. } => {
                 Self { code: "invalid_transition", ..Self::new(StatusCode::CONFLICT, detail) }
             }
@@ -162,6 +173,7 @@ impl IntoResponse for ApiError {
             detail,
             code: self.code.to_owned(),
             errors: self.errors,
+            conflicting_application_id: self.conflicting_application_id,
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (self.status, body).into_response();

@@ -146,6 +146,7 @@ crate::bodies!(
     crate::services::review::ApproveRequest,
     crate::services::acts::RejectAct,
     crate::services::acts::Revocation,
+    crate::services::refiling::NewRefileException,
 );
 
 impl<T: Serialize> IntoResponse for Json<T> {

@@ -60,7 +60,7 @@ async fn queue(
 /// One application as a reviewer sees it.
 #[utoipa::path(get, path = "/review/applications/{id}", tag = "review", operation_id = "getApplicationForReview",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "The application's id")), responses(
-    (status = 200, description = "The application with its materials, organization and history", body = ReviewView),
+    (status = 200, description = "The application with its materials, organization and history, and the similar filings of any organization", body = ReviewView),
     Always, BadRequest, AsStaff,
     (status = 404, description = "No such application, or one never submitted (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -124,6 +124,7 @@ async fn reject(
     responses(
     (status = 200, description = "The application, now `in_announcement`", body = ApplicationView),
     Always, JsonBody, AsStaff, NotFound,
+    (status = 422, description = "Invalid fields, each listed in `errors` (`code`: `validation_failed`): besides the schema, the agreement of one of the application's data sources has already ended (`data_sources[i].agreement_ends_on`, naming the source): the application cannot be approved", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "Not staff, or not the reviewer who claimed the application (only they, or an admin, decide on it) (`code`: `forbidden`)", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "The application's state does not allow it: it must be `under_review` (`code`: `invalid_transition`)", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -193,7 +194,7 @@ async fn acts_queue(
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "The act's id")), responses(
     (status = 200, description = "The act, approved", body = ActView),
     Always, BadRequest, AsStaff, NotFound,
-    (status = 409, description = "The act is already decided, or the certificate is no longer active (`code`: `invalid_transition`); or the register moved on since it was filed (`code`: `conflict`): the certificate is now pledged, an exclusive license now overlaps, or the renewal window is not open", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The act is already decided, or the certificate is no longer active (`code`: `invalid_transition`); or the register moved on since it was filed (`code`: `conflict`): the certificate is now pledged, an exclusive license now overlaps, the renewal window is not open, a renewal could not move `valid_until` past a data-source agreement's end, or another change has extended the same agreement further", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn approve_act(State(state): State<AppState>, staff: Staff, Path(id): Path<Uuid>) -> ApiResult<Json<ActView>> {
     Ok(Json(acts::approve(&state, staff, id).await?))

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::commitment::Commitments;
 use crate::{
-    domain::{CertificateDocument, Money, Party},
+    domain::{CertificateDocument, Money, Party, ValidityBound},
     signing::{Signature, canonical_json},
 };
 
@@ -86,6 +86,10 @@ pub enum Entry {
         product_name: Option<String>,
         #[serde(rename = "abstract", default, skip_serializing_if = "Option::is_none")]
         summary: Option<String>,
+        /// When the change extended data-source agreements: the day the
+        /// earliest agreement now ends, which bounds later renewals.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        data_authorization_ends_on: Option<NaiveDate>,
     },
     #[serde(rename = "certificate.renewed")]
     CertificateRenewed {
@@ -93,6 +97,9 @@ pub enum Entry {
         recorded_at: DateTime<Utc>,
         previous_valid_until: DateTime<Utc>,
         valid_until: DateTime<Utc>,
+        /// When a data-source agreement ending first cut the renewal short.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        validity_bounded_by: Option<ValidityBound>,
     },
     /// The holder's reason is committed to.
     #[serde(rename = "certificate.cancelled")]
@@ -257,6 +264,29 @@ mod tests {
             let json = serde_json::to_value(&entry).expect("json");
             assert_eq!(json["type"], entry.type_name());
         }
+    }
+
+    /// Documents signed before certificates carried `validity_bounded_by`
+    /// read back as exactly their bytes, so their signatures and leaves
+    /// still verify; a bounded one carries its bound.
+    #[test]
+    fn issuance_entries_from_before_the_validity_bound_read_back_unchanged() {
+        let document = r#"{"certificate_number":"20261131000000001","holder":{"credit_code":"91310000MA1FL4B24G","name":"上海数据科技有限公司"},"issued_at":"2026-11-26T08:00:00.123456Z","issuer":{"code":"3100","name":"Data Product IP Registry"},"materials":[{"kind":"summary","sha256":"ab"}],"product":{"abstract":"物流时效数据","category":"data_collection","name":"长三角物流时效数据集"},"registration_number":"3100202600000017","valid_from":"2026-11-26T08:00:00.123456Z","valid_until":"2029-11-26T08:00:00.123456Z"}"#;
+        let signature = r#"{"alg":"Ed25519","key_id":"k","value":"c2lnbmF0dXJl"}"#;
+        let leaf = format!(r#"{{"document":{document},"signature":{signature},"type":"certificate.issued"}}"#);
+        let entry = Entry::parse(leaf.as_bytes()).expect("an issuance entry");
+        assert_eq!(entry.to_bytes().expect("bytes"), leaf.as_bytes());
+        let Entry::CertificateIssued { document: parsed, .. } = &entry else { panic!("{entry:?}") };
+        assert_eq!(parsed.validity_bounded_by, None);
+        assert_eq!(canonical_json(parsed).expect("jcs"), document.as_bytes(), "the signed bytes");
+
+        let bounded = document.replace(
+            r#","valid_until":"2029-11-26T08:00:00.123456Z"}"#,
+            r#","valid_until":"2027-06-30T16:00:00Z","validity_bounded_by":{"agreement_ends_on":"2027-06-30","kind":"data_source_agreement"}}"#,
+        );
+        let parsed: CertificateDocument = serde_json::from_str(&bounded).expect("a bounded document");
+        assert_eq!(parsed.validity_bounded_by.map(|b| b.agreement_ends_on.to_string()), Some("2027-06-30".into()));
+        assert_eq!(canonical_json(&parsed).expect("jcs"), bounded.as_bytes());
     }
 
     #[test]

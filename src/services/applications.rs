@@ -332,11 +332,16 @@ fn stale(current: i32) -> Error {
 pub async fn submit(state: &AppState, tenant: Tenant, id: Uuid, request: SubmitRequest) -> Result<ApplicationView> {
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    // Locked, so that materials cannot change between the check and the move.
+    // The organization first (as uploads take it), so that two submissions
+    // of one product name cannot both pass the duplicate check; the
+    // application, so that materials cannot change between the check and
+    // the move.
+    db::organizations::lock(&mut tx, tenant.org_id).await?;
     let current = db::applications::find_in_org_for_update(&mut tx, tenant.org_id, id).await?.ok_or(Error::NotFound)?;
     procedure::check(&current, Action::Submit)?;
     super::verification::ensure_verified(&mut tx, tenant.org_id, "submit applications").await?;
     check_complete(&mut tx, state, &current, &request, now).await?;
+    let exception_note = super::refiling::check_submission(&mut tx, state, &current, now).await?;
     let application_number = match &current.application_number {
         Some(_) => None,
         None => {
@@ -350,7 +355,7 @@ pub async fn submit(state: &AppState, tenant: Tenant, id: Uuid, request: SubmitR
         supplement: Some(None),
         ..TransitionChanges::default()
     };
-    let step = Step::new(Action::Submit, tenant.actor.into()).changes(changes);
+    let step = Step::new(Action::Submit, tenant.actor.into()).note(exception_note).changes(changes);
     let row = procedure::apply(&mut tx, &current, step, now).await?;
     let view = ApplicationView::load(&mut tx, row).await?;
     tx.commit().await?;

@@ -20,7 +20,10 @@ use crate::{
         applications::{ApplicationRow, TransitionChanges},
         certificates::{CertificateRow, PublicCertificateRow},
     },
-    domain::{Action, Category, CertificateDocument, CertificateNumber, CertificateStatus, Issuer, Party, Product},
+    domain::{
+        Action, Category, CertificateDocument, CertificateNumber, CertificateStatus, Issuer, Party, Product,
+        RefusalGround, ValidityBound, ValidityBoundKind, authorization,
+    },
     ledger::{Entry, Receipt},
     pagination::{Page, PageRequest},
     signing::{Signature, canonical_json},
@@ -38,6 +41,12 @@ pub struct CertificateRecord {
     pub valid_from: DateTime<Utc>,
     /// The current end of validity (a renewal moves it).
     pub valid_until: DateTime<Utc>,
+    /// Present when the current `valid_until` is earlier than the validity
+    /// period would give because the data's authorization ends first: the
+    /// day the earliest data-source agreement ends (set at issuance, and
+    /// again by each renewal).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validity_bounded_by: Option<ValidityBound>,
     pub issued_at: DateTime<Utc>,
     pub document: CertificateDocument,
     pub signature: Signature,
@@ -53,6 +62,10 @@ impl From<CertificateRow> for CertificateRecord {
             status: row.status,
             valid_from: row.valid_from,
             valid_until: row.valid_until,
+            validity_bounded_by: row.validity_bound.map(|agreement_ends_on| ValidityBound {
+                kind: ValidityBoundKind::DataSourceAgreement,
+                agreement_ends_on,
+            }),
             issued_at: row.issued_at,
             document: row.document.0,
             signature: row.signature.0,
@@ -140,9 +153,21 @@ pub struct RegistryFilter {
     pub q: Option<String>,
 }
 
+/// What registering an application came to.
+#[derive(Debug)]
+pub enum Registration {
+    /// The certificate was issued and the application is `registered`.
+    Issued(Box<CertificateRow>),
+    /// A data-source agreement ended before issuance: nothing was issued
+    /// and the application is `rejected`, with this reason.
+    Refused(String),
+}
+
 /// Registers the application: issues its certificate and moves it to
 /// `registered` by `action`, in the caller's transaction. Issuing twice is
-/// impossible: the certificate is unique per application.
+/// impossible: the certificate is unique per application. If one of its
+/// data-source agreements has ended meanwhile, nothing is issued and the
+/// registry rejects it for an unlawful source.
 pub async fn register(
     conn: &mut PgConnection,
     state: &AppState,
@@ -151,13 +176,41 @@ pub async fn register(
     actor: EventActor,
     note: Option<String>,
     now: DateTime<Utc>,
-) -> Result<CertificateRow> {
+) -> Result<Registration> {
     procedure::check(application, action)?;
+    if let Some(reason) = lapsed_authorization(state, application, now) {
+        let changes = TransitionChanges {
+            decision_reason: Some(reason.clone()),
+            refusal_grounds: Some(vec![RefusalGround::UnlawfulSource]),
+            ..Default::default()
+        };
+        let step = Step::new(Action::LapseAgreement, EventActor::System).note(Some(reason.clone())).changes(changes);
+        procedure::apply(conn, application, step, now).await?;
+        tracing::info!(application_id = %application.id, "not registered: a data-source agreement ended");
+        return Ok(Registration::Refused(reason));
+    }
     let certificate = issue(conn, state, application, now).await?;
     let changes =
         TransitionChanges { certificate_number: Some(certificate.certificate_number.clone()), ..Default::default() };
     procedure::apply(conn, application, Step::new(action, actor).note(note).changes(changes), now).await?;
-    Ok(certificate)
+    Ok(Registration::Issued(Box::new(certificate)))
+}
+
+/// The refusal ground `unlawful_source`, and why, when a data-source
+/// agreement of the application ended before today.
+// The ground leads the reason as a word until rejections carry their
+// grounds in a field of their own.
+fn lapsed_authorization(state: &AppState, application: &ApplicationRow, now: DateTime<Utc>) -> Option<String> {
+    let today = now.with_timezone(&state.config.registry.time_zone).date_naive();
+    let ended = authorization::ended(&application.data_sources.0, today);
+    let first = ended.first()?;
+    let others: Vec<String> = ended[1..].iter().map(|a| format!("{a}, on {}", a.ends_on)).collect();
+    let also = if others.is_empty() { String::new() } else { format!(" (and {})", others.join("; ")) };
+    Some(format!(
+        "unlawful_source: the agreement of {first} ended on {}{also}, before the certificate could be issued; \
+         the data's authorization no longer supports the registration",
+        first.ends_on
+    ))
 }
 
 async fn issue(
@@ -177,9 +230,11 @@ async fn issue(
     let serial = u64::try_from(db::certificates::next_serial(conn).await?).unwrap_or(u64::MAX);
     let number = CertificateNumber::new(local.year(), local.month(), &config.registry.code, serial)
         .map_err(|e| Error::Internal(e.into()))?;
-    let valid_until = config
+    let full_validity = config
         .deadline(now, config.workflow.certificate_validity)
         .ok_or_else(|| anyhow::anyhow!("validity out of range"))?;
+    let (valid_until, validity_bounded_by) =
+        authorization::bounded_validity(full_validity, &application.data_sources.0, &config.registry.time_zone);
     let document = CertificateDocument {
         certificate_number: number.to_string(),
         registration_number: registration_number.clone(),
@@ -194,6 +249,7 @@ async fn issue(
         valid_from: now,
         valid_until,
         issuer: Issuer { name: config.registry.name.clone(), code: config.registry.code.clone() },
+        validity_bounded_by,
     };
     let signature = state.signer.sign(&canonical_json(&document)?);
     let row = CertificateRow {
@@ -213,6 +269,8 @@ async fn issue(
         ledger: None,
         issued_at: now,
         status_changed_at: now,
+        data_sources: application.data_sources.clone(),
+        validity_bound: validity_bounded_by.map(|bound| bound.agreement_ends_on),
     };
     if !db::certificates::insert(conn, &row).await? {
         // Issued meanwhile by another transaction: that one stands.
@@ -263,7 +321,12 @@ pub async fn pdf(state: &AppState, tenant: Tenant, id: Uuid) -> Result<(String, 
         category: certificate.category,
         status: certificate.status,
         valid_from: date(certificate.valid_from),
-        valid_until: date(certificate.valid_until),
+        // A bounded validity runs through the agreement's last day (it ends
+        // at the midnight after it): that day is the one to print.
+        valid_until: certificate
+            .validity_bound
+            .map_or_else(|| date(certificate.valid_until), |day| day.format("%Y-%m-%d").to_string()),
+        validity_bound: certificate.validity_bound.map(|day| day.format("%Y-%m-%d").to_string()),
         materials: certificate.document.materials.iter().map(|m| (m.kind, m.sha256.clone())).collect(),
         verify_url,
         key_id: state.signer.key_id().to_owned(),

@@ -20,6 +20,10 @@ pub enum Error {
     NotFoundBecause(&'static str),
     #[error("{0}")]
     Conflict(String),
+    /// A conflict with another application, named so that a client can
+    /// look it up (the same product filed twice).
+    #[error("{message}")]
+    ConflictWith { message: String, application_id: uuid::Uuid },
     #[error("cannot {action} while the {subject} is {from}")]
     InvalidTransition { subject: &'static str, from: String, action: String },
     /// The organization would exceed one of its quotas (`[quota]`).

@@ -20,6 +20,7 @@ pub mod organization;
 pub mod password_resets;
 pub mod passwords;
 pub mod procedure;
+pub mod refiling;
 pub mod review;
 mod search;
 pub mod sessions;

@@ -14,6 +14,7 @@ use super::{
     application_views::{ApplicationView, EventView},
     audit::{self, Audit, AuditActor},
     procedure::{self, EventActor, Step},
+    refiling::{self, SimilarFiling},
 };
 use crate::{
     auth::Staff,
@@ -21,7 +22,7 @@ use crate::{
         self,
         applications::{ApplicationRow, TransitionChanges},
     },
-    domain::{Action, ApplicationState, IsoDuration, RefusalGround, RegistrationNumber, Role, Text},
+    domain::{Action, ApplicationState, IsoDuration, RefusalGround, RegistrationNumber, Role, Text, authorization},
     pagination::{Page, PageRequest},
     state::AppState,
 };
@@ -43,6 +44,11 @@ pub struct ReviewView {
     /// The reviewer who claimed it.
     pub reviewer_id: Option<Uuid>,
     pub events: Vec<EventView>,
+    /// Other live applications and registrations, of any organization, that
+    /// share this one's product name (ignoring case, width and white space)
+    /// or the SHA-256 of its summary, processing and innovation, scenarios
+    /// or sample: the most alike first, at most 20. Staff only.
+    pub similar_filings: Vec<SimilarFiling>,
 }
 
 #[derive(Debug, eserde::Deserialize, ToSchema)]
@@ -118,7 +124,14 @@ pub async fn get(state: &AppState, id: Uuid) -> Result<ReviewView> {
     let events =
         db::application_events::of_application(&mut conn, id).await?.into_iter().map(EventView::from).collect();
     let reviewer_id = row.reviewer_id;
-    Ok(ReviewView { application: ApplicationView::load(&mut conn, row).await?, organization, reviewer_id, events })
+    let similar_filings = refiling::similar_filings(&mut conn, &row, state.clock.now()).await?;
+    Ok(ReviewView {
+        application: ApplicationView::load(&mut conn, row).await?,
+        organization,
+        reviewer_id,
+        events,
+        similar_filings,
+    })
 }
 
 /// Only the reviewer who claimed an application, or an admin, decides on
@@ -258,6 +271,25 @@ async fn audit_decision(
     audit::record(conn, AuditActor::Staff(staff.user_id), now, audit).await
 }
 
+/// An application is not approved once one of its data-source agreements
+/// has ended (the announcement would end in a certificate the data's
+/// authorization no longer supports): 422 naming each such source.
+fn ensure_agreements_in_force(state: &AppState, application: &ApplicationRow, now: DateTime<Utc>) -> Result<()> {
+    let today = now.with_timezone(&state.config.registry.time_zone).date_naive();
+    let mut fields = Fields::new();
+    for agreement in authorization::ended(&application.data_sources.0, today) {
+        fields.add(
+            &format!("data_sources[{}].agreement_ends_on", agreement.index),
+            format!(
+                "the agreement of {agreement} ended on {}: the application cannot be approved; request a \
+                 supplement with the renewed agreement, or reject it",
+                agreement.ends_on
+            ),
+        );
+    }
+    fields.finish()
+}
+
 /// A reviewer's decision on an application under review: only the reviewer
 /// who claimed it, or an admin, may take it.
 async fn decide(
@@ -274,6 +306,7 @@ async fn decide(
     procedure::check(&current, action)?;
     ensure_decider(&current, staff)?;
     if action == Action::Approve {
+        ensure_agreements_in_force(state, &current, now)?;
         let serial = db::applications::next_registration_serial(&mut tx).await?;
         let year = now.with_timezone(&state.config.registry.time_zone).year();
         let number =

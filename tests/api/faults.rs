@@ -533,7 +533,10 @@ async fn two_replicas_on_one_database_register_each_application_once() {
             // both workers (each stepping every second) some to close.
             tokio::time::sleep(Duration::from_millis(100) * i as u32).await;
             let on = |step: usize| &replicas[(i + step) % 2];
-            let created = on(0).post("/applications", Some(tenant), application_body()).await;
+            // Each its own product: the registry refuses the same one filed twice.
+            let mut body = application_body();
+            body["product_name"] = json!(format!("长三角物流时效数据集 {i}"));
+            let created = on(0).post("/applications", Some(tenant), body).await;
             let id = created.assert_status(201)["id"].as_str().expect("id").to_owned();
             for (step, kind) in REQUIRED_MATERIALS.iter().enumerate() {
                 on(step + 1).send(on(step + 1).upload(tenant, &id, kind)).await.assert_status(200);

@@ -5,7 +5,10 @@ use std::{
     io::Write,
     path::Path,
     process::{Command, Output, Stdio},
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::Duration,
 };
 
@@ -33,6 +36,8 @@ pub struct TestApp {
     pub clock: Arc<ShiftedClock>,
     pub state: AppState,
     pub database_url: String,
+    /// Drafts made by `create_application`, to name each its own product.
+    drafts: AtomicUsize,
     shutdown: CancellationToken,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -116,6 +121,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
         clock,
         state,
         database_url,
+        drafts: AtomicUsize::new(0),
         shutdown,
         server: Some(server),
     }
@@ -216,9 +222,17 @@ impl TestApp {
         answer(request.send().await.expect("request sent")).await
     }
 
-    /// Creates a draft application and returns its id.
+    /// Creates a draft application and returns its id. The first is named
+    /// as `application_body()` names it; each later one gets a product name
+    /// of its own, so that an organization may submit several (the registry
+    /// refuses the same product filed twice).
     pub async fn create_application(&self, token: &str) -> String {
-        let answer = self.post("/applications", Some(token), application_body()).await;
+        let mut body = application_body();
+        let n = self.drafts.fetch_add(1, Ordering::Relaxed) + 1;
+        if n > 1 {
+            body["product_name"] = json!(format!("长三角物流时效数据集（{n}）"));
+        }
+        let answer = self.post("/applications", Some(token), body).await;
         answer.assert_status(201)["id"].as_str().expect("id").to_owned()
     }
 

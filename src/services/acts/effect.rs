@@ -75,22 +75,40 @@ pub async fn apply(
             *transferee = Organization { id: to.id, name: to.name, credit_code: to.credit_code };
             *transferor = Some(Counterparty { name: from.name, credit_code: from.credit_code });
         }
-        ActDetails::Change { product_name, summary, previous_product_name, previous_abstract } => {
+        ActDetails::Change { product_name, summary, previous_product_name, previous_abstract, extended_agreements } => {
             if let Some(name) = product_name {
                 *previous_product_name = Some(std::mem::replace(&mut register.product_name, name.clone()));
             }
             if let Some(text) = summary {
                 *previous_abstract = Some(std::mem::replace(&mut register.r#abstract, text.clone()));
             }
+            for extension in extended_agreements.iter_mut() {
+                let source = usize::try_from(extension.data_source)
+                    .ok()
+                    .and_then(|i| register.data_sources.0.get_mut(i))
+                    .ok_or_else(|| anyhow::anyhow!("an extension names data source {}", extension.data_source))?;
+                // Another change may have extended it further meanwhile.
+                let current = source.agreement_ends_on;
+                if current.is_some_and(|current| current >= extension.agreement_ends_on) {
+                    return Err(Error::Conflict(format!(
+                        "the agreement of data_sources[{}] now ends on {}, no earlier than this change's {}",
+                        extension.data_source,
+                        current.map(|c| c.to_string()).unwrap_or_default(),
+                        extension.agreement_ends_on
+                    )));
+                }
+                extension.previous_agreement_ends_on = current;
+                source.agreement_ends_on = Some(extension.agreement_ends_on);
+            }
         }
-        ActDetails::Renewal { previous_valid_until, valid_until } => {
+        ActDetails::Renewal { previous_valid_until, valid_until, validity_bounded_by } => {
             rules::ensure_renewable(state, certificate, now)?;
-            register.valid_until = state
-                .config
-                .deadline(certificate.valid_until, state.config.workflow.certificate_validity)
-                .ok_or_else(|| anyhow::anyhow!("validity out of range"))?;
+            let (until, bound) = rules::renewed_validity(state, certificate)?;
+            register.valid_until = until;
+            register.validity_bound = bound.map(|bound| bound.agreement_ends_on);
             *previous_valid_until = Some(certificate.valid_until);
-            *valid_until = Some(register.valid_until);
+            *valid_until = Some(until);
+            *validity_bounded_by = bound;
         }
         ActDetails::Cancellation { .. } => {
             rules::ensure_no_unreleased_pledge(conn, certificate.id, "cancelled").await?;

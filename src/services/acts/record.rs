@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::{
     auth::Principal,
     db::{self, certificates::CertificateRow},
-    domain::{ActDetails, ActState, LicenseTerms, Party, PledgeTerms},
+    domain::{ActDetails, ActState, LicenseTerms, Party, PledgeTerms, authorization},
     ledger::{
         Entry,
         commitment::{self, Opening, Openings},
@@ -72,18 +72,26 @@ pub async fn entry(
             recorded_at: now,
             new_holder: Party { name: transferee.name.clone(), credit_code: transferee.credit_code.clone() },
         },
-        ActDetails::Change { product_name, summary, .. } => Entry::CertificateChanged {
+        ActDetails::Change { product_name, summary, extended_agreements, .. } => Entry::CertificateChanged {
             certificate_number,
             recorded_at: now,
             product_name: product_name.clone(),
             summary: summary.clone(),
+            data_authorization_ends_on: match extended_agreements.as_slice() {
+                [] => None,
+                extensions => {
+                    let sources = authorization::extended(&certificate.data_sources.0, extensions);
+                    authorization::earliest(&sources).map(|agreement| agreement.ends_on)
+                }
+            },
         },
-        ActDetails::Renewal { previous_valid_until: Some(previous), valid_until: Some(until) } => {
+        ActDetails::Renewal { previous_valid_until: Some(previous), valid_until: Some(until), validity_bounded_by } => {
             Entry::CertificateRenewed {
                 certificate_number,
                 recorded_at: now,
                 previous_valid_until: *previous,
                 valid_until: *until,
+                validity_bounded_by: *validity_bounded_by,
             }
         }
         ActDetails::Renewal { .. } => return Err(anyhow::anyhow!("a renewal is recorded only once applied").into()),

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::{
     db::{self, certificates::CertificateRow},
-    domain::CertificateStatus,
+    domain::{CertificateStatus, ValidityBound, authorization},
     services::{Error, Result},
     state::AppState,
 };
@@ -49,6 +49,32 @@ pub fn ensure_renewable(state: &AppState, certificate: &CertificateRow, now: Dat
         )));
     }
     Ok(())
+}
+
+/// Where a renewal moves `valid_until`: on by the validity period, but no
+/// later than the end of the day the earliest data-source agreement ends
+/// (with the bound when it cuts the period short). A renewal that could not
+/// move it at all is refused: the agreement must be extended first (a
+/// `change` act's `extended_agreements`).
+pub fn renewed_validity(
+    state: &AppState,
+    certificate: &CertificateRow,
+) -> Result<(DateTime<Utc>, Option<ValidityBound>)> {
+    let config = &state.config;
+    let full = config
+        .deadline(certificate.valid_until, config.workflow.certificate_validity)
+        .ok_or_else(|| anyhow::anyhow!("validity out of range"))?;
+    let sources = &certificate.data_sources.0;
+    let (until, bound) = authorization::bounded_validity(full, sources, &config.registry.time_zone);
+    if until <= certificate.valid_until {
+        let agreement = authorization::earliest(sources)
+            .map_or_else(|| "a data-source agreement".to_owned(), |a| format!("the agreement of {a}"));
+        return Err(Error::Conflict(format!(
+            "{agreement} ends no later than the certificate's validity already does, so a renewal cannot \
+             extend it: record the extended agreement with a change act (extended_agreements) first"
+        )));
+    }
+    Ok((until, bound))
 }
 
 /// Two exclusive licenses of one certificate never overlap in time.

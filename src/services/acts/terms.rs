@@ -10,8 +10,8 @@ use super::rules;
 use crate::{
     db::{self, certificates::CertificateRow},
     domain::{
-        ActDetails, Counterparty, CreditCode, LicenseTerms, Money, Name, Organization, PledgeTerms, Text, parse_amount,
-        parse_currency,
+        ActDetails, Counterparty, CreditCode, ExtendedAgreement, LicenseTerms, Money, Name, Organization, PledgeTerms,
+        Text, authorization, parse_amount, parse_currency,
     },
     input::{self, Body, BodyError},
     services::{Error, Fields, Result},
@@ -68,6 +68,28 @@ pub struct Change {
     )]
     #[serde(default)]
     pub summary: Option<String>,
+    /// Data-source agreements the parties have extended: each names a data
+    /// source of the registration and its agreement's new end, later than
+    /// the one on record. Later renewals are bounded by the new ends.
+    #[schema(max_items = 20)]
+    #[serde(default)]
+    pub extended_agreements: Option<Vec<AgreementExtension>>,
+}
+
+/// A data-source agreement's new end, as a `change` files it.
+#[derive(Debug, Serialize, eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgreementExtension {
+    /// The data source's position in the registration's `data_sources`,
+    /// from 0; it must have an agreement (`licensed`, `purchased` or
+    /// `public_authorized`) with an end.
+    #[schema(minimum = 0, maximum = 19)]
+    pub data_source: u32,
+    /// A date of the years 1900 to 9999, later than the agreement's end on
+    /// record.
+    #[schema(pattern = r"^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$")]
+    #[serde(deserialize_with = "crate::input::date")]
+    pub agreement_ends_on: NaiveDate,
 }
 
 #[derive(Debug, Serialize, eserde::Deserialize, ToSchema)]
@@ -123,6 +145,54 @@ fn term(fields: &mut Fields, starts_on: NaiveDate, ends_on: NaiveDate, today: Na
     } else if ends_on < today {
         fields.add("ends_on", "the term has already ended");
     }
+}
+
+/// Checks each extension against the certificate's data sources: a source
+/// with an agreement that ends, each once, its new end later than the one
+/// on record.
+fn agreement_extensions(
+    fields: &mut Fields,
+    certificate: &CertificateRow,
+    extensions: &[AgreementExtension],
+) -> Vec<ExtendedAgreement> {
+    const MAX: usize = 20;
+    if extensions.len() > MAX {
+        fields.add("extended_agreements", format!("at most {MAX} agreements"));
+        return Vec::new();
+    }
+    let sources = &certificate.data_sources.0;
+    let mut parsed: Vec<ExtendedAgreement> = Vec::with_capacity(extensions.len());
+    for (i, extension) in extensions.iter().enumerate() {
+        let at = format!("extended_agreements[{i}]");
+        let index = usize::try_from(extension.data_source).unwrap_or(usize::MAX);
+        let Some(source) = sources.get(index) else {
+            fields.add(
+                &format!("{at}.data_source"),
+                format!("no such data source: the registration has {}", sources.len()),
+            );
+            continue;
+        };
+        if parsed.iter().any(|p| p.data_source == extension.data_source) {
+            fields.add(&format!("{at}.data_source"), "names a data source another extension names already");
+            continue;
+        }
+        match source.agreement_ends_on.filter(|_| authorization::under_agreement(source.kind)) {
+            None => fields.add(
+                &format!("{at}.data_source"),
+                format!("data_sources[{index}] has no agreement with an end to extend"),
+            ),
+            Some(current) if extension.agreement_ends_on <= current => fields.add(
+                &format!("{at}.agreement_ends_on"),
+                format!("must be later than the agreement's end on record, {current}"),
+            ),
+            Some(_) => parsed.push(ExtendedAgreement {
+                data_source: extension.data_source,
+                agreement_ends_on: extension.agreement_ends_on,
+                previous_agreement_ends_on: None,
+            }),
+        }
+    }
+    parsed
 }
 
 /// Checks a filed act against the certificate and the register as they
@@ -192,23 +262,27 @@ pub async fn parse(
                 Organization { id: transferee.id, name: transferee.name, credit_code: transferee.credit_code };
             ActDetails::Transfer { transferee, transferor: None }
         }
-        NewAct::Change(Change { product_name, summary }) => {
+        NewAct::Change(Change { product_name, summary, extended_agreements }) => {
             let name = product_name.as_deref().map(|n| fields.check("product_name", Name::parse(n, 100)));
             let text = summary.as_deref().map(|a| fields.check("abstract", Text::parse(a, 2000)));
-            if name.is_none() && text.is_none() {
-                fields.add("product_name", "give product_name, abstract, or both");
+            let extensions = extended_agreements.unwrap_or_default();
+            if name.is_none() && text.is_none() && extensions.is_empty() {
+                fields.add("product_name", "give product_name, abstract, extended_agreements, or several of them");
             }
+            let extended_agreements = agreement_extensions(&mut fields, certificate, &extensions);
             fields.finish()?;
             ActDetails::Change {
                 product_name: name.flatten().map(Name::into_string),
                 summary: text.flatten().map(Text::into_string),
                 previous_product_name: None,
                 previous_abstract: None,
+                extended_agreements,
             }
         }
         NewAct::Renewal(Renewal {}) => {
             rules::ensure_renewable(state, certificate, now)?;
-            ActDetails::Renewal { previous_valid_until: None, valid_until: None }
+            rules::renewed_validity(state, certificate)?;
+            ActDetails::Renewal { previous_valid_until: None, valid_until: None, validity_bounded_by: None }
         }
         NewAct::Cancellation(Cancellation { reason }) => {
             let reason = Text::parse(&reason, 2000).map_err(|m| Error::field("reason", m))?;
