@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use crate::{
     acts::{approve, file_ok, holder, license, setup},
     helpers::{PASSWORD, spawn_app_with},
+    verification::pending,
 };
 
 fn actions(log: &Value) -> Vec<String> {
@@ -136,4 +137,55 @@ async fn only_admins_read_the_log_and_nobody_changes_it() {
         assert!(refused.to_string().contains("append-only"), "{statement}: {refused}");
     }
     assert_eq!(app.count("audit_log").await, rows);
+}
+
+#[tokio::test]
+async fn verifications_and_refile_exceptions_leave_rows_with_before_and_after() {
+    let app = spawn_app_with(setup).await;
+    let admin = app.staff(StaffRole::Admin).await;
+    let reviewer = app.staff(StaffRole::Reviewer).await;
+    let corrected = pending(&app).await;
+    let verify = json!({"name": "上海数据科技股份有限公司"});
+    app.post(&format!("/admin/organizations/{}/verify", corrected.org_id), Some(&reviewer), verify)
+        .await
+        .assert_status(200);
+    let refused = pending(&app).await;
+    app.post(
+        &format!("/admin/organizations/{}/refuse", refused.org_id),
+        Some(&reviewer),
+        json!({"reason": "执照模糊"}),
+    )
+    .await
+    .assert_status(200);
+    let exception = json!({"product_name": "物流时效数据集", "reason": "误撤回"});
+    let path = format!("/admin/organizations/{}/refile-exceptions", corrected.org_id);
+    let granted = app.post(&path, Some(&admin), exception).await;
+    let granted_id = granted.assert_status(201)["id"].as_str().expect("id").to_owned();
+
+    let log = app.get("/admin/audit?limit=100", Some(&admin)).await;
+    let items = log.assert_status(200)["items"].as_array().expect("items").clone();
+    let row = |action: &str, org: &str| {
+        items
+            .iter()
+            .find(|e| e["action"] == action && e["target_id"] == org)
+            .cloned()
+            .unwrap_or_else(|| panic!("{action}"))
+    };
+    let verified = row("organization.verify", &corrected.org_id);
+    assert_eq!(
+        (verified["actor"].as_str(), verified["before"]["verification"].as_str()),
+        (Some("staff"), Some("pending"))
+    );
+    assert_eq!(verified["after"]["verification"], "verified");
+    assert_eq!(verified["before"]["name"], "上海数据科技有限公司");
+    assert_eq!(verified["after"]["name"], "上海数据科技股份有限公司", "the correction is recorded");
+    let refusal = row("organization.refuse", &refused.org_id);
+    assert_eq!(refusal["after"]["verification"], "refused");
+    assert_eq!(refusal["after"]["reason"], "执照模糊");
+    let granted = row("organization.grant_refile_exception", &corrected.org_id);
+    assert!(granted["actor_id"].is_string(), "{granted}");
+    assert_eq!(
+        (granted["after"]["exception_id"].as_str(), granted["after"]["reason"].as_str()),
+        (Some(granted_id.as_str()), Some("误撤回"))
+    );
 }

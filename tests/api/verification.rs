@@ -12,7 +12,7 @@ use crate::{
 
 const LICENCE: &[u8] = b"%PDF-1.7 business licence";
 
-async fn upload_licence(app: &TestApp, token: &str, media_type: &str, bytes: &'static [u8]) -> Answer {
+pub(crate) async fn upload_licence(app: &TestApp, token: &str, media_type: &str, bytes: &'static [u8]) -> Answer {
     let request = app
         .client
         .put(app.url("/organization/business-licence"))
@@ -28,7 +28,7 @@ async fn submit(app: &TestApp, token: &str, id: &str) -> Answer {
 }
 
 /// An unverified organization whose licence awaits staff.
-async fn pending(app: &TestApp) -> Tenant {
+pub(crate) async fn pending(app: &TestApp) -> Tenant {
     let tenant = app.signup_unverified().await;
     upload_licence(app, &tenant.token, "application/pdf", LICENCE).await.assert_status(200);
     tenant
