@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod pagination;
 pub mod pdf;
+pub mod portal;
 pub mod secrets;
 pub mod services;
 pub mod signing;

@@ -103,7 +103,7 @@ enum Command {
     /// entry's leaf, proof and checkpoint. Reads no configuration and no
     /// database.
     Verify {
-        /// The certificate as the registry serves it (JSON).
+        /// The certificate as the registry serves it (JSON), or its PDF.
         #[arg(required_unless_present = "opening", conflicts_with = "opening")]
         certificate: Option<PathBuf>,
         /// A disclosure of an act's private fields, as

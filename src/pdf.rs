@@ -2,7 +2,10 @@
 //! registry's name, the numbers, holder, product, validity, the materials'
 //! hashes and a QR code linking to the public record. Chinese text is set
 //! in WenQuanYi Micro Hei, subset (with allsorts, which printpdf itself
-//! uses) to the glyphs used.
+//! uses) to the glyphs used. The signed certificate rides along as an
+//! attached file, so the PDF alone can be verified.
+
+pub mod attachment;
 
 use printpdf::{
     Color, Mm, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Rect, Rgb,
@@ -31,8 +34,11 @@ pub struct CertificatePdf {
     /// one does.
     pub validity_bound: Option<String>,
     pub materials: Vec<(MaterialKind, String)>,
-    /// The public record the QR code links to.
+    /// The public record's page, which the QR code encodes.
     pub verify_url: String,
+    /// The signed certificate (document, signature, ledger receipt) as
+    /// JSON, attached to the PDF.
+    pub signed: Vec<u8>,
     pub key_id: String,
     pub ledger_index: Option<u64>,
 }
@@ -221,5 +227,6 @@ pub fn render(certificate: &CertificatePdf) -> anyhow::Result<Vec<u8>> {
     page.text(25.0, 28.0, 7.0, &format!("存证账本  Ledger entry: {ledger}"));
     page.text(25.0, 22.0, 7.0, &certificate.verify_url);
 
-    page.into_pdf(&format!("数据知识产权登记证书 {}", certificate.certificate_number))
+    let pdf = page.into_pdf(&format!("数据知识产权登记证书 {}", certificate.certificate_number))?;
+    attachment::attach(&pdf, &certificate.signed)
 }

@@ -27,7 +27,14 @@ pub async fn verify(what: Verifiable<'_>, public_key: &str) -> anyhow::Result<()
         }
         Verifiable::Opening(path) => (path, "a disclosure as the registry serves it (openings, entry, ledger)"),
     };
-    let text = std::fs::read_to_string(path).with_context(|| format!("could not read {}", path.display()))?;
+    let bytes = std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
+    // A certificate PDF carries the signed certificate as an attached file.
+    let bytes = match bytes.starts_with(b"%PDF-") {
+        true => crate::pdf::attachment::extract(&bytes)
+            .with_context(|| format!("{} is a PDF without an attached certificate", path.display()))?,
+        false => bytes,
+    };
+    let text = String::from_utf8(bytes).with_context(|| format!("{} is not text", path.display()))?;
     let key = public_key_from(public_key).await?;
     let (checks, conclusion) = match what {
         Verifiable::Certificate(_) => {

@@ -240,6 +240,10 @@ pub struct ThrottleConfig {
     /// `evidence_window`.
     pub evidence_window: IsoDuration,
     pub evidence_per_address: u32,
+    /// Certificate files the portal's `/verify` may check for one client
+    /// address per `verify_upload_window` (each is parsed, a PDF included).
+    pub verify_upload_window: IsoDuration,
+    pub verify_uploads_per_address: u32,
 }
 
 /// What one organization may hold.

@@ -156,6 +156,7 @@ pub async fn find_public(conn: &mut PgConnection, number: &str) -> sqlx::Result<
 pub async fn search_public(
     conn: &mut PgConnection,
     category: Option<Category>,
+    status: Option<CertificateStatus>,
     pattern: Option<&str>,
     before: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
@@ -174,12 +175,14 @@ pub async fn search_public(
            WHERE ($1::product_category IS NULL OR c.category = $1)
              AND ($2::text IS NULL OR c.product_name ILIKE $2 OR c.abstract ILIKE $2 OR o.name ILIKE $2)
              AND ($3::timestamptz IS NULL OR (c.issued_at, c.id) < ($3, $4::uuid))
+             AND ($6::certificate_status IS NULL OR c.status = $6)
            ORDER BY c.issued_at DESC, c.id DESC LIMIT $5"#,
         category as Option<Category>,
         pattern,
         before_at,
         before_id,
-        limit
+        limit,
+        status as Option<CertificateStatus>
     )
     .fetch_all(conn)
     .await?;
@@ -312,4 +315,48 @@ pub async fn update_active(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Certificates valid now.
+pub async fn count_active(conn: &mut PgConnection) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM certificates WHERE status = 'active'"#).fetch_one(conn).await
+}
+
+/// Every certificate's number and when its record last changed, for the
+/// sitemap, newest first.
+pub async fn numbers(conn: &mut PgConnection, limit: i64) -> sqlx::Result<Vec<(String, DateTime<Utc>)>> {
+    let rows = sqlx::query!(
+        "SELECT certificate_number, status_changed_at FROM certificates ORDER BY issued_at DESC, id DESC LIMIT $1",
+        limit
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.certificate_number, r.status_changed_at)).collect())
+}
+
+/// A certificate's latest change, as the gazette's feed tells it.
+#[derive(Debug, Clone)]
+pub struct ChangeRow {
+    pub certificate_number: String,
+    pub product_name: String,
+    pub category: Category,
+    pub holder_name: String,
+    pub status: CertificateStatus,
+    pub issued_at: DateTime<Utc>,
+    pub status_changed_at: DateTime<Utc>,
+}
+
+/// The certificates whose status changed last (issuance included), latest
+/// first.
+pub async fn recent_changes(conn: &mut PgConnection, limit: i64) -> sqlx::Result<Vec<ChangeRow>> {
+    sqlx::query_as!(
+        ChangeRow,
+        r#"SELECT c.certificate_number, c.product_name, c.category AS "category: Category", o.name AS holder_name,
+                c.status AS "status: CertificateStatus", c.issued_at, c.status_changed_at
+           FROM certificates c JOIN organizations o ON o.id = c.org_id
+           ORDER BY c.status_changed_at DESC, c.id DESC LIMIT $1"#,
+        limit
+    )
+    .fetch_all(conn)
+    .await
 }

@@ -350,3 +350,16 @@ pub async fn anchors(conn: &mut PgConnection, before: Option<i64>, limit: i64) -
     .fetch_all(conn)
     .await
 }
+
+/// The earliest anchored checkpoint that holds leaf `index`.
+pub async fn anchor_covering(conn: &mut PgConnection, index: i64) -> sqlx::Result<Option<AnchorRow>> {
+    sqlx::query_as!(
+        AnchorRow,
+        "SELECT tree_size, root_hash, chain_id, tx_hash, block_number, anchored_at, attempts FROM ledger_anchors
+         WHERE tx_hash IS NOT NULL AND tree_size > $1
+         ORDER BY tree_size LIMIT 1",
+        index
+    )
+    .fetch_optional(conn)
+    .await
+}

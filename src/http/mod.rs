@@ -78,7 +78,7 @@ pub fn router(state: AppState) -> Router {
         // The document stays: clients are generated from it.
         false => api.route(OPENAPI_PATH, axum::routing::get(move || async move { axum::Json(document) })),
     };
-    let app = api.fallback(|| async { axum::http::StatusCode::NOT_FOUND }).with_state(state);
+    let app = api.merge(crate::portal::router()).fallback(crate::portal::fallback).with_state(state);
     with_middleware(app, &config)
 }
 

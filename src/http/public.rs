@@ -60,12 +60,14 @@ async fn list_announcements(
     Ok(Json(announcements::list(&state, filter, page).await?))
 }
 
-/// One application in its public announcement.
+/// One announced application: in its window, or, once the window has
+/// closed, with what it came to (`outcome`, and the certificate number once
+/// registered).
 #[utoipa::path(get, path = "/public/announcements/{id}", tag = "public", operation_id = "getPublicAnnouncement",
     security(), params(("id" = Uuid, Path, description = "The application's id")), responses(
     (status = 200, description = "The announcement", body = AnnouncementView),
     Always, BadRequest,
-    (status = 404, description = "No application of this id is in its announcement (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No application of this id was ever announced (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn get_announcement(State(state): State<AppState>, Path(id): Path<Uuid>) -> ApiResult<Json<AnnouncementView>> {
     Ok(Json(announcements::get(&state, id).await?))

@@ -21,6 +21,10 @@ const API_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; base-uri '
 const DOCS_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
                            frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
+/// The portal: its own stylesheet, forms posting to itself, no script.
+const PORTAL_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+                             frame-ancestors 'none'; base-uri 'none'";
+
 #[derive(Clone)]
 pub struct SecurityHeaders {
     hsts: Option<HeaderValue>,
@@ -45,7 +49,13 @@ pub async fn add(State(headers): State<SecurityHeaders>, request: Request, next:
     out.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     out.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     out.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    let policy = if path == "/docs" || path.starts_with("/docs/") { DOCS_POLICY } else { API_POLICY };
+    let policy = if path == "/docs" || path.starts_with("/docs/") {
+        DOCS_POLICY
+    } else if crate::portal::is_machine_path(&path) {
+        API_POLICY
+    } else {
+        PORTAL_POLICY
+    };
     out.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
     if let Some(hsts) = &headers.hsts {
         out.insert(header::STRICT_TRANSPORT_SECURITY, hsts.clone());

@@ -6,13 +6,14 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{Error, Result, search::Search};
 use crate::{
     db::{self, announcements::AnnouncementRow},
-    domain::{Category, MaterialHash},
+    domain::{ApplicationState, Category, MaterialHash},
     pagination::{Page, PageRequest},
     state::AppState,
 };
@@ -44,6 +45,45 @@ pub struct AnnouncementView {
     /// Objections are accepted until then.
     pub ends_at: Option<DateTime<Utc>>,
     pub materials: Vec<MaterialHash>,
+    /// `open` while objections are accepted; once the window has closed,
+    /// what came of it.
+    pub outcome: AnnouncementOutcome,
+    /// The certificate issued, once `registered`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_number: Option<String>,
+}
+
+/// What an announcement came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AnnouncementOutcome {
+    /// The window is open: objections are accepted.
+    Open,
+    /// The window has closed and registry staff are deciding objections.
+    ObjectionReview,
+    /// No objection stood: the certificate was issued.
+    Registered,
+    /// An objection was upheld, or the data's authorization lapsed.
+    Refused,
+    /// The applicant withdrew the application.
+    Withdrawn,
+}
+
+impl AnnouncementOutcome {
+    fn of(state: ApplicationState) -> Self {
+        match state {
+            ApplicationState::ObjectionReview => Self::ObjectionReview,
+            ApplicationState::Registered => Self::Registered,
+            ApplicationState::Rejected => Self::Refused,
+            ApplicationState::Withdrawn => Self::Withdrawn,
+            // Only announced applications are read here.
+            _ => Self::Open,
+        }
+    }
+
+    pub fn is_open(self) -> bool {
+        self == Self::Open
+    }
 }
 
 impl AnnouncementView {
@@ -59,6 +99,8 @@ impl AnnouncementView {
             starts_at: row.starts_at,
             ends_at: row.ends_at,
             materials,
+            outcome: AnnouncementOutcome::of(row.state),
+            certificate_number: row.certificate_number,
         }
     }
 }
@@ -74,9 +116,33 @@ pub async fn list(
     let rows =
         db::announcements::search(&mut conn, filter.category, search.pattern(), page.after, page.fetch_limit()).await?;
     let rows = page.page(rows, |row| (row.starts_at.unwrap_or_default(), row.id), |row| row);
+    with_materials(&mut conn, rows).await
+}
+
+/// Announcements whose window has closed, the latest closed first, with
+/// their outcome.
+pub async fn list_past(
+    state: &AppState,
+    filter: AnnouncementFilter,
+    page: PageRequest<(DateTime<Utc>, Uuid)>,
+) -> Result<Page<AnnouncementView>> {
+    let search = Search::parse(filter.q.as_deref())?;
+    let mut conn = state.db.acquire().await?;
+    let rows = db::announcements::search_past(&mut conn, filter.category, search.pattern(), page.after, page.fetch_limit())
+        .await?;
+    let rows = page.page(rows, |row| (row.ends_at.unwrap_or_default(), row.id), |row| row);
+    with_materials(&mut conn, rows).await
+}
+
+/// Applications in their announcement now.
+pub async fn open_count(state: &AppState) -> Result<i64> {
+    Ok(db::announcements::count_open(&mut *state.db.acquire().await?).await?)
+}
+
+async fn with_materials(conn: &mut PgConnection, rows: Page<AnnouncementRow>) -> Result<Page<AnnouncementView>> {
     let ids: Vec<Uuid> = rows.items.iter().map(|row| row.id).collect();
     let mut hashes: HashMap<Uuid, Vec<MaterialHash>> = HashMap::new();
-    for material in db::materials::of_applications(&mut conn, &ids).await? {
+    for material in db::materials::of_applications(conn, &ids).await? {
         hashes.entry(material.application_id).or_default().push(material.hash());
     }
     let items = rows
@@ -90,7 +156,7 @@ pub async fn list(
     Ok(Page { items, next_cursor: rows.next_cursor })
 }
 
-/// One current announcement.
+/// One announcement, open or closed.
 pub async fn get(state: &AppState, id: Uuid) -> Result<AnnouncementView> {
     let mut conn = state.db.acquire().await?;
     let row = db::announcements::find(&mut conn, id).await?.ok_or(Error::NotFound)?;

@@ -147,6 +147,8 @@ impl From<PublicCertificateRow> for PublicCertificateView {
 #[into_params(parameter_in = Query)]
 pub struct RegistryFilter {
     pub category: Option<Category>,
+    /// Only certificates in this state now.
+    pub status: Option<CertificateStatus>,
     /// Words of the product name, abstract or holder name (Chinese
     /// included), at most 100 characters.
     #[param(max_length = 100)]
@@ -296,6 +298,14 @@ pub async fn get(state: &AppState, tenant: Tenant, id: Uuid) -> Result<Certifica
     row.map(CertificateView::from).ok_or(Error::NotFound)
 }
 
+/// What the PDF carries attached: what `dataip verify` and `/verify` read.
+#[derive(Serialize)]
+struct SignedCertificate<'a> {
+    document: &'a CertificateDocument,
+    signature: &'a Signature,
+    ledger: Option<&'a Receipt>,
+}
+
 /// The certificate as an A4 PDF, for its holder.
 pub async fn pdf(state: &AppState, tenant: Tenant, id: Uuid) -> Result<(String, Vec<u8>)> {
     let mut conn = state.db.acquire().await?;
@@ -306,8 +316,14 @@ pub async fn pdf(state: &AppState, tenant: Tenant, id: Uuid) -> Result<(String, 
     let zone = state.config.registry.time_zone;
     let date = |at: DateTime<Utc>| at.with_timezone(&zone).format("%Y-%m-%d").to_string();
     let ledger_index = certificate.ledger.as_ref().map(|receipt| receipt.leaf_index);
+    let signed = serde_json::to_vec_pretty(&SignedCertificate {
+        document: &certificate.document.0,
+        signature: &certificate.signature.0,
+        ledger: certificate.ledger.as_ref().map(|receipt| &receipt.0),
+    })
+    .map_err(|e| Error::Internal(e.into()))?;
     let verify_url = format!(
-        "{}/api/v1/public/certificates/{}",
+        "{}/certificates/{}",
         state.config.registry.public_url.trim_end_matches('/'),
         certificate.certificate_number
     );
@@ -329,6 +345,7 @@ pub async fn pdf(state: &AppState, tenant: Tenant, id: Uuid) -> Result<(String, 
         validity_bound: certificate.validity_bound.map(|day| day.format("%Y-%m-%d").to_string()),
         materials: certificate.document.materials.iter().map(|m| (m.kind, m.sha256.clone())).collect(),
         verify_url,
+        signed,
         key_id: state.signer.key_id().to_owned(),
         ledger_index,
     };
@@ -360,7 +377,14 @@ pub async fn registry(
     let search = Search::parse(filter.q.as_deref())?;
     let mut conn = state.db.acquire().await?;
     let rows =
-        db::certificates::search_public(&mut conn, filter.category, search.pattern(), page.after, page.fetch_limit())
+        db::certificates::search_public(
+            &mut conn,
+            filter.category,
+            filter.status,
+            search.pattern(),
+            page.after,
+            page.fetch_limit(),
+        )
             .await?;
     Ok(page.page(rows, |row| (row.certificate.issued_at, row.certificate.id), PublicCertificateView::from))
 }
@@ -388,4 +412,21 @@ pub async fn expire_due(state: &AppState, batch: i64) -> Result<u64> {
             return Ok(expired);
         }
     }
+}
+
+/// Certificates valid now.
+pub async fn active_count(state: &AppState) -> Result<i64> {
+    Ok(db::certificates::count_active(&mut *state.db.acquire().await?).await?)
+}
+
+/// The latest changes to the register (issuances, expiries, revocations
+/// and cancellations), latest first, for the gazette's feed.
+pub async fn recent_changes(state: &AppState, limit: i64) -> Result<Vec<db::certificates::ChangeRow>> {
+    Ok(db::certificates::recent_changes(&mut *state.db.acquire().await?, limit).await?)
+}
+
+/// Every certificate's number and when its record last changed, newest
+/// first, at most `limit` (the sitemap's).
+pub async fn numbers(state: &AppState, limit: i64) -> Result<Vec<(String, DateTime<Utc>)>> {
+    Ok(db::certificates::numbers(&mut *state.db.acquire().await?, limit).await?)
 }

@@ -303,16 +303,25 @@ pub async fn consistency(state: &AppState, query: ConsistencyQuery) -> Result<Co
 pub async fn anchors(state: &AppState, page: PageRequest<i64>) -> Result<Page<AnchorView>> {
     let mut conn = state.db.acquire().await?;
     let rows = db::ledger::anchors(&mut conn, page.after, page.fetch_limit()).await?;
-    Ok(page.page(
-        rows,
-        |row| row.tree_size,
-        |row| AnchorView {
+    Ok(page.page(rows, |row| row.tree_size, AnchorView::from))
+}
+
+/// The earliest checkpoint published to the chain that holds leaf `index`.
+pub async fn anchor_covering(state: &AppState, index: u64) -> Result<Option<AnchorView>> {
+    let index = i64::try_from(index).map_err(|_| Error::NotFound)?;
+    let row = db::ledger::anchor_covering(&mut *state.db.acquire().await?, index).await?;
+    Ok(row.map(AnchorView::from))
+}
+
+impl From<db::ledger::AnchorRow> for AnchorView {
+    fn from(row: db::ledger::AnchorRow) -> Self {
+        Self {
             tree_size: u64::try_from(row.tree_size).unwrap_or(0),
             root_hash: hex::encode(&row.root_hash),
             chain_id: u64::try_from(row.chain_id).unwrap_or(0),
             tx_hash: row.tx_hash,
             block_number: row.block_number.and_then(|b| u64::try_from(b).ok()),
             anchored_at: row.anchored_at,
-        },
-    ))
+        }
+    }
 }

@@ -8,6 +8,7 @@ pub mod announcements;
 pub mod application_views;
 pub mod applications;
 pub mod audit;
+pub mod certificate_check;
 pub mod certificates;
 mod error;
 pub mod files;

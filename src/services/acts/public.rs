@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::{
     db,
-    domain::{ActKind, ActState, Money},
+    domain::{ActDetails, ActKind, ActState, Money},
     services::Result,
     state::AppState,
 };
@@ -38,6 +38,10 @@ pub struct PublicAct {
     pub kind: ActKind,
     pub approved_at: Option<DateTime<Utc>>,
     pub ledger_index: Option<i64>,
+    /// Why the certificate ended: a revocation's grounds or a
+    /// cancellation's reason (other acts' terms are not public).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// The certificate's current licenses and unreleased pledges, and its
@@ -73,7 +77,14 @@ pub async fn public_record(
         .await?
         .into_iter()
         .filter(|a| a.state == ActState::Approved)
-        .map(|a| PublicAct { kind: a.kind, approved_at: a.decided_at, ledger_index: a.ledger_index })
+        .map(|a| {
+            let reason = match &a.details.0 {
+                ActDetails::Revocation { grounds } => Some(grounds.clone()),
+                ActDetails::Cancellation { reason } => Some(reason.clone()),
+                _ => None,
+            };
+            PublicAct { kind: a.kind, approved_at: a.decided_at, ledger_index: a.ledger_index, reason }
+        })
         .collect();
     Ok((licenses, pledges, history))
 }

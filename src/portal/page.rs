@@ -1,0 +1,244 @@
+//! What every page shares: its language and addresses, how it is rendered,
+//! and the pages shown when something is missing or fails.
+
+use askama::Template;
+use axum::{
+    extract::FromRequestParts,
+    http::{StatusCode, header, request::Parts},
+    response::{IntoResponse, Response},
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+use super::{assets, lang::Lang, messages::Messages};
+use crate::{services::Error, state::AppState};
+
+/// The page's language and where it lives, for links and alternates.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub lang: Lang,
+    pub t: &'static Messages,
+    /// `lang` came in the address: links keep it, so that a reader who
+    /// chose a language keeps it whatever their browser prefers.
+    explicit: bool,
+    pub registry_name: String,
+    /// The registry's public address, without a trailing slash.
+    pub public_url: String,
+    pub path: String,
+    /// The query without `lang`.
+    query: Vec<(String, String)>,
+    zone: Tz,
+    /// Keeps the page out of search engines (tracking pages).
+    pub noindex: bool,
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let mut chosen = None;
+        let mut query = Vec::new();
+        for (name, value) in form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes()) {
+            match name.as_ref() {
+                "lang" => chosen = chosen.or(Lang::parse(&value)),
+                _ => query.push((name.into_owned(), value.into_owned())),
+            }
+        }
+        let lang = chosen.unwrap_or_else(|| Lang::negotiate(&parts.headers));
+        let config = &state.config.registry;
+        Ok(Self {
+            lang,
+            t: lang.messages(),
+            explicit: chosen.is_some(),
+            registry_name: config.name.clone(),
+            public_url: config.public_url.trim_end_matches('/').to_owned(),
+            path: parts.uri.path().to_owned(),
+            query,
+            zone: config.time_zone,
+            noindex: false,
+        })
+    }
+}
+
+impl Ctx {
+    /// `path` (which may hold a query) in this page's language.
+    pub fn link(&self, path: &str) -> String {
+        if !self.explicit && self.lang == Lang::ZhCn {
+            return path.to_owned();
+        }
+        with_lang(path, self.lang)
+    }
+
+    /// `path` with `pairs` as its query (empty values left out), in this
+    /// page's language.
+    pub fn link_with(&self, path: &str, pairs: &[(&str, &str)]) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in pairs.iter().filter(|(_, value)| !value.is_empty()) {
+            query.append_pair(name, value);
+        }
+        let query = query.finish();
+        self.link(&if query.is_empty() { path.to_owned() } else { format!("{path}?{query}") })
+    }
+
+    /// An absolute address on this registry, in this page's language.
+    pub fn absolute(&self, path: &str) -> String {
+        format!("{}{}", self.public_url, self.link(path))
+    }
+
+    /// This page in `lang`, absolute (for `hreflang`).
+    pub fn alternate(&self, lang: Lang) -> String {
+        format!("{}{}", self.public_url, with_lang(&self.this_page(), lang))
+    }
+
+    pub fn alternate_zh(&self) -> String {
+        self.alternate(Lang::ZhCn)
+    }
+
+    pub fn alternate_en(&self) -> String {
+        self.alternate(Lang::En)
+    }
+
+    /// The hidden `lang` field a GET form carries so that its results stay
+    /// in this page's language.
+    pub fn lang_field(&self) -> Option<&'static str> {
+        (self.explicit || self.lang != Lang::ZhCn).then_some(self.lang.tag())
+    }
+
+    /// This page without a language: what `x-default` points at.
+    pub fn canonical(&self) -> String {
+        format!("{}{}", self.public_url, self.this_page())
+    }
+
+    /// This page in the other language, relative.
+    pub fn switch_language(&self) -> String {
+        with_lang(&self.this_page(), self.other_lang())
+    }
+
+    pub fn other_lang(&self) -> Lang {
+        match self.lang {
+            Lang::ZhCn => Lang::En,
+            Lang::En => Lang::ZhCn,
+        }
+    }
+
+    pub fn stylesheet(&self) -> &'static str {
+        assets::stylesheet_path()
+    }
+
+    /// A day on the registry's calendar.
+    pub fn day(&self, at: DateTime<Utc>) -> String {
+        at.with_timezone(&self.zone).format("%Y-%m-%d").to_string()
+    }
+
+    pub fn date(&self, day: NaiveDate) -> String {
+        day.format("%Y-%m-%d").to_string()
+    }
+
+    /// A moment on the registry's clock, to the minute.
+    pub fn time(&self, at: DateTime<Utc>) -> String {
+        at.with_timezone(&self.zone).format("%Y-%m-%d %H:%M").to_string()
+    }
+
+    /// Whole days from `now` until `end` on the registry's calendar (0 on
+    /// the last day).
+    pub fn days_until(&self, now: DateTime<Utc>, end: DateTime<Utc>) -> i64 {
+        let (now, end) = (now.with_timezone(&self.zone).date_naive(), end.with_timezone(&self.zone).date_naive());
+        (end - now).num_days().max(0)
+    }
+
+    fn this_page(&self) -> String {
+        let pairs: Vec<(&str, &str)> = self.query.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query.extend_pairs(pairs.iter().filter(|(name, _)| *name != "token"));
+        let query = query.finish();
+        if query.is_empty() { self.path.clone() } else { format!("{}?{query}", self.path) }
+    }
+}
+
+fn with_lang(path: &str, lang: Lang) -> String {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{separator}lang={}", lang.tag())
+}
+
+/// A page as HTML, with the status given.
+pub fn html(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(body) => (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "a page could not be rendered");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/message.html")]
+pub struct MessagePage<'a> {
+    pub ctx: &'a Ctx,
+    pub title: &'a str,
+    pub body: &'a str,
+}
+
+/// The page for a record or address that does not exist.
+pub fn not_found(ctx: &Ctx) -> Response {
+    let page = MessagePage { ctx, title: ctx.t.not_found_title, body: ctx.t.not_found_body };
+    html(StatusCode::NOT_FOUND, &page)
+}
+
+/// The page for a service's refusal or failure, in the page's language.
+pub fn failure(ctx: &Ctx, error: Error) -> Response {
+    match error {
+        Error::NotFound | Error::NotFoundBecause(_) => not_found(ctx),
+        Error::Unavailable { retry_after, .. } => {
+            let page = MessagePage { ctx, title: ctx.t.error_unavailable, body: ctx.t.error_unavailable };
+            let mut response = html(StatusCode::SERVICE_UNAVAILABLE, &page);
+            if let Ok(value) = retry_after.as_secs().max(1).to_string().parse() {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+        Error::RateLimited { retry_after } => {
+            let page = MessagePage { ctx, title: ctx.t.error_rate_limited, body: ctx.t.error_rate_limited };
+            let mut response = html(StatusCode::TOO_MANY_REQUESTS, &page);
+            if let Ok(value) = retry_after.as_secs().max(1).to_string().parse() {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+        error => {
+            tracing::error!(%error, "a page failed");
+            let page = MessagePage { ctx, title: ctx.t.error_unavailable, body: ctx.t.error_unavailable };
+            html(StatusCode::INTERNAL_SERVER_ERROR, &page)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(lang: Lang, explicit: bool) -> Ctx {
+        Ctx {
+            lang,
+            t: lang.messages(),
+            explicit,
+            registry_name: "R".into(),
+            public_url: "https://r.example".into(),
+            path: "/announcements".into(),
+            query: vec![("q".into(), "物流".into()), ("token".into(), "secret".into())],
+            zone: chrono_tz::Asia::Shanghai,
+            noindex: false,
+        }
+    }
+
+    #[test]
+    fn links_carry_a_chosen_language_and_alternates_drop_tokens() {
+        assert_eq!(ctx(Lang::ZhCn, false).link("/verify"), "/verify");
+        assert_eq!(ctx(Lang::ZhCn, true).link("/verify"), "/verify?lang=zh-CN");
+        assert_eq!(ctx(Lang::En, false).link("/verify?number=1"), "/verify?number=1&lang=en");
+        let en = ctx(Lang::En, true);
+        assert_eq!(en.alternate(Lang::ZhCn), "https://r.example/announcements?q=%E7%89%A9%E6%B5%81&lang=zh-CN");
+        assert_eq!(en.switch_language(), "/announcements?q=%E7%89%A9%E6%B5%81&lang=zh-CN");
+        assert_eq!(en.link_with("/certificates", &[("q", "a b"), ("status", "")]), "/certificates?q=a+b&lang=en");
+    }
+}

@@ -1,0 +1,67 @@
+//! `/ledger`: the latest checkpoint, the anchors on chain, and how to check
+//! everything offline.
+
+use askama::Template;
+use axum::{extract::State, http::StatusCode, response::Response};
+
+use crate::{
+    ledger::checkpoint,
+    pagination::PageRequest,
+    portal::page::{Ctx, failure, html},
+    services::ledger::{self, AnchorView},
+    state::AppState,
+};
+
+#[derive(Template)]
+#[template(path = "portal/ledger.html")]
+struct LedgerPage {
+    ctx: Ctx,
+    size: u64,
+    root: String,
+    note: String,
+    vkey: String,
+    anchors: Vec<AnchorLine>,
+}
+
+struct AnchorLine {
+    tree_size: u64,
+    chain_id: u64,
+    tx_hash: String,
+    block: String,
+    at: String,
+}
+
+impl AnchorLine {
+    fn new(ctx: &Ctx, anchor: AnchorView) -> Self {
+        Self {
+            tree_size: anchor.tree_size,
+            chain_id: anchor.chain_id,
+            tx_hash: anchor.tx_hash.unwrap_or_default(),
+            block: anchor.block_number.map(|b| b.to_string()).unwrap_or_default(),
+            at: anchor.anchored_at.map(|at| ctx.time(at)).unwrap_or_default(),
+        }
+    }
+}
+
+pub async fn page(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let found = tokio::try_join!(
+        ledger::latest_checkpoint(&state),
+        ledger::anchors(&state, PageRequest { limit: 20, after: None }),
+    );
+    let (note, anchors) = match found {
+        Ok(found) => found,
+        Err(error) => return failure(&ctx, error),
+    };
+    let key = ledger::key(&state);
+    let public_key = state.signer.public_key();
+    let opened = checkpoint::open(&note, &key.key_name, public_key).ok();
+    let page = LedgerPage {
+        size: opened.as_ref().map_or(0, |c| c.size),
+        root: opened.as_ref().map(|c| hex::encode(c.root)).unwrap_or_default(),
+        note,
+        vkey: key.vkey,
+        anchors: anchors.items.into_iter().map(|anchor| AnchorLine::new(&ctx, anchor)).collect(),
+        ctx,
+    };
+    html(StatusCode::OK, &page)
+}

@@ -1,0 +1,163 @@
+//! `/verify`: check a certificate by its number, or by uploading its PDF
+//! or signed JSON; each check in a plain line.
+
+use askama::Template;
+use axum::{
+    extract::{Multipart, State},
+    http::StatusCode,
+    response::Response,
+};
+
+use crate::{
+    domain::CertificateNumber,
+    http::client_addr::ClientAddr,
+    portal::page::{Ctx, failure, html},
+    services::{
+        Error,
+        certificate_check::{self, CheckReport},
+    },
+    state::AppState,
+};
+
+/// The largest file `/verify` reads: a certificate PDF is about 100 KiB.
+pub const MAX_FILE: usize = 2 << 20;
+
+/// One line of the result.
+struct Line {
+    passed: bool,
+    text: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/verify.html")]
+struct VerifyPage {
+    ctx: Ctx,
+    number: String,
+    /// The verdict and its lines, once something was checked.
+    result: Option<(bool, Vec<Line>)>,
+    failed: Vec<String>,
+    record_href: Option<String>,
+    problem: Option<String>,
+}
+
+impl VerifyPage {
+    fn blank(ctx: Ctx) -> Self {
+        Self { ctx, number: String::new(), result: None, failed: Vec::new(), record_href: None, problem: None }
+    }
+
+    fn problem(ctx: Ctx, number: String, problem: &str) -> Self {
+        Self { number, problem: Some(problem.to_owned()), ..Self::blank(ctx) }
+    }
+
+    fn report(ctx: Ctx, report: CheckReport) -> Self {
+        let t = ctx.t;
+        let mut lines = vec![match &report.signature {
+            Ok(()) => Line { passed: true, text: t.check_signature_ok.to_owned() },
+            Err(_) => Line { passed: false, text: t.check_signature_bad.to_owned() },
+        }];
+        lines.push(match &report.inclusion {
+            Ok((leaf, size)) => Line { passed: true, text: (t.check_included_ok)(*leaf, *size) },
+            Err(_) => Line { passed: false, text: t.check_included_bad.to_owned() },
+        });
+        if report.inclusion.is_ok() {
+            lines.push(match &report.anchor {
+                Some(anchor) => Line {
+                    passed: true,
+                    text: (t.check_anchored)(anchor.chain_id, anchor.tx_hash.as_deref().unwrap_or_default()),
+                },
+                None => Line { passed: true, text: t.check_not_anchored.to_owned() },
+            });
+        }
+        lines.push(match report.status {
+            Some(status) => Line { passed: true, text: (t.check_status)(t.status(status)) },
+            None => Line { passed: false, text: t.check_unknown_number.to_owned() },
+        });
+        let mut failed: Vec<String> = report.signature.as_ref().err().cloned().into_iter().collect();
+        failed.extend(report.inclusion.as_ref().err().cloned().unwrap_or_default());
+        let record_href = report.status.map(|_| ctx.link(&format!("/certificates/{}", report.certificate_number)));
+        Self {
+            number: report.certificate_number.clone(),
+            result: Some((report.passed(), lines)),
+            failed,
+            record_href,
+            problem: None,
+            ctx,
+        }
+    }
+}
+
+fn status_of(page: &VerifyPage) -> StatusCode {
+    match page.problem {
+        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        None => StatusCode::OK,
+    }
+}
+
+/// `GET /verify[?number=]`.
+pub async fn by_number(State(state): State<AppState>, ctx: Ctx, uri: axum::http::Uri) -> Response {
+    let number = uri
+        .query()
+        .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(name, _)| name == "number").map(|(_, v)| v.trim().to_owned()))
+        .filter(|number| !number.is_empty());
+    let Some(number) = number else { return html(StatusCode::OK, &VerifyPage::blank(ctx)) };
+    if CertificateNumber::parse(&number).is_err() {
+        let page = VerifyPage::problem(ctx.clone(), number.chars().take(40).collect(), ctx.t.number_invalid);
+        return html(status_of(&page), &page);
+    }
+    let page = match certificate_check::by_number(&state, &number).await {
+        Ok(report) => VerifyPage::report(ctx, report),
+        Err(Error::NotFound) => VerifyPage::problem(ctx.clone(), number, ctx.t.check_unknown_number),
+        Err(error) => return failure(&ctx, error),
+    };
+    let status = if page.problem.is_some() { StatusCode::NOT_FOUND } else { StatusCode::OK };
+    html(status, &page)
+}
+
+/// `POST /verify`: one file, as `multipart/form-data`.
+pub async fn by_file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientAddr(client): ClientAddr,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    // Verifying reveals nothing and changes nothing, so a post from another
+    // site is harmless: no origin check, only the budget.
+    if let Err(error) = certificate_check::take_file_budget(&state, client).await {
+        return failure(&ctx, error);
+    }
+    let t = ctx.t;
+    let bytes = match read_file(multipart).await {
+        Ok(bytes) => bytes,
+        Err(too_large) => {
+            let text = if too_large { t.file_too_large } else { t.file_unreadable };
+            let page = VerifyPage::problem(ctx.clone(), String::new(), text);
+            return html(if too_large { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::UNPROCESSABLE_ENTITY }, &page);
+        }
+    };
+    let page = match certificate_check::by_file(&state, &bytes).await {
+        Ok(Ok(report)) => VerifyPage::report(ctx, report),
+        Ok(Err(_)) => VerifyPage::problem(ctx.clone(), String::new(), t.file_unreadable),
+        Err(error) => return failure(&ctx, error),
+    };
+    html(status_of(&page), &page)
+}
+
+/// The first file field's bytes, at most [`MAX_FILE`]; `Err(true)` when
+/// it is larger, `Err(false)` when there is none.
+async fn read_file(multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>) -> Result<Vec<u8>, bool> {
+    let mut multipart = multipart.map_err(|_| false)?;
+    while let Some(mut field) = multipart.next_field().await.map_err(|e| e.status() == StatusCode::PAYLOAD_TOO_LARGE)? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(|e| e.status() == StatusCode::PAYLOAD_TOO_LARGE)? {
+            if bytes.len() + chunk.len() > MAX_FILE {
+                return Err(true);
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        return if bytes.is_empty() { Err(false) } else { Ok(bytes) };
+    }
+    Err(false)
+}
