@@ -29,13 +29,18 @@ pub struct Application {
 impl Application {
     /// Creates the database if missing, applies migrations, and binds the
     /// listen addresses (port 0 picks a free port; see `port`).
-    pub async fn build(config: Config, clock: SharedClock) -> anyhow::Result<Self> {
+    pub async fn build(mut config: Config, clock: SharedClock) -> anyhow::Result<Self> {
         let pool = db::prepare(&config).await?;
         let (addr, metrics_addr) = (config.server.addr, config.server.metrics_addr);
+        let listener = bind(addr).await?;
+        // Left empty, the public address is the one just bound (port 0
+        // included): links and QR codes then reach this very server.
+        if config.registry.public_url.is_empty() {
+            config.registry.public_url = format!("http://{}", listener.local_addr()?);
+        }
         let state = AppState::new(config, pool, clock)?;
         crate::services::ledger::check_signing_key(&state).await?;
         warn_if_the_calendar_ends_soon(&state);
-        let listener = bind(addr).await?;
         let metrics_listener = match metrics_addr {
             Some(addr) => Some(bind(addr).await?),
             None => None,

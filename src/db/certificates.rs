@@ -319,7 +319,9 @@ pub async fn update_active(
 
 /// Certificates valid now.
 pub async fn count_active(conn: &mut PgConnection) -> sqlx::Result<i64> {
-    sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM certificates WHERE status = 'active'"#).fetch_one(conn).await
+    sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM certificates WHERE status = 'active'"#)
+        .fetch_one(conn)
+        .await
 }
 
 /// Every certificate's number and when its record last changed, for the

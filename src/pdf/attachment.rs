@@ -82,7 +82,10 @@ mod tests {
         let mut document = Document::with_version("1.7");
         let pages = document.new_object_id();
         let catalog = document.add_object(lopdf::dictionary! { "Type" => "Catalog", "Pages" => pages });
-        document.objects.insert(pages, Object::Dictionary(lopdf::dictionary! { "Type" => "Pages", "Kids" => vec![], "Count" => 0 }));
+        document.objects.insert(
+            pages,
+            Object::Dictionary(lopdf::dictionary! { "Type" => "Pages", "Kids" => vec![], "Count" => 0 }),
+        );
         document.trailer.set("Root", catalog);
         let mut pdf = Vec::new();
         document.save_to(&mut pdf).expect("saved");

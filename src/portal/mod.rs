@@ -58,7 +58,10 @@ pub fn router() -> Router<AppState> {
 /// Whether `path` belongs to the API or the operations endpoints, whose
 /// errors stay problem+json; everything else is the portal's.
 pub fn is_machine_path(path: &str) -> bool {
-    path == "/api" || path.starts_with("/api/") || path.starts_with("/docs") || ["/healthz", "/readyz", "/metrics"].contains(&path)
+    path == "/api"
+        || path.starts_with("/api/")
+        || path.starts_with("/docs")
+        || ["/healthz", "/readyz", "/metrics"].contains(&path)
 }
 
 /// What answers an address nothing else does: a 404 page in the reader's

@@ -87,7 +87,7 @@ impl Ctx {
 
     /// This page in `lang`, absolute (for `hreflang`).
     pub fn alternate(&self, lang: Lang) -> String {
-        format!("{}{}", self.public_url, with_lang(&self.this_page(), lang))
+        format!("{}{}", self.public_url, with_lang(&self.this_page(false), lang))
     }
 
     pub fn alternate_zh(&self) -> String {
@@ -106,12 +106,13 @@ impl Ctx {
 
     /// This page without a language: what `x-default` points at.
     pub fn canonical(&self) -> String {
-        format!("{}{}", self.public_url, self.this_page())
+        format!("{}{}", self.public_url, self.this_page(false))
     }
 
-    /// This page in the other language, relative.
+    /// This page in the other language, relative (a tracking page keeps
+    /// its token: the reader is switching their own page).
     pub fn switch_language(&self) -> String {
-        with_lang(&self.this_page(), self.other_lang())
+        with_lang(&self.this_page(true), self.other_lang())
     }
 
     pub fn other_lang(&self) -> Lang {
@@ -146,10 +147,12 @@ impl Ctx {
         (end - now).num_days().max(0)
     }
 
-    fn this_page(&self) -> String {
+    /// This page's address without `lang`; with its tracking token only
+    /// for links the reader follows (never for published alternates).
+    fn this_page(&self, with_token: bool) -> String {
         let pairs: Vec<(&str, &str)> = self.query.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
         let mut query = form_urlencoded::Serializer::new(String::new());
-        query.extend_pairs(pairs.iter().filter(|(name, _)| *name != "token"));
+        query.extend_pairs(pairs.iter().filter(|(name, _)| with_token || *name != "token"));
         let query = query.finish();
         if query.is_empty() { self.path.clone() } else { format!("{}?{query}", self.path) }
     }
@@ -238,7 +241,7 @@ mod tests {
         assert_eq!(ctx(Lang::En, false).link("/verify?number=1"), "/verify?number=1&lang=en");
         let en = ctx(Lang::En, true);
         assert_eq!(en.alternate(Lang::ZhCn), "https://r.example/announcements?q=%E7%89%A9%E6%B5%81&lang=zh-CN");
-        assert_eq!(en.switch_language(), "/announcements?q=%E7%89%A9%E6%B5%81&lang=zh-CN");
+        assert_eq!(en.switch_language(), "/announcements?q=%E7%89%A9%E6%B5%81&token=secret&lang=zh-CN");
         assert_eq!(en.link_with("/certificates", &[("q", "a b"), ("status", "")]), "/certificates?q=a+b&lang=en");
     }
 }

@@ -128,8 +128,9 @@ pub async fn list_past(
 ) -> Result<Page<AnnouncementView>> {
     let search = Search::parse(filter.q.as_deref())?;
     let mut conn = state.db.acquire().await?;
-    let rows = db::announcements::search_past(&mut conn, filter.category, search.pattern(), page.after, page.fetch_limit())
-        .await?;
+    let rows =
+        db::announcements::search_past(&mut conn, filter.category, search.pattern(), page.after, page.fetch_limit())
+            .await?;
     let rows = page.page(rows, |row| (row.ends_at.unwrap_or_default(), row.id), |row| row);
     with_materials(&mut conn, rows).await
 }

@@ -376,16 +376,15 @@ pub async fn registry(
 ) -> Result<Page<PublicCertificateView>> {
     let search = Search::parse(filter.q.as_deref())?;
     let mut conn = state.db.acquire().await?;
-    let rows =
-        db::certificates::search_public(
-            &mut conn,
-            filter.category,
-            filter.status,
-            search.pattern(),
-            page.after,
-            page.fetch_limit(),
-        )
-            .await?;
+    let rows = db::certificates::search_public(
+        &mut conn,
+        filter.category,
+        filter.status,
+        search.pattern(),
+        page.after,
+        page.fetch_limit(),
+    )
+    .await?;
     Ok(page.page(rows, |row| (row.certificate.issued_at, row.certificate.id), PublicCertificateView::from))
 }
 

@@ -18,10 +18,16 @@ pub struct Holder {
 }
 
 pub async fn holder(app: &TestApp) -> Holder {
+    holder_after(app, chrono::Duration::seconds(3)).await
+}
+
+/// A holder whose announcement closed when the clock moved on by `window`
+/// (at least the configured announcement period).
+pub async fn holder_after(app: &TestApp, window: chrono::Duration) -> Holder {
     let tenant = app.signup().await;
     let reviewer = app.staff(StaffRole::Reviewer).await;
     app.announced_application(&tenant.token, &reviewer).await;
-    app.close_windows(chrono::Duration::seconds(3)).await;
+    app.close_windows(window).await;
     let list = app.get("/certificates", Some(&tenant.token)).await;
     let certificate = list.body["items"][0].clone();
     Holder {

@@ -83,7 +83,7 @@ async fn search_finds_chinese_text_in_names_holders_and_abstracts() {
 }
 
 #[tokio::test]
-async fn a_closed_window_leaves_the_announcement() {
+async fn a_closed_window_leaves_the_list_but_the_announcement_says_what_came_of_it() {
     let app = spawn_app_with(|config| config.workflow.announcement_period = "PT2S".parse().expect("duration")).await;
     let tenant = app.signup().await;
     let reviewer = app.staff(StaffRole::Reviewer).await;
@@ -91,7 +91,12 @@ async fn a_closed_window_leaves_the_announcement() {
     app.close_windows(chrono::Duration::seconds(3)).await;
     let list = app.get("/public/announcements", None).await;
     assert_eq!(list.body["items"], json!([]));
-    app.get(&format!("/public/announcements/{id}"), None).await.assert_problem(404, "not_found");
+    let closed = app.get(&format!("/public/announcements/{id}"), None).await;
+    assert_eq!(closed.assert_status(200)["outcome"], "registered");
+    assert!(closed.body["certificate_number"].as_str().is_some_and(|n| n.len() == 17), "{}", closed.body);
+    // Never announced: still not found.
+    let draft = app.create_application(&tenant.token).await;
+    app.get(&format!("/public/announcements/{draft}"), None).await.assert_problem(404, "not_found");
 }
 
 /// The ids of the announcements a public search finds.

@@ -103,6 +103,8 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
         db::with_database(config.database.url.expose(), &format!("dataip_test_{}", Uuid::now_v7().simple()));
     config.database.url = dataip::config::Secret::new(database_url.clone());
     config.server.addr = "127.0.0.1:0".parse().expect("address");
+    // The address bound: links, feeds and QR codes reach this test's server.
+    config.registry.public_url = String::new();
     customize(&mut config);
     if std::env::var_os("TEST_LOG").is_some() {
         dataip::telemetry::init(&config.log);

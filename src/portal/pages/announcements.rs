@@ -112,7 +112,8 @@ async fn list(state: &AppState, ctx: Ctx, query: ListQuery, past: bool) -> Respo
         Err(error) => return failure(&ctx, error),
     };
     let now = state.clock.now();
-    let (path, other) = if past { ("/announcements/past", "/announcements") } else { ("/announcements", "/announcements/past") };
+    let (path, other) =
+        if past { ("/announcements/past", "/announcements") } else { ("/announcements", "/announcements/past") };
     let t = ctx.t;
     let page = AnnouncementsPage {
         title: if past { t.past_announcements_title } else { t.announcements_title },
@@ -123,7 +124,13 @@ async fn list(state: &AppState, ctx: Ctx, query: ListQuery, past: bool) -> Respo
         items: found.items.iter().map(|view| AnnouncementItem::new(&ctx, view, now)).collect(),
         next: next_link(&ctx, path, &query, &found),
         paged: query.cursor.is_some(),
-        first: ctx.link_with(path, &[("q", query.q.as_deref().unwrap_or_default()), ("category", query.category.as_deref().unwrap_or_default())]),
+        first: ctx.link_with(
+            path,
+            &[
+                ("q", query.q.as_deref().unwrap_or_default()),
+                ("category", query.category.as_deref().unwrap_or_default()),
+            ],
+        ),
         other_list_href: ctx.link(other),
         other_list_label: if past { t.current_announcements_link } else { t.past_announcements_link },
         ctx,
@@ -167,7 +174,8 @@ impl AnnouncementPage {
     pub fn new(ctx: Ctx, view: AnnouncementView, now: DateTime<Utc>, form: ObjectionForm) -> Self {
         let t = ctx.t;
         let time = |at: Option<DateTime<Utc>>| at.map(|at| ctx.time(at)).unwrap_or_default();
-        let materials = view.materials.iter().map(|MaterialHash { kind, sha256 }| (t.material_kind(*kind), sha256.clone()));
+        let materials =
+            view.materials.iter().map(|MaterialHash { kind, sha256 }| (t.material_kind(*kind), sha256.clone()));
         Self {
             category: t.category(view.category),
             registration_number: view.registration_number.clone().unwrap_or_default(),
@@ -175,7 +183,10 @@ impl AnnouncementPage {
             ends: time(view.ends_at),
             status: status(&ctx, &view, now),
             open: view.outcome.is_open(),
-            certificate_href: view.certificate_number.as_ref().map(|number| ctx.link(&format!("/certificates/{number}"))),
+            certificate_href: view
+                .certificate_number
+                .as_ref()
+                .map(|number| ctx.link(&format!("/certificates/{number}"))),
             materials: materials.collect(),
             form_action: ctx.link(&format!("/announcements/{}/objections", view.id)),
             form,
@@ -192,7 +203,9 @@ impl AnnouncementPage {
 pub async fn one(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
     let Ok(id) = id.parse::<Uuid>() else { return crate::portal::page::not_found(&ctx) };
     match announcements::get(&state, id).await {
-        Ok(view) => html(StatusCode::OK, &AnnouncementPage::new(ctx, view, state.clock.now(), ObjectionForm::default())),
+        Ok(view) => {
+            html(StatusCode::OK, &AnnouncementPage::new(ctx, view, state.clock.now(), ObjectionForm::default()))
+        }
         Err(error) => failure(&ctx, error),
     }
 }

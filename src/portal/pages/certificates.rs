@@ -164,7 +164,8 @@ impl RecordPage {
             .iter()
             .flatten()
             .map(|p| {
-                let amount = p.secured_amount.as_ref().map(|m| format!("{} {}", m.amount, m.currency)).unwrap_or_default();
+                let amount =
+                    p.secured_amount.as_ref().map(|m| format!("{} {}", m.amount, m.currency)).unwrap_or_default();
                 (p.pledgee_name.clone(), format!("{} – {}", ctx.date(p.starts_on), ctx.date(p.ends_on)), amount)
             })
             .collect();
@@ -196,12 +197,18 @@ impl RecordPage {
                 .validity_bounded_by
                 .as_ref()
                 .map_or_else(|| ctx.day(record.valid_until), |bound| ctx.date(bound.agreement_ends_on)),
-            bounded: record.validity_bounded_by.as_ref().map(|bound| (t.validity_bounded)(&ctx.date(bound.agreement_ends_on))),
+            bounded: record
+                .validity_bounded_by
+                .as_ref()
+                .map(|bound| (t.validity_bounded)(&ctx.date(bound.agreement_ends_on))),
             issued_at: ctx.time(record.issued_at),
             licenses,
             pledges,
             history,
-            receipt: record.ledger.as_ref().map(|r| (r.leaf_index, r.tree_size, r.root_hash.clone(), r.checkpoint.clone())),
+            receipt: record
+                .ledger
+                .as_ref()
+                .map(|r| (r.leaf_index, r.tree_size, r.root_hash.clone(), r.checkpoint.clone())),
             key_id: record.signature.key_id.clone(),
             verify_href: ctx.link_with("/verify", &[("number", &record.certificate_number)]),
             // Inside <script>, "</" would end the element: JSON allows "\u003c".
@@ -218,7 +225,12 @@ fn wants_json(headers: &HeaderMap) -> bool {
 }
 
 /// `GET /certificates/{number}`.
-pub async fn record(State(state): State<AppState>, ctx: Ctx, Path(number): Path<String>, headers: HeaderMap) -> Response {
+pub async fn record(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(number): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let found = certificates::public(&state, &number).await;
     if wants_json(&headers) {
         return match found {

@@ -39,7 +39,9 @@ pub async fn sitemap(State(state): State<AppState>, ctx: Ctx) -> Response {
     };
     let base = &ctx.public_url;
     let mut urls: Vec<(String, String)> = fixed.iter().map(|path| (format!("{base}{path}"), String::new())).collect();
-    urls.extend(numbers.into_iter().map(|(number, changed)| (format!("{base}/certificates/{number}"), ctx.day(changed))));
+    urls.extend(
+        numbers.into_iter().map(|(number, changed)| (format!("{base}/certificates/{number}"), ctx.day(changed))),
+    );
     match (Sitemap { urls }).render() {
         Ok(body) => ([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], body).into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),

@@ -103,7 +103,12 @@ pub async fn certificates(State(state): State<AppState>, ctx: Ctx) -> Response {
             title: format!("{}：{}（{}）", t.status(change.status), change.product_name, change.certificate_number),
             updated: stamp(change.status_changed_at),
             href: ctx.absolute(&format!("/certificates/{}", change.certificate_number)),
-            summary: format!("{} · {} · {}", change.holder_name, t.category(change.category), ctx.day(change.issued_at)),
+            summary: format!(
+                "{} · {} · {}",
+                change.holder_name,
+                t.category(change.category),
+                ctx.day(change.issued_at)
+            ),
             category: t.category(change.category),
         })
         .collect();

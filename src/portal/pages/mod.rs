@@ -83,6 +83,10 @@ pub fn status_options(ctx: &Ctx, selected: Option<CertificateStatus>) -> Vec<Cho
     use CertificateStatus::*;
     [Active, Expired, Revoked, Cancelled]
         .into_iter()
-        .map(|status| Choice { value: status.as_str(), label: ctx.t.status(status), selected: selected == Some(status) })
+        .map(|status| Choice {
+            value: status.as_str(),
+            label: ctx.t.status(status),
+            selected: selected == Some(status),
+        })
         .collect()
 }

@@ -18,8 +18,7 @@ use crate::{
     http::client_addr::ClientAddr,
     portal::page::{Ctx, failure, html, not_found},
     services::{
-        Error,
-        announcements,
+        Error, announcements,
         objections::{self, NewObjection, Objector},
     },
     state::AppState,
@@ -65,8 +64,12 @@ impl ObjectionForm {
     /// service is asked; the service checks them again.
     fn check(&mut self, ctx: &Ctx) {
         let t = ctx.t;
-        let fields: [(&'static str, &str, usize); 4] =
-            [("name", &self.name, 100), ("contact_email", &self.email, 254), ("interest", &self.interest, 2000), ("grounds", &self.grounds, 5000)];
+        let fields: [(&'static str, &str, usize); 4] = [
+            ("name", &self.name, 100),
+            ("contact_email", &self.email, 254),
+            ("interest", &self.interest, 2000),
+            ("grounds", &self.grounds, 5000),
+        ];
         let mut errors = BTreeMap::new();
         for (field, value, max) in fields {
             if value.trim().is_empty() {
@@ -136,9 +139,12 @@ pub async fn file(
             match objections::file(&state, id, request, client).await {
                 Ok(filed) => {
                     let path = format!("/objections/{}?token={}", filed.id, filed.tracking_token);
-                    let page = FiledPage { tracking_link: ctx.absolute(&path), product_name: announcement.product_name, ctx };
+                    let page =
+                        FiledPage { tracking_link: ctx.absolute(&path), product_name: announcement.product_name, ctx };
                     let mut response = html(StatusCode::CREATED, &page);
-                    response.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+                    response
+                        .headers_mut()
+                        .insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
                     return response;
                 }
                 Err(error) => refused(&ctx, &mut form, error),

@@ -90,7 +90,14 @@ fn private(mut response: Response) -> Response {
     response
 }
 
-async fn show(state: &AppState, mut ctx: Ctx, id: &str, token: &str, attached: bool, problem: Option<(StatusCode, String)>) -> Response {
+async fn show(
+    state: &AppState,
+    mut ctx: Ctx,
+    id: &str,
+    token: &str,
+    attached: bool,
+    problem: Option<(StatusCode, String)>,
+) -> Response {
     ctx.noindex = true;
     let Ok(id) = id.parse::<Uuid>() else { return private(not_found(&ctx)) };
     let status = match objections::track(state, id, token).await {
@@ -102,8 +109,15 @@ async fn show(state: &AppState, mut ctx: Ctx, id: &str, token: &str, attached: b
 }
 
 /// `GET /objections/{id}?token=`.
-pub async fn view(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, Token(token): Token, uri: axum::http::Uri) -> Response {
-    let attached = uri.query().is_some_and(|q| form_urlencoded::parse(q.as_bytes()).any(|(n, v)| n == "attached" && v == "1"));
+pub async fn view(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Token(token): Token,
+    uri: axum::http::Uri,
+) -> Response {
+    let attached =
+        uri.query().is_some_and(|q| form_urlencoded::parse(q.as_bytes()).any(|(n, v)| n == "attached" && v == "1"));
     show(&state, ctx, &id, &token, attached, None).await
 }
 
@@ -116,7 +130,13 @@ fn back(ctx: &Ctx, id: Uuid, token: &str, attached: bool) -> Response {
 }
 
 /// `POST /objections/{id}/withdraw?token=`.
-pub async fn withdraw(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, Token(token): Token, headers: HeaderMap) -> Response {
+pub async fn withdraw(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Token(token): Token,
+    headers: HeaderMap,
+) -> Response {
     if !same_site(&headers, &ctx) {
         let problem = (StatusCode::FORBIDDEN, ctx.t.error_cross_site.to_owned());
         return show(&state, ctx, &id, &token, false, Some(problem)).await;

@@ -97,7 +97,9 @@ fn status_of(page: &VerifyPage) -> StatusCode {
 pub async fn by_number(State(state): State<AppState>, ctx: Ctx, uri: axum::http::Uri) -> Response {
     let number = uri
         .query()
-        .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(name, _)| name == "number").map(|(_, v)| v.trim().to_owned()))
+        .and_then(|q| {
+            form_urlencoded::parse(q.as_bytes()).find(|(name, _)| name == "number").map(|(_, v)| v.trim().to_owned())
+        })
         .filter(|number| !number.is_empty());
     let Some(number) = number else { return html(StatusCode::OK, &VerifyPage::blank(ctx)) };
     if CertificateNumber::parse(&number).is_err() {
@@ -131,7 +133,10 @@ pub async fn by_file(
         Err(too_large) => {
             let text = if too_large { t.file_too_large } else { t.file_unreadable };
             let page = VerifyPage::problem(ctx.clone(), String::new(), text);
-            return html(if too_large { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::UNPROCESSABLE_ENTITY }, &page);
+            return html(
+                if too_large { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::UNPROCESSABLE_ENTITY },
+                &page,
+            );
         }
     };
     let page = match certificate_check::by_file(&state, &bytes).await {
@@ -144,7 +149,9 @@ pub async fn by_file(
 
 /// The first file field's bytes, at most [`MAX_FILE`]; `Err(true)` when
 /// it is larger, `Err(false)` when there is none.
-async fn read_file(multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>) -> Result<Vec<u8>, bool> {
+async fn read_file(
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Vec<u8>, bool> {
     let mut multipart = multipart.map_err(|_| false)?;
     while let Some(mut field) = multipart.next_field().await.map_err(|e| e.status() == StatusCode::PAYLOAD_TOO_LARGE)? {
         if field.name() != Some("file") {

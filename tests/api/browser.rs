@@ -1,0 +1,279 @@
+//! The portal in a real browser: headless Chromium driven over WebDriver
+//! (fantoccini), against the real binary's router and database. Search and
+//! object; scan the PDF's QR code and open it; verify the PDF and a
+//! tampered document; read in English; axe-core on every page; screenshots
+//! at 360 and 1280 px kept under `target/tmp/screenshots`.
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use dataip::domain::StaffRole;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+use crate::helpers::{free_port, spawn_app_with};
+
+/// ChromeDriver on a port of its own, stopped when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    async fn start() -> Self {
+        let port = free_port();
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver (Debian's chromium-driver; tools/test installs it)");
+        let url = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Self { child, url }
+    }
+
+    /// A headless Chromium whose pages are `width` CSS pixels wide.
+    async fn browser(&self, width: u32, height: u32) -> Client {
+        let profile = tempfile_dir("chromium-profile");
+        let mut options = json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--hide-scrollbars", format!("--user-data-dir={}", profile.display()),
+                format!("--window-size={width},{height}"),
+            ],
+            // Chinese first, as most of the registry's readers.
+            "prefs": {"intl.accept_languages": "zh-CN,zh"},
+        });
+        if width < 500 {
+            // Desktop windows do not go this narrow: emulate a phone.
+            options["mobileEmulation"] = json!({"deviceMetrics": {"width": width, "height": height, "pixelRatio": 1}});
+        }
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("goog:chromeOptions".into(), options);
+        let mut builder = ClientBuilder::rustls().expect("rustls");
+        builder.capabilities(capabilities);
+        builder.connect(&self.url).await.expect("a Chromium session (Debian's chromium)")
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn tempfile_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dataip-{name}-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn screenshots() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshots dir");
+    dir
+}
+
+async fn text(browser: &Client, css: &str) -> String {
+    let element = browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await;
+    element.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.expect("text")
+}
+
+async fn click(browser: &Client, css: &str) {
+    browser.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.expect("click");
+}
+
+async fn type_into(browser: &Client, css: &str, value: &str) {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .send_keys(value)
+        .await
+        .expect("keys");
+}
+
+/// axe-core's serious and critical violations on the current page.
+async fn accessibility_violations(browser: &Client) -> Vec<String> {
+    let axe = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/browser/node_modules/axe-core/axe.min.js");
+    let source = std::fs::read_to_string(&axe).expect("axe-core (tools/test runs npm ci --prefix tools/browser)");
+    browser.execute(&format!("{source}\n;return true;"), vec![]).await.expect("axe injected");
+    let script = "const done = arguments[arguments.length - 1];
+        axe.run(document, {resultTypes: ['violations']}).then(result => done(result.violations
+            .filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))));";
+    let found = browser.execute_async(script, vec![]).await.expect("axe ran");
+    serde_json::from_value(found).expect("violations")
+}
+
+async fn assert_accessible(browser: &Client, what: &str) {
+    let violations = accessibility_violations(browser).await;
+    assert!(violations.is_empty(), "{what}: {violations:#?}");
+}
+
+fn setup(config: &mut dataip::config::Config) {
+    config.workflow.announcement_period = "P15D".parse().expect("duration");
+    config.worker.interval = "PT1H".parse().expect("duration");
+}
+
+/// The certificate's PDF, rendered and its QR code read.
+fn scan(pdf: &[u8]) -> String {
+    let dir = tempfile_dir("scan");
+    std::fs::write(dir.join("certificate.pdf"), pdf).expect("pdf written");
+    let rendered = Command::new("pdftoppm")
+        .args(["-png", "-r", "150", "-f", "1", "-l", "1", "certificate.pdf", "page"])
+        .current_dir(&dir)
+        .status()
+        .expect("pdftoppm (poppler-utils)");
+    assert!(rendered.success());
+    let image = std::fs::read_dir(&dir)
+        .expect("dir")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "png"))
+        .expect("a page image");
+    let decoded = Command::new("zbarimg").args(["--raw", "-q"]).arg(&image).output().expect("zbarimg (zbar-tools)");
+    assert!(decoded.status.success(), "no QR code found");
+    String::from_utf8(decoded.stdout).expect("text").trim().to_owned()
+}
+
+#[tokio::test]
+async fn a_person_searches_objects_scans_verifies_and_reads_in_english() {
+    let mut app = spawn_app_with(|config| {
+        crate::acts::setup(config);
+        setup(config);
+    })
+    .await;
+    // `holder` closes its window by moving the clock; the second
+    // announcement opens after that, for 15 days.
+    let h = crate::acts::holder_after(&app, chrono::Duration::days(16)).await;
+    let tenant = app.signup().await;
+    let reviewer = app.staff(StaffRole::Reviewer).await;
+    let announced = app.announced_application(&tenant.token, &reviewer).await;
+    let driver = Driver::start().await;
+    let browser = driver.browser(1280, 2000).await;
+    let base = app.base.clone();
+
+    // 1. Search the announcements in Chinese, open one, object, follow it.
+    browser.goto(&format!("{base}/")).await.expect("home");
+    assert_eq!(
+        browser.find(Locator::Css("html")).await.expect("html").attr("lang").await.expect("lang").as_deref(),
+        Some("zh-CN")
+    );
+    assert_accessible(&browser, "home").await;
+    type_into(&browser, "#q", "物流").await;
+    click(&browser, "form.search button[type=submit]").await;
+    assert!(browser.current_url().await.expect("url").as_str().contains("/announcements?q="));
+    assert_accessible(&browser, "announcements").await;
+    click(&browser, &format!("a[href='/announcements/{announced}']")).await;
+    assert!(text(&browser, "h1").await.starts_with("长三角物流时效数据集"));
+    assert_accessible(&browser, "announcement").await;
+    shoot(&browser, "announcement-1280").await;
+    type_into(&browser, "#name", "王五").await;
+    type_into(&browser, "#contact_email", "wangwu@objector.example").await;
+    type_into(&browser, "#interest", "我们是该数据的原始采集方").await;
+    click(&browser, "section.objection button[type=submit]").await;
+    // The grounds were left out: said beside the field, the rest kept.
+    assert_eq!(text(&browser, "#grounds-error").await, "请填写此项。");
+    assert_accessible(&browser, "announcement with errors").await;
+    type_into(&browser, "#grounds", "申请人使用的运单数据来自我方系统，未经授权").await;
+    click(&browser, "section.objection button[type=submit]").await;
+    let link = text(&browser, "#tracking-link").await;
+    assert!(link.starts_with(&format!("{base}/objections/")) && link.contains("?token=dipo_"), "{link}");
+    assert_accessible(&browser, "objection filed").await;
+    click(&browser, "#tracking-link").await;
+    assert_eq!(text(&browser, "#objection-state").await, "处理中");
+    assert_accessible(&browser, "objection").await;
+
+    // 2. Scan the certificate PDF's QR code and open the address.
+    let pdf = app
+        .client
+        .get(app.url(&format!("/certificates/{}/pdf", h.certificate)))
+        .bearer_auth(&h.tenant.token)
+        .send()
+        .await
+        .expect("sent")
+        .bytes()
+        .await
+        .expect("pdf");
+    let scanned = scan(&pdf);
+    assert_eq!(scanned, format!("{base}/certificates/{}", h.number));
+    browser.goto(&scanned).await.expect("the scanned address");
+    assert_eq!(text(&browser, "#certificate-number").await, h.number);
+    assert!(text(&browser, "#holder").await.contains("上海数据科技有限公司"));
+    assert_eq!(text(&browser, "#certificate-status").await, "有效");
+    assert_accessible(&browser, "certificate").await;
+    shoot(&browser, "certificate-1280").await;
+
+    // 3. Upload the PDF, then a tampered copy of the signed document.
+    let dir = tempfile_dir("uploads");
+    let (pdf_path, tampered_path) = (dir.join("certificate.pdf"), dir.join("tampered.json"));
+    std::fs::write(&pdf_path, &pdf).expect("written");
+    let mut signed: Value =
+        serde_json::from_slice(&dataip::pdf::attachment::extract(&pdf).expect("attached")).expect("json");
+    signed["document"]["holder"]["name"] = json!("冒名公司");
+    std::fs::write(&tampered_path, serde_json::to_vec(&signed).expect("json")).expect("written");
+    browser.goto(&format!("{base}/verify")).await.expect("verify");
+    assert_accessible(&browser, "verify").await;
+    type_into(&browser, "#file", pdf_path.to_str().expect("path")).await;
+    click(&browser, "form[enctype='multipart/form-data'] button").await;
+    assert_eq!(text(&browser, "#verdict").await, "核验通过");
+    assert!(text(&browser, "ul.checks").await.contains("当前状态：有效"));
+    assert_accessible(&browser, "verified").await;
+    type_into(&browser, "#file", tampered_path.to_str().expect("path")).await;
+    click(&browser, "form[enctype='multipart/form-data'] button").await;
+    assert_eq!(text(&browser, "#verdict").await, "核验未通过");
+    assert!(text(&browser, "ul.failed").await.contains("signature"), "what failed is said");
+    assert_accessible(&browser, "not verified").await;
+
+    // 4. The same pages in English.
+    browser.goto(&format!("{base}/certificates/{}?lang=en", h.number)).await.expect("record");
+    assert_eq!(text(&browser, "#certificate-status").await, "Valid");
+    assert_accessible(&browser, "certificate in English").await;
+    click(&browser, "nav a[href='/announcements?lang=en']").await;
+    assert_eq!(text(&browser, "h1").await, "Announcements");
+    click(&browser, &format!("a[href='/announcements/{announced}?lang=en']")).await;
+    assert!(text(&browser, "#object").await.contains("Object"));
+    shoot(&browser, "announcement-en-1280").await;
+    for path in ["/certificates", "/ledger", "/announcements/past", "/no/such/page", "/verify?number=20261131999999999"]
+    {
+        for lang in ["zh-CN", "en"] {
+            browser
+                .goto(&format!("{base}{path}{}lang={lang}", if path.contains('?') { '&' } else { '?' }))
+                .await
+                .expect("page");
+            assert_accessible(&browser, &format!("{path} in {lang}")).await;
+        }
+    }
+    browser.close().await.expect("closed");
+
+    // 6. A phone's width.
+    let phone = driver.browser(360, 1800).await;
+    phone.goto(&format!("{base}/announcements/{announced}")).await.expect("announcement");
+    assert_accessible(&phone, "announcement at 360 px").await;
+    shoot(&phone, "announcement-360").await;
+    phone.goto(&format!("{base}/certificates/{}", h.number)).await.expect("record");
+    assert_accessible(&phone, "certificate at 360 px").await;
+    shoot(&phone, "certificate-360").await;
+    let overflow = phone.execute("return document.documentElement.scrollWidth", vec![]).await.expect("width");
+    assert!(overflow.as_u64().is_some_and(|w| w <= 360), "no sideways scrolling at 360 px: {overflow}");
+    phone.close().await.expect("closed");
+    app.stop().await.expect("stopped");
+}
+
+async fn shoot(browser: &Client, name: &str) {
+    let png = browser.screenshot().await.expect("screenshot");
+    std::fs::write(screenshots().join(format!("{name}.png")), png).expect("saved");
+}
