@@ -15,6 +15,7 @@ COPY migrations migrations
 COPY config config
 COPY assets assets
 COPY bench bench
+COPY templates templates
 COPY src src
 RUN touch src/main.rs src/lib.rs && cargo build --release --locked --bin dataip
 

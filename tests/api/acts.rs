@@ -22,12 +22,14 @@ pub async fn holder(app: &TestApp) -> Holder {
 }
 
 /// A holder whose announcement closed when the clock moved on by `window`
-/// (at least the configured announcement period).
+/// (at least the configured announcement period). The tenant logs in again
+/// after it; the reviewer's token may have expired by then.
 pub async fn holder_after(app: &TestApp, window: chrono::Duration) -> Holder {
-    let tenant = app.signup().await;
+    let mut tenant = app.signup().await;
     let reviewer = app.staff(StaffRole::Reviewer).await;
     app.announced_application(&tenant.token, &reviewer).await;
     app.close_windows(window).await;
+    tenant.token = app.login(&tenant.email, crate::helpers::PASSWORD).await;
     let list = app.get("/certificates", Some(&tenant.token)).await;
     let certificate = list.body["items"][0].clone();
     Holder {

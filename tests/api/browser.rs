@@ -91,8 +91,19 @@ async fn text(browser: &Client, css: &str) -> String {
     element.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.expect("text")
 }
 
+/// Clicks what navigates to another page, and waits until that page has
+/// loaded (a mark left on the old document is gone).
 async fn click(browser: &Client, css: &str) {
+    browser.execute("window.__dataipOldPage = true; return true;", vec![]).await.expect("marked");
     browser.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.expect("click");
+    let loaded = "return window.__dataipOldPage === undefined && document.readyState === 'complete';";
+    for _ in 0..100 {
+        if browser.execute(loaded, vec![]).await.ok().and_then(|v| v.as_bool()) == Some(true) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css}: no page loaded after the click");
 }
 
 async fn type_into(browser: &Client, css: &str, value: &str) {
@@ -111,11 +122,13 @@ async fn accessibility_violations(browser: &Client) -> Vec<String> {
     let source = std::fs::read_to_string(&axe).expect("axe-core (tools/test runs npm ci --prefix tools/browser)");
     browser.execute(&format!("{source}\n;return true;"), vec![]).await.expect("axe injected");
     let script = "const done = arguments[arguments.length - 1];
-        axe.run(document, {resultTypes: ['violations']}).then(result => done(result.violations
+        axe.run(document).then(result => done({passes: result.passes.length, violations: result.violations
             .filter(v => v.impact === 'serious' || v.impact === 'critical')
-            .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))));";
+            .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))}));";
     let found = browser.execute_async(script, vec![]).await.expect("axe ran");
-    serde_json::from_value(found).expect("violations")
+    // A run that checked nothing would pass anything.
+    assert!(found["passes"].as_u64().is_some_and(|n| n > 10), "axe checked the page: {found}");
+    serde_json::from_value(found["violations"].clone()).expect("violations")
 }
 
 async fn assert_accessible(browser: &Client, what: &str) {

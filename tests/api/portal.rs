@@ -76,7 +76,7 @@ async fn pages_speak_chinese_first_and_english_when_asked() {
     let stylesheet = page(&app, css, &[]).await;
     assert_eq!(stylesheet.status, 200);
     assert!(stylesheet.header("cache-control").contains("immutable"));
-    assert!(home.header("content-security-policy").contains("script-src") == false);
+    assert!(!home.header("content-security-policy").contains("script-src"), "no script may run");
     assert!(home.header("content-security-policy").starts_with("default-src 'none'; style-src 'self'"));
 }
 
@@ -194,7 +194,11 @@ async fn the_objection_form_files_from_this_site_only_and_says_what_is_wrong() {
     assert!(!view.has(r#"rel="alternate" hreflang"#), "no alternate address carries the token");
     let switch = view.text.split(r#"class="lang" href=""#).nth(1).and_then(|s| s.split('"').next()).expect("switch");
     let english = page(&app, &switch.replace("&#38;", "&"), &[]).await;
-    assert!(english.status == 200 && english.has("Open"), "the language switch keeps the reader's own page: {switch} {}", english.status);
+    assert!(
+        english.status == 200 && english.has("Open"),
+        "the language switch keeps the reader's own page: {switch} {}",
+        english.status
+    );
     let wrong_token = page(&app, &tracking.replace("token=dipo_", "token=dipo_x"), &[]).await;
     assert_eq!(wrong_token.status, 404);
 

@@ -140,6 +140,7 @@ pub struct Messages {
     pub pledgee: &'static str,
     pub secured_amount: &'static str,
     pub history: &'static str,
+    pub no_acts: &'static str,
     pub act: &'static str,
     pub approved_at: &'static str,
     pub ledger_index: &'static str,

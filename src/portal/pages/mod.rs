@@ -48,11 +48,11 @@ impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
 
 impl ListQuery {
     pub fn category(&self) -> Option<Category> {
-        self.category.as_deref().and_then(|value| parse_enum(value))
+        self.category.as_deref().and_then(parse_enum)
     }
 
     pub fn certificate_status(&self) -> Option<CertificateStatus> {
-        self.status.as_deref().and_then(|value| parse_enum(value))
+        self.status.as_deref().and_then(parse_enum)
     }
 }
 
