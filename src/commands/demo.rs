@@ -71,6 +71,7 @@ fn banner(base: &str, database: &str, period: IsoDuration) -> String {
             "sign up, get verified, apply, review, object, register, check: about a minute",
         ),
         (format!("curl {base}/readyz"), "is it up?"),
+        (format!("{base}/"), "the public portal: announcements, certificates, verification"),
         (format!("{base}/docs"), "the API, to try in a browser"),
         ("dataip demo --reset".to_owned(), "later: drop the demo database (stop this one first)"),
     ];

@@ -203,6 +203,27 @@ async fn the_objection_form_files_from_this_site_only_and_says_what_is_wrong() {
     assert_eq!(wrong_token.status, 404);
 
     let (objection, token) = tracking.trim_start_matches("/objections/").split_once("?token=").expect("id and token");
+    // Evidence, as a browser's file field sends it; never public.
+    let evidence = format!("/objections/{objection}/evidence?token={token}");
+    let attached =
+        upload(&app, &evidence, "contract.pdf", "application/pdf", b"%PDF-1.7 contract".to_vec(), &SAME_SITE).await;
+    assert_eq!(attached.status, 303);
+    let listed = page(&app, &format!("{tracking}&attached=1"), &[]).await;
+    assert!(listed.has("contract.pdf") && listed.has("证据已上传"));
+    let mislabelled = upload(&app, &evidence, "x.pdf", "application/pdf", b"not a pdf".to_vec(), &SAME_SITE).await;
+    assert_eq!(mislabelled.status, 422);
+    assert!(mislabelled.has("文件未能上传"));
+    let forged = upload(
+        &app,
+        &evidence,
+        "y.pdf",
+        "application/pdf",
+        b"%PDF-1.7".to_vec(),
+        &[("origin", "https://evil.example")],
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(app.count("objection_evidence").await, 1);
     let withdrawn = post_form(&app, &format!("/objections/{objection}/withdraw?token={token}"), &[], &SAME_SITE).await;
     assert_eq!(withdrawn.status, 303);
     let after = page(&app, &tracking, &[]).await;
@@ -291,8 +312,24 @@ async fn the_pdf_points_at_its_page_and_verifies_itself_while_a_tampered_copy_do
 }
 
 pub async fn verify_upload(app: &TestApp, name: &str, media_type: &str, bytes: Vec<u8>) -> Page {
+    upload(app, "/verify", name, media_type, bytes, &[]).await
+}
+
+/// A file posted as a page's file field posts it.
+async fn upload(
+    app: &TestApp,
+    path: &str,
+    name: &str,
+    media_type: &str,
+    bytes: Vec<u8>,
+    headers: &[(&str, &str)],
+) -> Page {
     let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()).mime_str(media_type).expect("type");
     let form = reqwest::multipart::Form::new().part("file", part);
-    let response = app.client.post(format!("{}/verify", app.base)).multipart(form).send().await.expect("sent");
+    let mut request = app.client.post(format!("{}{path}", app.base)).multipart(form);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.expect("sent");
     Page { status: response.status(), headers: response.headers().clone(), text: response.text().await.expect("text") }
 }

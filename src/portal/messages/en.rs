@@ -184,7 +184,8 @@ pub const EN: Messages = Messages {
 
     feed_announcements: "Announcements",
     feed_certificates: "Certificates and status changes",
-    feed_announced: "Announced",
+    feed_announced,
+    feed_changed,
 
     categories: ["Data collection", "Data product", "Data algorithm"],
     statuses: ["Valid", "Expired", "Revoked", "Cancelled"],
@@ -239,4 +240,12 @@ fn anchored(chain_id: u64, tx: &str) -> String {
 
 fn status_now(status: &str) -> String {
     format!("Status today: {status}.")
+}
+
+fn feed_announced(product: &str) -> String {
+    format!("Announced: {product}")
+}
+
+fn feed_changed(status: &str, product: &str, number: &str) -> String {
+    format!("{status}: {product} ({number})")
 }

@@ -203,7 +203,8 @@ pub struct Messages {
     // Feeds.
     pub feed_announcements: &'static str,
     pub feed_certificates: &'static str,
-    pub feed_announced: &'static str,
+    pub feed_announced: fn(&str) -> String,
+    pub feed_changed: fn(&str, &str, &str) -> String,
 
     // Vocabularies.
     pub categories: [&'static str; 3],

@@ -184,7 +184,8 @@ pub const ZH_CN: Messages = Messages {
 
     feed_announcements: "登记公示",
     feed_certificates: "登记证书与状态变更",
-    feed_announced: "公示",
+    feed_announced,
+    feed_changed,
 
     categories: ["数据集合", "数据产品", "数据算法"],
     statuses: ["有效", "已到期", "已撤销", "已注销"],
@@ -231,4 +232,12 @@ fn anchored(chain_id: u64, tx: &str) -> String {
 
 fn status_now(status: &str) -> String {
     format!("当前状态：{status}。")
+}
+
+fn feed_announced(product: &str) -> String {
+    format!("公示：{product}")
+}
+
+fn feed_changed(status: &str, product: &str, number: &str) -> String {
+    format!("{status}：{product}（{number}）")
 }

@@ -67,7 +67,7 @@ pub async fn announcements(State(state): State<AppState>, ctx: Ctx) -> Response 
         .iter()
         .map(|view| Entry {
             id: format!("urn:uuid:{}", view.id),
-            title: format!("{}：{}", t.feed_announced, view.product_name),
+            title: (t.feed_announced)(&view.product_name),
             updated: stamp(view.starts_at.unwrap_or_default()),
             href: ctx.absolute(&format!("/announcements/{}", view.id)),
             summary: format!("{} · {} · {}", view.holder_name, t.category(view.category), view.summary),
@@ -100,7 +100,7 @@ pub async fn certificates(State(state): State<AppState>, ctx: Ctx) -> Response {
             // One entry per certificate and status: a revocation is news
             // beside the issuance, not an update of it.
             id: format!("{}/certificates/{}#{}", ctx.public_url, change.certificate_number, change.status.as_str()),
-            title: format!("{}：{}（{}）", t.status(change.status), change.product_name, change.certificate_number),
+            title: (t.feed_changed)(t.status(change.status), &change.product_name, &change.certificate_number),
             updated: stamp(change.status_changed_at),
             href: ctx.absolute(&format!("/certificates/{}", change.certificate_number)),
             summary: format!(
