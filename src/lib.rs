@@ -10,6 +10,7 @@ pub mod http;
 pub mod input;
 pub mod jobs;
 pub mod ledger;
+pub mod notifications;
 pub mod pagination;
 pub mod pdf;
 pub mod portal;

@@ -10,6 +10,7 @@ use crate::{
     clock::SharedClock,
     config::Config,
     ledger::anchor::EvmAnchor,
+    notifications::mail::Mailer,
     secrets,
     signing::Signer,
 };
@@ -25,6 +26,8 @@ pub struct AppState {
     pub signer: Arc<Signer>,
     /// Publishes checkpoints to a chain; `None` unless configured.
     pub anchor: Option<Arc<EvmAnchor>>,
+    /// Sends mail through the operator's SMTP server; `None` unless configured.
+    pub mailer: Option<Arc<Mailer>>,
 }
 
 impl AppState {
@@ -48,6 +51,7 @@ impl AppState {
         };
         Ok(Self {
             anchor,
+            mailer: Mailer::new(&config.mail)?.map(Arc::new),
             signer: Arc::new(Signer::load(&config)?),
             jwt: Arc::new(JwtKeys::new(&jwt_secret, config.auth.access_token_ttl)),
             passwords: PasswordHasher::new(config.auth.hashing_concurrency, config.auth.hashing_queue),

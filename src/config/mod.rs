@@ -82,6 +82,7 @@ pub struct Config {
     pub signing: SigningConfig,
     pub ledger: LedgerConfig,
     pub anchor: AnchorConfig,
+    pub mail: MailConfig,
     pub server: ServerConfig,
     pub materials: MaterialsConfig,
     pub database: DatabaseConfig,
@@ -128,6 +129,45 @@ pub struct LedgerConfig {
     #[serde(deserialize_with = "text")]
     pub origin: String,
     pub batch_size: u32,
+}
+
+/// The operator's SMTP server, through which the registry sends mail.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    /// Empty: no mail is sent (nor queued).
+    #[serde(deserialize_with = "text")]
+    pub host: String,
+    pub port: u16,
+    pub tls: MailTls,
+    #[serde(deserialize_with = "text")]
+    pub username: String,
+    pub password: Secret,
+    /// The From address: `注册机构 <registry@example.org>` or a bare address.
+    #[serde(deserialize_with = "text")]
+    pub sender: String,
+    /// Failed deliveries are retried with exponential backoff (one minute,
+    /// doubling, at most an hour apart) up to this many attempts.
+    pub max_attempts: u32,
+    /// How long one delivery may take.
+    pub timeout: IsoDuration,
+}
+
+impl MailConfig {
+    pub fn enabled(&self) -> bool {
+        !self.host.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTls {
+    /// Plain SMTP: for a relay on the same host or network only.
+    None,
+    /// STARTTLS after connecting (usually port 587).
+    Starttls,
+    /// TLS from the first byte (usually port 465).
+    Tls,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -516,6 +556,10 @@ impl Config {
         anyhow::ensure!(
             !self.anchor.enabled() || !self.anchor.signer_key.is_empty(),
             "anchor.signer_key is required when anchor.rpc_url is set"
+        );
+        anyhow::ensure!(
+            !self.mail.enabled() || !self.mail.sender.is_empty(),
+            "mail.sender is required when mail.host is set"
         );
         anyhow::ensure!(self.auth.hashing_concurrency > 0, "auth.hashing_concurrency must be at least 1");
         anyhow::ensure!(self.database.max_connections > 0, "database.max_connections must be at least 1");

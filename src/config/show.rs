@@ -8,7 +8,7 @@ use figment::{Metadata, value::Value};
 use super::{Config, Environment, Overrides};
 
 /// Settings whose values are never printed.
-const SECRETS: [&str; 3] = ["auth.jwt_secret", "signing.key", "anchor.signer_key"];
+const SECRETS: [&str; 4] = ["auth.jwt_secret", "signing.key", "anchor.signer_key", "mail.password"];
 
 /// The report `dataip config show` prints; fails as starting would, with
 /// the same message, when the configuration is invalid.

@@ -18,6 +18,7 @@ pub mod materials;
 pub mod objection_evidence;
 pub mod objections;
 pub mod organizations;
+pub mod outbox;
 pub mod password_resets;
 pub mod pledges;
 pub mod refile_exceptions;

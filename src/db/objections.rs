@@ -11,6 +11,8 @@ pub struct ObjectionRow {
     pub org_id: Uuid,
     pub objector_name: String,
     pub objector_email: String,
+    /// The language of the objector's mail: `zh-CN` or `en`.
+    pub objector_language: String,
     pub interest: String,
     pub grounds: String,
     pub token_hash: Vec<u8>,
@@ -40,8 +42,8 @@ pub struct ResponseRow {
 pub async fn insert(conn: &mut PgConnection, row: &ObjectionRow) -> sqlx::Result<()> {
     sqlx::query!(
         "INSERT INTO objections (id, application_id, org_id, objector_name, objector_email, interest, grounds,
-             token_hash, state, decision_due_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10)",
+             token_hash, state, decision_due_at, created_at, objector_language)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, $11)",
         row.id,
         row.application_id,
         row.org_id,
@@ -52,6 +54,7 @@ pub async fn insert(conn: &mut PgConnection, row: &ObjectionRow) -> sqlx::Result
         row.token_hash,
         row.decision_due_at,
         row.created_at,
+        row.objector_language,
     )
     .execute(conn)
     .await?;
@@ -61,7 +64,7 @@ pub async fn insert(conn: &mut PgConnection, row: &ObjectionRow) -> sqlx::Result
 pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<ObjectionRow>> {
     sqlx::query_as!(
         ObjectionRow,
-        r#"SELECT id, application_id, org_id, objector_name, objector_email, interest, grounds, token_hash,
+        r#"SELECT id, application_id, org_id, objector_name, objector_email, objector_language, interest, grounds, token_hash,
                 state AS "state: ObjectionState", decision_reason, decided_by, decided_at,
                 refusal_grounds AS "refusal_grounds: Vec<RefusalGround>", withdrawn_at, decision_due_at, created_at
            FROM objections WHERE id = $1"#,
@@ -75,7 +78,7 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Obje
 pub async fn find_for_update(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<ObjectionRow>> {
     sqlx::query_as!(
         ObjectionRow,
-        r#"SELECT id, application_id, org_id, objector_name, objector_email, interest, grounds, token_hash,
+        r#"SELECT id, application_id, org_id, objector_name, objector_email, objector_language, interest, grounds, token_hash,
                 state AS "state: ObjectionState", decision_reason, decided_by, decided_at,
                 refusal_grounds AS "refusal_grounds: Vec<RefusalGround>", withdrawn_at, decision_due_at, created_at
            FROM objections WHERE id = $1 FOR UPDATE"#,
@@ -89,7 +92,7 @@ pub async fn find_for_update(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<
 pub async fn of_application(conn: &mut PgConnection, application_id: Uuid) -> sqlx::Result<Vec<ObjectionRow>> {
     sqlx::query_as!(
         ObjectionRow,
-        r#"SELECT id, application_id, org_id, objector_name, objector_email, interest, grounds, token_hash,
+        r#"SELECT id, application_id, org_id, objector_name, objector_email, objector_language, interest, grounds, token_hash,
                 state AS "state: ObjectionState", decision_reason, decided_by, decided_at,
                 refusal_grounds AS "refusal_grounds: Vec<RefusalGround>", withdrawn_at, decision_due_at, created_at
            FROM objections WHERE application_id = $1 ORDER BY id"#,
@@ -111,7 +114,7 @@ pub async fn list_by_state(
     let (after_due, after_id) = after.unzip();
     sqlx::query_as!(
         ObjectionRow,
-        r#"SELECT id, application_id, org_id, objector_name, objector_email, interest, grounds, token_hash,
+        r#"SELECT id, application_id, org_id, objector_name, objector_email, objector_language, interest, grounds, token_hash,
                 state AS "state: ObjectionState", decision_reason, decided_by, decided_at,
                 refusal_grounds AS "refusal_grounds: Vec<RefusalGround>", withdrawn_at, decision_due_at, created_at
            FROM objections

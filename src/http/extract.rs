@@ -147,6 +147,8 @@ crate::bodies!(
     crate::services::acts::RejectAct,
     crate::services::acts::Revocation,
     crate::services::refiling::NewRefileException,
+    crate::services::notifications::LanguageUpdate,
+    crate::services::notifications::NotificationPreferences,
 );
 
 impl<T: Serialize> IntoResponse for Json<T> {

@@ -12,6 +12,7 @@ pub mod extract;
 mod files;
 mod ledger;
 pub mod metrics;
+mod notifications;
 mod openapi;
 mod ops;
 mod organization;
@@ -62,7 +63,8 @@ fn api(config: &Config) -> OpenApiRouter<AppState> {
         .merge(public::router())
         .merge(ledger::router())
         .merge(admin::router())
-        .merge(verification::router());
+        .merge(verification::router())
+        .merge(notifications::router());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest("/api/v1", v1).merge(ops::router(config))
 }
 

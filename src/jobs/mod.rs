@@ -8,6 +8,7 @@ mod announcements;
 mod expiry;
 mod housekeeping;
 mod ledger;
+mod notifications;
 mod supplement_deadlines;
 
 use std::time::Duration;
@@ -25,9 +26,10 @@ impl Worker {
         Self { state }
     }
 
-    /// Runs until `shutdown` is cancelled. Anchoring runs in a task of its
-    /// own, on the same interval, so that a slow or silent chain delays
-    /// anchors only, never issuance, announcements, expiry or the ledger.
+    /// Runs until `shutdown` is cancelled. Anchoring and mail each run in a
+    /// task of their own, on the same interval, so that a slow or silent
+    /// chain or mail server delays only its own work, never issuance,
+    /// announcements, expiry or the ledger.
     /// On shutdown the other jobs finish the step in progress, never
     /// abandoned halfway, while a publication in progress is dropped (its
     /// claim runs out and it is retried); returns once both have stopped.
@@ -38,6 +40,7 @@ impl Worker {
         // Should this future be dropped rather than stopped, anchoring stops too.
         let _stop_anchoring_on_drop = stop_anchoring.clone().drop_guard();
         let anchoring = tokio::spawn(anchor_loop(self.state.clone(), interval, stop_anchoring));
+        let mail = tokio::spawn(mail_loop(self.state.clone(), interval, shutdown.clone()));
         loop {
             self.jobs_step().await;
             tokio::select! {
@@ -48,6 +51,9 @@ impl Worker {
         if let Err(error) = anchoring.await {
             tracing::error!(%error, "the anchoring task failed");
         }
+        if let Err(error) = mail.await {
+            tracing::error!(%error, "the mail task failed");
+        }
         tracing::info!("worker stopped");
     }
 
@@ -56,6 +62,12 @@ impl Worker {
     pub async fn step(&self) {
         self.jobs_step().await;
         self.anchor_step().await;
+        self.mail_step().await;
+    }
+
+    /// Delivers the mail that is due, once.
+    pub async fn mail_step(&self) {
+        report("notifications", notifications::run(&self.state).await);
     }
 
     /// Publishes the checkpoints due to the chain, once.
@@ -80,6 +92,20 @@ impl Worker {
 async fn anchor_loop(state: AppState, interval: Duration, shutdown: CancellationToken) {
     loop {
         report("anchors", anchors::run(&state, &shutdown).await);
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            () = tokio::time::sleep(interval) => {}
+        }
+    }
+}
+
+/// Mail's own loop; the message in hand is delivered before it stops.
+async fn mail_loop(state: AppState, interval: Duration, shutdown: CancellationToken) {
+    if state.mailer.is_none() {
+        return;
+    }
+    loop {
+        report("notifications", notifications::run(&state).await);
         tokio::select! {
             () = shutdown.cancelled() => break,
             () = tokio::time::sleep(interval) => {}

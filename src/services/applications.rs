@@ -357,6 +357,7 @@ pub async fn submit(state: &AppState, tenant: Tenant, id: Uuid, request: SubmitR
     };
     let step = Step::new(Action::Submit, tenant.actor.into()).note(exception_note).changes(changes);
     let row = procedure::apply(&mut tx, &current, step, now).await?;
+    super::notifications::application_changed(&mut tx, state, &row, now).await?;
     let view = ApplicationView::load(&mut tx, row).await?;
     tx.commit().await?;
     tracing::info!(application_number = view.application_number.as_deref(), "application submitted");

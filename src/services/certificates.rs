@@ -187,14 +187,17 @@ pub async fn register(
             ..Default::default()
         };
         let step = Step::new(Action::LapseAgreement, EventActor::System).note(Some(reason.clone())).changes(changes);
-        procedure::apply(conn, application, step, now).await?;
+        let refused = procedure::apply(conn, application, step, now).await?;
+        super::notifications::application_changed(conn, state, &refused, now).await?;
         tracing::info!(application_id = %application.id, "not registered: a data-source agreement ended");
         return Ok(Registration::Refused(reason));
     }
     let certificate = issue(conn, state, application, now).await?;
     let changes =
         TransitionChanges { certificate_number: Some(certificate.certificate_number.clone()), ..Default::default() };
-    procedure::apply(conn, application, Step::new(action, actor).note(note).changes(changes), now).await?;
+    let registered =
+        procedure::apply(conn, application, Step::new(action, actor).note(note).changes(changes), now).await?;
+    super::notifications::application_changed(conn, state, &registered, now).await?;
     Ok(Registration::Issued(Box::new(certificate)))
 }
 

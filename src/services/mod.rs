@@ -15,6 +15,7 @@ pub mod files;
 pub mod idempotency;
 pub mod ledger;
 pub mod materials;
+pub mod notifications;
 pub mod objection_evidence;
 pub mod objections;
 pub mod organization;

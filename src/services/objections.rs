@@ -17,6 +17,7 @@ use super::{
     audit::{self, Audit, AuditActor},
     certificates,
     idempotency::Idempotent,
+    notifications,
     objection_evidence::EvidenceView,
     procedure::{self, EventActor, Step},
     throttle::{Throttle, address_key},
@@ -31,6 +32,7 @@ use crate::{
     },
     domain::{Action, ApplicationState, Email, Name, ObjectionDecision, ObjectionState, RefusalGround, Text},
     pagination::{Page, PageRequest},
+    portal::lang::Lang,
     state::AppState,
 };
 
@@ -54,6 +56,11 @@ pub struct NewObjection {
         pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
     )]
     pub grounds: String,
+    /// The language of the mail the objector receives: `zh-CN` (the
+    /// default) or `en`.
+    #[serde(default)]
+    #[schema(example = "zh-CN", pattern = "^(zh-CN|en)$")]
+    pub language: Option<String>,
 }
 
 #[derive(Debug, eserde::Deserialize, ToSchema)]
@@ -276,7 +283,13 @@ pub async fn file(
     let email = fields.check("objector.contact_email", Email::parse(&request.objector.contact_email));
     let interest = fields.check("interest", Text::parse(&request.interest, 2000));
     let grounds = fields.check("grounds", Text::parse(&request.grounds, 5000));
-    let (Some(name), Some(email), Some(interest), Some(grounds)) = (name, email, interest, grounds) else {
+    let language = match request.language.as_deref() {
+        None => Some(Lang::ZhCn),
+        Some(tag) => fields.check("language", Lang::parse(tag).filter(|l| l.tag() == tag).ok_or("must be zh-CN or en")),
+    };
+    let (Some(name), Some(email), Some(interest), Some(grounds), Some(language)) =
+        (name, email, interest, grounds, language)
+    else {
         return Err(fields.into_error());
     };
     let decision_due_at = state
@@ -303,6 +316,7 @@ pub async fn file(
         org_id: application.org_id,
         objector_name: name.into_string(),
         objector_email: email.to_string(),
+        objector_language: language.tag().to_owned(),
         interest: interest.into_string(),
         grounds: grounds.into_string(),
         token_hash: token.secret_hash(),
@@ -318,9 +332,87 @@ pub async fn file(
     db::objections::insert(&mut tx, &row).await?;
     let note = format!("objection {} by {}", row.id, row.objector_name);
     procedure::record(&mut tx, &application, EventActor::Public, "object", None, Some(note), now).await?;
+    let tracking_token = token.render(TRACKING_TOKEN_PREFIX);
+    notify_filed(&mut tx, state, &application, &row, &tracking_token, language, now).await?;
     tx.commit().await?;
     tracing::info!(objection_id = %row.id, "objection filed");
-    Ok(FiledObjection { id: row.id, state: ObjectionState::Open, tracking_token: token.render(TRACKING_TOKEN_PREFIX) })
+    Ok(FiledObjection { id: row.id, state: ObjectionState::Open, tracking_token })
+}
+
+/// The objector's confirmation with the tracking link (the only time it
+/// can be sent: the registry keeps its hash), the applicant, and the
+/// reviewer who claimed the application.
+async fn notify_filed(
+    conn: &mut PgConnection,
+    state: &AppState,
+    application: &ApplicationRow,
+    objection: &ObjectionRow,
+    tracking_token: &str,
+    language: Lang,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    use crate::notifications::{
+        EventKind::ObjectionFiled,
+        messages::{Audience, Facts},
+    };
+    let product_name = Some(application.product_name.clone());
+    let mut tracking = format!("/objections/{}?token={tracking_token}", objection.id);
+    if language == Lang::En {
+        tracking.push_str("&lang=en");
+    }
+    let objector = Facts {
+        audience: Audience::Objector,
+        product_name: product_name.clone(),
+        link: Some(notifications::link(state, &tracking)),
+        ..Facts::default()
+    };
+    notifications::to_address(conn, state, &objection.objector_email, language, ObjectionFiled, &objector, now).await?;
+    let holder = Facts {
+        product_name: product_name.clone(),
+        link: Some(notifications::link(state, &format!("/announcements/{}", application.id))),
+        ..Facts::default()
+    };
+    notifications::to_organization(conn, state, application.org_id, ObjectionFiled, &holder, now).await?;
+    if let Some(reviewer) = application.reviewer_id {
+        let staff = Facts {
+            audience: Audience::Staff,
+            product_name,
+            due: Some(notifications::day(state, objection.decision_due_at)),
+            ..Facts::default()
+        };
+        notifications::to_user(conn, state, reviewer, ObjectionFiled, &staff, now).await?;
+    }
+    Ok(())
+}
+
+/// The applicant and the objector hear of a decision; the objector is
+/// pointed to the tracking link they kept (never sent again). An upheld
+/// objection's refusal reaches the applicant as `application.rejected` too.
+async fn notify_decided(
+    conn: &mut PgConnection,
+    state: &AppState,
+    application: &ApplicationRow,
+    objection: &ObjectionRow,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    use crate::notifications::{
+        EventKind::ObjectionDecided,
+        messages::{Audience, Facts},
+    };
+    let facts = Facts {
+        product_name: Some(application.product_name.clone()),
+        outcome: Some(objection.state.as_str().to_owned()),
+        reason: Some(reason.to_owned()),
+        ..Facts::default()
+    };
+    notifications::to_organization(conn, state, application.org_id, ObjectionDecided, &facts, now).await?;
+    if application.state == ApplicationState::Rejected {
+        notifications::application_changed(conn, state, application, now).await?;
+    }
+    let objector = Facts { audience: Audience::Objector, reason: None, ..facts };
+    let language = Lang::parse(&objection.objector_language).unwrap_or(Lang::ZhCn);
+    notifications::to_address(conn, state, &objection.objector_email, language, ObjectionDecided, &objector, now).await
 }
 
 /// The objection `id`, if `token` is its tracking token (locked until the
@@ -590,6 +682,7 @@ pub async fn decide(state: &AppState, staff: Staff, id: Uuid, request: DecisionR
         ),
     };
     audit::record(&mut tx, AuditActor::Staff(staff.user_id), now, audit).await?;
+    notify_decided(&mut tx, state, &application, &objection, &reason, now).await?;
     let related = related_of(&mut tx, std::slice::from_ref(&objection)).await?.remove(&id).unwrap_or_default();
     tx.commit().await?;
     let mut view = ReviewObjectionView::new(objection, related, now);

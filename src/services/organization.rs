@@ -155,7 +155,12 @@ pub async fn create_api_key(state: &AppState, owner: Owner, request: NewApiKey) 
         last_used_at: None,
         revoked_at: None,
     };
-    db::api_keys::insert(&mut *state.db.acquire().await?, &row).await?;
+    let mut tx = state.db.begin().await?;
+    db::api_keys::insert(&mut tx, &row).await?;
+    let facts = crate::notifications::messages::Facts::default();
+    let kind = crate::notifications::EventKind::ApiKeyCreated;
+    super::notifications::to_organization(&mut tx, state, owner.org_id, kind, &facts, row.created_at).await?;
+    tx.commit().await?;
     tracing::info!(api_key_id = %row.id, "API key created");
     Ok(CreatedApiKey { id: row.id, name: row.name, key: token.render(API_KEY_PREFIX), created_at: row.created_at })
 }

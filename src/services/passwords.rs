@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{Error, Result, throttle::LoginLimits};
-use crate::{db, domain::Password, state::AppState};
+use crate::{db, domain::Password, notifications::EventKind, state::AppState};
 
 #[derive(eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -74,6 +74,8 @@ pub async fn change(
     }
     db::users::set_password_hash(&mut tx, user.id, &new_hash).await?;
     let sessions = db::refresh_tokens::revoke_all_of_user(&mut tx, user.id, session, now).await?;
+    let facts = crate::notifications::messages::Facts::default();
+    super::notifications::to_user(&mut tx, state, user.id, EventKind::PasswordChanged, &facts, now).await?;
     tx.commit().await?;
     tracing::info!(sessions, "password changed; the user's other sessions ended");
     Ok(())

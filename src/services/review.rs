@@ -317,6 +317,7 @@ async fn decide(
     let step = Step::new(action, EventActor::Reviewer(staff.user_id)).note(note.clone()).changes(changes);
     let row = procedure::apply(&mut tx, &current, step, now).await?;
     audit_decision(&mut tx, staff, action, &current, &row, note, now).await?;
+    super::notifications::application_changed(&mut tx, state, &row, now).await?;
     let view = ApplicationView::load(&mut tx, row).await?;
     tx.commit().await?;
     tracing::info!(action = action.as_str(), "decision recorded");

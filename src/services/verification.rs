@@ -31,6 +31,7 @@ use crate::{
         organizations::{OrganizationRow, VerificationChange},
     },
     domain::{CreditCode, Name, Text, Verification, VerificationStep},
+    notifications::{EventKind, messages::Facts},
     pagination::{Page, PageRequest},
     state::AppState,
 };
@@ -327,6 +328,12 @@ async fn decide(
     };
     let actor = decided_by.map_or(AuditActor::Cli, AuditActor::Staff);
     audit::record(&mut tx, actor, now, audit).await?;
+    let (kind, reason) = match row.verification {
+        Verification::Refused => (EventKind::OrganizationRefused, refusal_reason.map(str::to_owned)),
+        _ => (EventKind::OrganizationVerified, None),
+    };
+    let facts = Facts { organization_name: Some(row.name.clone()), reason, ..Facts::default() };
+    super::notifications::to_organization(&mut tx, state, id, kind, &facts, now).await?;
     tx.commit().await?;
     tracing::info!(verification = %row.verification, "organization {}", row.verification);
     Ok(row)

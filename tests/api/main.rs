@@ -24,6 +24,7 @@ mod helpers;
 mod input;
 mod ledger;
 mod limits;
+mod mail;
 mod materials;
 mod member_removal;
 mod objection_cases;

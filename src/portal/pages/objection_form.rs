@@ -135,6 +135,7 @@ pub async fn file(
                 objector: Objector { name: form.name.clone(), contact_email: form.email.trim().to_owned() },
                 interest: form.interest.clone(),
                 grounds: form.grounds.clone(),
+                language: Some(ctx.lang.tag().to_owned()),
             };
             match objections::file(&state, id, request, client).await {
                 Ok(filed) => {

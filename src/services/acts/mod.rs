@@ -39,6 +39,7 @@ use crate::{
     db::{self, acts::ActRow, certificates::CertificateRow},
     domain::{ActDetails, ActKind, ActState, Text},
     ledger::commitment::Openings,
+    notifications::{EventKind, messages::Facts},
     pagination::{Page, PageRequest},
     state::AppState,
 };
@@ -186,7 +187,8 @@ pub async fn reject(state: &AppState, staff: Staff, id: Uuid, request: RejectAct
     pending(&mut tx, id).await?;
     db::acts::reject(&mut tx, id, staff.user_id, &reason, now).await?;
     let view = db::acts::find(&mut tx, id).await?.ok_or(Error::NotFound)?;
-    audit_act(&mut tx, staff, "act.reject", &view, Some(reason), now).await?;
+    audit_act(&mut tx, staff, "act.reject", &view, Some(reason.clone()), now).await?;
+    notify_decided(&mut tx, state, &view, Some(reason), now).await?;
     tx.commit().await?;
     Ok(ActView::full(view))
 }
@@ -208,6 +210,37 @@ async fn audit_act(
         after: Some(json!({"state": act.state.as_str(), "reason": reason})),
     };
     audit::record(conn, AuditActor::Staff(staff.user_id), now, audit).await
+}
+
+/// The organization that filed the act hears of the decision.
+async fn notify_decided(
+    conn: &mut PgConnection,
+    state: &AppState,
+    act: &ActRow,
+    reason: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let certificate = db::certificates::find(conn, act.certificate_id).await?.ok_or(Error::NotFound)?;
+    let facts = certificate_facts(state, &certificate, reason, Some(act.state.as_str()));
+    super::notifications::to_organization(conn, state, act.holder_org_id, EventKind::ActDecided, &facts, now).await
+}
+
+/// What a notification about a certificate says.
+fn certificate_facts(
+    state: &AppState,
+    certificate: &CertificateRow,
+    reason: Option<String>,
+    outcome: Option<&str>,
+) -> Facts {
+    let number = &certificate.certificate_number;
+    Facts {
+        product_name: Some(certificate.product_name.clone()),
+        certificate_number: Some(number.clone()),
+        reason,
+        outcome: outcome.map(str::to_owned),
+        link: Some(super::notifications::link(state, &format!("/certificates/{number}"))),
+        ..Facts::default()
+    }
 }
 
 /// The act, locked, if it is still pending.
@@ -234,6 +267,7 @@ pub async fn approve(state: &AppState, staff: Staff, id: Uuid) -> Result<ActView
     rules::ensure_active(&certificate, now)?;
     let view = take_effect(&mut tx, state, &act, &certificate, staff, now).await?;
     audit_act(&mut tx, staff, "act.approve", &view, None, now).await?;
+    notify_decided(&mut tx, state, &view, None, now).await?;
     tx.commit().await?;
     tracing::info!(kind = ?act.kind, "act approved");
     Ok(ActView::full(view))
@@ -292,7 +326,7 @@ pub async fn revoke(state: &AppState, staff: Staff, certificate_id: Uuid, reques
     let mut tx = state.db.begin().await?;
     let certificate = db::certificates::find_for_update(&mut tx, certificate_id).await?.ok_or(Error::NotFound)?;
     rules::ensure_active(&certificate, now)?;
-    let act = new_act(&certificate, ActDetails::Revocation { grounds }, staff.user_id, now);
+    let act = new_act(&certificate, ActDetails::Revocation { grounds: grounds.clone() }, staff.user_id, now);
     db::acts::insert(&mut tx, &act).await?;
     let view = take_effect(&mut tx, state, &act, &certificate, staff, now).await?;
     let audit = Audit {
@@ -303,6 +337,9 @@ pub async fn revoke(state: &AppState, staff: Staff, certificate_id: Uuid, reques
         after: Some(json!({"status": "revoked", "act_id": view.id})),
     };
     audit::record(&mut tx, AuditActor::Staff(staff.user_id), now, audit).await?;
+    let facts = certificate_facts(state, &certificate, Some(grounds), None);
+    let revoked = EventKind::CertificateRevoked;
+    super::notifications::to_organization(&mut tx, state, certificate.org_id, revoked, &facts, now).await?;
     tx.commit().await?;
     tracing::info!("certificate revoked");
     Ok(ActView::full(view))

@@ -1,0 +1,153 @@
+//! The outbox: notifications written with their event, delivered by the
+//! worker.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, types::Json};
+use uuid::Uuid;
+
+use crate::notifications::messages::Facts;
+
+#[derive(Debug, Clone)]
+pub struct OutboxRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub channel: String,
+    pub recipient: String,
+    pub language: String,
+    pub payload: Json<Facts>,
+    pub attempts: i32,
+}
+
+pub async fn insert(
+    conn: &mut PgConnection,
+    kind: &str,
+    recipient: &str,
+    language: &str,
+    facts: &Facts,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO outbox (id, kind, channel, recipient, language, payload, created_at, next_attempt_at)
+         VALUES ($1, $2, 'email', $3, $4, $5, $6, $6)",
+        Uuid::now_v7(),
+        kind,
+        recipient,
+        language,
+        Json(facts) as _,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Messages due for delivery, oldest first, locked for this worker and
+/// skipped by any other.
+pub async fn lock_due(conn: &mut PgConnection, now: DateTime<Utc>, limit: i64) -> sqlx::Result<Vec<OutboxRow>> {
+    sqlx::query_as!(
+        OutboxRow,
+        r#"SELECT id, kind, channel, recipient, language, payload AS "payload: Json<Facts>", attempts FROM outbox
+           WHERE delivered_at IS NULL AND abandoned_at IS NULL AND next_attempt_at <= $1
+           ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED"#,
+        now,
+        limit
+    )
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn delivered(conn: &mut PgConnection, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE outbox SET delivered_at = $2, attempts = attempts + 1, last_error = NULL WHERE id = $1",
+        id,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records a failed attempt: the next one at `retry_at`, or none (`None`:
+/// the retries ran out).
+pub async fn failed(
+    conn: &mut PgConnection,
+    id: Uuid,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = $2,
+                next_attempt_at = COALESCE($3::timestamptz, next_attempt_at),
+                abandoned_at = CASE WHEN $3::timestamptz IS NULL THEN $4::timestamptz END
+         WHERE id = $1",
+        id,
+        error,
+        retry_at,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The active users of an organization who have not switched `kind` off:
+/// their address and language.
+pub async fn organization_recipients(
+    conn: &mut PgConnection,
+    org_id: Uuid,
+    kind: &str,
+) -> sqlx::Result<Vec<(String, String)>> {
+    let rows = sqlx::query!(
+        "SELECT u.email, u.language FROM users u
+         WHERE u.org_id = $1 AND u.disabled_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM notification_optouts o WHERE o.user_id = u.id AND o.kind = $2)
+         ORDER BY u.created_at",
+        org_id,
+        kind
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.email, r.language)).collect())
+}
+
+/// One user's address and language, unless they switched `kind` off.
+pub async fn user_recipient(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    kind: &str,
+) -> sqlx::Result<Option<(String, String)>> {
+    let row = sqlx::query!(
+        "SELECT u.email, u.language FROM users u
+         WHERE u.id = $1 AND u.disabled_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM notification_optouts o WHERE o.user_id = u.id AND o.kind = $2)",
+        user_id,
+        kind
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| (r.email, r.language)))
+}
+
+pub async fn language(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!("SELECT language FROM users WHERE id = $1", user_id).fetch_optional(conn).await
+}
+
+pub async fn set_language(conn: &mut PgConnection, user_id: Uuid, language: &str) -> sqlx::Result<()> {
+    sqlx::query!("UPDATE users SET language = $2 WHERE id = $1", user_id, language).execute(conn).await?;
+    Ok(())
+}
+
+pub async fn optouts(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar!("SELECT kind FROM notification_optouts WHERE user_id = $1 ORDER BY kind", user_id)
+        .fetch_all(conn)
+        .await
+}
+
+pub async fn replace_optouts(conn: &mut PgConnection, user_id: Uuid, kinds: &[String]) -> sqlx::Result<()> {
+    sqlx::query!("DELETE FROM notification_optouts WHERE user_id = $1", user_id).execute(&mut *conn).await?;
+    sqlx::query!("INSERT INTO notification_optouts (user_id, kind) SELECT $1, unnest($2::text[])", user_id, kinds)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

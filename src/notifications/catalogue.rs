@@ -1,0 +1,114 @@
+//! The one list of what the registry tells people about. E-mail (and, later,
+//! webhooks and watches) derive from it: a kind's name is its wire name.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+pub enum EventKind {
+    #[serde(rename = "application.submitted")]
+    ApplicationSubmitted,
+    #[serde(rename = "application.supplement_requested")]
+    ApplicationSupplementRequested,
+    #[serde(rename = "application.approved")]
+    ApplicationApproved,
+    #[serde(rename = "application.rejected")]
+    ApplicationRejected,
+    #[serde(rename = "application.registered")]
+    ApplicationRegistered,
+    #[serde(rename = "objection.filed")]
+    ObjectionFiled,
+    #[serde(rename = "objection.withdrawn")]
+    ObjectionWithdrawn,
+    #[serde(rename = "objection.decided")]
+    ObjectionDecided,
+    /// Staff: objections nearing or past their decision deadline.
+    #[serde(rename = "objection.overdue")]
+    ObjectionOverdue,
+    #[serde(rename = "act.decided")]
+    ActDecided,
+    #[serde(rename = "certificate.expiring")]
+    CertificateExpiring,
+    #[serde(rename = "certificate.revoked")]
+    CertificateRevoked,
+    #[serde(rename = "organization.verified")]
+    OrganizationVerified,
+    #[serde(rename = "organization.refused")]
+    OrganizationRefused,
+    /// Security mail, which cannot be switched off.
+    #[serde(rename = "security.password_changed")]
+    PasswordChanged,
+    #[serde(rename = "security.password_reset")]
+    PasswordReset,
+    #[serde(rename = "security.api_key_created")]
+    ApiKeyCreated,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 17] = [
+        Self::ApplicationSubmitted,
+        Self::ApplicationSupplementRequested,
+        Self::ApplicationApproved,
+        Self::ApplicationRejected,
+        Self::ApplicationRegistered,
+        Self::ObjectionFiled,
+        Self::ObjectionWithdrawn,
+        Self::ObjectionDecided,
+        Self::ObjectionOverdue,
+        Self::ActDecided,
+        Self::CertificateExpiring,
+        Self::CertificateRevoked,
+        Self::OrganizationVerified,
+        Self::OrganizationRefused,
+        Self::PasswordChanged,
+        Self::PasswordReset,
+        Self::ApiKeyCreated,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ApplicationSubmitted => "application.submitted",
+            Self::ApplicationSupplementRequested => "application.supplement_requested",
+            Self::ApplicationApproved => "application.approved",
+            Self::ApplicationRejected => "application.rejected",
+            Self::ApplicationRegistered => "application.registered",
+            Self::ObjectionFiled => "objection.filed",
+            Self::ObjectionWithdrawn => "objection.withdrawn",
+            Self::ObjectionDecided => "objection.decided",
+            Self::ObjectionOverdue => "objection.overdue",
+            Self::ActDecided => "act.decided",
+            Self::CertificateExpiring => "certificate.expiring",
+            Self::CertificateRevoked => "certificate.revoked",
+            Self::OrganizationVerified => "organization.verified",
+            Self::OrganizationRefused => "organization.refused",
+            Self::PasswordChanged => "security.password_changed",
+            Self::PasswordReset => "security.password_reset",
+            Self::ApiKeyCreated => "security.api_key_created",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+
+    /// Security mail reaches its user whatever their preferences.
+    pub fn is_security(self) -> bool {
+        matches!(self, Self::PasswordChanged | Self::PasswordReset | Self::ApiKeyCreated)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_the_wire_names_and_unique() {
+        for kind in EventKind::ALL {
+            assert_eq!(serde_json::to_value(kind).ok(), Some(serde_json::Value::String(kind.as_str().into())));
+            assert_eq!(EventKind::parse(kind.as_str()), Some(kind));
+        }
+        let names: std::collections::HashSet<_> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names.len(), EventKind::ALL.len());
+        assert_eq!(EventKind::parse("application.unknown"), None);
+    }
+}

@@ -1,0 +1,226 @@
+//! What each notification says, in each language: the one place to change
+//! the wording of a mail. The plain-text and HTML bodies are laid out by
+//! `templates/mail/`.
+
+use serde::{Deserialize, Serialize};
+
+use super::catalogue::EventKind;
+use crate::portal::lang::Lang;
+
+/// The facts a notification carries, kept in the outbox and worded when
+/// it is delivered. Thin: names, numbers, dates and links, never material
+/// contents or another person's contact.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Facts {
+    /// Who it is for: an organization's users, an objector, or staff.
+    pub audience: Audience,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// A date or time on the registry's calendar, already formatted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+    /// `upheld`, `dismissed`, `approved`, `rejected`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// Where to read more or act (absolute).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    #[default]
+    Organization,
+    Objector,
+    Staff,
+}
+
+/// A notification in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Worded {
+    pub subject: String,
+    pub lines: Vec<String>,
+    pub link_label: String,
+}
+
+pub fn word(kind: EventKind, lang: Lang, facts: &Facts) -> Worded {
+    let product = facts.product_name.as_deref().unwrap_or_default();
+    let reason = facts.reason.as_deref().unwrap_or_default();
+    let due = facts.due.as_deref().unwrap_or_default();
+    let number = facts.certificate_number.as_deref().unwrap_or_default();
+    let org = facts.organization_name.as_deref().unwrap_or_default();
+    let upheld = facts.outcome.as_deref() == Some("upheld");
+    let approved = facts.outcome.as_deref() == Some("approved");
+    use Audience::*;
+    use EventKind::*;
+    let (subject, lines, link_label): (String, Vec<String>, &str) = match lang {
+        Lang::ZhCn => match (kind, facts.audience) {
+            (ApplicationSubmitted, _) => (format!("申请已提交：{product}"), vec![format!("“{product}”的登记申请已提交，等待审查。")], "查看申请"),
+            (ApplicationSupplementRequested, _) => (
+                format!("请补正材料：{product}"),
+                vec![format!("审查员要求“{product}”补正材料。"), format!("理由：{reason}"), format!("请在 {due} 前补正并重新提交，逾期视为撤回。")],
+                "查看申请",
+            ),
+            (ApplicationApproved, _) => (format!("审查通过，进入公示：{product}"), vec![format!("“{product}”已通过审查，公示至 {due}。")], "查看公示"),
+            (ApplicationRejected, _) => (format!("登记未予通过：{product}"), vec![format!("“{product}”的登记申请未予通过。"), format!("理由：{reason}")], "查看申请"),
+            (ApplicationRegistered, _) => (
+                format!("已颁发登记证书：{product}"),
+                vec![format!("“{product}”已登记，证书编号 {number}，有效期至 {due}。")],
+                "查看证书",
+            ),
+            (ObjectionFiled, Objector) => (
+                format!("异议已收到：{product}"),
+                vec![
+                    format!("您对“{product}”的异议已收到。"),
+                    "下面的跟踪链接可查看处理进展、补充证据或撤回异议。登记机构只保存链接的摘要，这是唯一一次发送该链接，请妥善保存。".into(),
+                ],
+                "跟踪异议",
+            ),
+            (ObjectionFiled, Staff) => (format!("您审查的申请收到异议：{product}"), vec![format!("“{product}”收到一项异议，请在 {due} 前作出决定。")], "处理异议"),
+            (ObjectionFiled, Organization) => (
+                format!("公示中的申请收到异议：{product}"),
+                vec![format!("有人对“{product}”提出了异议。您可以在申请页面查看并答复。")],
+                "查看并答复",
+            ),
+            (ObjectionDecided, Objector) => (
+                format!("异议已有决定：{product}"),
+                vec![format!("您对“{product}”的异议已有处理决定，请通过您保存的跟踪链接查看。")],
+                "",
+            ),
+            (ObjectionDecided, _) => (
+                format!("异议处理决定：{product}"),
+                vec![format!("“{product}”的异议{}。", if upheld { "成立" } else { "不成立" }), format!("理由：{reason}")],
+                "查看申请",
+            ),
+            (ObjectionWithdrawn, _) => (format!("异议已撤回：{product}"), vec![format!("对“{product}”的一项异议已被异议人撤回。")], "查看申请"),
+            (ObjectionOverdue, _) => (format!("异议即将逾期：{product}"), vec![format!("“{product}”的异议应在 {due} 前作出决定。")], "处理异议"),
+            (ActDecided, _) => (
+                format!("登记行为{}：{number}", if approved { "已登记" } else { "未予登记" }),
+                vec![format!("证书 {number} 的登记行为{}。", if approved { "已登记" } else { "未予登记" }), format!("{reason}")],
+                "查看证书",
+            ),
+            (CertificateExpiring, _) => (format!("证书即将到期：{number}"), vec![format!("证书 {number}（{product}）将于 {due} 到期，可在到期前申请续展。")], "查看证书"),
+            (CertificateRevoked, _) => (format!("证书已撤销：{number}"), vec![format!("证书 {number}（{product}）已被撤销。"), format!("理由：{reason}")], "查看证书"),
+            (OrganizationVerified, _) => (format!("主体资格已核验：{org}"), vec![format!("登记机构已核验“{org}”的营业执照，现在可以提交登记申请。")], "查看"),
+            (OrganizationRefused, _) => (
+                format!("营业执照未通过核验：{org}"),
+                vec![format!("“{org}”的营业执照未通过核验。"), format!("理由：{reason}"), "请上传清晰有效的营业执照后重新提交核验。".into()],
+                "查看",
+            ),
+            (PasswordChanged, _) => ("您的密码已修改".into(), vec!["您的账户密码刚刚被修改。如果不是您本人操作，请立即联系登记机构。".into()], ""),
+            (PasswordReset, _) => ("您的密码已重置".into(), vec!["您的账户密码已通过重置链接重新设置。如果不是您本人操作，请立即联系登记机构。".into()], ""),
+            (ApiKeyCreated, _) => ("已创建新的 API 密钥".into(), vec!["您的机构刚刚创建了一个新的 API 密钥。如果不是您的机构所为，请立即撤销它。".into()], ""),
+        },
+        Lang::En => match (kind, facts.audience) {
+            (ApplicationSubmitted, _) => (format!("Application submitted: {product}"), vec![format!("The application for \"{product}\" was submitted and awaits review.")], "See the application"),
+            (ApplicationSupplementRequested, _) => (
+                format!("Supplementary materials requested: {product}"),
+                vec![
+                    format!("The reviewer asks for supplementary materials for \"{product}\"."),
+                    format!("Reason: {reason}"),
+                    format!("Supplement and resubmit before {due}; after that the application counts as withdrawn."),
+                ],
+                "See the application",
+            ),
+            (ApplicationApproved, _) => (format!("Approved and announced: {product}"), vec![format!("\"{product}\" passed review and is announced until {due}.")], "See the announcement"),
+            (ApplicationRejected, _) => (format!("Registration refused: {product}"), vec![format!("The application for \"{product}\" was refused."), format!("Reason: {reason}")], "See the application"),
+            (ApplicationRegistered, _) => (
+                format!("Certificate issued: {product}"),
+                vec![format!("\"{product}\" is registered: certificate {number}, valid until {due}.")],
+                "See the certificate",
+            ),
+            (ObjectionFiled, Objector) => (
+                format!("Objection received: {product}"),
+                vec![
+                    format!("Your objection to \"{product}\" was received."),
+                    "The tracking link below shows where it stands and lets you add evidence or withdraw it. The registry keeps only a digest of it: this is the only time it is sent, so keep it.".into(),
+                ],
+                "Follow the objection",
+            ),
+            (ObjectionFiled, Staff) => (format!("Objection on an application you reviewed: {product}"), vec![format!("An objection was filed against \"{product}\"; decide it before {due}.")], "Decide"),
+            (ObjectionFiled, Organization) => (
+                format!("Objection to your announced application: {product}"),
+                vec![format!("Someone objected to \"{product}\". You can read it and reply on the application's page.")],
+                "Read and reply",
+            ),
+            (ObjectionDecided, Objector) => (
+                format!("Your objection was decided: {product}"),
+                vec![format!("Your objection to \"{product}\" was decided; open the tracking link you kept to read the decision.")],
+                "",
+            ),
+            (ObjectionDecided, _) => (
+                format!("Objection decided: {product}"),
+                vec![format!("The objection to \"{product}\" was {}.", if upheld { "upheld" } else { "dismissed" }), format!("Reason: {reason}")],
+                "See the application",
+            ),
+            (ObjectionWithdrawn, _) => (format!("Objection withdrawn: {product}"), vec![format!("An objection to \"{product}\" was withdrawn by the objector.")], "See the application"),
+            (ObjectionOverdue, _) => (format!("Objection decision due: {product}"), vec![format!("The objection to \"{product}\" is to be decided before {due}.")], "Decide"),
+            (ActDecided, _) => (
+                format!("Act {}: {number}", if approved { "recorded" } else { "refused" }),
+                vec![format!("An act on certificate {number} was {}.", if approved { "recorded" } else { "refused" }), reason.to_owned()],
+                "See the certificate",
+            ),
+            (CertificateExpiring, _) => (format!("Certificate expiring: {number}"), vec![format!("Certificate {number} ({product}) expires on {due}; renew it before then.")], "See the certificate"),
+            (CertificateRevoked, _) => (format!("Certificate revoked: {number}"), vec![format!("Certificate {number} ({product}) was revoked."), format!("Reason: {reason}")], "See the certificate"),
+            (OrganizationVerified, _) => (format!("Organization verified: {org}"), vec![format!("The registry checked the business licence of \"{org}\"; you may now submit applications.")], "Open"),
+            (OrganizationRefused, _) => (
+                format!("Business licence not accepted: {org}"),
+                vec![format!("The business licence of \"{org}\" was not accepted."), format!("Reason: {reason}"), "Upload a clear, valid licence to ask again.".into()],
+                "Open",
+            ),
+            (PasswordChanged, _) => ("Your password was changed".into(), vec!["Your account's password was just changed. If it was not you, contact the registry at once.".into()], ""),
+            (PasswordReset, _) => ("Your password was reset".into(), vec!["Your account's password was set again through a reset link. If it was not you, contact the registry at once.".into()], ""),
+            (ApiKeyCreated, _) => ("A new API key was created".into(), vec!["Your organization just created a new API key. If it was not you, revoke it at once.".into()], ""),
+        },
+    };
+    Worded {
+        subject,
+        lines: lines.into_iter().filter(|line| !line.trim().is_empty()).collect(),
+        link_label: link_label.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_is_worded_in_each_language_for_each_audience() {
+        let facts = Facts {
+            product_name: Some("交通流量数据集".into()),
+            certificate_number: Some("20261131000000001".into()),
+            organization_name: Some("上海数据科技有限公司".into()),
+            reason: Some("材料不全".into()),
+            due: Some("2026-12-01".into()),
+            outcome: Some("approved".into()),
+            link: Some("https://registry.example/x".into()),
+            ..Facts::default()
+        };
+        for kind in EventKind::ALL {
+            for audience in [Audience::Organization, Audience::Objector, Audience::Staff] {
+                let facts = Facts { audience, ..facts.clone() };
+                let zh = word(kind, Lang::ZhCn, &facts);
+                let en = word(kind, Lang::En, &facts);
+                assert!(!zh.subject.is_empty() && !zh.lines.is_empty(), "{kind:?}");
+                assert!(!en.subject.is_empty() && !en.lines.is_empty(), "{kind:?}");
+                let chinese = |text: &str| text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+                let english_words = en.lines.join(" ").replace(
+                    [
+                        '交', '通', '流', '量', '数', '据', '集', '材', '料', '不', '全', '上', '海', '科', '技', '有',
+                        '限', '公', '司',
+                    ],
+                    "",
+                );
+                assert!(chinese(&zh.lines.join("")), "{kind:?} in Chinese");
+                assert!(!chinese(&english_words), "{kind:?} in English: {english_words}");
+            }
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! Notifications written to the outbox in the caller's transaction (so a
+//! notification exists if and only if its event happened), the readers'
+//! languages and preferences, and delivery by the worker with retries.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{Error, Result, throttle::Throttle};
+use crate::{
+    db,
+    notifications::{EventKind, mail, messages::Facts},
+    portal::lang::Lang,
+    state::AppState,
+};
+
+/// Messages taken per delivery round.
+pub const BATCH: i64 = 50;
+
+/// Mail to addresses nobody confirmed (objectors), per address and hour:
+/// the registry is no relay for mail to strangers.
+const UNCONFIRMED_PER_HOUR: u32 = 10;
+
+/// Tells an organization's users, each in their language, unless they
+/// switched the kind off.
+pub async fn to_organization(
+    conn: &mut PgConnection,
+    state: &AppState,
+    org_id: Uuid,
+    kind: EventKind,
+    facts: &Facts,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if state.mailer.is_none() {
+        return Ok(());
+    }
+    for (email, language) in db::outbox::organization_recipients(conn, org_id, kind.as_str()).await? {
+        db::outbox::insert(conn, kind.as_str(), &email, &language, facts, now).await?;
+    }
+    Ok(())
+}
+
+/// Tells one user (staff included), unless they switched the kind off;
+/// security mail always.
+pub async fn to_user(
+    conn: &mut PgConnection,
+    state: &AppState,
+    user_id: Uuid,
+    kind: EventKind,
+    facts: &Facts,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if state.mailer.is_none() {
+        return Ok(());
+    }
+    let filter = if kind.is_security() { "" } else { kind.as_str() };
+    if let Some((email, language)) = db::outbox::user_recipient(conn, user_id, filter).await? {
+        db::outbox::insert(conn, kind.as_str(), &email, &language, facts, now).await?;
+    }
+    Ok(())
+}
+
+/// Tells an address nobody confirmed (an objector's), within the
+/// per-address budget; past it the message is dropped, not the event.
+pub async fn to_address(
+    conn: &mut PgConnection,
+    state: &AppState,
+    address: &str,
+    lang: Lang,
+    kind: EventKind,
+    facts: &Facts,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if state.mailer.is_none() {
+        return Ok(());
+    }
+    let throttle =
+        Throttle { bucket: "mail.unconfirmed", limit: UNCONFIRMED_PER_HOUR, window: Duration::from_secs(3600) };
+    match throttle.take(conn, address.to_lowercase().as_bytes(), now).await {
+        Ok(()) => Ok(db::outbox::insert(conn, kind.as_str(), address, lang.tag(), facts, now).await?),
+        Err(Error::RateLimited { .. }) => {
+            tracing::warn!(kind = kind.as_str(), "mail to an unconfirmed address over its budget: not sent");
+            Ok(())
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// An absolute address on the registry's portal.
+pub fn link(state: &AppState, path: &str) -> String {
+    format!("{}{path}", state.config.registry.public_url.trim_end_matches('/'))
+}
+
+/// A day on the registry's calendar, as mail says it.
+pub fn day(state: &AppState, at: DateTime<Utc>) -> String {
+    at.with_timezone(&state.config.registry.time_zone).format("%Y-%m-%d").to_string()
+}
+
+/// A user's mail settings: their language and, per kind, whether it is
+/// mailed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationSettings {
+    /// `zh-CN` or `en`: the language of the mail sent to this user.
+    pub language: String,
+    pub kinds: Vec<KindSetting>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KindSetting {
+    pub kind: EventKind,
+    /// Whether mail of this kind is sent; security mail always is.
+    pub email: bool,
+}
+
+/// `PUT /me/notifications`: the kinds the user wants mailed.
+#[derive(Debug, eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationPreferences {
+    /// Kinds not listed keep their setting.
+    #[eserde(compat)]
+    pub kinds: Vec<KindSetting>,
+}
+
+/// `PATCH /me`: the language of the user's mail.
+#[derive(Debug, eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageUpdate {
+    /// `zh-CN` or `en`.
+    #[schema(example = "en", pattern = "^(zh-CN|en)$")]
+    pub language: String,
+}
+
+pub async fn settings(state: &AppState, user_id: Uuid) -> Result<NotificationSettings> {
+    let mut conn = state.db.acquire().await?;
+    let language = db::outbox::language(&mut conn, user_id).await?.ok_or(Error::NotFound)?;
+    let off = db::outbox::optouts(&mut conn, user_id).await?;
+    let kinds = EventKind::ALL
+        .into_iter()
+        .map(|kind| KindSetting { kind, email: kind.is_security() || !off.iter().any(|k| k == kind.as_str()) })
+        .collect();
+    Ok(NotificationSettings { language, kinds })
+}
+
+pub async fn set_preferences(
+    state: &AppState,
+    user_id: Uuid,
+    preferences: NotificationPreferences,
+) -> Result<NotificationSettings> {
+    if let Some(kind) = preferences.kinds.iter().find(|k| k.kind.is_security() && !k.email) {
+        return Err(Error::field(
+            "kinds",
+            format!("{} is security mail, which cannot be switched off", kind.kind.as_str()),
+        ));
+    }
+    let mut tx = state.db.begin().await?;
+    let mut off = db::outbox::optouts(&mut tx, user_id).await?;
+    for setting in &preferences.kinds {
+        off.retain(|k| k != setting.kind.as_str());
+        if !setting.email {
+            off.push(setting.kind.as_str().to_owned());
+        }
+    }
+    db::outbox::replace_optouts(&mut tx, user_id, &off).await?;
+    tx.commit().await?;
+    settings(state, user_id).await
+}
+
+pub async fn set_language(state: &AppState, user_id: Uuid, language: &str) -> Result<()> {
+    let lang = Lang::parse(language).ok_or_else(|| Error::field("language", "must be zh-CN or en"))?;
+    db::outbox::set_language(&mut *state.db.acquire().await?, user_id, lang.tag()).await?;
+    Ok(())
+}
+
+/// Sends what is due, a batch at a time; a failed message is retried
+/// later, a minute after its first attempt and doubling (at most an hour),
+/// until `mail.max_attempts`. Returns how many were delivered.
+pub async fn deliver_due(state: &AppState) -> Result<u64> {
+    let Some(mailer) = &state.mailer else { return Ok(0) };
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let due = db::outbox::lock_due(&mut tx, now, BATCH).await?;
+    let mut delivered = 0;
+    for message in due {
+        let kind = EventKind::parse(&message.kind);
+        let lang = Lang::parse(&message.language).unwrap_or(Lang::ZhCn);
+        let sent = match kind {
+            Some(kind) => match mail::compose(kind, lang, &message.payload.0, &state.config.registry.name) {
+                Ok(composed) => mailer.send(&message.recipient, &composed).await,
+                Err(error) => Err(error),
+            },
+            None => Err(anyhow::anyhow!("unknown kind {}", message.kind)),
+        };
+        match sent {
+            Ok(()) => {
+                db::outbox::delivered(&mut tx, message.id, now).await?;
+                delivered += 1;
+            }
+            Err(error) => {
+                let attempts = u32::try_from(message.attempts).unwrap_or(u32::MAX).saturating_add(1);
+                let retry_at = (attempts < state.config.mail.max_attempts).then(|| now + backoff(attempts));
+                if retry_at.is_none() {
+                    tracing::error!(kind = %message.kind, error = %error, "mail abandoned after its last attempt");
+                } else {
+                    tracing::warn!(kind = %message.kind, error = %error, attempts, "mail not delivered; retrying later");
+                }
+                db::outbox::failed(&mut tx, message.id, &error.to_string(), retry_at, now).await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(delivered)
+}
+
+/// One minute after the first failure, doubling, at most an hour.
+fn backoff(attempts: u32) -> chrono::Duration {
+    chrono::Duration::minutes(1_i64 << attempts.saturating_sub(1).min(6)).min(chrono::Duration::hours(1))
+}
+
+/// Tells the applicant organization what a step of the procedure did to
+/// its application: submitted, supplement requested (with the due date),
+/// approved (with the window's end), refused (with the reason), registered
+/// (with the certificate). Other steps tell nobody.
+pub async fn application_changed(
+    conn: &mut PgConnection,
+    state: &AppState,
+    application: &db::applications::ApplicationRow,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    use crate::domain::ApplicationState as S;
+    let mut facts = Facts { product_name: Some(application.product_name.clone()), ..Facts::default() };
+    let kind = match application.state {
+        S::Submitted => EventKind::ApplicationSubmitted,
+        S::SupplementRequested => {
+            facts.reason = application.supplement_reason.clone();
+            facts.due = application.supplement_due_at.map(|at| day(state, at));
+            EventKind::ApplicationSupplementRequested
+        }
+        S::InAnnouncement => {
+            facts.due = application.announcement_ends_at.map(|at| day(state, at));
+            facts.link = Some(link(state, &format!("/announcements/{}", application.id)));
+            EventKind::ApplicationApproved
+        }
+        S::Rejected => {
+            facts.reason = application.decision_reason.clone();
+            EventKind::ApplicationRejected
+        }
+        S::Registered => {
+            let number = application.certificate_number.clone();
+            facts.link = number.as_ref().map(|number| link(state, &format!("/certificates/{number}")));
+            facts.certificate_number = number;
+            EventKind::ApplicationRegistered
+        }
+        _ => return Ok(()),
+    };
+    to_organization(conn, state, application.org_id, kind, &facts, now).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+
+    #[test]
+    fn retries_back_off_to_an_hour() {
+        let minutes: Vec<i64> = (1..=9).map(|n| backoff(n).num_minutes()).collect();
+        assert_eq!(minutes, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+    }
+}
