@@ -28,6 +28,8 @@ pub struct AppState {
     pub anchor: Option<Arc<EvmAnchor>>,
     /// Sends mail through the operator's SMTP server; `None` unless configured.
     pub mailer: Option<Arc<Mailer>>,
+    /// Signs one-click unsubscribe links; derived from the token secret.
+    pub unsubscribe_key: Arc<aws_lc_rs::hmac::Key>,
 }
 
 impl AppState {
@@ -49,7 +51,14 @@ impl AppState {
             true => Some(Arc::new(EvmAnchor::new(&config.anchor)?)),
             false => None,
         };
+        // A key of its own, so that no other use of the token secret can
+        // produce an unsubscribe token, nor the reverse.
+        let derived = aws_lc_rs::hmac::sign(
+            &aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &jwt_secret),
+            b"dataip one-click unsubscribe",
+        );
         Ok(Self {
+            unsubscribe_key: Arc::new(aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, derived.as_ref())),
             anchor,
             mailer: Mailer::new(&config.mail)?.map(Arc::new),
             signer: Arc::new(Signer::load(&config)?),

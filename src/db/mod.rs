@@ -24,6 +24,7 @@ pub mod pledges;
 pub mod refile_exceptions;
 pub mod refiling;
 pub mod refresh_tokens;
+pub mod reminders;
 pub mod throttle;
 pub mod users;
 

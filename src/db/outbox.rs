@@ -16,25 +16,35 @@ pub struct OutboxRow {
     pub language: String,
     pub payload: Json<Facts>,
     pub attempts: i32,
+    /// The user it is for; `None` for an address without an account.
+    pub user_id: Option<Uuid>,
+}
+
+/// Who a message goes to.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    pub user_id: Option<Uuid>,
+    pub email: String,
+    pub language: String,
 }
 
 pub async fn insert(
     conn: &mut PgConnection,
     kind: &str,
-    recipient: &str,
-    language: &str,
+    recipient: &Recipient,
     facts: &Facts,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        "INSERT INTO outbox (id, kind, channel, recipient, language, payload, created_at, next_attempt_at)
-         VALUES ($1, $2, 'email', $3, $4, $5, $6, $6)",
+        "INSERT INTO outbox (id, kind, channel, recipient, language, payload, created_at, next_attempt_at, user_id)
+         VALUES ($1, $2, 'email', $3, $4, $5, $6, $6, $7)",
         Uuid::now_v7(),
         kind,
-        recipient,
-        language,
+        recipient.email,
+        recipient.language,
         Json(facts) as _,
-        now
+        now,
+        recipient.user_id
     )
     .execute(conn)
     .await?;
@@ -46,7 +56,7 @@ pub async fn insert(
 pub async fn lock_due(conn: &mut PgConnection, now: DateTime<Utc>, limit: i64) -> sqlx::Result<Vec<OutboxRow>> {
     sqlx::query_as!(
         OutboxRow,
-        r#"SELECT id, kind, channel, recipient, language, payload AS "payload: Json<Facts>", attempts FROM outbox
+        r#"SELECT id, kind, channel, recipient, language, payload AS "payload: Json<Facts>", attempts, user_id FROM outbox
            WHERE delivered_at IS NULL AND abandoned_at IS NULL AND next_attempt_at <= $1
            ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED"#,
         now,
@@ -91,15 +101,14 @@ pub async fn failed(
     Ok(())
 }
 
-/// The active users of an organization who have not switched `kind` off:
-/// their address and language.
+/// The active users of an organization who have not switched `kind` off.
 pub async fn organization_recipients(
     conn: &mut PgConnection,
     org_id: Uuid,
     kind: &str,
-) -> sqlx::Result<Vec<(String, String)>> {
+) -> sqlx::Result<Vec<Recipient>> {
     let rows = sqlx::query!(
-        "SELECT u.email, u.language FROM users u
+        "SELECT u.id, u.email, u.language FROM users u
          WHERE u.org_id = $1 AND u.disabled_at IS NULL
            AND NOT EXISTS (SELECT 1 FROM notification_optouts o WHERE o.user_id = u.id AND o.kind = $2)
          ORDER BY u.created_at",
@@ -108,17 +117,13 @@ pub async fn organization_recipients(
     )
     .fetch_all(conn)
     .await?;
-    Ok(rows.into_iter().map(|r| (r.email, r.language)).collect())
+    Ok(rows.into_iter().map(|r| Recipient { user_id: Some(r.id), email: r.email, language: r.language }).collect())
 }
 
-/// One user's address and language, unless they switched `kind` off.
-pub async fn user_recipient(
-    conn: &mut PgConnection,
-    user_id: Uuid,
-    kind: &str,
-) -> sqlx::Result<Option<(String, String)>> {
+/// One user, unless they switched `kind` off.
+pub async fn user_recipient(conn: &mut PgConnection, user_id: Uuid, kind: &str) -> sqlx::Result<Option<Recipient>> {
     let row = sqlx::query!(
-        "SELECT u.email, u.language FROM users u
+        "SELECT u.id, u.email, u.language FROM users u
          WHERE u.id = $1 AND u.disabled_at IS NULL
            AND NOT EXISTS (SELECT 1 FROM notification_optouts o WHERE o.user_id = u.id AND o.kind = $2)",
         user_id,
@@ -126,7 +131,19 @@ pub async fn user_recipient(
     )
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|r| (r.email, r.language)))
+    Ok(row.map(|r| Recipient { user_id: Some(r.id), email: r.email, language: r.language }))
+}
+
+/// Switches `kind` off for the user (the one-click unsubscribe).
+pub async fn opt_out(conn: &mut PgConnection, user_id: Uuid, kind: &str) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "INSERT INTO notification_optouts (user_id, kind) SELECT id, $2 FROM users WHERE id = $1 ON CONFLICT DO NOTHING",
+        user_id,
+        kind
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
 }
 
 pub async fn language(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<Option<String>> {

@@ -9,6 +9,7 @@ mod expiry;
 mod housekeeping;
 mod ledger;
 mod notifications;
+mod reminders;
 mod supplement_deadlines;
 
 use std::time::Duration;
@@ -84,6 +85,7 @@ impl Worker {
         // After the jobs that record acts, so that they reach the ledger in the same step.
         report("ledger", ledger::run(&self.state).await);
         report("housekeeping", housekeeping::run(&self.state).await);
+        report("reminders", reminders::run(&self.state).await);
     }
 }
 

@@ -5,7 +5,10 @@
 use askama::Template;
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-    message::{Mailbox, MultiPart, header::ContentType},
+    message::{
+        Mailbox, MultiPart,
+        header::{HeaderName, HeaderValue},
+    },
     transport::smtp::authentication::Credentials,
 };
 
@@ -27,6 +30,8 @@ struct Text<'a> {
     label: &'a str,
     registry_name: &'a str,
     footer: &'a str,
+    unsubscribe: Option<&'a str>,
+    unsubscribe_label: &'a str,
 }
 
 #[derive(Template)]
@@ -40,6 +45,8 @@ struct Html<'a> {
     label: &'a str,
     registry_name: &'a str,
     footer: &'a str,
+    unsubscribe: Option<&'a str>,
+    unsubscribe_label: &'a str,
 }
 
 /// A message ready to send.
@@ -47,19 +54,38 @@ pub struct Composed {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// The one-click unsubscribe address, when the kind can be switched off.
+    pub unsubscribe: Option<String>,
 }
 
-pub fn compose(kind: EventKind, lang: Lang, facts: &Facts, registry_name: &str) -> anyhow::Result<Composed> {
+pub fn compose(
+    kind: EventKind,
+    lang: Lang,
+    facts: &Facts,
+    registry_name: &str,
+    unsubscribe: Option<String>,
+) -> anyhow::Result<Composed> {
     let worded = word(kind, lang, facts);
-    let (greeting, footer) = match lang {
-        Lang::ZhCn => ("您好：", "此邮件由登记系统自动发送，请勿直接回复。"),
-        Lang::En => ("Hello,", "This message was sent by the registry's system; replies are not read."),
+    let (greeting, footer, unsubscribe_label) = match lang {
+        Lang::ZhCn => ("您好：", "此邮件由登记系统自动发送，请勿直接回复。", "不再接收此类邮件"),
+        Lang::En => {
+            ("Hello,", "This message was sent by the registry's system; replies are not read.", "Stop these messages")
+        }
     };
     // A link is offered only with a label: an objector's decision mail
     // points them to the tracking link they kept instead.
     let link = facts.link.as_deref().filter(|_| !worded.link_label.is_empty());
-    let text =
-        Text { greeting, lines: &worded.lines, link, label: &worded.link_label, registry_name, footer }.render()?;
+    let text = Text {
+        greeting,
+        lines: &worded.lines,
+        link,
+        label: &worded.link_label,
+        registry_name,
+        footer,
+        unsubscribe: unsubscribe.as_deref(),
+        unsubscribe_label,
+    }
+    .render()?;
     let html = Html {
         lang: lang.tag(),
         subject: &worded.subject,
@@ -69,9 +95,11 @@ pub fn compose(kind: EventKind, lang: Lang, facts: &Facts, registry_name: &str) 
         label: &worded.link_label,
         registry_name,
         footer,
+        unsubscribe: unsubscribe.as_deref(),
+        unsubscribe_label,
     }
     .render()?;
-    Ok(Composed { subject: worded.subject, text, html })
+    Ok(Composed { subject: worded.subject, text, html, unsubscribe })
 }
 
 /// The SMTP connection settings, and the sender.
@@ -103,12 +131,17 @@ impl Mailer {
 
     pub async fn send(&self, to: &str, message: &Composed) -> anyhow::Result<()> {
         let to: Mailbox = to.parse().map_err(|e| anyhow::anyhow!("the recipient {to:?}: {e}"))?;
-        let email = Message::builder()
-            .from(self.sender.clone())
-            .to(to)
-            .subject(&message.subject)
-            .multipart(MultiPart::alternative_plain_html(message.text.clone(), message.html.clone()))?;
-        let _ = ContentType::TEXT_PLAIN;
+        let mut email = Message::builder().from(self.sender.clone()).to(to).subject(&message.subject);
+        if let Some(url) = &message.unsubscribe {
+            // RFC 8058: the mail client unsubscribes with one POST.
+            email = email
+                .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("List-Unsubscribe"), format!("<{url}>")))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_owned(),
+                ));
+        }
+        let email = email.multipart(MultiPart::alternative_plain_html(message.text.clone(), message.html.clone()))?;
         self.transport.send(email).await?;
         Ok(())
     }

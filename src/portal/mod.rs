@@ -22,7 +22,9 @@ use axum::{
 
 use self::{
     page::Ctx,
-    pages::{announcements, certificates, discovery, feeds, home, ledger, objection_form, objections, verify},
+    pages::{
+        announcements, certificates, discovery, feeds, home, ledger, objection_form, objections, unsubscribe, verify,
+    },
 };
 use crate::state::AppState;
 
@@ -47,6 +49,7 @@ pub fn router() -> Router<AppState> {
             get(verify::by_number).merge(post(verify::by_file).layer(DefaultBodyLimit::max(VERIFY_BODY_LIMIT))),
         )
         .route("/ledger", get(ledger::page))
+        .route("/unsubscribe", get(unsubscribe::confirm).post(unsubscribe::unsubscribe))
         .route("/feeds/announcements.atom", get(feeds::announcements))
         .route("/feeds/certificates.atom", get(feeds::certificates))
         .route("/sitemap.xml", get(discovery::sitemap))

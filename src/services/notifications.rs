@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use aws_lc_rs::hmac;
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
@@ -38,8 +40,8 @@ pub async fn to_organization(
     if state.mailer.is_none() {
         return Ok(());
     }
-    for (email, language) in db::outbox::organization_recipients(conn, org_id, kind.as_str()).await? {
-        db::outbox::insert(conn, kind.as_str(), &email, &language, facts, now).await?;
+    for recipient in db::outbox::organization_recipients(conn, org_id, kind.as_str()).await? {
+        db::outbox::insert(conn, kind.as_str(), &recipient, facts, now).await?;
     }
     Ok(())
 }
@@ -58,8 +60,8 @@ pub async fn to_user(
         return Ok(());
     }
     let filter = if kind.is_security() { "" } else { kind.as_str() };
-    if let Some((email, language)) = db::outbox::user_recipient(conn, user_id, filter).await? {
-        db::outbox::insert(conn, kind.as_str(), &email, &language, facts, now).await?;
+    if let Some(recipient) = db::outbox::user_recipient(conn, user_id, filter).await? {
+        db::outbox::insert(conn, kind.as_str(), &recipient, facts, now).await?;
     }
     Ok(())
 }
@@ -81,7 +83,11 @@ pub async fn to_address(
     let throttle =
         Throttle { bucket: "mail.unconfirmed", limit: UNCONFIRMED_PER_HOUR, window: Duration::from_secs(3600) };
     match throttle.take(conn, address.to_lowercase().as_bytes(), now).await {
-        Ok(()) => Ok(db::outbox::insert(conn, kind.as_str(), address, lang.tag(), facts, now).await?),
+        Ok(()) => {
+            let recipient =
+                db::outbox::Recipient { user_id: None, email: address.to_owned(), language: lang.tag().to_owned() };
+            Ok(db::outbox::insert(conn, kind.as_str(), &recipient, facts, now).await?)
+        }
         Err(Error::RateLimited { .. }) => {
             tracing::warn!(kind = kind.as_str(), "mail to an unconfirmed address over its budget: not sent");
             Ok(())
@@ -189,10 +195,18 @@ pub async fn deliver_due(state: &AppState) -> Result<u64> {
         let kind = EventKind::parse(&message.kind);
         let lang = Lang::parse(&message.language).unwrap_or(Lang::ZhCn);
         let sent = match kind {
-            Some(kind) => match mail::compose(kind, lang, &message.payload.0, &state.config.registry.name) {
-                Ok(composed) => mailer.send(&message.recipient, &composed).await,
-                Err(error) => Err(error),
-            },
+            Some(kind) => {
+                // Security mail cannot be switched off, nor mail to an address
+                // without an account: neither offers to.
+                let unsubscribe = message
+                    .user_id
+                    .filter(|_| !kind.is_security())
+                    .map(|user_id| unsubscribe_link(state, user_id, kind));
+                match mail::compose(kind, lang, &message.payload.0, &state.config.registry.name, unsubscribe) {
+                    Ok(composed) => mailer.send(&message.recipient, &composed).await,
+                    Err(error) => Err(error),
+                }
+            }
             None => Err(anyhow::anyhow!("unknown kind {}", message.kind)),
         };
         match sent {
@@ -214,6 +228,30 @@ pub async fn deliver_due(state: &AppState) -> Result<u64> {
     }
     tx.commit().await?;
     Ok(delivered)
+}
+
+/// The one-click unsubscribe address (RFC 8058) of `kind` for a user: on
+/// the portal, where a GET shows a button and a POST (the mail client's
+/// one click) switches the kind off. Its token is an HMAC of the user and
+/// the kind, so it needs no storage and cannot be forged for another.
+pub fn unsubscribe_link(state: &AppState, user_id: Uuid, kind: EventKind) -> String {
+    let token = URL_SAFE_NO_PAD.encode(unsubscribe_tag(state, user_id, kind).as_ref());
+    link(state, &format!("/unsubscribe?user={user_id}&kind={}&token={token}", kind.as_str()))
+}
+
+fn unsubscribe_tag(state: &AppState, user_id: Uuid, kind: EventKind) -> hmac::Tag {
+    hmac::sign(&state.unsubscribe_key, format!("{user_id}\0{}", kind.as_str()).as_bytes())
+}
+
+/// Switches `kind` off for the user a valid unsubscribe token names.
+pub async fn unsubscribe(state: &AppState, user_id: Uuid, kind: &str, token: &str) -> Result<EventKind> {
+    let kind = EventKind::parse(kind).filter(|kind| !kind.is_security()).ok_or(Error::NotFound)?;
+    let token = URL_SAFE_NO_PAD.decode(token.trim()).map_err(|_| Error::NotFound)?;
+    let message = format!("{user_id}\0{}", kind.as_str());
+    hmac::verify(&state.unsubscribe_key, message.as_bytes(), &token).map_err(|_| Error::NotFound)?;
+    db::outbox::opt_out(&mut *state.db.acquire().await?, user_id, kind.as_str()).await?;
+    tracing::info!(kind = kind.as_str(), "unsubscribed");
+    Ok(kind)
 }
 
 /// One minute after the first failure, doubling, at most an hour.
@@ -258,6 +296,49 @@ pub async fn application_changed(
         _ => return Ok(()),
     };
     to_organization(conn, state, application.org_id, kind, &facts, now).await
+}
+
+/// Reminders per worker step and kind.
+const REMINDERS: i64 = 500;
+
+/// Sends the reminders that are due: certificates 90 and 30 days before
+/// they expire (the later one only, for a term already shorter than 90
+/// days), and reviewers three days before an objection's decision is due.
+/// Nothing is claimed while mail is off, so nothing is marked sent unsent.
+pub async fn remind(state: &AppState) -> Result<u64> {
+    if state.mailer.is_none() {
+        return Ok(0);
+    }
+    let now = state.clock.now();
+    let days = chrono::Duration::days;
+    let mut sent = 0;
+    let mut tx = state.db.begin().await?;
+    for (days_before, from, to) in [(30, now, now + days(30)), (90, now + days(30), now + days(90))] {
+        for row in db::reminders::claim_expiring(&mut tx, (from, to), days_before, now, REMINDERS).await? {
+            let facts = Facts {
+                product_name: Some(row.product_name),
+                due: Some(day(state, row.valid_until)),
+                link: Some(link(state, &format!("/certificates/{}", row.certificate_number))),
+                certificate_number: Some(row.certificate_number),
+                ..Facts::default()
+            };
+            to_organization(&mut tx, state, row.org_id, EventKind::CertificateExpiring, &facts, now).await?;
+            sent += 1;
+        }
+    }
+    for row in db::reminders::claim_due_objections(&mut tx, now + days(3), now, REMINDERS).await? {
+        let Some(reviewer) = row.reviewer_id else { continue };
+        let facts = Facts {
+            audience: crate::notifications::messages::Audience::Staff,
+            product_name: Some(row.product_name),
+            due: Some(day(state, row.decision_due_at)),
+            ..Facts::default()
+        };
+        to_user(&mut tx, state, reviewer, EventKind::ObjectionOverdue, &facts, now).await?;
+        sent += 1;
+    }
+    tx.commit().await?;
+    Ok(sent)
 }
 
 #[cfg(test)]

@@ -458,6 +458,13 @@ pub async fn withdraw(state: &AppState, id: Uuid, token: &str) -> Result<Objecti
     let application =
         db::applications::find_for_update(&mut tx, objection.application_id).await?.ok_or(Error::NotFound)?;
     db::objections::withdraw(&mut tx, id, now).await?;
+    let facts = crate::notifications::messages::Facts {
+        product_name: Some(application.product_name.clone()),
+        link: Some(notifications::link(state, &format!("/announcements/{}", application.id))),
+        ..Default::default()
+    };
+    let withdrawn = crate::notifications::EventKind::ObjectionWithdrawn;
+    notifications::to_organization(&mut tx, state, application.org_id, withdrawn, &facts, now).await?;
     let note = Some(format!("objection {id} withdrawn by the objector"));
     procedure::record(&mut tx, &application, EventActor::Public, "withdraw_objection", None, note, now).await?;
     let last = db::objections::count_open(&mut tx, application.id).await? == 0;

@@ -222,3 +222,93 @@ async fn without_a_mail_server_nothing_is_queued() {
     assert_eq!(settings.assert_status(200)["language"], "zh-CN");
     app.get("/me/notifications", None).await.assert_problem(401, "unauthorized");
 }
+
+#[tokio::test]
+async fn certificates_are_reminded_90_and_30_days_before_they_expire_and_reviewers_before_a_decision_is_due() {
+    let sink = Sink::on(free_port());
+    let app = spawn_app_with(with_mail(sink.port)).await;
+    let h = crate::acts::holder_after(&app, chrono::Duration::days(16)).await;
+    let tenant = app.signup().await;
+    let reviewer = app.staff(StaffRole::Reviewer).await;
+    let announced = app.announced_application(&tenant.token, &reviewer).await;
+    app.object(&announced).await;
+    let worker = dataip::jobs::Worker::new(app.state.clone());
+    let step = || worker.step();
+    step().await;
+    let expiring = |sink: &Sink| {
+        sink.to(&h.tenant.email)
+            .into_iter()
+            .filter(|m| m["subject"].as_str().is_some_and(|s| s.starts_with("证书即将到期")))
+            .count()
+    };
+    assert_eq!(expiring(&sink), 0);
+
+    // 58 days on: the objection is due in two; the reviewer is reminded once.
+    app.clock.advance(chrono::Duration::days(58));
+    step().await;
+    step().await;
+    let overdue = sink
+        .messages()
+        .into_iter()
+        .filter(|m| m["subject"].as_str().is_some_and(|s| s.starts_with("异议即将逾期")))
+        .count();
+    assert_eq!(overdue, 1);
+
+    // 89 days before the certificate ends, then 29.
+    let valid_until: chrono::DateTime<chrono::Utc> =
+        sqlx::query_scalar("SELECT valid_until FROM certificates WHERE certificate_number = $1")
+            .bind(&h.number)
+            .fetch_one(&app.state.db)
+            .await
+            .expect("certificate");
+    let now = app.state.clock.now();
+    app.clock.advance(valid_until - now - chrono::Duration::days(89));
+    step().await;
+    step().await;
+    assert_eq!(expiring(&sink), 1, "once, 90 days ahead");
+    app.clock.advance(chrono::Duration::days(60));
+    step().await;
+    assert_eq!(expiring(&sink), 2, "and again 30 days ahead");
+    let text = sink.to(&h.tenant.email).last().and_then(|m| m["text"].as_str().map(str::to_owned)).expect("text");
+    assert!(text.contains(&h.number) && text.contains(&format!("{}/certificates/{}", app.base, h.number)), "{text}");
+}
+
+#[tokio::test]
+async fn one_click_unsubscribes_a_kind_but_never_security_mail() {
+    let sink = Sink::on(free_port());
+    let app = spawn_app_with(with_mail(sink.port)).await;
+    let tenant = app.signup().await;
+    app.submitted_application(&tenant.token).await;
+    let change = json!({"current_password": crate::helpers::PASSWORD, "new_password": "another horse battery"});
+    app.post("/auth/password", Some(&tenant.token), change).await.assert_status(204);
+    deliver(&app).await;
+    let mail = sink.to(&tenant.email);
+    let submitted = mail.iter().find(|m| m["subject"].as_str().is_some_and(|s| s.starts_with("申请已提交"))).expect("mail");
+    assert_eq!(submitted["headers"]["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click");
+    let url = submitted["headers"]["List-Unsubscribe"].as_str().expect("header").trim_matches(['<', '>']).to_owned();
+    assert!(url.starts_with(&format!("{}/unsubscribe?", app.base)) && url.contains("kind=application.submitted"), "{url}");
+    assert!(submitted["text"].as_str().is_some_and(|t| t.contains(&url)), "the link is in the text too");
+    let security = mail.iter().find(|m| m["subject"] == "您的密码已修改").expect("security mail");
+    assert!(security["headers"].get("List-Unsubscribe").is_none(), "security mail cannot be switched off");
+
+    // A GET (a link scanner, a person) changes nothing; the client's POST does.
+    let shown = app.client.get(&url).send().await.expect("sent");
+    assert_eq!(shown.status(), 200);
+    let forged = app.client.post(url.replace("kind=application.submitted", "kind=application.approved")).send().await;
+    assert_eq!(forged.expect("sent").status(), 404, "a token names its kind");
+    let posted = app
+        .client
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(posted.status(), 200);
+    let token = app.login(&tenant.email, "another horse battery").await;
+    let settings = app.get("/me/notifications", Some(&token)).await;
+    let kinds = settings.body["kinds"].as_array().expect("kinds").clone();
+    let email_of = |name: &str| kinds.iter().find(|k| k["kind"] == name).map(|k| k["email"].clone());
+    assert_eq!(email_of("application.submitted"), Some(json!(false)));
+    assert_eq!(email_of("application.approved"), Some(json!(true)));
+}

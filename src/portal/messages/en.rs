@@ -178,6 +178,11 @@ pub const EN: Messages = Messages {
     verify_offline: "Verifying offline",
     verify_offline_steps: "Download the certificate JSON (or its PDF, which embeds the signed certificate) and check it with dataip verify and this registry's public key: the signature, the ledger leaf, the inclusion proof and the checkpoint's signature are all computed on your machine, with no trust in this site.",
 
+    unsubscribe_title: "Unsubscribe",
+    unsubscribe_intro: "Once you confirm, you will no longer receive these messages. You can switch them on again in your account's notification settings.",
+    unsubscribe_button: "Unsubscribe",
+    unsubscribed: "Done: you will no longer receive these messages.",
+
     not_found_title: "Page not found",
     not_found_body: "The page or record you are looking for does not exist: the address may be wrong, or the record is not public.",
     back_home: "Back to the home page",

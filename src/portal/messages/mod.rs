@@ -195,6 +195,12 @@ pub struct Messages {
     pub verify_offline: &'static str,
     pub verify_offline_steps: &'static str,
 
+    // Unsubscribing from a kind of mail.
+    pub unsubscribe_title: &'static str,
+    pub unsubscribe_intro: &'static str,
+    pub unsubscribe_button: &'static str,
+    pub unsubscribed: &'static str,
+
     // Missing pages.
     pub not_found_title: &'static str,
     pub not_found_body: &'static str,

@@ -178,6 +178,11 @@ pub const ZH_CN: Messages = Messages {
     verify_offline: "如何离线核验",
     verify_offline_steps: "下载证书 JSON（或 PDF，其中内嵌已签名的证书），用 dataip verify 命令和本登记机构的公钥核验：签名、账本叶子、包含证明和检查点签名都在本地计算，不需要信任本网站。",
 
+    unsubscribe_title: "退订邮件",
+    unsubscribe_intro: "确认后，您将不再收到此类邮件。您可以随时在账户的通知设置中重新开启。",
+    unsubscribe_button: "确认退订",
+    unsubscribed: "已退订：您将不再收到此类邮件。",
+
     not_found_title: "页面不存在",
     not_found_body: "您要找的页面或记录不存在，可能是地址有误，或记录尚未公开。",
     back_home: "返回首页",

@@ -9,6 +9,7 @@ pub mod home;
 pub mod ledger;
 pub mod objection_form;
 pub mod objections;
+pub mod unsubscribe;
 pub mod verify;
 
 use axum::{extract::FromRequestParts, http::request::Parts};
