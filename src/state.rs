@@ -28,6 +28,9 @@ pub struct AppState {
     pub anchor: Option<Arc<EvmAnchor>>,
     /// Sends mail through the operator's SMTP server; `None` unless configured.
     pub mailer: Option<Arc<Mailer>>,
+    /// Delivers webhooks: no redirects, public addresses only (unless
+    /// configured otherwise).
+    pub webhook_client: reqwest::Client,
     /// Signs one-click unsubscribe links; derived from the token secret.
     pub unsubscribe_key: Arc<aws_lc_rs::hmac::Key>,
 }
@@ -61,6 +64,7 @@ impl AppState {
             unsubscribe_key: Arc::new(aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, derived.as_ref())),
             anchor,
             mailer: Mailer::new(&config.mail)?.map(Arc::new),
+            webhook_client: crate::services::webhooks::client(&config.webhooks)?,
             signer: Arc::new(Signer::load(&config)?),
             jwt: Arc::new(JwtKeys::new(&jwt_secret, config.auth.access_token_ttl)),
             passwords: PasswordHasher::new(config.auth.hashing_concurrency, config.auth.hashing_queue),

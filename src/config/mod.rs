@@ -83,6 +83,7 @@ pub struct Config {
     pub ledger: LedgerConfig,
     pub anchor: AnchorConfig,
     pub mail: MailConfig,
+    pub webhooks: WebhooksConfig,
     pub server: ServerConfig,
     pub materials: MaterialsConfig,
     pub database: DatabaseConfig,
@@ -129,6 +130,20 @@ pub struct LedgerConfig {
     #[serde(deserialize_with = "text")]
     pub origin: String,
     pub batch_size: u32,
+}
+
+/// Organizations' webhook endpoints.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhooksConfig {
+    /// Deliver to private, loopback and link-local addresses too (tests, a
+    /// registry inside a private network). Off: such endpoints are refused,
+    /// checked against the address resolved at delivery.
+    pub allow_private_addresses: bool,
+    /// How long one delivery may take.
+    pub timeout: IsoDuration,
+    /// Attempts before the endpoint is marked failing (30: about a day).
+    pub max_attempts: u32,
 }
 
 /// The operator's SMTP server, through which the registry sends mail.

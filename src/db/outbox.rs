@@ -18,6 +18,9 @@ pub struct OutboxRow {
     pub attempts: i32,
     /// The user it is for; `None` for an address without an account.
     pub user_id: Option<Uuid>,
+    /// The endpoint, for a webhook delivery.
+    pub webhook_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
 }
 
 /// Who a message goes to.
@@ -56,7 +59,8 @@ pub async fn insert(
 pub async fn lock_due(conn: &mut PgConnection, now: DateTime<Utc>, limit: i64) -> sqlx::Result<Vec<OutboxRow>> {
     sqlx::query_as!(
         OutboxRow,
-        r#"SELECT id, kind, channel, recipient, language, payload AS "payload: Json<Facts>", attempts, user_id FROM outbox
+        r#"SELECT id, kind, channel, recipient, language, payload AS "payload: Json<Facts>", attempts, user_id,
+                  webhook_id, created_at FROM outbox
            WHERE delivered_at IS NULL AND abandoned_at IS NULL AND next_attempt_at <= $1
            ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED"#,
         now,

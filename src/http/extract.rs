@@ -149,6 +149,7 @@ crate::bodies!(
     crate::services::refiling::NewRefileException,
     crate::services::notifications::LanguageUpdate,
     crate::services::notifications::NotificationPreferences,
+    crate::services::webhooks::NewWebhook,
 );
 
 impl<T: Serialize> IntoResponse for Json<T> {

@@ -22,6 +22,7 @@ mod review;
 mod security_headers;
 pub mod serve;
 mod verification;
+mod webhooks;
 
 use std::time::Duration;
 
@@ -64,7 +65,8 @@ fn api(config: &Config) -> OpenApiRouter<AppState> {
         .merge(ledger::router())
         .merge(admin::router())
         .merge(verification::router())
-        .merge(notifications::router());
+        .merge(notifications::router())
+        .merge(webhooks::router());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest("/api/v1", v1).merge(ops::router(config))
 }
 

@@ -29,7 +29,7 @@ use crate::{
     modifiers(&BearerAuth, &ProblemResponses),
     components(schemas(Problem, FieldError)),
     tags(
-        (name = "auth", description = "Signing up, logging in, sessions"),
+        (name = "auth", description = "Signing up, logging in, sessions, and the caller's mail settings"),
         (name = "organization", description = "An applicant organization: its verification and business licence, members and API keys"),
         (name = "applications", description = "Preparing, submitting and following applications"),
         (name = "review", description = "Examination by the registry's reviewers"),
@@ -37,6 +37,7 @@ use crate::{
         (name = "public", description = "Announcements, objections, the register and certificates, for anyone"),
         (name = "ledger", description = "The tamper-evident log: checkpoints, entries, proofs and anchors"),
         (name = "admin", description = "Registry staff management, and the verification of organizations"),
+        (name = "webhooks", description = "An organization's endpoints for machine notifications (Standard Webhooks), their deliveries and secrets"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]
@@ -81,7 +82,64 @@ impl utoipa::ToSchema for Binary {}
 /// The document as served: with what depends on the configuration, and
 /// without schemas nothing refers to.
 pub fn finish(document: utoipa::openapi::OpenApi, config: &Config) -> utoipa::openapi::OpenApi {
-    without_unused_schemas(with_nul_refused(with_closed_variants_merged(configured(document, config))))
+    with_webhooks(without_unused_schemas(with_nul_refused(with_closed_variants_merged(configured(document, config)))))
+}
+
+/// The event catalogue as OpenAPI 3.1 `webhooks`: what an organization's
+/// endpoint receives for each kind (Standard Webhooks: signed with the
+/// `webhook-id`, `webhook-timestamp` and `webhook-signature` headers).
+fn with_webhooks(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use crate::{notifications::EventKind, services::webhooks::PING};
+    let kinds = EventKind::ALL.iter().map(|kind| kind.as_str()).chain([PING]);
+    let mut paths = serde_json::Map::new();
+    for kind in kinds {
+        let operation_id: String = std::iter::once("webhook".to_owned())
+            .chain(kind.split(['.', '_']).map(|word| {
+                let mut chars = word.chars();
+                chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+            }))
+            .collect();
+        let header = |name: &str, description: &str| {
+            serde_json::json!({"name": name, "in": "header", "required": true, "description": description,
+                "schema": {"type": "string"}})
+        };
+        let operation = serde_json::json!({"post": {
+            "operationId": operation_id,
+            "summary": format!("The `{kind}` event"),
+            "description": format!("Sent to the organization's endpoints subscribed to `{kind}` (by its name, its prefix with `.*`, or `*`). Verify `webhook-signature` with the endpoint's secret before trusting the body; the same `webhook-id` comes with every retry and redelivery."),
+            "security": [],
+            "parameters": [
+                header("webhook-id", "The delivery's id: the same on every retry and redelivery"),
+                header("webhook-timestamp", "Seconds since the epoch, when this attempt was signed"),
+                header("webhook-signature", "Space-separated `v1,<base64 HMAC-SHA256>` of `id.timestamp.body`, one per secret in use"),
+            ],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                "type": "object",
+                "required": ["type", "timestamp", "data"],
+                "properties": {
+                    "type": {"type": "string", "enum": [kind]},
+                    "timestamp": {"type": "string", "format": "date-time", "description": "When the event happened"},
+                    "data": {"type": "object", "description": "Thin: names, numbers, states, dates and links, never material contents or an objector's contact", "properties": {
+                        "product_name": {"type": "string"},
+                        "certificate_number": {"type": "string"},
+                        "outcome": {"type": "string", "description": "`upheld`, `dismissed`, `approved` or `rejected`, where the event decides"},
+                        "due": {"type": "string", "description": "A day on the registry's calendar, `YYYY-MM-DD`"},
+                        "link": {"type": "string", "format": "uri", "description": "The public page to read more"}
+                    }}
+                }
+            }}}},
+            "responses": {
+                "2XX": {"description": "Received"},
+                "4XX": {"description": "Refused: retried with backoff for about a day, then the endpoint is marked failing"}
+            }
+        }});
+        paths.insert(kind.to_owned(), operation);
+    }
+    match serde_json::from_value::<utoipa::openapi::Paths>(serde_json::Value::Object(paths)) {
+        Ok(webhooks) => document.webhooks = Some(webhooks),
+        Err(error) => tracing::error!(%error, "the webhooks section could not be built"),
+    }
+    document
 }
 
 /// The server refuses the NUL character in every string a client sends

@@ -101,11 +101,9 @@ async fn anchor_loop(state: AppState, interval: Duration, shutdown: Cancellation
     }
 }
 
-/// Mail's own loop; the message in hand is delivered before it stops.
+/// The outbox's own loop (mail and webhooks); the message in hand is
+/// delivered before it stops.
 async fn mail_loop(state: AppState, interval: Duration, shutdown: CancellationToken) {
-    if state.mailer.is_none() {
-        return;
-    }
     loop {
         report("notifications", notifications::run(&state).await);
         tokio::select! {

@@ -29,5 +29,6 @@ pub mod sessions;
 pub mod staff;
 pub mod throttle;
 pub mod verification;
+pub mod webhooks;
 
 pub use error::{Error, FieldError, Fields, Result};

@@ -27,8 +27,8 @@ pub const BATCH: i64 = 50;
 /// the registry is no relay for mail to strangers.
 const UNCONFIRMED_PER_HOUR: u32 = 10;
 
-/// Tells an organization's users, each in their language, unless they
-/// switched the kind off.
+/// Tells an organization: its webhooks that take the kind, and its users
+/// by mail, each in their language, unless they switched the kind off.
 pub async fn to_organization(
     conn: &mut PgConnection,
     state: &AppState,
@@ -37,6 +37,7 @@ pub async fn to_organization(
     facts: &Facts,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    super::webhooks::enqueue(conn, org_id, kind, facts, now).await?;
     if state.mailer.is_none() {
         return Ok(());
     }
@@ -186,12 +187,23 @@ pub async fn set_language(state: &AppState, user_id: Uuid, language: &str) -> Re
 /// later, a minute after its first attempt and doubling (at most an hour),
 /// until `mail.max_attempts`. Returns how many were delivered.
 pub async fn deliver_due(state: &AppState) -> Result<u64> {
-    let Some(mailer) = &state.mailer else { return Ok(0) };
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let due = db::outbox::lock_due(&mut tx, now, BATCH).await?;
     let mut delivered = 0;
     for message in due {
+        if message.channel == "webhook" {
+            let max_attempts = state.config.webhooks.max_attempts;
+            let sent = super::webhooks::deliver(state, &mut tx, &message).await?;
+            delivered += settle(&mut tx, &message, sent, max_attempts, now).await?;
+            continue;
+        }
+        let Some(mailer) = &state.mailer else {
+            // Queued before mail was switched off: it will not be sent.
+            let dropped = super::webhooks::Attempt::Dropped;
+            settle(&mut tx, &message, dropped, 0, now).await?;
+            continue;
+        };
         let kind = EventKind::parse(&message.kind);
         let lang = Lang::parse(&message.language).unwrap_or(Lang::ZhCn);
         let sent = match kind {
@@ -209,25 +221,52 @@ pub async fn deliver_due(state: &AppState) -> Result<u64> {
             }
             None => Err(anyhow::anyhow!("unknown kind {}", message.kind)),
         };
-        match sent {
-            Ok(()) => {
-                db::outbox::delivered(&mut tx, message.id, now).await?;
-                delivered += 1;
-            }
-            Err(error) => {
-                let attempts = u32::try_from(message.attempts).unwrap_or(u32::MAX).saturating_add(1);
-                let retry_at = (attempts < state.config.mail.max_attempts).then(|| now + backoff(attempts));
-                if retry_at.is_none() {
-                    tracing::error!(kind = %message.kind, error = %error, "mail abandoned after its last attempt");
-                } else {
-                    tracing::warn!(kind = %message.kind, error = %error, attempts, "mail not delivered; retrying later");
-                }
-                db::outbox::failed(&mut tx, message.id, &error.to_string(), retry_at, now).await?;
-            }
-        }
+        let attempt = match sent {
+            Ok(()) => super::webhooks::Attempt::Delivered,
+            Err(error) => super::webhooks::Attempt::Failed(error.to_string()),
+        };
+        delivered += settle(&mut tx, &message, attempt, state.config.mail.max_attempts, now).await?;
     }
     tx.commit().await?;
     Ok(delivered)
+}
+
+/// Records an attempt: delivered, or failed and retried with backoff until
+/// `max_attempts` (a webhook whose last retry failed is marked failing), or
+/// dropped for good. Returns 1 when delivered.
+async fn settle(
+    conn: &mut PgConnection,
+    message: &db::outbox::OutboxRow,
+    attempt: super::webhooks::Attempt,
+    max_attempts: u32,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    use super::webhooks::Attempt;
+    match attempt {
+        Attempt::Delivered => {
+            db::outbox::delivered(conn, message.id, now).await?;
+            Ok(1)
+        }
+        Attempt::Dropped => {
+            db::outbox::failed(conn, message.id, "no longer deliverable", None, now).await?;
+            Ok(0)
+        }
+        Attempt::Failed(error) => {
+            let attempts = u32::try_from(message.attempts).unwrap_or(u32::MAX).saturating_add(1);
+            let retry_at = (attempts < max_attempts).then(|| now + backoff(attempts));
+            match retry_at {
+                None => {
+                    tracing::error!(kind = %message.kind, channel = %message.channel, %error, "abandoned after the last attempt");
+                    super::webhooks::mark_failing(conn, message, now).await?;
+                }
+                Some(_) => {
+                    tracing::warn!(kind = %message.kind, channel = %message.channel, %error, attempts, "not delivered; retrying later");
+                }
+            }
+            db::outbox::failed(conn, message.id, &error, retry_at, now).await?;
+            Ok(0)
+        }
+    }
 }
 
 /// The one-click unsubscribe address (RFC 8058) of `kind` for a user: on

@@ -283,10 +283,14 @@ async fn one_click_unsubscribes_a_kind_but_never_security_mail() {
     app.post("/auth/password", Some(&tenant.token), change).await.assert_status(204);
     deliver(&app).await;
     let mail = sink.to(&tenant.email);
-    let submitted = mail.iter().find(|m| m["subject"].as_str().is_some_and(|s| s.starts_with("申请已提交"))).expect("mail");
+    let submitted =
+        mail.iter().find(|m| m["subject"].as_str().is_some_and(|s| s.starts_with("申请已提交"))).expect("mail");
     assert_eq!(submitted["headers"]["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click");
     let url = submitted["headers"]["List-Unsubscribe"].as_str().expect("header").trim_matches(['<', '>']).to_owned();
-    assert!(url.starts_with(&format!("{}/unsubscribe?", app.base)) && url.contains("kind=application.submitted"), "{url}");
+    assert!(
+        url.starts_with(&format!("{}/unsubscribe?", app.base)) && url.contains("kind=application.submitted"),
+        "{url}"
+    );
     assert!(submitted["text"].as_str().is_some_and(|t| t.contains(&url)), "the link is in the text too");
     let security = mail.iter().find(|m| m["subject"] == "您的密码已修改").expect("security mail");
     assert!(security["headers"].get("List-Unsubscribe").is_none(), "security mail cannot be switched off");

@@ -43,4 +43,5 @@ mod throttling;
 mod validity;
 mod verification;
 mod walkthrough;
+mod webhooks;
 mod working_days;
