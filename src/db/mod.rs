@@ -27,6 +27,7 @@ pub mod refresh_tokens;
 pub mod reminders;
 pub mod throttle;
 pub mod users;
+pub mod watches;
 pub mod webhooks;
 
 use std::str::FromStr;

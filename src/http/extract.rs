@@ -150,6 +150,7 @@ crate::bodies!(
     crate::services::notifications::LanguageUpdate,
     crate::services::notifications::NotificationPreferences,
     crate::services::webhooks::NewWebhook,
+    crate::services::watches::NewWatch,
 );
 
 impl<T: Serialize> IntoResponse for Json<T> {

@@ -22,6 +22,7 @@ mod review;
 mod security_headers;
 pub mod serve;
 mod verification;
+mod watches;
 mod webhooks;
 
 use std::time::Duration;
@@ -66,7 +67,8 @@ fn api(config: &Config) -> OpenApiRouter<AppState> {
         .merge(admin::router())
         .merge(verification::router())
         .merge(notifications::router())
-        .merge(webhooks::router());
+        .merge(webhooks::router())
+        .merge(watches::router());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest("/api/v1", v1).merge(ops::router(config))
 }
 

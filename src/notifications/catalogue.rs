@@ -35,6 +35,9 @@ pub enum EventKind {
     OrganizationVerified,
     #[serde(rename = "organization.refused")]
     OrganizationRefused,
+    /// A new announcement matches a user's watch.
+    #[serde(rename = "watch.matched")]
+    WatchMatched,
     /// Security mail, which cannot be switched off.
     #[serde(rename = "security.password_changed")]
     PasswordChanged,
@@ -45,7 +48,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 17] = [
+    pub const ALL: [EventKind; 18] = [
         Self::ApplicationSubmitted,
         Self::ApplicationSupplementRequested,
         Self::ApplicationApproved,
@@ -60,6 +63,7 @@ impl EventKind {
         Self::CertificateRevoked,
         Self::OrganizationVerified,
         Self::OrganizationRefused,
+        Self::WatchMatched,
         Self::PasswordChanged,
         Self::PasswordReset,
         Self::ApiKeyCreated,
@@ -81,6 +85,7 @@ impl EventKind {
             Self::CertificateRevoked => "certificate.revoked",
             Self::OrganizationVerified => "organization.verified",
             Self::OrganizationRefused => "organization.refused",
+            Self::WatchMatched => "watch.matched",
             Self::PasswordChanged => "security.password_changed",
             Self::PasswordReset => "security.password_reset",
             Self::ApiKeyCreated => "security.api_key_created",

@@ -114,6 +114,11 @@ pub fn word(kind: EventKind, lang: Lang, facts: &Facts) -> Worded {
                 vec![format!("“{org}”的营业执照未通过核验。"), format!("理由：{reason}"), "请上传清晰有效的营业执照后重新提交核验。".into()],
                 "查看",
             ),
+            (WatchMatched, _) => (
+                format!("新公示与您的关注匹配：{product}"),
+                vec![format!("新公示的“{product}”与您的关注（{}）匹配。", facts.outcome.as_deref().unwrap_or_default()), format!("如认为登记损害您的权益，可在 {due} 前提出异议。")],
+                "查看公示",
+            ),
             (PasswordChanged, _) => ("您的密码已修改".into(), vec!["您的账户密码刚刚被修改。如果不是您本人操作，请立即联系登记机构。".into()], ""),
             (PasswordReset, _) => ("您的密码已重置".into(), vec!["您的账户密码已通过重置链接重新设置。如果不是您本人操作，请立即联系登记机构。".into()], ""),
             (ApiKeyCreated, _) => ("已创建新的 API 密钥".into(), vec!["您的机构刚刚创建了一个新的 API 密钥。如果不是您的机构所为，请立即撤销它。".into()], ""),
@@ -174,6 +179,11 @@ pub fn word(kind: EventKind, lang: Lang, facts: &Facts) -> Worded {
                 format!("Business licence not accepted: {org}"),
                 vec![format!("The business licence of \"{org}\" was not accepted."), format!("Reason: {reason}"), "Upload a clear, valid licence to ask again.".into()],
                 "Open",
+            ),
+            (WatchMatched, _) => (
+                format!("A new announcement matches your watch: {product}"),
+                vec![format!("The newly announced \"{product}\" matches your watch ({}).", facts.outcome.as_deref().unwrap_or_default()), format!("If the registration harms your rights, object before {due}.")],
+                "See the announcement",
             ),
             (PasswordChanged, _) => ("Your password was changed".into(), vec!["Your account's password was just changed. If it was not you, contact the registry at once.".into()], ""),
             (PasswordReset, _) => ("Your password was reset".into(), vec!["Your account's password was set again through a reset link. If it was not you, contact the registry at once.".into()], ""),

@@ -29,6 +29,7 @@ pub mod sessions;
 pub mod staff;
 pub mod throttle;
 pub mod verification;
+pub mod watches;
 pub mod webhooks;
 
 pub use error::{Error, FieldError, Fields, Result};

@@ -318,6 +318,7 @@ pub async fn application_changed(
             EventKind::ApplicationSupplementRequested
         }
         S::InAnnouncement => {
+            super::watches::announced(conn, state, application, now).await?;
             facts.due = application.announcement_ends_at.map(|at| day(state, at));
             facts.link = Some(link(state, &format!("/announcements/{}", application.id)));
             EventKind::ApplicationApproved

@@ -36,7 +36,7 @@ const ROTATION_OVERLAP_HOURS: i64 = 24;
 #[serde(deny_unknown_fields)]
 pub struct NewWebhook {
     /// Where deliveries are POSTed: `https://` (or `http://`).
-    #[schema(example = "https://exchange.example/dataip/events", max_length = 2000)]
+    #[schema(example = "https://exchange.example/dataip/events", max_length = 2000, pattern = "^https?://[^\\s/?#@]+")]
     pub url: String,
     /// Kinds to receive: exact names (`application.registered`), a prefix
     /// (`objection.*`) or `*`.

@@ -14,14 +14,14 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, free_port, objection_body, spawn_app_with};
 
 /// aiosmtpd on a port of its own; each message it receives is a JSON file.
-struct Sink {
+pub struct Sink {
     child: Option<Child>,
-    port: u16,
+    pub port: u16,
     dir: PathBuf,
 }
 
 impl Sink {
-    fn on(port: u16) -> Self {
+    pub fn on(port: u16) -> Self {
         let dir = std::env::temp_dir().join(format!("dataip-mail-{}", uuid::Uuid::now_v7().simple()));
         std::fs::create_dir_all(&dir).expect("dir");
         let mut sink = Self { child: None, port, dir };
@@ -67,7 +67,7 @@ impl Sink {
         files.iter().map(|p| serde_json::from_str(&std::fs::read_to_string(p).expect("read")).expect("json")).collect()
     }
 
-    fn to(&self, address: &str) -> Vec<Value> {
+    pub fn to(&self, address: &str) -> Vec<Value> {
         self.messages().into_iter().filter(|m| m["to"][0] == address).collect()
     }
 }
@@ -78,7 +78,7 @@ impl Drop for Sink {
     }
 }
 
-fn with_mail(port: u16) -> impl FnOnce(&mut dataip::config::Config) {
+pub fn with_mail(port: u16) -> impl FnOnce(&mut dataip::config::Config) {
     move |config| {
         config.mail.host = "127.0.0.1".into();
         config.mail.port = port;
@@ -89,7 +89,7 @@ fn with_mail(port: u16) -> impl FnOnce(&mut dataip::config::Config) {
     }
 }
 
-async fn deliver(app: &TestApp) {
+pub async fn deliver(app: &TestApp) {
     dataip::jobs::Worker::new(app.state.clone()).mail_step().await;
 }
 

@@ -43,5 +43,6 @@ mod throttling;
 mod validity;
 mod verification;
 mod walkthrough;
+mod watches;
 mod webhooks;
 mod working_days;
