@@ -58,6 +58,7 @@ pub struct NewWatch {
     /// The phrase, credit code or hash.
     #[schema(min_length = 1, max_length = 100, example = "交通")]
     pub value: String,
+    /// `email`, `webhook` or both, each once.
     #[schema(min_items = 1, max_items = 2)]
     #[serde(deserialize_with = "crate::input::texts")]
     pub channels: Vec<Channel>,
@@ -123,8 +124,8 @@ pub async fn create(state: &AppState, tenant: Tenant, request: NewWatch) -> Resu
         .collect();
     channels.sort();
     channels.dedup();
-    if channels.is_empty() {
-        return Err(Error::field("channels", "name at least one: email, webhook"));
+    if channels.is_empty() || channels.len() != request.channels.len() {
+        return Err(Error::field("channels", "name email, webhook or both, each once"));
     }
     let mut tx = state.db.begin().await?;
     if db::watches::of_user(&mut tx, user_id).await?.len() >= MAX_WATCHES {

@@ -82,6 +82,7 @@ async fn watches_are_a_persons_own_and_bad_values_are_refused() {
         json!({"kind": "credit_code", "value": "123", "channels": ["email"]}),
         json!({"kind": "name", "value": "  ", "channels": ["email"]}),
         json!({"kind": "name", "value": "交通", "channels": []}),
+        json!({"kind": "name", "value": "交通", "channels": ["email", "email"]}),
         json!({"kind": "colour", "value": "红", "channels": ["email"]}),
     ] {
         app.post("/watches", Some(&tenant.token), bad.clone()).await.assert_problem(422, "validation_failed");
