@@ -21,9 +21,10 @@ use crate::{
     portal::lang::Lang,
 };
 
-#[derive(Template)]
-#[template(path = "mail/message.txt", escape = "none")]
-struct Text<'a> {
+/// What a message says, laid out twice: as plain text and as HTML.
+struct Body<'a> {
+    lang: &'a str,
+    subject: &'a str,
     greeting: &'a str,
     lines: &'a [String],
     link: Option<&'a str>,
@@ -35,18 +36,15 @@ struct Text<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "mail/message.txt", escape = "none")]
+struct Text<'a> {
+    body: &'a Body<'a>,
+}
+
+#[derive(Template)]
 #[template(path = "mail/message.html")]
 struct Html<'a> {
-    lang: &'a str,
-    subject: &'a str,
-    greeting: &'a str,
-    lines: &'a [String],
-    link: Option<&'a str>,
-    label: &'a str,
-    registry_name: &'a str,
-    footer: &'a str,
-    unsubscribe: Option<&'a str>,
-    unsubscribe_label: &'a str,
+    body: &'a Body<'a>,
 }
 
 /// A message ready to send.
@@ -75,18 +73,7 @@ pub fn compose(
     // A link is offered only with a label: an objector's decision mail
     // points them to the tracking link they kept instead.
     let link = facts.link.as_deref().filter(|_| !worded.link_label.is_empty());
-    let text = Text {
-        greeting,
-        lines: &worded.lines,
-        link,
-        label: &worded.link_label,
-        registry_name,
-        footer,
-        unsubscribe: unsubscribe.as_deref(),
-        unsubscribe_label,
-    }
-    .render()?;
-    let html = Html {
+    let body = Body {
         lang: lang.tag(),
         subject: &worded.subject,
         greeting,
@@ -97,8 +84,8 @@ pub fn compose(
         footer,
         unsubscribe: unsubscribe.as_deref(),
         unsubscribe_label,
-    }
-    .render()?;
+    };
+    let (text, html) = (Text { body: &body }.render()?, Html { body: &body }.render()?);
     Ok(Composed { subject: worded.subject, text, html, unsubscribe })
 }
 

@@ -174,6 +174,13 @@ pub fn html(status: StatusCode, page: &impl Template) -> Response {
     }
 }
 
+/// A page unlocked by a token in its address (a tracking link, an
+/// unsubscribe link, an objection just filed): no cache keeps it.
+pub fn no_store(mut response: Response) -> Response {
+    response.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    response
+}
+
 #[derive(Template)]
 #[template(path = "portal/message.html")]
 pub struct MessagePage<'a> {

@@ -279,15 +279,19 @@ pub fn unsubscribe_link(state: &AppState, user_id: Uuid, kind: EventKind) -> Str
 }
 
 fn unsubscribe_tag(state: &AppState, user_id: Uuid, kind: EventKind) -> hmac::Tag {
-    hmac::sign(&state.unsubscribe_key, format!("{user_id}\0{}", kind.as_str()).as_bytes())
+    hmac::sign(&state.unsubscribe_key, &unsubscribe_message(user_id, kind))
+}
+
+/// What an unsubscribe token signs: the user and the kind.
+fn unsubscribe_message(user_id: Uuid, kind: EventKind) -> Vec<u8> {
+    format!("{user_id}\0{}", kind.as_str()).into_bytes()
 }
 
 /// Switches `kind` off for the user a valid unsubscribe token names.
 pub async fn unsubscribe(state: &AppState, user_id: Uuid, kind: &str, token: &str) -> Result<EventKind> {
     let kind = EventKind::parse(kind).filter(|kind| !kind.is_security()).ok_or(Error::NotFound)?;
     let token = URL_SAFE_NO_PAD.decode(token.trim()).map_err(|_| Error::NotFound)?;
-    let message = format!("{user_id}\0{}", kind.as_str());
-    hmac::verify(&state.unsubscribe_key, message.as_bytes(), &token).map_err(|_| Error::NotFound)?;
+    hmac::verify(&state.unsubscribe_key, &unsubscribe_message(user_id, kind), &token).map_err(|_| Error::NotFound)?;
     db::outbox::opt_out(&mut *state.db.acquire().await?, user_id, kind.as_str()).await?;
     tracing::info!(kind = kind.as_str(), "unsubscribed");
     Ok(kind)

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::{ListQuery, category_options, objection_form::ObjectionForm};
 use crate::{
     domain::{Category, MaterialHash},
-    pagination::{DEFAULT_LIMIT, Page, PageQuery, PageRequest},
+    pagination::Page,
     portal::page::{Ctx, failure, html},
     services::announcements::{self, AnnouncementFilter, AnnouncementOutcome, AnnouncementView},
     state::AppState,
@@ -100,9 +100,7 @@ pub async fn past(State(state): State<AppState>, ctx: Ctx, query: ListQuery) -> 
 async fn list(state: &AppState, ctx: Ctx, query: ListQuery, past: bool) -> Response {
     let category = query.category();
     let filter = AnnouncementFilter { category, q: query.q.clone() };
-    let page = PageQuery { limit: None, cursor: query.cursor.clone() };
-    // A stale or altered cursor in an address starts over at the first page.
-    let request = page.parse().unwrap_or(PageRequest { limit: DEFAULT_LIMIT, after: None });
+    let request = query.page_request();
     let found = match past {
         false => announcements::list(state, filter, request).await,
         true => announcements::list_past(state, filter, request).await,

@@ -13,7 +13,6 @@ use super::{ListQuery, category_options, status_options};
 use crate::{
     domain::{ActKind, CertificateStatus},
     http::error::ApiError,
-    pagination::{DEFAULT_LIMIT, PageQuery, PageRequest},
     portal::page::{Ctx, failure, html},
     services::certificates::{self, PublicCertificateView, RegistryFilter},
     state::AppState,
@@ -48,8 +47,7 @@ struct RegisterPage {
 pub async fn register(State(state): State<AppState>, ctx: Ctx, query: ListQuery) -> Response {
     let (category, status) = (query.category(), query.certificate_status());
     let filter = RegistryFilter { category, status, q: query.q.clone() };
-    let page = PageQuery { limit: None, cursor: query.cursor.clone() };
-    let request = page.parse().unwrap_or(PageRequest { limit: DEFAULT_LIMIT, after: None });
+    let request = query.page_request();
     let found = match certificates::registry(&state, filter, request).await {
         Ok(found) => found,
         Err(error) => return failure(&ctx, error),

@@ -15,7 +15,10 @@ pub mod verify;
 use axum::{extract::FromRequestParts, http::request::Parts};
 
 use super::page::Ctx;
-use crate::domain::{Category, CertificateStatus};
+use crate::{
+    domain::{Category, CertificateStatus},
+    pagination::{CursorKey, DEFAULT_LIMIT, PageQuery, PageRequest},
+};
 
 /// A list page's query, read leniently: a person's address bar is not an
 /// API client, so an unknown category or status shows everything.
@@ -50,6 +53,13 @@ impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
 impl ListQuery {
     pub fn category(&self) -> Option<Category> {
         self.category.as_deref().and_then(parse_enum)
+    }
+
+    /// The page the cursor names; a stale or altered cursor in an address
+    /// starts over at the first page.
+    pub fn page_request<K: CursorKey>(&self) -> PageRequest<K> {
+        let page = PageQuery { limit: None, cursor: self.cursor.clone() };
+        page.parse().unwrap_or(PageRequest { limit: DEFAULT_LIMIT, after: None })
     }
 
     pub fn certificate_status(&self) -> Option<CertificateStatus> {

@@ -9,14 +9,14 @@ use axum::{
     body::Bytes,
     extract::{Path, State},
     http::{HeaderMap, StatusCode, header},
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use uuid::Uuid;
 
 use super::announcements::AnnouncementPage;
 use crate::{
     http::client_addr::ClientAddr,
-    portal::page::{Ctx, failure, html, not_found},
+    portal::page::{Ctx, failure, html, no_store, not_found},
     services::{
         Error, announcements,
         objections::{self, NewObjection, Objector},
@@ -142,19 +142,13 @@ pub async fn file(
                     let path = format!("/objections/{}?token={}", filed.id, filed.tracking_token);
                     let page =
                         FiledPage { tracking_link: ctx.absolute(&path), product_name: announcement.product_name, ctx };
-                    let mut response = html(StatusCode::CREATED, &page);
-                    response
-                        .headers_mut()
-                        .insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
-                    return response;
+                    return no_store(html(StatusCode::CREATED, &page));
                 }
                 Err(error) => refused(&ctx, &mut form, error),
             }
         }
     };
-    let mut response = html(status, &AnnouncementPage::new(ctx, announcement, state.clock.now(), form));
-    response.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
-    response.into_response()
+    no_store(html(status, &AnnouncementPage::new(ctx, announcement, state.clock.now(), form)))
 }
 
 /// Why the service refused, on the form.

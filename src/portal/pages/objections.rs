@@ -6,7 +6,7 @@
 use askama::Template;
 use axum::{
     extract::{Multipart, Path, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
 use futures_util::TryStreamExt;
@@ -16,7 +16,7 @@ use super::objection_form::same_site;
 use crate::{
     domain::ObjectionState,
     http::client_addr::ClientAddr,
-    portal::page::{Ctx, failure, html, not_found},
+    portal::page::{Ctx, failure, html, no_store, not_found},
     services::{
         Error,
         files::Upload,
@@ -83,10 +83,10 @@ impl ObjectionPage {
     }
 }
 
-fn private(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert("x-robots-tag", HeaderValue::from_static("noindex, nofollow"));
+/// Never cached, never indexed.
+fn private(response: Response) -> Response {
+    let mut response = no_store(response);
+    response.headers_mut().insert("x-robots-tag", HeaderValue::from_static("noindex, nofollow"));
     response
 }
 

@@ -5,13 +5,13 @@
 use askama::Template;
 use axum::{
     extract::State,
-    http::{HeaderValue, StatusCode, Uri, header},
+    http::{StatusCode, Uri},
     response::Response,
 };
 use uuid::Uuid;
 
 use crate::{
-    portal::page::{Ctx, MessagePage, failure, html, not_found},
+    portal::page::{Ctx, MessagePage, failure, html, no_store, not_found},
     services::notifications,
     state::AppState,
 };
@@ -45,29 +45,24 @@ struct ConfirmPage {
     action: String,
 }
 
-fn private(mut response: Response) -> Response {
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
-
 /// `GET /unsubscribe`: a button.
 pub async fn confirm(mut ctx: Ctx, uri: Uri) -> Response {
     ctx.noindex = true;
     let link = Link::read(&uri);
     let action = format!("/unsubscribe?{}", uri.query().unwrap_or_default());
-    private(html(StatusCode::OK, &ConfirmPage { ctx, kind: link.kind, action }))
+    no_store(html(StatusCode::OK, &ConfirmPage { ctx, kind: link.kind, action }))
 }
 
 /// `POST /unsubscribe`: the kind switched off.
 pub async fn unsubscribe(State(state): State<AppState>, mut ctx: Ctx, uri: Uri) -> Response {
     ctx.noindex = true;
     let link = Link::read(&uri);
-    let Some(user) = link.user else { return private(not_found(&ctx)) };
+    let Some(user) = link.user else { return no_store(not_found(&ctx)) };
     match notifications::unsubscribe(&state, user, &link.kind, &link.token).await {
         Ok(_) => {
             let page = MessagePage { ctx: &ctx, title: ctx.t.unsubscribe_title, body: ctx.t.unsubscribed };
-            private(html(StatusCode::OK, &page))
+            no_store(html(StatusCode::OK, &page))
         }
-        Err(error) => private(failure(&ctx, error)),
+        Err(error) => no_store(failure(&ctx, error)),
     }
 }
