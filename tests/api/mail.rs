@@ -316,3 +316,23 @@ async fn one_click_unsubscribes_a_kind_but_never_security_mail() {
     assert_eq!(email_of("application.submitted"), Some(json!(false)));
     assert_eq!(email_of("application.approved"), Some(json!(true)));
 }
+
+#[tokio::test]
+async fn mail_to_an_unconfirmed_address_is_limited_but_the_objection_stands() {
+    let sink = Sink::on(free_port());
+    let port = sink.port;
+    let app = spawn_app_with(move |config| {
+        with_mail(port)(config);
+        config.throttle.objections_per_address = 100;
+    })
+    .await;
+    let tenant = app.signup().await;
+    let reviewer = app.staff(StaffRole::Reviewer).await;
+    let id = app.announced_application(&tenant.token, &reviewer).await;
+    for _ in 0..12 {
+        app.object(&id).await;
+    }
+    deliver(&app).await;
+    assert_eq!(app.count("objections").await, 12);
+    assert_eq!(sink.to("wangwu@objector.example").len(), 10, "ten an hour to an address nobody confirmed");
+}

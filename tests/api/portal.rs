@@ -333,3 +333,15 @@ async fn upload(
     let response = request.send().await.expect("sent");
     Page { status: response.status(), headers: response.headers().clone(), text: response.text().await.expect("text") }
 }
+
+#[tokio::test]
+async fn file_checks_at_verify_are_limited_per_address() {
+    let app = spawn_app_with(|config| config.throttle.verify_uploads_per_address = 2).await;
+    for _ in 0..2 {
+        let page = verify_upload(&app, "x.json", "application/json", b"{}".to_vec()).await;
+        assert_eq!(page.status, 422);
+    }
+    let limited = verify_upload(&app, "x.json", "application/json", b"{}".to_vec()).await;
+    assert_eq!(limited.status, 429);
+    assert!(limited.header("retry-after").parse::<u64>().is_ok() && limited.has("提交过于频繁"));
+}
