@@ -203,9 +203,11 @@ if [ "$(jq -r '.ledger == null' certificate.json)" = true ]; then
 fi
 "$DATAIP" verify certificate.json --public-key "$DATAIP_URL"
 
-step "11. The certificate as a PDF (A4, with a QR code to the public record)"
+step "11. The certificate as a PDF (A4, a QR code to the public record, its offline proof attached), checked with a policy"
 call "$API/certificates/$CID/pdf" -H "authorization: Bearer $TOKEN" -o certificate.pdf
 printf 'certificate.pdf: %s bytes\n' "$(wc -c < certificate.pdf)"
+call "$DATAIP_URL/tlog/policy" -o policy.txt   # the log's key, its witnesses and the quorum (C2SP tlog-policy)
+"$DATAIP" verify certificate.pdf --policy policy.txt
 
 step "12. After registration: the holder pledges the certificate; a reviewer approves"
 PLEDGE=$(json POST "/certificates/$CID/acts" '{"kind": "pledge",

@@ -2,6 +2,7 @@
 
 use std::{path::PathBuf, process::ExitCode};
 
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use dataip::{
     commands::{self, Verifiable},
@@ -95,15 +96,19 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
-    /// Check a certificate, or a disclosure of an act's terms, offline
+    /// Check a certificate, its offline proof, or a disclosure of an act's terms, offline
     ///
-    /// A certificate: its signature, its ledger leaf, the inclusion proof and
-    /// the checkpoint's signature. With --opening: each disclosed private
-    /// field of an act against the commitment in its ledger entry, then the
-    /// entry's leaf, proof and checkpoint. Reads no configuration and no
-    /// database.
+    /// With --policy: an offline proof (a .tlog-proof file, or the
+    /// certificate's PDF, which carries one) against a C2SP tlog-policy: the
+    /// checkpoint's signature by a log the policy lists, the witnesses'
+    /// cosignatures the quorum needs, the issuance entry, the registry's
+    /// signature on its document and the inclusion proof. With --public-key:
+    /// a certificate's JSON or PDF (its signature, ledger leaf, inclusion
+    /// proof and checkpoint), or with --opening each disclosed private field
+    /// of an act against the commitment in its ledger entry. Reads no
+    /// configuration and no database; only --online uses the network.
     Verify {
-        /// The certificate as the registry serves it (JSON), or its PDF.
+        /// The proof (with --policy), the certificate (JSON or PDF).
         #[arg(required_unless_present = "opening", conflicts_with = "opening")]
         certificate: Option<PathBuf>,
         /// A disclosure of an act's private fields, as
@@ -112,8 +117,42 @@ enum Command {
         opening: Option<PathBuf>,
         /// The registry's public key: base64, a file holding it, or the
         /// registry's URL (its /api/v1/public/ledger/key is fetched).
+        #[arg(long, required_unless_present = "policy", conflicts_with = "policy")]
+        public_key: Option<String>,
+        /// A C2SP tlog-policy file: the logs and witnesses trusted, and the
+        /// quorum of cosignatures required (the registry suggests one at /tlog/policy).
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// With --policy: also fetch the certificate's current status and
+        /// the anchor covering its entry from the registry the policy names.
+        #[arg(long, requires = "policy")]
+        online: bool,
+    },
+    /// Run a transparency-log witness (C2SP tlog-witness)
+    ///
+    /// Cosigns the checkpoints of the logs given with --log once they are
+    /// consistent with the last one it cosigned, which it keeps in the
+    /// configured database. Serves POST /add-checkpoint and
+    /// GET /<sha256(origin)>/checkpoint.
+    #[command(after_help = CONFIGURATION_HELP)]
+    Witness {
+        /// The address to listen on.
+        #[arg(long, env = "DATAIP_WITNESS_LISTEN", default_value = "127.0.0.1:7380")]
+        listen: std::net::SocketAddr,
+        /// The witness's name (a schema-less URL), e.g. witness.example.org/w1.
+        #[arg(long, env = "DATAIP_WITNESS_NAME")]
+        name: String,
+        /// The file holding its Ed25519 key (created when missing).
+        #[arg(long, env = "DATAIP_WITNESS_KEY_FILE", default_value = "data/witness.key")]
+        key_file: PathBuf,
+        /// A log to witness: its verifier key (see its /tlog/vkey). Repeat,
+        /// or separate with commas.
+        #[arg(long = "log", env = "DATAIP_WITNESS_LOGS", value_delimiter = ',', value_name = "VKEY")]
+        logs: Vec<String>,
+        /// Print the witness's verifier key (for the logs' configuration and
+        /// policies) and exit.
         #[arg(long)]
-        public_key: String,
+        print_vkey: bool,
     },
     /// The tamper-evident ledger.
     Ledger {
@@ -134,9 +173,48 @@ struct Start {
 #[derive(Subcommand)]
 enum LedgerCommand {
     /// Recompute every leaf and the whole tree from the database, check every
-    /// entry and checkpoint, and report the first discrepancy.
+    /// entry and checkpoint, and report the first discrepancy; with
+    /// --mirror, audit a mirror's tiles against the registry's key instead.
     #[command(after_help = CONFIGURATION_HELP)]
-    Audit,
+    Audit {
+        /// A mirror to audit: a directory written by `ledger export`, or a
+        /// base URL (a registry's address, or a mirror's /tlog prefix).
+        #[arg(long, value_name = "DIR|URL")]
+        mirror: Option<String>,
+    },
+    /// Write the log as static files (C2SP tlog-tiles), for any static host or CDN
+    ///
+    /// The files /tlog/ serves: checkpoint, vkey, policy, and every tile and
+    /// entry bundle of the latest tree. Run it again to bring a mirror up to
+    /// date; full tiles already written are kept.
+    #[command(after_help = CONFIGURATION_HELP)]
+    Export {
+        /// The directory (the mirror's /tlog/ prefix).
+        dir: PathBuf,
+    },
+    /// Follow a log's checkpoints and check each, like a monitor
+    ///
+    /// Verifies each new checkpoint, checks it consistent with the last one
+    /// verified (kept in --state) and every new entry's form, and exits
+    /// non-zero, printing both checkpoints, on a split view. Reads no
+    /// configuration and no database.
+    Monitor {
+        /// The registry's address, a mirror's /tlog prefix, or a directory.
+        url: String,
+        /// Where the last verified state is kept.
+        #[arg(long, default_value = "dataip-monitor.json", value_name = "FILE")]
+        state: PathBuf,
+        /// The log's verifier key; by default the one pinned in --state, or
+        /// on the first run the log's own /tlog/vkey.
+        #[arg(long, value_name = "VKEY")]
+        vkey: Option<String>,
+        /// Check once and exit.
+        #[arg(long)]
+        once: bool,
+        /// Seconds between checks.
+        #[arg(long, default_value_t = 60)]
+        interval: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -235,7 +313,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let overrides = Overrides { config_dir: Some(cli.places.config_dir), data_dir: cli.places.data_dir };
     match cli.command {
         // Verification is offline: no configuration, no database.
-        Command::Verify { certificate, opening, public_key } => {
+        Command::Verify { certificate, policy: Some(policy), online, .. } => {
+            let proof = certificate.context("give the proof file (or the certificate's PDF)")?;
+            return runtime.block_on(commands::verify_proof(&proof, &policy, online));
+        }
+        Command::Verify { certificate, opening, public_key, .. } => {
+            let public_key = public_key.context("give --public-key (or --policy for an offline proof)")?;
             let what = match (&certificate, &opening) {
                 (_, Some(opening)) => Verifiable::Opening(opening),
                 (Some(certificate), None) => Verifiable::Certificate(certificate),
@@ -246,6 +329,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Config { command: ConfigCommand::Show } => {
             print!("{}", dataip::config::show(&overrides)?);
             return Ok(());
+        }
+        Command::Ledger { command: LedgerCommand::Monitor { url, state, vkey, once, interval } } => {
+            let options = commands::MonitorOptions {
+                location: &url,
+                state_file: &state,
+                vkey: vkey.as_deref(),
+                once,
+                interval: std::time::Duration::from_secs(interval.max(1)),
+            };
+            return runtime.block_on(commands::ledger_monitor(options));
         }
         _ => {}
     }
@@ -282,9 +375,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::User { command: UserCommand::ResetPassword { email } } => {
                 commands::reset_password(config, &email).await
             }
-            Command::Ledger { command: LedgerCommand::Audit } => commands::audit(config).await,
+            Command::Ledger { command: LedgerCommand::Audit { mirror } } => {
+                commands::audit(config, mirror.as_deref()).await
+            }
+            Command::Ledger { command: LedgerCommand::Export { dir } } => commands::ledger_export(config, &dir).await,
+            Command::Witness { listen, name, key_file, logs, print_vkey } => {
+                let options =
+                    commands::WitnessOptions { listen, name: &name, key_file: &key_file, logs: &logs, print_vkey };
+                commands::witness(config, options).await
+            }
             // Handled above, before any configuration is read.
-            Command::Verify { .. } | Command::Config { .. } => Ok(()),
+            Command::Verify { .. }
+            | Command::Config { .. }
+            | Command::Ledger { command: LedgerCommand::Monitor { .. } } => Ok(()),
         }
     })
 }

@@ -13,6 +13,7 @@ use printpdf::{
 };
 use qrcode::QrCode;
 
+use self::attachment::Attachment;
 use crate::domain::{Category, CertificateStatus, MaterialKind};
 
 const FONT: &[u8] = include_bytes!("../assets/fonts/wqy-microhei.ttc");
@@ -39,6 +40,8 @@ pub struct CertificatePdf {
     /// The signed certificate (document, signature, ledger receipt) as
     /// JSON, attached to the PDF.
     pub signed: Vec<u8>,
+    /// The offline proof of the issuance (C2SP tlog-proof), once recorded.
+    pub proof: Option<String>,
     pub key_id: String,
     pub ledger_index: Option<u64>,
 }
@@ -228,5 +231,19 @@ pub fn render(certificate: &CertificatePdf) -> anyhow::Result<Vec<u8>> {
     page.text(25.0, 22.0, 7.0, &certificate.verify_url);
 
     let pdf = page.into_pdf(&format!("数据知识产权登记证书 {}", certificate.certificate_number))?;
-    attachment::attach(&pdf, &certificate.signed)
+    let mut files = vec![Attachment {
+        name: attachment::FILENAME,
+        media_type: "application/json",
+        description: "The signed certificate, with its ledger receipt",
+        bytes: &certificate.signed,
+    }];
+    if let Some(proof) = &certificate.proof {
+        files.push(Attachment {
+            name: attachment::PROOF_FILENAME,
+            media_type: "text/plain",
+            description: "The offline proof of issuance (C2SP tlog-proof): check it with dataip verify --policy",
+            bytes: proof.as_bytes(),
+        });
+    }
+    attachment::attach(&pdf, &files)
 }

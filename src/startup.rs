@@ -38,6 +38,7 @@ impl Application {
         if config.registry.public_url.is_empty() {
             config.registry.public_url = format!("http://{}", listener.local_addr()?);
         }
+        config.resolve_origin();
         let state = AppState::new(config, pool, clock)?;
         crate::services::ledger::check_signing_key(&state).await?;
         warn_if_the_calendar_ends_soon(&state);

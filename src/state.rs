@@ -36,7 +36,8 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(config: Config, db: PgPool, clock: SharedClock) -> anyhow::Result<Self> {
+    pub fn new(mut config: Config, db: PgPool, clock: SharedClock) -> anyhow::Result<Self> {
+        config.resolve_origin();
         let jwt_secret = match config.auth.jwt_secret.expose() {
             // Outside production only (production refuses to start without
             // one): kept in the data directory, so tokens outlive restarts.

@@ -1,14 +1,24 @@
-//! `dataip ledger …`: the ledger, seen from the database.
+//! `dataip ledger …`: the ledger, seen from the database, exported as
+//! static files, audited from a mirror, and followed by a monitor.
 
-use std::io::IsTerminal;
+use std::{io::IsTerminal, path::Path, time::Duration};
 
-use crate::{config::Config, db, ledger, signing::Signer};
+use anyhow::Context;
 
-/// `dataip ledger audit`: recomputes the whole ledger from the database and
-/// reports the first discrepancy; a progress bar on a terminal.
-pub async fn audit(config: Config) -> anyhow::Result<()> {
-    let pool = db::prepare(&config).await?;
-    let signer = Signer::load(&config)?;
+use crate::{
+    config::Config,
+    db,
+    ledger::{
+        self,
+        mirror::{self, Followed, MonitorState, Source},
+        note::VerifierKey,
+        tiles,
+    },
+    services::tlog,
+    signing::Signer,
+};
+
+fn progress_bar(message: &'static str) -> indicatif::ProgressBar {
     let bar = if std::io::stderr().is_terminal() {
         indicatif::ProgressBar::new(0).with_style(
             indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} leaves ({eta})")
@@ -17,7 +27,50 @@ pub async fn audit(config: Config) -> anyhow::Result<()> {
     } else {
         indicatif::ProgressBar::hidden()
     };
-    bar.set_message("auditing");
+    bar.set_message(message);
+    bar
+}
+
+/// `dataip ledger audit`: recomputes the whole ledger from the database and
+/// reports the first discrepancy; with `mirror`, audits that directory or
+/// URL instead, against the registry's key and the database's checkpoints.
+pub async fn audit(mut config: Config, mirror: Option<&str>) -> anyhow::Result<()> {
+    let pool = db::prepare(&config).await?;
+    super::adopt_stored_origin(&mut config, &pool).await?;
+    config.resolve_origin();
+    let signer = Signer::load(&config)?;
+    let bar = progress_bar("auditing");
+    if let Some(location) = mirror {
+        let key = VerifierKey::new(&config.ledger.origin, ledger::note::ED25519_TYPE, signer.public_key())
+            .map_err(anyhow::Error::msg)?;
+        let source = Source::new(location);
+        let report = mirror::audit(&source, &key, |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })
+        .await;
+        bar.finish_and_clear();
+        let report = report.with_context(|| format!("the mirror {} is not intact", source.describe()))?;
+        let size = report.checkpoint.size;
+        let mut conn = pool.acquire().await?;
+        let ours = db::ledger::checkpoints(&mut conn).await?;
+        let known = ours.iter().any(|row| u64::try_from(row.tree_size).ok() == Some(size));
+        let matches = ours.iter().any(|row| {
+            u64::try_from(row.tree_size).ok() == Some(size) && row.root_hash.as_slice() == report.checkpoint.root
+        });
+        anyhow::ensure!(
+            !known || matches,
+            "the mirror's checkpoint of size {size} has another root than the database's: a split view"
+        );
+        println!(
+            "the mirror {} is intact: {} tiles and {size} entries match its checkpoint, signed by {}{}",
+            source.describe(),
+            report.tiles,
+            key.name,
+            if known { " and recorded in the database" } else { " (a size the database has no checkpoint of)" }
+        );
+        return Ok(());
+    }
     let mut conn = pool.acquire().await?;
     let result = ledger::audit::audit(&mut conn, &config.ledger.origin, signer.public_key(), |done, total| {
         bar.set_length(total);
@@ -34,5 +87,108 @@ pub async fn audit(config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Err(discrepancy) => anyhow::bail!("first discrepancy: {discrepancy}"),
+    }
+}
+
+/// `dataip ledger export DIR`: the log as static files, the paths
+/// `/tlog/` serves: checkpoint, vkey, policy, every tile and entry bundle
+/// of the latest checkpoint's tree. Full tiles already there are kept.
+pub async fn export(config: Config, dir: &Path) -> anyhow::Result<()> {
+    let state = super::state(config).await?;
+    let (size, note) = tlog::checkpoint(&state).await.map_err(super::service_error)?;
+    let mut conn = state.db.acquire().await?;
+    let mut written = 0;
+    for tile in tiles::tiles_of(size) {
+        let path = dir.join(tile.path());
+        if tile.is_full() && path.exists() {
+            continue;
+        }
+        let bytes = tlog::read_tile(&mut conn, &tile).await.map_err(super::service_error)?;
+        write(&path, &bytes)?;
+        written += 1;
+    }
+    write(&dir.join("vkey"), format!("{}\n", tlog::log_key(&state)).as_bytes())?;
+    write(&dir.join("policy"), tlog::policy(&state).as_bytes())?;
+    // Last, so that a mirror never serves a checkpoint before its tiles.
+    write(&dir.join("checkpoint"), note.as_bytes())?;
+    println!("exported the ledger at tree size {size} to {} ({written} tiles written)", dir.display());
+    Ok(())
+}
+
+/// Writes a file whole or not at all (a temporary file renamed).
+fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).with_context(|| format!("could not create {}", parent.display()))?;
+    }
+    let temporary = path.with_extension("partial-write");
+    std::fs::write(&temporary, bytes).with_context(|| format!("could not write {}", temporary.display()))?;
+    std::fs::rename(&temporary, path).with_context(|| format!("could not write {}", path.display()))
+}
+
+/// How `dataip ledger monitor` runs.
+pub struct MonitorOptions<'a> {
+    pub location: &'a str,
+    /// Where the last verified state is kept.
+    pub state_file: &'a Path,
+    /// The log's key; else the one pinned in the state, else the log's own
+    /// `vkey` on the first run (trust on first use).
+    pub vkey: Option<&'a str>,
+    /// Check once and exit, rather than follow.
+    pub once: bool,
+    pub interval: Duration,
+}
+
+/// `dataip ledger monitor URL`: follows a log's checkpoints, checks each
+/// consistent with the last verified one and every new entry's form, and
+/// fails with both checkpoints on a split view.
+pub async fn monitor(options: MonitorOptions<'_>) -> anyhow::Result<()> {
+    let source = Source::new(options.location);
+    let mut state = match std::fs::read(options.state_file) {
+        Ok(bytes) => serde_json::from_slice::<MonitorState>(&bytes)
+            .with_context(|| format!("{} is not a monitor state", options.state_file.display()))?,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let vkey = match options.vkey {
+                Some(vkey) => vkey.to_owned(),
+                None => {
+                    let vkey = source.text("vkey").await?.trim().to_owned();
+                    println!("first run: trusting the log's key {vkey}");
+                    vkey
+                }
+            };
+            MonitorState { vkey, size: 0, checkpoint: String::new(), peaks: Vec::new() }
+        }
+        Err(error) => return Err(error).context("could not read the monitor state"),
+    };
+    if let Some(vkey) = options.vkey {
+        anyhow::ensure!(
+            VerifierKey::parse(vkey).map_err(anyhow::Error::msg)?
+                == VerifierKey::parse(&state.vkey).map_err(anyhow::Error::msg)?,
+            "--vkey is not the key pinned in {}",
+            options.state_file.display()
+        );
+    }
+    loop {
+        let (next, found) = mirror::follow(&source, state).await?;
+        match found {
+            Followed::Unchanged => println!("tree size {}: unchanged", next.size),
+            Followed::Grew { from, to } => {
+                println!("tree size {from} → {to}: consistent, {} new entries well-formed", to - from);
+                write(options.state_file, &serde_json::to_vec_pretty(&next)?)?;
+            }
+            Followed::SplitView { remembered, served, why } => {
+                println!(
+                    "SPLIT VIEW: {why}\n\n--- checkpoint verified before ---\n{remembered}\n--- checkpoint served now ---\n{served}"
+                );
+                anyhow::bail!("split view detected on {}: {why}", source.describe());
+            }
+        }
+        state = next;
+        if options.once {
+            return Ok(());
+        }
+        tokio::select! {
+            () = tokio::time::sleep(options.interval) => {}
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        }
     }
 }

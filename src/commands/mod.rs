@@ -6,16 +6,18 @@ mod org;
 mod staff;
 mod user;
 mod verify;
+mod witness;
 
 use std::sync::Arc;
 
 pub use self::{
     demo::demo,
-    ledger::audit,
+    ledger::{MonitorOptions, audit, export as ledger_export, monitor as ledger_monitor},
     org::verify as org_verify,
     staff::{add as staff_add, list as staff_list, set_disabled as staff_set_disabled},
     user::reset_password,
-    verify::{Verifiable, verify},
+    verify::{Verifiable, verify, verify_proof},
+    witness::{WitnessOptions, witness},
 };
 use crate::{
     clock::SystemClock,
@@ -67,9 +69,23 @@ pub async fn worker(config: Config) -> anyhow::Result<()> {
 }
 
 /// The application state over a prepared database, for one-off commands.
-async fn state(config: Config) -> anyhow::Result<AppState> {
+async fn state(mut config: Config) -> anyhow::Result<AppState> {
     let pool = db::prepare(&config).await?;
+    adopt_stored_origin(&mut config, &pool).await?;
     AppState::new(config, pool, Arc::new(SystemClock))
+}
+
+/// With no `ledger.origin` configured, a command that does not serve takes
+/// the origin the ledger was started under (the server's derives from the
+/// address it serves).
+async fn adopt_stored_origin(config: &mut Config, pool: &sqlx::PgPool) -> anyhow::Result<()> {
+    if config.ledger.origin.is_empty() {
+        let mut conn = pool.acquire().await?;
+        if let Some(latest) = db::ledger::latest_checkpoint(&mut conn).await? {
+            config.ledger.origin = latest.note.lines().next().unwrap_or_default().to_owned();
+        }
+    }
+    Ok(())
 }
 
 /// A use-case's error as a command prints it: every field problem at once.

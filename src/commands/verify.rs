@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::Context;
 use base64::{Engine, engine::general_purpose::STANDARD};
 
-use crate::ledger;
+use crate::{ledger, pdf::attachment};
 
 /// What `dataip verify` checks.
 pub enum Verifiable<'a> {
@@ -27,14 +27,7 @@ pub async fn verify(what: Verifiable<'_>, public_key: &str) -> anyhow::Result<()
         }
         Verifiable::Opening(path) => (path, "a disclosure as the registry serves it (openings, entry, ledger)"),
     };
-    let bytes = std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
-    // A certificate PDF carries the signed certificate as an attached file.
-    let bytes = match bytes.starts_with(b"%PDF-") {
-        true => crate::pdf::attachment::extract(&bytes)
-            .with_context(|| format!("{} is a PDF without an attached certificate", path.display()))?,
-        false => bytes,
-    };
-    let text = String::from_utf8(bytes).with_context(|| format!("{} is not text", path.display()))?;
+    let text = read_text(path, attachment::FILENAME, "the signed certificate")?;
     let key = public_key_from(public_key).await?;
     let (checks, conclusion) = match what {
         Verifiable::Certificate(_) => {
@@ -54,6 +47,18 @@ pub async fn verify(what: Verifiable<'_>, public_key: &str) -> anyhow::Result<()
     anyhow::ensure!(failed == 0, "{failed} of {} checks failed", checks.len());
     println!("{conclusion}");
     Ok(())
+}
+
+/// A text file, or the file `attached` to a certificate PDF (which carries
+/// the signed certificate and the offline proof).
+fn read_text(path: &Path, attached: &str, what: &str) -> anyhow::Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
+    let bytes = match bytes.starts_with(b"%PDF-") {
+        true => attachment::extract(&bytes, attached)
+            .with_context(|| format!("{} is a PDF without {what} attached", path.display()))?,
+        false => bytes,
+    };
+    String::from_utf8(bytes).with_context(|| format!("{} is not text", path.display()))
 }
 
 /// The raw public key from base64, a file, or a registry URL.
@@ -80,4 +85,74 @@ async fn public_key_from(given: &str) -> anyhow::Result<Vec<u8>> {
     let key = STANDARD.decode(encoded.trim()).context("the public key is not base64")?;
     anyhow::ensure!(key.len() == 32, "an Ed25519 public key has 32 bytes, not {}", key.len());
     Ok(key)
+}
+
+/// `dataip verify PROOF --policy POLICY`: checks an offline proof of a
+/// certificate's issuance (a `.tlog-proof` file, or the certificate's PDF,
+/// which carries one) against a policy, with no network unless `online`.
+pub async fn verify_proof(path: &Path, policy_path: &Path, online: bool) -> anyhow::Result<()> {
+    let text = read_text(path, attachment::PROOF_FILENAME, "the offline proof")?;
+    let proof = ledger::proof::Proof::parse(&text)
+        .map_err(|e| anyhow::anyhow!("{} is not a tlog proof (c2sp.org/tlog-proof@v1): {e}", path.display()))?;
+    let policy_text =
+        std::fs::read_to_string(policy_path).with_context(|| format!("could not read {}", policy_path.display()))?;
+    let policy = ledger::policy::Policy::parse(&policy_text).map_err(anyhow::Error::msg)?;
+    let (checks, established) = ledger::offline::verify(&proof, &policy);
+    for check in &checks {
+        println!("{} {}: {}", if check.passed { "✓" } else { "✗" }, check.name, check.detail);
+    }
+    let failed = checks.iter().filter(|c| !c.passed).count();
+    anyhow::ensure!(failed == 0, "{failed} of {} checks failed", checks.len());
+    let number = established.certificate_number.clone().unwrap_or_default();
+    println!(
+        "certificate {number} was issued by the registry and recorded as entry {} of its ledger (tree size {}).\n\
+         This proves issuance only, not today's status: a revocation, transfer, pledge or licence is a later \
+         entry{}.",
+        established.index,
+        established.tree_size,
+        if online { "; its current status follows" } else { ". Run with --online to fetch the current status" }
+    );
+    if online {
+        report_online(&established, &number).await?;
+    }
+    Ok(())
+}
+
+/// The certificate's current status and the anchor covering its entry, from
+/// the registry the policy names.
+async fn report_online(established: &ledger::offline::Established, number: &str) -> anyhow::Result<()> {
+    let base = established
+        .log_url
+        .clone()
+        .context("the policy gives no URL for the log: add it to the log line to use --online")?;
+    let base = base.trim_end_matches('/');
+    let url = format!("{base}/api/v1/public/certificates/{number}");
+    let answer = reqwest::get(&url).await.with_context(|| format!("could not fetch {url}"))?;
+    anyhow::ensure!(answer.status().is_success(), "{url} answered {}", answer.status());
+    let record: serde_json::Value = answer.json().await?;
+    let later = record["history"].as_array().map_or(0, Vec::len);
+    println!(
+        "now ({url}): status {}, holder {}, {later} later acts recorded",
+        record["status"].as_str().unwrap_or("unknown"),
+        record["holder"]["name"].as_str().unwrap_or("unknown"),
+    );
+    let url = format!("{base}/api/v1/public/ledger/anchors?limit=100");
+    let anchors: serde_json::Value = reqwest::get(&url).await?.json().await.unwrap_or_default();
+    let covering = anchors["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|a| a["tx_hash"].is_string() && a["tree_size"].as_u64().is_some_and(|size| size > established.index))
+        .min_by_key(|a| a["tree_size"].as_u64());
+    match covering {
+        Some(anchor) => println!(
+            "anchored: tree size {} on chain {} in transaction {} (block {})",
+            anchor["tree_size"],
+            anchor["chain_id"],
+            anchor["tx_hash"].as_str().unwrap_or_default(),
+            anchor["block_number"]
+        ),
+        None => println!("no anchor on a chain covers this entry yet"),
+    }
+    Ok(())
 }

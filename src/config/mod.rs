@@ -127,9 +127,48 @@ pub struct SigningConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LedgerConfig {
+    /// The log's origin: the first line of its checkpoints and the name of
+    /// its key. Empty: `<registry.public_url without scheme>/tlog`, the
+    /// prefix the tiles are served under (see [`Config::resolve_origin`]).
     #[serde(deserialize_with = "text")]
     pub origin: String,
     pub batch_size: u32,
+    /// Witnesses asked to cosign each new checkpoint (C2SP tlog-witness).
+    #[serde(default)]
+    pub witnesses: Vec<WitnessPeer>,
+}
+
+/// A witness the registry submits its checkpoints to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WitnessPeer {
+    /// Its verifier key (signature type 0x04, cosignature/v1).
+    pub vkey: String,
+    /// Its submission prefix: checkpoints are posted to `<url>/add-checkpoint`.
+    pub url: String,
+    /// Its name in the suggested policy; empty: the key's name.
+    #[serde(default)]
+    pub name: String,
+}
+
+impl WitnessPeer {
+    pub fn key(&self) -> anyhow::Result<crate::ledger::note::VerifierKey> {
+        let key = crate::ledger::note::VerifierKey::parse(&self.vkey).map_err(anyhow::Error::msg)?;
+        anyhow::ensure!(
+            key.kind == crate::ledger::note::COSIGNATURE_V1_TYPE,
+            "the witness key {} is not a cosignature/v1 key (type 0x04)",
+            key.name
+        );
+        Ok(key)
+    }
+
+    /// The witness's name in policies.
+    pub fn policy_name(&self) -> String {
+        match self.name.is_empty() {
+            true => self.key().map(|key| key.name).unwrap_or_default(),
+            false => self.name.clone(),
+        }
+    }
 }
 
 /// Organizations' webhook endpoints.
@@ -508,6 +547,21 @@ impl Config {
         Ok(config)
     }
 
+    /// Fills an empty `ledger.origin` in from `registry.public_url`: its
+    /// host and path without scheme or trailing slash, plus `/tlog`, as C2SP
+    /// tlog-tiles names a log after its prefix.
+    pub fn resolve_origin(&mut self) {
+        if self.ledger.origin.is_empty() {
+            // An empty public URL means the address served (see startup).
+            let url = match self.registry.public_url.is_empty() {
+                true => self.server.addr.to_string(),
+                false => self.registry.public_url.trim_end_matches('/').to_owned(),
+            };
+            let bare = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+            self.ledger.origin = format!("{bare}/tlog");
+        }
+    }
+
     /// The file holding the signing key when `signing.key` is empty.
     pub fn signing_key_file(&self) -> PathBuf {
         match self.signing.key_file.as_os_str().is_empty() {
@@ -564,9 +618,17 @@ impl Config {
         );
         anyhow::ensure!(self.materials.max_size > 0, "materials.max_size must be positive");
         anyhow::ensure!(
-            !self.ledger.origin.is_empty() && !self.ledger.origin.contains(char::is_whitespace),
-            "ledger.origin must be a name without spaces, such as registry.example/ledger"
+            !self.ledger.origin.contains(|c: char| c.is_whitespace() || c == '+'),
+            "ledger.origin must be a name without spaces or `+`, such as registry.example/tlog (or empty)"
         );
+        for witness in &self.ledger.witnesses {
+            witness.key().context("ledger.witnesses: vkey")?;
+            anyhow::ensure!(
+                witness.url.starts_with("http://") || witness.url.starts_with("https://"),
+                "ledger.witnesses: url must be an http(s) URL, not {}",
+                witness.url
+            );
+        }
         anyhow::ensure!(self.ledger.batch_size > 0, "ledger.batch_size must be positive");
         anyhow::ensure!(
             !self.anchor.enabled() || !self.anchor.signer_key.is_empty(),

@@ -26,6 +26,7 @@ pub mod refiling;
 pub mod refresh_tokens;
 pub mod reminders;
 pub mod throttle;
+pub mod tlog;
 pub mod users;
 pub mod watches;
 pub mod webhooks;

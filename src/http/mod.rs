@@ -21,6 +21,7 @@ mod responses;
 mod review;
 mod security_headers;
 pub mod serve;
+mod tlog;
 mod verification;
 mod watches;
 mod webhooks;
@@ -84,7 +85,8 @@ pub fn router(state: AppState) -> Router {
         // The document stays: clients are generated from it.
         false => api.route(OPENAPI_PATH, axum::routing::get(move || async move { axum::Json(document) })),
     };
-    let app = api.merge(crate::portal::router()).fallback(crate::portal::fallback).with_state(state);
+    let app =
+        api.merge(tlog::router()).merge(crate::portal::router()).fallback(crate::portal::fallback).with_state(state);
     with_middleware(app, &config)
 }
 

@@ -3,7 +3,8 @@
 use axum::{
     body::Body,
     extract::{DefaultBodyLimit, State},
-    http::{HeaderMap, StatusCode},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
 };
 use chrono::{DateTime, Utc};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -41,6 +42,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(withdraw_objection))
         .routes(routes!(registry))
         .routes(routes!(certificate))
+        .routes(routes!(certificate_proof))
         .merge(evidence)
 }
 
@@ -198,4 +200,26 @@ async fn certificate(
     Path(number): Path<String>,
 ) -> ApiResult<Json<PublicCertificateView>> {
     Ok(Json(certificates::public(&state, &number).await?))
+}
+
+/// The offline proof of a certificate's issuance: a C2SP tlog-proof file
+/// (the issuance entry's exact bytes in its `extra` line) at the checkpoint
+/// most witnesses cosigned. `dataip verify FILE --policy POLICY` checks it
+/// with no network; it shows issuance, not today's status.
+#[utoipa::path(get, path = "/public/certificates/{certificate_number}/proof", tag = "public",
+    operation_id = "getCertificateProof", security(),
+    params(("certificate_number" = String, Path, description = "The certificate number, 17 digits", example = "20261131000000001")),
+    responses(
+    (status = 200, description = "The proof (C2SP tlog-proof@v1)", content_type = "text/plain; charset=utf-8", body = String),
+    Always,
+    (status = 404, description = "No certificate of this number, or its issuance is not recorded in the ledger yet (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
+))]
+async fn certificate_proof(State(state): State<AppState>, Path(number): Path<String>) -> ApiResult<Response> {
+    let proof = crate::services::tlog::certificate_proof(&state, &number).await?;
+    let disposition = format!("attachment; filename=\"{number}.tlog-proof\"");
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
+        proof,
+    )
+        .into_response())
 }

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::{config::Config, state::AppState};
+use crate::{config::Config, services::witnessing, state::AppState};
 
 pub struct Worker {
     state: AppState,
@@ -42,6 +42,9 @@ impl Worker {
         let _stop_anchoring_on_drop = stop_anchoring.clone().drop_guard();
         let anchoring = tokio::spawn(anchor_loop(self.state.clone(), interval, stop_anchoring));
         let mail = tokio::spawn(mail_loop(self.state.clone(), interval, shutdown.clone()));
+        let witnesses: Vec<_> = (0..self.state.config.ledger.witnesses.len())
+            .map(|peer| tokio::spawn(witness_loop(self.state.clone(), peer, interval, shutdown.clone())))
+            .collect();
         loop {
             self.jobs_step().await;
             tokio::select! {
@@ -54,6 +57,11 @@ impl Worker {
         }
         if let Err(error) = mail.await {
             tracing::error!(%error, "the mail task failed");
+        }
+        for witness in witnesses {
+            if let Err(error) = witness.await {
+                tracing::error!(%error, "a witness task failed");
+            }
         }
         tracing::info!("worker stopped");
     }
@@ -69,6 +77,14 @@ impl Worker {
     /// Delivers the mail that is due, once.
     pub async fn mail_step(&self) {
         report("notifications", notifications::run(&self.state).await);
+    }
+
+    /// Submits the latest checkpoint to every configured witness, once.
+    pub async fn witness_step(&self) {
+        let client = witnessing::client();
+        for peer in &self.state.config.ledger.witnesses {
+            report("witnesses", witnessing::submit(&self.state, &client, peer).await.map(drop));
+        }
     }
 
     /// Publishes the checkpoints due to the chain, once.
@@ -106,6 +122,23 @@ async fn anchor_loop(state: AppState, interval: Duration, shutdown: Cancellation
 async fn mail_loop(state: AppState, interval: Duration, shutdown: CancellationToken) {
     loop {
         report("notifications", notifications::run(&state).await);
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            () = tokio::time::sleep(interval) => {}
+        }
+    }
+}
+
+/// One witness's own loop: a witness that is down or slow delays only its
+/// own cosignatures.
+async fn witness_loop(state: AppState, peer: usize, interval: Duration, shutdown: CancellationToken) {
+    let client = witnessing::client();
+    let peer = state.config.ledger.witnesses[peer].clone();
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            result = witnessing::submit(&state, &client, &peer) => report("witnesses", result.map(drop)),
+        }
         tokio::select! {
             () = shutdown.cancelled() => break,
             () = tokio::time::sleep(interval) => {}

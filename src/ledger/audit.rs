@@ -138,7 +138,7 @@ pub async fn audit(
 
 /// An entry is one of the typed shapes, in canonical form; an issuance
 /// entry's document carries the registry's signature.
-fn check_entry(bytes: &[u8], public_key: &[u8]) -> Result<(), String> {
+pub(crate) fn check_entry(bytes: &[u8], public_key: &[u8]) -> Result<(), String> {
     let entry = Entry::parse(bytes).map_err(|e| e.to_string())?;
     if let Entry::CertificateIssued { document, signature } = &entry {
         let document = signing::canonical_json(document).map_err(|e| e.to_string())?;

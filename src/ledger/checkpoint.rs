@@ -12,13 +12,12 @@
 //! hint is the first 4 bytes of SHA-256(key name ‖ "\n" ‖ 0x01 ‖ public key).
 
 use base64::{Engine, engine::general_purpose::STANDARD};
-use sha2::{Digest, Sha256};
 
-use super::merkle::Hash;
+use super::{
+    merkle::Hash,
+    note::{self, ED25519_TYPE, Note, Signed, VerifierKey},
+};
 use crate::signing::Signer;
-
-/// Ed25519's signature type byte in signed notes.
-const ED25519: u8 = 0x01;
 
 /// A checkpoint's content.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,28 +36,42 @@ impl Checkpoint {
     /// The signed note, the key named after the log's origin.
     pub fn sign(&self, signer: &Signer) -> String {
         let body = self.body();
-        let mut signature = key_hint(&self.origin, signer.public_key()).to_vec();
-        signature.extend(signer.sign_raw(body.as_bytes()));
-        format!("{body}\n\u{2014} {} {}\n", self.origin, STANDARD.encode(signature))
+        let signature = note::sign(&body, &self.origin, signer);
+        Note { body, signatures: vec![signature] }.to_text()
+    }
+
+    /// Reads a note's body as a checkpoint: origin, size and root lines
+    /// (extension lines, if any, are signed but not read).
+    pub fn parse_body(body: &str) -> Result<Self, NoteError> {
+        let mut lines = body.lines();
+        let origin = lines.next().filter(|l| !l.is_empty()).ok_or(NoteError::Form("no origin line"))?;
+        let size = lines
+            .next()
+            .filter(|l| l == &"0" || !l.starts_with('0'))
+            .and_then(|l| l.parse().ok())
+            .ok_or(NoteError::Form("no tree size line"))?;
+        let root: Hash = lines
+            .next()
+            .and_then(|l| STANDARD.decode(l).ok())
+            .and_then(|bytes| bytes.try_into().ok())
+            .ok_or(NoteError::Form("no root hash line"))?;
+        Ok(Self { origin: origin.to_owned(), size, root })
     }
 }
 
 /// The 4-byte hint that names a key in signature lines.
 pub fn key_hint(key_name: &str, public_key: &[u8]) -> [u8; 4] {
-    let mut digest = Sha256::new();
-    digest.update(key_name.as_bytes());
-    digest.update(b"\n");
-    digest.update([ED25519]);
-    digest.update(public_key);
-    let hash = digest.finalize();
-    [hash[0], hash[1], hash[2], hash[3]]
+    log_key(key_name, public_key).map(|key| key.key_id()).unwrap_or_default()
 }
 
 /// The verifier key in the note format: `name+hexhint+base64(0x01 ‖ key)`.
 pub fn verifier_key(key_name: &str, public_key: &[u8]) -> String {
-    let mut key = vec![ED25519];
-    key.extend_from_slice(public_key);
-    format!("{key_name}+{}+{}", hex::encode(key_hint(key_name, public_key)), STANDARD.encode(key))
+    log_key(key_name, public_key).map(|key| key.to_string()).unwrap_or_default()
+}
+
+fn log_key(key_name: &str, public_key: &[u8]) -> Option<VerifierKey> {
+    let public_key = public_key.try_into().ok()?;
+    Some(VerifierKey { name: key_name.to_owned(), kind: ED25519_TYPE, public_key })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -71,48 +84,40 @@ pub enum NoteError {
     BadSignature(String),
 }
 
+impl From<note::NoteError> for NoteError {
+    fn from(note::NoteError::Form(what): note::NoteError) -> Self {
+        Self::Form(what)
+    }
+}
+
 /// Parses a signed checkpoint and checks its signature by `key_name` with
 /// `public_key`.
-pub fn open(note: &str, key_name: &str, public_key: &[u8]) -> Result<Checkpoint, NoteError> {
-    let (body, signatures) = note.split_once("\n\n").ok_or(NoteError::Form("no blank line before the signatures"))?;
-    let body = format!("{body}\n");
-    let mut lines = body.lines();
-    let origin = lines.next().filter(|l| !l.is_empty()).ok_or(NoteError::Form("no origin line"))?;
-    let size = lines.next().and_then(|l| l.parse().ok()).ok_or(NoteError::Form("no tree size line"))?;
-    let root: Hash = lines
-        .next()
-        .and_then(|l| STANDARD.decode(l).ok())
-        .and_then(|bytes| bytes.try_into().ok())
-        .ok_or(NoteError::Form("no root hash line"))?;
-    let hint = key_hint(key_name, public_key);
-    let mut found = false;
-    for line in signatures.lines() {
-        let Some(rest) = line.strip_prefix("\u{2014} ") else { continue };
-        let Some((name, encoded)) = rest.split_once(' ') else { continue };
-        let Ok(bytes) = STANDARD.decode(encoded) else { continue };
-        if name != key_name || bytes.len() != 68 || bytes[..4] != hint {
-            continue;
-        }
-        found = true;
-        let key = aws_lc_rs::signature::UnparsedPublicKey::new(&aws_lc_rs::signature::ED25519, public_key);
-        if key.verify(body.as_bytes(), &bytes[4..]).is_ok() {
-            return Ok(Checkpoint { origin: origin.to_owned(), size, root });
-        }
+pub fn open(text: &str, key_name: &str, public_key: &[u8]) -> Result<Checkpoint, NoteError> {
+    let key = log_key(key_name, public_key).ok_or_else(|| NoteError::Unsigned(key_name.to_owned()))?;
+    open_with(text, &key).map(|(checkpoint, _)| checkpoint)
+}
+
+/// Parses a signed checkpoint, checks the log's signature by `key`, and
+/// returns it with the parsed note (whose other lines, cosignatures
+/// included, are left for the caller to check).
+pub fn open_with(text: &str, key: &VerifierKey) -> Result<(Checkpoint, Note), NoteError> {
+    let note = Note::parse(text)?;
+    let checkpoint = Checkpoint::parse_body(&note.body)?;
+    match note.signed_by(key) {
+        Signed::Valid { .. } => Ok((checkpoint, note)),
+        Signed::Invalid => Err(NoteError::BadSignature(key.name.clone())),
+        Signed::Absent => Err(NoteError::Unsigned(key.name.clone())),
     }
-    Err(if found { NoteError::BadSignature(key_name.to_owned()) } else { NoteError::Unsigned(key_name.to_owned()) })
 }
 
 /// Who signed a note: each signature line's key name and key hint (hex),
 /// whether or not it verifies.
-pub fn signers(note: &str) -> Vec<(String, String)> {
-    let Some((_, signatures)) = note.split_once("\n\n") else { return Vec::new() };
+pub fn signers(text: &str) -> Vec<(String, String)> {
+    let Some((_, signatures)) = text.split_once("\n\n") else { return Vec::new() };
     signatures
         .lines()
-        .filter_map(|line| {
-            let (name, encoded) = line.strip_prefix("\u{2014} ")?.split_once(' ')?;
-            let bytes = STANDARD.decode(encoded).ok()?;
-            Some((name.to_owned(), hex::encode(bytes.get(..4)?)))
-        })
+        .filter_map(note::SignatureLine::parse)
+        .map(|line| (line.name, hex::encode(line.key_id)))
         .collect()
 }
 

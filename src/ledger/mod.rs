@@ -11,7 +11,13 @@ pub mod checkpoint;
 pub mod commitment;
 pub mod entry;
 pub mod merkle;
+pub mod mirror;
+pub mod note;
+pub mod offline;
+pub mod policy;
 mod postgres;
+pub mod proof;
+pub mod tiles;
 pub mod verify;
 
 use std::future::Future;

@@ -59,7 +59,7 @@ pub struct Check {
 }
 
 impl Check {
-    fn new(name: impl Into<String>, outcome: Result<String, String>) -> Self {
+    pub(crate) fn new(name: impl Into<String>, outcome: Result<String, String>) -> Self {
         let name = name.into();
         match outcome {
             Ok(detail) => Self { name, passed: true, detail },

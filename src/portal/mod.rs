@@ -64,6 +64,8 @@ pub fn is_machine_path(path: &str) -> bool {
     path == "/api"
         || path.starts_with("/api/")
         || path.starts_with("/docs")
+        || path == "/tlog"
+        || path.starts_with("/tlog/")
         || ["/healthz", "/readyz", "/metrics"].contains(&path)
 }
 

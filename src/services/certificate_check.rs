@@ -53,7 +53,7 @@ pub async fn by_number(state: &AppState, number: &str) -> Result<CheckReport> {
 /// Checks a certificate file: the PDF's attachment, or the JSON itself.
 pub async fn by_file(state: &AppState, bytes: &[u8]) -> Result<Result<CheckReport, Unreadable>> {
     let json = match bytes.starts_with(b"%PDF-") {
-        true => match attachment::extract(bytes) {
+        true => match attachment::extract(bytes, attachment::FILENAME) {
             Some(json) => json,
             None => return Ok(Err(Unreadable::NotACertificate)),
         },

@@ -325,6 +325,10 @@ pub async fn pdf(state: &AppState, tenant: Tenant, id: Uuid) -> Result<(String, 
         ledger: certificate.ledger.as_ref().map(|receipt| &receipt.0),
     })
     .map_err(|e| Error::Internal(e.into()))?;
+    let proof = match ledger_index {
+        Some(index) => Some(super::tlog::proof_of(state, index).await?),
+        None => None,
+    };
     let verify_url = format!(
         "{}/certificates/{}",
         state.config.registry.public_url.trim_end_matches('/'),
@@ -349,6 +353,7 @@ pub async fn pdf(state: &AppState, tenant: Tenant, id: Uuid) -> Result<(String, 
         materials: certificate.document.materials.iter().map(|m| (m.kind, m.sha256.clone())).collect(),
         verify_url,
         signed,
+        proof,
         key_id: state.signer.key_id().to_owned(),
         ledger_index,
     };

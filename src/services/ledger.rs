@@ -96,6 +96,18 @@ pub enum Recording {
 /// only if the act it records happened.
 pub async fn enqueue(conn: &mut PgConnection, entry: &Entry, recording: Recording, now: DateTime<Utc>) -> Result<()> {
     let bytes = entry.to_bytes().map_err(|e| Error::Internal(e.into()))?;
+    // Entry bundles (C2SP tlog-tiles) prefix each entry with a 16-bit
+    // length. Input limits keep entries far below it (an issuance entry with
+    // a 2,000-character abstract is a few KiB); this keeps the log servable
+    // should a future entry kind forget.
+    if bytes.len() > crate::ledger::tiles::MAX_ENTRY {
+        return Err(Error::Internal(anyhow::anyhow!(
+            "a {} entry of {} bytes is larger than the {} an entry bundle carries",
+            entry.type_name(),
+            bytes.len(),
+            crate::ledger::tiles::MAX_ENTRY
+        )));
+    }
     let (certificate_id, act_id) = match recording {
         Recording::Certificate(id) => (Some(id), None),
         Recording::Act(id) => (None, Some(id)),
@@ -194,6 +206,13 @@ pub async fn check_signing_key(state: &AppState) -> anyhow::Result<()> {
     if checkpoint::open(&latest.note, origin, public_key).is_ok() {
         return Ok(());
     }
+    let stored = latest.note.lines().next().unwrap_or_default();
+    anyhow::ensure!(
+        stored == origin,
+        "the ledger's origin is {stored}, but the configured one is {origin} (ledger.origin, or when that is empty \
+         registry.public_url without its scheme plus /tlog). Another origin would be another log: set \
+         ledger.origin = \"{stored}\" to keep this one"
+    );
     let ours = format!("{origin} {}", hex::encode(checkpoint::key_hint(origin, public_key)));
     let theirs: Vec<String> =
         checkpoint::signers(&latest.note).into_iter().map(|(name, hint)| format!("{name} {hint}")).collect();

@@ -28,8 +28,10 @@ mod search;
 pub mod sessions;
 pub mod staff;
 pub mod throttle;
+pub mod tlog;
 pub mod verification;
 pub mod watches;
 pub mod webhooks;
+pub mod witnessing;
 
 pub use error::{Error, FieldError, Fields, Result};

@@ -467,7 +467,7 @@ async fn every_approved_act_is_a_verifiable_ledger_leaf() {
     let checkpoint =
         app.client.get(app.url("/public/ledger/checkpoint")).send().await.expect("sent").text().await.expect("note");
     let signed =
-        dataip::ledger::checkpoint::open(&checkpoint, "test.dataip.example/ledger", app.state.signer.public_key())
+        dataip::ledger::checkpoint::open(&checkpoint, &app.state.config.ledger.origin, app.state.signer.public_key())
             .expect("signed");
     let expected = [
         "pledge.recorded",

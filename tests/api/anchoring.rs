@@ -36,7 +36,8 @@ async fn checkpoints_are_anchored_on_a_local_chain() {
 
     let note =
         app.client.get(app.url("/public/ledger/checkpoint")).send().await.expect("sent").text().await.expect("note");
-    let signed = checkpoint::open(&note, "test.dataip.example/ledger", app.state.signer.public_key()).expect("signed");
+    let signed =
+        checkpoint::open(&note, &app.state.config.ledger.origin, app.state.signer.public_key()).expect("signed");
     let anchors = app.get("/public/ledger/anchors", None).await;
     let anchors = anchors.assert_status(200);
     let published = &anchors["items"][0];

@@ -240,8 +240,10 @@ async fn a_person_searches_objects_scans_verifies_and_reads_in_english() {
     let dir = tempfile_dir("uploads");
     let (pdf_path, tampered_path) = (dir.join("certificate.pdf"), dir.join("tampered.json"));
     std::fs::write(&pdf_path, &pdf).expect("written");
-    let mut signed: Value =
-        serde_json::from_slice(&dataip::pdf::attachment::extract(&pdf).expect("attached")).expect("json");
+    let mut signed: Value = serde_json::from_slice(
+        &dataip::pdf::attachment::extract(&pdf, dataip::pdf::attachment::FILENAME).expect("attached"),
+    )
+    .expect("json");
     signed["document"]["holder"]["name"] = json!("冒名公司");
     std::fs::write(&tampered_path, serde_json::to_vec(&signed).expect("json")).expect("written");
     browser.goto(&format!("{base}/verify")).await.expect("verify");

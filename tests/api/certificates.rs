@@ -101,12 +101,12 @@ async fn a_quiet_announcement_ends_in_a_signed_certificate() {
     assert!(merkle::verify_inclusion(&leaf, index, size, &proof, &root));
     let opened = checkpoint::open(
         receipt["checkpoint"].as_str().expect("note"),
-        "test.dataip.example/ledger",
+        &app.state.config.ledger.origin,
         app.state.signer.public_key(),
     )
     .expect("a signed checkpoint");
     assert_eq!((opened.size, opened.root), (size, root));
-    assert_eq!(receipt["origin"], "test.dataip.example/ledger");
+    assert_eq!(receipt["origin"], app.state.config.ledger.origin.as_str());
 
     // The public record, without contents.
     let public = app.get(&format!("/public/certificates/{number}"), None).await;

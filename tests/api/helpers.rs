@@ -343,7 +343,7 @@ impl TestApp {
 }
 
 fn is_root_path(path: &str) -> bool {
-    ["/healthz", "/readyz", "/metrics", "/docs"].iter().any(|root| path.starts_with(root))
+    ["/healthz", "/readyz", "/metrics", "/docs", "/tlog"].iter().any(|root| path.starts_with(root))
 }
 
 pub async fn answer(response: reqwest::Response) -> Answer {

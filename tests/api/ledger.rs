@@ -7,7 +7,12 @@ use serde_json::{Value, json};
 
 use crate::helpers::{PASSWORD, TestApp, spawn_app, spawn_app_with};
 
-const ORIGIN: &str = "test.dataip.example/ledger";
+/// The log's origin: the test server's address plus /tlog (C2SP tlog-tiles).
+fn origin(app: &TestApp) -> String {
+    let origin = app.state.config.ledger.origin.clone();
+    assert_eq!(origin, format!("{}/tlog", app.base.trim_start_matches("http://")));
+    origin
+}
 
 fn short_windows(config: &mut dataip::config::Config) {
     config.workflow.announcement_period = "PT2S".parse().expect("duration");
@@ -33,16 +38,16 @@ async fn an_empty_ledger_has_a_signed_empty_checkpoint() {
     let answer = app.client.get(app.url("/public/ledger/checkpoint")).send().await.expect("sent");
     assert!(answer.headers()["content-type"].to_str().unwrap_or_default().starts_with("text/plain"));
     let note = answer.text().await.expect("text");
-    let opened = checkpoint::open(&note, ORIGIN, app.state.signer.public_key()).expect("signed");
+    let opened = checkpoint::open(&note, &origin(&app), app.state.signer.public_key()).expect("signed");
     assert_eq!((opened.size, opened.root), (0, merkle::empty_root()));
 
     let key = app.get("/public/ledger/key", None).await;
     let key = key.assert_status(200);
-    assert_eq!(key["origin"], ORIGIN);
-    assert_eq!(key["key_name"], ORIGIN);
+    assert_eq!(key["origin"], origin(&app));
+    assert_eq!(key["key_name"], origin(&app));
     assert_eq!(STANDARD.decode(key["public_key"].as_str().expect("b64")).expect("b64"), app.state.signer.public_key());
-    assert_eq!(key["key_id"], hex::encode(checkpoint::key_hint(ORIGIN, app.state.signer.public_key())));
-    assert!(key["vkey"].as_str().is_some_and(|v| v.starts_with(ORIGIN)));
+    assert_eq!(key["key_id"], hex::encode(checkpoint::key_hint(&origin(&app), app.state.signer.public_key())));
+    assert!(key["vkey"].as_str().is_some_and(|v| v.starts_with(&origin(&app))));
     app.get("/public/ledger/entries/0", None).await.assert_problem(404, "not_found");
 }
 
@@ -54,13 +59,13 @@ async fn entries_proofs_and_checkpoints_fit_together() {
     let token = register(&app, &tenant.email, &tenant.token, &reviewer, 3).await;
     let first_note =
         app.client.get(app.url("/public/ledger/checkpoint")).send().await.expect("sent").text().await.expect("text");
-    let first = checkpoint::open(&first_note, ORIGIN, app.state.signer.public_key()).expect("signed");
+    let first = checkpoint::open(&first_note, &origin(&app), app.state.signer.public_key()).expect("signed");
     assert_eq!(first.size, 3, "one batch, one checkpoint");
     let reviewer = app.staff(StaffRole::Reviewer).await;
     register(&app, &tenant.email, &token, &reviewer, 2).await;
     let second_note =
         app.client.get(app.url("/public/ledger/checkpoint")).send().await.expect("sent").text().await.expect("text");
-    let second = checkpoint::open(&second_note, ORIGIN, app.state.signer.public_key()).expect("signed");
+    let second = checkpoint::open(&second_note, &origin(&app), app.state.signer.public_key()).expect("signed");
     assert_eq!(second.size, 5);
 
     // Each entry is the exact JSON hashed into its leaf.

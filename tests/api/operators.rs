@@ -177,6 +177,7 @@ async fn signed_ledger() -> TestApp {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ledger_signed_with_another_key_is_refused_unless_the_new_key_is_accepted() {
     let app = signed_ledger().await;
+    let origin = app.state.config.ledger.origin.clone();
     // Started from another directory: a new data directory, a new key.
     let dir = scratch();
     let port = free_port();
@@ -184,7 +185,7 @@ async fn a_ledger_signed_with_another_key_is_refused_unless_the_new_key_is_accep
         let mut refused = development(&dir, &app.database_url);
         refused
             .arg(command)
-            .env("DATAIP__LEDGER__ORIGIN", "test.dataip.example/ledger")
+            .env("DATAIP__LEDGER__ORIGIN", &origin)
             .env("DATAIP__SERVER__ADDR", format!("127.0.0.1:{port}"));
         let refused = output(refused).await;
         let stderr = String::from_utf8_lossy(&refused.stderr).into_owned();
@@ -194,15 +195,27 @@ async fn a_ledger_signed_with_another_key_is_refused_unless_the_new_key_is_accep
         }
     }
 
+    // The right key under another origin (here derived from another public
+    // address) would start another log: refused, naming the origin to set.
+    let mut moved = serve(&dir, &app.database_url, port);
+    moved.env("DATAIP__SIGNING__KEY", TEST_KEY).env("DATAIP__REGISTRY__PUBLIC_URL", "https://moved.example");
+    let moved = output(moved).await;
+    let stderr = String::from_utf8_lossy(&moved.stderr).into_owned();
+    assert!(!moved.status.success());
+    assert!(
+        stderr.contains("moved.example/tlog") && stderr.contains(&format!("ledger.origin = \"{origin}\"")),
+        "{stderr}"
+    );
+
     // The right key starts; so does the new one when accepted.
     let base = format!("http://127.0.0.1:{port}");
     let mut right = serve(&dir, &app.database_url, port);
-    right.env("DATAIP__LEDGER__ORIGIN", "test.dataip.example/ledger").env("DATAIP__SIGNING__KEY", TEST_KEY);
+    right.env("DATAIP__LEDGER__ORIGIN", &origin).env("DATAIP__SIGNING__KEY", TEST_KEY);
     let server = right.stderr(Stdio::null()).spawn().expect("serve");
     assert!(wait_until_healthy(&base).await, "the key that signed the ledger");
     assert!(stop(server).await.success());
     let mut accepted = serve(&dir, &app.database_url, port);
-    accepted.arg("--accept-new-signing-key").env("DATAIP__LEDGER__ORIGIN", "test.dataip.example/ledger");
+    accepted.arg("--accept-new-signing-key").env("DATAIP__LEDGER__ORIGIN", &origin);
     let server = accepted.stderr(Stdio::piped()).spawn().expect("serve");
     assert!(wait_until_healthy(&base).await, "accepted");
     let stopped = tokio::task::spawn_blocking(move || {

@@ -289,7 +289,8 @@ async fn the_pdf_points_at_its_page_and_verifies_itself_while_a_tampered_copy_do
         .bytes()
         .await
         .expect("bytes");
-    let attached = dataip::pdf::attachment::extract(&pdf).expect("the signed certificate is attached");
+    let attached = dataip::pdf::attachment::extract(&pdf, dataip::pdf::attachment::FILENAME)
+        .expect("the signed certificate is attached");
     let signed: serde_json::Value = serde_json::from_slice(&attached).expect("json");
     assert_eq!(signed["document"]["certificate_number"], h.number.as_str());
 

@@ -194,6 +194,12 @@ pub struct Messages {
     pub anchored_at: &'static str,
     pub verify_offline: &'static str,
     pub verify_offline_steps: &'static str,
+    pub witnesses: &'static str,
+    pub no_cosignatures: &'static str,
+    pub policy: &'static str,
+    pub download_proof: &'static str,
+    pub check_witnessed: fn(&str) -> String,
+    pub check_not_witnessed: &'static str,
 
     // Unsubscribing from a kind of mail.
     pub unsubscribe_title: &'static str,

@@ -8,7 +8,10 @@ use crate::{
     ledger::checkpoint,
     pagination::PageRequest,
     portal::page::{Ctx, failure, html},
-    services::ledger::{self, AnchorView},
+    services::{
+        ledger::{self, AnchorView},
+        tlog,
+    },
     state::AppState,
 };
 
@@ -20,6 +23,8 @@ struct LedgerPage {
     root: String,
     note: String,
     vkey: String,
+    /// The witnesses that cosigned the latest checkpoint, and when.
+    cosigners: Vec<(String, String)>,
     anchors: Vec<AnchorLine>,
 }
 
@@ -44,22 +49,25 @@ impl AnchorLine {
 }
 
 pub async fn page(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let found = tokio::try_join!(
-        ledger::latest_checkpoint(&state),
-        ledger::anchors(&state, PageRequest { limit: 20, after: None }),
-    );
-    let (note, anchors) = match found {
+    let found =
+        tokio::try_join!(tlog::checkpoint(&state), ledger::anchors(&state, PageRequest { limit: 20, after: None }),);
+    let ((_, note), anchors) = match found {
         Ok(found) => found,
         Err(error) => return failure(&ctx, error),
     };
     let key = ledger::key(&state);
     let public_key = state.signer.public_key();
     let opened = checkpoint::open(&note, &key.key_name, public_key).ok();
+    let cosigners = tlog::cosigners(&state, &note)
+        .into_iter()
+        .map(|cosigner| (cosigner.name, cosigner.at.map(|at| ctx.time(at)).unwrap_or_default()))
+        .collect();
     let page = LedgerPage {
+        cosigners,
         size: opened.as_ref().map_or(0, |c| c.size),
         root: opened.as_ref().map(|c| hex::encode(c.root)).unwrap_or_default(),
         note,
-        vkey: key.vkey,
+        vkey: tlog::log_key(&state).to_string(),
         anchors: anchors.items.into_iter().map(|anchor| AnchorLine::new(&ctx, anchor)).collect(),
         ctx,
     };

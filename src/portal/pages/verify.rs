@@ -11,10 +11,12 @@ use axum::{
 use crate::{
     domain::CertificateNumber,
     http::client_addr::ClientAddr,
+    ledger::proof::Proof,
     portal::page::{Ctx, failure, html},
     services::{
         Error,
         certificate_check::{self, CheckReport},
+        tlog,
     },
     state::AppState,
 };
@@ -37,12 +39,22 @@ struct VerifyPage {
     result: Option<(bool, Vec<Line>)>,
     failed: Vec<String>,
     record_href: Option<String>,
+    /// The offline proof of a recorded certificate.
+    proof_href: Option<String>,
     problem: Option<String>,
 }
 
 impl VerifyPage {
     fn blank(ctx: Ctx) -> Self {
-        Self { ctx, number: String::new(), result: None, failed: Vec::new(), record_href: None, problem: None }
+        Self {
+            ctx,
+            number: String::new(),
+            result: None,
+            failed: Vec::new(),
+            record_href: None,
+            proof_href: None,
+            problem: None,
+        }
     }
 
     fn problem(ctx: Ctx, number: String, problem: &str) -> Self {
@@ -80,9 +92,35 @@ impl VerifyPage {
             result: Some((report.passed(), lines)),
             failed,
             record_href,
+            proof_href: None,
             problem: None,
             ctx,
         }
+    }
+
+    /// For a certificate recorded at `leaf`: who witnessed the checkpoint
+    /// its offline proof leads to, and where to download that proof.
+    async fn add_witnessing(&mut self, state: &AppState, leaf: Option<u64>) {
+        let (Some(leaf), Some((_, lines))) = (leaf, self.result.as_mut()) else { return };
+        if self.record_href.is_none() {
+            return;
+        }
+        let Ok(proof) = tlog::proof_of(state, leaf).await else { return };
+        let Ok(proof) = Proof::parse(&proof) else { return };
+        if !state.config.ledger.witnesses.is_empty() {
+            let names: Vec<String> = tlog::cosigners(state, &proof.checkpoint)
+                .into_iter()
+                .map(|cosigner| match cosigner.at {
+                    Some(at) => format!("{} ({})", cosigner.name, self.ctx.time(at)),
+                    None => cosigner.name,
+                })
+                .collect();
+            lines.push(match names.is_empty() {
+                true => Line { passed: true, text: self.ctx.t.check_not_witnessed.to_owned() },
+                false => Line { passed: true, text: (self.ctx.t.check_witnessed)(&names.join(", ")) },
+            });
+        }
+        self.proof_href = Some(format!("/api/v1/public/certificates/{}/proof", self.number));
     }
 }
 
@@ -107,7 +145,12 @@ pub async fn by_number(State(state): State<AppState>, ctx: Ctx, uri: axum::http:
         return html(status_of(&page), &page);
     }
     let page = match certificate_check::by_number(&state, &number).await {
-        Ok(report) => VerifyPage::report(ctx, report),
+        Ok(report) => {
+            let leaf = report.inclusion.as_ref().ok().map(|(leaf, _)| *leaf);
+            let mut page = VerifyPage::report(ctx, report);
+            page.add_witnessing(&state, leaf).await;
+            page
+        }
         Err(Error::NotFound) => VerifyPage::problem(ctx.clone(), number, ctx.t.check_unknown_number),
         Err(error) => return failure(&ctx, error),
     };
@@ -140,7 +183,12 @@ pub async fn by_file(
         }
     };
     let page = match certificate_check::by_file(&state, &bytes).await {
-        Ok(Ok(report)) => VerifyPage::report(ctx, report),
+        Ok(Ok(report)) => {
+            let leaf = report.inclusion.as_ref().ok().map(|(leaf, _)| *leaf);
+            let mut page = VerifyPage::report(ctx, report);
+            page.add_witnessing(&state, leaf).await;
+            page
+        }
         Ok(Err(_)) => VerifyPage::problem(ctx.clone(), String::new(), t.file_unreadable),
         Err(error) => return failure(&ctx, error),
     };

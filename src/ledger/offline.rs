@@ -1,0 +1,151 @@
+//! Checking an offline proof (C2SP tlog-proof) of a certificate's issuance
+//! against a policy (C2SP tlog-policy), with no network: the checkpoint is
+//! signed by a log the policy lists, enough witnesses cosigned it, the
+//! entry in the proof is a well-formed issuance entry whose document the
+//! registry signed, and the inclusion proof binds that entry to the
+//! checkpoint's root.
+
+use std::collections::HashSet;
+
+use chrono::DateTime;
+
+use super::{
+    checkpoint::Checkpoint,
+    entry::Entry,
+    merkle,
+    note::{Note, Signed},
+    policy::{Log, Policy},
+    proof::Proof,
+    verify::Check,
+};
+use crate::signing;
+
+/// What a checked proof established, for the report's conclusion.
+#[derive(Debug, Clone, Default)]
+pub struct Established {
+    pub certificate_number: Option<String>,
+    pub index: u64,
+    pub tree_size: u64,
+    /// The URL the policy gives for the log, if any.
+    pub log_url: Option<String>,
+}
+
+/// Runs every check; later checks run even when earlier ones fail, so the
+/// report names everything that failed.
+pub fn verify(proof: &Proof, policy: &Policy) -> (Vec<Check>, Established) {
+    let mut checks = Vec::new();
+    let mut established = Established { index: proof.index, ..Established::default() };
+    let note = Note::parse(&proof.checkpoint).map_err(|e| e.to_string());
+    let checkpoint = note.clone().and_then(|note| Checkpoint::parse_body(&note.body).map_err(|e| e.to_string()));
+    if let Ok(checkpoint) = &checkpoint {
+        established.tree_size = checkpoint.size;
+    }
+
+    // The log's signature.
+    let log: Result<&Log, String> = match (&note, &checkpoint) {
+        (Ok(note), Ok(checkpoint)) => {
+            let candidates: Vec<&Log> = policy.logs.iter().filter(|log| log.key.name == checkpoint.origin).collect();
+            match candidates.iter().find(|log| matches!(note.signed_by(&log.key), Signed::Valid { .. })) {
+                Some(log) => Ok(*log),
+                None if candidates.is_empty() => {
+                    Err(format!("the policy lists no log of origin {}", checkpoint.origin))
+                }
+                None => Err(format!("the checkpoint's signature by {} does not verify", checkpoint.origin)),
+            }
+        }
+        (Err(error), _) | (_, Err(error)) => Err(format!("the checkpoint is malformed: {error}")),
+    };
+    checks.push(Check::new(
+        "checkpoint signature",
+        log.clone().and_then(|log| {
+            let checkpoint = checkpoint.as_ref().map_err(Clone::clone)?;
+            Ok(format!("tree size {} signed by the log {}", checkpoint.size, log.key))
+        }),
+    ));
+    if let Ok(log) = &log {
+        established.log_url = log.url.clone();
+    }
+
+    // The witnesses' cosignatures.
+    checks.push(Check::new(
+        "witness cosignatures",
+        note.as_ref().map_err(|e| format!("the checkpoint is malformed: {e}")).and_then(|note| {
+            let mut cosigned = HashSet::new();
+            let mut seen = Vec::new();
+            let mut invalid = Vec::new();
+            for witness in &policy.witnesses {
+                match note.signed_by(&witness.key) {
+                    Signed::Valid { timestamp } => {
+                        cosigned.insert(witness.name.as_str());
+                        let at = timestamp
+                            .and_then(|t| DateTime::from_timestamp(i64::try_from(t).ok()?, 0))
+                            .map_or_else(String::new, |at| format!(" at {}", at.format("%Y-%m-%dT%H:%M:%SZ")));
+                        seen.push(format!("{}{at}", witness.name));
+                    }
+                    Signed::Invalid => invalid.push(witness.name.clone()),
+                    Signed::Absent => {}
+                }
+            }
+            let mut detail = match seen.is_empty() {
+                true => "no witness the policy knows cosigned".to_owned(),
+                false => format!("cosigned by {}", seen.join(", ")),
+            };
+            if !invalid.is_empty() {
+                detail.push_str(&format!("; cosignatures by {} do not verify", invalid.join(", ")));
+            }
+            match policy.quorum_met(&cosigned) {
+                true => Ok(format!("{detail}: the policy's quorum ({}) is met", policy.quorum)),
+                false => Err(format!("{detail}: the policy's quorum ({}) is not met", policy.quorum)),
+            }
+        }),
+    ));
+
+    // The entry and the registry's signature on its document.
+    let entry = proof.extra.as_deref().ok_or_else(|| "the proof carries no entry (no extra line)".to_owned());
+    let parsed =
+        entry.clone().and_then(|bytes| Entry::parse(bytes).map_err(|e| format!("the entry is malformed: {e}")));
+    checks.push(Check::new(
+        "entry",
+        parsed.clone().and_then(|entry| match entry {
+            Entry::CertificateIssued { document, .. } => {
+                established.certificate_number = Some(document.certificate_number.clone());
+                Ok(format!("the issuance of certificate {} to {}", document.certificate_number, document.holder.name))
+            }
+            other => Err(format!("a {} entry, not a certificate's issuance", other.type_name())),
+        }),
+    ));
+    checks.push(Check::new(
+        "document signature",
+        parsed.and_then(|entry| {
+            let Entry::CertificateIssued { document, signature } = entry else {
+                return Err("no issuance document to check".into());
+            };
+            let log = log.clone().map_err(|_| "no log key the policy trusts signed the checkpoint".to_owned())?;
+            let key_id = signing::key_id(&log.key.public_key);
+            let bytes = signing::canonical_json(&document).map_err(|e| e.to_string())?;
+            if signature.key_id != key_id || !signing::verify(&log.key.public_key, &bytes, &signature) {
+                return Err(format!("the document is not signed by the log's key ({key_id})"));
+            }
+            Ok(format!("Ed25519 by the registry's key {key_id} over the RFC 8785 bytes of the document"))
+        }),
+    ));
+
+    // The inclusion proof.
+    checks.push(Check::new(
+        "inclusion proof",
+        entry.and_then(|bytes| {
+            let checkpoint = checkpoint.as_ref().map_err(Clone::clone)?;
+            let leaf = merkle::leaf_hash(bytes);
+            match merkle::verify_inclusion(&leaf, proof.index, checkpoint.size, &proof.inclusion, &checkpoint.root) {
+                true => Ok(format!(
+                    "{} hashes lead from leaf {} to the root of the tree of {}",
+                    proof.inclusion.len(),
+                    proof.index,
+                    checkpoint.size
+                )),
+                false => Err(format!("the proof does not lead from leaf {} to the checkpoint's root", proof.index)),
+            }
+        }),
+    ));
+    (checks, established)
+}
