@@ -317,6 +317,39 @@ async fn two_witnesses_cosign_and_a_proof_verifies_offline_against_a_two_of_two_
     assert!(!go.status.success(), "x/mod refuses a tampered proof");
 }
 
+#[tokio::test]
+async fn two_registries_witness_each_other_each_witness_beside_its_own_registrys_database() {
+    let dir = scratch_dir("mutual");
+    let mut at_a = WitnessProcess::prepare(&dir, "a.dataip.test/witness");
+    let mut at_b = WitnessProcess::prepare(&dir, "b.dataip.test/witness");
+    let (peer_a, peer_b) = (at_a.peer(), at_b.peer());
+    let registry_a = spawn_app_with(|config| {
+        short_windows(config);
+        config.ledger.witnesses = vec![peer_b];
+    })
+    .await;
+    let registry_b = spawn_app_with(|config| {
+        short_windows(config);
+        config.ledger.witnesses = vec![peer_a];
+    })
+    .await;
+    // Each registry's operator runs a witness of the other's log on its own database.
+    at_a.database_url = registry_a.database_url.clone();
+    at_b.database_url = registry_b.database_url.clone();
+    at_a.start(text(&registry_b, "/tlog/vkey").await.trim()).await;
+    at_b.start(text(&registry_a, "/tlog/vkey").await.trim()).await;
+    for (registry, other) in [(&registry_a, &at_b), (&registry_b, &at_a)] {
+        issue(registry, 1).await;
+        Worker::new(registry.state.clone()).witness_step().await;
+        let note = Note::parse(&text(registry, "/tlog/checkpoint").await).expect("a note");
+        assert!(matches!(note.signed_by(&other.key()), Signed::Valid { .. }), "{} cosigned", other.name);
+    }
+    let mut conn = registry_a.state.db.acquire().await.expect("connection");
+    let witnessed: String =
+        sqlx::query_scalar("SELECT origin FROM witnessed_logs").fetch_one(&mut *conn).await.expect("row");
+    assert_eq!(witnessed, registry_b.state.config.ledger.origin);
+}
+
 /// Posts an add-checkpoint request to a witness.
 async fn add_checkpoint(
     witness: &WitnessProcess,
