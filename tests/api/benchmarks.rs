@@ -4,6 +4,8 @@
 
 #[path = "../../bench/workloads/database.rs"]
 mod database;
+#[path = "../../bench/workloads/http.rs"]
+mod http;
 #[path = "../../bench/workloads/ledger.rs"]
 mod ledger;
 #[path = "../../bench/workloads/worker.rs"]
@@ -24,4 +26,27 @@ async fn the_ledger_benchmark_appends_and_checks_its_proofs() {
     assert_eq!((run.inclusion.len(), run.consistency.len(), run.last_batch_size), (20, 2, 37));
     assert!(ledger::percentile(&run.inclusion, 99) >= ledger::percentile(&run.inclusion, 50));
     assert!(run.total >= run.last_batch);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_http_benchmark_loads_through_the_api_and_measures_every_path() {
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_dataip"));
+    let size =
+        http::Size { announced: 3, registered: 1, connections: 2, duration: std::time::Duration::from_millis(300) };
+    let server = http::start(binary).await.expect("the server starts");
+    let seeded = http::seed(&server, binary, size).await.expect("the data loads");
+    assert_eq!(seeded.terms.len(), 3);
+    for path in http::paths(&server, &seeded) {
+        let run = http::load(&path.urls, size.connections, size.duration, None).await;
+        assert!(run.per_second() > 0.0 && run.errors == 0, "{}: {} errors of {}", path.name, run.errors, run.requests);
+        assert!(run.percentile_ms(99) >= run.percentile_ms(50));
+        if let Some(sql) = &path.sql {
+            let tps = http::pgbench(&server.database_url, sql, 2, 1).expect("pgbench runs the path's SQL");
+            assert!(tps > 0.0, "{}", path.name);
+        }
+        let held = http::load(&path.urls, size.connections, size.duration, Some(50.0)).await;
+        assert_eq!(held.errors, 0, "{}", path.name);
+    }
+    assert!(server.peak_rss_mib() > 0.0);
+    server.stop().await.expect("stopped");
 }

@@ -1,0 +1,413 @@
+//! The public read paths over HTTP, against the release server on a
+//! database of its own, side by side with pgbench running the same SQL on
+//! the same data: the announcement list, search, one announcement, one
+//! certificate record, the portal's home page, a tile and an offline proof.
+//!
+//! Data goes in through the API (signup, drafts, materials, submission,
+//! claim, approval), staff and verification through the `dataip` command;
+//! only the end of some announcement windows is moved in SQL, so that the
+//! server's worker issues their certificates without waiting 15 days.
+
+use std::{
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use anyhow::Context;
+use serde_json::{Value, json};
+use tokio::task::JoinSet;
+
+use super::database::BenchDatabase;
+
+const PASSWORD: &str = "correct horse battery staple";
+const REQUIRED_MATERIALS: [&str; 4] = ["application_form", "summary", "processing_innovation", "application_scenarios"];
+
+/// How big a run is.
+#[derive(Debug, Clone, Copy)]
+pub struct Size {
+    /// Applications left in their announcement.
+    pub announced: usize,
+    /// Applications taken on to a certificate.
+    pub registered: usize,
+    /// Connections of the closed-loop load (and pgbench's clients).
+    pub connections: usize,
+    pub duration: Duration,
+}
+
+/// The release server on a database of its own (see [`Server::stop`]).
+pub struct Server {
+    child: ChildGuard,
+    pub base: String,
+    pub database: BenchDatabase,
+    pub database_url: String,
+}
+
+/// A child process killed when dropped, should the run end early.
+struct ChildGuard(Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Server {
+    /// Stops the server and drops its database.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        drop(self.child);
+        self.database.drop().await
+    }
+
+    /// The server's peak resident memory so far (VmHWM), in MiB.
+    pub fn peak_rss_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.0.id())).unwrap_or_default();
+        let kib = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .unwrap_or(0.0);
+        kib / 1024.0
+    }
+}
+
+fn dataip(binary: &Path, database_url: &str) -> Command {
+    let mut command = Command::new(binary);
+    command
+        .env("DATABASE_URL", database_url)
+        .env("DATAIP_ENV", "test")
+        .env("DATAIP_CONFIG_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/config"))
+        .env("RUST_LOG", "warn");
+    command
+}
+
+/// Starts `binary serve` on a fresh database.
+pub async fn start(binary: &Path) -> anyhow::Result<Server> {
+    let database = BenchDatabase::create().await?;
+    let database_url = database.config.database.url.expose().to_owned();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let child = dataip(binary, &database_url)
+        .arg("serve")
+        .env("DATAIP__SERVER__ADDR", format!("127.0.0.1:{port}"))
+        .env("DATAIP__WORKER__INTERVAL", "PT1S")
+        .env("DATAIP__QUOTA__OPEN_DRAFTS_PER_ORGANIZATION", "1000000")
+        .env("DATAIP__DATABASE__MAX_CONNECTIONS", "20")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("could not start the server")?;
+    let server = Server { child: ChildGuard(child), base: format!("http://127.0.0.1:{port}"), database, database_url };
+    let client = reqwest::Client::new();
+    for _ in 0..300 {
+        if client.get(format!("{}/readyz", server.base)).send().await.is_ok_and(|r| r.status().is_success()) {
+            return Ok(server);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("the server did not become ready")
+}
+
+/// What the seeded data offers the read paths.
+pub struct Seeded {
+    pub announcement_id: String,
+    pub certificate_number: String,
+    /// Search terms, each matching one product ("据集 <n>").
+    pub terms: Vec<String>,
+    pub ledger_size: u64,
+}
+
+async fn call(request: reqwest::RequestBuilder) -> anyhow::Result<Value> {
+    let answer = request.send().await?;
+    let status = answer.status();
+    let body = answer.text().await?;
+    anyhow::ensure!(status.is_success(), "{status}: {body}");
+    Ok(serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+/// Loads `size.announced + size.registered` applications through the API
+/// and registers `size.registered` of them.
+pub async fn seed(server: &Server, binary: &Path, size: Size) -> anyhow::Result<Seeded> {
+    let client = reqwest::Client::new();
+    let api = format!("{}/api/v1", server.base);
+    // The organization, verified as an operator would.
+    let credit_code = "91310000MA1FL4B24G";
+    let signup = json!({
+        "organization": {"name": "上海基准数据科技有限公司", "credit_code": credit_code},
+        "user": {"email": "owner@bench.example", "password": PASSWORD, "display_name": "张伟"}
+    });
+    call(client.post(format!("{api}/auth/signup")).json(&signup)).await?;
+    let verified =
+        dataip(binary, &server.database_url).args(["org", "verify", "--credit-code", credit_code]).output()?;
+    anyhow::ensure!(verified.status.success(), "org verify: {}", String::from_utf8_lossy(&verified.stderr));
+    let mut staff = dataip(binary, &server.database_url)
+        .args(["staff", "add", "--email", "reviewer@bench.example", "--name", "李娜", "--role", "reviewer"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    std::io::Write::write_all(&mut staff.stdin.take().context("stdin")?, PASSWORD.as_bytes())?;
+    let added = staff.wait_with_output()?;
+    anyhow::ensure!(added.status.success(), "staff add: {}", String::from_utf8_lossy(&added.stderr));
+    let login = |email: &'static str| {
+        let client = client.clone();
+        let api = api.clone();
+        async move {
+            let body = json!({"email": email, "password": PASSWORD});
+            let answer = call(client.post(format!("{api}/auth/login")).json(&body)).await?;
+            answer["access_token"].as_str().map(str::to_owned).context("no token")
+        }
+    };
+    let (owner, reviewer) = (login("owner@bench.example").await?, login("reviewer@bench.example").await?);
+
+    // Applications, eight at a time.
+    let total = size.announced + size.registered;
+    let mut ids = vec![String::new(); total];
+    let mut tasks = JoinSet::new();
+    for (i, slot) in (0..total).zip(0..) {
+        let (client, api, owner, reviewer) = (client.clone(), api.clone(), owner.clone(), reviewer.clone());
+        tasks.spawn(async move {
+            let body = json!({
+                "product_name": format!("长三角物流时效数据集 {i}"),
+                "category": "data_collection",
+                "abstract": "覆盖长三角地区的物流时效数据，按日更新，包括运单、线路、时效和异常记录。".repeat(8),
+                "data_sources": [{"kind": "self_collected", "description": "自有物流系统运单数据"}],
+                "data_format": "CSV", "data_scale": "1.2 亿条", "update_frequency": "每日"
+            });
+            let draft = call(client.post(format!("{api}/applications")).bearer_auth(&owner).json(&body)).await?;
+            let id = draft["id"].as_str().context("no id")?.to_owned();
+            for kind in REQUIRED_MATERIALS {
+                let upload = client
+                    .put(format!("{api}/applications/{id}/materials/{kind}"))
+                    .bearer_auth(&owner)
+                    .header("content-type", "application/pdf")
+                    .header("content-disposition", format!("attachment; filename=\"{kind}.pdf\""))
+                    .body(format!("%PDF-1.7 {kind} of {id}"));
+                call(upload).await?;
+            }
+            let submit = client.post(format!("{api}/applications/{id}/submit")).bearer_auth(&owner);
+            call(submit.json(&json!({"commitment": true}))).await?;
+            for step in ["claim", "approve"] {
+                let review = client.post(format!("{api}/review/applications/{id}/{step}")).bearer_auth(&reviewer);
+                call(review.json(&json!({}))).await?;
+            }
+            anyhow::Ok((slot, id))
+        });
+        while tasks.len() >= 8 {
+            let (slot, id) = tasks.join_next().await.context("a task")???;
+            ids[slot] = id;
+        }
+    }
+    while let Some(done) = tasks.join_next().await {
+        let (slot, id) = done??;
+        ids[slot] = id;
+    }
+
+    // The first `registered` end their windows now: the worker issues them.
+    let registered: Vec<uuid::Uuid> = ids[..size.registered].iter().filter_map(|id| id.parse().ok()).collect();
+    sqlx::query("UPDATE applications SET announcement_ends_at = now() - interval '1 minute' WHERE id = ANY($1)")
+        .bind(&registered)
+        .execute(&server.database.pool)
+        .await?;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let certificate_number = loop {
+        let numbers: Vec<String> =
+            sqlx::query_scalar("SELECT certificate_number FROM certificates WHERE ledger IS NOT NULL ORDER BY 1")
+                .fetch_all(&server.database.pool)
+                .await?;
+        if numbers.len() >= size.registered && !numbers.is_empty() {
+            break numbers[0].clone();
+        }
+        anyhow::ensure!(Instant::now() < deadline, "the worker did not register the applications in time");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    sqlx::query("ANALYZE").execute(&server.database.pool).await?;
+    let ledger_size: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM ledger_leaves").fetch_one(&server.database.pool).await?;
+    Ok(Seeded {
+        ledger_size: u64::try_from(ledger_size)?,
+        announcement_id: ids[size.registered..].first().cloned().unwrap_or_default(),
+        certificate_number,
+        terms: (size.registered..total).map(|i| format!("据集 {i}")).collect(),
+    })
+}
+
+/// Latencies of one run, and what it achieved.
+pub struct Run {
+    pub requests: usize,
+    pub errors: usize,
+    pub seconds: f64,
+    pub latencies: Vec<Duration>,
+}
+
+impl Run {
+    pub fn per_second(&self) -> f64 {
+        self.requests as f64 / self.seconds.max(f64::EPSILON)
+    }
+
+    /// The p-th percentile latency, in milliseconds.
+    pub fn percentile_ms(&self, p: usize) -> f64 {
+        let mut sorted = self.latencies.clone();
+        sorted.sort_unstable();
+        let at = (sorted.len() * p / 100).min(sorted.len().saturating_sub(1));
+        sorted.get(at).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    }
+}
+
+/// Requests `urls` (round robin) on `connections` keep-alive connections:
+/// as fast as answers come (`rate` None), or at a fixed offered rate, the
+/// latency counted from when each request was due (no coordinated
+/// omission).
+pub async fn load(urls: &[String], connections: usize, duration: Duration, rate: Option<f64>) -> Run {
+    let started = Instant::now();
+    let mut tasks = JoinSet::new();
+    for connection in 0..connections {
+        let urls = urls.to_vec();
+        let interval = rate.map(|rate| Duration::from_secs_f64(connections as f64 / rate.max(1.0)));
+        tasks.spawn(async move {
+            let client = reqwest::Client::builder().pool_max_idle_per_host(1).build().unwrap_or_default();
+            let (mut latencies, mut errors) = (Vec::new(), 0usize);
+            let mut next =
+                Instant::now() + interval.map_or(Duration::ZERO, |i| i.mul_f64(connection as f64 / connections as f64));
+            let mut i = connection;
+            while started.elapsed() < duration {
+                if interval.is_some() {
+                    tokio::time::sleep_until(next.into()).await;
+                }
+                let due = if interval.is_some() { next } else { Instant::now() };
+                let ok = match client.get(&urls[i % urls.len()]).send().await {
+                    Ok(answer) => answer.status().is_success() && answer.bytes().await.is_ok(),
+                    Err(_) => false,
+                };
+                latencies.push(due.elapsed());
+                errors += usize::from(!ok);
+                i += connections;
+                if let Some(interval) = interval {
+                    next += interval;
+                }
+            }
+            (latencies, errors)
+        });
+    }
+    let mut run = Run { requests: 0, errors: 0, seconds: 0.0, latencies: Vec::new() };
+    while let Some(Ok((latencies, errors))) = tasks.join_next().await {
+        run.requests += latencies.len();
+        run.errors += errors;
+        run.latencies.extend(latencies);
+    }
+    run.seconds = started.elapsed().as_secs_f64();
+    run
+}
+
+/// pgbench of `script` on the server's database: transactions per second.
+pub fn pgbench(database_url: &str, script: &str, clients: usize, seconds: u64) -> anyhow::Result<f64> {
+    let dir = std::env::temp_dir().join(format!("dataip-pgbench-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir)?;
+    let file = dir.join("script.sql");
+    std::fs::write(&file, script)?;
+    let output = Command::new("pgbench")
+        .args(["-n", "-M", "prepared", "-c", &clients.to_string(), "-j", "2", "-T", &seconds.to_string(), "-f"])
+        .arg(&file)
+        .arg(database_url)
+        .output()
+        .context("could not run pgbench (install PostgreSQL's client programs)")?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    anyhow::ensure!(output.status.success(), "pgbench: {}", String::from_utf8_lossy(&output.stderr));
+    stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("tps = ").and_then(|rest| rest.split_whitespace().next()?.parse().ok()))
+        .context("pgbench printed no tps")
+}
+
+/// One path of the benchmark: what the service is asked, and the SQL that
+/// gives the same result (None: no single statement to compare with).
+pub struct ReadPath {
+    pub name: &'static str,
+    pub urls: Vec<String>,
+    pub sql: Option<String>,
+}
+
+/// The paths measured, over the seeded data. The SQL is the service's own
+/// statements (`src/db/announcements.rs`, `src/db/certificates.rs`), one
+/// transaction per request, with the request's parameters.
+pub fn paths(server: &Server, seeded: &Seeded) -> Vec<ReadPath> {
+    let base = &server.base;
+    let list_sql = |pattern: &str| {
+        format!(
+            "SELECT a.id, a.registration_number, a.product_name, a.category, o.name, o.verification = 'verified', \
+             a.abstract, a.announcement_starts_at, a.announcement_ends_at, a.state \
+             FROM applications a JOIN organizations o ON o.id = a.org_id \
+             WHERE a.state = 'in_announcement' AND ({pattern}::text IS NULL OR a.product_name ILIKE {pattern} \
+             OR a.abstract ILIKE {pattern} OR o.name ILIKE {pattern}) \
+             ORDER BY a.announcement_starts_at DESC, a.id DESC LIMIT 21;\n"
+        )
+    };
+    let terms = seeded.terms.len().max(1);
+    vec![
+        ReadPath {
+            name: "GET /api/v1/public/announcements?limit=20",
+            urls: vec![format!("{base}/api/v1/public/announcements?limit=20")],
+            sql: Some(list_sql("NULL")),
+        },
+        ReadPath {
+            name: "search, varied terms (q=据集 N)",
+            urls: seeded
+                .terms
+                .iter()
+                .map(|term| format!("{base}/api/v1/public/announcements?limit=20&q={}", urlencode(term)))
+                .collect(),
+            sql: Some(format!(
+                "\\set n random({}, {})\n{}",
+                seeded.terms.first().and_then(|t| t.rsplit(' ').next()?.parse::<usize>().ok()).unwrap_or(0),
+                seeded.terms.first().and_then(|t| t.rsplit(' ').next()?.parse::<usize>().ok()).unwrap_or(0) + terms - 1,
+                list_sql("('%据集 ' || :n || '%')")
+            )),
+        },
+        ReadPath {
+            name: "GET /api/v1/public/announcements/{id}",
+            urls: vec![format!("{base}/api/v1/public/announcements/{}", seeded.announcement_id)],
+            sql: Some(format!(
+                "SELECT a.id, a.registration_number, a.product_name, a.category, o.name, o.verification = 'verified', \
+                 a.abstract, a.announcement_starts_at, a.announcement_ends_at, a.state, c.certificate_number \
+                 FROM applications a JOIN organizations o ON o.id = a.org_id \
+                 LEFT JOIN certificates c ON c.application_id = a.id \
+                 WHERE a.id = '{}' AND a.announcement_starts_at IS NOT NULL;\n",
+                seeded.announcement_id
+            )),
+        },
+        ReadPath {
+            name: "GET /api/v1/public/certificates/{number}",
+            urls: vec![format!("{base}/api/v1/public/certificates/{}", seeded.certificate_number)],
+            sql: Some(format!(
+                "SELECT c.*, o.name, o.credit_code, o.verification = 'verified' \
+                 FROM certificates c JOIN organizations o ON o.id = c.org_id WHERE c.certificate_number = '{}';\n",
+                seeded.certificate_number
+            )),
+        },
+        ReadPath { name: "GET / (the portal's home page)", urls: vec![format!("{base}/")], sql: None },
+        ReadPath { name: "GET /tlog/tile/0/000.p/N (a tile)", urls: vec![tile_url(base, seeded)], sql: None },
+        ReadPath {
+            name: "GET /api/v1/public/certificates/{number}/proof",
+            urls: vec![format!("{base}/api/v1/public/certificates/{}/proof", seeded.certificate_number)],
+            sql: None,
+        },
+    ]
+}
+
+/// The first level-0 tile: full once the ledger has 256 entries.
+fn tile_url(base: &str, seeded: &Seeded) -> String {
+    match seeded.ledger_size {
+        size if size >= 256 => format!("{base}/tlog/tile/0/000"),
+        size => format!("{base}/tlog/tile/0/000.p/{size}"),
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => char::from(b).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
