@@ -345,6 +345,9 @@ pub fn paths(server: &Server, seeded: &Seeded) -> Vec<ReadPath> {
     };
     let terms = seeded.terms.len().max(1);
     vec![
+        // The ceiling: no database, the whole middleware stack, and this
+        // load generator's own cost.
+        ReadPath { name: "GET /healthz (the ceiling)", urls: vec![format!("{base}/healthz")], sql: None },
         ReadPath {
             name: "GET /api/v1/public/announcements?limit=20",
             urls: vec![format!("{base}/api/v1/public/announcements?limit=20")],
