@@ -184,11 +184,7 @@ async fn add_checkpoint(State(witness): State<Witness>, body: String) -> Result<
     let verified: Vec<_> = note
         .signatures
         .iter()
-        .filter(|line| {
-            keys.iter().any(|key| {
-                Note { body: note.body.clone(), signatures: vec![(*line).clone()] }.signed_by(key) != Signed::Absent
-            })
-        })
+        .filter(|signature| keys.iter().any(|key| signature.is_by(key)))
         .cloned()
         .chain([line.clone()])
         .collect();

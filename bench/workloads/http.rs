@@ -164,7 +164,7 @@ pub async fn seed(server: &Server, binary: &Path, size: Size) -> anyhow::Result<
     let total = size.announced + size.registered;
     let mut ids = vec![String::new(); total];
     let mut tasks = JoinSet::new();
-    for (i, slot) in (0..total).zip(0..) {
+    for i in 0..total {
         let (client, api, owner, reviewer) = (client.clone(), api.clone(), owner.clone(), reviewer.clone());
         tasks.spawn(async move {
             let body = json!({
@@ -191,7 +191,7 @@ pub async fn seed(server: &Server, binary: &Path, size: Size) -> anyhow::Result<
                 let review = client.post(format!("{api}/review/applications/{id}/{step}")).bearer_auth(&reviewer);
                 call(review.json(&json!({}))).await?;
             }
-            anyhow::Ok((slot, id))
+            anyhow::Ok((i, id))
         });
         while tasks.len() >= 8 {
             let (slot, id) = tasks.join_next().await.context("a task")???;

@@ -114,7 +114,8 @@ impl SignatureLine {
         format!("\u{2014} {} {}\n", self.name, STANDARD.encode(bytes))
     }
 
-    fn is_by(&self, key: &VerifierKey) -> bool {
+    /// Whether the line names `key` (by name and key id; not whether it verifies).
+    pub fn is_by(&self, key: &VerifierKey) -> bool {
         self.name == key.name && self.key_id == key.key_id()
     }
 }
