@@ -1,6 +1,7 @@
 //! dataip: a registry service for data-product intellectual property.
 
 pub mod auth;
+pub mod change_feed;
 pub mod clock;
 pub mod commands;
 pub mod config;

@@ -39,7 +39,9 @@ impl Application {
             config.registry.public_url = format!("http://{}", listener.local_addr()?);
         }
         config.resolve_origin();
-        let state = AppState::new(config, pool, clock)?;
+        let replica = db::connect_replica(&config).await?;
+        let mut state = AppState::new(config, pool, clock)?;
+        state.replica = replica;
         crate::services::ledger::check_signing_key(&state).await?;
         warn_if_the_calendar_ends_soon(&state);
         let metrics_listener = match metrics_addr {
@@ -75,6 +77,8 @@ impl Application {
         };
         let worker = tokio::spawn(Worker::new(self.state.clone()).run(shutdown.clone()));
         tokio::spawn(http::metrics::upkeep(self.state.metrics.clone(), shutdown.clone()));
+        let track_position = self.state.replica.is_some();
+        tokio::spawn(self.state.changes.clone().listen(self.state.db.clone(), track_position, shutdown.clone()));
         tracing::info!(addr = %self.listener.local_addr()?, "listening");
         let mut servers = tokio::task::JoinSet::new();
         if let Some(listener) = self.metrics_listener {

@@ -3,12 +3,14 @@
 use std::sync::Arc;
 
 use metrics_exporter_prometheus::PrometheusHandle;
-use sqlx::PgPool;
+use sqlx::{PgPool, Postgres, pool::PoolConnection};
 
 use crate::{
     auth::{JwtKeys, PasswordHasher},
+    change_feed::ChangeFeed,
     clock::SharedClock,
     config::Config,
+    http::public_cache::PublicCache,
     ledger::anchor::EvmAnchor,
     notifications::mail::Mailer,
     secrets,
@@ -18,6 +20,13 @@ use crate::{
 #[derive(Clone)]
 pub struct AppState {
     pub db: PgPool,
+    /// A streaming replica for public reads (`database.read_url`); `None`:
+    /// the primary serves them.
+    pub replica: Option<PgPool>,
+    /// Tells this process when the public views may have changed.
+    pub changes: Arc<ChangeFeed>,
+    /// The public reads kept in memory; `None` when turned off.
+    pub public_cache: Option<Arc<PublicCache>>,
     pub config: Arc<Config>,
     pub clock: SharedClock,
     pub passwords: PasswordHasher,
@@ -70,9 +79,34 @@ impl AppState {
             jwt: Arc::new(JwtKeys::new(&jwt_secret, config.auth.access_token_ttl)),
             passwords: PasswordHasher::new(config.auth.hashing_concurrency, config.auth.hashing_queue),
             metrics: crate::http::metrics::handle(),
+            public_cache: PublicCache::new(config.server.public_cache_bytes).map(Arc::new),
+            changes: Arc::default(),
+            replica: None,
             config: Arc::new(config),
             db,
             clock,
         })
+    }
+}
+
+impl AppState {
+    /// A connection for a public read: the replica once it has replayed the
+    /// latest change the change feed heard of, else the primary. Reads from
+    /// the replica may be a moment old; they are never older than a change
+    /// this process knows of, so nothing from before it is cached again.
+    pub async fn public_read(&self) -> sqlx::Result<PoolConnection<Postgres>> {
+        let (Some(replica), Some(fresh_from)) = (&self.replica, self.changes.fresh_from()) else {
+            return self.db.acquire().await;
+        };
+        let mut conn = replica.acquire().await?;
+        // NULL when the "replica" is not in recovery: then it is a primary
+        // itself, and current.
+        let replayed: Option<i64> = sqlx::query_scalar("SELECT (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint")
+            .fetch_one(&mut *conn)
+            .await?;
+        match replayed.map(|position| u64::try_from(position).unwrap_or_default()) {
+            Some(position) if position < fresh_from => self.db.acquire().await,
+            _ => Ok(conn),
+        }
     }
 }

@@ -264,6 +264,8 @@ pub struct ServerConfig {
     pub connection_limit: usize,
     pub shutdown_grace: IsoDuration,
     pub body_limit: usize,
+    /// Bytes of public reads kept in memory; 0 turns the cache off.
+    pub public_cache_bytes: u64,
     pub cors_allowed_origins: Vec<String>,
     /// Proxies whose forwarded headers name the client (networks or single
     /// addresses).
@@ -301,6 +303,8 @@ fn networks<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<ipn
 #[serde(deny_unknown_fields)]
 pub struct DatabaseConfig {
     pub url: Secret,
+    /// A streaming replica for public reads; empty: none.
+    pub read_url: Secret,
     pub max_connections: u32,
     pub acquire_timeout: IsoDuration,
     pub statement_timeout: IsoDuration,

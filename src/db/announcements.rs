@@ -23,12 +23,76 @@ pub struct AnnouncementRow {
     pub certificate_number: Option<String>,
 }
 
-/// One page of current announcements, newest first: `pattern` is an ILIKE
-/// pattern over product name, abstract and holder name.
+/// How many of the newest announcements a search reads before it asks the
+/// index: a common term fills its page among them at once, where the index
+/// would hand over nearly every announcement to be sorted.
+const NEWEST_FIRST: i64 = 100;
+
+/// One page of current announcements, newest first, whose product name,
+/// abstract or holder name hold every one of `terms`.
 pub async fn search(
     conn: &mut PgConnection,
     category: Option<Category>,
-    pattern: Option<&str>,
+    terms: Option<&[String]>,
+    before: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> sqlx::Result<Vec<AnnouncementRow>> {
+    let Some(terms) = terms else {
+        return newest(conn, category, None, before, limit, limit).await;
+    };
+    let found = newest(conn, category, Some(terms), before, NEWEST_FIRST.max(limit), limit).await?;
+    if found.len() as i64 >= limit {
+        return Ok(found);
+    }
+    indexed(conn, category, terms, before, limit).await
+}
+
+/// Of the `window` newest current announcements, those holding every one of
+/// `terms`.
+async fn newest(
+    conn: &mut PgConnection,
+    category: Option<Category>,
+    terms: Option<&[String]>,
+    before: Option<(DateTime<Utc>, Uuid)>,
+    window: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<AnnouncementRow>> {
+    let (before_at, before_id) = before.unzip();
+    sqlx::query_as!(
+        AnnouncementRow,
+        r#"SELECT a.id AS "id!", a.registration_number, a.product_name AS "product_name!",
+                a.category AS "category!: Category", o.name AS holder_name,
+                o.verification = 'verified' AS "holder_verified!", a.abstract AS "abstract!",
+                a.announcement_starts_at AS starts_at, a.announcement_ends_at AS ends_at,
+                a.state AS "state!: ApplicationState", NULL::text AS certificate_number
+           FROM (SELECT * FROM applications
+                  WHERE state = 'in_announcement'
+                    AND ($1::product_category IS NULL OR category = $1)
+                    AND ($3::timestamptz IS NULL OR (announcement_starts_at, id) < ($3, $4::uuid))
+                  ORDER BY announcement_starts_at DESC, id DESC LIMIT $5) AS a
+           JOIN organizations o ON o.id = a.org_id
+           WHERE $2::text[] IS NULL OR EXISTS (
+                 SELECT FROM announcement_search s
+                  WHERE s.application_id = a.id
+                    AND NOT EXISTS (SELECT FROM unnest($2) AS t(term) WHERE strpos(s.document, lower(term)) = 0))
+           ORDER BY a.announcement_starts_at DESC, a.id DESC LIMIT $6"#,
+        category as Option<Category>,
+        terms,
+        before_at,
+        before_id,
+        window,
+        limit
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Current announcements matching every term, found through the index of
+/// their characters and character pairs.
+async fn indexed(
+    conn: &mut PgConnection,
+    category: Option<Category>,
+    terms: &[String],
     before: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> sqlx::Result<Vec<AnnouncementRow>> {
@@ -36,17 +100,20 @@ pub async fn search(
     sqlx::query_as!(
         AnnouncementRow,
         r#"SELECT a.id, a.registration_number, a.product_name, a.category AS "category: Category",
-                o.name AS holder_name, o.verification = 'verified' AS "holder_verified!", a.abstract AS "abstract", a.announcement_starts_at AS starts_at,
-                a.announcement_ends_at AS ends_at, a.state AS "state: ApplicationState",
-                NULL::text AS certificate_number
-           FROM applications a JOIN organizations o ON o.id = a.org_id
-           WHERE a.state = 'in_announcement'
+                o.name AS holder_name, o.verification = 'verified' AS "holder_verified!", a.abstract AS "abstract",
+                a.announcement_starts_at AS starts_at, a.announcement_ends_at AS ends_at,
+                a.state AS "state: ApplicationState", NULL::text AS certificate_number
+           FROM announcement_search s
+           JOIN applications a ON a.id = s.application_id
+           JOIN organizations o ON o.id = a.org_id
+           WHERE search_grams(s.document) @> search_query_grams($2)
+             AND NOT EXISTS (SELECT FROM unnest($2) AS t(term) WHERE strpos(s.document, lower(term)) = 0)
+             AND a.state = 'in_announcement'
              AND ($1::product_category IS NULL OR a.category = $1)
-             AND ($2::text IS NULL OR a.product_name ILIKE $2 OR a.abstract ILIKE $2 OR o.name ILIKE $2)
              AND ($3::timestamptz IS NULL OR (a.announcement_starts_at, a.id) < ($3, $4::uuid))
            ORDER BY a.announcement_starts_at DESC, a.id DESC LIMIT $5"#,
         category as Option<Category>,
-        pattern,
+        terms,
         before_at,
         before_id,
         limit
@@ -95,11 +162,13 @@ pub async fn count_open(conn: &mut PgConnection) -> sqlx::Result<i64> {
 }
 
 /// One page of announcements whose window has closed, the latest closed
-/// first, with what they came to.
+/// first, with what they came to, whose product name, abstract or holder
+/// name match every one of `patterns` (ILIKE). Searched in that order: no
+/// index serves the past announcements' text.
 pub async fn search_past(
     conn: &mut PgConnection,
     category: Option<Category>,
-    pattern: Option<&str>,
+    patterns: Option<&[String]>,
     before: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> sqlx::Result<Vec<AnnouncementRow>> {
@@ -114,11 +183,13 @@ pub async fn search_past(
            LEFT JOIN certificates c ON c.application_id = a.id
            WHERE a.announcement_starts_at IS NOT NULL AND a.state <> 'in_announcement'
              AND ($1::product_category IS NULL OR a.category = $1)
-             AND ($2::text IS NULL OR a.product_name ILIKE $2 OR a.abstract ILIKE $2 OR o.name ILIKE $2)
+             AND ($2::text[] IS NULL OR NOT EXISTS (
+                  SELECT FROM unnest($2) AS p(pattern)
+                   WHERE NOT (a.product_name ILIKE pattern OR a.abstract ILIKE pattern OR o.name ILIKE pattern)))
              AND ($3::timestamptz IS NULL OR (a.announcement_ends_at, a.id) < ($3, $4::uuid))
            ORDER BY a.announcement_ends_at DESC, a.id DESC LIMIT $5"#,
         category as Option<Category>,
-        pattern,
+        patterns,
         before_at,
         before_id,
         limit

@@ -151,13 +151,13 @@ pub async fn find_public(conn: &mut PgConnection, number: &str) -> sqlx::Result<
     }))
 }
 
-/// One page of the public register, newest first: `pattern` is an ILIKE
-/// pattern over product name, abstract and holder name.
+/// One page of the public register, newest first, whose product name,
+/// abstract or holder name hold every one of `patterns` (ILIKE).
 pub async fn search_public(
     conn: &mut PgConnection,
     category: Option<Category>,
     status: Option<CertificateStatus>,
-    pattern: Option<&str>,
+    patterns: Option<&[String]>,
     before: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> sqlx::Result<Vec<PublicCertificateRow>> {
@@ -173,12 +173,14 @@ pub async fn search_public(
                 o.verification = 'verified' AS "holder_verified!"
            FROM certificates c JOIN organizations o ON o.id = c.org_id
            WHERE ($1::product_category IS NULL OR c.category = $1)
-             AND ($2::text IS NULL OR c.product_name ILIKE $2 OR c.abstract ILIKE $2 OR o.name ILIKE $2)
+             AND ($2::text[] IS NULL OR NOT EXISTS (
+                  SELECT FROM unnest($2) AS p(pattern)
+                  WHERE NOT (c.product_name ILIKE pattern OR c.abstract ILIKE pattern OR o.name ILIKE pattern)))
              AND ($3::timestamptz IS NULL OR (c.issued_at, c.id) < ($3, $4::uuid))
              AND ($6::certificate_status IS NULL OR c.status = $6)
            ORDER BY c.issued_at DESC, c.id DESC LIMIT $5"#,
         category as Option<Category>,
-        pattern,
+        patterns,
         before_at,
         before_id,
         limit,

@@ -142,6 +142,18 @@ fn quote_literal(text: &str) -> String {
 }
 
 pub async fn connect(config: &Config) -> anyhow::Result<PgPool> {
+    connect_to(config, config.database.url.expose()).await
+}
+
+/// The pool of `database.read_url`, if one is set.
+pub async fn connect_replica(config: &Config) -> anyhow::Result<Option<PgPool>> {
+    match config.database.read_url.expose() {
+        "" => Ok(None),
+        url => connect_to(config, url).await.map(Some).context("database.read_url"),
+    }
+}
+
+async fn connect_to(config: &Config, url: &str) -> anyhow::Result<PgPool> {
     // Plan each execution of a prepared statement with its parameters and
     // the table as it is now: a generic plan cached while a table was small
     // (a sequential scan) would otherwise stay for the connection's life as
@@ -150,7 +162,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<PgPool> {
     // A statement that runs past `database.statement_timeout` is cancelled
     // by the server: a request given up on must not leave its query running.
     let statement_timeout = Config::exact(config.database.statement_timeout).as_millis().to_string();
-    let options = PgConnectOptions::from_str(config.database.url.expose())?
+    let options = PgConnectOptions::from_str(url)?
         .options([("plan_cache_mode", "force_custom_plan"), ("statement_timeout", statement_timeout.as_str())]);
     let context = unreachable(&options);
     PgPoolOptions::new()

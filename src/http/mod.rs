@@ -17,6 +17,7 @@ mod openapi;
 mod ops;
 mod organization;
 mod public;
+pub mod public_cache;
 mod responses;
 mod review;
 mod security_headers;
@@ -85,8 +86,12 @@ pub fn router(state: AppState) -> Router {
         // The document stays: clients are generated from it.
         false => api.route(OPENAPI_PATH, axum::routing::get(move || async move { axum::Json(document) })),
     };
-    let app =
-        api.merge(tlog::router()).merge(crate::portal::router()).fallback(crate::portal::fallback).with_state(state);
+    let app = api
+        .merge(tlog::router())
+        .merge(crate::portal::router())
+        .fallback(crate::portal::fallback)
+        .layer(middleware::from_fn_with_state(state.clone(), public_cache::serve))
+        .with_state(state);
     with_middleware(app, &config)
 }
 

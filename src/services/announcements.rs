@@ -112,9 +112,9 @@ pub async fn list(
     page: PageRequest<(DateTime<Utc>, Uuid)>,
 ) -> Result<Page<AnnouncementView>> {
     let search = Search::parse(filter.q.as_deref())?;
-    let mut conn = state.db.acquire().await?;
+    let mut conn = state.public_read().await?;
     let rows =
-        db::announcements::search(&mut conn, filter.category, search.pattern(), page.after, page.fetch_limit()).await?;
+        db::announcements::search(&mut conn, filter.category, search.terms(), page.after, page.fetch_limit()).await?;
     let rows = page.page(rows, |row| (row.starts_at.unwrap_or_default(), row.id), |row| row);
     with_materials(&mut conn, rows).await
 }
@@ -127,9 +127,9 @@ pub async fn list_past(
     page: PageRequest<(DateTime<Utc>, Uuid)>,
 ) -> Result<Page<AnnouncementView>> {
     let search = Search::parse(filter.q.as_deref())?;
-    let mut conn = state.db.acquire().await?;
+    let mut conn = state.public_read().await?;
     let rows =
-        db::announcements::search_past(&mut conn, filter.category, search.pattern(), page.after, page.fetch_limit())
+        db::announcements::search_past(&mut conn, filter.category, search.patterns(), page.after, page.fetch_limit())
             .await?;
     let rows = page.page(rows, |row| (row.ends_at.unwrap_or_default(), row.id), |row| row);
     with_materials(&mut conn, rows).await
@@ -137,7 +137,7 @@ pub async fn list_past(
 
 /// Applications in their announcement now.
 pub async fn open_count(state: &AppState) -> Result<i64> {
-    Ok(db::announcements::count_open(&mut *state.db.acquire().await?).await?)
+    Ok(db::announcements::count_open(&mut *state.public_read().await?).await?)
 }
 
 async fn with_materials(conn: &mut PgConnection, rows: Page<AnnouncementRow>) -> Result<Page<AnnouncementView>> {
@@ -159,7 +159,7 @@ async fn with_materials(conn: &mut PgConnection, rows: Page<AnnouncementRow>) ->
 
 /// One announcement, open or closed.
 pub async fn get(state: &AppState, id: Uuid) -> Result<AnnouncementView> {
-    let mut conn = state.db.acquire().await?;
+    let mut conn = state.public_read().await?;
     let row = db::announcements::find(&mut conn, id).await?.ok_or(Error::NotFound)?;
     let materials = db::materials::of_applications(&mut conn, &[id]).await?.into_iter().map(|m| m.hash()).collect();
     Ok(AnnouncementView::new(row, materials))

@@ -368,7 +368,7 @@ pub async fn pdf(state: &AppState, tenant: Tenant, id: Uuid) -> Result<(String, 
 /// holder, current licenses and pledges, and the history of approved acts.
 pub async fn public(state: &AppState, number: &str) -> Result<PublicCertificateView> {
     let number = CertificateNumber::parse(number).map_err(|_| Error::NotFound)?;
-    let mut conn = state.db.acquire().await?;
+    let mut conn = state.public_read().await?;
     let row = db::certificates::find_public(&mut conn, number.as_str()).await?.ok_or(Error::NotFound)?;
     let (licenses, pledges, history) = acts::public_record(&mut conn, state, row.certificate.id).await?;
     let mut view = PublicCertificateView::from(row);
@@ -383,12 +383,12 @@ pub async fn registry(
     page: PageRequest<(DateTime<Utc>, Uuid)>,
 ) -> Result<Page<PublicCertificateView>> {
     let search = Search::parse(filter.q.as_deref())?;
-    let mut conn = state.db.acquire().await?;
+    let mut conn = state.public_read().await?;
     let rows = db::certificates::search_public(
         &mut conn,
         filter.category,
         filter.status,
-        search.pattern(),
+        search.patterns(),
         page.after,
         page.fetch_limit(),
     )
@@ -423,17 +423,17 @@ pub async fn expire_due(state: &AppState, batch: i64) -> Result<u64> {
 
 /// Certificates valid now.
 pub async fn active_count(state: &AppState) -> Result<i64> {
-    Ok(db::certificates::count_active(&mut *state.db.acquire().await?).await?)
+    Ok(db::certificates::count_active(&mut *state.public_read().await?).await?)
 }
 
 /// The latest changes to the register (issuances, expiries, revocations
 /// and cancellations), latest first, for the gazette's feed.
 pub async fn recent_changes(state: &AppState, limit: i64) -> Result<Vec<db::certificates::ChangeRow>> {
-    Ok(db::certificates::recent_changes(&mut *state.db.acquire().await?, limit).await?)
+    Ok(db::certificates::recent_changes(&mut *state.public_read().await?, limit).await?)
 }
 
 /// Every certificate's number and when its record last changed, newest
 /// first, at most `limit` (the sitemap's).
 pub async fn numbers(state: &AppState, limit: i64) -> Result<Vec<(String, DateTime<Utc>)>> {
-    Ok(db::certificates::numbers(&mut *state.db.acquire().await?, limit).await?)
+    Ok(db::certificates::numbers(&mut *state.public_read().await?, limit).await?)
 }

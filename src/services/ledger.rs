@@ -288,13 +288,13 @@ pub async fn receipt(state: &AppState, index: u64) -> Result<(Vec<u8>, Receipt)>
 }
 
 pub async fn entry(state: &AppState, index: u64) -> Result<EntryView> {
-    let mut conn = state.db.acquire().await?;
+    let mut conn = state.public_read().await?;
     let leaf = db::ledger::leaf(&mut conn, index).await?.ok_or(Error::NotFound)?;
     Ok(EntryView { index, leaf_hash: hex::encode(&leaf.leaf_hash), entry: STANDARD.encode(&leaf.entry) })
 }
 
 pub async fn inclusion(state: &AppState, query: InclusionQuery) -> Result<InclusionView> {
-    let mut conn = state.db.acquire().await?;
+    let mut conn = state.public_read().await?;
     let origin = &state.config.ledger.origin;
     let mut ledger = PgLedger { conn: &mut conn, signer: &state.signer, origin };
     let size = match query.tree_size {
@@ -311,7 +311,7 @@ pub async fn inclusion(state: &AppState, query: InclusionQuery) -> Result<Inclus
 }
 
 pub async fn consistency(state: &AppState, query: ConsistencyQuery) -> Result<ConsistencyView> {
-    let mut conn = state.db.acquire().await?;
+    let mut conn = state.public_read().await?;
     let origin = &state.config.ledger.origin;
     let mut ledger = PgLedger { conn: &mut conn, signer: &state.signer, origin };
     let hashes = ledger.consistency_proof(query.first, query.second).await.map_err(ledger_error)?;
@@ -320,7 +320,7 @@ pub async fn consistency(state: &AppState, query: ConsistencyQuery) -> Result<Co
 
 /// Checkpoints published to the chain, newest first.
 pub async fn anchors(state: &AppState, page: PageRequest<i64>) -> Result<Page<AnchorView>> {
-    let mut conn = state.db.acquire().await?;
+    let mut conn = state.public_read().await?;
     let rows = db::ledger::anchors(&mut conn, page.after, page.fetch_limit()).await?;
     Ok(page.page(rows, |row| row.tree_size, AnchorView::from))
 }

@@ -74,7 +74,7 @@ pub fn cosigners(state: &AppState, note: &str) -> Vec<Cosigner> {
 /// when the path names no tile of the current tree.
 pub async fn tile(state: &AppState, path: &str) -> Result<Option<(Tile, Vec<u8>)>> {
     let Some(tile) = Tile::parse(path) else { return Ok(None) };
-    let mut conn = state.db.acquire().await?;
+    let mut conn = state.public_read().await?;
     let size = db::ledger::size(&mut conn).await?;
     if !tiles::exists_in(&tile, size) {
         return Ok(None);
@@ -141,7 +141,7 @@ pub async fn proof_of(state: &AppState, index: u64) -> Result<String> {
 /// the issuance is recorded.
 pub async fn certificate_proof(state: &AppState, number: &str) -> Result<String> {
     let number = crate::domain::CertificateNumber::parse(number).map_err(|_| Error::NotFound)?;
-    let mut conn = state.db.acquire().await?;
+    let mut conn = state.public_read().await?;
     let row = db::certificates::find_public(&mut conn, number.as_str()).await?.ok_or(Error::NotFound)?;
     drop(conn);
     let receipt = row.certificate.ledger.ok_or(Error::NotFound)?;

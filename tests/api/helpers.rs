@@ -38,6 +38,8 @@ pub struct TestApp {
     pub database_url: String,
     /// Drafts made by `create_application`, to name each its own product.
     drafts: AtomicUsize,
+    /// False for a replica: the first app made the database and drops it.
+    owns_database: bool,
     shutdown: CancellationToken,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -109,13 +111,17 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         dataip::telemetry::init(&config.log);
     }
-    let clock = Arc::new(ShiftedClock::default());
+    start(config, Arc::new(ShiftedClock::default()), database_url, true).await
+}
+
+async fn start(config: Config, clock: Arc<ShiftedClock>, database_url: String, owns_database: bool) -> TestApp {
     let app = Application::build(config, clock.clone()).await.expect("the application starts");
     let base = format!("http://127.0.0.1:{}", app.port());
     let metrics_port = app.metrics_port();
     let state = app.state().clone();
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(app.run_until_stopped(shutdown.clone()));
+    wait_until_listening(&state).await;
     TestApp {
         base,
         metrics_port,
@@ -124,8 +130,33 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
         state,
         database_url,
         drafts: AtomicUsize::new(0),
+        owns_database,
         shutdown,
         server: Some(server),
+    }
+}
+
+/// Waits for the change feed to listen, so that tests which read a public
+/// view, change it and read it again see the cache at work from the start.
+async fn wait_until_listening(state: &AppState) {
+    for _ in 0..200 {
+        if state.changes.generation().is_some() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the change feed did not start listening");
+}
+
+impl TestApp {
+    /// Another replica of this registry: another process (here, another
+    /// server in this one) on the same database, with the same settings and
+    /// clock, adjusted by `customize`.
+    pub async fn spawn_replica_with(&self, customize: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = (*self.state.config).clone();
+        config.server.addr = "127.0.0.1:0".parse().expect("address");
+        customize(&mut config);
+        start(config, self.clock.clone(), self.database_url.clone(), false).await
     }
 }
 
@@ -134,6 +165,9 @@ impl Drop for TestApp {
         self.shutdown.cancel();
         if let Some(server) = self.server.take() {
             server.abort();
+        }
+        if !self.owns_database {
+            return;
         }
         let url = self.database_url.clone();
         // Drop the database from a thread of its own: Drop cannot await.

@@ -36,6 +36,7 @@ mod ops;
 mod organization;
 mod passwords;
 mod portal;
+mod public_cache;
 mod quotas;
 mod refiling;
 mod refusal_grounds;

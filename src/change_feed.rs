@@ -1,0 +1,153 @@
+//! The change feed: PostgreSQL notifies `dataip_public` whenever a
+//! transaction changes what the public may read (triggers on the tables
+//! behind the public views, delivered at commit to every process
+//! listening). Each process counts the changes it hears of in a
+//! generation: whatever it keeps of the public views is keyed by the
+//! generation it was read in, so nothing read before a change is served
+//! after it.
+//!
+//! While the feed is not listening (starting, or reconnecting after its
+//! connection broke) changes may go unheard, so there is no generation and
+//! nothing may be served from a cache; every reconnection starts a new
+//! generation, which flushes what was kept before.
+//!
+//! With a read replica, the feed also notes the primary's WAL position after
+//! each change: public reads go to the replica only once it has replayed
+//! that far, so caches never refill with rows from before the change.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use sqlx::{PgPool, postgres::PgListener};
+use tokio_util::sync::CancellationToken;
+
+/// The channel the triggers notify (see the migration `public_reads`).
+pub const CHANNEL: &str = "dataip_public";
+
+/// The WAL position nobody knows yet: public reads go to the primary.
+const UNKNOWN_POSITION: u64 = u64::MAX;
+
+/// How long to wait before listening again after the connection failed.
+const RECONNECT_DELAY: Duration = Duration::from_millis(500);
+
+#[derive(Debug)]
+pub struct ChangeFeed {
+    generation: AtomicU64,
+    listening: AtomicBool,
+    /// The primary's WAL position after the latest change heard of, as
+    /// bytes from 0/0; `UNKNOWN_POSITION` until known.
+    fresh_from: AtomicU64,
+}
+
+impl Default for ChangeFeed {
+    fn default() -> Self {
+        Self { generation: AtomicU64::new(0), listening: AtomicBool::new(false), fresh_from: AtomicU64::new(0) }
+    }
+}
+
+impl ChangeFeed {
+    /// The current generation, or `None` while changes may go unheard.
+    pub fn generation(&self) -> Option<u64> {
+        // Acquire pairs with the Release of `listen`: a generation read as
+        // live was made after the listener was subscribed.
+        self.listening.load(Ordering::Acquire).then(|| self.generation.load(Ordering::Acquire))
+    }
+
+    /// A change made by this process, committed: seen here at once, without
+    /// waiting for its notification. Its WAL position is not known, so
+    /// public reads go to the primary until the next notification.
+    pub fn changed_here(&self) {
+        self.fresh_from.store(UNKNOWN_POSITION, Ordering::Release);
+        self.advance();
+    }
+
+    /// The WAL position a replica must have replayed to serve public reads;
+    /// `None`: read from the primary.
+    pub fn fresh_from(&self) -> Option<u64> {
+        Some(self.fresh_from.load(Ordering::Acquire)).filter(|&position| position != UNKNOWN_POSITION)
+    }
+
+    /// As if listening, for tests of what reads the generation.
+    #[cfg(test)]
+    pub(crate) fn pretend_listening(&self) {
+        self.listening.store(true, Ordering::Release);
+    }
+
+    fn advance(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        metrics::counter!("public_cache_generations_total").increment(1);
+    }
+
+    /// Listens until `shutdown`, reconnecting whenever the connection
+    /// breaks. `track_position`: note the primary's WAL position after each
+    /// change (when public reads may go to a replica).
+    pub async fn listen(self: Arc<Self>, pool: PgPool, track_position: bool, shutdown: CancellationToken) {
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                result = self.listen_once(&pool, track_position) => {
+                    self.listening.store(false, Ordering::Release);
+                    self.advance();
+                    if let Err(error) = result {
+                        tracing::warn!(%error, "the change feed lost its connection; public caches are off until it is back");
+                    }
+                }
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(RECONNECT_DELAY) => {}
+            }
+        }
+    }
+
+    /// One connection's life: subscribe, start a new generation (anything
+    /// may have changed unheard before), then advance on every notification
+    /// until the connection breaks.
+    async fn listen_once(&self, pool: &PgPool, track_position: bool) -> sqlx::Result<()> {
+        let mut listener = PgListener::connect_with(pool).await?;
+        listener.ignore_pool_close_event(true);
+        listener.listen(CHANNEL).await?;
+        self.note_position(pool, track_position).await?;
+        self.advance();
+        self.listening.store(true, Ordering::Release);
+        tracing::debug!("the change feed is listening");
+        // `try_recv` answers None when the connection broke: this
+        // connection's life is over, whatever it would reconnect to.
+        while listener.try_recv().await?.is_some() {
+            self.note_position(pool, track_position).await?;
+            self.advance();
+        }
+        Err(sqlx::Error::Protocol("the change feed's connection closed".into()))
+    }
+
+    async fn note_position(&self, pool: &PgPool, track_position: bool) -> sqlx::Result<()> {
+        if !track_position {
+            return Ok(());
+        }
+        let position: i64 =
+            sqlx::query_scalar("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint").fetch_one(pool).await?;
+        self.fresh_from.store(u64::try_from(position).unwrap_or(UNKNOWN_POSITION), Ordering::Release);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_generation_until_listening_and_local_changes_advance_it() {
+        let feed = ChangeFeed::default();
+        assert_eq!(feed.generation(), None, "not listening yet");
+        feed.pretend_listening();
+        let first = feed.generation().expect("listening");
+        feed.changed_here();
+        assert_eq!(feed.generation(), Some(first + 1));
+        assert_eq!(feed.fresh_from(), None, "a local change sends reads to the primary");
+    }
+}

@@ -1,0 +1,277 @@
+//! The public reads kept in memory: the same page, announcement or record
+//! is read by everyone alike, so each is computed once per change of the
+//! registry (see `change_feed`) and per registry day (days left, licences
+//! current today), and served from memory until then.
+//!
+//! - Keyed by the change feed's generation and the registry's date: a change
+//!   heard of, or midnight in the registry's zone, makes every entry
+//!   unreachable at once; no entry is ever served while the feed is not
+//!   listening.
+//! - A write through this process starts a new generation as it answers,
+//!   so its writer reads it at once; other processes hear of it from the
+//!   feed (within milliseconds).
+//! - Misses are computed once: requests for the same key wait for the one
+//!   computing it (single flight), after an invalidation too.
+//! - Only what is the same for everyone: GET, 200, no `Set-Cookie`, not
+//!   conditional (`If-None-Match` goes to the handler, which answers 304),
+//!   and only the paths `is_public_read` lists. Bounded in bytes: entries
+//!   of past generations are evicted first, as nothing reads them.
+
+use std::sync::Arc;
+
+use axum::{
+    body::{Body, HttpBody as _, to_bytes},
+    extract::{Request, State},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    middleware::Next,
+    response::Response,
+};
+use bytes::Bytes;
+use chrono::NaiveDate;
+use quick_cache::{Weighter, sync::Cache};
+
+use crate::state::AppState;
+
+/// A response larger than this is served, not kept.
+const MAX_ENTRY: u64 = 1 << 20;
+
+/// Entries expected, for the cache's initial sizing.
+const EXPECTED_ENTRIES: usize = 4096;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Key {
+    generation: u64,
+    date: NaiveDate,
+    /// Path and query, as sent.
+    uri: String,
+    /// The headers a public response varies by.
+    accept: Option<HeaderValue>,
+    accept_language: Option<HeaderValue>,
+}
+
+/// A kept 200 response: its headers and body.
+#[derive(Clone)]
+struct Entry(Arc<(HeaderMap, Bytes)>);
+
+impl Entry {
+    fn response(&self) -> Response {
+        let (headers, body) = &*self.0;
+        let mut response = Response::new(Body::from(body.clone()));
+        *response.headers_mut() = headers.clone();
+        response
+    }
+}
+
+#[derive(Clone)]
+struct ByBytes;
+
+impl Weighter<Key, Entry> for ByBytes {
+    fn weight(&self, key: &Key, entry: &Entry) -> u64 {
+        let headers: usize = entry.0.0.iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
+        (key.uri.len() + headers + entry.0.1.len() + 256) as u64
+    }
+}
+
+pub struct PublicCache {
+    entries: Cache<Key, Entry, ByBytes>,
+}
+
+impl PublicCache {
+    /// Holding at most about `bytes`; `None` when 0 (caching off).
+    pub fn new(bytes: u64) -> Option<Self> {
+        (bytes > 0).then(|| Self { entries: Cache::with_weighter(EXPECTED_ENTRIES, bytes, ByBytes) })
+    }
+}
+
+/// Whether `path` is a public read the same for everyone. Not objection
+/// tracking (a token in the query names one objector's own objection), not
+/// unsubscribing, not the operations endpoints.
+fn is_public_read(path: &str) -> bool {
+    if let Some(api) = path.strip_prefix("/api/v1/public/") {
+        return !api.starts_with("objections/");
+    }
+    path == "/"
+        || path.starts_with("/tlog/")
+        || ["/announcements", "/certificates", "/ledger", "/verify", "/feeds/", "/sitemap.xml", "/robots.txt"]
+            .iter()
+            .any(|prefix| path.starts_with(prefix))
+}
+
+/// Whether a request changes the registry: anything but a read, and not
+/// signing in or out (which changes nothing public).
+fn may_change(request: &Request) -> bool {
+    !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        && !request.uri().path().starts_with("/api/v1/auth/")
+}
+
+pub async fn serve(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let Some(cache) = state.public_cache.as_deref() else {
+        return next.run(request).await;
+    };
+    if may_change(&request) {
+        let response = next.run(request).await;
+        if response.status().is_success() {
+            state.changes.changed_here();
+        }
+        return response;
+    }
+    let Some(key) = key_of(&state, &request) else {
+        return next.run(request).await;
+    };
+    let guard = match cache.entries.get_value_or_guard_async(&key).await {
+        Ok(entry) => {
+            metrics::counter!("public_cache_requests_total", "result" => "hit").increment(1);
+            return entry.response();
+        }
+        Err(guard) => guard,
+    };
+    metrics::counter!("public_cache_requests_total", "result" => "miss").increment(1);
+    let response = next.run(request).await;
+    let keep = response.status() == StatusCode::OK
+        && !response.headers().contains_key(header::SET_COOKIE)
+        && response.body().size_hint().upper().is_some_and(|size| size <= MAX_ENTRY);
+    if !keep {
+        // Dropping the guard lets the next waiting request compute its own.
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    match to_bytes(body, MAX_ENTRY as usize).await {
+        Ok(bytes) => {
+            let entry = Entry(Arc::new((parts.headers, bytes)));
+            let _ = guard.insert(entry.clone());
+            entry.response()
+        }
+        Err(error) => {
+            tracing::warn!(%error, "a public response's body could not be read");
+            Response::builder().status(StatusCode::INTERNAL_SERVER_ERROR).body(Body::empty()).unwrap_or_default()
+        }
+    }
+}
+
+/// The key of a cacheable request, or `None` when it must go to its handler.
+fn key_of(state: &AppState, request: &Request) -> Option<Key> {
+    if request.method() != Method::GET
+        || !is_public_read(request.uri().path())
+        || request.headers().contains_key(header::IF_NONE_MATCH)
+        || request.headers().contains_key(header::AUTHORIZATION)
+    {
+        return None;
+    }
+    let generation = state.changes.generation()?;
+    let date = state.clock.now().with_timezone(&state.config.registry.time_zone).date_naive();
+    Some(Key {
+        generation,
+        date,
+        uri: request
+            .uri()
+            .path_and_query()
+            .map_or_else(|| request.uri().path().to_owned(), |pq| pq.as_str().to_owned()),
+        accept: request.headers().get(header::ACCEPT).cloned(),
+        accept_language: request.headers().get(header::ACCEPT_LANGUAGE).cloned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{
+        path::Path,
+        sync::atomic::{AtomicUsize, Ordering},
+        time::Duration,
+    };
+
+    use axum::{Router, middleware, routing::get};
+    use tower::ServiceExt as _;
+
+    use super::*;
+    use crate::{
+        clock::SystemClock,
+        config::{Config, Environment},
+    };
+
+    fn state() -> AppState {
+        let config = Config::load_from(Environment::Test, &Path::new(env!("CARGO_MANIFEST_DIR")).join("config"))
+            .expect("test configuration");
+        let pool = sqlx::postgres::PgPoolOptions::new().connect_lazy("postgres://nowhere/none").expect("lazy pool");
+        let state = AppState::new(config, pool, Arc::new(SystemClock)).expect("state");
+        state.changes.pretend_listening();
+        state
+    }
+
+    async fn get_all(app: &Router, path: &str, times: usize) {
+        let requests = (0..times).map(|_| {
+            let request = Request::get(path).body(Body::empty()).expect("request");
+            app.clone().oneshot(request)
+        });
+        for response in futures_util::future::join_all(requests).await {
+            let response = response.expect("infallible");
+            assert_eq!(response.status(), StatusCode::OK);
+            let body = to_bytes(response.into_body(), 1024).await.expect("body");
+            assert_eq!(&body[..], b"page");
+        }
+    }
+
+    #[tokio::test]
+    async fn misses_are_computed_once_and_again_after_each_change() {
+        let state = state();
+        let computed = Arc::new(AtomicUsize::new(0));
+        let counter = computed.clone();
+        let page = get(move || {
+            let counter = counter.clone();
+            async move {
+                counter.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                "page"
+            }
+        });
+        let app = Router::new()
+            .route("/announcements", page)
+            .route("/api/v1/applications", axum::routing::post(|| async { StatusCode::CREATED }))
+            .layer(middleware::from_fn_with_state(state.clone(), serve));
+
+        get_all(&app, "/announcements", 20).await;
+        assert_eq!(computed.load(Ordering::SeqCst), 1, "twenty requests, one computation");
+        get_all(&app, "/announcements", 5).await;
+        assert_eq!(computed.load(Ordering::SeqCst), 1, "served from memory");
+
+        state.changes.changed_here();
+        get_all(&app, "/announcements", 20).await;
+        assert_eq!(computed.load(Ordering::SeqCst), 2, "once after a change heard of");
+
+        let write = Request::post("/api/v1/applications").body(Body::empty()).expect("request");
+        assert_eq!(app.clone().oneshot(write).await.expect("infallible").status(), StatusCode::CREATED);
+        get_all(&app, "/announcements", 3).await;
+        assert_eq!(computed.load(Ordering::SeqCst), 3, "a write here is read at once");
+
+        get_all(&app, "/announcements?lang=en", 2).await;
+        assert_eq!(computed.load(Ordering::SeqCst), 4, "another address, another entry");
+    }
+
+    #[test]
+    fn public_reads_are_listed_and_private_ones_are_not() {
+        for path in [
+            "/",
+            "/announcements",
+            "/announcements/past",
+            "/certificates/DIP-2026",
+            "/verify",
+            "/ledger",
+            "/tlog/tile/0/000",
+            "/api/v1/public/announcements",
+            "/api/v1/public/certificates/X/proof",
+            "/api/v1/public/ledger/checkpoint",
+        ] {
+            assert!(is_public_read(path), "{path}");
+        }
+        for path in [
+            "/objections/1",
+            "/unsubscribe",
+            "/api/v1/public/objections/1",
+            "/api/v1/applications",
+            "/api/v1/me",
+            "/healthz",
+            "/metrics",
+        ] {
+            assert!(!is_public_read(path), "{path}");
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! Public reads kept in memory stay correct: across two replicas of the
+//! registry on one database, after a change made through either, after the
+//! change feed's connection breaks, and at the registry's midnight.
+
+use std::time::{Duration, Instant};
+
+use dataip::{
+    config::Secret,
+    domain::{IsoDuration, StaffRole},
+};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+
+/// Reads `path` on `app` until `done` holds of the answer; how long that took.
+async fn read_until(app: &TestApp, path: &str, done: impl Fn(&Value) -> bool) -> Duration {
+    let started = Instant::now();
+    loop {
+        let answer = app.get(path, None).await;
+        if done(answer.assert_status(200)) {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "{path} did not change: {}", answer.body);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_change_is_read_at_once_by_its_writer_and_within_a_second_on_the_other_replica() {
+    let first = spawn_app().await;
+    // The second replica reads the public views from a "replica" database
+    // (here the same one): the read pool is used and stays correct.
+    let url = first.database_url.clone();
+    let second = first.spawn_replica_with(|config| config.database.read_url = Secret::new(url)).await;
+    let tenant = first.signup().await;
+    let reviewer = first.staff(StaffRole::Reviewer).await;
+    let id = first.announced_application(&tenant.token, &reviewer).await;
+    let path = format!("/public/announcements/{id}");
+    for app in [&first, &second] {
+        for _ in 0..2 {
+            assert_eq!(app.get(&path, None).await.assert_status(200)["outcome"], "open", "{}", app.base);
+        }
+        let list = app.get("/public/announcements", None).await;
+        assert_eq!(list.assert_status(200)["items"].as_array().map(Vec::len), Some(1));
+    }
+
+    // Withdrawn through the second replica: its writer reads the change at
+    // once, and the first replica within a second.
+    second.post(&format!("/applications/{id}/withdraw"), Some(&tenant.token), json!({})).await.assert_status(200);
+    assert_eq!(second.get(&path, None).await.assert_status(200)["outcome"], "withdrawn", "read at once");
+    let list = second.get("/public/announcements", None).await;
+    assert_eq!(list.assert_status(200)["items"], json!([]));
+    let waited = read_until(&first, &path, |view| view["outcome"] == "withdrawn").await;
+    assert!(waited < Duration::from_secs(1), "the other replica took {waited:?}");
+    let waited = read_until(&first, "/public/announcements", |list| list["items"] == json!([])).await;
+    assert!(waited < Duration::from_secs(1), "the other replica's list took {waited:?}");
+
+    // The same on the portal's pages, for a change the worker makes.
+    let id = first.announced_application(&tenant.token, &reviewer).await;
+    let page = format!("/announcements/{id}?lang=en");
+    for app in [&first, &second] {
+        let html =
+            app.client.get(format!("{}{page}", app.base)).send().await.expect("page").text().await.expect("text");
+        assert!(html.contains("days left"), "open: {html}");
+    }
+    first.close_windows(chrono::Duration::days(16)).await;
+    for app in [&first, &second] {
+        let started = Instant::now();
+        loop {
+            let html =
+                app.client.get(format!("{}{page}", app.base)).send().await.expect("page").text().await.expect("text");
+            if html.contains("the certificate was issued") {
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(1), "{} still shows the open window", app.base);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_cache_serves_until_a_change_and_is_flushed_when_its_feed_reconnects() {
+    // No worker step meanwhile: its ledger appends are changes too.
+    let app = spawn_app_with(|config| config.worker.interval = IsoDuration::seconds(3600)).await;
+    let tenant = app.signup().await;
+    let reviewer = app.staff(StaffRole::Reviewer).await;
+    let id = app.announced_application(&tenant.token, &reviewer).await;
+    let path = format!("/public/announcements/{id}");
+    let before = app.get(&path, None).await.assert_status(200).clone();
+
+    // A change no trigger reports (as if its notification were lost while
+    // the feed was away): the kept answer is still served.
+    let pool = sqlx::PgPool::connect(&app.database_url).await.expect("connect");
+    let mut conn = pool.acquire().await.expect("connection");
+    sqlx::query("SET session_replication_role = replica").execute(&mut *conn).await.expect("set");
+    sqlx::query("UPDATE applications SET product_name = '改名后的数据集' WHERE id = $1::uuid")
+        .bind(&id)
+        .execute(&mut *conn)
+        .await
+        .expect("rename");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.get(&path, None).await.assert_status(200), &before, "served from memory");
+
+    // The feed's connection breaks: once it listens again, nothing kept
+    // from before is served.
+    let killed: i64 = sqlx::query_scalar(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+         WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("terminate");
+    assert_eq!(killed, 1, "the one listener");
+    read_until(&app, &path, |view| view["product_name"] == "改名后的数据集").await;
+}
+
+#[tokio::test]
+async fn days_left_follow_the_registrys_date_with_no_change_of_data() {
+    let app = spawn_app().await;
+    let tenant = app.signup().await;
+    let reviewer = app.staff(StaffRole::Reviewer).await;
+    let id = app.announced_application(&tenant.token, &reviewer).await;
+    let page = format!("{}/announcements/{id}?lang=en", app.base);
+    let read = || async { app.client.get(&page).send().await.expect("page").text().await.expect("text") };
+    let today = read().await;
+    assert_eq!(read().await, today, "the same page, served again");
+    let days_left =
+        |html: &str| html.split(" days left").next().and_then(|head| head.rsplit('>').next()).map(str::to_owned);
+    let before = days_left(&today).expect("days left shown");
+
+    app.clock.advance(chrono::Duration::days(1));
+    let tomorrow = read().await;
+    let after = days_left(&tomorrow).expect("days left shown");
+    assert_eq!(
+        after.trim().parse::<i64>().expect("a number") + 1,
+        before.trim().parse::<i64>().expect("a number"),
+        "one day fewer: {before} then {after}"
+    );
+}
