@@ -3,20 +3,34 @@
 //! and in queue length: when as many requests wait as the queue holds, the
 //! next is refused at once (503) rather than queued behind everyone's
 //! logins, so no one client can make every login slow.
+//!
+//! The 19 MiB of working memory are allocated once per hasher and reused:
+//! allocated per hash, glibc keeps each freed block in the arena of the
+//! thread that hashed, and a login storm over the many blocking threads
+//! left the process hundreds of MiB larger for good.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use anyhow::Context;
-use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
+use argon2::{
+    Algorithm, Argon2, Block, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version,
+    password_hash::phc::{Output, ParamsString, Salt},
+};
 use tokio::sync::Semaphore;
 
 use crate::domain::Password;
 
 /// OWASP's recommended Argon2id parameters: m = 19 MiB, t = 2, p = 1.
-fn argon2() -> Argon2<'static> {
-    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+fn params() -> Params {
+    Params::new(19 * 1024, 2, 1, None).unwrap_or_default()
 }
+
+fn argon2() -> Argon2<'static> {
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params())
+}
+
+/// Bytes of salt in a new hash.
+const SALT_LEN: usize = 16;
 
 #[derive(Clone)]
 pub struct PasswordHasher {
@@ -24,6 +38,9 @@ pub struct PasswordHasher {
     permits: Arc<Semaphore>,
     /// Hashes computed or waiting: `concurrency + queue`.
     admitted: Arc<Semaphore>,
+    /// Working memory of finished hashes, for the next: at most one per
+    /// permit.
+    spare: Arc<Mutex<Vec<Vec<Block>>>>,
 }
 
 /// Why a password could not be hashed or checked.
@@ -42,13 +59,29 @@ impl PasswordHasher {
         Self {
             permits: Arc::new(Semaphore::new(concurrency)),
             admitted: Arc::new(Semaphore::new(concurrency.saturating_add(queue))),
+            spare: Arc::default(),
         }
     }
 
     pub async fn hash(&self, password: &Password) -> Result<String, HashingError> {
         let password = password.expose().to_owned();
+        let spare = self.spare.clone();
         self.run(move || {
-            argon2().hash_password(password.as_bytes()).map(|hash| hash.to_string()).map_err(anyhow::Error::msg)
+            let mut salt = [0u8; SALT_LEN];
+            getrandom::fill(&mut salt).map_err(|e| anyhow::anyhow!("no randomness for a salt: {e}"))?;
+            let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
+            with_memory(&spare, |memory| {
+                argon2().hash_password_into_with_memory(password.as_bytes(), &salt, &mut output, memory)
+            })
+            .map_err(anyhow::Error::msg)?;
+            let hash = PasswordHash {
+                algorithm: Algorithm::Argon2id.ident(),
+                version: Some(Version::V0x13.into()),
+                params: ParamsString::try_from(&params()).map_err(anyhow::Error::msg)?,
+                salt: Some(Salt::new(&salt).map_err(anyhow::Error::msg)?),
+                hash: Some(Output::new(&output).map_err(anyhow::Error::msg)?),
+            };
+            Ok(hash.to_string())
         })
         .await
     }
@@ -58,11 +91,11 @@ impl PasswordHasher {
     /// the same time, and answers false.
     pub async fn verify(&self, password: &str, stored: Option<String>) -> Result<bool, HashingError> {
         let password = password.to_owned();
+        let spare = self.spare.clone();
         self.run(move || {
             let known = stored.is_some();
             let hash = stored.unwrap_or_else(|| dummy_hash().to_owned());
-            let matches = argon2().verify_password(password.as_bytes(), hash.as_str()).is_ok();
-            Ok(known && matches)
+            Ok(known && matches(&spare, password.as_bytes(), &hash))
         })
         .await
     }
@@ -75,6 +108,39 @@ impl PasswordHasher {
         let _permit = self.permits.acquire().await.context("password hasher closed")?;
         Ok(tokio::task::spawn_blocking(work).await.context("password hashing task failed")??)
     }
+}
+
+/// Runs `hash` in working memory of the current parameters: spare memory
+/// of an earlier hash, or new.
+fn with_memory<T>(spare: &Mutex<Vec<Vec<Block>>>, hash: impl FnOnce(&mut [Block]) -> T) -> T {
+    let taken = spare.lock().ok().and_then(|mut spare| spare.pop());
+    let mut memory = taken.unwrap_or_else(|| vec![Block::default(); params().block_count()]);
+    let result = hash(&mut memory);
+    if let Ok(mut spare) = spare.lock() {
+        spare.push(memory);
+    }
+    result
+}
+
+/// Whether `password` is the one `stored` (a PHC string) was made of,
+/// compared in constant time. Hashes of the current parameters are checked
+/// in reused memory; older ones the crate's own way.
+fn matches(spare: &Mutex<Vec<Vec<Block>>>, password: &[u8], stored: &str) -> bool {
+    let Ok(hash) = PasswordHash::new(stored) else { return false };
+    let current = Params::try_from(&hash).is_ok_and(|p| p.block_count() == params().block_count());
+    let same_kind = hash.algorithm == Algorithm::Argon2id.ident() && hash.version == Some(Version::V0x13.into());
+    let (Some(salt), Some(expected), true, true) = (&hash.salt, &hash.hash, current, same_kind) else {
+        return argon2().verify_password(password, &hash).is_ok();
+    };
+    let Ok(argon2) = Params::try_from(&hash).map(|p| Argon2::new(Algorithm::Argon2id, Version::V0x13, p)) else {
+        return false;
+    };
+    let mut computed = vec![0u8; expected.len()];
+    let hashed = with_memory(spare, |memory| {
+        argon2.hash_password_into_with_memory(password, salt.as_ref(), &mut computed, memory)
+    });
+    // Output's equality is constant-time.
+    hashed.is_ok() && Output::new(&computed).is_ok_and(|computed| &computed == expected)
 }
 
 /// A hash of a random password with the same parameters as real ones,
@@ -116,5 +182,18 @@ mod tests {
         assert!(hasher.verify("correct horse battery", Some(first.clone())).await.expect("verify"));
         assert!(!hasher.verify("wrong horse battery", Some(first)).await.expect("verify"));
         assert!(!hasher.verify("correct horse battery", None).await.expect("verify"));
+        assert!(hasher.spare.lock().expect("lock").len() <= 2, "working memory reused, one per hasher at most");
+    }
+
+    #[test]
+    fn hashes_of_other_parameters_and_of_the_crate_still_verify() {
+        let spare = Mutex::default();
+        let theirs = argon2().hash_password(b"correct horse battery").expect("hash").to_string();
+        assert!(matches(&spare, b"correct horse battery", &theirs), "the crate's own hash of the same parameters");
+        let light = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(1024, 1, 1, None).expect("params"));
+        let older = light.hash_password(b"correct horse battery").expect("hash").to_string();
+        assert!(matches(&spare, b"correct horse battery", &older), "other parameters");
+        assert!(!matches(&spare, b"wrong horse battery", &older));
+        assert!(!matches(&spare, b"correct horse battery", "not a hash"));
     }
 }
