@@ -19,6 +19,11 @@ mod workload;
 
 use std::{path::Path, time::Duration};
 
+/// Concurrent logins of the storm.
+const STORM: usize = 200;
+/// Idle keep-alive connections held at the end.
+const IDLE: usize = 1000;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
@@ -62,6 +67,48 @@ async fn main() -> anyhow::Result<()> {
             held.percentile_ms(99),
         );
     }
-    println!("\nserver peak RSS: {:.0} MiB", server.peak_rss_mib());
+
+    // Creating applications, 16 connections, beside pgbench of the same
+    // transaction from the same table.
+    let writers = 16;
+    let created = workload::create_applications(&server, &seeded.owner_token, writers, size.duration).await;
+    anyhow::ensure!(created.errors == 0, "creation: {} of {} requests failed", created.errors, created.requests);
+    workload::drop_drafts(&server).await?;
+    let (org_id, user_id) = workload::owner_ids(&server).await?;
+    let script = workload::statements::create_application(&org_id, &user_id, workload::DRAFT_QUOTA);
+    let tps = workload::pgbench(&server.database_url, &script, writers, size.duration.as_secs())?;
+    workload::drop_drafts(&server).await?;
+    println!(
+        "| POST /api/v1/applications ({writers} connections) | {:.0} | {:.1} | {:.1} | {tps:.0} | {:.2}× | — | — |",
+        created.per_second(),
+        created.percentile_ms(50),
+        created.percentile_ms(99),
+        created.per_second() / tps,
+    );
+
+    // A storm of logins beside the public list at a fixed rate.
+    let list = &workload::paths(&server, &seeded)[1];
+    let list_tps = workload::pgbench(&server.database_url, list.sql.as_deref().unwrap_or_default(), 64, 5)?;
+    let rate = list_tps / 2.0;
+    let calm = workload::load(&list.urls, size.connections, size.duration, Some(rate)).await;
+    let stop = tokio_util::sync::CancellationToken::new();
+    let storm = workload::login_storm(&server, STORM, stop.clone());
+    let stormy = workload::load(&list.urls, size.connections, size.duration, Some(rate)).await;
+    stop.cancel();
+    let logins: usize = storm.join_all().await.into_iter().sum();
+    println!(
+        "\nThe list at {rate:.0} req/s: p99 {:.1} ms alone, {:.1} ms during a storm of {STORM} concurrent logins \
+         ({logins} logged in, {:.1} a second): {:.1}×",
+        calm.percentile_ms(99),
+        stormy.percentile_ms(99),
+        logins as f64 / size.duration.as_secs_f64(),
+        stormy.percentile_ms(99) / calm.percentile_ms(99).max(f64::EPSILON),
+    );
+
+    println!("\nserver RSS after the benchmark: {:.0} MiB (peak {:.0} MiB)", server.rss_mib(), server.peak_rss_mib());
+    let held = workload::idle_connections(&server, IDLE).await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    println!("server RSS holding {} idle keep-alive connections: {:.0} MiB", held.len(), server.rss_mib());
+    drop(held);
     server.stop().await
 }

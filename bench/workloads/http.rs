@@ -20,7 +20,15 @@ use tokio::task::JoinSet;
 
 use super::database::BenchDatabase;
 
+#[path = "statements.rs"]
+pub mod statements;
+#[path = "text.rs"]
+pub mod text;
+
 const PASSWORD: &str = "correct horse battery staple";
+/// Drafts one organization may hold: room for the loader and the creation
+/// benchmark.
+pub const DRAFT_QUOTA: u32 = 200_000;
 const REQUIRED_MATERIALS: [&str; 4] = ["application_form", "summary", "processing_innovation", "application_scenarios"];
 
 /// How big a run is.
@@ -60,15 +68,23 @@ impl Server {
         self.database.drop().await
     }
 
+    /// The server's resident memory now, in MiB.
+    pub fn rss_mib(&self) -> f64 {
+        self.status_kib("VmRSS:") / 1024.0
+    }
+
     /// The server's peak resident memory so far (VmHWM), in MiB.
     pub fn peak_rss_mib(&self) -> f64 {
+        self.status_kib("VmHWM:") / 1024.0
+    }
+
+    fn status_kib(&self, field: &str) -> f64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.0.id())).unwrap_or_default();
-        let kib = status
+        status
             .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .find_map(|line| line.strip_prefix(field))
             .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .unwrap_or(0.0);
-        kib / 1024.0
+            .unwrap_or(0.0)
     }
 }
 
@@ -91,7 +107,7 @@ pub async fn start(binary: &Path) -> anyhow::Result<Server> {
         .arg("serve")
         .env("DATAIP__SERVER__ADDR", format!("127.0.0.1:{port}"))
         .env("DATAIP__WORKER__INTERVAL", "PT1S")
-        .env("DATAIP__QUOTA__OPEN_DRAFTS_PER_ORGANIZATION", "1000000")
+        .env("DATAIP__QUOTA__OPEN_DRAFTS_PER_ORGANIZATION", DRAFT_QUOTA.to_string())
         .env("DATAIP__DATABASE__MAX_CONNECTIONS", "20")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -112,9 +128,13 @@ pub async fn start(binary: &Path) -> anyhow::Result<Server> {
 pub struct Seeded {
     pub announcement_id: String,
     pub certificate_number: String,
-    /// Search terms, each matching one product ("据集 <n>").
-    pub terms: Vec<String>,
+    /// Products loaded (numbered from 0 in their names).
+    pub products: usize,
+    /// The current announcements, newest first: the list's first page.
+    pub newest: Vec<String>,
     pub ledger_size: u64,
+    /// A token of the organization that filed everything.
+    pub owner_token: String,
 }
 
 async fn call(request: reqwest::RequestBuilder) -> anyhow::Result<Value> {
@@ -168,9 +188,9 @@ pub async fn seed(server: &Server, binary: &Path, size: Size) -> anyhow::Result<
         let (client, api, owner, reviewer) = (client.clone(), api.clone(), owner.clone(), reviewer.clone());
         tasks.spawn(async move {
             let body = json!({
-                "product_name": format!("长三角物流时效数据集 {i}"),
+                "product_name": text::product_name(i),
                 "category": "data_collection",
-                "abstract": "覆盖长三角地区的物流时效数据，按日更新，包括运单、线路、时效和异常记录。".repeat(8),
+                "abstract": text::abstract_of(i),
                 "data_sources": [{"kind": "self_collected", "description": "自有物流系统运单数据"}],
                 "data_format": "CSV", "data_scale": "1.2 亿条", "update_frequency": "每日"
             });
@@ -224,11 +244,19 @@ pub async fn seed(server: &Server, binary: &Path, size: Size) -> anyhow::Result<
     sqlx::query("ANALYZE").execute(&server.database.pool).await?;
     let ledger_size: i64 =
         sqlx::query_scalar("SELECT count(*) FROM ledger_leaves").fetch_one(&server.database.pool).await?;
+    let newest: Vec<String> = sqlx::query_scalar(
+        "SELECT id::text FROM applications WHERE state = 'in_announcement'
+         ORDER BY announcement_starts_at DESC, id DESC LIMIT 21",
+    )
+    .fetch_all(&server.database.pool)
+    .await?;
     Ok(Seeded {
         ledger_size: u64::try_from(ledger_size)?,
         announcement_id: ids[size.registered..].first().cloned().unwrap_or_default(),
         certificate_number,
-        terms: (size.registered..total).map(|i| format!("据集 {i}")).collect(),
+        products: total,
+        newest,
+        owner_token: owner,
     })
 }
 
@@ -259,10 +287,23 @@ impl Run {
 /// latency counted from when each request was due (no coordinated
 /// omission).
 pub async fn load(urls: &[String], connections: usize, duration: Duration, rate: Option<f64>) -> Run {
+    let urls = std::sync::Arc::new(urls.to_vec());
+    load_with(connections, duration, rate, move |client, i| client.get(&urls[i % urls.len()])).await
+}
+
+/// The load of `load`, each request made by `request` (its client and
+/// its sequence number).
+pub async fn load_with(
+    connections: usize,
+    duration: Duration,
+    rate: Option<f64>,
+    request: impl Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
+) -> Run {
+    let request = std::sync::Arc::new(request);
     let started = Instant::now();
     let mut tasks = JoinSet::new();
     for connection in 0..connections {
-        let urls = urls.to_vec();
+        let request = request.clone();
         let interval = rate.map(|rate| Duration::from_secs_f64(connections as f64 / rate.max(1.0)));
         tasks.spawn(async move {
             let client = reqwest::Client::builder().pool_max_idle_per_host(1).build().unwrap_or_default();
@@ -275,7 +316,7 @@ pub async fn load(urls: &[String], connections: usize, duration: Duration, rate:
                     tokio::time::sleep_until(next.into()).await;
                 }
                 let due = if interval.is_some() { next } else { Instant::now() };
-                let ok = match client.get(&urls[i % urls.len()]).send().await {
+                let ok = match request(&client, i).send().await {
                     Ok(answer) => answer.status().is_success() && answer.bytes().await.is_ok(),
                     Err(_) => false,
                 };
@@ -299,13 +340,107 @@ pub async fn load(urls: &[String], connections: usize, duration: Duration, rate:
     run
 }
 
+/// The body of a draft the creation benchmark files: a realistic one.
+pub fn draft(i: usize) -> Value {
+    json!({
+        "product_name": format!("基准创建数据集 {i}"),
+        "category": "data_collection",
+        "abstract": text::abstract_of(i),
+        "data_sources": [{"kind": "self_collected", "description": "自有物流系统运单数据"}],
+        "data_format": "CSV", "data_scale": "1.2 亿条", "update_frequency": "每日"
+    })
+}
+
+/// `POST /api/v1/applications` on `connections` connections for `duration`.
+pub async fn create_applications(server: &Server, token: &str, connections: usize, duration: Duration) -> Run {
+    let (url, token) = (format!("{}/api/v1/applications", server.base), token.to_owned());
+    load_with(connections, duration, None, move |client, i| client.post(&url).bearer_auth(&token).json(&draft(i))).await
+}
+
+/// Drops the drafts the creation benchmark filed, so that pgbench starts
+/// from the same table.
+pub async fn drop_drafts(server: &Server) -> anyhow::Result<()> {
+    let mut tx = server.database.pool.begin().await?;
+    sqlx::query(
+        "DELETE FROM application_events WHERE application_id IN (SELECT id FROM applications WHERE state = 'draft')",
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM applications WHERE state = 'draft'").execute(&mut *tx).await?;
+    tx.commit().await?;
+    sqlx::query("VACUUM ANALYZE applications").execute(&server.database.pool).await?;
+    Ok(())
+}
+
+/// The ids the pgbench creation script files under: the organization and
+/// its owner.
+pub async fn owner_ids(server: &Server) -> anyhow::Result<(String, String)> {
+    let row: (String, String) =
+        sqlx::query_as("SELECT org_id::text, id::text FROM users WHERE email = 'owner@bench.example'")
+            .fetch_one(&server.database.pool)
+            .await?;
+    Ok(row)
+}
+
+/// `clients` people logging in over and over until `stop`, each waiting
+/// as told when every password hasher is busy (503 with Retry-After).
+pub fn login_storm(server: &Server, clients: usize, stop: tokio_util::sync::CancellationToken) -> JoinSet<usize> {
+    let mut storm = JoinSet::new();
+    for _ in 0..clients {
+        let (url, stop) = (format!("{}/api/v1/auth/login", server.base), stop.clone());
+        storm.spawn(async move {
+            let client = reqwest::Client::new();
+            let body = json!({"email": "owner@bench.example", "password": PASSWORD});
+            let mut logged_in = 0;
+            while !stop.is_cancelled() {
+                match client.post(&url).json(&body).send().await {
+                    Ok(answer) if answer.status().is_success() => logged_in += 1,
+                    Ok(answer) => {
+                        let wait = answer
+                            .headers()
+                            .get("retry-after")
+                            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+                            .unwrap_or(1);
+                        tokio::select! {
+                            () = stop.cancelled() => {}
+                            () = tokio::time::sleep(Duration::from_secs(wait)) => {}
+                        }
+                    }
+                    Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+                }
+            }
+            logged_in
+        });
+    }
+    storm
+}
+
+/// `count` keep-alive connections, each having made one request, held
+/// open until dropped.
+pub async fn idle_connections(server: &Server, count: usize) -> anyhow::Result<Vec<tokio::net::TcpStream>> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let mut held = Vec::with_capacity(count);
+    for _ in 0..count {
+        let mut stream = tokio::net::TcpStream::connect(&address).await?;
+        stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: bench\r\n\r\n").await?;
+        let mut answer = [0u8; 1024];
+        let read = stream.read(&mut answer).await?;
+        anyhow::ensure!(answer[..read].starts_with(b"HTTP/1.1 200"), "healthz answered otherwise");
+        held.push(stream);
+    }
+    Ok(held)
+}
+
 /// pgbench of `script` on the server's database: transactions per second.
 pub fn pgbench(database_url: &str, script: &str, clients: usize, seconds: u64) -> anyhow::Result<f64> {
     let dir = std::env::temp_dir().join(format!("dataip-pgbench-{}", uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&dir)?;
     let file = dir.join("script.sql");
     std::fs::write(&file, script)?;
+    // As the service's own connections plan (see `db::connect`).
     let output = Command::new("pgbench")
+        .env("PGOPTIONS", "-c plan_cache_mode=force_custom_plan")
         .args(["-n", "-M", "prepared", "-c", &clients.to_string(), "-j", "2", "-T", &seconds.to_string(), "-f"])
         .arg(&file)
         .arg(database_url)
@@ -328,22 +463,13 @@ pub struct ReadPath {
     pub sql: Option<String>,
 }
 
-/// The paths measured, over the seeded data. The SQL is the service's own
-/// statements (`src/db/announcements.rs`, `src/db/certificates.rs`), one
-/// transaction per request, with the request's parameters.
+/// The paths measured, over the seeded data, each beside the statements
+/// the service runs for it (`statements`).
 pub fn paths(server: &Server, seeded: &Seeded) -> Vec<ReadPath> {
     let base = &server.base;
-    let list_sql = |pattern: &str| {
-        format!(
-            "SELECT a.id, a.registration_number, a.product_name, a.category, o.name, o.verification = 'verified', \
-             a.abstract, a.announcement_starts_at, a.announcement_ends_at, a.state \
-             FROM applications a JOIN organizations o ON o.id = a.org_id \
-             WHERE a.state = 'in_announcement' AND ({pattern}::text IS NULL OR a.product_name ILIKE {pattern} \
-             OR a.abstract ILIKE {pattern} OR o.name ILIKE {pattern}) \
-             ORDER BY a.announcement_starts_at DESC, a.id DESC LIMIT 21;\n"
-        )
+    let search_urls = |queries: Vec<String>| -> Vec<String> {
+        queries.iter().map(|q| format!("{base}/api/v1/public/announcements?limit=20&q={}", urlencode(q))).collect()
     };
-    let terms = seeded.terms.len().max(1);
     vec![
         // The ceiling: no database, the whole middleware stack, and this
         // load generator's own cost.
@@ -351,44 +477,39 @@ pub fn paths(server: &Server, seeded: &Seeded) -> Vec<ReadPath> {
         ReadPath {
             name: "GET /api/v1/public/announcements?limit=20",
             urls: vec![format!("{base}/api/v1/public/announcements?limit=20")],
-            sql: Some(list_sql("NULL")),
+            sql: Some(statements::list(&seeded.newest)),
         },
         ReadPath {
-            name: "search, varied terms (q=据集 N)",
-            urls: seeded
-                .terms
-                .iter()
-                .map(|term| format!("{base}/api/v1/public/announcements?limit=20&q={}", urlencode(term)))
-                .collect(),
-            sql: Some(format!(
-                "\\set n random({}, {})\n{}",
-                seeded.terms.first().and_then(|t| t.rsplit(' ').next()?.parse::<usize>().ok()).unwrap_or(0),
-                seeded.terms.first().and_then(|t| t.rsplit(' ').next()?.parse::<usize>().ok()).unwrap_or(0) + terms - 1,
-                list_sql("('%据集 ' || :n || '%')")
-            )),
+            name: "search, cold (every query new; two-character terms)",
+            urls: search_urls(text::cold_queries(COLD_QUERIES, seeded.products)),
+            sql: Some(statements::cold_search(seeded.products, &seeded.newest)),
+        },
+        ReadPath {
+            name: "search, warm (16 popular one-word queries)",
+            urls: search_urls(text::warm_queries()),
+            sql: Some(statements::warm_search(&seeded.newest)),
         },
         ReadPath {
             name: "GET /api/v1/public/announcements/{id}",
             urls: vec![format!("{base}/api/v1/public/announcements/{}", seeded.announcement_id)],
-            sql: Some(format!(
-                "SELECT a.id, a.registration_number, a.product_name, a.category, o.name, o.verification = 'verified', \
-                 a.abstract, a.announcement_starts_at, a.announcement_ends_at, a.state, c.certificate_number \
-                 FROM applications a JOIN organizations o ON o.id = a.org_id \
-                 LEFT JOIN certificates c ON c.application_id = a.id \
-                 WHERE a.id = '{}' AND a.announcement_starts_at IS NOT NULL;\n",
-                seeded.announcement_id
-            )),
+            sql: Some(statements::announcement(&seeded.announcement_id)),
         },
         ReadPath {
             name: "GET /api/v1/public/certificates/{number}",
             urls: vec![format!("{base}/api/v1/public/certificates/{}", seeded.certificate_number)],
-            sql: Some(format!(
-                "SELECT c.*, o.name, o.credit_code, o.verification = 'verified' \
-                 FROM certificates c JOIN organizations o ON o.id = c.org_id WHERE c.certificate_number = '{}';\n",
-                seeded.certificate_number
-            )),
+            sql: Some(statements::certificate_record(&seeded.certificate_number)),
         },
         ReadPath { name: "GET / (the portal's home page)", urls: vec![format!("{base}/")], sql: None },
+        ReadPath {
+            name: "GET /announcements (the portal's list)",
+            urls: vec![format!("{base}/announcements")],
+            sql: Some(statements::list(&seeded.newest)),
+        },
+        ReadPath {
+            name: "GET /certificates/{number} (the portal's record)",
+            urls: vec![format!("{base}/certificates/{}", seeded.certificate_number)],
+            sql: Some(statements::certificate_record(&seeded.certificate_number)),
+        },
         ReadPath { name: "GET /tlog/tile/0/000.p/N (a tile)", urls: vec![tile_url(base, seeded)], sql: None },
         ReadPath {
             name: "GET /api/v1/public/certificates/{number}/proof",
@@ -397,6 +518,9 @@ pub fn paths(server: &Server, seeded: &Seeded) -> Vec<ReadPath> {
         },
     ]
 }
+
+/// Distinct queries of the cold search: more than a run asks.
+const COLD_QUERIES: usize = 60_000;
 
 /// The first level-0 tile: full once the ledger has 256 entries.
 fn tile_url(base: &str, seeded: &Seeded) -> String {

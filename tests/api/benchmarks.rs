@@ -35,7 +35,7 @@ async fn the_http_benchmark_loads_through_the_api_and_measures_every_path() {
         http::Size { announced: 3, registered: 1, connections: 2, duration: std::time::Duration::from_millis(300) };
     let server = http::start(binary).await.expect("the server starts");
     let seeded = http::seed(&server, binary, size).await.expect("the data loads");
-    assert_eq!(seeded.terms.len(), 3);
+    assert_eq!((seeded.products, seeded.newest.len()), (4, 3));
     for path in http::paths(&server, &seeded) {
         let run = http::load(&path.urls, size.connections, size.duration, None).await;
         assert!(run.per_second() > 0.0 && run.errors == 0, "{}: {} errors of {}", path.name, run.errors, run.requests);
@@ -47,6 +47,18 @@ async fn the_http_benchmark_loads_through_the_api_and_measures_every_path() {
         let held = http::load(&path.urls, size.connections, size.duration, Some(50.0)).await;
         assert_eq!(held.errors, 0, "{}", path.name);
     }
-    assert!(server.peak_rss_mib() > 0.0);
+    let created = http::create_applications(&server, &seeded.owner_token, 2, size.duration).await;
+    assert!(created.requests > 0 && created.errors == 0, "{} of {} creations failed", created.errors, created.requests);
+    http::drop_drafts(&server).await.expect("drafts dropped");
+    let (org_id, user_id) = http::owner_ids(&server).await.expect("ids");
+    let script = http::statements::create_application(&org_id, &user_id, http::DRAFT_QUOTA);
+    assert!(http::pgbench(&server.database_url, &script, 2, 1).expect("pgbench creates") > 0.0);
+    let stop = tokio_util::sync::CancellationToken::new();
+    let storm = http::login_storm(&server, 3, stop.clone());
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    stop.cancel();
+    assert!(storm.join_all().await.into_iter().sum::<usize>() > 0, "someone logged in");
+    assert_eq!(http::idle_connections(&server, 5).await.expect("held").len(), 5);
+    assert!(server.peak_rss_mib() >= server.rss_mib() && server.rss_mib() > 0.0);
     server.stop().await.expect("stopped");
 }
