@@ -3,7 +3,8 @@
 //!
 //!     cargo bench --bench http -- [ANNOUNCED] [REGISTERED] [CONNECTIONS] [SECONDS]
 //!
-//! (defaults 2000 200 64 10). For each path: the closed-loop throughput and
+//! (defaults 2000 200 64 10); `cargo bench --bench http -- --statements`
+//! prints the statements the server runs for each path instead. For each path: the closed-loop throughput and
 //! latency at CONNECTIONS connections, pgbench's transactions per second at
 //! as many clients, their ratio, and the p99 at a fixed offered rate of half
 //! the pgbench figure (half the throughput where there is no SQL to compare
@@ -35,6 +36,9 @@ async fn main() -> anyhow::Result<()> {
         duration: Duration::from_secs(arg(3, 10) as u64),
     };
     let binary = Path::new(env!("CARGO_BIN_EXE_dataip"));
+    if std::env::args().any(|arg| arg == "--statements") {
+        return print_statements(binary).await;
+    }
     let server = workload::start(binary).await?;
     let seeded = workload::seed(&server, binary, size).await?;
     println!(
@@ -110,5 +114,33 @@ async fn main() -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_secs(1)).await;
     println!("server RSS holding {} idle keep-alive connections: {:.0} MiB", held.len(), server.rss_mib());
     drop(held);
+    server.stop().await
+}
+
+/// `--statements`: the statements the server runs for one request of each
+/// path (cache off), as sqlx logs them, to check the pgbench scripts
+/// (`bench/workloads/statements.rs`) against.
+async fn print_statements(binary: &Path) -> anyhow::Result<()> {
+    let log = std::env::temp_dir().join(format!("dataip-statements-{}.log", std::process::id()));
+    let server = workload::start_logging(binary, Some(&log)).await?;
+    let size = workload::Size { announced: 40, registered: 2, connections: 1, duration: Duration::from_secs(1) };
+    let seeded = workload::seed(&server, binary, size).await?;
+    let client = reqwest::Client::new();
+    for path in workload::paths(&server, &seeded) {
+        let statements = workload::statements_of(&log, client.get(&path.urls[0])).await?;
+        println!("{} ({}):", path.name, path.urls[0]);
+        for statement in statements {
+            println!("    {statement}");
+        }
+    }
+    let create = client
+        .post(format!("{}/api/v1/applications", server.base))
+        .bearer_auth(&seeded.owner_token)
+        .json(&workload::draft(0));
+    println!("POST /api/v1/applications:");
+    for statement in workload::statements_of(&log, create).await? {
+        println!("    {statement}");
+    }
+    let _ = std::fs::remove_file(&log);
     server.stop().await
 }

@@ -100,19 +100,32 @@ fn dataip(binary: &Path, database_url: &str) -> Command {
 
 /// Starts `binary serve` on a fresh database.
 pub async fn start(binary: &Path) -> anyhow::Result<Server> {
+    start_logging(binary, None).await
+}
+
+/// Starts `binary serve` on a fresh database; with `statements`, with no
+/// cache and every statement it runs logged to that file.
+pub async fn start_logging(binary: &Path, statements: Option<&Path>) -> anyhow::Result<Server> {
     let database = BenchDatabase::create().await?;
     let database_url = database.config.database.url.expose().to_owned();
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let child = dataip(binary, &database_url)
+    let mut command = dataip(binary, &database_url);
+    command
         .arg("serve")
         .env("DATAIP__SERVER__ADDR", format!("127.0.0.1:{port}"))
         .env("DATAIP__WORKER__INTERVAL", "PT1S")
         .env("DATAIP__QUOTA__OPEN_DRAFTS_PER_ORGANIZATION", DRAFT_QUOTA.to_string())
         .env("DATAIP__DATABASE__MAX_CONNECTIONS", "20")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("could not start the server")?;
+        .stderr(Stdio::null());
+    if let Some(file) = statements {
+        command
+            .env("RUST_LOG", "warn,sqlx::query=debug")
+            .env("DATAIP__LOG__FORMAT", "json")
+            .env("DATAIP__SERVER__PUBLIC_CACHE_BYTES", "0")
+            .stderr(std::fs::File::create(file)?);
+    }
+    let child = command.spawn().context("could not start the server")?;
     let server = Server { child: ChildGuard(child), base: format!("http://127.0.0.1:{port}"), database, database_url };
     let client = reqwest::Client::new();
     for _ in 0..300 {
@@ -517,6 +530,22 @@ pub fn paths(server: &Server, seeded: &Seeded) -> Vec<ReadPath> {
             sql: None,
         },
     ]
+}
+
+/// The statements the server logged (see `start_logging`) while `request`
+/// ran: each one's first words.
+pub async fn statements_of(log: &Path, request: reqwest::RequestBuilder) -> anyhow::Result<Vec<String>> {
+    let before = std::fs::metadata(log)?.len() as usize;
+    let answer = request.send().await?;
+    anyhow::ensure!(answer.status().is_success(), "{}", answer.status());
+    answer.bytes().await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let text = std::fs::read(log)?;
+    let logged = String::from_utf8_lossy(&text[before.min(text.len())..]).into_owned();
+    Ok(logged
+        .lines()
+        .filter_map(|line| Some(serde_json::from_str::<Value>(line).ok()?["summary"].as_str()?.to_owned()))
+        .collect())
 }
 
 /// Distinct queries of the cold search: more than a run asks.

@@ -1,8 +1,8 @@
 //! pgbench scripts that run what the service runs for each path: its own
 //! statements (copied from `src/db/`, with the request's parameters), one
-//! per round trip the service makes, in the same order. The benchmark's
-//! `--statements` run prints the statements the service itself logged for
-//! one request of each path, to check these against.
+//! per round trip the service makes, in the same order.
+//! `cargo bench --bench http -- --statements` prints the statements the
+//! service itself runs for one request of each path, to check these against.
 
 use super::text::{self, WORDS};
 
