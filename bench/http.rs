@@ -39,7 +39,7 @@ async fn main() -> anyhow::Result<()> {
     if std::env::args().any(|arg| arg == "--statements") {
         return print_statements(binary).await;
     }
-    let server = workload::start(binary).await?;
+    let server = workload::start(binary, None).await?;
     let seeded = workload::seed(&server, binary, size).await?;
     println!(
         "{} announced, {} registered, {} connections, {} s per measurement\n",
@@ -122,7 +122,7 @@ async fn main() -> anyhow::Result<()> {
 /// (`bench/workloads/statements.rs`) against.
 async fn print_statements(binary: &Path) -> anyhow::Result<()> {
     let log = std::env::temp_dir().join(format!("dataip-statements-{}.log", std::process::id()));
-    let server = workload::start_logging(binary, Some(&log)).await?;
+    let server = workload::start(binary, Some(&log)).await?;
     let size = workload::Size { announced: 40, registered: 2, connections: 1, duration: Duration::from_secs(1) };
     let seeded = workload::seed(&server, binary, size).await?;
     let client = reqwest::Client::new();

@@ -98,14 +98,9 @@ fn dataip(binary: &Path, database_url: &str) -> Command {
     command
 }
 
-/// Starts `binary serve` on a fresh database.
-pub async fn start(binary: &Path) -> anyhow::Result<Server> {
-    start_logging(binary, None).await
-}
-
 /// Starts `binary serve` on a fresh database; with `statements`, with no
 /// cache and every statement it runs logged to that file.
-pub async fn start_logging(binary: &Path, statements: Option<&Path>) -> anyhow::Result<Server> {
+pub async fn start(binary: &Path, statements: Option<&Path>) -> anyhow::Result<Server> {
     let database = BenchDatabase::create().await?;
     let database_url = database.config.database.url.expose().to_owned();
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
@@ -532,7 +527,7 @@ pub fn paths(server: &Server, seeded: &Seeded) -> Vec<ReadPath> {
     ]
 }
 
-/// The statements the server logged (see `start_logging`) while `request`
+/// The statements the server logged (see `start`) while `request`
 /// ran: each one's first words.
 pub async fn statements_of(log: &Path, request: reqwest::RequestBuilder) -> anyhow::Result<Vec<String>> {
     let before = std::fs::metadata(log)?.len() as usize;

@@ -33,8 +33,13 @@ async fn the_http_benchmark_loads_through_the_api_and_measures_every_path() {
     let binary = std::path::Path::new(env!("CARGO_BIN_EXE_dataip"));
     let size =
         http::Size { announced: 3, registered: 1, connections: 2, duration: std::time::Duration::from_millis(300) };
-    let server = http::start(binary).await.expect("the server starts");
+    // Logging its statements, as `--statements` runs it.
+    let log = std::env::temp_dir().join(format!("dataip-smoke-{}.log", uuid::Uuid::now_v7().simple()));
+    let server = http::start(binary, Some(&log)).await.expect("the server starts");
     let seeded = http::seed(&server, binary, size).await.expect("the data loads");
+    let list = &http::paths(&server, &seeded)[1];
+    let logged = http::statements_of(&log, reqwest::Client::new().get(&list.urls[0])).await.expect("logged");
+    assert!(logged.iter().any(|s| s.starts_with("SELECT application_id")), "the page's materials: {logged:?}");
     assert_eq!((seeded.products, seeded.newest.len()), (4, 3));
     for path in http::paths(&server, &seeded) {
         let run = http::load(&path.urls, size.connections, size.duration, None).await;
@@ -61,4 +66,5 @@ async fn the_http_benchmark_loads_through_the_api_and_measures_every_path() {
     assert_eq!(http::idle_connections(&server, 5).await.expect("held").len(), 5);
     assert!(server.peak_rss_mib() >= server.rss_mib() && server.rss_mib() > 0.0);
     server.stop().await.expect("stopped");
+    let _ = std::fs::remove_file(&log);
 }
