@@ -119,7 +119,7 @@ pub fn certificate_record(number: &str) -> String {
 
 /// Creating an application (`services::applications::create`): the
 /// token's account check, then in one transaction the draft quota, the
-/// insert, the row read back, and the history row.
+/// insert (returning the row), and the history row.
 pub fn create_application(org_id: &str, user_id: &str, quota: u32) -> String {
     let abstract_text = text::abstract_of(1);
     format!(
@@ -132,8 +132,7 @@ pub fn create_application(org_id: &str, user_id: &str, quota: u32) -> String {
          data_format, data_scale, update_frequency, created_at, updated_at, normalized_product_name) \
          VALUES (gen_random_uuid(), '{org_id}', 'draft', 1, '基准创建数据集 ' || :u::text, 'data_collection', \
          '{abstract_text}', '[{{\"kind\":\"self_collected\",\"description\":\"自有物流系统运单数据\"}}]', 'CSV', \
-         '1.2 亿条', '每日', now(), now(), '基准创建数据集' || :u::text) RETURNING id \\gset\n\
-         SELECT * FROM applications WHERE id = :id;\n\
+         '1.2 亿条', '每日', now(), now(), '基准创建数据集' || :u::text) RETURNING * \\gset\n\
          INSERT INTO application_events (id, application_id, org_id, at, actor_kind, actor_id, action, from_state, \
          to_state, note, refusal_grounds) VALUES (gen_random_uuid(), :id, '{org_id}', now(), 'applicant', \
          '{user_id}', 'create', 'draft', 'draft', NULL, NULL);\n\

@@ -75,10 +75,19 @@ pub async fn insert(
     fields: &ApplicationFields,
     now: DateTime<Utc>,
 ) -> sqlx::Result<ApplicationRow> {
-    sqlx::query!(
+    // Read back in the same round trip: the row as stored, defaults included.
+    sqlx::query_as!(
+        ApplicationRow,
         r#"INSERT INTO applications (id, org_id, state, version, product_name, category, abstract, data_sources,
                 data_format, data_scale, update_frequency, created_at, updated_at, normalized_product_name)
-           VALUES ($1, $2, 'draft', 1, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)"#,
+           VALUES ($1, $2, 'draft', 1, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)
+           RETURNING id, org_id, state AS "state: ApplicationState", version, product_name,
+                category AS "category: Category", abstract AS "abstract",
+                data_sources AS "data_sources: Json<Vec<DataSource>>", data_format, data_scale, update_frequency,
+                application_number, registration_number, submitted_at, reviewer_id,
+                supplement_reason, supplement_due_at, decision_reason,
+                refusal_grounds AS "refusal_grounds: Vec<RefusalGround>", announcement_starts_at,
+                announcement_ends_at, certificate_number, created_at, updated_at"#,
         id,
         org_id,
         fields.product_name,
@@ -91,9 +100,8 @@ pub async fn insert(
         now,
         normalized_product_name(&fields.product_name),
     )
-    .execute(&mut *conn)
-    .await?;
-    find(conn, id).await?.ok_or(sqlx::Error::RowNotFound)
+    .fetch_one(conn)
+    .await
 }
 
 /// The application, in any organization (for staff and the worker).
