@@ -3,7 +3,9 @@
 //!
 //!     cargo bench --bench http -- [ANNOUNCED] [REGISTERED] [CONNECTIONS] [SECONDS]
 //!
-//! (defaults 2000 200 64 10); `cargo bench --bench http -- --statements`
+//! (defaults 2000 200 64 10), then words that choose the paths measured
+//! (e.g. `search`: only those whose names hold it, and nothing else);
+//! `cargo bench --bench http -- --statements`
 //! prints the statements the server runs for each path instead. For each path: the closed-loop throughput and
 //! latency at CONNECTIONS connections, pgbench's transactions per second at
 //! as many clients, their ratio, and the p99 at a fixed offered rate of half
@@ -40,6 +42,7 @@ async fn main() -> anyhow::Result<()> {
         return print_statements(binary).await;
     }
     let server = workload::start(binary, None).await?;
+    let idle = server.rss_mib();
     let seeded = workload::seed(&server, binary, size).await?;
     println!(
         "{} announced, {} registered, {} connections, {} s per measurement\n",
@@ -48,9 +51,15 @@ async fn main() -> anyhow::Result<()> {
         size.connections,
         size.duration.as_secs()
     );
-    println!("| path | req/s | p50 ms | p99 ms | pgbench tps | ratio | offered req/s | p99 ms at that rate |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
-    for path in workload::paths(&server, &seeded) {
+    println!("server RSS: {idle:.0} MiB idle, {:.0} MiB after loading\n", server.rss_mib());
+    println!(
+        "| path | req/s | p50 ms | p99 ms | pgbench tps | ratio | offered req/s | p99 ms at that rate | server RSS MiB |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    // Words among the arguments choose the paths whose names hold one.
+    let only: Vec<String> = std::env::args().skip(1).filter(|a| a.parse::<usize>().is_err()).collect();
+    let chosen = |name: &str| only.is_empty() || only.iter().any(|word| name.contains(word.as_str()));
+    for path in workload::paths(&server, &seeded).into_iter().filter(|path| chosen(path.name)) {
         let run = workload::load(&path.urls, size.connections, size.duration, None).await;
         anyhow::ensure!(run.errors == 0, "{}: {} of {} requests failed", path.name, run.errors, run.requests);
         let tps = match &path.sql {
@@ -60,7 +69,7 @@ async fn main() -> anyhow::Result<()> {
         let offered = tps.unwrap_or(run.per_second()) / 2.0;
         let held = workload::load(&path.urls, size.connections, size.duration, Some(offered)).await;
         println!(
-            "| {} | {:.0} | {:.1} | {:.1} | {} | {} | {:.0} | {:.1} |",
+            "| {} | {:.0} | {:.1} | {:.1} | {} | {} | {:.0} | {:.1} | {:.0} |",
             path.name,
             run.per_second(),
             run.percentile_ms(50),
@@ -69,7 +78,11 @@ async fn main() -> anyhow::Result<()> {
             tps.map_or("—".into(), |t| format!("{:.2}×", run.per_second() / t)),
             offered,
             held.percentile_ms(99),
+            server.rss_mib(),
         );
+    }
+    if !only.is_empty() {
+        return server.stop().await;
     }
 
     // Creating applications, 16 connections, beside pgbench of the same
@@ -83,11 +96,12 @@ async fn main() -> anyhow::Result<()> {
     let tps = workload::pgbench(&server.database_url, &script, writers, size.duration.as_secs())?;
     workload::drop_drafts(&server).await?;
     println!(
-        "| POST /api/v1/applications ({writers} connections) | {:.0} | {:.1} | {:.1} | {tps:.0} | {:.2}× | — | — |",
+        "| POST /api/v1/applications ({writers} connections) | {:.0} | {:.1} | {:.1} | {tps:.0} | {:.2}× | — | — | {:.0} |",
         created.per_second(),
         created.percentile_ms(50),
         created.percentile_ms(99),
         created.per_second() / tps,
+        server.rss_mib(),
     );
 
     // A storm of logins beside the public list at a fixed rate.

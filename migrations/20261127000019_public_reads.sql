@@ -127,7 +127,9 @@ CREATE TRIGGER applications_public_change_delete
     FOR EACH ROW WHEN (OLD.announcement_starts_at IS NOT NULL)
     EXECUTE FUNCTION notify_public_change();
 
--- Everything else the public pages, the public API and /tlog read.
+-- Everything else the public pages, the public API and /tlog read. Per row,
+-- not per statement: a statement that changes nothing (the worker's
+-- periodic UPDATE ... WHERE due, most often) must not flush every cache.
 DO $$
 DECLARE
     t text;
@@ -136,7 +138,7 @@ BEGIN
                              'ledger_leaves', 'ledger_nodes', 'ledger_checkpoints', 'ledger_cosignatures',
                              'ledger_anchors', 'ledger_witnesses']
     LOOP
-        EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %I
-                        FOR EACH STATEMENT EXECUTE FUNCTION notify_public_change()', t || '_public_change', t);
+        EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %I
+                        FOR EACH ROW EXECUTE FUNCTION notify_public_change()', t || '_public_change', t);
     END LOOP;
 END $$;

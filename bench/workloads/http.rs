@@ -111,6 +111,10 @@ pub async fn start(binary: &Path, statements: Option<&Path>) -> anyhow::Result<S
         .env("DATAIP__WORKER__INTERVAL", "PT1S")
         .env("DATAIP__QUOTA__OPEN_DRAFTS_PER_ORGANIZATION", DRAFT_QUOTA.to_string())
         .env("DATAIP__DATABASE__MAX_CONNECTIONS", "20")
+        // One account's storm of logins: limited by the hashers, not by the
+        // per-account throttle a real storm of many people would not meet.
+        .env("DATAIP__THROTTLE__LOGIN_FAILURES_PER_ACCOUNT_ADDRESS", "1000000")
+        .env("DATAIP__THROTTLE__LOGIN_FAILURES_PER_ACCOUNT", "1000000")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     if let Some(file) = statements {

@@ -20,14 +20,12 @@ fn materials(ids: &[String]) -> String {
     )
 }
 
-/// The first page of current announcements (`db::announcements::newest`
-/// with no terms), then its materials.
+/// The first page of current announcements (`db::announcements::newest`),
+/// then its materials.
 pub fn list(newest: &[String]) -> String {
     format!(
         "SELECT {ANNOUNCEMENT}, NULL::text AS certificate_number \
-         FROM (SELECT * FROM applications WHERE state = 'in_announcement' \
-               ORDER BY announcement_starts_at DESC, id DESC LIMIT 21) AS a \
-         JOIN organizations o ON o.id = a.org_id \
+         FROM applications a JOIN organizations o ON o.id = a.org_id WHERE a.state = 'in_announcement' \
          ORDER BY a.announcement_starts_at DESC, a.id DESC LIMIT 21;\n{}",
         materials(newest)
     )

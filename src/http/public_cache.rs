@@ -137,6 +137,9 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
     let (parts, body) = response.into_parts();
     match to_bytes(body, MAX_ENTRY as usize).await {
         Ok(bytes) => {
+            // Exactly as large as the body: a buffer grown while rendering
+            // may be twice that, and the cache counts what it keeps.
+            let bytes = Bytes::copy_from_slice(&bytes);
             let entry = Entry(Arc::new((parts.headers, bytes)));
             let _ = guard.insert(entry.clone());
             entry.response()
