@@ -9,7 +9,7 @@ use dataip::{
     clock::SystemClock,
     db::{self, organizations::OrganizationRow},
     domain::{RegistrationNumber, Verification},
-    services::objections::close_due_announcements,
+    services::closing::close_due,
     state::AppState,
 };
 use sha2::{Digest, Sha256};
@@ -35,7 +35,7 @@ pub async fn run(n: usize, workers: usize) -> anyhow::Result<WorkerRun> {
     let tasks: Vec<_> = (0..workers)
         .map(|_| {
             let state = state.clone();
-            tokio::spawn(async move { close_due_announcements(&state, BATCH).await })
+            tokio::spawn(async move { close_due(&state, BATCH).await })
         })
         .collect();
     for task in tasks {
