@@ -1,7 +1,8 @@
 //! How fast the worker registers applications whose announcement has ended:
 //! N applications made due at once, then timed while the worker closes
-//! their windows and issues their certificates, with one worker and with
-//! two side by side.
+//! their windows, issues their certificates with their history rows and
+//! notifications, and the ledger appends their issuance entries as leaves
+//! with receipts; with one worker and with two side by side.
 //!
 //!     cargo bench --bench worker -- 10000 100000
 //!
@@ -18,13 +19,24 @@ mod workload;
 async fn main() -> anyhow::Result<()> {
     let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let sizes = if sizes.is_empty() { vec![10_000] } else { sizes };
-    println!("| applications | workers | seconds | certificates/s |");
-    println!("|---:|---:|---:|---:|");
+    println!("batch size {}", workload::BATCH);
+    println!(
+        "| applications | workers | seconds | of which ledger | certificates/s | µs per certificate | notifications |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
     for &n in &sizes {
         for workers in [1, 2] {
             let run = workload::run(n, workers).await?;
             anyhow::ensure!(run.issued == n as i64, "issued {} certificates for {n} applications", run.issued);
-            println!("| {n} | {workers} | {:.2} | {:.0} |", run.seconds, n as f64 / run.seconds);
+            anyhow::ensure!(run.leaves == n as i64, "{} of {n} certificates have their leaf", run.leaves);
+            println!(
+                "| {n} | {workers} | {:.2} | {:.2} | {:.0} | {:.0} | {} |",
+                run.seconds,
+                run.ledger_seconds,
+                n as f64 / run.seconds,
+                run.seconds * 1e6 / n as f64,
+                run.notifications
+            );
         }
     }
     Ok(())

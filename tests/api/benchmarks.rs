@@ -16,7 +16,10 @@ async fn the_worker_benchmark_registers_every_seeded_application() {
     for workers in [1, 2] {
         let run = worker::run(25, workers).await.expect("the worker benchmark runs");
         assert_eq!(run.issued, 25, "{workers} worker(s)");
-        assert!(run.seconds >= 0.0);
+        assert_eq!(run.leaves, 25, "every certificate with its leaf and receipt");
+        // Each holder has a webhook and two users mailed.
+        assert_eq!(run.notifications, 75);
+        assert!(run.seconds >= run.ledger_seconds && run.ledger_seconds >= 0.0);
     }
 }
 
