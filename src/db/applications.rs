@@ -392,6 +392,11 @@ pub async fn find_each(conn: &mut PgConnection, ids: &[Uuid]) -> sqlx::Result<Ve
 
 /// Applications whose announcement window has closed, the earliest closed
 /// first, locked for this worker and skipped by any other.
+// `LIMIT (SELECT $2)`: a limit the planner cannot read makes it plan for a
+// tenth of the rows, i.e. walk the index in order and stop. With the
+// number in sight and no statistics it believes a few hundred rows are
+// due, and for a batch larger than that it reads, sorts and discards every
+// due row on each batch: quadratic in the backlog.
 pub async fn lock_due_announcements(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
@@ -408,7 +413,7 @@ pub async fn lock_due_announcements(
                 announcement_ends_at, certificate_number, created_at, updated_at
            FROM applications
            WHERE state = 'in_announcement' AND announcement_ends_at <= $1
-           ORDER BY announcement_ends_at LIMIT $2 FOR UPDATE SKIP LOCKED"#,
+           ORDER BY announcement_ends_at LIMIT (SELECT $2::bigint) FOR UPDATE SKIP LOCKED"#,
         now,
         limit
     )
