@@ -41,9 +41,9 @@ pub struct WorkerRun {
     pub notifications: i64,
 }
 
-/// Makes `n` applications due, then times `workers` workers closing them
-/// and the ledger appending what they issued.
-pub async fn run(n: usize, workers: usize) -> anyhow::Result<WorkerRun> {
+/// Makes `n` applications due, then times `workers` workers closing them,
+/// `batch` per transaction, and the ledger appending what they issued.
+pub async fn run(n: usize, workers: usize, batch: i64) -> anyhow::Result<WorkerRun> {
     let mut database = BenchDatabase::create().await?;
     seed(&database.pool, n).await?;
     // Mail on (never delivered here), so that issuance writes its mail too.
@@ -56,7 +56,7 @@ pub async fn run(n: usize, workers: usize) -> anyhow::Result<WorkerRun> {
     let tasks: Vec<_> = (0..workers)
         .map(|_| {
             let state = state.clone();
-            tokio::spawn(async move { closing::close_due(&state, BATCH).await })
+            tokio::spawn(async move { closing::close_due(&state, batch).await })
         })
         .collect();
     for task in tasks {
@@ -184,36 +184,50 @@ async fn organization(conn: &mut sqlx::PgConnection, i: usize, now: DateTime<Utc
     Ok(org.id)
 }
 
-/// Abstracts of `ABSTRACT_CHARS` Chinese characters, each different: common
-/// characters drawn by a fixed pseudo-random sequence, so runs compare.
+/// Abstracts of `ABSTRACT_CHARS` Chinese characters, each different: the
+/// words of the domain drawn by a fixed pseudo-random sequence, frequent
+/// words far more often than rare ones, as in real text (uniformly random
+/// characters would make nearly every trigram unique, and the trigram
+/// indexes several times larger than real abstracts make them).
 struct Abstracts {
-    characters: Vec<char>,
+    words: Vec<&'static str>,
     state: u64,
 }
 
 impl Default for Abstracts {
     fn default() -> Self {
-        let characters = "数据产品知识产权登记证书公告异议审查申请机构组织企业信息服务平台交易流通授权许可质押\
-            加工集合算法模型训练样本采集清洗标注存储计算分析应用场景金融医疗交通能源制造零售城市治理气象农业教育\
-            安全合规隐私保护脱敏加密共享开放标准质量评估价值定价来源合法使用范围期限更新频率规模格式接口调用实时\
-            离线批量历史统计指标画像风险预警监测预测推荐搜索识别图像语音文本结构化非个人公共行业区域上海北京深圳\
-            的了和与及在对为以是由于通过提供支持实现形成包括基于相关主要重要可以能够进行开展具有";
-        Self { characters: characters.chars().collect(), state: 0 }
+        let words = "的 数据 和 产品 在 服务 基于 提供 平台 信息 企业 进行 应用 分析 包括 模型 通过 为 与 技术 系统 用户 \
+            管理 实现 支持 相关 场景 质量 交易 安全 业务 主要 能够 形成 开展 具有 可以 及 对 以 是 本 该 算法 训练 样本 \
+            采集 清洗 标注 存储 计算 金融 医疗 交通 能源 制造 零售 城市 治理 气象 农业 教育 合规 隐私 保护 脱敏 加密 共享 \
+            开放 标准 评估 价值 定价 来源 合法 使用 范围 期限 更新 频率 规模 格式 接口 调用 实时 离线 批量 历史 统计 指标 \
+            画像 风险 预警 监测 预测 推荐 搜索 识别 图像 语音 文本 结构化 非个人 公共 行业 区域 上海 北京 深圳 知识产权 \
+            登记 证书 公告 机构 组织 流通 授权 许可 质押 加工 集合 客户 方法 过程 结果 研究 发展 经济 社会 市场 资源 \
+            要素 产业 数字 智能 网络 云 边缘 物联网 传感器 日志 交易记录 订单 商品 价格 库存 物流 运输 路线 车辆 轨迹 \
+            位置 时间 天气 温度 降水 作物 产量 病虫害 患者 病历 影像 诊断 药品 保险 理赔 信贷 征信 还款 违约 电力 负荷 \
+            用电 光伏 风电 储能 碳排放 企业名录 工商 税务 司法 专利 论文 标准化 接口规范 脱敏规则 质量报告";
+        Self { words: words.split_whitespace().collect(), state: 0 }
     }
 }
 
 impl Abstracts {
     fn next(&mut self) -> String {
-        (0..ABSTRACT_CHARS)
-            .map(|_| {
-                // SplitMix64: cheap, and the same sequence every run.
-                self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-                let mut x = self.state;
-                x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-                x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-                x ^= x >> 31;
-                self.characters[(x % self.characters.len() as u64) as usize]
-            })
-            .collect()
+        let mut text = String::new();
+        let mut chars = 0;
+        while chars < ABSTRACT_CHARS {
+            // SplitMix64: cheap, and the same sequence every run.
+            self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut x = self.state;
+            x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            x ^= x >> 31;
+            // Skewed towards the first (most frequent) words.
+            let u = (x >> 11) as f64 / (1u64 << 53) as f64;
+            let word = self.words[(u.powf(2.5) * self.words.len() as f64) as usize];
+            for c in word.chars().take(ABSTRACT_CHARS - chars) {
+                text.push(c);
+                chars += 1;
+            }
+        }
+        text
     }
 }
