@@ -101,8 +101,10 @@ async fn seed(pool: &sqlx::PgPool, n: usize) -> anyhow::Result<()> {
     db::blobs::insert_chunk(&mut tx, chunk, 0, content, now).await?;
     let blob = db::blobs::finish(&mut tx, chunk, &sha256, size, now).await?;
     let mut abstracts = Abstracts::default();
-    for start in (0..n).step_by(10_000) {
-        let count = (n - start).min(10_000);
+    // A thousand per statement: each row's abstract is indexed by its
+    // trigrams, which takes long enough to meet the statement timeout.
+    for start in (0..n).step_by(1_000) {
+        let count = (n - start).min(1_000);
         let ids: Vec<Uuid> = (0..count).map(|_| Uuid::now_v7()).collect();
         let org_ids: Vec<Uuid> = (start..start + count).map(|i| orgs[i % ORGANIZATIONS]).collect();
         let numbers: Vec<String> = (start..start + count)

@@ -149,6 +149,9 @@ fn ledger_error(error: LedgerError) -> Error {
     }
 }
 
+/// Receipts written per statement.
+const RECEIPTS_PER_STATEMENT: usize = 1000;
+
 /// Appends the waiting entries, a batch and one checkpoint at a time, and
 /// fills in the receipts of the certificates they record. When another
 /// worker is appending, this one leaves it to them.
@@ -197,7 +200,14 @@ pub async fn append_pending(state: &AppState) -> Result<u64> {
             });
         }
         let certificate_ids: Vec<Uuid> = certificates.iter().map(|(id, _)| *id).collect();
-        db::ledger::set_receipts(&mut tx, &certificate_ids, &receipts).await?;
+        // A statement per thousand: each receipt rewrites its certificate's
+        // row and index entries (the abstract's trigrams among them), and a
+        // whole batch in one statement could outlast the statement timeout.
+        for (ids, receipts) in
+            certificate_ids.chunks(RECEIPTS_PER_STATEMENT).zip(receipts.chunks(RECEIPTS_PER_STATEMENT))
+        {
+            db::ledger::set_receipts(&mut tx, ids, receipts).await?;
+        }
         let (acts, indexes): (Vec<Uuid>, Vec<i64>) = pending
             .iter()
             .enumerate()
