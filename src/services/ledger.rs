@@ -150,7 +150,7 @@ fn ledger_error(error: LedgerError) -> Error {
 }
 
 /// Receipts written per statement.
-const RECEIPTS_PER_STATEMENT: usize = 1000;
+const RECEIPTS_PER_STATEMENT: usize = 100;
 
 /// Appends the waiting entries, a batch and one checkpoint at a time, and
 /// fills in the receipts of the certificates they record. When another
@@ -200,9 +200,10 @@ pub async fn append_pending(state: &AppState) -> Result<u64> {
             });
         }
         let certificate_ids: Vec<Uuid> = certificates.iter().map(|(id, _)| *id).collect();
-        // A statement per thousand: each receipt rewrites its certificate's
-        // row and index entries (the abstract's trigrams among them), and a
-        // whole batch in one statement could outlast the statement timeout.
+        // A statement per hundred: each receipt rewrites its certificate's
+        // row and index entries (the abstract's trigrams among them), which
+        // with 100,000 certificates took some 30 ms a row (BENCHMARKS.md);
+        // a whole batch in one statement would outlast the statement timeout.
         for (ids, receipts) in
             certificate_ids.chunks(RECEIPTS_PER_STATEMENT).zip(receipts.chunks(RECEIPTS_PER_STATEMENT))
         {
