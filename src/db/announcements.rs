@@ -170,20 +170,6 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Anno
     .await
 }
 
-/// Announcements whose window has closed, locked for this worker and
-/// skipped by any other.
-pub async fn lock_due(conn: &mut PgConnection, now: DateTime<Utc>, limit: i64) -> sqlx::Result<Vec<Uuid>> {
-    sqlx::query_scalar!(
-        "SELECT id FROM applications
-         WHERE state = 'in_announcement' AND announcement_ends_at <= $1
-         ORDER BY announcement_ends_at LIMIT $2 FOR UPDATE SKIP LOCKED",
-        now,
-        limit
-    )
-    .fetch_all(conn)
-    .await
-}
-
 /// Applications in their announcement now.
 pub async fn count_open(conn: &mut PgConnection) -> sqlx::Result<i64> {
     sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM applications WHERE state = 'in_announcement'"#)

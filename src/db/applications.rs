@@ -290,6 +290,145 @@ pub async fn transition(
     reread(conn, moved).await
 }
 
+/// One application's move in [`transition_each`].
+#[derive(Debug, Clone)]
+pub struct Move<'a> {
+    pub id: Uuid,
+    pub from: ApplicationState,
+    pub to: ApplicationState,
+    pub changes: &'a TransitionChanges,
+}
+
+/// [`transition`] for many applications in one statement: each moves only
+/// if it is still in its `from`. Returns the ids that moved.
+pub async fn transition_each(
+    conn: &mut PgConnection,
+    moves: &[Move<'_>],
+    now: DateTime<Utc>,
+) -> sqlx::Result<Vec<Uuid>> {
+    let n = moves.len();
+    let (mut ids, mut from, mut to) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut submitted_at, mut application_number, mut reviewer_id) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut set_supplement, mut supplement_reason, mut supplement_due_at) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut decision_reason, mut registration_number) = (Vec::new(), Vec::new());
+    let (mut starts_at, mut ends_at, mut certificate_number) = (Vec::new(), Vec::new(), Vec::new());
+    let mut refusal_grounds = Vec::new();
+    for Move { id, from: was, to: becomes, changes } in moves {
+        ids.push(*id);
+        from.push(*was);
+        to.push(*becomes);
+        submitted_at.push(changes.submitted_at);
+        application_number.push(changes.application_number.as_deref());
+        reviewer_id.push(changes.reviewer_id);
+        set_supplement.push(changes.supplement.is_some());
+        let (reason, due) = changes.supplement.clone().flatten().unzip();
+        supplement_reason.push(reason);
+        supplement_due_at.push(due);
+        decision_reason.push(changes.decision_reason.as_deref());
+        registration_number.push(changes.registration_number.as_deref());
+        let (starts, ends) = changes.announcement.unzip();
+        starts_at.push(starts);
+        ends_at.push(ends);
+        certificate_number.push(changes.certificate_number.as_deref());
+        // Arrays of arrays cannot be unnested row by row: each row's grounds travel as a JSON array.
+        refusal_grounds.push(changes.refusal_grounds.as_ref().map(Json));
+    }
+    sqlx::query_scalar!(
+        r#"UPDATE applications a SET
+                state = t.to_state, version = a.version + 1, updated_at = $1,
+                submitted_at = COALESCE(t.submitted_at, a.submitted_at),
+                application_number = COALESCE(a.application_number, t.application_number),
+                reviewer_id = COALESCE(t.reviewer_id, a.reviewer_id),
+                supplement_reason = CASE WHEN t.set_supplement THEN t.supplement_reason ELSE a.supplement_reason END,
+                supplement_due_at = CASE WHEN t.set_supplement THEN t.supplement_due_at ELSE a.supplement_due_at END,
+                decision_reason = COALESCE(t.decision_reason, a.decision_reason),
+                registration_number = COALESCE(a.registration_number, t.registration_number),
+                announcement_starts_at = COALESCE(t.starts_at, a.announcement_starts_at),
+                announcement_ends_at = COALESCE(t.ends_at, a.announcement_ends_at),
+                certificate_number = COALESCE(a.certificate_number, t.certificate_number),
+                refusal_grounds = COALESCE(
+                    (SELECT array_agg(g::refusal_ground ORDER BY n)
+                     FROM jsonb_array_elements_text(t.refusal_grounds) WITH ORDINALITY AS e(g, n)),
+                    CASE WHEN t.refusal_grounds IS NOT NULL THEN '{}'::refusal_ground[] END,
+                    a.refusal_grounds)
+           FROM UNNEST($2::uuid[], $3::application_state[], $4::application_state[], $5::timestamptz[], $6::text[],
+                       $7::uuid[], $8::bool[], $9::text[], $10::timestamptz[], $11::text[], $12::text[],
+                       $13::timestamptz[], $14::timestamptz[], $15::text[], $16::jsonb[])
+                AS t(id, from_state, to_state, submitted_at, application_number, reviewer_id, set_supplement,
+                     supplement_reason, supplement_due_at, decision_reason, registration_number, starts_at, ends_at,
+                     certificate_number, refusal_grounds)
+           WHERE a.id = t.id AND a.state = t.from_state
+           RETURNING a.id"#,
+        now,
+        &ids,
+        &from as &[ApplicationState],
+        &to as &[ApplicationState],
+        &submitted_at as &[Option<DateTime<Utc>>],
+        &application_number as &[Option<&str>],
+        &reviewer_id as &[Option<Uuid>],
+        &set_supplement,
+        &supplement_reason as &[Option<String>],
+        &supplement_due_at as &[Option<DateTime<Utc>>],
+        &decision_reason as &[Option<&str>],
+        &registration_number as &[Option<&str>],
+        &starts_at as &[Option<DateTime<Utc>>],
+        &ends_at as &[Option<DateTime<Utc>>],
+        &certificate_number as &[Option<&str>],
+        &refusal_grounds as &[Option<Json<&Vec<RefusalGround>>>],
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Applications by id, in any order; ids not found are left out.
+pub async fn find_each(conn: &mut PgConnection, ids: &[Uuid]) -> sqlx::Result<Vec<ApplicationRow>> {
+    sqlx::query_as!(
+        ApplicationRow,
+        r#"SELECT id, org_id, state AS "state: ApplicationState", version, product_name,
+                category AS "category: Category", abstract AS "abstract",
+                data_sources AS "data_sources: Json<Vec<DataSource>>", data_format, data_scale, update_frequency,
+                application_number, registration_number, submitted_at, reviewer_id,
+                supplement_reason, supplement_due_at, decision_reason,
+                refusal_grounds AS "refusal_grounds: Vec<RefusalGround>", announcement_starts_at,
+                announcement_ends_at, certificate_number, created_at, updated_at
+           FROM applications WHERE id = ANY($1)"#,
+        ids
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Applications whose announcement window has closed, the earliest closed
+/// first, locked for this worker and skipped by any other.
+// `LIMIT (SELECT $2)`: a limit the planner cannot read makes it plan for a
+// tenth of the rows, i.e. walk the index in order and stop. With the
+// number in sight and no statistics it believes a few hundred rows are
+// due, and for a batch larger than that it reads, sorts and discards every
+// due row on each batch: quadratic in the backlog.
+pub async fn lock_due_announcements(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> sqlx::Result<Vec<ApplicationRow>> {
+    sqlx::query_as!(
+        ApplicationRow,
+        r#"SELECT id, org_id, state AS "state: ApplicationState", version, product_name,
+                category AS "category: Category", abstract AS "abstract",
+                data_sources AS "data_sources: Json<Vec<DataSource>>", data_format, data_scale, update_frequency,
+                application_number, registration_number, submitted_at, reviewer_id,
+                supplement_reason, supplement_due_at, decision_reason,
+                refusal_grounds AS "refusal_grounds: Vec<RefusalGround>", announcement_starts_at,
+                announcement_ends_at, certificate_number, created_at, updated_at
+           FROM applications
+           WHERE state = 'in_announcement' AND announcement_ends_at <= $1
+           ORDER BY announcement_ends_at LIMIT (SELECT $2::bigint) FOR UPDATE SKIP LOCKED"#,
+        now,
+        limit
+    )
+    .fetch_all(conn)
+    .await
+}
+
 /// The row a write just changed (writes return only the id, so that the
 /// column list lives in the reads).
 async fn reread(conn: &mut PgConnection, id: Option<Uuid>) -> sqlx::Result<Option<ApplicationRow>> {

@@ -79,6 +79,107 @@ pub async fn insert(conn: &mut PgConnection, row: &CertificateRow) -> sqlx::Resu
     Ok(done.rows_affected() == 1)
 }
 
+/// [`insert`] for many certificates in one statement, in the order given.
+/// Returns the applications whose certificate was stored; the others had
+/// one already.
+pub async fn insert_each(conn: &mut PgConnection, rows: &[CertificateRow]) -> sqlx::Result<Vec<Uuid>> {
+    let n = rows.len();
+    let mut ids = Vec::with_capacity(n);
+    let mut org_ids = Vec::with_capacity(n);
+    let mut application_ids = Vec::with_capacity(n);
+    let mut numbers = Vec::with_capacity(n);
+    let mut registration_numbers = Vec::with_capacity(n);
+    let mut product_names = Vec::with_capacity(n);
+    let mut normalized_names = Vec::with_capacity(n);
+    let mut categories = Vec::with_capacity(n);
+    let mut abstracts = Vec::with_capacity(n);
+    let mut statuses = Vec::with_capacity(n);
+    let mut valid_from = Vec::with_capacity(n);
+    let mut valid_until = Vec::with_capacity(n);
+    let mut documents = Vec::with_capacity(n);
+    let mut signatures = Vec::with_capacity(n);
+    let mut ledgers = Vec::with_capacity(n);
+    let mut issued_at = Vec::with_capacity(n);
+    let mut status_changed_at = Vec::with_capacity(n);
+    let mut data_sources = Vec::with_capacity(n);
+    let mut validity_bounds = Vec::with_capacity(n);
+    for row in rows {
+        ids.push(row.id);
+        org_ids.push(row.org_id);
+        application_ids.push(row.application_id);
+        numbers.push(row.certificate_number.as_str());
+        registration_numbers.push(row.registration_number.as_str());
+        product_names.push(row.product_name.as_str());
+        normalized_names.push(normalized_product_name(&row.product_name));
+        categories.push(row.category);
+        abstracts.push(row.r#abstract.as_str());
+        statuses.push(row.status);
+        valid_from.push(row.valid_from);
+        valid_until.push(row.valid_until);
+        documents.push(Json(&row.document.0));
+        signatures.push(Json(&row.signature.0));
+        ledgers.push(row.ledger.as_ref().map(|receipt| Json(&receipt.0)));
+        issued_at.push(row.issued_at);
+        status_changed_at.push(row.status_changed_at);
+        data_sources.push(Json(&row.data_sources.0));
+        validity_bounds.push(row.validity_bound);
+    }
+    sqlx::query_scalar!(
+        r#"INSERT INTO certificates (id, org_id, application_id, certificate_number, registration_number,
+               product_name, category, abstract, status, valid_from, valid_until, document, signature, ledger,
+               issued_at, status_changed_at, normalized_product_name, data_sources, validity_bound)
+           SELECT t.id, t.org_id, t.application_id, t.certificate_number, t.registration_number, t.product_name,
+                  t.category, t.abstract, t.status, t.valid_from, t.valid_until, t.document, t.signature, t.ledger,
+                  t.issued_at, t.status_changed_at, t.normalized_product_name, t.data_sources, t.validity_bound
+           FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[],
+                       $7::product_category[], $8::text[], $9::certificate_status[], $10::timestamptz[],
+                       $11::timestamptz[], $12::jsonb[], $13::jsonb[], $14::jsonb[], $15::timestamptz[],
+                       $16::timestamptz[], $17::text[], $18::jsonb[], $19::date[])
+                WITH ORDINALITY
+                AS t(id, org_id, application_id, certificate_number, registration_number, product_name, category,
+                     abstract, status, valid_from, valid_until, document, signature, ledger, issued_at,
+                     status_changed_at, normalized_product_name, data_sources, validity_bound, n)
+           ORDER BY t.n
+           ON CONFLICT (application_id) DO NOTHING
+           RETURNING application_id"#,
+        &ids,
+        &org_ids,
+        &application_ids,
+        &numbers as &[&str],
+        &registration_numbers as &[&str],
+        &product_names as &[&str],
+        &categories as &[Category],
+        &abstracts as &[&str],
+        &statuses as &[CertificateStatus],
+        &valid_from,
+        &valid_until,
+        &documents as &[Json<&CertificateDocument>],
+        &signatures as &[Json<&Signature>],
+        &ledgers as &[Option<Json<&Receipt>>],
+        &issued_at,
+        &status_changed_at,
+        &normalized_names,
+        &data_sources as &[Json<&Vec<DataSource>>],
+        &validity_bounds as &[Option<NaiveDate>],
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// The certificate numbers of applications that have one.
+pub async fn numbers_of_applications(
+    conn: &mut PgConnection,
+    application_ids: &[Uuid],
+) -> sqlx::Result<Vec<(Uuid, String)>> {
+    let rows = sqlx::query!(
+        "SELECT application_id, certificate_number FROM certificates WHERE application_id = ANY($1)",
+        application_ids
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.application_id, r.certificate_number)).collect())
+}
+
 pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<CertificateRow>> {
     sqlx::query_as!(
         CertificateRow,
@@ -220,6 +321,20 @@ pub async fn search_public(
 
 pub async fn next_serial(conn: &mut PgConnection) -> sqlx::Result<i64> {
     sqlx::query_scalar!(r#"SELECT nextval('certificate_serial_seq') AS "serial!""#).fetch_one(conn).await
+}
+
+/// `count` serials at once, ascending.
+pub async fn next_serials(conn: &mut PgConnection, count: usize) -> sqlx::Result<Vec<i64>> {
+    let count = i32::try_from(count).unwrap_or(i32::MAX);
+    let mut serials = sqlx::query_scalar!(
+        r#"SELECT nextval('certificate_serial_seq') AS "serial!" FROM generate_series(1, $1::int)"#,
+        count
+    )
+    .fetch_all(conn)
+    .await?;
+    // Drawn in order; sorted all the same, should another worker's draws interleave.
+    serials.sort_unstable();
+    Ok(serials)
 }
 
 /// Active certificates whose validity has ended, locked for this worker and

@@ -195,6 +195,30 @@ pub async fn enqueue(
     Ok(())
 }
 
+/// [`enqueue`] for many entries in one statement: queued in the order
+/// given, so they are appended in that order.
+pub async fn enqueue_each(
+    conn: &mut PgConnection,
+    entries: &[Vec<u8>],
+    certificate_ids: &[Option<Uuid>],
+    act_ids: &[Option<Uuid>],
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO ledger_outbox (entry, certificate_id, act_id, created_at)
+         SELECT t.entry, t.certificate_id, t.act_id, $4
+         FROM UNNEST($1::bytea[], $2::uuid[], $3::uuid[]) WITH ORDINALITY AS t(entry, certificate_id, act_id, n)
+         ORDER BY t.n",
+        entries,
+        certificate_ids as &[Option<Uuid>],
+        act_ids as &[Option<Uuid>],
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 pub struct OutboxRow {
     pub id: i64,
     pub entry: Vec<u8>,
@@ -218,10 +242,20 @@ pub async fn remove_pending(conn: &mut PgConnection, ids: &[i64]) -> sqlx::Resul
     Ok(())
 }
 
-pub async fn set_receipt(conn: &mut PgConnection, certificate_id: Uuid, receipt: &Receipt) -> sqlx::Result<()> {
-    sqlx::query!("UPDATE certificates SET ledger = $2 WHERE id = $1", certificate_id, Json(receipt) as _)
-        .execute(conn)
-        .await?;
+/// Fills in the receipts of many certificates in one statement.
+pub async fn set_receipts(conn: &mut PgConnection, certificate_ids: &[Uuid], receipts: &[Receipt]) -> sqlx::Result<()> {
+    if certificate_ids.is_empty() {
+        return Ok(());
+    }
+    let receipts: Vec<Json<&Receipt>> = receipts.iter().map(Json).collect();
+    sqlx::query!(
+        "UPDATE certificates c SET ledger = t.receipt
+         FROM UNNEST($1::uuid[], $2::jsonb[]) AS t(id, receipt) WHERE c.id = t.id",
+        certificate_ids,
+        &receipts as &[Json<&Receipt>]
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -67,6 +67,19 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Orga
     .await
 }
 
+/// Organizations by id, in any order; ids not found are left out.
+pub async fn find_each(conn: &mut PgConnection, ids: &[Uuid]) -> sqlx::Result<Vec<OrganizationRow>> {
+    sqlx::query_as!(
+        OrganizationRow,
+        r#"SELECT id, name, credit_code, created_at, verification AS "verification: Verification",
+                verification_changed_at, verification_decided_by, refusal_reason
+           FROM organizations WHERE id = ANY($1)"#,
+        ids
+    )
+    .fetch_all(conn)
+    .await
+}
+
 /// The organization, locked until the transaction ends.
 pub async fn find_for_update(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<OrganizationRow>> {
     sqlx::query_as!(

@@ -54,6 +54,56 @@ pub async fn insert(
     Ok(())
 }
 
+/// A message to store, by mail or to a webhook.
+#[derive(Debug, Clone)]
+pub struct NewMessage<'a> {
+    pub id: Uuid,
+    pub kind: &'a str,
+    /// `email` or `webhook`.
+    pub channel: &'static str,
+    /// The address, or the webhook's URL.
+    pub recipient: &'a str,
+    pub language: &'a str,
+    pub payload: &'a Facts,
+    pub user_id: Option<Uuid>,
+    pub webhook_id: Option<Uuid>,
+}
+
+/// Stores many messages in one statement, due now.
+pub async fn insert_each(conn: &mut PgConnection, messages: &[NewMessage<'_>], now: DateTime<Utc>) -> sqlx::Result<()> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = messages.iter().map(|m| m.id).collect();
+    let kinds: Vec<&str> = messages.iter().map(|m| m.kind).collect();
+    let channels: Vec<&str> = messages.iter().map(|m| m.channel).collect();
+    let recipients: Vec<&str> = messages.iter().map(|m| m.recipient).collect();
+    let languages: Vec<&str> = messages.iter().map(|m| m.language).collect();
+    let payloads: Vec<Json<&Facts>> = messages.iter().map(|m| Json(m.payload)).collect();
+    let user_ids: Vec<Option<Uuid>> = messages.iter().map(|m| m.user_id).collect();
+    let webhook_ids: Vec<Option<Uuid>> = messages.iter().map(|m| m.webhook_id).collect();
+    sqlx::query!(
+        "INSERT INTO outbox (id, kind, channel, recipient, language, payload, created_at, next_attempt_at, user_id,
+             webhook_id)
+         SELECT t.id, t.kind, t.channel, t.recipient, t.language, t.payload, $9, $9, t.user_id, t.webhook_id
+         FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::uuid[], $8::uuid[])
+             WITH ORDINALITY AS t(id, kind, channel, recipient, language, payload, user_id, webhook_id, n)
+         ORDER BY t.n",
+        &ids,
+        &kinds as &[&str],
+        &channels as &[&str],
+        &recipients as &[&str],
+        &languages as &[&str],
+        &payloads as &[Json<&Facts>],
+        &user_ids as &[Option<Uuid>],
+        &webhook_ids as &[Option<Uuid>],
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Messages due for delivery, oldest first, locked for this worker and
 /// skipped by any other.
 pub async fn lock_due(conn: &mut PgConnection, now: DateTime<Utc>, limit: i64) -> sqlx::Result<Vec<OutboxRow>> {
@@ -105,23 +155,32 @@ pub async fn failed(
     Ok(())
 }
 
-/// The active users of an organization who have not switched `kind` off.
-pub async fn organization_recipients(
+/// The active users of each organization who have not switched its kind
+/// off: each `(org_id, kind)` pair's index with its recipients, in the
+/// order of the pairs given and by account age within a pair.
+pub async fn organization_recipients_each(
     conn: &mut PgConnection,
-    org_id: Uuid,
-    kind: &str,
-) -> sqlx::Result<Vec<Recipient>> {
+    wanted: &[(Uuid, &str)],
+) -> sqlx::Result<Vec<(usize, Recipient)>> {
+    let (org_ids, kinds): (Vec<Uuid>, Vec<&str>) = wanted.iter().copied().unzip();
     let rows = sqlx::query!(
-        "SELECT u.id, u.email, u.language FROM users u
-         WHERE u.org_id = $1 AND u.disabled_at IS NULL
-           AND NOT EXISTS (SELECT 1 FROM notification_optouts o WHERE o.user_id = u.id AND o.kind = $2)
-         ORDER BY u.created_at",
-        org_id,
-        kind
+        r#"SELECT t.n AS "n!", u.id, u.email, u.language
+           FROM UNNEST($1::uuid[], $2::text[]) WITH ORDINALITY AS t(org_id, kind, n)
+           JOIN users u ON u.org_id = t.org_id AND u.disabled_at IS NULL
+           WHERE NOT EXISTS (SELECT 1 FROM notification_optouts o WHERE o.user_id = u.id AND o.kind = t.kind)
+           ORDER BY t.n, u.created_at"#,
+        &org_ids,
+        &kinds as &[&str],
     )
     .fetch_all(conn)
     .await?;
-    Ok(rows.into_iter().map(|r| Recipient { user_id: Some(r.id), email: r.email, language: r.language }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let index = usize::try_from(r.n - 1).unwrap_or(usize::MAX);
+            (index, Recipient { user_id: Some(r.id), email: r.email, language: r.language })
+        })
+        .collect())
 }
 
 /// One user, unless they switched `kind` off.

@@ -113,6 +113,33 @@ pub async fn subscribed(conn: &mut PgConnection, org_id: Uuid, kind: &str) -> sq
     Ok(rows.into_iter().map(|r| (r.id, r.url)).collect())
 }
 
+/// [`subscribed`] for several organizations and kinds at once: each
+/// `(org_id, kind)` with its endpoints, in the order of the pairs given and
+/// by endpoint id within a pair.
+pub async fn subscribed_each(
+    conn: &mut PgConnection,
+    wanted: &[(Uuid, &str)],
+) -> sqlx::Result<Vec<(usize, Uuid, String)>> {
+    let (org_ids, kinds): (Vec<Uuid>, Vec<&str>) = wanted.iter().copied().unzip();
+    let prefixes: Vec<String> = kinds
+        .iter()
+        .map(|kind| kind.split_once('.').map(|(prefix, _)| format!("{prefix}.*")).unwrap_or_default())
+        .collect();
+    let rows = sqlx::query!(
+        r#"SELECT t.n AS "n!", w.id, w.url FROM UNNEST($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY
+                AS t(org_id, kind, prefix, n)
+           JOIN webhooks w ON w.org_id = t.org_id AND w.deleted_at IS NULL AND w.failing_since IS NULL
+                AND (t.kind = ANY(w.events) OR t.prefix = ANY(w.events) OR '*' = ANY(w.events))
+           ORDER BY t.n, w.id"#,
+        &org_ids,
+        &kinds as &[&str],
+        &prefixes,
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (usize::try_from(r.n - 1).unwrap_or(usize::MAX), r.id, r.url)).collect())
+}
+
 pub async fn set_failing(conn: &mut PgConnection, id: Uuid, since: Option<DateTime<Utc>>) -> sqlx::Result<()> {
     sqlx::query!("UPDATE webhooks SET failing_since = $2 WHERE id = $1", id, since).execute(conn).await?;
     Ok(())

@@ -69,6 +69,16 @@ pub enum MaterialKind {
 }
 
 impl MaterialKind {
+    /// Every kind, in their order.
+    pub const ALL: [MaterialKind; 6] = [
+        MaterialKind::ApplicationForm,
+        MaterialKind::Summary,
+        MaterialKind::ProcessingInnovation,
+        MaterialKind::ApplicationScenarios,
+        MaterialKind::DataSourceProof,
+        MaterialKind::Sample,
+    ];
+
     /// The materials without which an application cannot be submitted.
     pub const REQUIRED: [MaterialKind; 4] = [
         MaterialKind::ApplicationForm,

@@ -3,10 +3,8 @@
 
 use crate::{services, state::AppState};
 
-const BATCH: i64 = 100;
-
 pub async fn run(state: &AppState) -> anyhow::Result<()> {
-    let closed = services::objections::close_due_announcements(state, BATCH).await?;
+    let closed = services::closing::close_due(state, services::closing::BATCH).await?;
     if closed > 0 {
         tracing::info!(closed, "announcement windows closed");
     }

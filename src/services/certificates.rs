@@ -2,6 +2,8 @@
 //! objection standing, signed, valid for the configured period, and looked
 //! up by their holder and by the public.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, types::Json};
@@ -19,6 +21,8 @@ use crate::{
         self,
         applications::{ApplicationRow, TransitionChanges},
         certificates::{CertificateRow, PublicCertificateRow},
+        materials::MaterialRow,
+        organizations::OrganizationRow,
     },
     domain::{
         Action, Category, CertificateDocument, CertificateNumber, CertificateStatus, Issuer, Party, Product,
@@ -181,31 +185,49 @@ pub async fn register(
 ) -> Result<Registration> {
     procedure::check(application, action)?;
     if let Some(reason) = lapsed_authorization(state, application, now) {
-        let changes = TransitionChanges {
-            decision_reason: Some(reason.clone()),
-            refusal_grounds: Some(vec![RefusalGround::UnlawfulSource]),
-            ..Default::default()
-        };
-        let step = Step::new(Action::LapseAgreement, EventActor::System).note(Some(reason.clone())).changes(changes);
-        let refused = procedure::apply(conn, application, step, now).await?;
+        let refused = procedure::apply(conn, application, lapse_step(reason.clone()), now).await?;
         super::notifications::application_changed(conn, state, &refused, now).await?;
         tracing::info!(application_id = %application.id, "not registered: a data-source agreement ended");
         return Ok(Registration::Refused(reason));
     }
     let certificate = issue(conn, state, application, now).await?;
-    let changes =
-        TransitionChanges { certificate_number: Some(certificate.certificate_number.clone()), ..Default::default() };
-    let registered =
-        procedure::apply(conn, application, Step::new(action, actor).note(note).changes(changes), now).await?;
+    let step = registration_step(action, actor, note, certificate.certificate_number.clone());
+    let registered = procedure::apply(conn, application, step, now).await?;
     super::notifications::application_changed(conn, state, &registered, now).await?;
     Ok(Registration::Issued(Box::new(certificate)))
+}
+
+/// The step that registers an application under its certificate's number.
+pub(super) fn registration_step(
+    action: Action,
+    actor: EventActor,
+    note: Option<String>,
+    certificate_number: String,
+) -> Step {
+    let changes = TransitionChanges { certificate_number: Some(certificate_number), ..Default::default() };
+    Step::new(action, actor).note(note).changes(changes)
+}
+
+/// The step that refuses an application, instead of registering it, for a
+/// data-source agreement that ended (`reason`, from [`lapsed_authorization`]).
+pub(super) fn lapse_step(reason: String) -> Step {
+    let changes = TransitionChanges {
+        decision_reason: Some(reason.clone()),
+        refusal_grounds: Some(vec![RefusalGround::UnlawfulSource]),
+        ..Default::default()
+    };
+    Step::new(Action::LapseAgreement, EventActor::System).note(Some(reason)).changes(changes)
 }
 
 /// The refusal ground `unlawful_source`, and why, when a data-source
 /// agreement of the application ended before today.
 // The ground leads the reason as a word until rejections carry their
 // grounds in a field of their own.
-fn lapsed_authorization(state: &AppState, application: &ApplicationRow, now: DateTime<Utc>) -> Option<String> {
+pub(super) fn lapsed_authorization(
+    state: &AppState,
+    application: &ApplicationRow,
+    now: DateTime<Utc>,
+) -> Option<String> {
     let today = now.with_timezone(&state.config.registry.time_zone).date_naive();
     let ended = authorization::ended(&application.data_sources.0, today);
     let first = ended.first()?;
@@ -224,15 +246,94 @@ async fn issue(
     application: &ApplicationRow,
     now: DateTime<Utc>,
 ) -> Result<CertificateRow> {
+    let holder = db::organizations::find(conn, application.org_id).await?.ok_or(Error::NotFound)?;
+    let materials = db::materials::of_applications(conn, &[application.id]).await?;
+    let serial = db::certificates::next_serial(conn).await?;
+    let row = certificate(state, application, &holder, &materials, serial, now)?;
+    if !db::certificates::insert(conn, &row).await? {
+        // Issued meanwhile by another transaction: that one stands.
+        return db::certificates::find_for_application(conn, application.id).await?.ok_or(Error::NotFound);
+    }
+    ledger::enqueue(conn, &issuance_entry(&row), ledger::Recording::Certificate(row.id), now).await?;
+    tracing::info!(certificate_number = %row.certificate_number, application_id = %application.id, "certificate issued");
+    Ok(row)
+}
+
+/// [`issue`] for many applications, set-based: their holders, materials
+/// and serials fetched in one query each, the certificates stored in one
+/// statement and their ledger entries queued in another, in the order
+/// given. Returns the number each application is registered under: its
+/// new certificate's, or the one another transaction issued meanwhile.
+pub(super) async fn issue_each(
+    conn: &mut PgConnection,
+    state: &AppState,
+    applications: &[&ApplicationRow],
+    now: DateTime<Utc>,
+) -> Result<Vec<String>> {
+    if applications.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = applications.iter().map(|a| a.id).collect();
+    let mut org_ids: Vec<Uuid> = applications.iter().map(|a| a.org_id).collect();
+    org_ids.sort_unstable();
+    org_ids.dedup();
+    let holders: HashMap<Uuid, OrganizationRow> =
+        db::organizations::find_each(conn, &org_ids).await?.into_iter().map(|org| (org.id, org)).collect();
+    let mut materials: HashMap<Uuid, Vec<MaterialRow>> = HashMap::with_capacity(ids.len());
+    for material in db::materials::of_applications(conn, &ids).await? {
+        materials.entry(material.application_id).or_default().push(material);
+    }
+    let serials = db::certificates::next_serials(conn, applications.len()).await?;
+    let rows = applications
+        .iter()
+        .zip(serials)
+        .map(|(application, serial)| {
+            let holder = holders.get(&application.org_id).ok_or(Error::NotFound)?;
+            let materials = materials.get(&application.id).map_or(&[][..], Vec::as_slice);
+            certificate(state, application, holder, materials, serial, now)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let stored: HashSet<Uuid> = db::certificates::insert_each(conn, &rows).await?.into_iter().collect();
+    let mut standing = HashMap::new();
+    if stored.len() < rows.len() {
+        // Some were issued meanwhile by another transaction: those stand.
+        let others: Vec<Uuid> = ids.iter().copied().filter(|id| !stored.contains(id)).collect();
+        standing = db::certificates::numbers_of_applications(conn, &others).await?.into_iter().collect();
+    }
+    let entries: Vec<_> = rows
+        .iter()
+        .filter(|row| stored.contains(&row.application_id))
+        .map(|row| (issuance_entry(row), ledger::Recording::Certificate(row.id)))
+        .collect();
+    ledger::enqueue_each(conn, &entries, now).await?;
+    rows.into_iter()
+        .map(|row| match stored.contains(&row.application_id) {
+            true => {
+                tracing::debug!(certificate_number = %row.certificate_number, application_id = %row.application_id, "certificate issued");
+                Ok(row.certificate_number)
+            }
+            false => standing.remove(&row.application_id).ok_or(Error::NotFound),
+        })
+        .collect()
+}
+
+/// The application's certificate numbered `serial`, with its signed
+/// issuance document: what is stored, before it is.
+fn certificate(
+    state: &AppState,
+    application: &ApplicationRow,
+    holder: &OrganizationRow,
+    materials: &[MaterialRow],
+    serial: i64,
+    now: DateTime<Utc>,
+) -> Result<CertificateRow> {
     let config = &state.config;
     let registration_number = application
         .registration_number
         .clone()
         .ok_or_else(|| anyhow::anyhow!("an approved application has a registration number"))?;
-    let holder = db::organizations::find(conn, application.org_id).await?.ok_or(Error::NotFound)?;
-    let materials = db::materials::of_applications(conn, &[application.id]).await?;
     let local = now.with_timezone(&config.registry.time_zone);
-    let serial = u64::try_from(db::certificates::next_serial(conn).await?).unwrap_or(u64::MAX);
+    let serial = u64::try_from(serial).unwrap_or(u64::MAX);
     let number = CertificateNumber::new(local.year(), local.month(), &config.registry.code, serial)
         .map_err(|e| Error::Internal(e.into()))?;
     let full_validity = config
@@ -243,13 +344,13 @@ async fn issue(
     let document = CertificateDocument {
         certificate_number: number.to_string(),
         registration_number: registration_number.clone(),
-        holder: Party { name: holder.name, credit_code: holder.credit_code },
+        holder: Party { name: holder.name.clone(), credit_code: holder.credit_code.clone() },
         product: Product {
             name: application.product_name.clone(),
             category: application.category,
             summary: application.r#abstract.clone(),
         },
-        materials: materials.iter().map(db::materials::MaterialRow::hash).collect(),
+        materials: materials.iter().map(MaterialRow::hash).collect(),
         issued_at: now,
         valid_from: now,
         valid_until,
@@ -257,7 +358,7 @@ async fn issue(
         validity_bounded_by,
     };
     let signature = state.signer.sign(&canonical_json(&document)?);
-    let row = CertificateRow {
+    Ok(CertificateRow {
         id: Uuid::now_v7(),
         org_id: application.org_id,
         application_id: application.id,
@@ -276,15 +377,12 @@ async fn issue(
         status_changed_at: now,
         data_sources: application.data_sources.clone(),
         validity_bound: validity_bounded_by.map(|bound| bound.agreement_ends_on),
-    };
-    if !db::certificates::insert(conn, &row).await? {
-        // Issued meanwhile by another transaction: that one stands.
-        return db::certificates::find_for_application(conn, application.id).await?.ok_or(Error::NotFound);
-    }
-    let entry = Entry::CertificateIssued { document: row.document.0.clone(), signature: row.signature.0.clone() };
-    ledger::enqueue(conn, &entry, ledger::Recording::Certificate(row.id), now).await?;
-    tracing::info!(certificate_number = %row.certificate_number, application_id = %application.id, "certificate issued");
-    Ok(row)
+    })
+}
+
+/// The ledger entry that records a certificate's issuance.
+fn issuance_entry(row: &CertificateRow) -> Entry {
+    Entry::CertificateIssued { document: row.document.0.clone(), signature: row.signature.0.clone() }
 }
 
 /// The organization's certificates, newest first.

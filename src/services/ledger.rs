@@ -95,6 +95,34 @@ pub enum Recording {
 /// Queues an entry in the caller's transaction, so it is appended if and
 /// only if the act it records happened.
 pub async fn enqueue(conn: &mut PgConnection, entry: &Entry, recording: Recording, now: DateTime<Utc>) -> Result<()> {
+    let bytes = bytes_of(entry)?;
+    let (certificate_id, act_id) = recording.ids();
+    Ok(db::ledger::enqueue(conn, &bytes, certificate_id, act_id, now).await?)
+}
+
+/// [`enqueue`] for many entries, in one statement and in the order given.
+pub async fn enqueue_each(conn: &mut PgConnection, entries: &[(Entry, Recording)], now: DateTime<Utc>) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let bytes = entries.iter().map(|(entry, _)| bytes_of(entry)).collect::<Result<Vec<_>>>()?;
+    let (certificate_ids, act_ids): (Vec<_>, Vec<_>) = entries.iter().map(|(_, recording)| recording.ids()).unzip();
+    Ok(db::ledger::enqueue_each(conn, &bytes, &certificate_ids, &act_ids, now).await?)
+}
+
+impl Recording {
+    /// The certificate and the act the entry's landing fills in.
+    fn ids(self) -> (Option<Uuid>, Option<Uuid>) {
+        match self {
+            Self::Certificate(id) => (Some(id), None),
+            Self::Act(id) => (None, Some(id)),
+            Self::Nothing => (None, None),
+        }
+    }
+}
+
+/// The bytes a leaf holds.
+fn bytes_of(entry: &Entry) -> Result<Vec<u8>> {
     let bytes = entry.to_bytes().map_err(|e| Error::Internal(e.into()))?;
     // Entry bundles (C2SP tlog-tiles) prefix each entry with a 16-bit
     // length. Input limits keep entries far below it (an issuance entry with
@@ -108,12 +136,7 @@ pub async fn enqueue(conn: &mut PgConnection, entry: &Entry, recording: Recordin
             crate::ledger::tiles::MAX_ENTRY
         )));
     }
-    let (certificate_id, act_id) = match recording {
-        Recording::Certificate(id) => (Some(id), None),
-        Recording::Act(id) => (None, Some(id)),
-        Recording::Nothing => (None, None),
-    };
-    Ok(db::ledger::enqueue(conn, &bytes, certificate_id, act_id, now).await?)
+    Ok(bytes)
 }
 
 fn ledger_error(error: LedgerError) -> Error {
@@ -125,6 +148,9 @@ fn ledger_error(error: LedgerError) -> Error {
         LedgerError::Database(error) => error.into(),
     }
 }
+
+/// Receipts written per statement.
+const RECEIPTS_PER_STATEMENT: usize = 100;
 
 /// Appends the waiting entries, a batch and one checkpoint at a time, and
 /// fills in the receipts of the certificates they record. When another
@@ -158,10 +184,12 @@ pub async fn append_pending(state: &AppState) -> Result<u64> {
         wanted.sort_unstable();
         wanted.dedup();
         let nodes = db::ledger::nodes(&mut tx, &wanted).await?;
-        for (certificate_id, index) in certificates {
+        let mut receipts = Vec::with_capacity(certificates.len());
+        for (_, index) in &certificates {
+            let index = *index;
             let proof = merkle::inclusion_proof(&nodes, index, size).map_err(|e| Error::Internal(e.into()))?;
             let leaf = merkle::leaf_hash(&entries[(index - done.first_index) as usize]);
-            let receipt = Receipt {
+            receipts.push(Receipt {
                 origin: origin.clone(),
                 leaf_index: index,
                 leaf_hash: hex::encode(leaf),
@@ -169,8 +197,17 @@ pub async fn append_pending(state: &AppState) -> Result<u64> {
                 root_hash: hex::encode(done.checkpoint.root),
                 inclusion_proof: proof.iter().map(hex::encode).collect(),
                 checkpoint: done.note.clone(),
-            };
-            db::ledger::set_receipt(&mut tx, certificate_id, &receipt).await?;
+            });
+        }
+        let certificate_ids: Vec<Uuid> = certificates.iter().map(|(id, _)| *id).collect();
+        // A statement per hundred: each receipt rewrites its certificate's
+        // row and index entries (the abstract's trigrams among them), which
+        // with 100,000 certificates took some 30 ms a row (BENCHMARKS.md);
+        // a whole batch in one statement would outlast the statement timeout.
+        for (ids, receipts) in
+            certificate_ids.chunks(RECEIPTS_PER_STATEMENT).zip(receipts.chunks(RECEIPTS_PER_STATEMENT))
+        {
+            db::ledger::set_receipts(&mut tx, ids, receipts).await?;
         }
         let (acts, indexes): (Vec<Uuid>, Vec<i64>) = pending
             .iter()

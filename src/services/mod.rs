@@ -10,6 +10,7 @@ pub mod applications;
 pub mod audit;
 pub mod certificate_check;
 pub mod certificates;
+pub mod closing;
 mod error;
 pub mod files;
 pub mod idempotency;

@@ -2,7 +2,7 @@
 //! notification exists if and only if its event happened), the readers'
 //! languages and preferences, and delivery by the worker with retries.
 
-use std::time::Duration;
+use std::{collections::HashMap, time::Duration};
 
 use aws_lc_rs::hmac;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -37,14 +37,83 @@ pub async fn to_organization(
     facts: &Facts,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    super::webhooks::enqueue(conn, org_id, kind, facts, now).await?;
-    if state.mailer.is_none() {
+    to_organizations(conn, state, &[Notice { org_id, kind, facts }], now).await
+}
+
+/// Something to tell an organization.
+#[derive(Debug, Clone, Copy)]
+pub struct Notice<'a> {
+    pub org_id: Uuid,
+    pub kind: EventKind,
+    pub facts: &'a Facts,
+}
+
+/// [`to_organization`] for many notices, set-based: the recipients of each
+/// organization and kind looked up once, every message stored in one
+/// statement; per notice its webhooks first, then its mail, in the order
+/// given.
+pub async fn to_organizations(
+    conn: &mut PgConnection,
+    state: &AppState,
+    notices: &[Notice<'_>],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if notices.is_empty() {
         return Ok(());
     }
-    for recipient in db::outbox::organization_recipients(conn, org_id, kind.as_str()).await? {
-        db::outbox::insert(conn, kind.as_str(), &recipient, facts, now).await?;
+    // A batch's notices mostly share a few organizations and kinds.
+    let mut pairs: Vec<(Uuid, &str)> = Vec::new();
+    let mut pair_index: HashMap<(Uuid, &str), usize> = HashMap::new();
+    let pair_of: Vec<usize> = notices
+        .iter()
+        .map(|notice| {
+            let key = (notice.org_id, notice.kind.as_str());
+            *pair_index.entry(key).or_insert_with(|| {
+                pairs.push(key);
+                pairs.len() - 1
+            })
+        })
+        .collect();
+    let mut webhooks: Vec<Vec<(Uuid, String)>> = vec![Vec::new(); pairs.len()];
+    for (pair, id, url) in db::webhooks::subscribed_each(conn, &pairs).await? {
+        webhooks[pair].push((id, url));
     }
-    Ok(())
+    let mut people: Vec<Vec<db::outbox::Recipient>> = vec![Vec::new(); pairs.len()];
+    if state.mailer.is_some() {
+        for (pair, recipient) in db::outbox::organization_recipients_each(conn, &pairs).await? {
+            people[pair].push(recipient);
+        }
+    }
+    let mut messages = Vec::new();
+    for (notice, pair) in notices.iter().zip(pair_of) {
+        let kind = notice.kind.as_str();
+        for (id, url) in &webhooks[pair] {
+            messages.push(db::outbox::NewMessage {
+                id: Uuid::now_v7(),
+                kind,
+                channel: "webhook",
+                recipient: url,
+                // Webhook payloads are English, whoever set them up.
+                language: "en",
+                payload: notice.facts,
+                user_id: None,
+                webhook_id: Some(*id),
+            });
+        }
+        for recipient in &people[pair] {
+            messages.push(db::outbox::NewMessage {
+                id: Uuid::now_v7(),
+                kind,
+                channel: "email",
+                recipient: &recipient.email,
+                language: &recipient.language,
+                payload: notice.facts,
+                user_id: recipient.user_id,
+                webhook_id: None,
+            });
+        }
+    }
+    Ok(db::outbox::insert_each(conn, &messages, now).await?)
 }
 
 /// Tells one user (staff included), unless they switched the kind off;
@@ -312,6 +381,36 @@ pub async fn application_changed(
     application: &db::applications::ApplicationRow,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    applications_changed(conn, state, std::slice::from_ref(application), now).await
+}
+
+/// [`application_changed`] for many applications, set-based (the watches
+/// matching newly announced ones are told first).
+pub async fn applications_changed(
+    conn: &mut PgConnection,
+    state: &AppState,
+    applications: &[db::applications::ApplicationRow],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for application in applications {
+        if application.state == crate::domain::ApplicationState::InAnnouncement {
+            super::watches::announced(conn, state, application, now).await?;
+        }
+    }
+    let changes: Vec<(Uuid, EventKind, Facts)> = applications
+        .iter()
+        .filter_map(|application| {
+            change_notice(state, application).map(|(kind, facts)| (application.org_id, kind, facts))
+        })
+        .collect();
+    let notices: Vec<Notice> =
+        changes.iter().map(|(org_id, kind, facts)| Notice { org_id: *org_id, kind: *kind, facts }).collect();
+    to_organizations(conn, state, &notices, now).await
+}
+
+/// What the applicant organization is told of the application's state now,
+/// if anything.
+fn change_notice(state: &AppState, application: &db::applications::ApplicationRow) -> Option<(EventKind, Facts)> {
     use crate::domain::ApplicationState as S;
     let mut facts = Facts { product_name: Some(application.product_name.clone()), ..Facts::default() };
     let kind = match application.state {
@@ -322,7 +421,6 @@ pub async fn application_changed(
             EventKind::ApplicationSupplementRequested
         }
         S::InAnnouncement => {
-            super::watches::announced(conn, state, application, now).await?;
             facts.due = application.announcement_ends_at.map(|at| day(state, at));
             facts.link = Some(link(state, &format!("/announcements/{}", application.id)));
             EventKind::ApplicationApproved
@@ -337,9 +435,9 @@ pub async fn application_changed(
             facts.certificate_number = number;
             EventKind::ApplicationRegistered
         }
-        _ => return Ok(()),
+        _ => return None,
     };
-    to_organization(conn, state, application.org_id, kind, &facts, now).await
+    Some((kind, facts))
 }
 
 /// Reminders per worker step and kind.

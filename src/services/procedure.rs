@@ -2,6 +2,8 @@
 //! against the state machine, guarded in SQL by the expected state, and
 //! recorded in the history in the same transaction.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -12,7 +14,7 @@ use crate::{
     db::{
         self,
         application_events::EventRow,
-        applications::{ApplicationRow, TransitionChanges},
+        applications::{ApplicationRow, Move, TransitionChanges},
     },
     domain::{Action, ApplicationState, RefusalGround},
 };
@@ -110,6 +112,51 @@ pub async fn apply(
     Ok(updated)
 }
 
+/// [`apply`] for many applications, set-based: every move in one UPDATE,
+/// every history entry in one INSERT, in the order given. Like `apply`, it
+/// fails as a whole when an application is no longer where its row says.
+/// Returns the applications as they are now, in the same order.
+pub async fn apply_each(
+    conn: &mut PgConnection,
+    steps: Vec<(&ApplicationRow, Step)>,
+    now: DateTime<Utc>,
+) -> Result<Vec<ApplicationRow>> {
+    if steps.is_empty() {
+        return Ok(Vec::new());
+    }
+    let moves = steps
+        .iter()
+        .map(|(application, step)| {
+            let to = check(application, step.action)?;
+            Ok(Move { id: application.id, from: application.state, to, changes: &step.changes })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let moved: HashSet<Uuid> = db::applications::transition_each(conn, &moves, now).await?.into_iter().collect();
+    if let Some((application, step)) = steps.iter().find(|(application, _)| !moved.contains(&application.id)) {
+        let current = db::applications::find(conn, application.id).await?.ok_or(Error::NotFound)?;
+        return Err(invalid(current.state, step.action));
+    }
+    let ids: Vec<Uuid> = steps.iter().map(|(application, _)| application.id).collect();
+    let mut now_rows: HashMap<Uuid, ApplicationRow> =
+        db::applications::find_each(conn, &ids).await?.into_iter().map(|row| (row.id, row)).collect();
+    let mut updated = Vec::with_capacity(steps.len());
+    let mut events = Vec::with_capacity(steps.len());
+    for (application, step) in steps {
+        let row = now_rows.remove(&application.id).ok_or(Error::NotFound)?;
+        let entry = Entry {
+            actor: step.actor,
+            action: step.action.as_str(),
+            from: Some(application.state),
+            note: step.note,
+            refusal_grounds: step.changes.refusal_grounds,
+        };
+        events.push(event_row(&row, entry, now));
+        updated.push(row);
+    }
+    db::application_events::insert_each(conn, &events).await?;
+    Ok(updated)
+}
+
 /// One history entry about an application.
 struct Entry<'a> {
     actor: EventActor,
@@ -139,23 +186,24 @@ async fn record_entry(
     entry: Entry<'_>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let (actor_kind, actor_id) = entry.actor.parts();
-    db::application_events::insert(
-        conn,
-        &EventRow {
-            id: Uuid::now_v7(),
-            application_id: application.id,
-            org_id: application.org_id,
-            at: now,
-            actor_kind: actor_kind.to_owned(),
-            actor_id,
-            action: entry.action.to_owned(),
-            from_state: entry.from.or(Some(application.state)),
-            to_state: Some(application.state),
-            note: entry.note,
-            refusal_grounds: entry.refusal_grounds,
-        },
-    )
-    .await?;
+    db::application_events::insert(conn, &event_row(application, entry, now)).await?;
     Ok(())
+}
+
+/// The history row of `entry`; `application` is as the entry leaves it.
+fn event_row(application: &ApplicationRow, entry: Entry<'_>, now: DateTime<Utc>) -> EventRow {
+    let (actor_kind, actor_id) = entry.actor.parts();
+    EventRow {
+        id: Uuid::now_v7(),
+        application_id: application.id,
+        org_id: application.org_id,
+        at: now,
+        actor_kind: actor_kind.to_owned(),
+        actor_id,
+        action: entry.action.to_owned(),
+        from_state: entry.from.or(Some(application.state)),
+        to_state: Some(application.state),
+        note: entry.note,
+        refusal_grounds: entry.refusal_grounds,
+    }
 }
