@@ -57,7 +57,9 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     // Words among the arguments choose the paths whose names hold one.
-    let only: Vec<String> = std::env::args().skip(1).filter(|a| a.parse::<usize>().is_err()).collect();
+    // (`cargo bench` passes `--bench`: flags are not words.)
+    let only: Vec<String> =
+        std::env::args().skip(1).filter(|a| a.parse::<usize>().is_err() && !a.starts_with("--")).collect();
     let chosen = |name: &str| only.is_empty() || only.iter().any(|word| name.contains(word.as_str()));
     for path in workload::paths(&server, &seeded).into_iter().filter(|path| chosen(path.name)) {
         let run = workload::load(&path.urls, size.connections, size.duration, None).await;

@@ -14,8 +14,10 @@ const ANNOUNCEMENT: &str = "a.id, a.registration_number, a.product_name, a.categ
 /// `db::materials::of_applications` for a page.
 fn materials(ids: &[String]) -> String {
     format!(
-        "SELECT application_id, org_id, kind, filename, media_type, size, sha256, blob_id, uploaded_at \
-         FROM materials WHERE application_id = ANY('{{{}}}'::uuid[]) ORDER BY application_id, kind;\n",
+        "SELECT m.application_id, m.org_id, m.kind, m.filename, m.media_type, m.size, m.sha256, m.blob_id, \
+         m.uploaded_at FROM UNNEST('{{{}}}'::uuid[]) AS t(id) \
+         CROSS JOIN LATERAL (SELECT * FROM materials WHERE application_id = t.id LIMIT 6) AS m \
+         ORDER BY m.application_id, m.kind;\n",
         ids.join(",")
     )
 }

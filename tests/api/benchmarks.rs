@@ -42,7 +42,7 @@ async fn the_http_benchmark_loads_through_the_api_and_measures_every_path() {
     let seeded = http::seed(&server, binary, size).await.expect("the data loads");
     let list = &http::paths(&server, &seeded)[1];
     let logged = http::statements_of(&log, reqwest::Client::new().get(&list.urls[0])).await.expect("logged");
-    assert!(logged.iter().any(|s| s.starts_with("SELECT application_id")), "the page's materials: {logged:?}");
+    assert!(logged.iter().any(|s| s.contains("application_id")), "the page's materials: {logged:?}");
     assert_eq!((seeded.products, seeded.newest.len()), (4, 3));
     for path in http::paths(&server, &seeded) {
         let run = http::load(&path.urls, size.connections, size.duration, None).await;
