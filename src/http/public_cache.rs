@@ -15,7 +15,8 @@
 //! - Only what is the same for everyone: GET, 200, no `Set-Cookie`, not
 //!   conditional (`If-None-Match` goes to the handler, which answers 304),
 //!   and only the paths `is_public_read` lists. Bounded in bytes: entries
-//!   of past generations are evicted first, as nothing reads them.
+//!   of past generations, which nothing reads again, are the ones the
+//!   cache's eviction (it keeps what is read) lets go.
 
 use std::sync::Arc;
 
