@@ -101,14 +101,7 @@ pub async fn apply(
         let current = db::applications::find(conn, application.id).await?.ok_or(Error::NotFound)?;
         return Err(invalid(current.state, step.action));
     };
-    let entry = Entry {
-        actor: step.actor,
-        action: step.action.as_str(),
-        from: Some(application.state),
-        note: step.note,
-        refusal_grounds: step.changes.refusal_grounds,
-    };
-    record_entry(conn, &updated, entry, now).await?;
+    record_entry(conn, &updated, Entry::of_step(step, application.state), now).await?;
     Ok(updated)
 }
 
@@ -143,13 +136,7 @@ pub async fn apply_each(
     let mut events = Vec::with_capacity(steps.len());
     for (application, step) in steps {
         let row = now_rows.remove(&application.id).ok_or(Error::NotFound)?;
-        let entry = Entry {
-            actor: step.actor,
-            action: step.action.as_str(),
-            from: Some(application.state),
-            note: step.note,
-            refusal_grounds: step.changes.refusal_grounds,
-        };
+        let entry = Entry::of_step(step, application.state);
         events.push(event_row(&row, entry, now));
         updated.push(row);
     }
@@ -164,6 +151,19 @@ struct Entry<'a> {
     from: Option<ApplicationState>,
     note: Option<String>,
     refusal_grounds: Option<Vec<RefusalGround>>,
+}
+
+impl Entry<'static> {
+    /// The history entry of `step`, taken from the state `from`.
+    fn of_step(step: Step, from: ApplicationState) -> Self {
+        Self {
+            actor: step.actor,
+            action: step.action.as_str(),
+            from: Some(from),
+            note: step.note,
+            refusal_grounds: step.changes.refusal_grounds,
+        }
+    }
 }
 
 /// Writes one history entry; `from` is the state before (for a change of
