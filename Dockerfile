@@ -6,7 +6,7 @@ ENV SQLX_OFFLINE=true CARGO_TERM_COLOR=never
 # Dependencies first, so that editing the sources reuses this layer.
 COPY Cargo.toml Cargo.lock ./
 RUN mkdir src bench && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
- && echo 'fn main() {}' > bench/worker.rs && cp bench/worker.rs bench/ledger.rs \
+ && for bench in worker ledger http; do echo 'fn main() {}' > bench/$bench.rs; done \
  && cargo build --release --locked --bin dataip \
  && rm -rf src bench
 COPY .cargo .cargo

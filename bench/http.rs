@@ -4,7 +4,9 @@
 //!     cargo bench --bench http -- [ANNOUNCED] [REGISTERED] [CONNECTIONS] [SECONDS]
 //!
 //! (defaults 2000 200 64 10), then words that choose the paths measured
-//! (e.g. `search`: only those whose names hold it, and nothing else);
+//! (e.g. `search`: only those whose names hold it, and nothing else; the
+//! sections after the paths are named `POST /api/v1/applications`,
+//! `login storm` and `idle connections`);
 //! `cargo bench --bench http -- --statements`
 //! prints the statements the server runs for each path instead. For each path: the closed-loop throughput and
 //! latency at CONNECTIONS connections, pgbench's transactions per second at
@@ -83,20 +85,33 @@ async fn main() -> anyhow::Result<()> {
             server.rss_mib(),
         );
     }
-    if !only.is_empty() {
-        return server.stop().await;
-    }
 
-    // Creating applications, 16 connections, beside pgbench of the same
-    // transaction from the same table.
+    if chosen("POST /api/v1/applications") {
+        creation(&server, &seeded, size).await?;
+    }
+    if chosen("login storm") {
+        login_storm(&server, &seeded, size).await?;
+    }
+    println!("\nserver RSS after the benchmark: {:.0} MiB (peak {:.0} MiB)", server.rss_mib(), server.peak_rss_mib());
+    if chosen("idle connections") {
+        let held = workload::idle_connections(&server, IDLE).await?;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        println!("server RSS holding {} idle keep-alive connections: {:.0} MiB", held.len(), server.rss_mib());
+    }
+    server.stop().await
+}
+
+/// Creating applications, 16 connections, beside pgbench of the same
+/// transaction from the same table.
+async fn creation(server: &workload::Server, seeded: &workload::Seeded, size: workload::Size) -> anyhow::Result<()> {
     let writers = 16;
-    let created = workload::create_applications(&server, &seeded.owner_token, writers, size.duration).await;
+    let created = workload::create_applications(server, &seeded.owner_token, writers, size.duration).await;
     anyhow::ensure!(created.errors == 0, "creation: {} of {} requests failed", created.errors, created.requests);
-    workload::drop_drafts(&server).await?;
-    let (org_id, user_id) = workload::owner_ids(&server).await?;
+    workload::drop_drafts(server).await?;
+    let (org_id, user_id) = workload::owner_ids(server).await?;
     let script = workload::statements::create_application(&org_id, &user_id, workload::DRAFT_QUOTA);
     let tps = workload::pgbench(&server.database_url, &script, writers, size.duration.as_secs())?;
-    workload::drop_drafts(&server).await?;
+    workload::drop_drafts(server).await?;
     println!(
         "| POST /api/v1/applications ({writers} connections) | {:.0} | {:.1} | {:.1} | {tps:.0} | {:.2}× | — | — | {:.0} |",
         created.per_second(),
@@ -105,14 +120,17 @@ async fn main() -> anyhow::Result<()> {
         created.per_second() / tps,
         server.rss_mib(),
     );
+    Ok(())
+}
 
-    // A storm of logins beside the public list at a fixed rate.
-    let list = &workload::paths(&server, &seeded)[1];
+/// A storm of logins beside the public list at a fixed rate.
+async fn login_storm(server: &workload::Server, seeded: &workload::Seeded, size: workload::Size) -> anyhow::Result<()> {
+    let list = &workload::paths(server, seeded)[1];
     let list_tps = workload::pgbench(&server.database_url, list.sql.as_deref().unwrap_or_default(), 64, 5)?;
     let rate = list_tps / 2.0;
     let calm = workload::load(&list.urls, size.connections, size.duration, Some(rate)).await;
     let stop = tokio_util::sync::CancellationToken::new();
-    let storm = workload::login_storm(&server, STORM, stop.clone());
+    let storm = workload::login_storm(server, STORM, stop.clone());
     let stormy = workload::load(&list.urls, size.connections, size.duration, Some(rate)).await;
     stop.cancel();
     let logins: usize = storm.join_all().await.into_iter().sum();
@@ -124,13 +142,7 @@ async fn main() -> anyhow::Result<()> {
         logins as f64 / size.duration.as_secs_f64(),
         stormy.percentile_ms(99) / calm.percentile_ms(99).max(f64::EPSILON),
     );
-
-    println!("\nserver RSS after the benchmark: {:.0} MiB (peak {:.0} MiB)", server.rss_mib(), server.peak_rss_mib());
-    let held = workload::idle_connections(&server, IDLE).await?;
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    println!("server RSS holding {} idle keep-alive connections: {:.0} MiB", held.len(), server.rss_mib());
-    drop(held);
-    server.stop().await
+    Ok(())
 }
 
 /// `--statements`: the statements the server runs for one request of each

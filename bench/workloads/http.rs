@@ -312,13 +312,18 @@ pub async fn load_with(
     request: impl Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
 ) -> Run {
     let request = std::sync::Arc::new(request);
+    // Clients are built before the clock starts: building one costs
+    // milliseconds of CPU (its TLS roots), which would be counted as the
+    // server's latency.
+    let clients: Vec<reqwest::Client> = (0..connections)
+        .map(|_| reqwest::Client::builder().pool_max_idle_per_host(1).build().unwrap_or_default())
+        .collect();
     let started = Instant::now();
     let mut tasks = JoinSet::new();
-    for connection in 0..connections {
+    for (connection, client) in clients.into_iter().enumerate() {
         let request = request.clone();
         let interval = rate.map(|rate| Duration::from_secs_f64(connections as f64 / rate.max(1.0)));
         tasks.spawn(async move {
-            let client = reqwest::Client::builder().pool_max_idle_per_host(1).build().unwrap_or_default();
             let (mut latencies, mut errors) = (Vec::new(), 0usize);
             let mut next =
                 Instant::now() + interval.map_or(Duration::ZERO, |i| i.mul_f64(connection as f64 / connections as f64));
@@ -398,10 +403,13 @@ pub async fn owner_ids(server: &Server) -> anyhow::Result<(String, String)> {
 /// as told when every password hasher is busy (503 with Retry-After).
 pub fn login_storm(server: &Server, clients: usize, stop: tokio_util::sync::CancellationToken) -> JoinSet<usize> {
     let mut storm = JoinSet::new();
+    // One client for all (its pool opens a connection per concurrent
+    // login): building 200 would take the load generator's CPU as the storm
+    // begins, and show as the server's latency.
+    let client = reqwest::Client::new();
     for _ in 0..clients {
-        let (url, stop) = (format!("{}/api/v1/auth/login", server.base), stop.clone());
+        let (url, stop, client) = (format!("{}/api/v1/auth/login", server.base), stop.clone(), client.clone());
         storm.spawn(async move {
-            let client = reqwest::Client::new();
             let body = json!({"email": "owner@bench.example", "password": PASSWORD});
             let mut logged_in = 0;
             while !stop.is_cancelled() {

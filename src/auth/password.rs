@@ -1,22 +1,28 @@
-//! Argon2id password hashing, off the async threads and bounded in
-//! parallelism (each hash takes 19 MiB and a core for tens of milliseconds)
-//! and in queue length: when as many requests wait as the queue holds, the
-//! next is refused at once (503) rather than queued behind everyone's
-//! logins, so no one client can make every login slow.
+//! Argon2id password hashing on threads of its own, bounded in parallelism
+//! (each hash takes 19 MiB and a core for tens of milliseconds) and in
+//! queue length: when as many requests wait as the queue holds, the next is
+//! refused at once (503) rather than queued behind everyone's logins, so no
+//! one client can make every login slow.
 //!
-//! The 19 MiB of working memory are allocated once per hasher and reused:
-//! allocated per hash, glibc keeps each freed block in the arena of the
-//! thread that hashed, and a login storm over the many blocking threads
-//! left the process hundreds of MiB larger for good.
+//! The hashers run at the lowest CPU priority (nice 19): a storm of logins
+//! takes the cores only while nothing else wants them, so the registry's
+//! other requests keep their latency (BENCHMARKS.md, the login storm).
+//! Each hasher allocates its 19 MiB of working memory once and reuses it:
+//! allocated per hash, glibc kept each freed block in the arena of the
+//! thread that hashed, and a login storm over many threads left the process
+//! hundreds of MiB larger for good.
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::{
+    panic::AssertUnwindSafe,
+    sync::{Arc, Mutex, OnceLock, mpsc},
+};
 
 use anyhow::Context;
 use argon2::{
     Algorithm, Argon2, Block, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version,
     password_hash::phc::{Output, ParamsString, Salt},
 };
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, oneshot};
 
 use crate::domain::Password;
 
@@ -32,15 +38,16 @@ fn argon2() -> Argon2<'static> {
 /// Bytes of salt in a new hash.
 const SALT_LEN: usize = 16;
 
+/// Work for a hasher thread, given its working memory.
+type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
+
 #[derive(Clone)]
 pub struct PasswordHasher {
-    /// Hashes computed at once.
-    permits: Arc<Semaphore>,
     /// Hashes computed or waiting: `concurrency + queue`.
     admitted: Arc<Semaphore>,
-    /// Working memory of finished hashes, for the next: at most one per
-    /// permit.
-    spare: Arc<Mutex<Vec<Vec<Block>>>>,
+    /// To the `concurrency` hasher threads, which stop when every clone of
+    /// this is gone.
+    jobs: mpsc::Sender<Job>,
 }
 
 /// Why a password could not be hashed or checked.
@@ -56,24 +63,27 @@ pub enum HashingError {
 impl PasswordHasher {
     pub fn new(concurrency: usize, queue: usize) -> Self {
         let concurrency = concurrency.max(1);
-        Self {
-            permits: Arc::new(Semaphore::new(concurrency)),
-            admitted: Arc::new(Semaphore::new(concurrency.saturating_add(queue))),
-            spare: Arc::default(),
+        let (jobs, waiting) = mpsc::channel::<Job>();
+        let waiting = Arc::new(Mutex::new(waiting));
+        for _ in 0..concurrency {
+            let waiting = waiting.clone();
+            let spawned = std::thread::Builder::new().name("password-hasher".into()).spawn(move || hasher(&waiting));
+            if let Err(error) = spawned {
+                tracing::error!(%error, "could not start a password hasher");
+            }
         }
+        Self { admitted: Arc::new(Semaphore::new(concurrency.saturating_add(queue))), jobs }
     }
 
     pub async fn hash(&self, password: &Password) -> Result<String, HashingError> {
         let password = password.expose().to_owned();
-        let spare = self.spare.clone();
-        self.run(move || {
+        self.run(move |memory| {
             let mut salt = [0u8; SALT_LEN];
             getrandom::fill(&mut salt).map_err(|e| anyhow::anyhow!("no randomness for a salt: {e}"))?;
             let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
-            with_memory(&spare, |memory| {
-                argon2().hash_password_into_with_memory(password.as_bytes(), &salt, &mut output, memory)
-            })
-            .map_err(anyhow::Error::msg)?;
+            argon2()
+                .hash_password_into_with_memory(password.as_bytes(), &salt, &mut output, working_memory(memory))
+                .map_err(anyhow::Error::msg)?;
             let hash = PasswordHash {
                 algorithm: Algorithm::Argon2id.ident(),
                 version: Some(Version::V0x13.into()),
@@ -91,41 +101,61 @@ impl PasswordHasher {
     /// the same time, and answers false.
     pub async fn verify(&self, password: &str, stored: Option<String>) -> Result<bool, HashingError> {
         let password = password.to_owned();
-        let spare = self.spare.clone();
-        self.run(move || {
+        self.run(move |memory| {
             let known = stored.is_some();
             let hash = stored.unwrap_or_else(|| dummy_hash().to_owned());
-            Ok(known && matches(&spare, password.as_bytes(), &hash))
+            Ok(known && matches(memory, password.as_bytes(), &hash))
         })
         .await
     }
 
     async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+        work: impl FnOnce(&mut Vec<Block>) -> anyhow::Result<T> + Send + 'static,
     ) -> Result<T, HashingError> {
         let _admitted = self.admitted.try_acquire().map_err(|_| HashingError::Busy)?;
-        let _permit = self.permits.acquire().await.context("password hasher closed")?;
-        Ok(tokio::task::spawn_blocking(work).await.context("password hashing task failed")??)
+        let (done, result) = oneshot::channel();
+        let job: Job = Box::new(move |memory| {
+            // A request given up while it waited is not worth a hash.
+            if !done.is_closed() {
+                let _ = done.send(work(memory));
+            }
+        });
+        self.jobs.send(job).map_err(|_| anyhow::anyhow!("the password hashers have stopped"))?;
+        Ok(result.await.context("password hashing failed")??)
     }
 }
 
-/// Runs `hash` in working memory of the current parameters: spare memory
-/// of an earlier hash, or new.
-fn with_memory<T>(spare: &Mutex<Vec<Vec<Block>>>, hash: impl FnOnce(&mut [Block]) -> T) -> T {
-    let taken = spare.lock().ok().and_then(|mut spare| spare.pop());
-    let mut memory = taken.unwrap_or_else(|| vec![Block::default(); params().block_count()]);
-    let result = hash(&mut memory);
-    if let Ok(mut spare) = spare.lock() {
-        spare.push(memory);
+/// A hasher thread: lowers its own priority, then runs jobs one at a time
+/// in its working memory until the hasher is dropped.
+fn hasher(waiting: &Mutex<mpsc::Receiver<Job>>) {
+    if let Err(error) = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min) {
+        tracing::warn!(?error, "password hashing runs at normal priority");
     }
-    result
+    let mut memory = Vec::new();
+    loop {
+        let job = match waiting.lock() {
+            Ok(waiting) => waiting.recv(),
+            Err(_) => return,
+        };
+        let Ok(job) = job else { return };
+        // A panicking hash fails its own request (its answer is dropped),
+        // not the hasher.
+        let _ = std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut memory)));
+    }
+}
+
+/// The hasher's working memory, sized for the current parameters on first
+/// use and reused by every later hash.
+fn working_memory(memory: &mut Vec<Block>) -> &mut [Block] {
+    memory.resize(params().block_count(), Block::default());
+    memory
 }
 
 /// Whether `password` is the one `stored` (a PHC string) was made of,
 /// compared in constant time. Hashes of the current parameters are checked
 /// in reused memory; older ones the crate's own way.
-fn matches(spare: &Mutex<Vec<Vec<Block>>>, password: &[u8], stored: &str) -> bool {
+fn matches(memory: &mut Vec<Block>, password: &[u8], stored: &str) -> bool {
     let Ok(hash) = PasswordHash::new(stored) else { return false };
     let current = Params::try_from(&hash).is_ok_and(|p| p.block_count() == params().block_count());
     let same_kind = hash.algorithm == Algorithm::Argon2id.ident() && hash.version == Some(Version::V0x13.into());
@@ -136,9 +166,7 @@ fn matches(spare: &Mutex<Vec<Vec<Block>>>, password: &[u8], stored: &str) -> boo
         return false;
     };
     let mut computed = vec![0u8; expected.len()];
-    let hashed = with_memory(spare, |memory| {
-        argon2.hash_password_into_with_memory(password, salt.as_ref(), &mut computed, memory)
-    });
+    let hashed = argon2.hash_password_into_with_memory(password, salt.as_ref(), &mut computed, working_memory(memory));
     // Output's equality is constant-time.
     hashed.is_ok() && Output::new(&computed).is_ok_and(|computed| &computed == expected)
 }
@@ -182,18 +210,27 @@ mod tests {
         assert!(hasher.verify("correct horse battery", Some(first.clone())).await.expect("verify"));
         assert!(!hasher.verify("wrong horse battery", Some(first)).await.expect("verify"));
         assert!(!hasher.verify("correct horse battery", None).await.expect("verify"));
-        assert!(hasher.spare.lock().expect("lock").len() <= 2, "working memory reused, one per hasher at most");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn hashers_run_at_the_lowest_priority() {
+        let hasher = PasswordHasher::new(1, 0);
+        // The niceness is the 19th field of the thread's stat, the 17th after its name.
+        let stat = hasher.run(|_| Ok(std::fs::read_to_string("/proc/thread-self/stat")?)).await.expect("ran");
+        let nice = stat.rsplit_once(')').and_then(|(_, fields)| fields.split_whitespace().nth(16));
+        assert_eq!(nice, Some("19"), "{stat}");
     }
 
     #[test]
     fn hashes_of_other_parameters_and_of_the_crate_still_verify() {
-        let spare = Mutex::default();
+        let spare = &mut Vec::new();
         let theirs = argon2().hash_password(b"correct horse battery").expect("hash").to_string();
-        assert!(matches(&spare, b"correct horse battery", &theirs), "the crate's own hash of the same parameters");
+        assert!(matches(spare, b"correct horse battery", &theirs), "the crate's own hash of the same parameters");
         let light = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(1024, 1, 1, None).expect("params"));
         let older = light.hash_password(b"correct horse battery").expect("hash").to_string();
-        assert!(matches(&spare, b"correct horse battery", &older), "other parameters");
-        assert!(!matches(&spare, b"wrong horse battery", &older));
-        assert!(!matches(&spare, b"correct horse battery", "not a hash"));
+        assert!(matches(spare, b"correct horse battery", &older), "other parameters");
+        assert!(!matches(spare, b"wrong horse battery", &older));
+        assert!(!matches(spare, b"correct horse battery", "not a hash"));
     }
 }
