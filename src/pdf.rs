@@ -6,6 +6,7 @@
 //! attached file, so the PDF alone can be verified.
 
 pub mod attachment;
+pub mod reader;
 
 use printpdf::{
     Color, Mm, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Rect, Rgb,

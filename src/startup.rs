@@ -70,11 +70,7 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let config = self.state.config.clone();
         let grace = Config::exact(config.server.shutdown_grace);
-        let limits = Limits {
-            header_read_timeout: Config::exact(config.server.header_read_timeout),
-            idle_timeout: Config::exact(config.server.idle_timeout),
-            connection_limit: config.server.connection_limit,
-        };
+        let limits = Limits::of(&config.server);
         let worker = tokio::spawn(Worker::new(self.state.clone()).run(shutdown.clone()));
         tokio::spawn(http::metrics::upkeep(self.state.metrics.clone(), shutdown.clone()));
         let track_position = self.state.replica.is_some();
@@ -84,7 +80,7 @@ impl Application {
         if let Some(listener) = self.metrics_listener {
             tracing::info!(addr = %listener.local_addr()?, "serving /metrics");
             let router = http::metrics_router(self.state.clone());
-            servers.spawn(serve(listener, router, limits, shutdown.clone(), grace));
+            servers.spawn(serve(listener, router, limits.clone(), shutdown.clone(), grace));
         }
         servers.spawn(serve(self.listener, http::router(self.state), limits, shutdown.clone(), grace));
 

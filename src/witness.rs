@@ -20,7 +20,9 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
+    config::{Config, ServerConfig},
     db,
+    http::{self, serve::Limits},
     ledger::{
         checkpoint::Checkpoint,
         merkle::{self, Hash},
@@ -76,16 +78,20 @@ pub fn router(config: WitnessConfig, db: PgPool) -> Router {
         .with_state(state)
 }
 
-/// Serves the witness on `addr` until `shutdown` is cancelled.
+/// Serves the witness on `addr` until `shutdown` is cancelled, with the
+/// registry's own connection limits and timeouts (`server.*`): a witness
+/// is as public as the registry.
 pub async fn serve(
     config: WitnessConfig,
     db: PgPool,
     addr: SocketAddr,
+    server: &ServerConfig,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("could not listen on {addr}"))?;
     tracing::info!(addr = %listener.local_addr()?, vkey = %config.vkey(), "witness listening");
-    axum::serve(listener, router(config, db)).with_graceful_shutdown(shutdown.cancelled_owned()).await?;
+    let grace = Config::exact(server.shutdown_grace);
+    http::serve::serve(listener, router(config, db), Limits::of(server), shutdown, grace).await;
     Ok(())
 }
 

@@ -29,5 +29,5 @@ pub async fn witness(config: Config, options: WitnessOptions<'_>) -> anyhow::Res
     }
     anyhow::ensure!(!witness.logs.is_empty(), "give at least one --log VKEY to witness");
     let pool = db::prepare(&config).await?;
-    crate::witness::serve(witness, pool, options.listen, shutdown_on_signal()).await
+    crate::witness::serve(witness, pool, options.listen, &config.server, shutdown_on_signal()).await
 }

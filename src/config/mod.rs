@@ -261,7 +261,12 @@ pub struct ServerConfig {
     pub upload_timeout: IsoDuration,
     pub header_read_timeout: IsoDuration,
     pub idle_timeout: IsoDuration,
+    /// How long a new connection may stay silent before its first byte.
+    pub first_byte_timeout: IsoDuration,
     pub connection_limit: usize,
+    /// Connections one client address (an IPv4 address, an IPv6 /64) may
+    /// hold at once; trusted proxies are exempt.
+    pub connections_per_address: usize,
     pub shutdown_grace: IsoDuration,
     pub body_limit: usize,
     /// Bytes of public reads kept in memory; 0 turns the cache off.
@@ -271,11 +276,34 @@ pub struct ServerConfig {
     /// addresses).
     #[serde(deserialize_with = "networks")]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The one header trusted proxies name the client in.
+    pub forwarded_header: ForwardedHeader,
     /// The `Strict-Transport-Security` value to send (empty: none).
     #[serde(deserialize_with = "text")]
     pub hsts: String,
     /// Whether `/docs` (the interactive API browser) is served.
     pub docs: bool,
+}
+
+/// The header a trusted proxy writes the client's address into. Only one
+/// is read: a proxy that appends to one passes the other on as the client
+/// wrote it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum ForwardedHeader {
+    #[serde(rename = "x-forwarded-for")]
+    XForwardedFor,
+    /// RFC 7239.
+    #[serde(rename = "forwarded")]
+    Forwarded,
+}
+
+impl ForwardedHeader {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::XForwardedFor => "x-forwarded-for",
+            Self::Forwarded => "forwarded",
+        }
+    }
 }
 
 fn optional_socket_addr<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<SocketAddr>, D::Error> {
@@ -590,6 +618,7 @@ impl Config {
             ("database.statement_timeout", self.database.statement_timeout),
             ("server.header_read_timeout", self.server.header_read_timeout),
             ("server.idle_timeout", self.server.idle_timeout),
+            ("server.first_byte_timeout", self.server.first_byte_timeout),
             ("server.shutdown_grace", self.server.shutdown_grace),
             ("throttle.members_window", self.throttle.members_window),
             ("throttle.login_window", self.throttle.login_window),
@@ -645,6 +674,7 @@ impl Config {
         anyhow::ensure!(self.auth.hashing_concurrency > 0, "auth.hashing_concurrency must be at least 1");
         anyhow::ensure!(self.database.max_connections > 0, "database.max_connections must be at least 1");
         anyhow::ensure!(self.server.connection_limit > 0, "server.connection_limit must be at least 1");
+        anyhow::ensure!(self.server.connections_per_address > 0, "server.connections_per_address must be at least 1");
         anyhow::ensure!(
             self.server.hsts.is_empty() || self.server.hsts.starts_with("max-age="),
             "server.hsts must be empty or a Strict-Transport-Security value such as \"max-age=31536000; includeSubDomains\""

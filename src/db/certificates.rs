@@ -441,11 +441,18 @@ pub async fn count_active(conn: &mut PgConnection) -> sqlx::Result<i64> {
         .await
 }
 
-/// Every certificate's number and when its record last changed, for the
-/// sitemap, newest first.
-pub async fn numbers(conn: &mut PgConnection, limit: i64) -> sqlx::Result<Vec<(String, DateTime<Utc>)>> {
+/// How many certificates the register holds, whatever their status.
+pub async fn count(conn: &mut PgConnection) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM certificates"#).fetch_one(conn).await
+}
+
+/// Certificates' numbers and when each record last changed, in number
+/// order, `limit` of them past the first `offset`: one part of the
+/// sitemap. New certificates come last, so earlier parts stay as they are.
+pub async fn numbers(conn: &mut PgConnection, offset: i64, limit: i64) -> sqlx::Result<Vec<(String, DateTime<Utc>)>> {
     let rows = sqlx::query!(
-        "SELECT certificate_number, status_changed_at FROM certificates ORDER BY issued_at DESC, id DESC LIMIT $1",
+        "SELECT certificate_number, status_changed_at FROM certificates ORDER BY certificate_number OFFSET $1 LIMIT $2",
+        offset,
         limit
     )
     .fetch_all(conn)

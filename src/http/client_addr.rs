@@ -5,8 +5,10 @@
 //! A client writes whatever it likes into `X-Forwarded-For`; each proxy
 //! appends the address it received the request from. So the list is read
 //! from the right: past every trusted proxy, the first address that is not
-//! one is the client (the right-most untrusted address). When a `Forwarded`
-//! header (RFC 7239) is present, it is read instead, the same way.
+//! one is the client (the right-most untrusted address). Only the header
+//! the operator names (`server.forwarded_header`: `X-Forwarded-For`, or
+//! `Forwarded` of RFC 7239) is read: a proxy appends to one and passes the
+//! other on as the client wrote it, so reading both lets the client choose.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -17,7 +19,7 @@ use axum::{
 use ipnet::IpNet;
 
 use super::error::ApiError;
-use crate::state::AppState;
+use crate::{config::ForwardedHeader, state::AppState};
 
 /// The client's address (see the module's documentation).
 #[derive(Debug, Clone, Copy)]
@@ -32,19 +34,20 @@ impl FromRequestParts<AppState> for ClientAddr {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(peer)| peer.ip())
             .ok_or_else(|| ApiError::from(crate::services::Error::Internal(anyhow::anyhow!("no peer address"))))?;
-        Ok(ClientAddr(client_address(peer, &parts.headers, &state.config.server.trusted_proxies)))
+        let server = &state.config.server;
+        Ok(ClientAddr(client_address(peer, &parts.headers, &server.trusted_proxies, server.forwarded_header)))
     }
 }
 
-/// The client behind `peer`, given the proxies trusted to say who it is.
-pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
-    let is_trusted = |address: &IpAddr| trusted.iter().any(|net| net.contains(&canonical(*address)));
-    if !is_trusted(&peer) {
+/// The client behind `peer`, given the proxies trusted to say who it is
+/// and the header they say it in.
+pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet], header: ForwardedHeader) -> IpAddr {
+    if !is_trusted(peer, trusted) {
         return peer;
     }
-    let hops = match headers.contains_key("forwarded") {
-        true => forwarded_hops(headers),
-        false => x_forwarded_for_hops(headers),
+    let hops = match header {
+        ForwardedHeader::Forwarded => forwarded_hops(headers),
+        ForwardedHeader::XForwardedFor => x_forwarded_for_hops(headers),
     };
     // Walk from the proxy nearest to us towards the client.
     let mut client = peer;
@@ -56,13 +59,18 @@ pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> I
             None => break,
             Some(address) => {
                 client = *address;
-                if !is_trusted(address) {
+                if !is_trusted(*address, trusted) {
                     break;
                 }
             }
         }
     }
     canonical(client)
+}
+
+/// Whether `address` is one of the proxies in `trusted`.
+pub fn is_trusted(address: IpAddr, trusted: &[IpNet]) -> bool {
+    trusted.iter().any(|net| net.contains(&canonical(address)))
 }
 
 /// IPv4-mapped IPv6 addresses (`::ffff:10.0.0.1`) compare as IPv4.
@@ -114,6 +122,9 @@ fn parse_node(node: &str) -> Option<IpAddr> {
 mod tests {
     use super::*;
 
+    const XFF: ForwardedHeader = ForwardedHeader::XForwardedFor;
+    const FORWARDED: ForwardedHeader = ForwardedHeader::Forwarded;
+
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
         for (name, value) in pairs {
@@ -133,8 +144,10 @@ mod tests {
     #[test]
     fn an_untrusted_peer_is_the_client_whatever_it_forwards() {
         let forged = headers(&[("x-forwarded-for", "1.2.3.4"), ("forwarded", "for=1.2.3.4")]);
-        assert_eq!(client_address(ip("203.0.113.9"), &forged, &nets(&["10.0.0.0/8"])), ip("203.0.113.9"));
-        assert_eq!(client_address(ip("10.0.0.2"), &forged, &[]), ip("10.0.0.2"), "nothing trusted");
+        for header in [XFF, FORWARDED] {
+            assert_eq!(client_address(ip("203.0.113.9"), &forged, &nets(&["10.0.0.0/8"]), header), ip("203.0.113.9"));
+            assert_eq!(client_address(ip("10.0.0.2"), &forged, &[], header), ip("10.0.0.2"), "nothing trusted");
+        }
     }
 
     #[test]
@@ -143,39 +156,42 @@ mod tests {
         // The client forged 1.2.3.4; the proxy appended the real 203.0.113.9;
         // a second, internal proxy appended the first one's address.
         let chain = headers(&[("x-forwarded-for", "1.2.3.4, 203.0.113.9, 192.168.1.1")]);
-        assert_eq!(client_address(ip("10.0.0.2"), &chain, &trusted), ip("203.0.113.9"));
+        assert_eq!(client_address(ip("10.0.0.2"), &chain, &trusted, XFF), ip("203.0.113.9"));
         let split = headers(&[("x-forwarded-for", "1.2.3.4"), ("x-forwarded-for", "203.0.113.9")]);
-        assert_eq!(client_address(ip("10.0.0.2"), &split, &trusted), ip("203.0.113.9"));
+        assert_eq!(client_address(ip("10.0.0.2"), &split, &trusted, XFF), ip("203.0.113.9"));
         let all_trusted = headers(&[("x-forwarded-for", "10.1.1.1, 10.2.2.2")]);
-        assert_eq!(client_address(ip("10.0.0.2"), &all_trusted, &trusted), ip("10.1.1.1"));
-        assert_eq!(client_address(ip("10.0.0.2"), &HeaderMap::new(), &trusted), ip("10.0.0.2"));
+        assert_eq!(client_address(ip("10.0.0.2"), &all_trusted, &trusted, XFF), ip("10.1.1.1"));
+        assert_eq!(client_address(ip("10.0.0.2"), &HeaderMap::new(), &trusted, XFF), ip("10.0.0.2"));
     }
 
     #[test]
-    fn forwarded_wins_over_x_forwarded_for_and_is_read_the_same_way() {
+    fn only_the_configured_header_is_read() {
         let trusted = nets(&["10.0.0.0/8"]);
+        // The proxy appended to one header; the client wrote the other.
         let both = headers(&[
             ("x-forwarded-for", "198.51.100.7"),
             ("forwarded", r#"for=1.2.3.4, for="[2001:db8::7]:4711";proto=https, for=10.9.9.9"#),
         ]);
-        assert_eq!(client_address(ip("10.0.0.2"), &both, &trusted), ip("2001:db8::7"));
+        assert_eq!(client_address(ip("10.0.0.2"), &both, &trusted, XFF), ip("198.51.100.7"));
+        assert_eq!(client_address(ip("10.0.0.2"), &both, &trusted, FORWARDED), ip("2001:db8::7"));
         let ported = headers(&[("forwarded", "for=\"203.0.113.9:8080\";by=10.0.0.2")]);
-        assert_eq!(client_address(ip("10.0.0.2"), &ported, &trusted), ip("203.0.113.9"));
+        assert_eq!(client_address(ip("10.0.0.2"), &ported, &trusted, FORWARDED), ip("203.0.113.9"));
+        assert_eq!(client_address(ip("10.0.0.2"), &ported, &trusted, XFF), ip("10.0.0.2"), "no X-Forwarded-For");
     }
 
     #[test]
     fn an_unnamed_hop_stops_at_the_proxy_that_reported_it() {
         let trusted = nets(&["10.0.0.0/8"]);
         let hidden = headers(&[("x-forwarded-for", "203.0.113.9, unknown, 10.3.3.3")]);
-        assert_eq!(client_address(ip("10.0.0.2"), &hidden, &trusted), ip("10.3.3.3"));
+        assert_eq!(client_address(ip("10.0.0.2"), &hidden, &trusted, XFF), ip("10.3.3.3"));
         let obfuscated = headers(&[("forwarded", "for=_hidden")]);
-        assert_eq!(client_address(ip("10.0.0.2"), &obfuscated, &trusted), ip("10.0.0.2"));
+        assert_eq!(client_address(ip("10.0.0.2"), &obfuscated, &trusted, FORWARDED), ip("10.0.0.2"));
     }
 
     #[test]
     fn mapped_addresses_match_ipv4_networks() {
         let trusted = nets(&["10.0.0.0/8"]);
         let chain = headers(&[("x-forwarded-for", "::ffff:203.0.113.9")]);
-        assert_eq!(client_address(ip("::ffff:10.0.0.2"), &chain, &trusted), ip("203.0.113.9"));
+        assert_eq!(client_address(ip("::ffff:10.0.0.2"), &chain, &trusted, XFF), ip("203.0.113.9"));
     }
 }

@@ -12,12 +12,14 @@ pub mod extract;
 mod files;
 mod ledger;
 pub mod metrics;
+pub mod multipart;
 mod notifications;
 mod openapi;
 mod ops;
 mod organization;
 mod public;
 pub mod public_cache;
+mod request_limits;
 mod responses;
 mod review;
 mod security_headers;
@@ -34,7 +36,6 @@ use axum::{
     extract::{DefaultBodyLimit, MatchedPath, Request},
     http::{HeaderName, HeaderValue, Method, header},
     middleware,
-    response::IntoResponse,
 };
 use tower_http::{
     catch_panic::CatchPanicLayer,
@@ -47,7 +48,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
-use self::security_headers::SecurityHeaders;
+use self::{request_limits::RequestLimits, security_headers::SecurityHeaders};
 use crate::{config::Config, state::AppState};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -103,15 +104,11 @@ pub fn metrics_router(state: AppState) -> Router {
 }
 
 /// Layers, outermost first: request id, tracing, metrics, security headers,
-/// problem+json for bare errors, panic catching, CORS, compression,
-/// timeout, body limit.
+/// problem+json for bare errors, panic catching, CORS, compression, the
+/// route's time and body limits, the extractors' body limit.
 fn with_middleware(app: Router, config: &Config) -> Router {
-    let timeouts = Timeouts {
-        request: Config::exact(config.server.request_timeout),
-        upload: Config::exact(config.server.upload_timeout),
-    };
     app.layer(DefaultBodyLimit::max(config.server.body_limit))
-        .layer(middleware::from_fn_with_state(timeouts, timeout))
+        .layer(middleware::from_fn_with_state(RequestLimits::of(config), request_limits::enforce))
         .layer(CompressionLayer::new())
         .layer(cors(config))
         .layer(CatchPanicLayer::new())
@@ -133,35 +130,6 @@ fn with_middleware(app: Router, config: &Config) -> Router {
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-}
-
-#[derive(Clone, Copy)]
-struct Timeouts {
-    request: Duration,
-    upload: Duration,
-}
-
-/// Ends requests that take too long with 408: uploads (materials, business
-/// licences and objection evidence), which may carry 25 MiB from a slow link, get
-/// `server.upload_timeout`; everything else `server.request_timeout`.
-async fn timeout(
-    axum::extract::State(timeouts): axum::extract::State<Timeouts>,
-    request: Request,
-    next: middleware::Next,
-) -> axum::response::Response {
-    let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
-    let upload = match *request.method() {
-        Method::PUT => route.is_some_and(|path| {
-            path.ends_with("/materials/{kind}") || path.ends_with("/organization/business-licence")
-        }),
-        Method::POST => route.is_some_and(|path| path.ends_with("/objections/{id}/evidence")),
-        _ => false,
-    };
-    let limit = if upload { timeouts.upload } else { timeouts.request };
-    match tokio::time::timeout(limit, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => axum::http::StatusCode::REQUEST_TIMEOUT.into_response(),
-    }
 }
 
 fn cors(config: &Config) -> CorsLayer {

@@ -93,9 +93,18 @@ fn is_public_read(path: &str) -> bool {
     }
     path == "/"
         || path.starts_with("/tlog/")
-        || ["/announcements", "/certificates", "/ledger", "/verify", "/feeds/", "/sitemap.xml", "/robots.txt"]
-            .iter()
-            .any(|prefix| path.starts_with(prefix))
+        || [
+            "/announcements",
+            "/certificates",
+            "/ledger",
+            "/verify",
+            "/feeds/",
+            "/sitemap.xml",
+            "/sitemaps/",
+            "/robots.txt",
+        ]
+        .iter()
+        .any(|prefix| path.starts_with(prefix))
 }
 
 /// Whether a request changes the registry: anything but a read, and not

@@ -3,6 +3,12 @@
 //!
 //! - a connection limit (`server.connection_limit`): past it, new
 //!   connections wait in the kernel's listen queue;
+//! - a limit per client address (`server.connections_per_address`, keyed
+//!   as the throttles key addresses: IPv4, or an IPv6 /64; trusted proxies
+//!   exempt): past it, a new connection is closed at once, so that one
+//!   address cannot take every slot of the connection limit;
+//! - a first-byte timeout (`server.first_byte_timeout`): a connection that
+//!   never says anything is closed long before the idle timeout;
 //! - a header-read timeout (`server.header_read_timeout`): a client that has
 //!   started a request must finish its head in time, or the connection is
 //!   dropped (slow-header attacks);
@@ -17,8 +23,9 @@
 //! reads and which requests are in flight.
 
 use std::{
+    collections::HashMap,
     io,
-    net::SocketAddr,
+    net::{IpAddr, SocketAddr},
     pin::Pin,
     sync::{Arc, Mutex},
     task::{Context, Poll},
@@ -29,6 +36,7 @@ use axum::{Router, body::Body, extract::ConnectInfo};
 use http_body_util::BodyExt;
 use hyper::{body::Incoming, server::conn::http1, service::service_fn};
 use hyper_util::rt::TokioIo;
+use ipnet::IpNet;
 use tokio::{
     io::{AsyncRead, AsyncWrite, ReadBuf},
     net::{TcpListener, TcpStream},
@@ -38,12 +46,44 @@ use tokio::{
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tower::ServiceExt;
 
+use crate::{
+    config::{Config, ServerConfig},
+    services::throttle::address_key,
+};
+
 /// The limits of one listener.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Limits {
-    pub header_read_timeout: Duration,
-    pub idle_timeout: Duration,
+    pub timeouts: Timeouts,
     pub connection_limit: usize,
+    pub connections_per_address: usize,
+    /// Peers the per-address limit does not apply to: the trusted proxies,
+    /// through which many clients come.
+    pub exempt: Vec<IpNet>,
+}
+
+/// How long a connection may take over each part of its life.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub first_byte: Duration,
+    pub header_read: Duration,
+    pub idle: Duration,
+}
+
+impl Limits {
+    /// The limits `server` sets.
+    pub fn of(server: &ServerConfig) -> Self {
+        Self {
+            timeouts: Timeouts {
+                first_byte: Config::exact(server.first_byte_timeout),
+                header_read: Config::exact(server.header_read_timeout),
+                idle: Config::exact(server.idle_timeout),
+            },
+            connection_limit: server.connection_limit,
+            connections_per_address: server.connections_per_address,
+            exempt: server.trusted_proxies.clone(),
+        }
+    }
 }
 
 /// Serves `router` on `listener` until `shutdown` is cancelled; then stops
@@ -57,6 +97,8 @@ pub async fn serve(
     grace: Duration,
 ) {
     let slots = Arc::new(Semaphore::new(limits.connection_limit.max(1)));
+    let per_address = Arc::new(PerAddress::new(limits.connections_per_address, limits.exempt));
+    let timeouts = limits.timeouts;
     let connections = TaskTracker::new();
     loop {
         let slot = tokio::select! {
@@ -79,10 +121,16 @@ pub async fn serve(
                 continue;
             }
         };
+        let Some(address_slot) = per_address.admit(peer.ip()) else {
+            // Dropped unanswered: a client over its share is not queued.
+            metrics::counter!("http_connections_refused_total", "reason" => "per_address").increment(1);
+            tracing::debug!(%peer, "closing a connection past server.connections_per_address");
+            continue;
+        };
         let (router, shutdown) = (router.clone(), shutdown.clone());
         connections.spawn(async move {
-            serve_connection(stream, peer, router, limits, shutdown).await;
-            drop(slot);
+            serve_connection(stream, peer, router, timeouts, shutdown).await;
+            drop((slot, address_slot));
         });
     }
     connections.close();
@@ -95,7 +143,7 @@ async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,
     router: Router,
-    limits: Limits,
+    timeouts: Timeouts,
     shutdown: CancellationToken,
 ) {
     let _ = stream.set_nodelay(true);
@@ -135,7 +183,7 @@ async fn serve_connection(
                 connection.as_mut().graceful_shutdown();
                 closing = true;
             }
-            expiry = activity.expired(limits) => match expiry {
+            expiry = activity.expired(timeouts) => match expiry {
                 // Nothing in flight: closing now loses nothing.
                 Expiry::Idle => {
                     connection.as_mut().graceful_shutdown();
@@ -158,6 +206,8 @@ struct Activity {
 }
 
 struct ActivityState {
+    /// Whether the client has sent anything at all.
+    heard: bool,
     in_flight: usize,
     /// When the first bytes of a request arrived while none was in flight.
     head_started: Option<Instant>,
@@ -173,7 +223,12 @@ enum Expiry {
 impl Activity {
     fn new() -> Self {
         Self {
-            state: Mutex::new(ActivityState { in_flight: 0, head_started: None, idle_since: Instant::now() }),
+            state: Mutex::new(ActivityState {
+                heard: false,
+                in_flight: 0,
+                head_started: None,
+                idle_since: Instant::now(),
+            }),
             changed: Notify::new(),
         }
     }
@@ -192,21 +247,26 @@ impl Activity {
     fn read_some(&self) {
         let starts_a_head = self.with(|state| state.in_flight == 0 && state.head_started.is_none());
         if starts_a_head {
-            self.update(|state| state.head_started = Some(Instant::now()));
+            self.update(|state| {
+                state.heard = true;
+                state.head_started = Some(Instant::now());
+            });
         }
     }
 
-    /// Resolves when the connection has been idle, or in its request head,
-    /// for longer than allowed; never while a request is in flight.
-    async fn expired(&self, limits: Limits) -> Expiry {
+    /// Resolves when the connection has been silent since it opened, idle,
+    /// or in its request head, for longer than allowed; never while a
+    /// request is in flight.
+    async fn expired(&self, timeouts: Timeouts) -> Expiry {
         loop {
             // Registered before the state is read, so no change is missed.
             let changed = self.changed.notified();
             tokio::pin!(changed);
             changed.as_mut().enable();
             let (deadline, expiry) = self.with(|state| match (state.in_flight, state.head_started) {
-                (0, Some(started)) => (Some(started + limits.header_read_timeout), Expiry::HeaderTimeout),
-                (0, None) => (Some(state.idle_since + limits.idle_timeout), Expiry::Idle),
+                (0, Some(started)) => (Some(started + timeouts.header_read), Expiry::HeaderTimeout),
+                (0, None) if !state.heard => (Some(state.idle_since + timeouts.first_byte), Expiry::Idle),
+                (0, None) => (Some(state.idle_since + timeouts.idle), Expiry::Idle),
                 // Busy: a request is bounded by its own timeout.
                 _ => (None, Expiry::Idle),
             });
@@ -217,6 +277,51 @@ impl Activity {
                     () = changed => {}
                 },
                 None => changed.await,
+            }
+        }
+    }
+}
+
+/// Connections held per client address.
+struct PerAddress {
+    limit: usize,
+    exempt: Vec<IpNet>,
+    held: Mutex<HashMap<Vec<u8>, usize>>,
+}
+
+impl PerAddress {
+    fn new(limit: usize, exempt: Vec<IpNet>) -> Self {
+        Self { limit: limit.max(1), exempt, held: Mutex::new(HashMap::new()) }
+    }
+
+    /// A slot for one more connection from `peer`, unless it holds its
+    /// share already. Exempt peers get a slot that counts nothing.
+    fn admit(self: &Arc<Self>, peer: IpAddr) -> Option<AddressSlot> {
+        if super::client_addr::is_trusted(peer, &self.exempt) {
+            return Some(AddressSlot(None));
+        }
+        let key = address_key(peer);
+        let mut held = self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = held.entry(key.clone()).or_default();
+        if *count >= self.limit {
+            return None;
+        }
+        *count += 1;
+        Some(AddressSlot(Some((self.clone(), key))))
+    }
+}
+
+/// One connection's place in its address's share, given back on drop.
+struct AddressSlot(Option<(Arc<PerAddress>, Vec<u8>)>);
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let Some((per_address, key)) = self.0.take() else { return };
+        let mut held = per_address.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = held.get_mut(&key) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                held.remove(&key);
             }
         }
     }

@@ -13,7 +13,6 @@ mod pages;
 
 use axum::{
     Router,
-    extract::DefaultBodyLimit,
     http::{StatusCode, Uri},
     middleware,
     response::{IntoResponse, Response},
@@ -28,9 +27,6 @@ use self::{
 };
 use crate::state::AppState;
 
-/// Room for a certificate file and its multipart framing.
-const VERIFY_BODY_LIMIT: usize = verify::MAX_FILE + (64 << 10);
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))
@@ -40,19 +36,17 @@ pub fn router() -> Router<AppState> {
         .route("/announcements/{id}/objections", post(objection_form::file))
         .route("/objections/{id}", get(objections::view))
         .route("/objections/{id}/withdraw", post(objections::withdraw))
-        // Evidence is streamed and limited by materials.max_size instead.
-        .route("/objections/{id}/evidence", post(objections::attach).layer(DefaultBodyLimit::disable()))
+        // Bodies are limited by route in http::request_limits.
+        .route("/objections/{id}/evidence", post(objections::attach))
         .route("/certificates", get(certificates::register))
         .route("/certificates/{number}", get(certificates::record))
-        .route(
-            "/verify",
-            get(verify::by_number).merge(post(verify::by_file).layer(DefaultBodyLimit::max(VERIFY_BODY_LIMIT))),
-        )
+        .route("/verify", get(verify::by_number).post(verify::by_file))
         .route("/ledger", get(ledger::page))
         .route("/unsubscribe", get(unsubscribe::confirm).post(unsubscribe::unsubscribe))
         .route("/feeds/announcements.atom", get(feeds::announcements))
         .route("/feeds/certificates.atom", get(feeds::certificates))
         .route("/sitemap.xml", get(discovery::sitemap))
+        .route("/sitemaps/{part}", get(discovery::sitemap_part))
         .route("/robots.txt", get(discovery::robots))
         .layer(middleware::from_fn(cache::revalidate))
         .route("/assets/{name}", get(assets::serve))

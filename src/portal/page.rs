@@ -3,12 +3,13 @@
 
 use askama::Template;
 use axum::{
-    extract::FromRequestParts,
+    extract::{FromRequestParts, MatchedPath, RawPathParams},
     http::{StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use super::{assets, lang::Lang, messages::Messages};
 use crate::{services::Error, state::AppState};
@@ -24,6 +25,8 @@ pub struct Ctx {
     pub registry_name: String,
     /// The registry's public address, without a trailing slash.
     pub public_url: String,
+    /// This page's path, rebuilt from the route it matched (see
+    /// [`route_path`]).
     pub path: String,
     /// The query without `lang`.
     query: Vec<(String, String)>,
@@ -52,7 +55,7 @@ impl FromRequestParts<AppState> for Ctx {
             explicit: chosen.is_some(),
             registry_name: config.name.clone(),
             public_url: config.public_url.trim_end_matches('/').to_owned(),
-            path: parts.uri.path().to_owned(),
+            path: route_path(parts).await,
             query,
             zone: config.time_zone,
             noindex: false,
@@ -156,6 +159,25 @@ impl Ctx {
         let query = query.finish();
         if query.is_empty() { self.path.clone() } else { format!("{}?{query}", self.path) }
     }
+}
+
+/// What a path parameter may hold unescaped: RFC 3986's unreserved
+/// characters. A slash is escaped, so no parameter makes another path.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// The path of the route the request matched, its parameters escaped: the
+/// page's own links are built from it, never from the raw path, which a
+/// stranger writes (`//evil.example/login` would make a link leave the
+/// registry). An address no route matched is the home page's.
+async fn route_path(parts: &mut Parts) -> String {
+    let Some(route) = parts.extensions.get::<MatchedPath>().map(|matched| matched.as_str().to_owned()) else {
+        return "/".to_owned();
+    };
+    let Ok(params) = RawPathParams::from_request_parts(parts, &()).await else { return route };
+    params.iter().fold(route, |path, (name, value)| {
+        let escaped = utf8_percent_encode(value, SEGMENT).to_string();
+        path.replace(&format!("{{{name}}}"), &escaped).replace(&format!("{{*{name}}}"), &escaped)
+    })
 }
 
 fn with_lang(path: &str, lang: Lang) -> String {

@@ -2,14 +2,32 @@
 //! record), or by its file (the signed JSON, or the PDF that carries it).
 //! Each check is reported on its own, so a tampered file says what failed.
 
+use std::{sync::LazyLock, time::Duration};
+
+use bytes::Bytes;
+use tokio::sync::Semaphore;
+
 use super::{Error, Result, certificates, ledger};
 use crate::{
     domain::CertificateStatus,
     ledger::verify::{self, Certificate},
-    pdf::attachment,
+    pdf::{
+        attachment,
+        reader::{self, ReadError},
+    },
     services::ledger::AnchorView,
     state::AppState,
 };
+
+/// The largest certificate file checked: a certificate PDF is about 100 KiB.
+pub const MAX_FILE: usize = 2 << 20;
+
+/// The largest attachment read from a PDF: a signed certificate is a few KiB.
+const MAX_ATTACHMENT: usize = 1 << 20;
+
+/// PDFs read at once, each on a blocking thread: the rest wait their turn,
+/// so strangers' files never take every blocking thread.
+static PDF_READERS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(2));
 
 /// What was found, check by check.
 #[derive(Debug)]
@@ -37,6 +55,8 @@ impl CheckReport {
 pub enum Unreadable {
     /// A PDF without the attached certificate, or neither PDF nor JSON.
     NotACertificate,
+    /// A PDF past one of the reader's limits: which, in words.
+    TooComplex(String),
 }
 
 /// Checks the register's own record of `number`.
@@ -51,18 +71,38 @@ pub async fn by_number(state: &AppState, number: &str) -> Result<CheckReport> {
 }
 
 /// Checks a certificate file: the PDF's attachment, or the JSON itself.
-pub async fn by_file(state: &AppState, bytes: &[u8]) -> Result<Result<CheckReport, Unreadable>> {
+pub async fn by_file(state: &AppState, bytes: Bytes) -> Result<Result<CheckReport, Unreadable>> {
     let json = match bytes.starts_with(b"%PDF-") {
-        true => match attachment::extract(bytes, attachment::FILENAME) {
-            Some(json) => json,
-            None => return Ok(Err(Unreadable::NotACertificate)),
+        true => match attached_certificate(bytes).await? {
+            Ok(Some(json)) => Bytes::from(json),
+            Ok(None) | Err(ReadError::Malformed(_)) => return Ok(Err(Unreadable::NotACertificate)),
+            Err(error) => return Ok(Err(Unreadable::TooComplex(error.to_string()))),
         },
-        false => bytes.to_vec(),
+        false => bytes,
     };
     let Ok(certificate) = serde_json::from_slice::<Certificate>(&json) else {
         return Ok(Err(Unreadable::NotACertificate));
     };
     Ok(Ok(check(state, certificate).await?))
+}
+
+/// The signed certificate attached to a stranger's PDF, read within the
+/// reader's limits on a blocking thread, at most two at once.
+async fn attached_certificate(pdf: Bytes) -> Result<Result<Option<Vec<u8>>, ReadError>> {
+    let limits = reader::Limits::default();
+    // The reader stops itself at its time limit; waiting for a turn has one too.
+    let deadline = limits.time * 2;
+    let turn = tokio::time::timeout(deadline, PDF_READERS.acquire()).await;
+    let Ok(Ok(_turn)) = turn else {
+        return Err(Error::Unavailable { what: "every PDF reader is busy", retry_after: Duration::from_secs(1) });
+    };
+    let read =
+        tokio::task::spawn_blocking(move || reader::attachment(&pdf, attachment::FILENAME, MAX_ATTACHMENT, &limits));
+    match tokio::time::timeout(deadline, read).await {
+        Ok(Ok(result)) => Ok(result),
+        Ok(Err(join)) => Err(Error::Internal(anyhow::anyhow!("the PDF reader failed: {join}"))),
+        Err(_) => Ok(Err(ReadError::TimedOut(deadline))),
+    }
 }
 
 async fn check(state: &AppState, mut certificate: Certificate) -> Result<CheckReport> {

@@ -530,8 +530,13 @@ pub async fn recent_changes(state: &AppState, limit: i64) -> Result<Vec<db::cert
     Ok(db::certificates::recent_changes(&mut *state.public_read().await?, limit).await?)
 }
 
-/// Every certificate's number and when its record last changed, newest
-/// first, at most `limit` (the sitemap's).
-pub async fn numbers(state: &AppState, limit: i64) -> Result<Vec<(String, DateTime<Utc>)>> {
-    Ok(db::certificates::numbers(&mut *state.public_read().await?, limit).await?)
+/// How many certificates the register holds, whatever their status.
+pub async fn count(state: &AppState) -> Result<i64> {
+    Ok(db::certificates::count(&mut *state.public_read().await?).await?)
+}
+
+/// Certificates' numbers and when each record last changed, in number
+/// order: `limit` past the first `offset` (a part of the sitemap).
+pub async fn numbers(state: &AppState, offset: i64, limit: i64) -> Result<Vec<(String, DateTime<Utc>)>> {
+    Ok(db::certificates::numbers(&mut *state.public_read().await?, offset, limit).await?)
 }

@@ -64,16 +64,48 @@ fn throttle(config: &Config) -> Throttle {
     }
 }
 
+/// An open objection with room for another file, found by its tracking
+/// token: what is checked before any of an upload's body is read.
+pub struct Admitted {
+    id: Uuid,
+}
+
+/// Admits an upload to objection `id`: 404 for a wrong id or token, 409
+/// when the objection is no longer open or already has [`MAX_FILES`].
+pub async fn admit(state: &AppState, id: Uuid, token: &str) -> Result<Admitted> {
+    let mut conn = state.db.acquire().await?;
+    let objection = objections::tracked(&mut conn, id, token, false).await?;
+    takes_more(&mut conn, &objection).await?;
+    Ok(Admitted { id })
+}
+
 /// Attaches a file to an open objection, for the holder of its tracking
-/// token. Refused before the body is read when the media type is not
-/// allowed (415), the declared length is over `materials.max_size` (413),
-/// the token is wrong (404), the objection is no longer open or already
-/// has [`MAX_FILES`] (409), or the client address is over its budget (429).
-#[tracing::instrument(skip_all, fields(objection_id = %id))]
+/// token. Refused before the body is read when the token is wrong (404),
+/// the objection is no longer open or already has [`MAX_FILES`] (409), the
+/// media type is not allowed (415), the declared length is over
+/// `materials.max_size` (413), or the client address is over its budget
+/// (429).
 pub async fn upload<S, E>(
     state: &AppState,
     id: Uuid,
     token: &str,
+    upload: Upload,
+    body: S,
+    client: IpAddr,
+) -> Result<EvidenceView>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let admitted = admit(state, id, token).await?;
+    upload_admitted(state, admitted, upload, body, client).await
+}
+
+/// Attaches a file to an objection [`admit`] admitted (see [`upload`]).
+#[tracing::instrument(skip_all, fields(objection_id = %admitted.id))]
+pub async fn upload_admitted<S, E>(
+    state: &AppState,
+    admitted: Admitted,
     upload: Upload,
     mut body: S,
     client: IpAddr,
@@ -82,15 +114,12 @@ where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
+    let id = admitted.id;
     let config = &state.config.materials;
     let rules = Rules { what: "an evidence file", max_size: config.max_size, media_types: &config.media_types };
-    let mut conn = state.db.acquire().await?;
-    let objection = objections::tracked(&mut conn, id, token, false).await?;
     let media_type = upload.media_type(&rules)?;
     let filename = upload.filename("evidence");
-    takes_more(&mut conn, &objection).await?;
-    throttle(&state.config).take(&mut conn, &address_key(client), state.clock.now()).await?;
-    drop(conn);
+    throttle(&state.config).take(&mut *state.db.acquire().await?, &address_key(client), state.clock.now()).await?;
 
     let Received { blob_id, sha256, size } = files::receive(state, &mut body, &media_type, &rules).await?;
     let now = state.clock.now();

@@ -270,9 +270,21 @@ async fn feeds_are_atom_and_the_sitemap_lists_records_but_no_tracking_page() {
     }
     let robots = page(&app, "/robots.txt", &[]).await;
     assert!(robots.has("Disallow: /objections/") && robots.has(&format!("Sitemap: {}/sitemap.xml", app.base)));
-    let sitemap = page(&app, "/sitemap.xml", &[]).await;
-    assert!(sitemap.has(&format!("<loc>{}/certificates/{}</loc>", app.base, h.number)));
-    assert!(!sitemap.has("/objections/"));
+    // An index of parts, which together list the records and no tracking page.
+    let index = page(&app, "/sitemap.xml", &[]).await;
+    assert!(index.has("<sitemapindex"), "{}", index.text);
+    let mut listed = String::new();
+    for part in index.text.split("<loc>").skip(1).filter_map(|rest| rest.split_once("</loc>")).map(|(loc, _)| loc) {
+        let part = page(&app, part.strip_prefix(&app.base).expect("here"), &[]).await;
+        assert_eq!((part.status, part.header("content-type")), (StatusCode::OK, "application/xml; charset=utf-8"));
+        listed.push_str(&part.text);
+    }
+    assert!(listed.contains(&format!("<loc>{}/certificates/{}</loc>", app.base, h.number)), "{listed}");
+    assert!(listed.contains(&format!("<loc>{}/verify</loc>", app.base)), "{listed}");
+    assert!(!listed.contains("/objections/"));
+    for missing in ["/sitemaps/certificates-2.xml", "/sitemaps/certificates-01.xml", "/sitemaps/other.xml"] {
+        assert_eq!(page(&app, missing, &[]).await.status, StatusCode::NOT_FOUND, "{missing}");
+    }
 }
 
 #[tokio::test]

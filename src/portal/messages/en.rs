@@ -163,6 +163,7 @@ pub const EN: Messages = Messages {
     what_failed: "What failed",
     file_unreadable: "The file could not be read: upload the certificate PDF or its JSON.",
     file_too_large: "The file is too large.",
+    file_too_complex: pdf_too_complex,
     number_invalid: "A certificate number has 17 digits.",
 
     ledger_title: "The ledger",
@@ -259,4 +260,8 @@ fn feed_announced(product: &str) -> String {
 
 fn feed_changed(status: &str, product: &str, number: &str) -> String {
     format!("{status}: {product} ({number})")
+}
+
+fn pdf_too_complex(what: &str) -> String {
+    format!("The PDF could not be checked: {what}. Upload the certificate PDF as the registry issued it, or its JSON.")
 }

@@ -179,6 +179,8 @@ pub struct Messages {
     pub what_failed: &'static str,
     pub file_unreadable: &'static str,
     pub file_too_large: &'static str,
+    /// A PDF past the reader's limits, with the limit in words.
+    pub file_too_complex: fn(&str) -> String,
     pub number_invalid: &'static str,
 
     // The ledger.

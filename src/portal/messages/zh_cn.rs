@@ -163,6 +163,7 @@ pub const ZH_CN: Messages = Messages {
     what_failed: "未通过的检查",
     file_unreadable: "无法读取该文件：请上传证书 PDF 或证书 JSON。",
     file_too_large: "文件过大。",
+    file_too_complex: pdf_too_complex,
     number_invalid: "证书编号为 17 位数字。",
 
     ledger_title: "存证账本",
@@ -251,4 +252,8 @@ fn feed_announced(product: &str) -> String {
 
 fn feed_changed(status: &str, product: &str, number: &str) -> String {
     format!("{status}：{product}（{number}）")
+}
+
+fn pdf_too_complex(what: &str) -> String {
+    format!("无法核验该 PDF（{what}）。请上传登记机构出具的证书 PDF 或证书 JSON。")
 }

@@ -5,7 +5,8 @@
 
 use askama::Template;
 use axum::{
-    extract::{Multipart, Path, State},
+    body::Body,
+    extract::{Path, State},
     http::{HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
@@ -15,7 +16,10 @@ use uuid::Uuid;
 use super::objection_form::same_site;
 use crate::{
     domain::ObjectionState,
-    http::client_addr::ClientAddr,
+    http::{
+        client_addr::ClientAddr,
+        multipart::{self, FormError},
+    },
     portal::page::{Ctx, failure, html, no_store, not_found},
     services::{
         Error,
@@ -150,7 +154,9 @@ pub async fn withdraw(
 }
 
 /// `POST /objections/{id}/evidence?token=`: one file, as
-/// `multipart/form-data`, streamed into the same upload as the API's.
+/// `multipart/form-data`, streamed into the same upload as the API's. The
+/// objection is found by id and token, open and with room, before any of
+/// the body is read.
 pub async fn attach(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -158,7 +164,7 @@ pub async fn attach(
     Path(id): Path<String>,
     Token(token): Token,
     headers: HeaderMap,
-    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    body: Body,
 ) -> Response {
     let t = ctx.t;
     if !same_site(&headers, &ctx) {
@@ -166,20 +172,9 @@ pub async fn attach(
         return show(&state, ctx, &id, &token, false, Some(problem)).await;
     }
     let Ok(uuid) = id.parse::<Uuid>() else { return private(not_found(&ctx)) };
-    let outcome = match multipart {
-        Ok(mut multipart) => match multipart.next_field().await {
-            Ok(Some(field)) if field.file_name().is_some_and(|name| !name.is_empty()) => {
-                let upload = Upload {
-                    media_type: field.content_type().map(str::to_owned),
-                    filename: field.file_name().map(str::to_owned),
-                    length: None,
-                };
-                let stream = field.map_err(|error| error.to_string());
-                objection_evidence::upload(&state, uuid, &token, upload, Box::pin(stream), client).await.map(|_| ())
-            }
-            _ => Err(Error::field("file", "choose a file")),
-        },
-        Err(rejection) => Err(Error::field("file", rejection.body_text())),
+    let outcome = match objection_evidence::admit(&state, uuid, &token).await {
+        Ok(admitted) => receive(&state, admitted, &headers, body, client).await,
+        Err(error) => Err(error),
     };
     match outcome {
         Ok(()) => back(&ctx, uuid, &token, true),
@@ -200,4 +195,26 @@ pub async fn attach(
             show(&state, ctx, &id, &token, false, Some(problem)).await
         }
     }
+}
+
+/// The form's file, into the objection admitted.
+async fn receive(
+    state: &AppState,
+    admitted: objection_evidence::Admitted,
+    headers: &HeaderMap,
+    body: Body,
+    client: std::net::IpAddr,
+) -> Result<(), Error> {
+    let max_size = state.config.materials.max_size;
+    let file = match multipart::file_field(headers, body, "file", max_size).await {
+        Ok(file) => file,
+        Err(FormError::FileTooLarge(_)) => {
+            return Err(Error::PayloadTooLarge(format!("an evidence file may be at most {max_size} bytes")));
+        }
+        Err(FormError::NoFile) => return Err(Error::field("file", "choose a file")),
+        Err(error) => return Err(Error::field("file", error.to_string())),
+    };
+    let upload = Upload { media_type: file.media_type.clone(), filename: file.filename.clone(), length: None };
+    let stream = file.into_stream().map_err(|error| error.to_string());
+    objection_evidence::upload_admitted(state, admitted, upload, stream, client).await.map(|_| ())
 }

@@ -3,26 +3,28 @@
 
 use askama::Template;
 use axum::{
-    extract::{Multipart, State},
-    http::StatusCode,
+    body::Body,
+    extract::State,
+    http::{HeaderMap, StatusCode},
     response::Response,
 };
+use bytes::Bytes;
 
 use crate::{
     domain::CertificateNumber,
-    http::client_addr::ClientAddr,
+    http::{
+        client_addr::ClientAddr,
+        multipart::{self, FormError},
+    },
     ledger::proof::Proof,
     portal::page::{Ctx, failure, html},
     services::{
         Error,
-        certificate_check::{self, CheckReport},
+        certificate_check::{self, CheckReport, Unreadable},
         tlog,
     },
     state::AppState,
 };
-
-/// The largest file `/verify` reads: a certificate PDF is about 100 KiB.
-pub const MAX_FILE: usize = 2 << 20;
 
 /// One line of the result.
 struct Line {
@@ -163,7 +165,8 @@ pub async fn by_file(
     State(state): State<AppState>,
     ctx: Ctx,
     ClientAddr(client): ClientAddr,
-    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    headers: HeaderMap,
+    body: Body,
 ) -> Response {
     // Verifying reveals nothing and changes nothing, so a post from another
     // site is harmless: no origin check, only the budget.
@@ -171,48 +174,34 @@ pub async fn by_file(
         return failure(&ctx, error);
     }
     let t = ctx.t;
-    let bytes = match read_file(multipart).await {
+    let refuse = |status: StatusCode, text: &str| html(status, &VerifyPage::problem(ctx.clone(), String::new(), text));
+    let bytes = match read_file(&headers, body).await {
         Ok(bytes) => bytes,
-        Err(too_large) => {
-            let text = if too_large { t.file_too_large } else { t.file_unreadable };
-            let page = VerifyPage::problem(ctx.clone(), String::new(), text);
-            return html(
-                if too_large { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::UNPROCESSABLE_ENTITY },
-                &page,
-            );
-        }
+        Err(FormError::FileTooLarge(_)) => return refuse(StatusCode::PAYLOAD_TOO_LARGE, t.file_too_large),
+        Err(_) => return refuse(StatusCode::UNPROCESSABLE_ENTITY, t.file_unreadable),
     };
-    let page = match certificate_check::by_file(&state, &bytes).await {
+    let page = match certificate_check::by_file(&state, bytes).await {
         Ok(Ok(report)) => {
             let leaf = report.inclusion.as_ref().ok().map(|(leaf, _)| *leaf);
             let mut page = VerifyPage::report(ctx, report);
             page.add_witnessing(&state, leaf).await;
             page
         }
-        Ok(Err(_)) => VerifyPage::problem(ctx.clone(), String::new(), t.file_unreadable),
+        Ok(Err(Unreadable::NotACertificate)) => VerifyPage::problem(ctx.clone(), String::new(), t.file_unreadable),
+        Ok(Err(Unreadable::TooComplex(what))) => {
+            VerifyPage::problem(ctx.clone(), String::new(), &(t.file_too_complex)(&what))
+        }
         Err(error) => return failure(&ctx, error),
     };
     html(status_of(&page), &page)
 }
 
-/// The first file field's bytes, at most [`MAX_FILE`]; `Err(true)` when
-/// it is larger, `Err(false)` when there is none.
-async fn read_file(
-    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
-) -> Result<Vec<u8>, bool> {
-    let mut multipart = multipart.map_err(|_| false)?;
-    while let Some(mut field) = multipart.next_field().await.map_err(|e| e.status() == StatusCode::PAYLOAD_TOO_LARGE)? {
-        if field.name() != Some("file") {
-            continue;
-        }
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(|e| e.status() == StatusCode::PAYLOAD_TOO_LARGE)? {
-            if bytes.len() + chunk.len() > MAX_FILE {
-                return Err(true);
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        return if bytes.is_empty() { Err(false) } else { Ok(bytes) };
+/// The form's file, at most [`certificate_check::MAX_FILE`] bytes.
+async fn read_file(headers: &HeaderMap, body: Body) -> Result<Bytes, FormError> {
+    let file = multipart::file_field(headers, body, "file", certificate_check::MAX_FILE as u64).await?;
+    let bytes = file.bytes().await?;
+    if bytes.is_empty() {
+        return Err(FormError::NoFile);
     }
-    Err(false)
+    Ok(bytes)
 }
