@@ -6,6 +6,8 @@
 //! attached file, so the PDF alone can be verified.
 
 pub mod attachment;
+#[cfg(test)]
+mod bombs;
 pub mod reader;
 
 use printpdf::{

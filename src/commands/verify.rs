@@ -50,11 +50,13 @@ pub async fn verify(what: Verifiable<'_>, public_key: &str) -> anyhow::Result<()
 }
 
 /// A text file, or the file `attached` to a certificate PDF (which carries
-/// the signed certificate and the offline proof).
+/// the signed certificate and the offline proof), read within the same
+/// limits as `/verify` reads strangers' PDFs.
 fn read_text(path: &Path, attached: &str, what: &str) -> anyhow::Result<String> {
     let bytes = std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
     let bytes = match bytes.starts_with(b"%PDF-") {
-        true => attachment::extract(&bytes, attached)
+        true => attachment::read_back(&bytes, attached)
+            .with_context(|| format!("{} could not be read", path.display()))?
             .with_context(|| format!("{} is a PDF without {what} attached", path.display()))?,
         false => bytes,
     };

@@ -1,16 +1,21 @@
 //! The signed certificate carried inside its PDF as an attached file (PDF
 //! 1.7 §7.11.4, the catalog's `EmbeddedFiles` name tree), so that the PDF
-//! alone verifies: `/verify` and any PDF reader find it there.
+//! alone verifies: `/verify` and any PDF reader find it there. Attached
+//! here with lopdf, to PDFs we made; read back, from anyone's file, by the
+//! bounded [`reader`](super::reader).
 
 use lopdf::{Dictionary, Document, Object, Stream, StringFormat};
+
+use super::reader::{self, Limits, ReadError};
 
 /// The signed certificate's file name.
 pub const FILENAME: &str = "certificate.json";
 /// The offline proof's file name (C2SP tlog-proof).
 pub const PROOF_FILENAME: &str = "certificate.tlog-proof";
 
-/// The largest attachment read back: a signed certificate is a few KiB.
-const MAX_ATTACHMENT: usize = 1 << 20;
+/// The largest attached file read back: a signed certificate or its proof
+/// is a few KiB.
+const MAX_READ_BACK: usize = 1 << 20;
 
 /// A file to attach.
 pub struct Attachment<'a> {
@@ -62,34 +67,11 @@ pub fn attach(pdf: &[u8], files: &[Attachment<'_>]) -> anyhow::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// The attached file `filename` of a PDF, if it has one.
-pub fn extract(pdf: &[u8], filename: &str) -> Option<Vec<u8>> {
-    let document = Document::load_mem(pdf).ok()?;
-    let deref = |object: &Object| -> Option<Object> {
-        match object {
-            Object::Reference(id) => document.get_object(*id).ok().cloned(),
-            other => Some(other.clone()),
-        }
-    };
-    let names = deref(document.catalog().ok()?.get(b"Names").ok()?)?;
-    let tree = deref(names.as_dict().ok()?.get(b"EmbeddedFiles").ok()?)?;
-    let entries = deref(tree.as_dict().ok()?.get(b"Names").ok()?)?;
-    let entries = entries.as_array().ok()?;
-    for pair in entries.chunks(2) {
-        let [name, spec] = pair else { continue };
-        if deref(name)?.as_str().ok() != Some(filename.as_bytes()) {
-            continue;
-        }
-        let spec = deref(spec)?;
-        let embedded = deref(spec.as_dict().ok()?.get(b"EF").ok()?)?;
-        let stream = deref(embedded.as_dict().ok()?.get(b"F").ok()?)?;
-        let stream = stream.as_stream().ok()?;
-        return match stream.dict.get(b"Filter") {
-            Ok(_) => stream.decompressed_content_with_limit(MAX_ATTACHMENT).ok(),
-            Err(_) => (stream.content.len() <= MAX_ATTACHMENT).then(|| stream.content.clone()),
-        };
-    }
-    None
+/// The attached file `filename` of anyone's PDF, if it has one, read
+/// within the [`reader`]'s default limits. CPU-bound for up to their time:
+/// from async code, call it on a blocking thread.
+pub fn read_back(pdf: &[u8], filename: &str) -> Result<Option<Vec<u8>>, ReadError> {
+    reader::attachment(pdf, filename, MAX_READ_BACK, &Limits::default())
 }
 
 #[cfg(test)]
@@ -112,9 +94,9 @@ mod tests {
         let json = Attachment { name: FILENAME, media_type: "application/json", description: "", bytes: b"{}" };
         let proof = Attachment { name: PROOF_FILENAME, media_type: "text/plain", description: "", bytes: b"p" };
         let attached = attach(&pdf, &[json, proof]).expect("attached");
-        assert_eq!(extract(&attached, FILENAME).as_deref(), Some(&b"{}"[..]));
-        assert_eq!(extract(&attached, PROOF_FILENAME).as_deref(), Some(&b"p"[..]));
-        assert_eq!(extract(&pdf, FILENAME), None);
-        assert_eq!(extract(b"not a pdf", FILENAME), None);
+        assert_eq!(read_back(&attached, FILENAME), Ok(Some(b"{}".to_vec())));
+        assert_eq!(read_back(&attached, PROOF_FILENAME), Ok(Some(b"p".to_vec())));
+        assert_eq!(read_back(&pdf, FILENAME), Ok(None));
+        assert!(read_back(b"not a pdf", FILENAME).is_err());
     }
 }

@@ -3,7 +3,7 @@
 //! its bytes, and a matching `If-None-Match` is answered 304 with no body.
 
 use axum::{
-    body::{Body, to_bytes},
+    body::{Body, HttpBody as _, to_bytes},
     extract::Request,
     http::{HeaderValue, Method, StatusCode, header},
     middleware::Next,
@@ -26,7 +26,10 @@ pub async fn revalidate(request: Request, next: Next) -> Response {
         return response;
     }
     let (mut parts, body) = response.into_parts();
-    if parts.headers.get(header::CACHE_CONTROL).is_some_and(|v| v.as_bytes().starts_with(b"no-store")) {
+    let unstored = parts.headers.get(header::CACHE_CONTROL).is_some_and(|v| v.as_bytes().starts_with(b"no-store"));
+    // Only a body known to be small is read here to be tagged; any other
+    // passes on as it is, untouched.
+    if unstored || body.size_hint().upper().is_none_or(|size| size > MAX_TAGGED as u64) {
         return Response::from_parts(parts, body);
     }
     let Ok(bytes) = to_bytes(body, MAX_TAGGED).await else {

@@ -22,9 +22,6 @@ use crate::{
 /// The largest certificate file checked: a certificate PDF is about 100 KiB.
 pub const MAX_FILE: usize = 2 << 20;
 
-/// The largest attachment read from a PDF: a signed certificate is a few KiB.
-const MAX_ATTACHMENT: usize = 1 << 20;
-
 /// PDFs read at once, each on a blocking thread: the rest wait their turn,
 /// so strangers' files never take every blocking thread.
 static PDF_READERS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(2));
@@ -96,8 +93,7 @@ async fn attached_certificate(pdf: Bytes) -> Result<Result<Option<Vec<u8>>, Read
     let Ok(Ok(_turn)) = turn else {
         return Err(Error::Unavailable { what: "every PDF reader is busy", retry_after: Duration::from_secs(1) });
     };
-    let read =
-        tokio::task::spawn_blocking(move || reader::attachment(&pdf, attachment::FILENAME, MAX_ATTACHMENT, &limits));
+    let read = tokio::task::spawn_blocking(move || attachment::read_back(&pdf, attachment::FILENAME));
     match tokio::time::timeout(deadline, read).await {
         Ok(Ok(result)) => Ok(result),
         Ok(Err(join)) => Err(Error::Internal(anyhow::anyhow!("the PDF reader failed: {join}"))),

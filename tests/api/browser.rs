@@ -241,7 +241,9 @@ async fn a_person_searches_objects_scans_verifies_and_reads_in_english() {
     let (pdf_path, tampered_path) = (dir.join("certificate.pdf"), dir.join("tampered.json"));
     std::fs::write(&pdf_path, &pdf).expect("written");
     let mut signed: Value = serde_json::from_slice(
-        &dataip::pdf::attachment::extract(&pdf, dataip::pdf::attachment::FILENAME).expect("attached"),
+        &dataip::pdf::attachment::read_back(&pdf, dataip::pdf::attachment::FILENAME)
+            .expect("readable")
+            .expect("attached"),
     )
     .expect("json");
     signed["document"]["holder"]["name"] = json!("冒名公司");

@@ -63,6 +63,27 @@ async fn kept_alive_connections_wait_for_the_idle_timeout_not_the_header_timeout
 }
 
 #[tokio::test]
+async fn a_connection_that_never_speaks_is_closed_long_before_the_idle_timeout() {
+    let app = spawn_app_with(|config| {
+        config.server.first_byte_timeout = seconds("PT1S");
+        config.server.idle_timeout = seconds("PT30S");
+    })
+    .await;
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let mut silent = TcpStream::connect(&address).await.expect("connects");
+    let closed = closed_after(&mut silent, Duration::from_secs(10)).await.expect("closed");
+    assert!(closed >= Duration::from_millis(900) && closed < Duration::from_secs(5), "{closed:?}");
+
+    // One that has spoken is kept alive for the idle timeout.
+    let mut spoken = TcpStream::connect(&address).await.expect("connects");
+    spoken.write_all(b"GET /healthz HTTP/1.1\r\nHost: registry\r\n\r\n").await.expect("writes");
+    let mut buffer = vec![0u8; 4096];
+    let read = spoken.read(&mut buffer).await.expect("reads");
+    assert!(buffer[..read].starts_with(b"HTTP/1.1 200"));
+    assert!(closed_after(&mut spoken, Duration::from_secs(2)).await.is_none(), "still open after 2 s");
+}
+
+#[tokio::test]
 async fn connections_past_the_limit_wait_for_a_free_one() {
     let app = spawn_app_with(|config| config.server.connection_limit = 2).await;
     let address = app.base.trim_start_matches("http://").to_owned();

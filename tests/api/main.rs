@@ -21,6 +21,7 @@ mod faults;
 mod fuzzing;
 mod guide;
 mod helpers;
+mod hostile;
 mod input;
 mod interop;
 mod ledger;

@@ -97,6 +97,14 @@ async fn missing_pages_are_pages_and_api_errors_stay_problem_json() {
     }
     let json = page(&app, "/certificates/20261131999999999", &[("accept", "application/json")]).await;
     assert_eq!((json.status, json.header("content-type")), (StatusCode::NOT_FOUND, "application/problem+json"));
+
+    // A page's own links come from the route it matched, never from the
+    // address as sent: no link leaves the registry.
+    for path in ["//evil.example/login?lang=en", "//evil.example/login", "/announcements/%2F%2Fevil.example?lang=en"] {
+        let missing = page(&app, path, &[]).await;
+        assert_eq!(missing.status, 404, "{path}");
+        assert!(!missing.has("//evil.example") && !missing.has("href=\"//"), "{path}: {}", missing.text);
+    }
 }
 
 #[tokio::test]
@@ -301,7 +309,8 @@ async fn the_pdf_points_at_its_page_and_verifies_itself_while_a_tampered_copy_do
         .bytes()
         .await
         .expect("bytes");
-    let attached = dataip::pdf::attachment::extract(&pdf, dataip::pdf::attachment::FILENAME)
+    let attached = dataip::pdf::attachment::read_back(&pdf, dataip::pdf::attachment::FILENAME)
+        .expect("readable")
         .expect("the signed certificate is attached");
     let signed: serde_json::Value = serde_json::from_slice(&attached).expect("json");
     assert_eq!(signed["document"]["certificate_number"], h.number.as_str());

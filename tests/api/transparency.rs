@@ -28,6 +28,7 @@ use dataip::{
 };
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use uuid::Uuid;
 
 use crate::{
@@ -71,10 +72,16 @@ impl WitnessProcess {
     }
 
     async fn start(&mut self, log_vkey: &str) {
+        self.start_with(log_vkey, &[]).await;
+    }
+
+    /// Starts it with `env` set besides the test configuration.
+    async fn start_with(&mut self, log_vkey: &str, env: &[(&str, &str)]) {
         let listen = self.url.trim_start_matches("http://").to_owned();
         let child = dataip(&self.database_url)
             .args(["witness", "--listen", &listen, "--name", &self.name, "--log", log_vkey, "--key-file"])
             .arg(&self.key_file)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -444,6 +451,23 @@ async fn a_witness_refuses_what_it_must_not_cosign_with_the_specifications_codes
     );
 }
 
+#[tokio::test]
+async fn a_witness_drops_a_client_that_never_finishes_its_request_head() {
+    let dir = scratch_dir("witness-slow-head");
+    let mut witness = WitnessProcess::prepare(&dir, "slow.dataip.test/witness");
+    let app = spawn_app_with(short_windows).await;
+    let log_vkey = text(&app, "/tlog/vkey").await.trim().to_owned();
+    witness.start_with(&log_vkey, &[("DATAIP__SERVER__HEADER_READ_TIMEOUT", "PT1S")]).await;
+    let address = witness.url.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.expect("connects");
+    stream.write_all(b"POST /add-checkpoint HTTP/1.1\r\nHost: witness\r\nX-Slow: ").await.expect("writes");
+    let started = std::time::Instant::now();
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut rest)).await;
+    assert!(closed.is_ok(), "still held after 10 s");
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+}
+
 async fn issue_numbers(app: &TestApp) -> Vec<String> {
     let register = app.get("/public/registry?limit=100", None).await;
     let mut numbers: Vec<String> = register.assert_status(200)["items"]
@@ -631,7 +655,9 @@ async fn proofs_answer_404_until_recorded_and_the_pdf_carries_one() {
     let id = certificate["id"].as_str().expect("id");
     let pdf = app.client.get(app.url(&format!("/api/v1/certificates/{id}/pdf"))).bearer_auth(&token).send().await;
     let pdf = pdf.expect("sent").bytes().await.expect("pdf");
-    let attached = dataip::pdf::attachment::extract(&pdf, dataip::pdf::attachment::PROOF_FILENAME).expect("attached");
+    let attached = dataip::pdf::attachment::read_back(&pdf, dataip::pdf::attachment::PROOF_FILENAME)
+        .expect("readable")
+        .expect("attached");
     assert_eq!(String::from_utf8(attached).expect("utf-8"), proof_text);
 
     // The PDF verifies offline against the registry's suggested policy
@@ -647,7 +673,9 @@ async fn proofs_answer_404_until_recorded_and_the_pdf_carries_one() {
     .await;
     assert!(output.status.success(), "{}", said(&output));
     let value: Value = serde_json::from_slice(
-        &dataip::pdf::attachment::extract(&pdf, dataip::pdf::attachment::FILENAME).expect("certificate.json"),
+        &dataip::pdf::attachment::read_back(&pdf, dataip::pdf::attachment::FILENAME)
+            .expect("readable")
+            .expect("certificate.json"),
     )
     .expect("json");
     assert_eq!(value["document"]["certificate_number"], number);
