@@ -392,3 +392,31 @@ impl AsyncWrite for Watched {
         self.inner.is_write_vectored()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().expect("address")
+    }
+
+    #[test]
+    fn each_address_holds_its_share_and_gets_it_back() {
+        let per_address = Arc::new(PerAddress::new(2, vec!["10.0.0.0/8".parse().expect("net")]));
+        let first = per_address.admit(ip("192.0.2.1")).expect("first");
+        let _second = per_address.admit(ip("::ffff:192.0.2.1")).expect("second, the same address mapped");
+        assert!(per_address.admit(ip("192.0.2.1")).is_none(), "a third");
+        assert!(per_address.admit(ip("192.0.2.2")).is_some(), "another address");
+        drop(first);
+        assert!(per_address.admit(ip("192.0.2.1")).is_some(), "a slot given back");
+
+        // An IPv6 /64 is one address; a proxy is none.
+        let _a = per_address.admit(ip("2001:db8::1")).expect("first");
+        let _b = per_address.admit(ip("2001:db8::ffff:2")).expect("second");
+        assert!(per_address.admit(ip("2001:db8::3")).is_none(), "the same /64");
+        assert!(per_address.admit(ip("2001:db8:0:1::3")).is_some(), "another /64");
+        let proxied: Vec<_> = (0..10).map(|_| per_address.admit(ip("10.1.2.3"))).collect();
+        assert!(proxied.iter().all(Option::is_some), "trusted proxies are exempt");
+    }
+}
