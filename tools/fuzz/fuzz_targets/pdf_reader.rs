@@ -1,6 +1,6 @@
 //! The bounded PDF reader (`src/pdf/reader.rs`) on any bytes: a value or an
 //! error, never a panic, a hang or an allocation past its limits. Run with
-//! `-rss_limit_mb=64 -timeout=5` to hold it to that (docs/operators.md).
+//! `-malloc_limit_mb=64 -timeout=5` to hold it to that (docs/operators.md).
 
 #![no_main]
 
