@@ -128,10 +128,12 @@ async fn hostile_pdfs_are_refused_in_seconds_and_bounded_memory_while_the_server
         assert_eq!(status, 422, "{name}: {text}");
         assert!(text.contains(limit), "{name} names the limit ({limit}): {text}");
         assert!(took < Duration::from_secs(5), "{name} took {took:?}");
+        eprintln!("{name}: {} bytes answered 422 in {took:?}", pdf.len());
         files.push((name, pdf, limit));
     }
     let slowest = health.slowest().await;
     let grown = server.peak_memory().saturating_sub(before);
+    eprintln!("peak memory {} KiB more; /healthz {slowest:?} at worst", grown / 1024);
     assert!(slowest < Duration::from_secs(1), "/healthz took {slowest:?} at worst");
     assert!(grown <= 100 * MIB, "the server's peak memory grew by {} MiB", grown / MIB);
 
@@ -210,9 +212,11 @@ async fn bodies_that_never_say_their_boundary_are_cut_off_before_they_are_buffer
             assert!(status.as_deref().is_some_and(|line| line.contains(expected)), "{path}: {status:?}");
         }
         assert!(started.elapsed() < Duration::from_secs(10), "{path}: {:?}", started.elapsed());
+        eprintln!("{path}: four floods answered {expected} in {:?}", started.elapsed());
     }
     let slowest = health.slowest().await;
     let grown = server.peak_memory().saturating_sub(before);
+    eprintln!("peak memory {} KiB more; /healthz {slowest:?} at worst", grown / 1024);
     assert!(slowest < Duration::from_secs(1), "/healthz took {slowest:?} at worst");
     assert!(grown <= 64 * MIB, "the server's peak memory grew by {} MiB", grown / MIB);
     assert_eq!(app.count("objection_evidence").await, 0);

@@ -1,10 +1,10 @@
-//! The bounded PDF reader (`src/pdf/reader.rs`) on any bytes: a value or an
+//! The bounded PDF reader (`src/pdf/reader/`) on any bytes: a value or an
 //! error, never a panic, a hang or an allocation past its limits. Run with
 //! `-malloc_limit_mb=64 -timeout=5` to hold it to that (docs/operators.md).
 
 #![no_main]
 
-#[path = "../../../src/pdf/reader.rs"]
+#[path = "../../../src/pdf/reader/mod.rs"]
 #[allow(dead_code)]
 mod reader;
 
