@@ -9,4 +9,4 @@ mod token;
 pub use jwt::{AccessToken, Claims, JwtKeys, TokenRejection};
 pub use password::{HashingError, PasswordHasher};
 pub use principal::{Actor, Admin, Owner, Principal, Staff, Tenant};
-pub use token::{API_KEY_PREFIX, OpaqueToken, PASSWORD_RESET_PREFIX, REFRESH_TOKEN_PREFIX};
+pub use token::{API_KEY_PREFIX, EMAIL_CONFIRMATION_PREFIX, OpaqueToken, PASSWORD_RESET_PREFIX, REFRESH_TOKEN_PREFIX};

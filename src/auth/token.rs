@@ -12,6 +12,8 @@ pub const REFRESH_TOKEN_PREFIX: &str = "dipr_";
 pub const API_KEY_PREFIX: &str = "dipk_";
 /// A one-time password reset ("w" for the word that is reset).
 pub const PASSWORD_RESET_PREFIX: &str = "dipw_";
+/// A one-time proof of an e-mail address ("m" for mail).
+pub const EMAIL_CONFIRMATION_PREFIX: &str = "dipm_";
 
 pub struct OpaqueToken {
     pub id: Uuid,

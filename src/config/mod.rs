@@ -86,6 +86,7 @@ pub struct Config {
     pub webhooks: WebhooksConfig,
     pub server: ServerConfig,
     pub materials: MaterialsConfig,
+    pub evidence: EvidenceConfig,
     pub database: DatabaseConfig,
     pub auth: AuthConfig,
     pub throttle: ThrottleConfig,
@@ -250,6 +251,23 @@ pub struct MaterialsConfig {
     pub media_types: Vec<String>,
 }
 
+/// What objectors, who are anonymous, may store (files of the media types
+/// `materials.media_types` lists).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceConfig {
+    /// Largest evidence file, in bytes.
+    pub max_size: u64,
+    /// Bytes of evidence one objection may carry, over its files.
+    pub bytes_per_objection: u64,
+    /// Bytes of evidence all objections to one announced application may
+    /// carry together.
+    pub bytes_per_announcement: u64,
+    /// Bytes of evidence the registry takes from all objectors in any 24
+    /// hours.
+    pub bytes_per_day: u64,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerConfig {
@@ -370,6 +388,13 @@ pub struct ThrottleConfig {
     /// address per `verify_upload_window` (each is parsed, a PDF included).
     pub verify_upload_window: IsoDuration,
     pub verify_uploads_per_address: u32,
+    /// API keys an organization's owners may create per `api_key_window`.
+    pub api_key_window: IsoDuration,
+    pub api_keys_per_organization: u32,
+    /// Confirmation links one user may ask to be mailed again per
+    /// `confirmation_resend_window`.
+    pub confirmation_resend_window: IsoDuration,
+    pub confirmation_resends_per_user: u32,
 }
 
 /// What one organization may hold.
@@ -625,6 +650,8 @@ impl Config {
             ("throttle.signup_window", self.throttle.signup_window),
             ("throttle.objection_window", self.throttle.objection_window),
             ("throttle.evidence_window", self.throttle.evidence_window),
+            ("throttle.api_key_window", self.throttle.api_key_window),
+            ("throttle.confirmation_resend_window", self.throttle.confirmation_resend_window),
             ("worker.interval", self.worker.interval),
             ("anchor.rpc_timeout", self.anchor.rpc_timeout),
         ] {
@@ -650,6 +677,14 @@ impl Config {
             "registry.code must be 4 digits (e.g. 3100)"
         );
         anyhow::ensure!(self.materials.max_size > 0, "materials.max_size must be positive");
+        let evidence = &self.evidence;
+        anyhow::ensure!(evidence.max_size > 0, "evidence.max_size must be positive");
+        anyhow::ensure!(
+            evidence.max_size <= evidence.bytes_per_objection
+                && evidence.bytes_per_objection <= evidence.bytes_per_announcement
+                && evidence.bytes_per_announcement <= evidence.bytes_per_day,
+            "evidence limits must grow: max_size <= bytes_per_objection <= bytes_per_announcement <= bytes_per_day"
+        );
         anyhow::ensure!(
             !self.ledger.origin.contains(|c: char| c.is_whitespace() || c == '+'),
             "ledger.origin must be a name without spaces or `+`, such as registry.example/tlog (or empty)"

@@ -10,6 +10,7 @@ pub mod audit_log;
 pub mod blobs;
 pub mod business_licences;
 pub mod certificates;
+pub mod email_confirmations;
 pub mod embedded;
 pub mod idempotency;
 pub mod ledger;

@@ -68,3 +68,34 @@ pub async fn count(conn: &mut PgConnection, objection_id: Uuid) -> sqlx::Result<
         .fetch_one(conn)
         .await
 }
+
+/// Bytes of evidence stored: `(on the objection, on every objection to its
+/// application, by everyone since since)`.
+pub async fn bytes_used(
+    conn: &mut PgConnection,
+    objection_id: Uuid,
+    application_id: Uuid,
+    since: DateTime<Utc>,
+) -> sqlx::Result<(i64, i64, i64)> {
+    let row = sqlx::query!(
+        r#"SELECT
+             (SELECT COALESCE(SUM(size), 0) FROM objection_evidence WHERE objection_id = $1)::bigint AS "objection!",
+             (SELECT COALESCE(SUM(e.size), 0) FROM objection_evidence e
+                JOIN objections o ON o.id = e.objection_id WHERE o.application_id = $2)::bigint AS "announcement!",
+             (SELECT COALESCE(SUM(size), 0) FROM objection_evidence WHERE uploaded_at >= $3)::bigint AS "day!""#,
+        objection_id,
+        application_id,
+        since
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok((row.objection, row.announcement, row.day))
+}
+
+/// Serializes the checks of evidence quotas with the insertion that follows
+/// them, until the transaction ends: uploads to different objections of one
+/// application, or on one day, cannot both slip under a quota.
+pub async fn lock_quotas(conn: &mut PgConnection) -> sqlx::Result<()> {
+    sqlx::query!("SELECT pg_advisory_xact_lock(hashtext('dataip.objection_evidence'))").execute(conn).await?;
+    Ok(())
+}

@@ -29,6 +29,11 @@ pub struct Recipient {
     pub user_id: Option<Uuid>,
     pub email: String,
     pub language: String,
+    /// Whether the address was proven; an objector's never is.
+    pub confirmed: bool,
+    /// Whether its holder made the account (a signup), rather than an
+    /// owner or admin adding it for them.
+    pub own_account: bool,
 }
 
 pub async fn insert(
@@ -164,7 +169,8 @@ pub async fn organization_recipients_each(
 ) -> sqlx::Result<Vec<(usize, Recipient)>> {
     let (org_ids, kinds): (Vec<Uuid>, Vec<&str>) = wanted.iter().copied().unzip();
     let rows = sqlx::query!(
-        r#"SELECT t.n AS "n!", u.id, u.email, u.language
+        r#"SELECT t.n AS "n!", u.id, u.email, u.language, u.email_confirmed_at IS NOT NULL AS "confirmed!",
+                  u.added_by IS NULL AS "own_account!"
            FROM UNNEST($1::uuid[], $2::text[]) WITH ORDINALITY AS t(org_id, kind, n)
            JOIN users u ON u.org_id = t.org_id AND u.disabled_at IS NULL
            WHERE NOT EXISTS (SELECT 1 FROM notification_optouts o WHERE o.user_id = u.id AND o.kind = t.kind)
@@ -178,7 +184,37 @@ pub async fn organization_recipients_each(
         .into_iter()
         .map(|r| {
             let index = usize::try_from(r.n - 1).unwrap_or(usize::MAX);
-            (index, Recipient { user_id: Some(r.id), email: r.email, language: r.language })
+            let recipient = Recipient {
+                user_id: Some(r.id),
+                email: r.email,
+                language: r.language,
+                confirmed: r.confirmed,
+                own_account: r.own_account,
+            };
+            (index, recipient)
+        })
+        .collect())
+}
+
+/// The organization's active owners (security mail about the organization
+/// is theirs).
+pub async fn owner_recipients(conn: &mut PgConnection, org_id: Uuid) -> sqlx::Result<Vec<Recipient>> {
+    let rows = sqlx::query!(
+        r#"SELECT u.id, u.email, u.language, u.email_confirmed_at IS NOT NULL AS "confirmed!",
+                  u.added_by IS NULL AS "own_account!"
+           FROM users u WHERE u.org_id = $1 AND u.role = 'owner' AND u.disabled_at IS NULL ORDER BY u.created_at"#,
+        org_id
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Recipient {
+            user_id: Some(r.id),
+            email: r.email,
+            language: r.language,
+            confirmed: r.confirmed,
+            own_account: r.own_account,
         })
         .collect())
 }
@@ -186,15 +222,23 @@ pub async fn organization_recipients_each(
 /// One user, unless they switched `kind` off.
 pub async fn user_recipient(conn: &mut PgConnection, user_id: Uuid, kind: &str) -> sqlx::Result<Option<Recipient>> {
     let row = sqlx::query!(
-        "SELECT u.id, u.email, u.language FROM users u
+        r#"SELECT u.id, u.email, u.language, u.email_confirmed_at IS NOT NULL AS "confirmed!",
+                  u.added_by IS NULL AS "own_account!"
+           FROM users u
          WHERE u.id = $1 AND u.disabled_at IS NULL
-           AND NOT EXISTS (SELECT 1 FROM notification_optouts o WHERE o.user_id = u.id AND o.kind = $2)",
+           AND NOT EXISTS (SELECT 1 FROM notification_optouts o WHERE o.user_id = u.id AND o.kind = $2)"#,
         user_id,
         kind
     )
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|r| Recipient { user_id: Some(r.id), email: r.email, language: r.language }))
+    Ok(row.map(|r| Recipient {
+        user_id: Some(r.id),
+        email: r.email,
+        language: r.language,
+        confirmed: r.confirmed,
+        own_account: r.own_account,
+    }))
 }
 
 /// Switches `kind` off for the user (the one-click unsubscribe).

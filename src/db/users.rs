@@ -17,12 +17,17 @@ pub struct UserRow {
     /// Set while the account is switched off (staff disabled by an
     /// operator, members removed from their organization).
     pub disabled_at: Option<DateTime<Utc>>,
+    /// When its holder proved they receive mail at `email`.
+    pub email_confirmed_at: Option<DateTime<Utc>>,
 }
 
-pub async fn insert(conn: &mut PgConnection, user: &UserRow) -> sqlx::Result<()> {
+/// Stores a user; `added_by` names whoever added the account for someone
+/// else (see the migration `addresses_and_evidence`).
+pub async fn insert(conn: &mut PgConnection, user: &UserRow, added_by: Option<Uuid>) -> sqlx::Result<()> {
     sqlx::query!(
-        "INSERT INTO users (id, org_id, email, password_hash, display_name, role, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO users (id, org_id, email, password_hash, display_name, role, created_at, email_confirmed_at,
+                            added_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         user.id,
         user.org_id,
         user.email,
@@ -30,6 +35,8 @@ pub async fn insert(conn: &mut PgConnection, user: &UserRow) -> sqlx::Result<()>
         user.display_name,
         user.role as Role,
         user.created_at,
+        user.email_confirmed_at,
+        added_by,
     )
     .execute(conn)
     .await?;
@@ -40,7 +47,7 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<User
     sqlx::query_as!(
         UserRow,
         r#"SELECT id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
-                  disabled_at
+                  disabled_at, email_confirmed_at
            FROM users WHERE id = $1"#,
         id
     )
@@ -52,7 +59,7 @@ pub async fn find_by_email(conn: &mut PgConnection, email: &str) -> sqlx::Result
     sqlx::query_as!(
         UserRow,
         r#"SELECT id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
-                  disabled_at
+                  disabled_at, email_confirmed_at
            FROM users WHERE email = $1"#,
         email
     )
@@ -71,7 +78,7 @@ pub async fn list_in_org(
     sqlx::query_as!(
         UserRow,
         r#"SELECT id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
-                  disabled_at
+                  disabled_at, email_confirmed_at
            FROM users
            WHERE org_id = $1 AND disabled_at IS NULL AND ($2::uuid IS NULL OR id > $2)
            ORDER BY id LIMIT $3"#,
@@ -88,7 +95,7 @@ pub async fn list_staff(conn: &mut PgConnection, after: Option<Uuid>, limit: i64
     sqlx::query_as!(
         UserRow,
         r#"SELECT id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
-                  disabled_at
+                  disabled_at, email_confirmed_at
            FROM users
            WHERE org_id IS NULL AND ($1::uuid IS NULL OR id > $1)
            ORDER BY id LIMIT $2"#,
@@ -105,7 +112,7 @@ pub async fn list_all_staff(conn: &mut PgConnection) -> sqlx::Result<Vec<UserRow
     sqlx::query_as!(
         UserRow,
         r#"SELECT id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
-                  disabled_at
+                  disabled_at, email_confirmed_at
            FROM users WHERE org_id IS NULL ORDER BY id"#
     )
     .fetch_all(conn)
@@ -140,7 +147,7 @@ pub async fn disable(conn: &mut PgConnection, id: Uuid, at: DateTime<Utc>) -> sq
         UserRow,
         r#"UPDATE users SET disabled_at = COALESCE(disabled_at, $2) WHERE id = $1
            RETURNING id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
-                     disabled_at"#,
+                     disabled_at, email_confirmed_at"#,
         id,
         at
     )
@@ -154,7 +161,7 @@ pub async fn enable(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Us
         r#"UPDATE users SET disabled_at = NULL, tokens_not_before = COALESCE(disabled_at, tokens_not_before)
            WHERE id = $1
            RETURNING id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
-                     disabled_at"#,
+                     disabled_at, email_confirmed_at"#,
         id
     )
     .fetch_optional(conn)
@@ -170,7 +177,7 @@ pub async fn find_active_in_org_for_update(
     sqlx::query_as!(
         UserRow,
         r#"SELECT id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
-                  disabled_at
+                  disabled_at, email_confirmed_at
            FROM users WHERE id = $1 AND org_id = $2 AND disabled_at IS NULL FOR UPDATE"#,
         id,
         org_id
@@ -197,10 +204,24 @@ pub async fn find_for_update(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<
     sqlx::query_as!(
         UserRow,
         r#"SELECT id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
-                  disabled_at
+                  disabled_at, email_confirmed_at
            FROM users WHERE id = $1 FOR UPDATE"#,
         id
     )
     .fetch_optional(conn)
     .await
+}
+
+/// Marks the user's address proven, if it is still `email`: false when
+/// the address changed since (the proof was for another one).
+pub async fn confirm_email(conn: &mut PgConnection, id: Uuid, email: &str, at: DateTime<Utc>) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "UPDATE users SET email_confirmed_at = COALESCE(email_confirmed_at, $3) WHERE id = $1 AND email = $2",
+        id,
+        email,
+        at
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
 }

@@ -2,7 +2,10 @@
 
 use std::fmt;
 
-/// A normalised (trimmed, lower-case) e-mail address.
+/// A normalised (trimmed, lower-case) e-mail address: an addr-spec alone,
+/// `name@example.com`. No display name (`Name <name@example.com>`), which
+/// would let one mailbox hide behind many strings, and no address literal
+/// (`name@[192.0.2.1]`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Email(String);
 
@@ -12,8 +15,9 @@ impl Email {
         if email.len() > 254 {
             return Err("must be at most 254 characters");
         }
-        if !email_address::EmailAddress::is_valid(&email) {
-            return Err("must be an e-mail address such as name@example.com");
+        let options = email_address::Options::default().without_display_text().without_domain_literal();
+        if email_address::EmailAddress::parse_with_options(&email, options).is_err() {
+            return Err("must be an e-mail address alone, such as name@example.com, with no name around it");
         }
         Ok(Self(email))
     }
@@ -122,6 +126,11 @@ mod tests {
     fn email_is_normalised_and_checked() {
         assert_eq!(Email::parse(" Alice@Example.COM ").map(|e| e.0), Ok("alice@example.com".into()));
         assert!(Email::parse("not-an-email").is_err());
+        for dressed in
+            ["n1 <victim@example.com>", "\"n1\" <victim@example.com>", "<victim@example.com>", "a@[192.0.2.1]"]
+        {
+            assert!(Email::parse(dressed).is_err(), "{dressed}");
+        }
         assert!(Email::parse("a@").is_err());
     }
 

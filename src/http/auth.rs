@@ -13,6 +13,7 @@ use crate::{
     auth::Principal,
     services::{
         Error,
+        email_confirmations::{self, ConfirmationRequest, ConfirmedAddress},
         password_resets::{self, PasswordResetRequest},
         passwords::{self, PasswordChange},
         sessions::{self, LoginRequest, MeResponse, RefreshRequest, SignupRequest, SignupResponse, TokenPair},
@@ -28,6 +29,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(logout))
         .routes(routes!(change_password))
         .routes(routes!(reset_password))
+        .routes(routes!(confirm_email))
+        .routes(routes!(resend_confirmation))
         .routes(routes!(me))
 }
 
@@ -150,6 +153,60 @@ async fn reset_password(
 ) -> ApiResult<StatusCode> {
     password_resets::redeem(&state, request, client).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Proves the caller's address with the token mailed to it.
+///
+/// No credentials needed: the token is the proof. Every new account's
+/// address (a signup, a member an owner adds, staff an admin adds) is
+/// mailed a link, `{public_url}/confirm-email?token=…`, whose page posts
+/// here; the link works once, for a week, and only the latest mailed to an
+/// account works. Until its address is proven an account receives only the
+/// link and, when its holder made it, the mail of its organization's own
+/// filings (at most 10 an hour); security mail, watches and the mail of a
+/// member or staff account someone else added wait until it is proven
+/// (`email_confirmed_at` in `GET /me`). A token that is malformed, unknown,
+/// used, expired, or for an address the account no longer has gets one and
+/// the same 422 naming `token`. Failed attempts are limited per client
+/// address.
+#[utoipa::path(post, path = "/auth/confirm-email", tag = "auth", operation_id = "confirmEmail", security(),
+    request_body = ConfirmationRequest, responses(
+    (status = 200, description = "The address is proven", body = ConfirmedAddress),
+    Always, JsonBody,
+    (status = 422, description = "An invalid, used or expired `token` (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
+    (status = 429, description = "Too many failed attempts from this client address (`code`: `rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds to wait before trying again"))),
+))]
+async fn confirm_email(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    Json(request): Json<ConfirmationRequest>,
+) -> ApiResult<Json<ConfirmedAddress>> {
+    Ok(Json(email_confirmations::confirm(&state, &request.token, client).await?))
+}
+
+/// Mails the caller a new link proving their address; earlier links stop
+/// working.
+///
+/// Needs a person's access token. Limited per user
+/// (`throttle.confirmation_resends_per_user` per
+/// `throttle.confirmation_resend_window`), and like every mail to an
+/// unproven address within its hourly budget.
+#[utoipa::path(post, path = "/auth/confirm-email/resend", tag = "auth", operation_id = "resendEmailConfirmation",
+    security(("bearer" = [])), responses(
+    (status = 202, description = "A new link is on its way"),
+    Always, Authenticated,
+    (status = 403, description = "An API key has no address of its own (`code`: `forbidden`)", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The address is proven already (`code`: `conflict`)", body = Problem, content_type = "application/problem+json"),
+    (status = 429, description = "Too many links asked for (`code`: `rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds to wait before trying again"))),
+))]
+async fn resend_confirmation(State(state): State<AppState>, principal: Principal) -> ApiResult<StatusCode> {
+    let Principal::User { id, .. } = principal else {
+        return Err(Error::Forbidden("an API key has no address of its own; log in as a person").into());
+    };
+    email_confirmations::resend(&state, id).await?;
+    Ok(StatusCode::ACCEPTED)
 }
 
 /// The logged-in user and their organization (null for staff).

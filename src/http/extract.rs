@@ -129,6 +129,7 @@ crate::bodies!(
     crate::services::sessions::RefreshRequest,
     crate::services::passwords::PasswordChange,
     crate::services::password_resets::PasswordResetRequest,
+    crate::services::email_confirmations::ConfirmationRequest,
     crate::services::organization::NewMember,
     crate::services::organization::NewApiKey,
     crate::services::staff::NewStaff,

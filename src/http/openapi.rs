@@ -219,19 +219,26 @@ fn refuse_nul(value: &mut Value) {
 /// its size limit.
 fn configured(mut document: utoipa::openapi::OpenApi, config: &Config) -> utoipa::openapi::OpenApi {
     let materials = &config.materials;
-    for path in [MATERIAL_PATH, EVIDENCE_UPLOAD_PATH, EVIDENCE_DOWNLOAD_PATH] {
-        offer_files(&mut document, path, &materials.media_types, materials.max_size);
+    let material_limit = ("materials.max_size", materials.max_size);
+    offer_files(&mut document, MATERIAL_PATH, &materials.media_types, material_limit);
+    for path in [EVIDENCE_UPLOAD_PATH, EVIDENCE_DOWNLOAD_PATH] {
+        offer_files(&mut document, path, &materials.media_types, ("evidence.max_size", config.evidence.max_size));
     }
     let licence_types = LICENCE_MEDIA_TYPES.map(String::from);
     for path in LICENCE_PATHS {
-        offer_files(&mut document, path, &licence_types, materials.max_size);
+        offer_files(&mut document, path, &licence_types, material_limit);
     }
     document
 }
 
 /// Sets the media types of the file that `path` uploads (PUT or POST) and
-/// downloads (GET), and the upload's size limit.
-fn offer_files(document: &mut utoipa::openapi::OpenApi, path: &str, media_types: &[String], max_size: u64) {
+/// downloads (GET), and the upload's size limit (the setting, its value).
+fn offer_files(
+    document: &mut utoipa::openapi::OpenApi,
+    path: &str,
+    media_types: &[String],
+    (setting, max_size): (&str, u64),
+) {
     use utoipa::{PartialSchema, openapi::Content};
 
     let Some(item) = document.paths.paths.get_mut(path) else {
@@ -252,9 +259,8 @@ fn offer_files(document: &mut utoipa::openapi::OpenApi, path: &str, media_types:
             body.content = contents().collect();
         }
         if let Some(RefOr::T(too_large)) = upload.responses.responses.get_mut("413") {
-            too_large.description = format!(
-                "The file is larger than `materials.max_size`, here {max_size} bytes (`code`: `payload_too_large`)"
-            );
+            too_large.description =
+                format!("The file is larger than `{setting}`, here {max_size} bytes (`code`: `payload_too_large`)");
         }
     }
     if let Some(RefOr::T(ok)) = item.get.as_mut().and_then(|download| download.responses.responses.get_mut("200")) {

@@ -32,7 +32,7 @@ use crate::{
 pub fn router() -> OpenApiRouter<AppState> {
     let evidence = OpenApiRouter::new()
         .routes(routes!(attach_evidence))
-        // Uploads are streamed and limited by materials.max_size instead.
+        // Uploads are streamed and limited by evidence.max_size instead.
         .layer(DefaultBodyLimit::disable());
     OpenApiRouter::new()
         .routes(routes!(list_announcements))
@@ -150,8 +150,8 @@ async fn withdraw_objection(
     Always,
     (status = 400, description = "No `token`, or an `id` that is not a UUID (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such objection, or the wrong token (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "The objection is no longer open (`code`: `invalid_transition`), or already has five files (`code`: `conflict`)", body = Problem, content_type = "application/problem+json"),
-    (status = 413, description = "The file is larger than `materials.max_size` (`code`: `payload_too_large`)", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The objection is no longer open (`code`: `invalid_transition`), already has five files (`code`: `conflict`), or the file would pass a quota of evidence: per objection (`evidence.bytes_per_objection`), per announcement (`evidence.bytes_per_announcement`) or from all objectors in 24 hours (`evidence.bytes_per_day`) (`code`: `quota_exceeded`)", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "The file is larger than `evidence.max_size` (`code`: `payload_too_large`)", body = Problem, content_type = "application/problem+json"),
     (status = 415, description = "No `Content-Type`, or one that is not among `materials.media_types` (`code`: `unsupported_media_type`)", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "The file is empty, its first bytes contradict the declared media type (a PDF must start `%PDF-`, a PNG, JPEG, ZIP, Office file with its signature), the upload broke off, or a query value holds the NUL character (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
     (status = 429, description = "Too many files from this client address (`throttle.evidence_per_address`; `code`: `rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json",

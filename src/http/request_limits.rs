@@ -25,9 +25,11 @@ const UPLOAD_MARGIN: usize = 64 << 10;
 /// What a route sends, by the limits it needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
-    /// A material, a business licence, objection evidence: up to
-    /// `materials.max_size`, over a slow link.
+    /// A material or a business licence: up to `materials.max_size`, over
+    /// a slow link.
     Upload,
+    /// Objection evidence: up to `evidence.max_size`, over a slow link.
+    Evidence,
     /// A certificate file to check (`POST /verify`).
     CertificateFile,
     /// Everything else: JSON, forms, nothing.
@@ -40,7 +42,7 @@ fn kind(method: &Method, route: Option<&str>) -> Kind {
         Method::PUT if route.ends_with("/materials/{kind}") || route.ends_with("/organization/business-licence") => {
             Kind::Upload
         }
-        Method::POST if route.ends_with("/objections/{id}/evidence") => Kind::Upload,
+        Method::POST if route.ends_with("/objections/{id}/evidence") => Kind::Evidence,
         Method::POST if route == "/verify" => Kind::CertificateFile,
         _ => Kind::Plain,
     }
@@ -53,22 +55,25 @@ pub struct RequestLimits {
     upload_timeout: Duration,
     body: usize,
     upload_body: usize,
+    evidence_body: usize,
 }
 
 impl RequestLimits {
     pub fn of(config: &Config) -> Self {
-        let max_file = usize::try_from(config.materials.max_size).unwrap_or(usize::MAX);
+        let with_margin = |max_file: u64| usize::try_from(max_file).unwrap_or(usize::MAX).saturating_add(UPLOAD_MARGIN);
         Self {
             request_timeout: Config::exact(config.server.request_timeout),
             upload_timeout: Config::exact(config.server.upload_timeout),
             body: config.server.body_limit,
-            upload_body: max_file.saturating_add(UPLOAD_MARGIN),
+            upload_body: with_margin(config.materials.max_size),
+            evidence_body: with_margin(config.evidence.max_size),
         }
     }
 
     fn for_kind(&self, kind: Kind) -> (Duration, usize) {
         match kind {
             Kind::Upload => (self.upload_timeout, self.upload_body),
+            Kind::Evidence => (self.upload_timeout, self.evidence_body),
             Kind::CertificateFile => (self.request_timeout, certificate_check::MAX_FILE + UPLOAD_MARGIN),
             Kind::Plain => (self.request_timeout, self.body),
         }
@@ -102,13 +107,13 @@ mod tests {
     #[test]
     fn routes_are_sorted_by_what_they_send() {
         let upload = [
-            (Method::PUT, "/api/v1/applications/{id}/materials/{kind}"),
-            (Method::PUT, "/api/v1/organization/business-licence"),
-            (Method::POST, "/api/v1/public/objections/{id}/evidence"),
-            (Method::POST, "/objections/{id}/evidence"),
+            (Method::PUT, "/api/v1/applications/{id}/materials/{kind}", Kind::Upload),
+            (Method::PUT, "/api/v1/organization/business-licence", Kind::Upload),
+            (Method::POST, "/api/v1/public/objections/{id}/evidence", Kind::Evidence),
+            (Method::POST, "/objections/{id}/evidence", Kind::Evidence),
         ];
-        for (method, route) in upload {
-            assert_eq!(kind(&method, Some(route)), Kind::Upload, "{route}");
+        for (method, route, expected) in upload {
+            assert_eq!(kind(&method, Some(route)), expected, "{route}");
         }
         assert_eq!(kind(&Method::POST, Some("/verify")), Kind::CertificateFile);
         assert_eq!(kind(&Method::GET, Some("/verify")), Kind::Plain);

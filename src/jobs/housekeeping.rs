@@ -1,5 +1,5 @@
-//! Forgets what can no longer matter: expired refresh tokens and password
-//! resets, old throttle windows, day-old idempotency keys, and file contents
+//! Forgets what can no longer matter: expired refresh tokens, password
+//! resets and confirmation links, old throttle windows, day-old idempotency keys, and file contents
 //! no material uses.
 
 use crate::{services, state::AppState};
@@ -7,7 +7,8 @@ use crate::{services, state::AppState};
 pub async fn run(state: &AppState) -> anyhow::Result<()> {
     let now = state.clock.now();
     let tokens = services::sessions::purge_expired(state, now).await?
-        + services::password_resets::purge_expired(state, now).await?;
+        + services::password_resets::purge_expired(state, now).await?
+        + services::email_confirmations::purge_expired(state, now).await?;
     let windows = services::throttle::purge(state, now).await?;
     let keys = services::applications::purge_idempotency_keys(state, now).await?;
     let blobs = services::materials::purge_unused_blobs(state).await?;

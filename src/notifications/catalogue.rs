@@ -45,10 +45,13 @@ pub enum EventKind {
     PasswordReset,
     #[serde(rename = "security.api_key_created")]
     ApiKeyCreated,
+    /// The link that proves an address; mail only.
+    #[serde(rename = "security.email_confirmation")]
+    EmailConfirmation,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 18] = [
+    pub const ALL: [EventKind; 19] = [
         Self::ApplicationSubmitted,
         Self::ApplicationSupplementRequested,
         Self::ApplicationApproved,
@@ -67,6 +70,7 @@ impl EventKind {
         Self::PasswordChanged,
         Self::PasswordReset,
         Self::ApiKeyCreated,
+        Self::EmailConfirmation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -89,6 +93,7 @@ impl EventKind {
             Self::PasswordChanged => "security.password_changed",
             Self::PasswordReset => "security.password_reset",
             Self::ApiKeyCreated => "security.api_key_created",
+            Self::EmailConfirmation => "security.email_confirmation",
         }
     }
 
@@ -98,7 +103,7 @@ impl EventKind {
 
     /// Security mail reaches its user whatever their preferences.
     pub fn is_security(self) -> bool {
-        matches!(self, Self::PasswordChanged | Self::PasswordReset | Self::ApiKeyCreated)
+        matches!(self, Self::PasswordChanged | Self::PasswordReset | Self::ApiKeyCreated | Self::EmailConfirmation)
     }
 }
 

@@ -122,6 +122,14 @@ pub fn word(kind: EventKind, lang: Lang, facts: &Facts) -> Worded {
             (PasswordChanged, _) => ("您的密码已修改".into(), vec!["您的账户密码刚刚被修改。如果不是您本人操作，请立即联系登记机构。".into()], ""),
             (PasswordReset, _) => ("您的密码已重置".into(), vec!["您的账户密码已通过重置链接重新设置。如果不是您本人操作，请立即联系登记机构。".into()], ""),
             (ApiKeyCreated, _) => ("已创建新的 API 密钥".into(), vec!["您的机构刚刚创建了一个新的 API 密钥。如果不是您的机构所为，请立即撤销它。".into()], ""),
+            (EmailConfirmation, _) => (
+                "请确认您的电子邮件地址".into(),
+                vec![
+                    format!("登记机构的一个账户填写了这个电子邮件地址。请在 {due} 前打开下面的链接并点击“确认”，以便接收安全通知、关注提醒和机构的通知。"),
+                    "如果这不是您的账户，请忽略本邮件：不确认，这个地址就不会再收到该账户的邮件。".into(),
+                ],
+                "确认地址",
+            ),
         },
         Lang::En => match (kind, facts.audience) {
             (ApplicationSubmitted, _) => (format!("Application submitted: {product}"), vec![format!("The application for \"{product}\" was submitted and awaits review.")], "See the application"),
@@ -188,6 +196,14 @@ pub fn word(kind: EventKind, lang: Lang, facts: &Facts) -> Worded {
             (PasswordChanged, _) => ("Your password was changed".into(), vec!["Your account's password was just changed. If it was not you, contact the registry at once.".into()], ""),
             (PasswordReset, _) => ("Your password was reset".into(), vec!["Your account's password was set again through a reset link. If it was not you, contact the registry at once.".into()], ""),
             (ApiKeyCreated, _) => ("A new API key was created".into(), vec!["Your organization just created a new API key. If it was not you, revoke it at once.".into()], ""),
+            (EmailConfirmation, _) => (
+                "Confirm your e-mail address".into(),
+                vec![
+                    format!("An account at the registry gives this e-mail address. Open the link below before {due} and press Confirm, so that security notices, watches and your organization's notices reach you."),
+                    "If it is not your account, ignore this mail: unconfirmed, this address receives nothing more for it.".into(),
+                ],
+                "Confirm the address",
+            ),
         },
     };
     Worded {

@@ -22,7 +22,8 @@ use axum::{
 use self::{
     page::Ctx,
     pages::{
-        announcements, certificates, discovery, feeds, home, ledger, objection_form, objections, unsubscribe, verify,
+        announcements, certificates, confirm_email, discovery, feeds, home, ledger, objection_form, objections,
+        unsubscribe, verify,
     },
 };
 use crate::state::AppState;
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/verify", get(verify::by_number).post(verify::by_file))
         .route("/ledger", get(ledger::page))
         .route("/unsubscribe", get(unsubscribe::confirm).post(unsubscribe::unsubscribe))
+        .route("/confirm-email", get(confirm_email::page).post(confirm_email::confirm))
         .route("/feeds/announcements.atom", get(feeds::announcements))
         .route("/feeds/certificates.atom", get(feeds::certificates))
         .route("/sitemap.xml", get(discovery::sitemap))

@@ -26,6 +26,10 @@ pub struct UserView {
     /// When the account was disabled; null while it is active. A disabled
     /// user can neither log in nor use tokens issued before.
     pub disabled_at: Option<DateTime<Utc>>,
+    /// When the address was proven (the link mailed to it was opened);
+    /// null until then. Until then it receives little mail: see
+    /// `POST /auth/confirm-email`.
+    pub email_confirmed_at: Option<DateTime<Utc>>,
 }
 
 impl From<UserRow> for UserView {
@@ -38,6 +42,7 @@ impl From<UserRow> for UserView {
             organization_id: row.org_id,
             created_at: row.created_at,
             disabled_at: row.disabled_at,
+            email_confirmed_at: row.email_confirmed_at,
         }
     }
 }
@@ -122,14 +127,31 @@ impl AccountFields {
     }
 }
 
-/// Stores a user; a taken e-mail address is 409.
+/// How a new account's address counts until its holder proves it.
+#[derive(Debug, Clone, Copy)]
+pub enum NewAddress {
+    /// An operator made the account on the command line and vouches for it.
+    Vouched,
+    /// A confirmation link is mailed to it; `added_by` names whoever added
+    /// the account for someone else (none for a signup).
+    ToConfirm { added_by: Option<Uuid> },
+}
+
+/// Stores a user, and mails the link that proves its address when it needs
+/// one; a taken e-mail address is 409.
 pub async fn insert_user(
     conn: &mut PgConnection,
+    state: &AppState,
     account: HashedAccount,
     role: Role,
     org_id: Option<Uuid>,
+    address: NewAddress,
     now: DateTime<Utc>,
 ) -> Result<UserRow> {
+    let (confirmed_at, added_by) = match address {
+        NewAddress::Vouched => (Some(now), None),
+        NewAddress::ToConfirm { added_by } => (None, added_by),
+    };
     let user = UserRow {
         id: Uuid::now_v7(),
         org_id,
@@ -139,11 +161,15 @@ pub async fn insert_user(
         role,
         created_at: now,
         disabled_at: None,
+        email_confirmed_at: confirmed_at,
     };
-    db::users::insert(conn, &user).await.map_err(|e| match db::violated_constraint(&e) {
+    db::users::insert(conn, &user, added_by).await.map_err(|e| match db::violated_constraint(&e) {
         Some("users_email_key") => email_taken(),
         _ => e.into(),
     })?;
+    if user.email_confirmed_at.is_none() {
+        super::email_confirmations::send(conn, state, &user, now).await?;
+    }
     Ok(user)
 }
 

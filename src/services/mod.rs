@@ -11,6 +11,7 @@ pub mod audit;
 pub mod certificate_check;
 pub mod certificates;
 pub mod closing;
+pub mod email_confirmations;
 mod error;
 pub mod files;
 pub mod idempotency;

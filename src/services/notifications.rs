@@ -23,9 +23,73 @@ use crate::{
 /// Messages taken per delivery round.
 pub const BATCH: i64 = 50;
 
-/// Mail to addresses nobody confirmed (objectors), per address and hour:
-/// the registry is no relay for mail to strangers.
+/// Mail to addresses nobody proved (objectors', new accounts'), per address
+/// and hour: the registry is no relay for mail to strangers.
 const UNCONFIRMED_PER_HOUR: u32 = 10;
+
+/// Security mail about an organization (an API key created), per owner and
+/// hour: however many keys are made, a mailbox gets this many.
+const SECURITY_PER_HOUR: u32 = 10;
+
+/// What may be mailed to a user, by how far their address is proven.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mailable {
+    Yes,
+    /// Within the unproven address's hourly budget.
+    WithinBudget,
+    No,
+}
+
+/// A proven address receives what its user wants. An unproven one, of an
+/// account its holder made, hears of its own organization's filings (so a
+/// new applicant is not silenced) within a budget; security mail, watches,
+/// and anything for an account someone else added wait until it is proven
+/// (the confirmation itself goes through [`to_address`]).
+fn mailable(recipient: &db::outbox::Recipient, kind: EventKind) -> Mailable {
+    let procedural = !kind.is_security() && kind != EventKind::WatchMatched;
+    match (recipient.confirmed, recipient.own_account && procedural) {
+        (true, _) => Mailable::Yes,
+        (false, true) => Mailable::WithinBudget,
+        (false, false) => Mailable::No,
+    }
+}
+
+/// Takes one message from `address`'s budget of `limit` an hour; false
+/// (and a log line) when it is spent: the message is dropped, not the event.
+async fn within_budget(
+    conn: &mut PgConnection,
+    bucket: &'static str,
+    limit: u32,
+    address: &str,
+    kind: EventKind,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let throttle = Throttle { bucket, limit, window: Duration::from_secs(3600) };
+    match throttle.take(conn, address.to_lowercase().as_bytes(), now).await {
+        Ok(()) => Ok(true),
+        Err(Error::RateLimited { .. }) => {
+            tracing::warn!(kind = kind.as_str(), bucket, "mail to an address over its hourly budget: not sent");
+            Ok(false)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// Whether `recipient` is mailed `kind` now.
+async fn mails(
+    conn: &mut PgConnection,
+    recipient: &db::outbox::Recipient,
+    kind: EventKind,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    match mailable(recipient, kind) {
+        Mailable::Yes => Ok(true),
+        Mailable::WithinBudget => {
+            within_budget(conn, "mail.unconfirmed", UNCONFIRMED_PER_HOUR, &recipient.email, kind, now).await
+        }
+        Mailable::No => Ok(false),
+    }
+}
 
 /// Tells an organization: its webhooks that take the kind, and its users
 /// by mail, each in their language, unless they switched the kind off.
@@ -101,6 +165,9 @@ pub async fn to_organizations(
             });
         }
         for recipient in &people[pair] {
+            if !mails(conn, recipient, notice.kind, now).await? {
+                continue;
+            }
             messages.push(db::outbox::NewMessage {
                 id: Uuid::now_v7(),
                 kind,
@@ -130,14 +197,39 @@ pub async fn to_user(
         return Ok(());
     }
     let filter = if kind.is_security() { "" } else { kind.as_str() };
-    if let Some(recipient) = db::outbox::user_recipient(conn, user_id, filter).await? {
+    let Some(recipient) = db::outbox::user_recipient(conn, user_id, filter).await? else { return Ok(()) };
+    if mails(conn, &recipient, kind, now).await? {
         db::outbox::insert(conn, kind.as_str(), &recipient, facts, now).await?;
     }
     Ok(())
 }
 
-/// Tells an address nobody confirmed (an objector's), within the
-/// per-address budget; past it the message is dropped, not the event.
+/// Tells an organization's owners a security matter (an API key created):
+/// proven addresses only, each within its hourly budget.
+pub async fn to_owners(
+    conn: &mut PgConnection,
+    state: &AppState,
+    org_id: Uuid,
+    kind: EventKind,
+    facts: &Facts,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if state.mailer.is_none() {
+        return Ok(());
+    }
+    for owner in db::outbox::owner_recipients(conn, org_id).await? {
+        if mailable(&owner, kind) == Mailable::Yes
+            && within_budget(conn, "mail.security", SECURITY_PER_HOUR, &owner.email, kind, now).await?
+        {
+            db::outbox::insert(conn, kind.as_str(), &owner, facts, now).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Tells an address nobody proved (an objector's, a new account's link to
+/// prove it), within the per-address budget; past it the message is
+/// dropped, not the event.
 pub async fn to_address(
     conn: &mut PgConnection,
     state: &AppState,
@@ -147,23 +239,19 @@ pub async fn to_address(
     facts: &Facts,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    if state.mailer.is_none() {
+    if state.mailer.is_none()
+        || !within_budget(conn, "mail.unconfirmed", UNCONFIRMED_PER_HOUR, address, kind, now).await?
+    {
         return Ok(());
     }
-    let throttle =
-        Throttle { bucket: "mail.unconfirmed", limit: UNCONFIRMED_PER_HOUR, window: Duration::from_secs(3600) };
-    match throttle.take(conn, address.to_lowercase().as_bytes(), now).await {
-        Ok(()) => {
-            let recipient =
-                db::outbox::Recipient { user_id: None, email: address.to_owned(), language: lang.tag().to_owned() };
-            Ok(db::outbox::insert(conn, kind.as_str(), &recipient, facts, now).await?)
-        }
-        Err(Error::RateLimited { .. }) => {
-            tracing::warn!(kind = kind.as_str(), "mail to an unconfirmed address over its budget: not sent");
-            Ok(())
-        }
-        Err(error) => Err(error),
-    }
+    let recipient = db::outbox::Recipient {
+        user_id: None,
+        email: address.to_owned(),
+        language: lang.tag().to_owned(),
+        confirmed: false,
+        own_account: false,
+    };
+    Ok(db::outbox::insert(conn, kind.as_str(), &recipient, facts, now).await?)
 }
 
 /// An absolute address on the registry's portal.

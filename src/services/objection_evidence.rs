@@ -71,20 +71,55 @@ pub struct Admitted {
 }
 
 /// Admits an upload to objection `id`: 404 for a wrong id or token, 409
-/// when the objection is no longer open or already has [`MAX_FILES`].
+/// when the objection is no longer open, already has [`MAX_FILES`], or an
+/// evidence quota is spent.
 pub async fn admit(state: &AppState, id: Uuid, token: &str) -> Result<Admitted> {
     let mut conn = state.db.acquire().await?;
     let objection = objections::tracked(&mut conn, id, token, false).await?;
     takes_more(&mut conn, &objection).await?;
+    within_quotas(state, &mut conn, &objection, 1).await?;
     Ok(Admitted { id })
+}
+
+/// Fails with `QuotaExceeded` unless `size` more bytes of evidence fit the
+/// objection's, its announcement's and the day's quotas (`evidence.*`).
+async fn within_quotas(state: &AppState, conn: &mut PgConnection, objection: &ObjectionRow, size: u64) -> Result<()> {
+    let config = &state.config.evidence;
+    let since = state.clock.now() - chrono::Duration::days(1);
+    let (objection_bytes, announcement_bytes, day_bytes) =
+        db::objection_evidence::bytes_used(conn, objection.id, objection.application_id, since).await?;
+    let quotas = [
+        ("this objection's evidence", objection_bytes, config.bytes_per_objection, "evidence.bytes_per_objection"),
+        (
+            "the evidence of every objection to this announcement",
+            announcement_bytes,
+            config.bytes_per_announcement,
+            "evidence.bytes_per_announcement",
+        ),
+        (
+            "the evidence the registry took in the last 24 hours",
+            day_bytes,
+            config.bytes_per_day,
+            "evidence.bytes_per_day",
+        ),
+    ];
+    for (what, used, quota, setting) in quotas {
+        let used = u64::try_from(used).unwrap_or(0);
+        if used.saturating_add(size) > quota {
+            return Err(Error::QuotaExceeded(format!(
+                "{what} would take more than {quota} bytes ({setting}); {used} are stored"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Attaches a file to an open objection, for the holder of its tracking
 /// token. Refused before the body is read when the token is wrong (404),
-/// the objection is no longer open or already has [`MAX_FILES`] (409), the
-/// media type is not allowed (415), the declared length is over
-/// `materials.max_size` (413), or the client address is over its budget
-/// (429).
+/// the objection is no longer open, already has [`MAX_FILES`] or a quota
+/// is spent (409), the media type is not allowed (415), the declared length
+/// is over `evidence.max_size` (413), or the client address is over its
+/// budget (429). Once received, the file must fit the quotas too (409).
 pub async fn upload<S, E>(
     state: &AppState,
     id: Uuid,
@@ -115,8 +150,11 @@ where
     E: std::fmt::Display,
 {
     let id = admitted.id;
-    let config = &state.config.materials;
-    let rules = Rules { what: "an evidence file", max_size: config.max_size, media_types: &config.media_types };
+    let rules = Rules {
+        what: "an evidence file",
+        max_size: state.config.evidence.max_size,
+        media_types: &state.config.materials.media_types,
+    };
     let media_type = upload.media_type(&rules)?;
     let filename = upload.filename("evidence");
     throttle(&state.config).take(&mut *state.db.acquire().await?, &address_key(client), state.clock.now()).await?;
@@ -124,9 +162,12 @@ where
     let Received { blob_id, sha256, size } = files::receive(state, &mut body, &media_type, &rules).await?;
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    // Locked: the objection cannot close, nor take a sixth file, meanwhile.
+    // Locked: the objection cannot close, nor take a sixth file, meanwhile;
+    // and no other upload's quotas are checked until this one is stored.
     let objection = db::objections::find_for_update(&mut tx, id).await?.ok_or(Error::NotFound)?;
     takes_more(&mut tx, &objection).await?;
+    db::objection_evidence::lock_quotas(&mut tx).await?;
+    within_quotas(state, &mut tx, &objection, u64::try_from(size).unwrap_or(u64::MAX)).await?;
     let blob_id = db::blobs::finish(&mut tx, blob_id, &sha256, size, now).await?;
     let row = EvidenceRow {
         id: Uuid::now_v7(),

@@ -100,8 +100,11 @@ pub async fn add_member(state: &AppState, owner: Owner, request: NewMember) -> R
     let now = state.clock.now();
     members_throttle(&state.config).take(&mut *state.db.acquire().await?, owner.org_id.as_bytes(), now).await?;
     let account = account.hash(state).await?;
-    let mut conn = state.db.acquire().await?;
-    let user = accounts::insert_user(&mut conn, account, request.role.into(), Some(owner.org_id), now).await?;
+    let mut tx = state.db.begin().await?;
+    let address = accounts::NewAddress::ToConfirm { added_by: Some(owner.user_id) };
+    let user =
+        accounts::insert_user(&mut tx, state, account, request.role.into(), Some(owner.org_id), address, now).await?;
+    tx.commit().await?;
     tracing::info!(user_id = %user.id, "member added");
     Ok(user.into())
 }
@@ -141,9 +144,20 @@ pub async fn remove_member(state: &AppState, owner: Owner, id: Uuid) -> Result<(
     Ok(())
 }
 
+/// API keys an organization may create per window: each mails its owners.
+fn api_keys_throttle(config: &Config) -> Throttle {
+    Throttle {
+        bucket: "api_keys.organization",
+        limit: config.throttle.api_keys_per_organization,
+        window: Config::exact(config.throttle.api_key_window),
+    }
+}
+
 #[tracing::instrument(skip_all, fields(org_id = %owner.org_id))]
 pub async fn create_api_key(state: &AppState, owner: Owner, request: NewApiKey) -> Result<CreatedApiKey> {
     let name = Name::parse(&request.name, 100).map_err(|message| Error::field("name", message))?;
+    let now = state.clock.now();
+    api_keys_throttle(&state.config).take(&mut *state.db.acquire().await?, owner.org_id.as_bytes(), now).await?;
     let token = OpaqueToken::generate()?;
     let row = ApiKeyRow {
         id: token.id,
@@ -151,7 +165,7 @@ pub async fn create_api_key(state: &AppState, owner: Owner, request: NewApiKey) 
         name: name.into_string(),
         secret_hash: token.secret_hash(),
         created_by: owner.user_id,
-        created_at: state.clock.now(),
+        created_at: now,
         last_used_at: None,
         revoked_at: None,
     };
@@ -159,7 +173,7 @@ pub async fn create_api_key(state: &AppState, owner: Owner, request: NewApiKey) 
     db::api_keys::insert(&mut tx, &row).await?;
     let facts = crate::notifications::messages::Facts::default();
     let kind = crate::notifications::EventKind::ApiKeyCreated;
-    super::notifications::to_organization(&mut tx, state, owner.org_id, kind, &facts, row.created_at).await?;
+    super::notifications::to_owners(&mut tx, state, owner.org_id, kind, &facts, row.created_at).await?;
     tx.commit().await?;
     tracing::info!(api_key_id = %row.id, "API key created");
     Ok(CreatedApiKey { id: row.id, name: row.name, key: token.render(API_KEY_PREFIX), created_at: row.created_at })

@@ -118,7 +118,8 @@ pub async fn signup(state: &AppState, request: SignupRequest, client: IpAddr) ->
     }
     let org = OrganizationRow::new(org_name.into_string(), credit_code.to_string(), now);
     db::organizations::insert(&mut tx, &org).await?;
-    let user = accounts::insert_user(&mut tx, account, Role::Owner, Some(org.id), now).await?;
+    let address = accounts::NewAddress::ToConfirm { added_by: None };
+    let user = accounts::insert_user(&mut tx, state, account, Role::Owner, Some(org.id), address, now).await?;
     let tokens = start_session(state, &mut tx, &user, None).await?;
     tx.commit().await?;
     tracing::info!(org_id = %org.id, user_id = %user.id, "organization signed up");

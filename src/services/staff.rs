@@ -45,7 +45,13 @@ pub async fn add(state: &AppState, actor: AuditActor, request: NewStaff) -> Resu
     let account = account.hash(state).await?;
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    let user = accounts::insert_user(&mut tx, account, request.role.into(), None, now).await?;
+    // An operator at the command line vouches for the address; an admin
+    // adding a colleague through the API has it proven like anyone's.
+    let address = match actor {
+        AuditActor::Cli => accounts::NewAddress::Vouched,
+        AuditActor::Staff(admin) => accounts::NewAddress::ToConfirm { added_by: Some(admin) },
+    };
+    let user = accounts::insert_user(&mut tx, state, account, request.role.into(), None, address, now).await?;
     let after = json!({"email": user.email, "role": user.role.as_str()});
     audit::record(&mut tx, actor, now, staff_audit("staff.add", user.id, None, after)).await?;
     tx.commit().await?;

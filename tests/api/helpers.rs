@@ -358,6 +358,26 @@ impl TestApp {
         self.login(&email, PASSWORD).await
     }
 
+    /// The token of the latest link mailed to prove `email` (read from the
+    /// outbox: mail must be configured).
+    pub async fn confirmation_token(&self, email: &str) -> String {
+        let link: String = sqlx::query_scalar(
+            "SELECT payload->>'link' FROM outbox WHERE kind = 'security.email_confirmation' AND recipient = $1
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(email)
+        .fetch_one(&self.state.db)
+        .await
+        .expect("a confirmation link was mailed");
+        link.split_once("token=").map(|(_, token)| token.to_owned()).expect("a token in the link")
+    }
+
+    /// Proves `email` with the link mailed to it (mail must be configured).
+    pub async fn confirm_email(&self, email: &str) {
+        let token = self.confirmation_token(email).await;
+        self.post("/auth/confirm-email", None, json!({"token": token})).await.assert_status(200);
+    }
+
     /// Creates a staff member directly (as `dataip staff add` does) and
     /// returns their token.
     pub async fn staff(&self, role: StaffRole) -> String {

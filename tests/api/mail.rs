@@ -109,12 +109,13 @@ async fn applicants_hear_of_their_applications_in_their_language_and_can_switch_
     assert_eq!(
         subjects,
         [
+            "请确认您的电子邮件地址",
             "主体资格已核验：上海数据科技有限公司",
             "申请已提交：长三角物流时效数据集",
             "请补正材料：长三角物流时效数据集"
         ]
     );
-    let mail = &mail[1..];
+    let mail = &mail[2..];
     let text = mail[1]["text"].as_str().expect("text");
     assert!(text.contains("理由：缺少数据样例") && text.contains("请在 2026-"), "{text}");
     assert!(mail[1]["html"].as_str().is_some_and(|html| html.contains(r#"<html lang="zh-CN">"#)));
@@ -140,9 +141,9 @@ async fn applicants_hear_of_their_applications_in_their_language_and_can_switch_
     app.post(&format!("/review/applications/{id}/approve"), Some(&reviewer), json!({})).await.assert_status(200);
     deliver(&app).await;
     let mail = sink.to(&tenant.email);
-    assert_eq!(mail.len(), 4, "the resubmission's receipt was switched off");
-    assert_eq!(mail[3]["subject"], "Approved and announced: 长三角物流时效数据集");
-    let text = mail[3]["text"].as_str().expect("text");
+    assert_eq!(mail.len(), 5, "the resubmission's receipt was switched off");
+    assert_eq!(mail[4]["subject"], "Approved and announced: 长三角物流时效数据集");
+    let text = mail[4]["text"].as_str().expect("text");
     assert!(text.contains(&format!("{}/announcements/{id}", app.base)), "{text}");
 }
 
@@ -193,7 +194,7 @@ async fn a_mail_server_down_then_back_receives_everything_once() {
     deliver(&app).await;
     let pending: Vec<(i32, Option<String>)> =
         sqlx::query_as("SELECT attempts, last_error FROM outbox").fetch_all(&app.state.db).await.expect("queued");
-    assert_eq!(pending.len(), 2, "verified, then submitted");
+    assert_eq!(pending.len(), 3, "the link that proves the address, verified, then submitted");
     assert!(pending.iter().all(|(attempts, error)| *attempts == 1 && error.is_some()), "one failed attempt each");
 
     let sink = Sink::on(port);
@@ -202,12 +203,12 @@ async fn a_mail_server_down_then_back_receives_everything_once() {
     app.clock.advance(chrono::Duration::minutes(2));
     deliver(&app).await;
     deliver(&app).await;
-    assert_eq!(sink.to(&tenant.email).len(), 2, "each once");
+    assert_eq!(sink.to(&tenant.email).len(), 3, "each once");
     let delivered: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE delivered_at IS NOT NULL")
         .fetch_one(&app.state.db)
         .await
         .expect("count");
-    assert_eq!(delivered, 2);
+    assert_eq!(delivered, 3);
 }
 
 #[tokio::test]
@@ -278,6 +279,8 @@ async fn one_click_unsubscribes_a_kind_but_never_security_mail() {
     let sink = Sink::on(free_port());
     let app = spawn_app_with(with_mail(sink.port)).await;
     let tenant = app.signup().await;
+    // Security mail goes to proven addresses only.
+    app.confirm_email(&tenant.email).await;
     app.submitted_application(&tenant.token).await;
     let change = json!({"current_password": crate::helpers::PASSWORD, "new_password": "another horse battery"});
     app.post("/auth/password", Some(&tenant.token), change).await.assert_status(204);

@@ -2,6 +2,7 @@
 //! per test (DATABASE_URL names the server; default 127.0.0.1:5432).
 
 mod acts;
+mod addresses;
 mod admin;
 mod anchoring;
 mod announcements;

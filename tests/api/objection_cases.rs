@@ -123,7 +123,7 @@ async fn evidence_is_attached_by_token_read_by_the_holder_and_staff_and_never_pu
 
 #[tokio::test]
 async fn an_objection_takes_five_files_within_the_limits_and_only_while_open() {
-    let app = spawn_app_with(|config| config.materials.max_size = 100).await;
+    let app = spawn_app_with(|config| config.evidence.max_size = 100).await;
     let tenant = app.signup().await;
     let reviewer = app.staff(StaffRole::Reviewer).await;
     let id = app.announced_application(&tenant.token, &reviewer).await;

@@ -34,6 +34,8 @@ async fn a_watch_on_a_phrase_fires_on_a_matching_announcement_and_not_on_another
     let sink = Sink::on(free_port());
     let app = spawn_app_with(with_mail(sink.port)).await;
     let watcher = app.signup().await;
+    // Watches wait until the address is proven.
+    app.confirm_email(&watcher.email).await;
     let applicant = app.signup().await;
     let reviewer = app.staff(StaffRole::Reviewer).await;
     let watch = json!({"kind": "name", "value": "交通", "channels": ["email"]});

@@ -189,6 +189,11 @@ pub const EN: Messages = Messages {
     unsubscribe_intro: "Once you confirm, you will no longer receive these messages. You can switch them on again in your account's notification settings.",
     unsubscribe_button: "Unsubscribe",
     unsubscribed: "Done: you will no longer receive these messages.",
+    confirm_email_title: "Confirm your e-mail address",
+    confirm_email_intro: "Press the button to confirm that this mailbox is yours. Then security notices, watches and your organization's notices reach you here.",
+    confirm_email_button: "Confirm",
+    confirm_email_invalid: "This link is invalid, already used or expired. Sign in and ask for a new one.",
+    email_confirmed: address_confirmed,
 
     not_found_title: "Page not found",
     not_found_body: "The page or record you are looking for does not exist: the address may be wrong, or the record is not public.",
@@ -264,4 +269,8 @@ fn feed_changed(status: &str, product: &str, number: &str) -> String {
 
 fn pdf_too_complex(what: &str) -> String {
     format!("The PDF could not be checked: {what}. Upload the certificate PDF as the registry issued it, or its JSON.")
+}
+
+fn address_confirmed(email: &str) -> String {
+    format!("Confirmed: {email} is yours, and receives the registry's mail from now on.")
 }

@@ -208,6 +208,12 @@ pub struct Messages {
     pub unsubscribe_intro: &'static str,
     pub unsubscribe_button: &'static str,
     pub unsubscribed: &'static str,
+    pub confirm_email_title: &'static str,
+    pub confirm_email_intro: &'static str,
+    pub confirm_email_button: &'static str,
+    pub confirm_email_invalid: &'static str,
+    /// The address just proven.
+    pub email_confirmed: fn(&str) -> String,
 
     // Missing pages.
     pub not_found_title: &'static str,

@@ -189,6 +189,11 @@ pub const ZH_CN: Messages = Messages {
     unsubscribe_intro: "确认后，您将不再收到此类邮件。您可以随时在账户的通知设置中重新开启。",
     unsubscribe_button: "确认退订",
     unsubscribed: "已退订：您将不再收到此类邮件。",
+    confirm_email_title: "确认电子邮件地址",
+    confirm_email_intro: "点击下面的按钮，确认这个邮箱属于您。确认之后，安全通知、关注提醒和机构的通知才会发到这里。",
+    confirm_email_button: "确认",
+    confirm_email_invalid: "此链接无效、已使用或已过期。请登录后重新获取确认链接。",
+    email_confirmed: address_confirmed,
 
     not_found_title: "页面不存在",
     not_found_body: "您要找的页面或记录不存在，可能是地址有误，或记录尚未公开。",
@@ -256,4 +261,8 @@ fn feed_changed(status: &str, product: &str, number: &str) -> String {
 
 fn pdf_too_complex(what: &str) -> String {
     format!("无法核验该 PDF（{what}）。请上传登记机构出具的证书 PDF 或证书 JSON。")
+}
+
+fn address_confirmed(email: &str) -> String {
+    format!("已确认：{email} 是您的邮箱，从现在起可以收到登记机构的邮件。")
 }

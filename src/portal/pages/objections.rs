@@ -31,7 +31,7 @@ use crate::{
 };
 
 /// The token from the address; a page without one does not exist.
-pub struct Token(String);
+pub struct Token(pub String);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Token {
     type Rejection = std::convert::Infallible;
@@ -205,7 +205,7 @@ async fn receive(
     body: Body,
     client: std::net::IpAddr,
 ) -> Result<(), Error> {
-    let max_size = state.config.materials.max_size;
+    let max_size = state.config.evidence.max_size;
     let file = match multipart::file_field(headers, body, "file", max_size).await {
         Ok(file) => file,
         Err(FormError::FileTooLarge(_)) => {
