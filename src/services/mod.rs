@@ -32,6 +32,7 @@ pub mod throttle;
 pub mod tlog;
 pub mod verification;
 pub mod watches;
+pub mod webhook_delivery;
 pub mod webhooks;
 pub mod witnessing;
 
