@@ -184,6 +184,13 @@ pub struct WebhooksConfig {
     pub timeout: IsoDuration,
     /// Attempts before the endpoint is marked failing (30: about a day).
     pub max_attempts: u32,
+    /// Endpoints one worker process delivers to at once; each endpoint
+    /// receives one delivery at a time whatever this is.
+    pub endpoints_at_once: u32,
+    /// How long an endpoint's circuit stays open after a failed delivery
+    /// (nothing is sent to it meanwhile), doubling with each failure in a
+    /// row, at most an hour.
+    pub circuit_pause: IsoDuration,
 }
 
 /// The operator's SMTP server, through which the registry sends mail.
@@ -395,6 +402,13 @@ pub struct ThrottleConfig {
     /// `confirmation_resend_window`.
     pub confirmation_resend_window: IsoDuration,
     pub confirmation_resends_per_user: u32,
+    /// Webhook pings an organization may ask for per `webhook_ping_window`.
+    pub webhook_ping_window: IsoDuration,
+    pub webhook_pings_per_organization: u32,
+    /// Webhook redeliveries an organization may ask for per
+    /// `webhook_redelivery_window`.
+    pub webhook_redelivery_window: IsoDuration,
+    pub webhook_redeliveries_per_organization: u32,
 }
 
 /// What one organization may hold.
@@ -652,7 +666,13 @@ impl Config {
             ("throttle.evidence_window", self.throttle.evidence_window),
             ("throttle.api_key_window", self.throttle.api_key_window),
             ("throttle.confirmation_resend_window", self.throttle.confirmation_resend_window),
+            ("throttle.verify_upload_window", self.throttle.verify_upload_window),
+            ("throttle.webhook_ping_window", self.throttle.webhook_ping_window),
+            ("throttle.webhook_redelivery_window", self.throttle.webhook_redelivery_window),
             ("worker.interval", self.worker.interval),
+            ("mail.timeout", self.mail.timeout),
+            ("webhooks.timeout", self.webhooks.timeout),
+            ("webhooks.circuit_pause", self.webhooks.circuit_pause),
             ("anchor.rpc_timeout", self.anchor.rpc_timeout),
         ] {
             match duration.exact() {
@@ -707,6 +727,7 @@ impl Config {
             "mail.sender is required when mail.host is set"
         );
         anyhow::ensure!(self.auth.hashing_concurrency > 0, "auth.hashing_concurrency must be at least 1");
+        anyhow::ensure!(self.webhooks.endpoints_at_once > 0, "webhooks.endpoints_at_once must be at least 1");
         anyhow::ensure!(self.database.max_connections > 0, "database.max_connections must be at least 1");
         anyhow::ensure!(self.server.connection_limit > 0, "server.connection_limit must be at least 1");
         anyhow::ensure!(self.server.connections_per_address > 0, "server.connections_per_address must be at least 1");

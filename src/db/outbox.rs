@@ -109,55 +109,80 @@ pub async fn insert_each(conn: &mut PgConnection, messages: &[NewMessage<'_>], n
     Ok(())
 }
 
-/// Messages due for delivery, oldest first, locked for this worker and
-/// skipped by any other.
-pub async fn lock_due(conn: &mut PgConnection, now: DateTime<Utc>, limit: i64) -> sqlx::Result<Vec<OutboxRow>> {
+/// Claims the oldest mail due for one attempt, in one statement: its
+/// attempts counted, `claim_id` made this claim's, and `next_attempt_at`
+/// moved to `lease_until`, so that no other worker takes it meanwhile and a
+/// worker that dies lets it fall due again then. Nothing stays locked.
+pub async fn claim_due_mail(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    claim_id: Uuid,
+) -> sqlx::Result<Option<OutboxRow>> {
     sqlx::query_as!(
         OutboxRow,
-        r#"SELECT id, kind, channel, recipient, language, payload AS "payload: Json<Facts>", attempts, user_id,
-                  webhook_id, created_at FROM outbox
-           WHERE delivered_at IS NULL AND abandoned_at IS NULL AND next_attempt_at <= $1
-           ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED"#,
+        r#"UPDATE outbox SET attempts = attempts + 1, claim_id = $3, next_attempt_at = $2
+           WHERE id = (
+               SELECT id FROM outbox
+               WHERE channel = 'email' AND delivered_at IS NULL AND abandoned_at IS NULL AND next_attempt_at <= $1
+               ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
+           )
+           RETURNING id, kind, channel, recipient, language, payload AS "payload: Json<Facts>", attempts, user_id,
+                     webhook_id, created_at"#,
         now,
-        limit
+        lease_until,
+        claim_id
     )
-    .fetch_all(conn)
+    .fetch_optional(conn)
     .await
 }
 
-pub async fn delivered(conn: &mut PgConnection, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<()> {
-    sqlx::query!(
-        "UPDATE outbox SET delivered_at = $2, attempts = attempts + 1, last_error = NULL WHERE id = $1",
+/// Records a delivery made under `claim_id`. False, and nothing changed,
+/// when the claim is no longer the message's (it lapsed and another worker
+/// claimed the message) or the message was settled meanwhile.
+pub async fn record_delivered(
+    conn: &mut PgConnection,
+    id: Uuid,
+    claim_id: Uuid,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "UPDATE outbox SET delivered_at = $3, last_error = NULL
+         WHERE id = $1 AND claim_id = $2 AND delivered_at IS NULL AND abandoned_at IS NULL",
         id,
+        claim_id,
         now
     )
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() > 0)
 }
 
-/// Records a failed attempt: the next one at `retry_at`, or none (`None`:
-/// the retries ran out).
-pub async fn failed(
+/// Records a failed attempt made under `claim_id`: the next one at
+/// `retry_at`, or none (`None`: abandoned). False, and nothing changed,
+/// when the claim is no longer the message's.
+pub async fn record_failed(
     conn: &mut PgConnection,
     id: Uuid,
+    claim_id: Uuid,
     error: &str,
     retry_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        "UPDATE outbox SET attempts = attempts + 1, last_error = $2,
-                next_attempt_at = COALESCE($3::timestamptz, next_attempt_at),
-                abandoned_at = CASE WHEN $3::timestamptz IS NULL THEN $4::timestamptz END
-         WHERE id = $1",
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "UPDATE outbox SET last_error = $3,
+                next_attempt_at = COALESCE($4::timestamptz, next_attempt_at),
+                abandoned_at = CASE WHEN $4::timestamptz IS NULL THEN $5::timestamptz END
+         WHERE id = $1 AND claim_id = $2 AND delivered_at IS NULL AND abandoned_at IS NULL",
         id,
+        claim_id,
         error,
         retry_at,
         now
     )
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() > 0)
 }
 
 /// The active users of each organization who have not switched its kind

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, types::Json};
 use uuid::Uuid;
 
+use super::outbox::OutboxRow;
 use crate::notifications::messages::Facts;
 
 #[derive(Debug, Clone)]
@@ -58,18 +59,28 @@ pub async fn find(conn: &mut PgConnection, org_id: Uuid, id: Uuid) -> sqlx::Resu
     .await
 }
 
+/// An endpoint as a delivery needs it: deleted ones too (their deliveries
+/// are dropped), and its circuit breaker's count.
+#[derive(Debug, Clone)]
+pub struct DeliveryTarget {
+    pub webhook: WebhookRow,
+    pub deleted: bool,
+    /// Failed deliveries since the last success.
+    pub consecutive_failures: i32,
+}
+
 /// By id alone, deleted ones included: for delivering what was queued.
-pub async fn find_any(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<(WebhookRow, bool)>> {
+pub async fn find_target(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<DeliveryTarget>> {
     let row = sqlx::query!(
         "SELECT id, org_id, url, events, secret, previous_secret, previous_secret_until, created_at, failing_since,
-                deleted_at IS NOT NULL AS \"deleted!\"
+                deleted_at IS NOT NULL AS \"deleted!\", consecutive_failures
          FROM webhooks WHERE id = $1",
         id
     )
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|r| {
-        let webhook = WebhookRow {
+    Ok(row.map(|r| DeliveryTarget {
+        webhook: WebhookRow {
             id: r.id,
             org_id: r.org_id,
             url: r.url,
@@ -79,8 +90,9 @@ pub async fn find_any(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<
             previous_secret_until: r.previous_secret_until,
             created_at: r.created_at,
             failing_since: r.failing_since,
-        };
-        (webhook, r.deleted)
+        },
+        deleted: r.deleted,
+        consecutive_failures: r.consecutive_failures,
     }))
 }
 
@@ -140,8 +152,15 @@ pub async fn subscribed_each(
     Ok(rows.into_iter().map(|r| (usize::try_from(r.n - 1).unwrap_or(usize::MAX), r.id, r.url)).collect())
 }
 
-pub async fn set_failing(conn: &mut PgConnection, id: Uuid, since: Option<DateTime<Utc>>) -> sqlx::Result<()> {
-    sqlx::query!("UPDATE webhooks SET failing_since = $2 WHERE id = $1", id, since).execute(conn).await?;
+/// Clears the failing mark and closes the circuit breaker: the owner says
+/// the endpoint works again.
+pub async fn enable(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE webhooks SET failing_since = NULL, consecutive_failures = 0, paused_until = NULL WHERE id = $1",
+        id
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -217,7 +236,10 @@ pub async fn deliveries(conn: &mut PgConnection, webhook_id: Uuid, limit: i64) -
 /// Queues a delivery again, under the same `webhook-id`.
 pub async fn redeliver(conn: &mut PgConnection, webhook_id: Uuid, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<bool> {
     let done = sqlx::query!(
-        "UPDATE outbox SET delivered_at = NULL, abandoned_at = NULL, next_attempt_at = $3, attempts = 0
+        // A claim in flight loses the delivery: its outcome is not recorded,
+        // and the delivery is sent again.
+        "UPDATE outbox SET delivered_at = NULL, abandoned_at = NULL, next_attempt_at = $3, attempts = 0,
+                claim_id = NULL
          WHERE webhook_id = $1 AND id = $2",
         webhook_id,
         id,
@@ -228,15 +250,174 @@ pub async fn redeliver(conn: &mut PgConnection, webhook_id: Uuid, id: Uuid, now:
     Ok(done.rows_affected() > 0)
 }
 
-/// The outcome of one attempt: its response code and how long it took.
-pub async fn record_attempt(
+/// Claims up to `limit` endpoints with deliveries due, oldest due first,
+/// in one statement: each leased to `lease_id` until `lease_until`, so that
+/// one worker at a time delivers to an endpoint. Endpoints whose circuit
+/// breaker is open wait (deleted ones do not: their deliveries are only
+/// dropped). Nothing stays locked.
+pub async fn claim_due_endpoints(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    lease_id: Uuid,
+    limit: i64,
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar!(
+        "WITH due AS (
+             SELECT webhook_id, min(next_attempt_at) AS since FROM outbox
+             WHERE channel = 'webhook' AND delivered_at IS NULL AND abandoned_at IS NULL AND next_attempt_at <= $1
+             GROUP BY webhook_id
+         ), free AS (
+             SELECT w.id FROM webhooks w JOIN due ON due.webhook_id = w.id
+             WHERE (w.lease_until IS NULL OR w.lease_until <= $1)
+               AND (w.paused_until IS NULL OR w.paused_until <= $1 OR w.deleted_at IS NOT NULL)
+             ORDER BY due.since, w.id LIMIT $4
+             FOR UPDATE OF w SKIP LOCKED
+         )
+         UPDATE webhooks w SET lease_id = $3, lease_until = $2 FROM free WHERE w.id = free.id
+         RETURNING w.id",
+        now,
+        lease_until,
+        lease_id,
+        limit
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Claims the endpoint's oldest delivery due, under the endpoint's lease,
+/// which it renews until `lease_until`: the delivery's attempts counted,
+/// `claim_id` made this claim's and `next_attempt_at` moved to
+/// `lease_until`. `None` when nothing is due or the lease is no longer
+/// `lease_id`'s.
+pub async fn claim_next_delivery(
+    conn: &mut PgConnection,
+    webhook_id: Uuid,
+    lease_id: Uuid,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    claim_id: Uuid,
+) -> sqlx::Result<Option<OutboxRow>> {
+    sqlx::query_as!(
+        OutboxRow,
+        r#"WITH endpoint AS (
+               UPDATE webhooks SET lease_until = $4 WHERE id = $1 AND lease_id = $2 RETURNING id
+           )
+           UPDATE outbox SET attempts = attempts + 1, claim_id = $5, next_attempt_at = $4
+           WHERE id = (
+               SELECT o.id FROM outbox o JOIN endpoint ON o.webhook_id = endpoint.id
+               WHERE o.channel = 'webhook' AND o.delivered_at IS NULL AND o.abandoned_at IS NULL
+                 AND o.next_attempt_at <= $3
+               ORDER BY o.next_attempt_at, o.id LIMIT 1 FOR UPDATE OF o SKIP LOCKED
+           )
+           RETURNING id, kind, channel, recipient, language, payload AS "payload: Json<Facts>", attempts, user_id,
+                     webhook_id, created_at"#,
+        webhook_id,
+        lease_id,
+        now,
+        lease_until,
+        claim_id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// Gives the endpoint's lease back, if it is still `lease_id`'s.
+pub async fn release(conn: &mut PgConnection, webhook_id: Uuid, lease_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE webhooks SET lease_id = NULL, lease_until = NULL WHERE id = $1 AND lease_id = $2",
+        webhook_id,
+        lease_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// What the endpoint's answer was, if it answered: its status and how long
+/// it took.
+#[derive(Debug, Clone, Copy)]
+pub struct Answered {
+    pub status: i32,
+    pub latency_ms: i32,
+}
+
+/// Records a delivery made under `claim_id` and closes the endpoint's
+/// circuit (clearing a failing mark too), in one statement. False, and
+/// nothing changed, when the claim is no longer the delivery's.
+pub async fn record_delivered(
     conn: &mut PgConnection,
     id: Uuid,
-    status: Option<i32>,
-    latency_ms: i32,
-) -> sqlx::Result<()> {
-    sqlx::query!("UPDATE outbox SET response_status = $2, latency_ms = $3 WHERE id = $1", id, status, latency_ms)
-        .execute(conn)
-        .await?;
-    Ok(())
+    claim_id: Uuid,
+    answered: Answered,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "WITH recorded AS (
+             UPDATE outbox SET delivered_at = $5, last_error = NULL, response_status = $3, latency_ms = $4
+             WHERE id = $1 AND claim_id = $2 AND delivered_at IS NULL AND abandoned_at IS NULL
+             RETURNING webhook_id
+         )
+         UPDATE webhooks SET consecutive_failures = 0, paused_until = NULL, failing_since = NULL
+         FROM recorded WHERE webhooks.id = recorded.webhook_id",
+        id,
+        claim_id,
+        answered.status,
+        answered.latency_ms,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// A failed attempt, as recorded.
+#[derive(Debug, Clone)]
+pub struct Failure<'a> {
+    /// What the endpoint's owner may read (`last_error`).
+    pub error: &'a str,
+    pub answered: Option<Answered>,
+    /// The next attempt; `None`: the retries ran out, the delivery is
+    /// abandoned and the endpoint marked failing.
+    pub retry_at: Option<DateTime<Utc>>,
+    /// The endpoint's failures in a row, this one included, and until when
+    /// its circuit is open.
+    pub consecutive_failures: i32,
+    pub paused_until: DateTime<Utc>,
+}
+
+/// Records a failed attempt made under `claim_id` and opens the endpoint's
+/// circuit, in one statement. False, and nothing changed, when the claim is
+/// no longer the delivery's.
+pub async fn record_failed(
+    conn: &mut PgConnection,
+    id: Uuid,
+    claim_id: Uuid,
+    failure: &Failure<'_>,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "WITH recorded AS (
+             UPDATE outbox SET last_error = $3, response_status = $4, latency_ms = $5,
+                    next_attempt_at = COALESCE($6::timestamptz, next_attempt_at),
+                    abandoned_at = CASE WHEN $6::timestamptz IS NULL THEN $9::timestamptz END
+             WHERE id = $1 AND claim_id = $2 AND delivered_at IS NULL AND abandoned_at IS NULL
+             RETURNING webhook_id
+         )
+         UPDATE webhooks SET consecutive_failures = $7, paused_until = $8,
+                failing_since = CASE WHEN $6::timestamptz IS NULL THEN COALESCE(failing_since, $9) ELSE failing_since END
+         FROM recorded WHERE webhooks.id = recorded.webhook_id",
+        id,
+        claim_id,
+        failure.error,
+        failure.answered.map(|a| a.status),
+        failure.answered.map(|a| a.latency_ms),
+        failure.retry_at,
+        failure.consecutive_failures,
+        failure.paused_until,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
 }

@@ -34,7 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     security(("bearer" = [])), request_body = NewWebhook, responses(
     (status = 201, description = "The endpoint, with its secret", body = WebhookWithSecret),
     Always, JsonBody, AsOwner,
-    (status = 422, description = "Not an http(s) URL, or a kind not in the event catalogue (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Not an http(s) URL, an address that is not public (unless `webhooks.allow_private_addresses`), or a kind not in the event catalogue (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn create_webhook(
     State(state): State<AppState>,
@@ -67,7 +67,8 @@ async fn delete_webhook(State(state): State<AppState>, owner: Owner, Path(id): P
 }
 
 /// The endpoint's last 100 deliveries, newest first: status, attempts,
-/// response code and latency.
+/// response code and latency, and why the last attempt failed in general
+/// terms (`the endpoint answered 503`, `the endpoint could not be reached`).
 #[utoipa::path(get, path = "/organization/webhooks/{id}/deliveries", tag = "webhooks", operation_id = "listWebhookDeliveries",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "The endpoint's id")), responses(
     (status = 200, description = "The deliveries", body = Vec<DeliveryView>),
@@ -82,7 +83,9 @@ async fn list_deliveries(
     Ok(Json(webhooks::deliveries(&state, owner, id).await?))
 }
 
-/// Sends a delivery again, with the same `webhook-id`.
+/// Sends a delivery again, with the same `webhook-id`; an organization may
+/// ask for `throttle.webhook_redeliveries_per_organization` per
+/// `throttle.webhook_redelivery_window`.
 #[utoipa::path(post, path = "/organization/webhooks/{id}/deliveries/{delivery_id}/redeliver", tag = "webhooks",
     operation_id = "redeliverWebhook", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The endpoint's id"), ("delivery_id" = Uuid, Path, description = "The delivery's id")),
@@ -90,6 +93,8 @@ async fn list_deliveries(
     (status = 202, description = "Queued"),
     Always, BadRequest, AsOwner,
     (status = 404, description = "No such endpoint or delivery in this organization (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
+    (status = 429, description = "The organization has asked for as many redeliveries as it may in this window (`throttle.webhook_redeliveries_per_organization`; `code`: `rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds until the window ends"))),
 ))]
 async fn redeliver(
     State(state): State<AppState>,
@@ -106,12 +111,16 @@ pub struct QueuedDelivery {
     pub id: Uuid,
 }
 
-/// Queues a `webhook.ping` delivery, to try the endpoint.
+/// Queues a `webhook.ping` delivery, to try the endpoint; an organization
+/// may ask for `throttle.webhook_pings_per_organization` per
+/// `throttle.webhook_ping_window`.
 #[utoipa::path(post, path = "/organization/webhooks/{id}/ping", tag = "webhooks", operation_id = "pingWebhook",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "The endpoint's id")), responses(
     (status = 202, description = "Queued", body = QueuedDelivery),
     Always, BadRequest, AsOwner,
     (status = 404, description = "No such endpoint in this organization (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
+    (status = 429, description = "The organization has asked for as many pings as it may in this window (`throttle.webhook_pings_per_organization`; `code`: `rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds until the window ends"))),
 ))]
 async fn ping(
     State(state): State<AppState>,
@@ -137,7 +146,8 @@ async fn rotate_secret(
     Ok(Json(webhooks::rotate(&state, owner, id).await?))
 }
 
-/// Clears the failing mark: deliveries resume with the next event.
+/// Clears the failing mark and closes the endpoint's circuit: deliveries
+/// resume at once.
 #[utoipa::path(post, path = "/organization/webhooks/{id}/enable", tag = "webhooks", operation_id = "enableWebhook",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "The endpoint's id")), responses(
     (status = 200, description = "The endpoint", body = WebhookView),

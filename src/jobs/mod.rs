@@ -11,6 +11,7 @@ mod ledger;
 mod notifications;
 mod reminders;
 mod supplement_deadlines;
+mod webhooks;
 
 use std::time::Duration;
 
@@ -27,10 +28,11 @@ impl Worker {
         Self { state }
     }
 
-    /// Runs until `shutdown` is cancelled. Anchoring and mail each run in a
-    /// task of their own, on the same interval, so that a slow or silent
-    /// chain or mail server delays only its own work, never issuance,
-    /// announcements, expiry or the ledger.
+    /// Runs until `shutdown` is cancelled. Anchoring, mail and webhooks each
+    /// run in a task of their own, on the same interval, so that a slow or
+    /// silent chain, mail server or endpoint delays only its own work, never
+    /// issuance, announcements, expiry, the ledger, or one another (each
+    /// webhook endpoint on its own, too).
     /// On shutdown the other jobs finish the step in progress, never
     /// abandoned halfway, while a publication in progress is dropped (its
     /// claim runs out and it is retried); returns once both have stopped.
@@ -42,6 +44,7 @@ impl Worker {
         let _stop_anchoring_on_drop = stop_anchoring.clone().drop_guard();
         let anchoring = tokio::spawn(anchor_loop(self.state.clone(), interval, stop_anchoring));
         let mail = tokio::spawn(mail_loop(self.state.clone(), interval, shutdown.clone()));
+        let webhooks = tokio::spawn(webhooks::run_until_stopped(self.state.clone(), interval, shutdown.clone()));
         let witnesses: Vec<_> = (0..self.state.config.ledger.witnesses.len())
             .map(|peer| tokio::spawn(witness_loop(self.state.clone(), peer, interval, shutdown.clone())))
             .collect();
@@ -57,6 +60,9 @@ impl Worker {
         }
         if let Err(error) = mail.await {
             tracing::error!(%error, "the mail task failed");
+        }
+        if let Err(error) = webhooks.await {
+            tracing::error!(%error, "the webhooks task failed");
         }
         for witness in witnesses {
             if let Err(error) = witness.await {
@@ -74,9 +80,13 @@ impl Worker {
         self.mail_step().await;
     }
 
-    /// Delivers the mail that is due, once.
+    /// Delivers the outbox once: the mail and the webhooks that are due,
+    /// side by side.
     pub async fn mail_step(&self) {
-        report("notifications", notifications::run(&self.state).await);
+        let stop = CancellationToken::new();
+        let (mail, webhooks) = tokio::join!(notifications::run(&self.state, &stop), webhooks::run(&self.state));
+        report("notifications", mail);
+        report("webhooks", webhooks);
     }
 
     /// Submits the latest checkpoint to every configured witness, once.
@@ -117,11 +127,10 @@ async fn anchor_loop(state: AppState, interval: Duration, shutdown: Cancellation
     }
 }
 
-/// The outbox's own loop (mail and webhooks); the message in hand is
-/// delivered before it stops.
+/// Mail's own loop; the message in hand is delivered before it stops.
 async fn mail_loop(state: AppState, interval: Duration, shutdown: CancellationToken) {
     loop {
-        report("notifications", notifications::run(&state).await);
+        report("notifications", notifications::run(&state, &shutdown).await);
         tokio::select! {
             () = shutdown.cancelled() => break,
             () = tokio::time::sleep(interval) => {}

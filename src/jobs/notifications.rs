@@ -1,16 +1,14 @@
-//! Delivers the outbox: what is due, a batch at a time, until none is left
-//! (or a batch delivers nothing: the server is down, retried later).
+//! Delivers the mail of the outbox that is due (see
+//! `services::notifications::deliver_mail_due`).
+
+use tokio_util::sync::CancellationToken;
 
 use crate::{services::notifications, state::AppState};
 
-pub async fn run(state: &AppState) -> anyhow::Result<()> {
-    loop {
-        let delivered = notifications::deliver_due(state).await?;
-        if delivered > 0 {
-            tracing::info!(delivered, "mail delivered");
-        }
-        if delivered < notifications::BATCH as u64 {
-            return Ok(());
-        }
+pub async fn run(state: &AppState, stop: &CancellationToken) -> anyhow::Result<()> {
+    let delivered = notifications::deliver_mail_due(state, stop).await?;
+    if delivered > 0 {
+        tracing::info!(delivered, "mail delivered");
     }
+    Ok(())
 }

@@ -33,6 +33,7 @@ pub mod throttle;
 pub mod tlog;
 pub mod verification;
 pub mod watches;
+pub mod webhook_delivery;
 pub mod webhooks;
 pub mod witnessing;
 

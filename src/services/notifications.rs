@@ -1,6 +1,7 @@
 //! Notifications written to the outbox in the caller's transaction (so a
 //! notification exists if and only if its event happened), the readers'
-//! languages and preferences, and delivery by the worker with retries.
+//! languages and preferences, and mail's delivery by the worker with
+//! retries (webhooks': [`super::webhook_delivery`]).
 
 use std::{collections::HashMap, time::Duration};
 
@@ -9,19 +10,28 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
+use tokio_util::sync::CancellationToken;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{Error, Result, throttle::Throttle};
 use crate::{
+    config::Config,
     db,
     notifications::{EventKind, mail, messages::Facts},
     portal::lang::Lang,
     state::AppState,
 };
 
-/// Messages taken per delivery round.
-pub const BATCH: i64 = 50;
+/// How much longer than `mail.timeout` a claim on a message holds: room
+/// for the statements around the attempt, so that a claim outlives its
+/// attempt unless the worker died.
+const LEASE_MARGIN: chrono::Duration = chrono::Duration::minutes(1);
+
+/// Failed attempts in a row after which a round of mail stops: a server
+/// that is down or silent costs a few attempts per round, not one (of up to
+/// `mail.timeout`) per message due.
+const FAILURES_PER_ROUND: u32 = 3;
 
 /// Mail to addresses nobody proved (objectors', new accounts'), per address
 /// and hour: the registry is no relay for mail to strangers.
@@ -340,90 +350,110 @@ pub async fn set_language(state: &AppState, user_id: Uuid, language: &str) -> Re
     Ok(())
 }
 
-/// Sends what is due, a batch at a time; a failed message is retried
-/// later, a minute after its first attempt and doubling (at most an hour),
-/// until `mail.max_attempts`. Returns how many were delivered.
-pub async fn deliver_due(state: &AppState) -> Result<u64> {
-    let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
-    let due = db::outbox::lock_due(&mut tx, now, BATCH).await?;
+/// Sends the mail that is due, oldest first, one message at a time: each
+/// claimed in one statement, sent with no transaction or connection held
+/// (within `mail.timeout` as a whole), and its outcome recorded in one
+/// statement if the claim is still ours (a worker that died lets its claim
+/// lapse after `mail.timeout` and a margin; the message is sent then, at
+/// least once). A failed message is retried a minute after its first
+/// attempt, doubling (at most an hour), until `mail.max_attempts`. Stops
+/// when nothing is due, after [`FAILURES_PER_ROUND`] failures in a row, or
+/// once `stop` is cancelled (the message in hand is finished). Returns how
+/// many were delivered.
+pub async fn deliver_mail_due(state: &AppState, stop: &CancellationToken) -> Result<u64> {
     let mut delivered = 0;
-    for message in due {
-        if message.channel == "webhook" {
-            let max_attempts = state.config.webhooks.max_attempts;
-            let sent = super::webhooks::deliver(state, &mut tx, &message).await?;
-            delivered += settle(&mut tx, &message, sent, max_attempts, now).await?;
-            continue;
-        }
-        let Some(mailer) = &state.mailer else {
-            // Queued before mail was switched off: it will not be sent.
-            let dropped = super::webhooks::Attempt::Dropped;
-            settle(&mut tx, &message, dropped, 0, now).await?;
-            continue;
-        };
-        let kind = EventKind::parse(&message.kind);
-        let lang = Lang::parse(&message.language).unwrap_or(Lang::ZhCn);
-        let sent = match kind {
-            Some(kind) => {
-                // Security mail cannot be switched off, nor mail to an address
-                // without an account: neither offers to.
-                let unsubscribe = message
-                    .user_id
-                    .filter(|_| !kind.is_security())
-                    .map(|user_id| unsubscribe_link(state, user_id, kind));
-                match mail::compose(kind, lang, &message.payload.0, &state.config.registry.name, unsubscribe) {
-                    Ok(composed) => mailer.send(&message.recipient, &composed).await,
-                    Err(error) => Err(error),
-                }
-            }
-            None => Err(anyhow::anyhow!("unknown kind {}", message.kind)),
-        };
-        let attempt = match sent {
-            Ok(()) => super::webhooks::Attempt::Delivered,
-            Err(error) => super::webhooks::Attempt::Failed(error.to_string()),
-        };
-        delivered += settle(&mut tx, &message, attempt, state.config.mail.max_attempts, now).await?;
+    let mut failures = 0;
+    while failures < FAILURES_PER_ROUND && !stop.is_cancelled() {
+        let now = state.clock.now();
+        let claim_id = Uuid::now_v7();
+        let lease_until = mail_lease_end(state, now);
+        let claimed = db::outbox::claim_due_mail(&mut *state.db.acquire().await?, now, lease_until, claim_id).await?;
+        let Some(message) = claimed else { break };
+        let attempt = send_mail(state, &message).await;
+        // Only the server's failures count toward stopping the round.
+        let failed = matches!(attempt, MailAttempt::Failed(_));
+        delivered += u64::from(record_mail(state, &message, claim_id, attempt).await?);
+        failures = if failed { failures + 1 } else { 0 };
     }
-    tx.commit().await?;
     Ok(delivered)
 }
 
-/// Records an attempt: delivered, or failed and retried with backoff until
-/// `max_attempts` (a webhook whose last retry failed is marked failing), or
-/// dropped for good. Returns 1 when delivered.
-async fn settle(
-    conn: &mut PgConnection,
-    message: &db::outbox::OutboxRow,
-    attempt: super::webhooks::Attempt,
-    max_attempts: u32,
-    now: DateTime<Utc>,
-) -> Result<u64> {
-    use super::webhooks::Attempt;
-    match attempt {
-        Attempt::Delivered => {
-            db::outbox::delivered(conn, message.id, now).await?;
-            Ok(1)
-        }
-        Attempt::Dropped => {
-            db::outbox::failed(conn, message.id, "no longer deliverable", None, now).await?;
-            Ok(0)
-        }
-        Attempt::Failed(error) => {
-            let attempts = u32::try_from(message.attempts).unwrap_or(u32::MAX).saturating_add(1);
-            let retry_at = (attempts < max_attempts).then(|| now + backoff(attempts));
-            match retry_at {
-                None => {
-                    tracing::error!(kind = %message.kind, channel = %message.channel, %error, "abandoned after the last attempt");
-                    super::webhooks::mark_failing(conn, message, now).await?;
-                }
-                Some(_) => {
-                    tracing::warn!(kind = %message.kind, channel = %message.channel, %error, attempts, "not delivered; retrying later");
-                }
-            }
-            db::outbox::failed(conn, message.id, &error, retry_at, now).await?;
-            Ok(0)
+fn mail_lease_end(state: &AppState, now: DateTime<Utc>) -> DateTime<Utc> {
+    let timeout = chrono::Duration::from_std(Config::exact(state.config.mail.timeout)).unwrap_or(chrono::Duration::MAX);
+    timeout
+        .checked_add(&LEASE_MARGIN)
+        .and_then(|lease| now.checked_add_signed(lease))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// What came of one attempt at a message.
+enum MailAttempt {
+    Delivered,
+    Failed(String),
+    /// Never: mail was switched off after it was queued.
+    Dropped,
+}
+
+/// Composes and sends one message, within `mail.timeout` as a whole (the
+/// SMTP client's own timeout bounds each step, not a server that answers
+/// a byte at a time).
+async fn send_mail(state: &AppState, message: &db::outbox::OutboxRow) -> MailAttempt {
+    let Some(mailer) = &state.mailer else { return MailAttempt::Dropped };
+    let Some(kind) = EventKind::parse(&message.kind) else {
+        return MailAttempt::Failed(format!("unknown kind {}", message.kind));
+    };
+    let lang = Lang::parse(&message.language).unwrap_or(Lang::ZhCn);
+    // Security mail cannot be switched off, nor mail to an address without
+    // an account: neither offers to.
+    let unsubscribe =
+        message.user_id.filter(|_| !kind.is_security()).map(|user_id| unsubscribe_link(state, user_id, kind));
+    let composed = match mail::compose(kind, lang, &message.payload.0, &state.config.registry.name, unsubscribe) {
+        Ok(composed) => composed,
+        Err(error) => return MailAttempt::Failed(format!("{error:#}")),
+    };
+    let limit = state.config.mail.timeout;
+    match tokio::time::timeout(Config::exact(limit), mailer.send(&message.recipient, &composed)).await {
+        Ok(Ok(())) => MailAttempt::Delivered,
+        Ok(Err(error)) => MailAttempt::Failed(format!("{error:#}")),
+        Err(_) => {
+            MailAttempt::Failed(format!("the mail server did not take the message within {limit} (mail.timeout)"))
         }
     }
+}
+
+/// Records an attempt under its claim: delivered, failed and retried with
+/// backoff until `mail.max_attempts`, or dropped. Returns whether it was
+/// delivered.
+async fn record_mail(
+    state: &AppState,
+    message: &db::outbox::OutboxRow,
+    claim_id: Uuid,
+    attempt: MailAttempt,
+) -> Result<bool> {
+    let now = state.clock.now();
+    let mut conn = state.db.acquire().await?;
+    let (recorded, delivered) = match attempt {
+        MailAttempt::Delivered => (db::outbox::record_delivered(&mut conn, message.id, claim_id, now).await?, true),
+        MailAttempt::Dropped => {
+            let reason = "mail is switched off";
+            (db::outbox::record_failed(&mut conn, message.id, claim_id, reason, None, now).await?, false)
+        }
+        MailAttempt::Failed(error) => {
+            let attempts = u32::try_from(message.attempts).unwrap_or(u32::MAX);
+            let retry_at = (attempts < state.config.mail.max_attempts).then(|| now + backoff(attempts));
+            match retry_at {
+                None => tracing::error!(outbox_id = %message.id, kind = %message.kind, %error, attempts,
+                    "mail abandoned after its last attempt"),
+                Some(_) => tracing::warn!(outbox_id = %message.id, kind = %message.kind, %error, attempts,
+                    "mail not delivered; retrying later"),
+            }
+            (db::outbox::record_failed(&mut conn, message.id, claim_id, &error, retry_at, now).await?, false)
+        }
+    };
+    if !recorded {
+        tracing::warn!(outbox_id = %message.id, "mail outlived its claim: its outcome is not recorded (it may be sent again)");
+    }
+    Ok(delivered)
 }
 
 /// The one-click unsubscribe address (RFC 8058) of `kind` for a user: on
@@ -455,7 +485,7 @@ pub async fn unsubscribe(state: &AppState, user_id: Uuid, kind: &str, token: &st
 }
 
 /// One minute after the first failure, doubling, at most an hour.
-fn backoff(attempts: u32) -> chrono::Duration {
+pub(super) fn backoff(attempts: u32) -> chrono::Duration {
     chrono::Duration::minutes(1_i64 << attempts.saturating_sub(1).min(6)).min(chrono::Duration::hours(1))
 }
 

@@ -157,11 +157,24 @@ pub fn address_key(address: IpAddr) -> Vec<u8> {
 /// Deletes throttle windows that ended (all older than the longest window).
 pub async fn purge(state: &crate::state::AppState, now: DateTime<Utc>) -> Result<u64> {
     let throttle = &state.config.throttle;
-    let longest = [throttle.login_window, throttle.signup_window, throttle.objection_window, throttle.members_window]
-        .into_iter()
-        .map(Config::exact)
-        .max()
-        .unwrap_or_default();
+    let longest = [
+        throttle.login_window,
+        throttle.signup_window,
+        throttle.objection_window,
+        throttle.members_window,
+        throttle.evidence_window,
+        throttle.verify_upload_window,
+        throttle.webhook_ping_window,
+        throttle.webhook_redelivery_window,
+        throttle.api_key_window,
+        throttle.confirmation_resend_window,
+    ]
+    .into_iter()
+    .map(Config::exact)
+    // The hourly mail budgets (services::notifications) have windows of their own.
+    .chain([std::time::Duration::from_secs(3600)])
+    .max()
+    .unwrap_or_default();
     let before = now - chrono::Duration::from_std(longest).unwrap_or(chrono::Duration::days(1));
     Ok(db::throttle::delete_before(&mut *state.db.acquire().await?, before).await?)
 }

@@ -1,14 +1,16 @@
 //! Webhooks: an organization's endpoints, each subscribed to kinds of the
 //! event catalogue (exact names, `prefix.*` or `*`); deliveries signed per
 //! the Standard Webhooks specification, queued in the outbox with the event
-//! and sent by the worker with retries. Endpoints on private, loopback and
-//! link-local addresses are refused unless configured, checked against the
-//! address resolved at delivery; redirects are never followed.
+//! and sent by the worker with retries ([`super::webhook_delivery`]).
+//! Endpoints are reached only at global unicast addresses unless configured
+//! otherwise: checked for an address in the URL and against the address a
+//! name resolves to at delivery, with no proxy in between (a proxy would
+//! resolve the name itself, out of the check's sight); redirects are never
+//! followed.
 
 use std::{
-    net::{IpAddr, SocketAddr},
+    net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr},
     sync::Arc,
-    time::Instant,
 };
 
 use aws_lc_rs::hmac;
@@ -19,11 +21,11 @@ use sqlx::PgConnection;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Error, Result};
+use super::{Error, Result, throttle::Throttle};
 use crate::{
     auth::Owner,
     config::{Config, WebhooksConfig},
-    db::{self, outbox::OutboxRow, webhooks::WebhookRow},
+    db::{self, webhooks::WebhookRow},
     notifications::{EventKind, messages::Facts},
     state::AppState,
 };
@@ -92,8 +94,14 @@ pub struct DeliveryView {
     pub next_attempt_at: Option<DateTime<Utc>>,
     /// The last attempt's HTTP status, if the endpoint answered.
     pub response_status: Option<i32>,
-    /// How long the last attempt took.
+    /// How long the endpoint took to answer the last attempt, if it did.
     pub latency_ms: Option<i32>,
+    /// Why the last attempt failed, in general terms only: `the endpoint
+    /// answered 503`, or `the endpoint could not be reached` (whether its
+    /// name did not resolve to a public address, the connection failed or
+    /// no answer came in time is not told). The registry's log has the
+    /// detail under the delivery's id.
+    #[schema(example = "the endpoint could not be reached")]
     pub last_error: Option<String>,
 }
 
@@ -121,13 +129,22 @@ fn check_events(events: &[String]) -> Result<Vec<String>> {
     Ok(events)
 }
 
-fn check_url(url: &str) -> Result<reqwest::Url> {
+fn check_url(url: &str, config: &WebhooksConfig) -> Result<reqwest::Url> {
     let parsed = reqwest::Url::parse(url.trim()).map_err(|_| Error::field("url", "is not a URL"))?;
     if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none() || url.len() > 2000 {
         return Err(Error::field("url", "must be an http(s) URL with a host, at most 2000 characters"));
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err(Error::field("url", "must not carry credentials"));
+    }
+    // An address in the URL is judged now; a name, at each delivery, by
+    // what it resolves to then.
+    if guard_literal(&parsed, config).is_err() {
+        return Err(Error::field(
+            "url",
+            "must not be a private, loopback, link-local or other non-public address \
+             (webhooks.allow_private_addresses)",
+        ));
     }
     Ok(parsed)
 }
@@ -143,7 +160,7 @@ fn render_secret(secret: &[u8]) -> String {
 }
 
 pub async fn create(state: &AppState, owner: Owner, request: NewWebhook) -> Result<WebhookWithSecret> {
-    let url = check_url(&request.url)?;
+    let url = check_url(&request.url, &state.config.webhooks)?;
     let events = check_events(&request.events)?;
     let secret = new_secret()?;
     let row = WebhookRow {
@@ -201,20 +218,52 @@ pub async fn deliveries(state: &AppState, owner: Owner, id: Uuid) -> Result<Vec<
         .collect())
 }
 
-/// Sends a delivery again, with its `webhook-id`.
-pub async fn redeliver(state: &AppState, owner: Owner, id: Uuid, delivery: Uuid) -> Result<()> {
-    let mut conn = state.db.acquire().await?;
-    owned(&mut conn, owner, id).await?;
-    let queued = db::webhooks::redeliver(&mut conn, id, delivery, state.clock.now()).await?;
-    queued.then_some(()).ok_or(Error::NotFound)
+/// Redeliveries an organization may ask for: each makes the registry call
+/// the endpoint.
+fn redelivery_throttle(config: &Config) -> Throttle {
+    Throttle {
+        bucket: "webhooks.redeliver",
+        limit: config.throttle.webhook_redeliveries_per_organization,
+        window: Config::exact(config.throttle.webhook_redelivery_window),
+    }
 }
 
-/// Queues a `webhook.ping` delivery, to try the endpoint.
+/// Pings an organization may ask for.
+fn ping_throttle(config: &Config) -> Throttle {
+    Throttle {
+        bucket: "webhooks.ping",
+        limit: config.throttle.webhook_pings_per_organization,
+        window: Config::exact(config.throttle.webhook_ping_window),
+    }
+}
+
+/// Sends a delivery again, with its `webhook-id`, within the organization's
+/// budget (`throttle.webhook_redeliveries_per_organization`). Counted with
+/// the redelivery, in one transaction: asking for one that does not exist
+/// costs nothing.
+pub async fn redeliver(state: &AppState, owner: Owner, id: Uuid, delivery: Uuid) -> Result<()> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    owned(&mut tx, owner, id).await?;
+    redelivery_throttle(&state.config).take(&mut tx, owner.org_id.as_bytes(), now).await?;
+    if !db::webhooks::redeliver(&mut tx, id, delivery, now).await? {
+        return Err(Error::NotFound);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Queues a `webhook.ping` delivery, to try the endpoint, within the
+/// organization's budget (`throttle.webhook_pings_per_organization`).
 pub async fn ping(state: &AppState, owner: Owner, id: Uuid) -> Result<Uuid> {
-    let mut conn = state.db.acquire().await?;
-    let webhook = owned(&mut conn, owner, id).await?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let webhook = owned(&mut tx, owner, id).await?;
+    ping_throttle(&state.config).take(&mut tx, owner.org_id.as_bytes(), now).await?;
     let facts = Facts::default();
-    Ok(db::webhooks::enqueue(&mut conn, (webhook.id, &webhook.url), PING, &facts, state.clock.now()).await?)
+    let queued = db::webhooks::enqueue(&mut tx, (webhook.id, &webhook.url), PING, &facts, now).await?;
+    tx.commit().await?;
+    Ok(queued)
 }
 
 /// The kind of a test delivery, outside the catalogue.
@@ -233,11 +282,12 @@ pub async fn rotate(state: &AppState, owner: Owner, id: Uuid) -> Result<WebhookW
     Ok(WebhookWithSecret { webhook: row.into(), secret: render_secret(&secret) })
 }
 
-/// Clears the failing mark: deliveries resume with the next event.
+/// Clears the failing mark and closes the endpoint's circuit: deliveries
+/// resume at once, and with the next event.
 pub async fn enable(state: &AppState, owner: Owner, id: Uuid) -> Result<WebhookView> {
     let mut conn = state.db.acquire().await?;
     owned(&mut conn, owner, id).await?;
-    db::webhooks::set_failing(&mut conn, id, None).await?;
+    db::webhooks::enable(&mut conn, id).await?;
     Ok(owned(&mut conn, owner, id).await?.into())
 }
 
@@ -258,107 +308,42 @@ pub async fn enqueue(
 
 /// What a receiver gets: `{type, timestamp, data}`, thin.
 #[derive(Serialize)]
-struct Payload<'a> {
+pub(super) struct Payload<'a> {
     #[serde(rename = "type")]
-    kind: &'a str,
-    timestamp: String,
-    data: Data<'a>,
+    pub kind: &'a str,
+    pub timestamp: String,
+    pub data: Data<'a>,
 }
 
 #[derive(Serialize)]
-struct Data<'a> {
+pub(super) struct Data<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    product_name: Option<&'a str>,
+    pub product_name: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    certificate_number: Option<&'a str>,
+    pub certificate_number: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    outcome: Option<&'a str>,
+    pub outcome: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    due: Option<&'a str>,
+    pub due: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    link: Option<&'a str>,
+    pub link: Option<&'a str>,
 }
 
-/// The outcome of one delivery attempt.
-pub enum Attempt {
-    Delivered,
-    /// Try again later.
-    Failed(String),
-    /// Never: the endpoint was deleted.
-    Dropped,
-}
-
-/// Sends one queued delivery.
-pub async fn deliver(state: &AppState, conn: &mut PgConnection, message: &OutboxRow) -> Result<Attempt> {
-    let Some(webhook_id) = message.webhook_id else { return Ok(Attempt::Dropped) };
-    let Some((webhook, deleted)) = db::webhooks::find_any(conn, webhook_id).await? else { return Ok(Attempt::Dropped) };
-    if deleted {
-        return Ok(Attempt::Dropped);
-    }
-    let facts = &message.payload.0;
-    let body = serde_json::to_vec(&Payload {
-        kind: &message.kind,
-        timestamp: message.created_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        data: Data {
+impl<'a> Data<'a> {
+    pub fn of(facts: &'a Facts) -> Self {
+        Self {
             product_name: facts.product_name.as_deref(),
             certificate_number: facts.certificate_number.as_deref(),
             outcome: facts.outcome.as_deref(),
             due: facts.due.as_deref(),
             link: facts.link.as_deref(),
-        },
-    })
-    .map_err(|e| Error::Internal(e.into()))?;
-    let msg_id = format!("msg_{}", message.id.simple());
-    // Wall-clock seconds: receivers compare them with their own clocks.
-    let timestamp = Utc::now().timestamp();
-    let now = state.clock.now();
-    let mut signatures = vec![sign(&webhook.secret, &msg_id, timestamp, &body)];
-    if let (Some(previous), Some(until)) = (&webhook.previous_secret, webhook.previous_secret_until)
-        && now < until
-    {
-        signatures.push(sign(previous, &msg_id, timestamp, &body));
-    }
-    let started = Instant::now();
-    let sent = match guard_literal(&webhook.url, &state.config.webhooks) {
-        Err(reason) => Err(reason),
-        Ok(()) => state
-            .webhook_client
-            .post(&webhook.url)
-            .header("content-type", "application/json")
-            .header("webhook-id", &msg_id)
-            .header("webhook-timestamp", timestamp.to_string())
-            .header("webhook-signature", signatures.join(" "))
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| describe(&e)),
-    };
-    let latency = i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
-    let status = sent.as_ref().ok().map(|r| i32::from(r.status().as_u16()));
-    db::webhooks::record_attempt(conn, message.id, status, latency).await?;
-    Ok(match sent {
-        Ok(response) if response.status().is_success() => {
-            if webhook.failing_since.is_some() {
-                db::webhooks::set_failing(conn, webhook.id, None).await?;
-            }
-            Attempt::Delivered
         }
-        Ok(response) => Attempt::Failed(format!("the endpoint answered {}", response.status())),
-        Err(reason) => Attempt::Failed(reason),
-    })
-}
-
-/// After the last attempt failed: the endpoint receives nothing more until
-/// its owner enables it.
-pub async fn mark_failing(conn: &mut PgConnection, message: &OutboxRow, now: DateTime<Utc>) -> Result<()> {
-    if let Some(id) = message.webhook_id {
-        db::webhooks::set_failing(conn, id, Some(now)).await?;
-        tracing::warn!(webhook_id = %id, "webhook marked failing after its last retry");
     }
-    Ok(())
 }
 
-fn describe(error: &reqwest::Error) -> String {
+/// The whole error chain, for the log (never for the endpoint's owner: it
+/// tells how names resolve and which ports are open).
+pub(super) fn describe(error: &reqwest::Error) -> String {
     let mut text = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(inner) = source {
@@ -369,7 +354,7 @@ fn describe(error: &reqwest::Error) -> String {
 }
 
 /// `v1,` + base64 of HMAC-SHA256 over `id.timestamp.body`.
-fn sign(secret: &[u8], msg_id: &str, timestamp: i64, body: &[u8]) -> String {
+pub(super) fn sign(secret: &[u8], msg_id: &str, timestamp: i64, body: &[u8]) -> String {
     let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
     let mut context = hmac::Context::with_key(&key);
     context.update(format!("{msg_id}.{timestamp}.").as_bytes());
@@ -377,47 +362,90 @@ fn sign(secret: &[u8], msg_id: &str, timestamp: i64, body: &[u8]) -> String {
     format!("v1,{}", STANDARD.encode(context.sign().as_ref()))
 }
 
-/// An address a webhook may be delivered to.
+/// IPv4 networks that are not global unicast (the IANA special-purpose
+/// registry, RFC 6890 and its updates): none is an endpoint's.
+const IPV4_NOT_GLOBAL: [(Ipv4Addr, u8); 15] = [
+    (Ipv4Addr::new(0, 0, 0, 0), 8),       // "this network"
+    (Ipv4Addr::new(10, 0, 0, 0), 8),      // private
+    (Ipv4Addr::new(100, 64, 0, 0), 10),   // shared address space (carrier-grade NAT)
+    (Ipv4Addr::new(127, 0, 0, 0), 8),     // loopback
+    (Ipv4Addr::new(169, 254, 0, 0), 16),  // link-local (cloud metadata services)
+    (Ipv4Addr::new(172, 16, 0, 0), 12),   // private
+    (Ipv4Addr::new(192, 0, 0, 0), 24),    // IETF protocol assignments
+    (Ipv4Addr::new(192, 0, 2, 0), 24),    // documentation
+    (Ipv4Addr::new(192, 88, 99, 0), 24),  // 6to4 relay anycast
+    (Ipv4Addr::new(192, 168, 0, 0), 16),  // private
+    (Ipv4Addr::new(198, 18, 0, 0), 15),   // benchmarking
+    (Ipv4Addr::new(198, 51, 100, 0), 24), // documentation
+    (Ipv4Addr::new(203, 0, 113, 0), 24),  // documentation
+    (Ipv4Addr::new(224, 0, 0, 0), 4),     // multicast
+    (Ipv4Addr::new(240, 0, 0, 0), 4),     // reserved, and the broadcast address
+];
+
+/// Blocks inside IPv6 global unicast (2000::/3) that are not global either.
+/// Everything outside 2000::/3 is refused: loopback, unspecified, unique
+/// local fc00::/7, link-local fe80::/10, site-local fec0::/10, multicast,
+/// local-use NAT64 64:ff9b:1::/48, discard 100::/64, and the rest.
+const IPV6_GLOBAL_NOT_PUBLIC: [(Ipv6Addr, u8); 3] = [
+    // IETF protocol assignments: Teredo 2001::/32 (which hides an IPv4
+    // address), benchmarking, ORCHID.
+    (Ipv6Addr::new(0x2001, 0, 0, 0, 0, 0, 0, 0), 23),
+    (Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0), 32), // documentation
+    (Ipv6Addr::new(0x3fff, 0, 0, 0, 0, 0, 0, 0), 20),     // documentation (RFC 9637)
+];
+
+fn in_v4(ip: Ipv4Addr, (network, length): (Ipv4Addr, u8)) -> bool {
+    let mask = u32::MAX.checked_shl(32 - u32::from(length)).unwrap_or(0);
+    u32::from(ip) & mask == u32::from(network) & mask
+}
+
+fn in_v6(ip: Ipv6Addr, (network, length): (Ipv6Addr, u8)) -> bool {
+    let mask = u128::MAX.checked_shl(128 - u32::from(length)).unwrap_or(0);
+    u128::from(ip) & mask == u128::from(network) & mask
+}
+
+/// The IPv4 address an IPv6 address stands for, in the forms that carry
+/// one: IPv4-mapped `::ffff:a.b.c.d`, IPv4-compatible `::a.b.c.d`
+/// (deprecated; `::` and `::1` decode to 0.0.0.0 and 0.0.0.1, refused as
+/// such), NAT64 `64:ff9b::a.b.c.d`, and 6to4 `2002:AABB:CCDD::/48`. A
+/// gateway or the kernel would take such an address to the IPv4 one.
+fn embedded_ipv4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
+    let bits = u128::from(v6);
+    let low = Ipv4Addr::from((bits & 0xffff_ffff) as u32);
+    let mapped = (Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0, 0), 96);
+    let compatible = (Ipv6Addr::UNSPECIFIED, 96);
+    let nat64 = (Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, 0, 0), 96);
+    let six_to_four = (Ipv6Addr::new(0x2002, 0, 0, 0, 0, 0, 0, 0), 16);
+    if in_v6(v6, mapped) || in_v6(v6, compatible) || in_v6(v6, nat64) {
+        Some(low)
+    } else if in_v6(v6, six_to_four) {
+        Some(Ipv4Addr::from(((bits >> 80) & 0xffff_ffff) as u32))
+    } else {
+        None
+    }
+}
+
+/// An address a webhook may be delivered to: global unicast only.
 pub fn is_public(ip: IpAddr) -> bool {
-    let ip = match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
-        v4 => v4,
-    };
     match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            !(v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || v4.is_documentation()
-                || a == 0
-                || (a == 100 && (64..128).contains(&b)) // shared address space (RFC 6598)
-                || (a == 198 && (b == 18 || b == 19)) // benchmarking (RFC 2544)
-                || a >= 240)
-        }
-        IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00 // unique local
-                || (first & 0xffc0) == 0xfe80) // link-local
-        }
+        IpAddr::V4(v4) => !IPV4_NOT_GLOBAL.iter().any(|&network| in_v4(v4, network)),
+        IpAddr::V6(v6) => match embedded_ipv4(v6) {
+            Some(v4) => is_public(IpAddr::V4(v4)),
+            None => {
+                let global_unicast = in_v6(v6, (Ipv6Addr::new(0x2000, 0, 0, 0, 0, 0, 0, 0), 3));
+                global_unicast && !IPV6_GLOBAL_NOT_PUBLIC.iter().any(|&network| in_v6(v6, network))
+            }
+        },
     }
 }
 
 /// A URL whose host is an address literal is checked here: no resolver
 /// sees it.
-fn guard_literal(url: &str, config: &WebhooksConfig) -> std::result::Result<(), String> {
-    let Ok(parsed) = reqwest::Url::parse(url) else { return Err("not a URL".into()) };
-    let host = parsed.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
-    let literal = host.parse::<IpAddr>().ok();
-    match literal {
-        Some(ip) if !config.allow_private_addresses && !is_public(ip) => {
-            Err(format!("{ip} is a private, loopback or link-local address (webhooks.allow_private_addresses)"))
+pub(super) fn guard_literal(url: &reqwest::Url, config: &WebhooksConfig) -> std::result::Result<(), String> {
+    let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<IpAddr>() {
+        Ok(ip) if !config.allow_private_addresses && !is_public(ip) => {
+            Err(format!("{ip} is not a public address (webhooks.allow_private_addresses)"))
         }
         _ => Ok(()),
     }
@@ -437,10 +465,8 @@ impl reqwest::dns::Resolve for PublicOnly {
             let allowed: Vec<SocketAddr> =
                 found.iter().copied().filter(|addr| allow_private || is_public(addr.ip())).collect();
             if allowed.is_empty() {
-                let error: Box<dyn std::error::Error + Send + Sync> = format!(
-                    "{host} resolves only to private, loopback or link-local addresses (webhooks.allow_private_addresses)"
-                )
-                .into();
+                let error: Box<dyn std::error::Error + Send + Sync> =
+                    format!("{host} resolves only to non-public addresses (webhooks.allow_private_addresses)").into();
                 return Err(error);
             }
             let addrs: reqwest::dns::Addrs = Box::new(allowed.into_iter());
@@ -450,9 +476,12 @@ impl reqwest::dns::Resolve for PublicOnly {
 }
 
 /// The client deliveries go through: no redirects, the configured
-/// timeout, and the resolver above.
+/// timeout, the resolver above, and no proxy, whatever `HTTP_PROXY` and its
+/// kin say: through a proxy, the proxy would resolve endpoint names and
+/// connect wherever they lead, and the resolver above would never see them.
 pub fn client(config: &WebhooksConfig) -> anyhow::Result<reqwest::Client> {
     Ok(reqwest::Client::builder()
+        .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Config::exact(config.timeout))
         .dns_resolver(Arc::new(PublicOnly { allow_private: config.allow_private_addresses }))
@@ -474,16 +503,85 @@ mod tests {
             "169.254.169.254",
             "100.64.0.1",
             "0.0.0.0",
+            "192.0.0.170",
+            "192.88.99.1",
+            "198.18.0.1",
+            "203.0.113.9",
+            "224.0.0.1",
+            "255.255.255.255",
+            "::",
             "::1",
             "fe80::1",
             "fd00::1",
+            "ff02::1",
             "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+            "2001:db8::1",
+            "3fff::1",
+            "2001::1",
+            "100::1",
+            "64:ff9b:1::a00:1",
         ] {
             assert!(!is_public(private.parse().expect("ip")), "{private}");
         }
-        for public in ["8.8.8.8", "203.0.114.1", "2606:4700::1111"] {
+        for public in ["8.8.8.8", "203.0.114.1", "2606:4700::1111", "2a00:1450:4001:80b::200e", "::ffff:8.8.8.8"] {
             assert!(is_public(public.parse().expect("ip")), "{public}");
         }
+    }
+
+    /// The forms of issue 26's audit: each carries (or is) an address that
+    /// must not be reached.
+    #[test]
+    fn ipv6_forms_that_carry_a_private_ipv4_address_or_are_site_local_are_refused() {
+        for (form, address) in [
+            ("NAT64", "64:ff9b::7f00:1"),
+            ("NAT64", "64:ff9b::169.254.169.254"),
+            ("NAT64", "64:ff9b::10.0.0.1"),
+            ("IPv4-compatible", "::127.0.0.1"),
+            ("IPv4-compatible", "::a9fe:a9fe"),
+            ("IPv4-compatible", "::192.168.0.1"),
+            ("6to4", "2002:7f00:1::"),
+            ("6to4", "2002:a9fe:a9fe::1"),
+            ("6to4", "2002:c0a8:101:1::1"),
+            ("site-local", "fec0::1"),
+            ("site-local", "feff:ffff::1"),
+        ] {
+            assert!(!is_public(address.parse().expect("ip")), "{form} {address}");
+        }
+        // The same forms around a public IPv4 address are what they carry.
+        for public in ["64:ff9b::808:808", "2002:808:808::1", "::8.8.8.8"] {
+            assert!(is_public(public.parse().expect("ip")), "{public}");
+        }
+    }
+
+    #[test]
+    fn address_literals_in_urls_are_judged_by_the_address() {
+        let config = WebhooksConfig {
+            allow_private_addresses: false,
+            timeout: crate::domain::IsoDuration::seconds(10),
+            max_attempts: 30,
+            endpoints_at_once: 8,
+            circuit_pause: crate::domain::IsoDuration::seconds(60),
+        };
+        for url in [
+            "http://127.0.0.1/hook",
+            "http://2130706433/hook",
+            "http://0x7f.1/hook",
+            "http://[::ffff:127.0.0.1]/hook",
+            "http://[64:ff9b::a9fe:a9fe]/latest/meta-data",
+            "http://[::127.0.0.1]:8080/hook",
+            "http://[2002:7f00:1::]/hook",
+            "https://[fec0::1]/hook",
+        ] {
+            let parsed = reqwest::Url::parse(url).expect("url");
+            assert!(guard_literal(&parsed, &config).is_err(), "{url}");
+            assert!(check_url(url, &config).is_err(), "{url}");
+        }
+        for url in ["https://exchange.example/hook", "https://[2606:4700::1111]/hook", "http://8.8.8.8/"] {
+            assert!(check_url(url, &config).is_ok(), "{url}");
+        }
+        let allowed = WebhooksConfig { allow_private_addresses: true, ..config };
+        assert!(check_url("http://[::1]:8080/hook", &allowed).is_ok());
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod chain;
 mod cli;
 mod contract;
 mod conventions;
+mod deliveries;
 mod disabling;
 mod error_details;
 mod faults;

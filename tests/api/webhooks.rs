@@ -1,7 +1,8 @@
 //! Webhooks against a real HTTP receiver: registered by owners, signed per
 //! Standard Webhooks (checked with its reference implementation), retried,
-//! redelivered, rotated, marked failing, and never sent to private
-//! addresses unless allowed.
+//! redelivered, rotated, marked failing, pinged and redelivered within a
+//! budget, and never sent to private addresses unless allowed, with only
+//! general reasons shown to their owners.
 
 use std::sync::{
     Arc, Mutex,
@@ -14,16 +15,19 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app_with};
 
+/// What the owner of an endpoint that never answered reads.
+const UNREACHABLE: &str = "the endpoint could not be reached";
+
 /// An HTTP endpoint that records what it receives and answers 500 while
 /// `failures` is above zero.
 #[derive(Clone, Default)]
-struct Receiver {
+pub struct Receiver {
     received: Arc<Mutex<Vec<(HeaderMap, Bytes)>>>,
-    failures: Arc<AtomicUsize>,
+    pub failures: Arc<AtomicUsize>,
 }
 
 impl Receiver {
-    async fn start() -> (Self, String) {
+    pub async fn start() -> (Self, String) {
         let receiver = Self::default();
         let app = axum::Router::new()
             .route(
@@ -46,7 +50,7 @@ impl Receiver {
         (receiver, url)
     }
 
-    fn received(&self) -> Vec<(HeaderMap, Value)> {
+    pub fn received(&self) -> Vec<(HeaderMap, Value)> {
         let received = self.received.lock().expect("lock");
         received.iter().map(|(h, b)| (h.clone(), serde_json::from_slice(b).expect("json"))).collect()
     }
@@ -67,7 +71,7 @@ async fn deliver(app: &TestApp) {
     dataip::jobs::Worker::new(app.state.clone()).mail_step().await;
 }
 
-async fn create(app: &TestApp, token: &str, url: &str, events: Value) -> Value {
+pub async fn create(app: &TestApp, token: &str, url: &str, events: Value) -> Value {
     let answer = app.post("/organization/webhooks", Some(token), json!({"url": url, "events": events})).await;
     answer.assert_status(201).clone()
 }
@@ -99,6 +103,12 @@ async fn deliveries_are_signed_retried_and_redelivered_with_their_id() {
     let path = format!("/review/applications/{application}/request-supplement");
     app.post(&path, Some(&reviewer), supplement).await.assert_status(200);
     deliver(&app).await;
+    let deliveries = app.get(&format!("/organization/webhooks/{id}/deliveries"), Some(&tenant.token)).await;
+    let failed = deliveries.assert_status(200)[0].clone();
+    assert_eq!(
+        (failed["status"].as_str(), failed["last_error"].as_str(), failed["response_status"].as_i64()),
+        (Some("pending"), Some("the endpoint answered 500"), Some(500))
+    );
     app.clock.advance(chrono::Duration::minutes(2));
     deliver(&app).await;
     app.clock.advance(chrono::Duration::minutes(3));
@@ -137,27 +147,123 @@ async fn deliveries_are_signed_retried_and_redelivered_with_their_id() {
 }
 
 #[tokio::test]
-async fn private_addresses_are_refused_unless_allowed() {
+async fn private_addresses_are_refused_unless_allowed_and_their_owners_learn_nothing_of_the_network() {
     let (receiver, url) = Receiver::start().await;
     let app = spawn_app_with(|config| config.worker.interval = "PT1H".parse().expect("interval")).await;
     let tenant = app.signup().await;
     let port = url.trim_start_matches("http://127.0.0.1:").trim_end_matches("/hook").to_owned();
-    let by_name = format!("http://localhost:{port}/hook");
-    let hooks = [
-        create(&app, &tenant.token, &url, json!(["*"])).await,
-        create(&app, &tenant.token, &by_name, json!(["*"])).await,
-        create(&app, &tenant.token, "http://169.254.169.254/latest/meta-data", json!(["*"])).await,
-    ];
+
+    // An address in the URL is refused at once, in every form that carries
+    // (or is) one that is not public.
+    for literal in [
+        url.clone(),
+        "http://169.254.169.254/latest/meta-data".to_owned(),
+        "http://2130706433/hook".to_owned(),
+        format!("http://[::ffff:127.0.0.1]:{port}/hook"),
+        format!("http://[64:ff9b::7f00:1]:{port}/hook"),
+        "http://[64:ff9b::a9fe:a9fe]/latest/meta-data".to_owned(),
+        format!("http://[::127.0.0.1]:{port}/hook"),
+        format!("http://[2002:7f00:1::1]:{port}/hook"),
+        "http://[fec0::1]/hook".to_owned(),
+        "http://[fd00::1]/hook".to_owned(),
+    ] {
+        let answer =
+            app.post("/organization/webhooks", Some(&tenant.token), json!({"url": literal, "events": ["*"]})).await;
+        answer.assert_problem(422, "validation_failed");
+        assert_eq!(answer.error_fields(), ["url"], "{literal}");
+    }
+    assert_eq!(app.count("webhooks").await, 0);
+
+    // A name is judged by what it resolves to, at each delivery. One that
+    // resolves to loopback and one that does not resolve at all read alike
+    // to their owner.
+    let by_name = create(&app, &tenant.token, &format!("http://localhost:{port}/hook"), json!(["*"])).await;
+    let unknown = create(&app, &tenant.token, "http://no-such-host.invalid/hook", json!(["*"])).await;
+    // An address let in while allowed (or stored before the check) is still
+    // refused at delivery.
+    let mapped = format!("http://[::ffff:127.0.0.1]:{port}/hook");
+    let stored = uuid::Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO webhooks (id, org_id, url, events, secret, created_at) VALUES ($1, $2, $3, '{*}', 'k', now())",
+    )
+    .bind(stored)
+    .bind(tenant.org_id.parse::<uuid::Uuid>().expect("org id"))
+    .bind(&mapped)
+    .execute(&app.state.db)
+    .await
+    .expect("stored");
+
     app.submitted_application(&tenant.token).await;
     deliver(&app).await;
     assert!(receiver.received().is_empty(), "nothing reached the loopback receiver");
-    for hook in &hooks {
-        let id = hook["id"].as_str().expect("id");
+    for id in [
+        by_name["id"].as_str().expect("id").to_owned(),
+        unknown["id"].as_str().expect("id").to_owned(),
+        stored.to_string(),
+    ] {
         let deliveries = app.get(&format!("/organization/webhooks/{id}/deliveries"), Some(&tenant.token)).await;
-        let error = deliveries.body[0]["last_error"].as_str().unwrap_or_default().to_owned();
-        assert!(error.contains("private, loopback or link-local"), "{}: {error}", hook["url"]);
-        assert!(deliveries.body[0]["response_status"].is_null());
+        let latest = &deliveries.assert_status(200)[0];
+        assert_eq!(latest["attempts"], 1, "{latest}");
+        assert_eq!(latest["last_error"], UNREACHABLE, "{latest}");
+        assert!(latest["response_status"].is_null() && latest["latency_ms"].is_null(), "{latest}");
     }
+}
+
+#[tokio::test]
+async fn pings_and_redeliveries_are_limited_per_organization_and_asked_for_by_owners_only() {
+    let app = spawn_app_with(|config| {
+        allow_private(config);
+        config.throttle.webhook_pings_per_organization = 2;
+        config.throttle.webhook_redeliveries_per_organization = 1;
+    })
+    .await;
+    let tenant = app.signup().await;
+    let other = app.signup().await;
+    let member = app.add_member(&tenant, "member").await;
+    let hook = create(&app, &tenant.token, "https://exchange.example/hook", json!(["objection.*"])).await;
+    let id = hook["id"].as_str().expect("id").to_owned();
+    let ping = format!("/organization/webhooks/{id}/ping");
+
+    // Refusals cost nothing.
+    app.post(&ping, None, json!({})).await.assert_problem(401, "unauthorized");
+    app.post(&ping, Some(&member), json!({})).await.assert_problem(403, "forbidden");
+    app.post(&ping, Some(&other.token), json!({})).await.assert_problem(404, "not_found");
+    app.post("/organization/webhooks/not-a-uuid/ping", Some(&tenant.token), json!({}))
+        .await
+        .assert_problem(400, "validation_failed");
+    let first = app.post(&ping, Some(&tenant.token), json!({})).await;
+    let delivery = first.assert_status(202)["id"].as_str().expect("id").to_owned();
+    app.post(&ping, Some(&tenant.token), json!({})).await.assert_status(202);
+    let refused = app.post(&ping, Some(&tenant.token), json!({})).await;
+    refused.assert_problem(429, "rate_limited");
+    let retry_after: u64 = refused.header("retry-after").and_then(|s| s.parse().ok()).expect("Retry-After");
+    assert!((1..=3600).contains(&retry_after), "{retry_after}");
+    assert_eq!(app.count("outbox").await, 2, "the refused ping queued nothing");
+    // Each organization has its own budget.
+    let theirs = create(&app, &other.token, "https://bank.example/hook", json!(["*"])).await;
+    let their_id = theirs["id"].as_str().expect("id").to_owned();
+    let their_ping = app.post(&format!("/organization/webhooks/{their_id}/ping"), Some(&other.token), json!({})).await;
+    let their_delivery = their_ping.assert_status(202)["id"].as_str().expect("id").to_owned();
+
+    let redeliver = |delivery: &str| format!("/organization/webhooks/{id}/deliveries/{delivery}/redeliver");
+    app.post(&redeliver(&delivery), None, json!({})).await.assert_problem(401, "unauthorized");
+    app.post(&redeliver(&delivery), Some(&member), json!({})).await.assert_problem(403, "forbidden");
+    app.post(&redeliver(&delivery), Some(&other.token), json!({})).await.assert_problem(404, "not_found");
+    app.post(&redeliver(&their_delivery), Some(&tenant.token), json!({})).await.assert_problem(404, "not_found");
+    app.post(&redeliver(&uuid::Uuid::now_v7().to_string()), Some(&tenant.token), json!({}))
+        .await
+        .assert_problem(404, "not_found");
+    app.post(&redeliver("nope"), Some(&tenant.token), json!({})).await.assert_problem(400, "validation_failed");
+    app.post(&redeliver(&delivery), Some(&tenant.token), json!({})).await.assert_status(202);
+    let refused = app.post(&redeliver(&delivery), Some(&tenant.token), json!({})).await;
+    refused.assert_problem(429, "rate_limited");
+    assert!(refused.header("retry-after").and_then(|s| s.parse::<u64>().ok()).is_some_and(|s| s >= 1));
+
+    // A new window, a new budget.
+    app.clock.advance(chrono::Duration::hours(1));
+    let token = app.login(&tenant.email, crate::helpers::PASSWORD).await;
+    app.post(&ping, Some(&token), json!({})).await.assert_status(202);
+    app.post(&redeliver(&delivery), Some(&token), json!({})).await.assert_status(202);
 }
 
 #[tokio::test]
