@@ -1,6 +1,7 @@
 //! Public reads kept in memory stay correct: across two replicas of the
 //! registry on one database, after a change made through either, after the
-//! change feed's connection breaks, and at the registry's midnight.
+//! change feed's connection breaks, past their max age, and at the
+//! registry's midnight.
 
 use std::time::{Duration, Instant};
 
@@ -9,8 +10,13 @@ use dataip::{
     domain::{IsoDuration, StaffRole},
 };
 use serde_json::{Value, json};
+use sqlx::PgPool;
+use uuid::Uuid;
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+use crate::{
+    acts,
+    helpers::{TestApp, spawn_app, spawn_app_with},
+};
 
 /// Reads `path` on `app` until `done` holds of the answer; how long that took.
 async fn read_until(app: &TestApp, path: &str, done: impl Fn(&Value) -> bool) -> Duration {
@@ -22,6 +28,45 @@ async fn read_until(app: &TestApp, path: &str, done: impl Fn(&Value) -> bool) ->
         }
         assert!(started.elapsed() < Duration::from_secs(5), "{path} did not change: {}", answer.body);
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn record_path(number: &str) -> String {
+    format!("/public/certificates/{number}")
+}
+
+/// Renames the certificate where no trigger sees it (as if its
+/// notification were lost): only a record read afresh shows the new name.
+async fn rename_unnoticed(db: &PgPool, number: &str, name: &str) {
+    let mut tx = db.begin().await.expect("begin");
+    sqlx::query("SET LOCAL session_replication_role = replica").execute(&mut *tx).await.expect("set");
+    let renamed = sqlx::query("UPDATE certificates SET product_name = $1 WHERE certificate_number = $2")
+        .bind(name)
+        .bind(number)
+        .execute(&mut *tx)
+        .await
+        .expect("rename");
+    assert_eq!(renamed.rows_affected(), 1);
+    tx.commit().await.expect("commit");
+}
+
+/// Waits until `app` serves the certificate's record from memory (read,
+/// rename unnoticed, read the old name again): its feed listens and has
+/// heard of every change so far. Between which instants the answer kept
+/// was computed.
+async fn until_served_from_memory(app: &TestApp, db: &PgPool, number: &str) -> (Instant, Instant) {
+    let path = record_path(number);
+    let started = Instant::now();
+    loop {
+        let before = Instant::now();
+        let kept = app.get(&path, None).await.assert_status(200)["product"]["name"].clone();
+        let after = Instant::now();
+        rename_unnoticed(db, number, &format!("改名 {}", Uuid::now_v7())).await;
+        if app.get(&path, None).await.assert_status(200)["product"]["name"] == kept {
+            return (before, after);
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "{} never served {path} from memory", app.base);
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -139,4 +184,27 @@ async fn days_left_follow_the_registrys_date_with_no_change_of_data() {
         before.trim().parse::<i64>().expect("a number"),
         "one day fewer: {before} then {after}"
     );
+}
+
+#[tokio::test]
+async fn nothing_is_served_from_memory_past_its_max_age() {
+    let max_age = Duration::from_secs(2);
+    let app = spawn_app_with(|config| {
+        acts::setup(config);
+        config.server.public_cache_max_age = IsoDuration::seconds(2);
+    })
+    .await;
+    let h = acts::holder(&app).await;
+    let db = PgPool::connect(&app.database_url).await.expect("connect");
+    let path = record_path(&h.number);
+    let (computed_after, computed_by) = until_served_from_memory(&app, &db, &h.number).await;
+    let kept = app.get(&path, None).await.assert_status(200).clone();
+    rename_unnoticed(&db, &h.number, "改名后的数据集").await;
+    assert_eq!(app.get(&path, None).await.assert_status(200), &kept, "served from memory");
+
+    read_until(&app, &path, |record| record["product"]["name"] == "改名后的数据集").await;
+    assert!(computed_after.elapsed() >= max_age, "computed again before its max age, with no change heard of");
+    // Beyond the max age: the reads' polling, 20 ms apart.
+    let age = computed_by.elapsed();
+    assert!(age <= max_age + Duration::from_millis(250), "served {age:?} after it was computed");
 }
