@@ -272,7 +272,7 @@ pub struct ServerConfig {
     /// Bytes of public reads kept in memory; 0 turns the cache off.
     pub public_cache_bytes: u64,
     /// No public read is served from memory once older than this, even if
-    /// no change was heard of.
+    /// no change was heard of; also sets the change feed's heartbeat.
     pub public_cache_max_age: IsoDuration,
     pub cors_allowed_origins: Vec<String>,
     /// Proxies whose forwarded headers name the client (networks or single
@@ -336,6 +336,9 @@ pub struct DatabaseConfig {
     pub url: Secret,
     /// A streaming replica for public reads; empty: none.
     pub read_url: Secret,
+    /// Where the change feed listens (LISTEN/NOTIFY) for changes to public
+    /// reads; empty: `url`. It must reach the same primary.
+    pub listen_url: Secret,
     pub max_connections: u32,
     pub acquire_timeout: IsoDuration,
     pub statement_timeout: IsoDuration,

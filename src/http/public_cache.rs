@@ -8,8 +8,8 @@
 //!   heard of, or midnight in the registry's zone, makes every entry
 //!   unreachable at once; no entry is ever served while the feed is not
 //!   listening.
-//! - The max age bounds what a change the feed did not hear of can leave
-//!   served.
+//! - The max age bounds what a change the feed did not hear of (a silent
+//!   connection, until its heartbeat notices) can leave served.
 //! - A write through this process starts a new generation as it answers,
 //!   so its writer reads it at once; other processes hear of it from the
 //!   feed (within milliseconds).

@@ -1,7 +1,7 @@
 //! Public reads kept in memory stay correct: across two replicas of the
 //! registry on one database, after a change made through either, after the
-//! change feed's connection breaks, past their max age, and at the
-//! registry's midnight.
+//! change feed's connection breaks or goes silent, past their max age, and
+//! at the registry's midnight.
 
 use std::time::{Duration, Instant};
 
@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::{
     acts,
     helpers::{TestApp, spawn_app, spawn_app_with},
+    relay::Relay,
 };
 
 /// Reads `path` on `app` until `done` holds of the answer; how long that took.
@@ -153,8 +154,9 @@ async fn the_cache_serves_until_a_change_and_is_flushed_when_its_feed_reconnects
     // from before is served.
     let killed: i64 = sqlx::query_scalar(
         "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-         WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+         WHERE datname = current_database() AND application_name = $1",
     )
+    .bind(dataip::change_feed::APPLICATION_NAME)
     .fetch_one(&pool)
     .await
     .expect("terminate");
@@ -207,4 +209,70 @@ async fn nothing_is_served_from_memory_past_its_max_age() {
     // Beyond the max age: the reads' polling, 20 ms apart.
     let age = computed_by.elapsed();
     assert!(age <= max_age + Duration::from_millis(250), "served {age:?} after it was computed");
+}
+
+#[tokio::test]
+async fn a_silent_feed_is_noticed_and_listens_again_once_its_connection_answers() {
+    let max_age = Duration::from_secs(2);
+    // The reader listens through a relay the test silences; the writer
+    // listens directly.
+    let mut relay = None;
+    let reader = spawn_app_with(|config| {
+        acts::setup(config);
+        config.server.public_cache_max_age = IsoDuration::seconds(2);
+        let started = Relay::to(config.database.url.expose());
+        config.database.listen_url = Secret::new(started.url_for(config.database.url.expose()));
+        relay = Some(started);
+    })
+    .await;
+    let relay = relay.expect("the relay started");
+    let writer = reader.spawn_replica_with(|config| config.database.listen_url = Secret::default()).await;
+    let h = acts::holder(&writer).await;
+    let db = PgPool::connect(&reader.database_url).await.expect("connect");
+    until_served_from_memory(&reader, &db, &h.number).await;
+    let path = record_path(&h.number);
+    assert_eq!(reader.get(&path, None).await.assert_status(200)["status"], "active");
+
+    // Half-open: nothing goes through, nothing is closed. A revocation
+    // through the writer is read at once there, and within the max age on
+    // the reader, whose feed hears nothing of it.
+    relay.silence();
+    let silenced = Instant::now();
+    let revoke = format!("/review/certificates/{}/revoke", h.certificate);
+    writer
+        .post(&revoke, Some(&h.reviewer), json!({"grounds": "登记时提交的材料存在虚假内容"}))
+        .await
+        .assert_status(200);
+    assert_eq!(writer.get(&path, None).await.assert_status(200)["status"], "revoked", "read at once by its writer");
+    read_until(&reader, &path, |record| record["status"] == "revoked").await;
+    let waited = silenced.elapsed();
+    assert!(waited <= max_age, "the reader served the revoked certificate as active for {waited:?}");
+
+    // The heartbeat noticed the silence: the reader stopped listening (and
+    // serving from memory) within about half the max age.
+    while reader.state.changes.generation().is_some() {
+        assert!(silenced.elapsed() < max_age, "the reader still listens on a silent connection");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let noticed = silenced.elapsed();
+    assert!(noticed <= max_age / 2 + Duration::from_millis(500), "noticed after {noticed:?}");
+    let attempts = relay.accepted();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(relay.accepted() > attempts, "the feed keeps trying to listen again");
+    assert_eq!(reader.state.changes.generation(), None, "and cannot while the relay is silent");
+
+    // Once the relay forwards again, the feed listens again: the reader
+    // serves from memory, and hears a change within a second, well inside
+    // the max age of what it keeps.
+    relay.resume();
+    until_served_from_memory(&reader, &db, &h.number).await;
+    let changed = Instant::now();
+    sqlx::query("UPDATE certificates SET product_name = '重新听到' WHERE certificate_number = $1")
+        .bind(&h.number)
+        .execute(&db)
+        .await
+        .expect("a change the triggers report");
+    read_until(&reader, &path, |record| record["product"]["name"] == "重新听到").await;
+    let heard = changed.elapsed();
+    assert!(heard < Duration::from_secs(1), "heard after {heard:?}");
 }
