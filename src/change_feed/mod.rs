@@ -20,6 +20,17 @@
 //! silent feed is noticed within half the max age, and the cache serves
 //! nothing older than the max age meanwhile.
 //!
+//! A writer reads its own write at once, yet a write the public cannot see
+//! flushes nothing: before its answer, a write through this process waits
+//! until the feed has heard an echo sent after the write committed
+//! (`catch_up`). Notifications arrive in commit order, so by then the feed
+//! has heard the write's own notification, if the write made one, and
+//! started a new generation for it; a write no trigger reported (a draft
+//! edited, an API key made, an act filed and still pending) leaves the
+//! generation, and the replica's use, as they were. An echo not heard
+//! within `CATCH_UP_LIMIT` starts a new generation anyway, as if the write
+//! had changed something public.
+//!
 //! With a read replica, the feed also notes the primary's WAL position after
 //! each change: public reads go to the replica only once it has replayed
 //! that far, so caches never refill with rows from before the change.
@@ -38,7 +49,7 @@ use std::{
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
-use self::echo::Echoes;
+use self::echo::{ECHO_CHANNEL, Echoes};
 pub use self::listen::{APPLICATION_NAME, Heartbeat, Subscription};
 
 /// The channel the triggers notify (see the migration `public_reads`).
@@ -49,6 +60,12 @@ const UNKNOWN_POSITION: u64 = u64::MAX;
 
 /// How long to wait before listening again after the connection failed.
 const RECONNECT_DELAY: Duration = Duration::from_millis(500);
+
+/// How long a writer waits for its echo before starting a new generation
+/// instead: far longer than an echo takes on a healthy connection, short
+/// enough that a write during a silence (until the heartbeat notices it)
+/// is not held up for long.
+const CATCH_UP_LIMIT: Duration = Duration::from_secs(1);
 
 #[derive(Debug)]
 pub struct ChangeFeed {
@@ -79,12 +96,37 @@ impl ChangeFeed {
         self.listening.load(Ordering::Acquire).then(|| self.generation.load(Ordering::Acquire))
     }
 
-    /// A change made by this process, committed: seen here at once, without
-    /// waiting for its notification. Its WAL position is not known, so
+    /// A change made by this process, committed, that the feed may not
+    /// have heard of: seen here at once. Its WAL position is not known, so
     /// public reads go to the primary until the next notification.
     pub fn changed_here(&self) {
         self.fresh_from.store(UNKNOWN_POSITION, Ordering::Release);
         self.advance();
+    }
+
+    /// Returns once the feed has heard of every change committed before
+    /// the call (see the module's documentation), or has started a new
+    /// generation as if it had.
+    pub async fn catch_up(&self, db: &PgPool) {
+        if self.generation().is_some() {
+            let echo = self.echoes.make();
+            let heard = tokio::time::timeout(CATCH_UP_LIMIT, async {
+                let sent =
+                    sqlx::query("SELECT pg_notify($1, $2)").bind(ECHO_CHANNEL).bind(&echo.payload).execute(db).await;
+                if sent.is_ok() {
+                    self.echoes.heard(echo.number).await;
+                }
+                sent.map(drop)
+            })
+            .await;
+            match heard {
+                Ok(Ok(())) => return,
+                Ok(Err(error)) => tracing::warn!(%error, "could not send a write's echo"),
+                Err(_) => tracing::warn!(limit = ?CATCH_UP_LIMIT, "a write's echo was not heard in time"),
+            }
+            metrics::counter!("change_feed_catch_up_failures_total").increment(1);
+        }
+        self.changed_here();
     }
 
     /// The WAL position a replica must have replayed to serve public reads;

@@ -10,9 +10,11 @@
 //!   listening.
 //! - The max age bounds what a change the feed did not hear of (a silent
 //!   connection, until its heartbeat notices) can leave served.
-//! - A write through this process starts a new generation as it answers,
-//!   so its writer reads it at once; other processes hear of it from the
-//!   feed (within milliseconds).
+//! - A write through this process answers only once the feed has caught up
+//!   with it (`ChangeFeed::catch_up`): its writer reads it at once if the
+//!   public can see it, and a write the public cannot see (a draft, a
+//!   profile, a pending act) leaves the cache warm. Other processes hear of
+//!   it from the feed (within milliseconds).
 //! - Misses are computed once: requests for the same key wait for the one
 //!   computing it (single flight), after an invalidation or expiry too.
 //! - Only what is the same for everyone: GET, 200, no `Set-Cookie`, not
@@ -148,24 +150,24 @@ fn is_public_read(path: &str) -> bool {
         .any(|prefix| path.starts_with(prefix))
 }
 
-/// Whether a request changes the registry: anything but a read, and not
-/// signing in or out (which changes nothing public).
+/// Whether a request may change the registry: anything but a read.
 fn may_change(request: &Request) -> bool {
     !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS)
-        && !request.uri().path().starts_with("/api/v1/auth/")
 }
 
 pub async fn serve(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(cache) = state.public_cache.as_deref() else {
-        return next.run(request).await;
-    };
     if may_change(&request) {
         let response = next.run(request).await;
-        if response.status().is_success() {
-            state.changes.changed_here();
+        // Nothing to catch up with when nothing public is kept or read
+        // from a replica.
+        if response.status().is_success() && (state.public_cache.is_some() || state.replica.is_some()) {
+            state.changes.catch_up(&state.db).await;
         }
         return response;
     }
+    let Some(cache) = state.public_cache.as_deref() else {
+        return next.run(request).await;
+    };
     let Some(key) = key_of(&state, &request) else {
         return next.run(request).await;
     };
@@ -247,11 +249,12 @@ mod tests {
         state_with(|_| {})
     }
 
+    /// No database answers: a write's echo is never heard.
     fn state_with(customize: impl FnOnce(&mut Config)) -> AppState {
         let mut config = Config::load_from(Environment::Test, &Path::new(env!("CARGO_MANIFEST_DIR")).join("config"))
             .expect("test configuration");
         customize(&mut config);
-        let pool = sqlx::postgres::PgPoolOptions::new().connect_lazy("postgres://nowhere/none").expect("lazy pool");
+        let pool = sqlx::postgres::PgPoolOptions::new().connect_lazy("postgres://127.0.0.1:1/none").expect("lazy pool");
         let state = AppState::new(config, pool, Arc::new(SystemClock)).expect("state");
         state.changes.pretend_listening();
         state
@@ -304,10 +307,12 @@ mod tests {
         get_all(&app, "/announcements", 20).await;
         assert_eq!(computed.load(Ordering::SeqCst), 2, "once after a change heard of");
 
+        // The feed cannot confirm it heard of the write (no database): as
+        // if it changed what the public reads.
         let write = Request::post("/api/v1/applications").body(Body::empty()).expect("request");
         assert_eq!(app.clone().oneshot(write).await.expect("infallible").status(), StatusCode::CREATED);
         get_all(&app, "/announcements", 3).await;
-        assert_eq!(computed.load(Ordering::SeqCst), 3, "a write here is read at once");
+        assert_eq!(computed.load(Ordering::SeqCst), 3, "a write not caught up with is read at once");
 
         get_all(&app, "/announcements?lang=en", 2).await;
         assert_eq!(computed.load(Ordering::SeqCst), 4, "another address, another entry");

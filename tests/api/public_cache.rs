@@ -1,7 +1,8 @@
 //! Public reads kept in memory stay correct: across two replicas of the
 //! registry on one database, after a change made through either, after the
 //! change feed's connection breaks or goes silent, past their max age, and
-//! at the registry's midnight.
+//! at the registry's midnight; and writes the public cannot see leave them
+//! in memory.
 
 use std::time::{Duration, Instant};
 
@@ -132,9 +133,8 @@ async fn the_cache_serves_until_a_change_and_is_flushed_when_its_feed_reconnects
     let reviewer = app.staff(StaffRole::Reviewer).await;
     let id = app.announced_application(&tenant.token, &reviewer).await;
     let path = format!("/public/announcements/{id}");
-    // The feed hears of the writes above after they answered (each starts
-    // a generation again): once it has, what is read next is kept.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Writes answer once the feed has heard of them (`catch_up`): what is
+    // read next is kept.
     let before = app.get(&path, None).await.assert_status(200).clone();
 
     // A change no trigger reports (as if its notification were lost while
@@ -186,6 +186,59 @@ async fn days_left_follow_the_registrys_date_with_no_change_of_data() {
         before.trim().parse::<i64>().expect("a number"),
         "one day fewer: {before} then {after}"
     );
+}
+
+#[tokio::test]
+async fn writes_the_public_cannot_see_leave_the_cache_warm_and_public_ones_are_read_at_once() {
+    // Public reads from a "replica" (here the same database): writes the
+    // public cannot see leave them there too.
+    let app = spawn_app_with(|config| {
+        acts::setup(config);
+        config.database.read_url = config.database.url.clone();
+    })
+    .await;
+    let h = acts::holder(&app).await;
+    let db = PgPool::connect(&app.database_url).await.expect("connect");
+    until_served_from_memory(&app, &db, &h.number).await;
+    let path = record_path(&h.number);
+    let kept = app.get(&path, None).await.assert_status(200)["product"]["name"].clone();
+    let (generation, position) = (app.state.changes.generation(), app.state.changes.fresh_from());
+    assert!(position.is_some(), "public reads go to the replica");
+    rename_unnoticed(&db, &h.number, "改名后的数据集").await;
+
+    // The holder's own business, through the same process.
+    let token = Some(h.tenant.token.as_str());
+    let still_kept = |after: &'static str| {
+        let (app, path, kept) = (&app, &path, &kept);
+        async move {
+            let record = app.get(path, None).await;
+            assert_eq!(&record.assert_status(200)["product"]["name"], kept, "served from memory after {after}");
+        }
+    };
+    let draft = app.create_application(&h.tenant.token).await;
+    still_kept("a draft made").await;
+    app.patch(&format!("/applications/{draft}"), token, json!({"product_name": "草稿的新名字"}))
+        .await
+        .assert_status(200);
+    still_kept("a draft edited").await;
+    app.patch("/me", token, json!({"language": "en"})).await.assert_status(204);
+    let off = json!({"kinds": [{"kind": "application.submitted", "email": false}]});
+    app.call(reqwest::Method::PUT, "/me/notifications", token, Some(off)).await.assert_status(200);
+    still_kept("a profile and its notification settings changed").await;
+    app.post("/organization/api-keys", token, json!({"name": "ERP"})).await.assert_status(201);
+    still_kept("an API key made").await;
+    let act = acts::file_ok(&app, &h, acts::license(false, "2027-01-01", "2027-12-31")).await;
+    still_kept("an act filed, pending review").await;
+    assert_eq!(app.state.changes.generation(), generation, "no new generation");
+    assert_eq!(app.state.changes.fresh_from(), position, "public reads still go to the replica");
+
+    // A change the public sees, through the same process: read at once.
+    acts::approve(&app, &h, &act).await.assert_status(200);
+    let record = app.get(&path, None).await.assert_status(200).clone();
+    assert_eq!(record["licenses"].as_array().map(Vec::len), Some(1), "{record}");
+    assert_eq!(record["product"]["name"], "改名后的数据集", "read afresh");
+    assert_ne!(app.state.changes.generation(), generation);
+    assert!(app.state.changes.fresh_from().is_some(), "public reads still go to the replica: {position:?}");
 }
 
 #[tokio::test]
