@@ -4,10 +4,12 @@
 use std::net::SocketAddr;
 
 use anyhow::Context;
+use sqlx::postgres::PgConnectOptions;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
+    change_feed::{Heartbeat, Subscription},
     clock::SharedClock,
     config::Config,
     db,
@@ -23,6 +25,8 @@ pub struct Application {
     listener: TcpListener,
     /// `server.metrics_addr`'s, when set.
     metrics_listener: Option<TcpListener>,
+    /// Where the change feed listens.
+    listen_on: PgConnectOptions,
     state: AppState,
 }
 
@@ -40,6 +44,7 @@ impl Application {
         }
         config.resolve_origin();
         let replica = db::connect_replica(&config).await?;
+        let listen_on = db::listen_options(&config, &pool)?;
         let mut state = AppState::new(config, pool, clock)?;
         state.replica = replica;
         crate::services::ledger::check_signing_key(&state).await?;
@@ -48,7 +53,7 @@ impl Application {
             Some(addr) => Some(bind(addr).await?),
             None => None,
         };
-        Ok(Self { listener, metrics_listener, state })
+        Ok(Self { listener, metrics_listener, listen_on, state })
     }
 
     pub fn port(&self) -> u16 {
@@ -73,8 +78,13 @@ impl Application {
         let limits = Limits::of(&config.server);
         let worker = tokio::spawn(Worker::new(self.state.clone()).run(shutdown.clone()));
         tokio::spawn(http::metrics::upkeep(self.state.metrics.clone(), shutdown.clone()));
-        let track_position = self.state.replica.is_some();
-        tokio::spawn(self.state.changes.clone().listen(self.state.db.clone(), track_position, shutdown.clone()));
+        let subscription = Subscription {
+            listen_on: self.listen_on,
+            db: self.state.db.clone(),
+            track_position: self.state.replica.is_some(),
+            heartbeat: Heartbeat::within(Config::exact(config.server.public_cache_max_age)),
+        };
+        tokio::spawn(self.state.changes.clone().listen(subscription, shutdown.clone()));
         tracing::info!(addr = %self.listener.local_addr()?, "listening");
         let mut servers = tokio::task::JoinSet::new();
         if let Some(listener) = self.metrics_listener {

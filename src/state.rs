@@ -79,7 +79,7 @@ impl AppState {
             jwt: Arc::new(JwtKeys::new(&jwt_secret, config.auth.access_token_ttl)),
             passwords: PasswordHasher::new(config.auth.hashing_concurrency, config.auth.hashing_queue),
             metrics: crate::http::metrics::handle(),
-            public_cache: PublicCache::new(config.server.public_cache_bytes).map(Arc::new),
+            public_cache: PublicCache::new(&config.server).map(Arc::new),
             changes: Arc::default(),
             replica: None,
             config: Arc::new(config),

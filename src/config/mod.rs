@@ -296,6 +296,9 @@ pub struct ServerConfig {
     pub body_limit: usize,
     /// Bytes of public reads kept in memory; 0 turns the cache off.
     pub public_cache_bytes: u64,
+    /// No public read is served from memory once older than this, even if
+    /// no change was heard of; also sets the change feed's heartbeat.
+    pub public_cache_max_age: IsoDuration,
     pub cors_allowed_origins: Vec<String>,
     /// Proxies whose forwarded headers name the client (networks or single
     /// addresses).
@@ -358,6 +361,9 @@ pub struct DatabaseConfig {
     pub url: Secret,
     /// A streaming replica for public reads; empty: none.
     pub read_url: Secret,
+    /// Where the change feed listens (LISTEN/NOTIFY) for changes to public
+    /// reads; empty: `url`. It must reach the same primary.
+    pub listen_url: Secret,
     pub max_connections: u32,
     pub acquire_timeout: IsoDuration,
     pub statement_timeout: IsoDuration,
@@ -659,6 +665,7 @@ impl Config {
             ("server.idle_timeout", self.server.idle_timeout),
             ("server.first_byte_timeout", self.server.first_byte_timeout),
             ("server.shutdown_grace", self.server.shutdown_grace),
+            ("server.public_cache_max_age", self.server.public_cache_max_age),
             ("throttle.members_window", self.throttle.members_window),
             ("throttle.login_window", self.throttle.login_window),
             ("throttle.signup_window", self.throttle.signup_window),

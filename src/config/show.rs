@@ -70,7 +70,7 @@ fn shown_value(key: &str, value: &Value) -> String {
             _ => "\"<redacted>\"".into(),
         };
     }
-    if (key == "database.url" || key == "database.read_url")
+    if matches!(key, "database.url" | "database.read_url" | "database.listen_url")
         && let Some(url) = text
     {
         return format!("{:?}", redact_password(url));

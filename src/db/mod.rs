@@ -154,6 +154,15 @@ pub async fn connect_replica(config: &Config) -> anyhow::Result<Option<PgPool>> 
     }
 }
 
+/// Where the change feed listens: `database.listen_url`, else the
+/// primary's own options.
+pub fn listen_options(config: &Config, primary: &PgPool) -> anyhow::Result<PgConnectOptions> {
+    match config.database.listen_url.expose() {
+        "" => Ok((*primary.connect_options()).clone()),
+        url => PgConnectOptions::from_str(url).context("database.listen_url"),
+    }
+}
+
 async fn connect_to(config: &Config, url: &str) -> anyhow::Result<PgPool> {
     // Plan each execution of a prepared statement with its parameters and
     // the table as it is now: a generic plan cached while a table was small

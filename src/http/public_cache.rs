@@ -1,24 +1,29 @@
 //! The public reads kept in memory: the same page, announcement or record
 //! is read by everyone alike, so each is computed once per change of the
 //! registry (see `change_feed`) and per registry day (days left, licences
-//! current today), and served from memory until then.
+//! current today), and served from memory until then, but never once older
+//! than `server.public_cache_max_age`.
 //!
 //! - Keyed by the change feed's generation and the registry's date: a change
 //!   heard of, or midnight in the registry's zone, makes every entry
 //!   unreachable at once; no entry is ever served while the feed is not
 //!   listening.
-//! - A write through this process starts a new generation as it answers,
-//!   so its writer reads it at once; other processes hear of it from the
-//!   feed (within milliseconds).
+//! - The max age bounds what a change the feed did not hear of (a silent
+//!   connection, until its heartbeat notices) can leave served.
+//! - A write through this process answers only once the feed has caught up
+//!   with it (`ChangeFeed::catch_up`): its writer reads it at once if the
+//!   public can see it, and a write the public cannot see (a draft, a
+//!   profile, a pending act) leaves the cache warm. Other processes hear of
+//!   it from the feed (within milliseconds).
 //! - Misses are computed once: requests for the same key wait for the one
-//!   computing it (single flight), after an invalidation too.
+//!   computing it (single flight), after an invalidation or expiry too.
 //! - Only what is the same for everyone: GET, 200, no `Set-Cookie`, not
 //!   conditional (`If-None-Match` goes to the handler, which answers 304),
 //!   and only the paths `is_public_read` lists. Bounded in bytes: entries
 //!   of past generations, which nothing reads again, are the ones the
 //!   cache's eviction (it keeps what is read) lets go.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     body::{Body, HttpBody as _, to_bytes},
@@ -30,8 +35,12 @@ use axum::{
 use bytes::Bytes;
 use chrono::NaiveDate;
 use quick_cache::{Weighter, sync::Cache};
+use tokio::time::Instant;
 
-use crate::state::AppState;
+use crate::{
+    config::{Config, ServerConfig},
+    state::AppState,
+};
 
 /// A response larger than this is served, not kept.
 const MAX_ENTRY: u64 = 1 << 20;
@@ -50,16 +59,21 @@ struct Key {
     accept_language: Option<HeaderValue>,
 }
 
-/// A kept 200 response: its headers and body.
+/// A kept 200 response: its headers and body, and when its handler began
+/// computing it (what it read is at least as recent).
 #[derive(Clone)]
-struct Entry(Arc<(HeaderMap, Bytes)>);
+struct Entry(Arc<(HeaderMap, Bytes, Instant)>);
 
 impl Entry {
     fn response(&self) -> Response {
-        let (headers, body) = &*self.0;
+        let (headers, body, _) = &*self.0;
         let mut response = Response::new(Body::from(body.clone()));
         *response.headers_mut() = headers.clone();
         response
+    }
+
+    fn is_older_than(&self, max_age: Duration) -> bool {
+        self.0.2.elapsed() > max_age
     }
 }
 
@@ -75,14 +89,43 @@ impl Weighter<Key, Entry> for ByBytes {
 
 pub struct PublicCache {
     entries: Cache<Key, Entry, ByBytes>,
+    max_age: Duration,
 }
 
 impl PublicCache {
-    /// Holding at most about `bytes`; `None` when 0 (caching off).
-    pub fn new(bytes: u64) -> Option<Self> {
-        (bytes > 0).then(|| Self { entries: Cache::with_weighter(EXPECTED_ENTRIES, bytes, ByBytes) })
+    /// Holding at most about `public_cache_bytes`, each entry for at most
+    /// `public_cache_max_age`; `None` when the bytes are 0 (caching off).
+    pub fn new(server: &ServerConfig) -> Option<Self> {
+        let bytes = server.public_cache_bytes;
+        (bytes > 0).then(|| Self {
+            entries: Cache::with_weighter(EXPECTED_ENTRIES, bytes, ByBytes),
+            max_age: Config::exact(server.public_cache_max_age),
+        })
+    }
+
+    /// The entry under `key` if it is young enough, else the guard to
+    /// compute it (or the entry another request computed meanwhile).
+    async fn get_fresh_or_guard<'a>(&'a self, key: &'a Key) -> Result<Entry, Guard<'a>> {
+        loop {
+            match self.entries.get_value_or_guard_async(key).await {
+                Ok(entry) if entry.is_older_than(self.max_age) => {
+                    // Only this very entry: one computed meanwhile stays.
+                    self.entries.remove_if(key, |kept| Arc::ptr_eq(&kept.0, &entry.0));
+                }
+                found => return found,
+            }
+        }
     }
 }
+
+type Guard<'a> = quick_cache::sync::PlaceholderGuard<
+    'a,
+    Key,
+    Entry,
+    ByBytes,
+    quick_cache::DefaultHashBuilder,
+    quick_cache::sync::DefaultLifecycle<Key, Entry>,
+>;
 
 /// Whether `path` is a public read the same for everyone. Not objection
 /// tracking (a token in the query names one objector's own objection), not
@@ -107,28 +150,28 @@ fn is_public_read(path: &str) -> bool {
         .any(|prefix| path.starts_with(prefix))
 }
 
-/// Whether a request changes the registry: anything but a read, and not
-/// signing in or out (which changes nothing public).
+/// Whether a request may change the registry: anything but a read.
 fn may_change(request: &Request) -> bool {
     !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS)
-        && !request.uri().path().starts_with("/api/v1/auth/")
 }
 
 pub async fn serve(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(cache) = state.public_cache.as_deref() else {
-        return next.run(request).await;
-    };
     if may_change(&request) {
         let response = next.run(request).await;
-        if response.status().is_success() {
-            state.changes.changed_here();
+        // Nothing to catch up with when nothing public is kept or read
+        // from a replica.
+        if response.status().is_success() && (state.public_cache.is_some() || state.replica.is_some()) {
+            state.changes.catch_up(&state.db).await;
         }
         return response;
     }
+    let Some(cache) = state.public_cache.as_deref() else {
+        return next.run(request).await;
+    };
     let Some(key) = key_of(&state, &request) else {
         return next.run(request).await;
     };
-    let guard = match cache.entries.get_value_or_guard_async(&key).await {
+    let guard = match cache.get_fresh_or_guard(&key).await {
         Ok(entry) => {
             metrics::counter!("public_cache_requests_total", "result" => "hit").increment(1);
             return entry.response();
@@ -136,6 +179,7 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
         Err(guard) => guard,
     };
     metrics::counter!("public_cache_requests_total", "result" => "miss").increment(1);
+    let computing_since = Instant::now();
     let response = next.run(request).await;
     let keep = response.status() == StatusCode::OK
         && !response.headers().contains_key(header::SET_COOKIE)
@@ -150,7 +194,7 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
             // Exactly as large as the body: a buffer grown while rendering
             // may be twice that, and the cache counts what it keeps.
             let bytes = Bytes::copy_from_slice(&bytes);
-            let entry = Entry(Arc::new((parts.headers, bytes)));
+            let entry = Entry(Arc::new((parts.headers, bytes, computing_since)));
             let _ = guard.insert(entry.clone());
             entry.response()
         }
@@ -202,9 +246,15 @@ mod tests {
     };
 
     fn state() -> AppState {
-        let config = Config::load_from(Environment::Test, &Path::new(env!("CARGO_MANIFEST_DIR")).join("config"))
+        state_with(|_| {})
+    }
+
+    /// No database answers: a write's echo is never heard.
+    fn state_with(customize: impl FnOnce(&mut Config)) -> AppState {
+        let mut config = Config::load_from(Environment::Test, &Path::new(env!("CARGO_MANIFEST_DIR")).join("config"))
             .expect("test configuration");
-        let pool = sqlx::postgres::PgPoolOptions::new().connect_lazy("postgres://nowhere/none").expect("lazy pool");
+        customize(&mut config);
+        let pool = sqlx::postgres::PgPoolOptions::new().connect_lazy("postgres://127.0.0.1:1/none").expect("lazy pool");
         let state = AppState::new(config, pool, Arc::new(SystemClock)).expect("state");
         state.changes.pretend_listening();
         state
@@ -223,9 +273,9 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn misses_are_computed_once_and_again_after_each_change() {
-        let state = state();
+    /// A router with the cache in front of `/announcements` (counting its
+    /// computations) and of a write; the counter.
+    fn counted_app(state: &AppState) -> (Router, Arc<AtomicUsize>) {
         let computed = Arc::new(AtomicUsize::new(0));
         let counter = computed.clone();
         let page = get(move || {
@@ -240,6 +290,13 @@ mod tests {
             .route("/announcements", page)
             .route("/api/v1/applications", axum::routing::post(|| async { StatusCode::CREATED }))
             .layer(middleware::from_fn_with_state(state.clone(), serve));
+        (app, computed)
+    }
+
+    #[tokio::test]
+    async fn misses_are_computed_once_and_again_after_each_change() {
+        let state = state();
+        let (app, computed) = counted_app(&state);
 
         get_all(&app, "/announcements", 20).await;
         assert_eq!(computed.load(Ordering::SeqCst), 1, "twenty requests, one computation");
@@ -250,13 +307,28 @@ mod tests {
         get_all(&app, "/announcements", 20).await;
         assert_eq!(computed.load(Ordering::SeqCst), 2, "once after a change heard of");
 
+        // The feed cannot confirm it heard of the write (no database): as
+        // if it changed what the public reads.
         let write = Request::post("/api/v1/applications").body(Body::empty()).expect("request");
         assert_eq!(app.clone().oneshot(write).await.expect("infallible").status(), StatusCode::CREATED);
         get_all(&app, "/announcements", 3).await;
-        assert_eq!(computed.load(Ordering::SeqCst), 3, "a write here is read at once");
+        assert_eq!(computed.load(Ordering::SeqCst), 3, "a write not caught up with is read at once");
 
         get_all(&app, "/announcements?lang=en", 2).await;
         assert_eq!(computed.load(Ordering::SeqCst), 4, "another address, another entry");
+    }
+
+    #[tokio::test]
+    async fn no_entry_is_served_past_its_max_age() {
+        let state = state_with(|config| config.server.public_cache_max_age = crate::domain::IsoDuration::seconds(1));
+        let (app, computed) = counted_app(&state);
+        get_all(&app, "/announcements", 3).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        get_all(&app, "/announcements", 3).await;
+        assert_eq!(computed.load(Ordering::SeqCst), 1, "young enough");
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        get_all(&app, "/announcements", 10).await;
+        assert_eq!(computed.load(Ordering::SeqCst), 2, "computed again once, with no change heard of");
     }
 
     #[test]

@@ -43,6 +43,7 @@ mod public_cache;
 mod quotas;
 mod refiling;
 mod refusal_grounds;
+mod relay;
 mod review;
 mod throttling;
 mod transparency;
