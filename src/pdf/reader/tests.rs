@@ -280,10 +280,11 @@ fn an_attachment_over_max_file_is_refused() {
 fn the_clock_stops_an_inflation_part_way() {
     let limits = Limits { time: Duration::from_millis(1), ..Limits::default() };
     let bomb = bombs::inflation(1536 << 20);
-    let started = Instant::now();
+    // Had it inflated on, the decompressed limit would have stopped it: the
+    // clock stopped it first (no bound on the time taken, which depends on
+    // the machine's load).
     let result = attachment(&bomb, "a", MAX_FILE, &limits);
     assert_eq!(result, Err(ReadError::TimedOut(limits.time)));
-    assert!(started.elapsed() < Duration::from_millis(50), "{:?}", started.elapsed());
 }
 
 #[test]
