@@ -27,9 +27,12 @@ RUN apt-get update \
  && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin dataip
 WORKDIR /app
 COPY --from=build /src/target/release/dataip /usr/local/bin/dataip
-COPY config /app/config
+# Production settings only (the defaults are built in): the test settings,
+# with their fixed secrets, stay out of the image.
+COPY config/production.toml /app/config/production.toml
 ENV DATAIP_ENV=production DATAIP_CONFIG_DIR=/app/config
 USER 10001:10001
-EXPOSE 8080
+# The API and portal; /metrics (when server.metrics_addr is 0.0.0.0:9090).
+EXPOSE 8080 9090
 ENTRYPOINT ["dataip"]
 CMD ["serve"]

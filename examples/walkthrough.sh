@@ -121,8 +121,11 @@ json GET "/admin/organizations?verification=pending&limit=100" '' -H "authorizat
 call "$API/admin/organizations/$ORG/business-licence" -H "authorization: Bearer $RTOKEN" -o licence-as-staff-see-it.pdf
 cmp licence.pdf licence-as-staff-see-it.pdf || exit 1
 echo "the reviewer reads the licence as uploaded"
+# The verification names the licence read (its ETag, the SHA-256): had the
+# owner replaced it meanwhile, the answer would be 412 and nothing verified.
+SEEN=$(sha256sum licence-as-staff-see-it.pdf | cut -d' ' -f1)
 json POST "/admin/organizations/$ORG/verify" '{"name": "上海数据科技有限公司"}' -H "authorization: Bearer $RTOKEN" \
-    | jq -c '{name, verification}'
+    -H "if-match: \"$SEEN\"" | jq -c '{name, verification}'
 
 step "2. It prepares an application (the Idempotency-Key makes a retried POST safe)"
 APPLICATION=$(json POST /applications '{

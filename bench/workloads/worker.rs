@@ -170,6 +170,7 @@ async fn organization(conn: &mut sqlx::PgConnection, i: usize, now: DateTime<Utc
             disabled_at: None,
             // Proven, as a registry's long-standing users' addresses are.
             email_confirmed_at: Some(now),
+            token_generation: 0,
         };
         db::users::insert(conn, &user, None).await?;
     }

@@ -16,10 +16,14 @@ pub struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org: Option<Uuid>,
     pub role: Role,
-    /// The session (refresh-token family) the token was issued in: a
-    /// password change ends the user's other sessions, not this one.
+    /// The session (refresh-token family) the token was issued in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<Uuid>,
+    /// The user's credential generation when it was issued: a password
+    /// change or reset, or a disabling, moves the user on, and the token is
+    /// refused from then on (absent in tokens from before it existed: 0).
+    #[serde(default, rename = "gen")]
+    pub generation: i32,
     pub iss: String,
     pub iat: i64,
     pub exp: i64,
@@ -61,6 +65,7 @@ impl JwtKeys {
         org: Option<Uuid>,
         role: Role,
         session: Uuid,
+        generation: i32,
         now: DateTime<Utc>,
     ) -> anyhow::Result<AccessToken> {
         let expires = self.ttl.after(&now).ok_or_else(|| anyhow::anyhow!("token expiry out of range"))?;
@@ -69,6 +74,7 @@ impl JwtKeys {
             org,
             role,
             sid: Some(session),
+            generation,
             iss: ISSUER.into(),
             iat: now.timestamp(),
             exp: expires.timestamp(),
@@ -96,10 +102,10 @@ mod tests {
         let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef", IsoDuration::seconds(900));
         let now = Utc::now();
         let user = Uuid::now_v7();
-        let access = keys.issue(user, None, Role::Reviewer, Uuid::now_v7(), now).expect("issue");
+        let access = keys.issue(user, None, Role::Reviewer, Uuid::now_v7(), 3, now).expect("issue");
         assert_eq!(access.expires_in, 900);
         let claims = keys.verify(&access.token, now).expect("valid");
-        assert_eq!((claims.sub, claims.role), (user, Role::Reviewer));
+        assert_eq!((claims.sub, claims.role, claims.generation), (user, Role::Reviewer, 3));
         let later = now + chrono::Duration::seconds(901);
         assert_eq!(keys.verify(&access.token, later).err(), Some(TokenRejection::Expired));
         let other = JwtKeys::new(b"another-key-another-key-another-key", IsoDuration::seconds(900));

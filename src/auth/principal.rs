@@ -14,8 +14,8 @@ use crate::{db, domain::Role, http::error::ApiError, services::Error, state::App
 /// An authenticated caller.
 #[derive(Debug, Clone, Copy)]
 pub enum Principal {
-    /// A person, logged in with an access token issued in `session`.
-    User { id: Uuid, org_id: Option<Uuid>, role: Role, session: Option<Uuid> },
+    /// A person, logged in with an access token.
+    User { id: Uuid, org_id: Option<Uuid>, role: Role },
     /// An organization's API key; it acts with a member's rights.
     ApiKey { id: Uuid, org_id: Uuid },
 }
@@ -82,18 +82,17 @@ impl FromRequestParts<AppState> for Principal {
                 }
             })?;
             // JWTs are otherwise checked without the database; this one
-            // primary-key lookup is what makes disabling an account take
-            // effect at once instead of when its last token expires, and
-            // keeps tokens issued before a disabling dead after the account
-            // is enabled again. (API keys are looked up on every request
-            // already.)
-            if !db::users::accepts_token(&mut *state.db.acquire().await?, claims.sub, claims.iat).await? {
+            // primary-key lookup is what makes disabling an account, or
+            // changing or resetting its password, take effect at once
+            // instead of when its last token expires. (API keys are looked up
+            // on every request already.)
+            if !db::users::accepts_token(&mut *state.db.acquire().await?, claims.sub, claims.generation).await? {
                 return Err(Error::Unauthorized(
-                    "this account has been disabled, or this token was issued before it was; log in again",
+                    "this account has been disabled, or its password changed, since this token was issued; log in again",
                 )
                 .into());
             }
-            Principal::User { id: claims.sub, org_id: claims.org, role: claims.role, session: claims.sid }
+            Principal::User { id: claims.sub, org_id: claims.org, role: claims.role }
         };
         parts.extensions.insert(principal);
         Ok(principal)

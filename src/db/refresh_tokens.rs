@@ -12,18 +12,22 @@ pub struct RefreshTokenRow {
     pub expires_at: DateTime<Utc>,
     pub used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The user's credential generation it was issued at: it works only
+    /// while that is still theirs.
+    pub token_generation: i32,
 }
 
 pub async fn insert(conn: &mut PgConnection, token: &RefreshTokenRow) -> sqlx::Result<()> {
     sqlx::query!(
-        "INSERT INTO refresh_tokens (id, family_id, user_id, secret_hash, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO refresh_tokens (id, family_id, user_id, secret_hash, created_at, expires_at, token_generation)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
         token.id,
         token.family_id,
         token.user_id,
         token.secret_hash,
         token.created_at,
         token.expires_at,
+        token.token_generation,
     )
     .execute(conn)
     .await?;
@@ -35,7 +39,7 @@ pub async fn insert(conn: &mut PgConnection, token: &RefreshTokenRow) -> sqlx::R
 pub async fn find_for_update(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<RefreshTokenRow>> {
     sqlx::query_as!(
         RefreshTokenRow,
-        "SELECT id, family_id, user_id, secret_hash, created_at, expires_at, used_at, revoked_at
+        "SELECT id, family_id, user_id, secret_hash, created_at, expires_at, used_at, revoked_at, token_generation
          FROM refresh_tokens WHERE id = $1 FOR UPDATE",
         id
     )
@@ -59,21 +63,13 @@ pub async fn revoke_family(conn: &mut PgConnection, family_id: Uuid, at: DateTim
     Ok(done.rows_affected())
 }
 
-/// Ends every session of the user but `keep` (the family of the session
-/// making the change, if any): their password changed, or the account was
-/// disabled.
-pub async fn revoke_all_of_user(
-    conn: &mut PgConnection,
-    user_id: Uuid,
-    keep: Option<Uuid>,
-    at: DateTime<Utc>,
-) -> sqlx::Result<u64> {
+/// Ends every session of the user: their password changed or was reset, or
+/// the account was disabled.
+pub async fn revoke_all_of_user(conn: &mut PgConnection, user_id: Uuid, at: DateTime<Utc>) -> sqlx::Result<u64> {
     let done = sqlx::query!(
-        "UPDATE refresh_tokens SET revoked_at = $2
-         WHERE user_id = $1 AND revoked_at IS NULL AND ($3::uuid IS NULL OR family_id <> $3)",
+        "UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
         user_id,
-        at,
-        keep
+        at
     )
     .execute(conn)
     .await?;

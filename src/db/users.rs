@@ -19,6 +19,9 @@ pub struct UserRow {
     pub disabled_at: Option<DateTime<Utc>>,
     /// When its holder proved they receive mail at `email`.
     pub email_confirmed_at: Option<DateTime<Utc>>,
+    /// Which of the user's credentials still work: those issued at this
+    /// generation (see the migration `token_generation`).
+    pub token_generation: i32,
 }
 
 /// Stores a user; `added_by` names whoever added the account for someone
@@ -47,7 +50,7 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<User
     sqlx::query_as!(
         UserRow,
         r#"SELECT id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
-                  disabled_at, email_confirmed_at
+                  disabled_at, email_confirmed_at, token_generation
            FROM users WHERE id = $1"#,
         id
     )
@@ -59,7 +62,7 @@ pub async fn find_by_email(conn: &mut PgConnection, email: &str) -> sqlx::Result
     sqlx::query_as!(
         UserRow,
         r#"SELECT id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
-                  disabled_at, email_confirmed_at
+                  disabled_at, email_confirmed_at, token_generation
            FROM users WHERE email = $1"#,
         email
     )
@@ -78,7 +81,7 @@ pub async fn list_in_org(
     sqlx::query_as!(
         UserRow,
         r#"SELECT id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
-                  disabled_at, email_confirmed_at
+                  disabled_at, email_confirmed_at, token_generation
            FROM users
            WHERE org_id = $1 AND disabled_at IS NULL AND ($2::uuid IS NULL OR id > $2)
            ORDER BY id LIMIT $3"#,
@@ -95,7 +98,7 @@ pub async fn list_staff(conn: &mut PgConnection, after: Option<Uuid>, limit: i64
     sqlx::query_as!(
         UserRow,
         r#"SELECT id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
-                  disabled_at, email_confirmed_at
+                  disabled_at, email_confirmed_at, token_generation
            FROM users
            WHERE org_id IS NULL AND ($1::uuid IS NULL OR id > $1)
            ORDER BY id LIMIT $2"#,
@@ -112,42 +115,50 @@ pub async fn list_all_staff(conn: &mut PgConnection) -> sqlx::Result<Vec<UserRow
     sqlx::query_as!(
         UserRow,
         r#"SELECT id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
-                  disabled_at, email_confirmed_at
+                  disabled_at, email_confirmed_at, token_generation
            FROM users WHERE org_id IS NULL ORDER BY id"#
     )
     .fetch_all(conn)
     .await
 }
 
-/// Whether an access token issued at `issued_at` (seconds since the epoch)
-/// still speaks for the user: they exist, are not disabled, and the token is
-/// not older than their last disabling (to the second: `iat` has no
-/// fraction, so a token from the very second of the disabling survives it).
+/// Whether an access token of credential generation `generation` still
+/// speaks for the user: they exist, are not disabled, and have not changed
+/// their password, had it reset or been disabled since it was issued.
 /// Checked on every request made with an access token.
-pub async fn accepts_token(conn: &mut PgConnection, id: Uuid, issued_at: i64) -> sqlx::Result<bool> {
+pub async fn accepts_token(conn: &mut PgConnection, id: Uuid, generation: i32) -> sqlx::Result<bool> {
     let accepted = sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND disabled_at IS NULL
-               AND (tokens_not_before IS NULL OR to_timestamp($2::bigint) >= date_trunc('second', tokens_not_before))) AS "accepted!""#,
+        r#"SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND disabled_at IS NULL AND token_generation = $2)
+           AS "accepted!""#,
         id,
-        issued_at
+        generation
     )
     .fetch_one(conn)
     .await?;
     Ok(accepted)
 }
 
+/// Sets a new password and ends every credential issued under the old one.
 pub async fn set_password_hash(conn: &mut PgConnection, id: Uuid, hash: &str) -> sqlx::Result<()> {
-    sqlx::query!("UPDATE users SET password_hash = $2 WHERE id = $1", id, hash).execute(conn).await?;
+    sqlx::query!(
+        "UPDATE users SET password_hash = $2, token_generation = token_generation + 1 WHERE id = $1",
+        id,
+        hash
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
-/// Disables the user (keeping the first `disabled_at` if already disabled).
+/// Disables the user (keeping the first `disabled_at` if already disabled),
+/// ending every credential issued before: enabling them again revives none.
 pub async fn disable(conn: &mut PgConnection, id: Uuid, at: DateTime<Utc>) -> sqlx::Result<Option<UserRow>> {
     sqlx::query_as!(
         UserRow,
-        r#"UPDATE users SET disabled_at = COALESCE(disabled_at, $2) WHERE id = $1
+        r#"UPDATE users SET disabled_at = COALESCE(disabled_at, $2), token_generation = token_generation + 1
+           WHERE id = $1
            RETURNING id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
-                     disabled_at, email_confirmed_at"#,
+                     disabled_at, email_confirmed_at, token_generation"#,
         id,
         at
     )
@@ -158,10 +169,9 @@ pub async fn disable(conn: &mut PgConnection, id: Uuid, at: DateTime<Utc>) -> sq
 pub async fn enable(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<UserRow>> {
     sqlx::query_as!(
         UserRow,
-        r#"UPDATE users SET disabled_at = NULL, tokens_not_before = COALESCE(disabled_at, tokens_not_before)
-           WHERE id = $1
+        r#"UPDATE users SET disabled_at = NULL WHERE id = $1
            RETURNING id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
-                     disabled_at, email_confirmed_at"#,
+                     disabled_at, email_confirmed_at, token_generation"#,
         id
     )
     .fetch_optional(conn)
@@ -177,7 +187,7 @@ pub async fn find_active_in_org_for_update(
     sqlx::query_as!(
         UserRow,
         r#"SELECT id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
-                  disabled_at, email_confirmed_at
+                  disabled_at, email_confirmed_at, token_generation
            FROM users WHERE id = $1 AND org_id = $2 AND disabled_at IS NULL FOR UPDATE"#,
         id,
         org_id
@@ -204,7 +214,7 @@ pub async fn find_for_update(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<
     sqlx::query_as!(
         UserRow,
         r#"SELECT id, org_id, email, password_hash, display_name, role AS "role: Role", created_at,
-                  disabled_at, email_confirmed_at
+                  disabled_at, email_confirmed_at, token_generation
            FROM users WHERE id = $1 FOR UPDATE"#,
         id
     )

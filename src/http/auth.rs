@@ -102,13 +102,13 @@ async fn logout(State(state): State<AppState>, Json(request): Json<RefreshReques
 /// Needs a person's access token (API keys are refused with 403). A wrong
 /// `current_password` answers 422 with that field in `errors`, and counts as
 /// a failed login of the account (see the 429 of /auth/login). On success
-/// every session of the user ends: all their refresh tokens are revoked, on
-/// this device too, so they log in again with the new password. Access
-/// tokens already issued stay valid until they expire (minutes; see
-/// `expires_in`).
+/// every session of the user ends, this one too: all their refresh tokens
+/// are revoked and every access token issued before is refused from then
+/// on (401), even one issued in the same second; the caller signs in again
+/// with the new password.
 #[utoipa::path(post, path = "/auth/password", tag = "auth", operation_id = "changePassword", security(("bearer" = [])),
     request_body = PasswordChange, responses(
-    (status = 204, description = "Changed; the user's other sessions (refresh tokens) end, this one goes on"),
+    (status = 204, description = "Changed; every session of the user ends, this one too (refresh tokens revoked, earlier access tokens refused): sign in again"),
     Always, JsonBody, Authenticated,
     (status = 403, description = "An API key has no password (`code`: `forbidden`)", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "The password changed meanwhile, by another change or a reset (`code`: `conflict`)", body = Problem, content_type = "application/problem+json"),
@@ -122,10 +122,10 @@ async fn change_password(
     ClientAddr(client): ClientAddr,
     Json(request): Json<PasswordChange>,
 ) -> ApiResult<StatusCode> {
-    let Principal::User { id, session, .. } = principal else {
+    let Principal::User { id, .. } = principal else {
         return Err(Error::Forbidden("an API key has no password; log in as a person to change yours").into());
     };
-    passwords::change(&state, id, session, request, client).await?;
+    passwords::change(&state, id, request, client).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -135,8 +135,8 @@ async fn change_password(
 /// hour after it was issued, and only the latest issued for an account
 /// works. A token that is malformed, unknown, used or expired gets one and
 /// the same 422 naming `token`, and nothing changes. On success the token is
-/// used up and every session of the user ends (all refresh tokens revoked);
-/// access tokens already issued stay valid until they expire (minutes).
+/// used up and every session of the user ends: all refresh tokens are
+/// revoked and every access token issued before is refused (401).
 /// Failed attempts are limited per client address.
 #[utoipa::path(post, path = "/auth/password-reset", tag = "auth", operation_id = "resetPassword", security(),
     request_body = PasswordResetRequest, responses(

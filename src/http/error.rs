@@ -91,7 +91,8 @@ fn code_for(status: StatusCode) -> &'static str {
         405 => "method_not_allowed",
         408 => "request_timeout",
         409 => "conflict",
-        412 => "precondition_failed",
+        // 428: the condition was missing rather than false; one word for both.
+        412 | 428 => "precondition_failed",
         413 => "payload_too_large",
         415 => "unsupported_media_type",
         429 => "rate_limited",
@@ -123,6 +124,7 @@ impl From<Error> for ApiError {
                 Self { code: "organization_unverified", ..Self::new(StatusCode::CONFLICT, detail) }
             }
             Error::PreconditionFailed(_) => Self::new(StatusCode::PRECONDITION_FAILED, detail),
+            Error::PreconditionRequired(_) => Self::new(StatusCode::PRECONDITION_REQUIRED, detail),
             Error::PayloadTooLarge(_) => Self::new(StatusCode::PAYLOAD_TOO_LARGE, detail),
             Error::UnsupportedMediaType(_) => Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, detail),
             Error::RateLimited { retry_after } => Self {

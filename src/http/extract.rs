@@ -96,6 +96,31 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     }
 }
 
+/// The SHA-256 in an `If-Match` header (`"<64 hex digits>"`, as a file's
+/// `ETag` gives it): the file the caller read, which a decision about it
+/// pins. No header is `None`; the handler decides whether that may be.
+pub struct IfMatchDigest(pub Option<[u8; 32]>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatchDigest {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get(header::IF_MATCH) else {
+            return Ok(IfMatchDigest(None));
+        };
+        let text = value.to_str().unwrap_or_default().trim();
+        let digest = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(text);
+        let mut bytes = [0u8; 32];
+        match hex::decode_to_slice(digest, &mut bytes) {
+            Ok(()) => Ok(IfMatchDigest(Some(bytes))),
+            Err(_) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "If-Match must be the file's SHA-256 in quotes, as its ETag gives it: \"9f86d0…\" (64 hex digits)",
+            )),
+        }
+    }
+}
+
 /// The `Idempotency-Key` header, if any.
 pub struct IdempotencyKey(pub Option<String>);
 

@@ -55,10 +55,10 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The OpenAPI document of the whole API, as served with this configuration.
 pub fn openapi(config: &Config) -> utoipa::openapi::OpenApi {
-    openapi::finish(api(config).split_for_parts().1, config)
+    openapi::finish(api().split_for_parts().1, config)
 }
 
-fn api(config: &Config) -> OpenApiRouter<AppState> {
+fn api() -> OpenApiRouter<AppState> {
     let v1 = OpenApiRouter::new()
         .merge(auth::router())
         .merge(organization::router())
@@ -72,15 +72,15 @@ fn api(config: &Config) -> OpenApiRouter<AppState> {
         .merge(notifications::router())
         .merge(webhooks::router())
         .merge(watches::router());
-    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest("/api/v1", v1).merge(ops::router(config))
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest("/api/v1", v1).merge(ops::router())
 }
 
 pub fn router(state: AppState) -> Router {
     let config = state.config.clone();
-    let (api, document) = api(&config).split_for_parts();
+    let (api, document) = api().split_for_parts();
     let document = openapi::finish(document, &config);
     // Probes answer under the API base path too, for proxies that only pass it.
-    let ops_under_base = ops::router(&config).split_for_parts().0;
+    let ops_under_base = ops::router().split_for_parts().0;
     let api = api.nest("/api/v1", ops_under_base);
     let api = match config.server.docs {
         true => api.merge(SwaggerUi::new("/docs").url(OPENAPI_PATH, document)),

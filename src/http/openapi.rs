@@ -38,7 +38,7 @@ use crate::{
         (name = "ledger", description = "The tamper-evident log: checkpoints, entries, proofs and anchors"),
         (name = "admin", description = "Registry staff management, and the verification of organizations"),
         (name = "webhooks", description = "An organization's endpoints for machine notifications (Standard Webhooks), their deliveries and secrets"),
-        (name = "operations", description = "Health, readiness and metrics"),
+        (name = "operations", description = "Health and readiness"),
     )
 )]
 pub struct ApiDoc;

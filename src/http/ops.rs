@@ -10,19 +10,15 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{extract::Json, responses::Always};
-use crate::{config::Config, db, state::AppState};
+use crate::{db, state::AppState};
 
-/// Liveness and readiness, and `/metrics` unless it is served on an address
-/// of its own (`server.metrics_addr`).
-pub fn router(config: &Config) -> OpenApiRouter<AppState> {
-    let probes = OpenApiRouter::new().routes(routes!(healthz)).routes(routes!(readyz));
-    match config.server.metrics_addr {
-        Some(_) => probes,
-        None => probes.merge(metrics_router()),
-    }
+/// Liveness and readiness.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(healthz)).routes(routes!(readyz))
 }
 
-/// `/metrics` alone.
+/// `/metrics` alone, for `server.metrics_addr` only: never beside the API,
+/// where anyone could read the registry's traffic.
 pub fn metrics_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(metrics))
 }

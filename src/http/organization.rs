@@ -161,6 +161,8 @@ async fn remove_member(State(state): State<AppState>, owner: Owner, Path(id): Pa
     security(("bearer" = [])), request_body = NewApiKey, responses(
     (status = 201, description = "The key, with its secret", body = CreatedApiKey),
     Always, JsonBody, AsOwner,
+    (status = 429, description = "The organization has created as many keys as it may in this window (`throttle.api_keys_per_organization`; `code`: `rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds to wait before trying again"))),
 ))]
 async fn create_api_key(
     State(state): State<AppState>,

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::{
     error::{ApiResult, Problem},
-    extract::{Json, OptionalJson, Path, Query},
+    extract::{IfMatchDigest, Json, OptionalJson, Path, Query},
     files,
     openapi::Binary,
     responses::{Always, AsStaff, BadRequest, JsonBody, NotFound, Paged},
@@ -80,24 +80,36 @@ async fn download_licence(State(state): State<AppState>, _staff: Staff, Path(id)
 /// Verifies a pending organization whose business licence the caller has
 /// checked, correcting its name to the licence's if `name` is given.
 ///
+/// `If-Match` names the licence checked: the `ETag` its download gave (its
+/// SHA-256, quoted). Should the owner have replaced the licence since, the
+/// answer is 412 and nothing changes: download the new one and check it.
+/// Without `If-Match` the answer is 428.
+///
 /// A verified organization may submit applications and receive transferred
 /// certificates, and holds its credit code: no other organization with the
 /// code can be verified, or sign up, after it. Verification is final.
 #[utoipa::path(post, path = "/admin/organizations/{id}/verify", tag = "admin", operation_id = "verifyOrganization",
-    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The organization's id")),
+    security(("bearer" = [])), params(
+        ("id" = Uuid, Path, description = "The organization's id"),
+        ("If-Match" = String, Header, description = "The `ETag` of the business licence checked: its SHA-256 in hex, quoted",
+            pattern = r#"^"[0-9a-fA-F]{64}"$"#, example = "\"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\""),
+    ),
     request_body(content = Option<VerifyRequest>, description = "Optional: no body at all verifies under the name it signed up with"),
     responses(
     (status = 200, description = "The organization, now `verified`", body = OrganizationDetails),
     Always, JsonBody, AsStaff, NotFound,
     (status = 409, description = "The organization is not `pending`: it has no licence to check, or it was decided already (`code`: `invalid_transition`); or another organization with its credit code is verified already (`code`: `conflict`)", body = Problem, content_type = "application/problem+json"),
+    (status = 412, description = "The business licence is not the one `If-Match` names: its owner replaced it since (`code`: `precondition_failed`); nothing changed", body = Problem, content_type = "application/problem+json"),
+    (status = 428, description = "No `If-Match` naming the licence checked (`code`: `precondition_failed`); nothing changed", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn verify(
     State(state): State<AppState>,
     staff: Staff,
     Path(id): Path<Uuid>,
+    IfMatchDigest(licence_seen): IfMatchDigest,
     OptionalJson(request): OptionalJson<VerifyRequest>,
 ) -> ApiResult<Json<OrganizationDetails>> {
-    Ok(Json(verification::verify(&state, staff, id, request).await?))
+    Ok(Json(verification::verify(&state, staff, id, request, licence_seen).await?))
 }
 
 /// Refuses a pending organization's business licence, saying why; its

@@ -162,6 +162,7 @@ pub async fn insert_user(
         created_at: now,
         disabled_at: None,
         email_confirmed_at: confirmed_at,
+        token_generation: 0,
     };
     db::users::insert(conn, &user, added_by).await.map_err(|e| match db::violated_constraint(&e) {
         Some("users_email_key") => email_taken(),

@@ -35,6 +35,10 @@ pub enum Error {
     OrganizationUnverified(String),
     #[error("{0}")]
     PreconditionFailed(String),
+    /// A write that must name what it was decided on (`If-Match`) and did
+    /// not.
+    #[error("{0}")]
+    PreconditionRequired(String),
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]

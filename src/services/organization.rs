@@ -138,7 +138,7 @@ pub async fn remove_member(state: &AppState, owner: Owner, id: Uuid) -> Result<(
         ));
     }
     db::users::disable(&mut tx, member.id, now).await?;
-    let sessions = db::refresh_tokens::revoke_all_of_user(&mut tx, member.id, None, now).await?;
+    let sessions = db::refresh_tokens::revoke_all_of_user(&mut tx, member.id, now).await?;
     tx.commit().await?;
     tracing::info!(removed_by = %owner.user_id, sessions, "member removed");
     Ok(())

@@ -153,7 +153,7 @@ pub async fn redeem(state: &AppState, request: PasswordResetRequest, client: IpA
         .ok_or_else(invalid_token)?;
     db::users::set_password_hash(&mut tx, user.id, &new_hash).await?;
     db::password_resets::mark_used(&mut tx, reset.id, now).await?;
-    let sessions = db::refresh_tokens::revoke_all_of_user(&mut tx, user.id, None, now).await?;
+    let sessions = db::refresh_tokens::revoke_all_of_user(&mut tx, user.id, now).await?;
     let facts = crate::notifications::messages::Facts::default();
     let kind = crate::notifications::EventKind::PasswordReset;
     super::notifications::to_user(&mut tx, state, user.id, kind, &facts, now).await?;

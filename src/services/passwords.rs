@@ -20,21 +20,16 @@ pub struct PasswordChange {
 }
 
 /// Replaces the user's password after checking the current one, and ends
-/// the user's other sessions (their refresh tokens); `session`, the one the
-/// request was made in, goes on. Access tokens already issued live out
-/// their short lives.
+/// every session of the user, the one the request was made in too: every
+/// refresh token is revoked and every access token issued so far refused
+/// (the user's credential generation moves on), so the caller signs in
+/// again with the new password.
 ///
 /// A wrong current password is 422 naming `current_password`, and counts as
 /// a failed login of the account and of the client address: a stolen access
 /// token must not become a way to guess the password without limit.
 #[tracing::instrument(skip_all, fields(user_id = %user_id))]
-pub async fn change(
-    state: &AppState,
-    user_id: Uuid,
-    session: Option<Uuid>,
-    request: PasswordChange,
-    client: IpAddr,
-) -> Result<()> {
+pub async fn change(state: &AppState, user_id: Uuid, request: PasswordChange, client: IpAddr) -> Result<()> {
     let now = state.clock.now();
     let new_password = Password::parse(&request.new_password).map_err(|m| Error::field("new_password", m))?;
 
@@ -73,10 +68,10 @@ pub async fn change(
         return Err(Error::Conflict("the password was changed meanwhile; try again with the current one".into()));
     }
     db::users::set_password_hash(&mut tx, user.id, &new_hash).await?;
-    let sessions = db::refresh_tokens::revoke_all_of_user(&mut tx, user.id, session, now).await?;
+    let sessions = db::refresh_tokens::revoke_all_of_user(&mut tx, user.id, now).await?;
     let facts = crate::notifications::messages::Facts::default();
     super::notifications::to_user(&mut tx, state, user.id, EventKind::PasswordChanged, &facts, now).await?;
     tx.commit().await?;
-    tracing::info!(sessions, "password changed; the user's other sessions ended");
+    tracing::info!(sessions, "password changed; every session of the user ended");
     Ok(())
 }

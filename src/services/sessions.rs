@@ -120,7 +120,7 @@ pub async fn signup(state: &AppState, request: SignupRequest, client: IpAddr) ->
     db::organizations::insert(&mut tx, &org).await?;
     let address = accounts::NewAddress::ToConfirm { added_by: None };
     let user = accounts::insert_user(&mut tx, state, account, Role::Owner, Some(org.id), address, now).await?;
-    let tokens = start_session(state, &mut tx, &user, None).await?;
+    let tokens = start_session(state, &mut tx, &user, None, user.token_generation).await?;
     tx.commit().await?;
     tracing::info!(org_id = %org.id, user_id = %user.id, "organization signed up");
     Ok(SignupResponse { organization: org.into(), user: user.into(), tokens })
@@ -154,7 +154,10 @@ pub async fn login(state: &AppState, request: LoginRequest, client: IpAddr) -> R
     };
     attempt.take_back(&mut *state.db.acquire().await?).await?;
     let mut tx = state.db.begin().await?;
-    let tokens = start_session(state, &mut tx, &user, None).await?;
+    // The generation read with the password just checked: should a change
+    // or reset have replaced that password meanwhile, these tokens are born
+    // dead.
+    let tokens = start_session(state, &mut tx, &user, None, user.token_generation).await?;
     tx.commit().await?;
     Ok(tokens)
 }
@@ -184,10 +187,14 @@ pub async fn refresh(state: &AppState, request: RefreshRequest) -> Result<TokenP
         return Err(BAD_REFRESH);
     }
     db::refresh_tokens::mark_used(&mut tx, row.id, now).await?;
-    // Disabling revokes the sessions too; this also covers a refresh racing it.
-    let user =
-        db::users::find(&mut tx, row.user_id).await?.filter(|user| user.disabled_at.is_none()).ok_or(BAD_REFRESH)?;
-    let tokens = start_session(state, &mut tx, &user, Some(row.family_id)).await?;
+    // Disabling, a password change and a reset revoke the sessions too;
+    // the generation also covers a refresh racing them (the pair issued
+    // here carries the presented token's, already out of date).
+    let user = db::users::find(&mut tx, row.user_id)
+        .await?
+        .filter(|user| user.disabled_at.is_none() && user.token_generation == row.token_generation)
+        .ok_or(BAD_REFRESH)?;
+    let tokens = start_session(state, &mut tx, &user, Some(row.family_id), row.token_generation).await?;
     tx.commit().await?;
     Ok(tokens)
 }
@@ -222,12 +229,13 @@ pub async fn me(state: &AppState, user_id: Uuid) -> Result<MeResponse> {
 }
 
 /// Issues an access token and a refresh token (continuing `family`, or
-/// starting a new one).
+/// starting a new one) of the user's credential `generation`.
 async fn start_session(
     state: &AppState,
     conn: &mut PgConnection,
     user: &UserRow,
     family: Option<Uuid>,
+    generation: i32,
 ) -> Result<TokenPair> {
     let now = state.clock.now();
     let secret = OpaqueToken::generate()?;
@@ -249,10 +257,11 @@ async fn start_session(
             expires_at,
             used_at: None,
             revoked_at: None,
+            token_generation: generation,
         },
     )
     .await?;
-    let access = state.jwt.issue(user.id, user.org_id, user.role, family, now)?;
+    let access = state.jwt.issue(user.id, user.org_id, user.role, family, generation, now)?;
     Ok(TokenPair {
         access_token: access.token,
         refresh_token: secret.render(REFRESH_TOKEN_PREFIX),

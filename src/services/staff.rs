@@ -83,7 +83,7 @@ pub async fn disable(state: &AppState, actor: AuditActor, email: &str) -> Result
     let mut tx = state.db.begin().await?;
     let staff = find_staff(&mut tx, email).await?;
     let user = db::users::disable(&mut tx, staff.id, now).await?.ok_or(NO_SUCH_STAFF)?;
-    let sessions = db::refresh_tokens::revoke_all_of_user(&mut tx, user.id, None, now).await?;
+    let sessions = db::refresh_tokens::revoke_all_of_user(&mut tx, user.id, now).await?;
     let (before, after) = (json!({"disabled_at": staff.disabled_at}), json!({"disabled_at": user.disabled_at}));
     audit::record(&mut tx, actor, now, staff_audit("staff.disable", user.id, Some(before), after)).await?;
     tx.commit().await?;

@@ -223,11 +223,35 @@ pub async fn queue(
 }
 
 /// Staff verify a pending organization, whose licence they have checked,
-/// correcting its name to the licence's if asked.
+/// correcting its name to the licence's if asked. `licence_seen` is the
+/// SHA-256 of the licence they read (its `ETag`, sent back as `If-Match`):
+/// should the owner have replaced it since, nothing changes (412), so no
+/// organization is verified on a licence no one opened. Required (428).
 #[tracing::instrument(skip_all, fields(staff_id = %staff.user_id, org_id = %id))]
-pub async fn verify(state: &AppState, staff: Staff, id: Uuid, request: VerifyRequest) -> Result<OrganizationDetails> {
+pub async fn verify(
+    state: &AppState,
+    staff: Staff,
+    id: Uuid,
+    request: VerifyRequest,
+    licence_seen: Option<[u8; 32]>,
+) -> Result<OrganizationDetails> {
+    let licence_seen = licence_seen.ok_or_else(|| {
+        Error::PreconditionRequired(
+            "send If-Match with the ETag of the business licence you checked (GET \
+             /api/v1/admin/organizations/{id}/business-licence), so that a licence replaced meanwhile is not \
+             verified unseen"
+                .into(),
+        )
+    })?;
     let name = parse_name(request.name.as_deref())?;
-    let row = decide(state, id, VerificationStep::Verify, Some(staff.user_id), None, name.as_deref()).await?;
+    let decision = Decision {
+        step: VerificationStep::Verify,
+        decided_by: Some(staff.user_id),
+        refusal_reason: None,
+        name: name.as_deref(),
+        licence_seen: Some(licence_seen),
+    };
+    let row = decide(state, id, decision).await?;
     let mut conn = state.db.acquire().await?;
     OrganizationDetails::load(&mut conn, row).await
 }
@@ -236,7 +260,14 @@ pub async fn verify(state: &AppState, staff: Staff, id: Uuid, request: VerifyReq
 #[tracing::instrument(skip_all, fields(staff_id = %staff.user_id, org_id = %id))]
 pub async fn refuse(state: &AppState, staff: Staff, id: Uuid, request: RefuseRequest) -> Result<OrganizationDetails> {
     let reason = Text::parse(&request.reason, 2000).map_err(|m| Error::field("reason", m))?.into_string();
-    let row = decide(state, id, VerificationStep::Refuse, Some(staff.user_id), Some(&reason), None).await?;
+    let decision = Decision {
+        step: VerificationStep::Refuse,
+        decided_by: Some(staff.user_id),
+        refusal_reason: Some(&reason),
+        name: None,
+        licence_seen: None,
+    };
+    let row = decide(state, id, decision).await?;
     let mut conn = state.db.acquire().await?;
     OrganizationDetails::load(&mut conn, row).await
 }
@@ -256,7 +287,14 @@ pub async fn claimants(state: &AppState, credit_code: &str) -> Result<Vec<Organi
 #[tracing::instrument(skip_all, fields(org_id = %id))]
 pub async fn verify_by_operator(state: &AppState, id: Uuid, name: Option<&str>) -> Result<OrganizationDetails> {
     let name = parse_name(name)?;
-    let row = decide(state, id, VerificationStep::VerifyByOperator, None, None, name.as_deref()).await?;
+    let decision = Decision {
+        step: VerificationStep::VerifyByOperator,
+        decided_by: None,
+        refusal_reason: None,
+        name: name.as_deref(),
+        licence_seen: None,
+    };
+    let row = decide(state, id, decision).await?;
     let mut conn = state.db.acquire().await?;
     OrganizationDetails::load(&mut conn, row).await
 }
@@ -282,21 +320,40 @@ pub async fn ensure_verified(conn: &mut PgConnection, org_id: Uuid, what: &str) 
     )))
 }
 
+/// A decision on an organization's verification.
+struct Decision<'a> {
+    step: VerificationStep,
+    /// The member of staff deciding; `None` for an operator.
+    decided_by: Option<Uuid>,
+    refusal_reason: Option<&'a str>,
+    /// The name to correct the organization's to.
+    name: Option<&'a str>,
+    /// The SHA-256 of the licence the decision was made on.
+    licence_seen: Option<[u8; 32]>,
+}
+
 /// Applies a decision to the organization, in one transaction: verifying
 /// makes it the holder of its credit code, which a second organization
-/// cannot become.
-async fn decide(
-    state: &AppState,
-    id: Uuid,
-    step: VerificationStep,
-    decided_by: Option<Uuid>,
-    refusal_reason: Option<&str>,
-    name: Option<&str>,
-) -> Result<OrganizationRow> {
+/// cannot become. The organization is locked first, as an upload locks it
+/// before replacing the licence, so the licence compared is the one on
+/// record when the decision takes effect.
+async fn decide(state: &AppState, id: Uuid, decision: Decision<'_>) -> Result<OrganizationRow> {
+    let Decision { step, decided_by, refusal_reason, name, licence_seen } = decision;
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let current = db::organizations::find_for_update(&mut tx, id).await?.ok_or(Error::NotFound)?;
     let to = next(&current, step)?;
+    if let Some(seen) = licence_seen {
+        let on_record = db::business_licences::find(&mut tx, id).await?;
+        if on_record.as_ref().is_none_or(|licence| licence.sha256 != seen) {
+            return Err(Error::PreconditionFailed(format!(
+                "the business licence is not the one you checked (If-Match \"{}\"): its owner replaced it; \
+                 download it again (now {}) and check that one",
+                hex::encode(seen),
+                on_record.map_or_else(|| "none".to_owned(), |licence| format!("\"{}\"", hex::encode(licence.sha256)))
+            )));
+        }
+    }
     if to == Verification::Verified
         && let Some(holder) = db::organizations::find_verified_by_credit_code(&mut tx, &current.credit_code).await?
     {

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::{
     acts::{approve, file_ok, holder, license, setup},
     helpers::{PASSWORD, spawn_app_with},
-    verification::pending,
+    verification::{self, pending},
 };
 
 fn actions(log: &Value) -> Vec<String> {
@@ -145,10 +145,8 @@ async fn verifications_and_refile_exceptions_leave_rows_with_before_and_after() 
     let admin = app.staff(StaffRole::Admin).await;
     let reviewer = app.staff(StaffRole::Reviewer).await;
     let corrected = pending(&app).await;
-    let verify = json!({"name": "上海数据科技股份有限公司"});
-    app.post(&format!("/admin/organizations/{}/verify", corrected.org_id), Some(&reviewer), verify)
-        .await
-        .assert_status(200);
+    let name = json!({"name": "上海数据科技股份有限公司"});
+    verification::verify(&app, &reviewer, &corrected.org_id, name).await.assert_status(200);
     let refused = pending(&app).await;
     app.post(
         &format!("/admin/organizations/{}/refuse", refused.org_id),

@@ -131,7 +131,14 @@ async fn no_client_can_add_metrics_series() {
 }
 
 #[tokio::test]
-async fn metrics_can_have_an_address_of_their_own() {
+async fn metrics_are_served_only_on_an_address_of_their_own() {
+    // Not set: no metrics at all, and none beside the API.
+    let app = spawn_app().await;
+    assert_eq!(app.metrics_port, None);
+    for path in ["/metrics", "/api/v1/metrics"] {
+        assert_eq!(app.client.get(app.url(path)).send().await.expect("sent").status(), 404, "{path}");
+    }
+
     let app = spawn_app_with(|config| config.server.metrics_addr = Some("127.0.0.1:0".parse().expect("address"))).await;
     assert_eq!(app.client.get(app.url("/metrics")).send().await.expect("sent").status(), 404);
     let document = app.get("/openapi.json", None).await;

@@ -457,3 +457,31 @@ async fn commands_log_where_their_configuration_came_from() {
     assert!(log.contains(&dir.join("data").display().to_string()), "the data directory: {log}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The container files as shipped: no secret has a default, the image holds
+/// no test settings, and `/metrics` is published on loopback only. (The
+/// files are also run for real against local stand-ins of their base images;
+/// see the notes of issue 26.)
+#[test]
+fn the_container_files_ship_no_secret_and_no_test_settings() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let compose = std::fs::read_to_string(root.join("docker-compose.yml")).expect("compose file");
+    for secret in ["POSTGRES_PASSWORD", "DATAIP_JWT_SECRET", "DATAIP_SIGNING_KEY"] {
+        let uses: Vec<&str> = compose.match_indices(&format!("${{{secret}")).map(|(at, _)| &compose[at..]).collect();
+        assert!(!uses.is_empty(), "{secret} is used");
+        for used in uses {
+            assert!(used.starts_with(&format!("${{{secret}:?")), "{secret} must be required: {}", &used[..60]);
+        }
+    }
+    for line in compose.lines().filter(|line| line.contains("SIGNER_KEY:")) {
+        assert!(line.trim_end().ends_with("${DATAIP_ANCHOR_SIGNER_KEY:-}"), "no default chain key: {line}");
+    }
+    assert!(compose.contains("DATAIP__SERVER__METRICS_ADDR: 0.0.0.0:9090"), "metrics on a port of their own");
+    assert!(compose.contains(r#""127.0.0.1:${DATAIP_METRICS_PORT:-9090}:9090""#), "published on loopback only");
+
+    let dockerfile = std::fs::read_to_string(root.join("Dockerfile")).expect("Dockerfile");
+    let runtime = dockerfile.rsplit_once("\nFROM ").expect("a runtime stage").1;
+    let copied: Vec<&str> = runtime.lines().filter(|line| line.starts_with("COPY ")).collect();
+    assert!(copied.iter().all(|line| !line.contains("test.toml") && !line.starts_with("COPY config ")), "{copied:?}");
+    assert!(copied.iter().any(|line| line.starts_with("COPY config/production.toml ")), "{copied:?}");
+}

@@ -1,4 +1,4 @@
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn health_and_readiness() {
@@ -24,9 +24,10 @@ async fn readiness_fails_when_the_schema_is_behind() {
 
 #[tokio::test]
 async fn metrics_count_requests_by_route() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|config| config.server.metrics_addr = Some("127.0.0.1:0".parse().expect("address"))).await;
     app.get("/healthz", None).await;
-    let metrics = app.client.get(app.url("/metrics")).send().await.expect("sent");
+    let port = app.metrics_port.expect("a metrics port");
+    let metrics = app.client.get(format!("http://127.0.0.1:{port}/metrics")).send().await.expect("sent");
     assert!(metrics.headers()["content-type"].to_str().unwrap_or_default().starts_with("text/plain"));
     let text = metrics.text().await.expect("text");
     assert!(text.contains(r#"http_requests_total{method="GET",route="/healthz",status="200"}"#), "{text}");

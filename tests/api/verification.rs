@@ -27,6 +27,43 @@ async fn submit(app: &TestApp, token: &str, id: &str) -> Answer {
     app.post(&format!("/applications/{id}/submit"), Some(token), json!({"commitment": true})).await
 }
 
+/// The `ETag` of the organization's licence, as staff download it.
+pub(crate) async fn licence_etag(app: &TestApp, staff: &str, org_id: &str) -> String {
+    let path = format!("/admin/organizations/{org_id}/business-licence");
+    let download = app.client.get(app.url(&path)).bearer_auth(staff).send().await.expect("sent");
+    assert_eq!(download.status(), 200);
+    download.headers()["etag"].to_str().expect("an ETag").to_owned()
+}
+
+/// `POST /admin/organizations/{id}/verify` with `If-Match: seen` (none if
+/// `None`) and the body, if any.
+pub(crate) async fn verify_seen(
+    app: &TestApp,
+    token: Option<&str>,
+    org_id: &str,
+    seen: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> Answer {
+    let mut request = app.client.post(app.url(&format!("/admin/organizations/{org_id}/verify")));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(seen) = seen {
+        request = request.header("if-match", seen);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    answer(request.send().await.expect("sent")).await
+}
+
+/// Staff verify the organization on the licence it has now, as a reviewer
+/// does having downloaded it.
+pub(crate) async fn verify(app: &TestApp, staff: &str, org_id: &str, body: serde_json::Value) -> Answer {
+    let seen = licence_etag(app, staff, org_id).await;
+    verify_seen(app, Some(staff), org_id, Some(&seen), Some(body)).await
+}
+
 /// An unverified organization whose licence awaits staff.
 pub(crate) async fn pending(app: &TestApp) -> Tenant {
     let tenant = app.signup_unverified().await;
@@ -69,14 +106,16 @@ async fn an_unverified_organization_prepares_drafts_but_submits_only_once_verifi
     let download = app.client.get(app.url(&path)).bearer_auth(&reviewer).send().await.expect("sent");
     assert_eq!(download.status(), 200);
     assert_eq!(download.headers()["content-type"], "application/pdf");
+    let etag = download.headers()["etag"].to_str().expect("ETag").to_owned();
+    assert_eq!(etag, format!("\"{}\"", body["business_licence"]["sha256"].as_str().expect("sha256")));
     assert!(download.headers()["cache-control"].to_str().is_ok_and(|v| v.contains("no-store")));
     assert_eq!(download.bytes().await.expect("bytes").as_ref(), LICENCE);
     let own = app.client.get(app.url("/organization/business-licence")).bearer_auth(&tenant.token).send().await;
     assert_eq!(own.expect("sent").bytes().await.expect("bytes").as_ref(), LICENCE);
 
-    // Verified under the licence's name: now it submits.
-    let path = format!("/admin/organizations/{}/verify", tenant.org_id);
-    let verified = app.post(&path, Some(&reviewer), json!({"name": "  上海数据科技股份有限公司 "})).await;
+    // Verified, on the licence read, under the licence's name: now it submits.
+    let name = json!({"name": "  上海数据科技股份有限公司 "});
+    let verified = verify_seen(&app, Some(&reviewer), &tenant.org_id, Some(&etag), Some(name)).await;
     let body = verified.assert_status(200);
     assert_eq!(
         (body["verification"].as_str(), body["name"].as_str()),
@@ -95,10 +134,7 @@ async fn a_refused_licence_is_said_why_and_a_new_upload_makes_it_pending_again()
     let app = spawn_app().await;
     let tenant = pending(&app).await;
     let reviewer = app.staff(StaffRole::Reviewer).await;
-    let (verify, refuse) = (
-        format!("/admin/organizations/{}/verify", tenant.org_id),
-        format!("/admin/organizations/{}/refuse", tenant.org_id),
-    );
+    let refuse = format!("/admin/organizations/{}/refuse", tenant.org_id);
 
     let refused = app.post(&refuse, Some(&reviewer), json!({"reason": "执照已过期"})).await;
     let body = refused.assert_status(200);
@@ -111,7 +147,7 @@ async fn a_refused_licence_is_said_why_and_a_new_upload_makes_it_pending_again()
     unverified.assert_problem(409, "organization_unverified");
     assert!(unverified.body["detail"].as_str().is_some_and(|d| d.contains("执照已过期")), "{}", unverified.body);
     // Staff decide only on a pending licence.
-    app.post(&verify, Some(&reviewer), json!({})).await.assert_problem(409, "invalid_transition");
+    verify(&app, &reviewer, &tenant.org_id, json!({})).await.assert_problem(409, "invalid_transition");
     app.post(&refuse, Some(&reviewer), json!({"reason": "again"})).await.assert_problem(409, "invalid_transition");
 
     let again = upload_licence(&app, &tenant.token, "image/png", b"\x89PNG\r\n\x1a\n new scan").await;
@@ -121,13 +157,13 @@ async fn a_refused_licence_is_said_why_and_a_new_upload_makes_it_pending_again()
     assert_eq!(body["business_licence"]["media_type"], "image/png");
 
     // No body at all verifies under the name it signed up with.
-    let verified = app.client.post(app.url(&verify)).bearer_auth(&reviewer).send().await.expect("sent");
-    let verified = answer(verified).await;
+    let seen = licence_etag(&app, &reviewer, &tenant.org_id).await;
+    let verified = verify_seen(&app, Some(&reviewer), &tenant.org_id, Some(&seen), None).await;
     assert_eq!(verified.assert_status(200)["name"], "上海数据科技有限公司");
     // Final: no new licence, no second decision.
     upload_licence(&app, &tenant.token, "application/pdf", LICENCE).await.assert_problem(409, "invalid_transition");
     app.post(&refuse, Some(&reviewer), json!({"reason": "x"})).await.assert_problem(409, "invalid_transition");
-    app.post(&verify, Some(&reviewer), json!({})).await.assert_problem(409, "invalid_transition");
+    verify(&app, &reviewer, &tenant.org_id, json!({})).await.assert_problem(409, "invalid_transition");
     let organization = app.get("/organization", Some(&tenant.token)).await;
     assert_eq!(organization.body["business_licence"]["media_type"], "image/png", "the verified licence stays");
     submit(&app, &tenant.token, &id).await.assert_status(200);
@@ -155,10 +191,8 @@ async fn a_credit_code_is_verified_once() {
     assert_eq!(rest.body["items"][0]["id"], second_id.as_str());
     assert!(rest.body["next_cursor"].is_null());
 
-    app.post(&format!("/admin/organizations/{}/verify", first.org_id), Some(&admin), json!({}))
-        .await
-        .assert_status(200);
-    let twice = app.post(&format!("/admin/organizations/{second_id}/verify"), Some(&admin), json!({})).await;
+    verify(&app, &admin, &first.org_id, json!({})).await.assert_status(200);
+    let twice = verify(&app, &admin, &second_id, json!({})).await;
     twice.assert_problem(409, "conflict");
     assert!(twice.body["detail"].as_str().is_some_and(|d| d.contains("verified")), "{}", twice.body);
     let second = app.get(&format!("/admin/organizations/{second_id}"), Some(&admin)).await;
@@ -192,8 +226,7 @@ async fn transfers_go_only_to_verified_organizations_and_public_records_say_the_
     assert_eq!(refused.error_fields(), ["transferee_credit_code"]);
     assert!(refused.body["detail"].as_str().is_some_and(|d| d.contains("not been verified")), "{}", refused.body);
 
-    let path = format!("/admin/organizations/{}/verify", buyer.org_id);
-    app.post(&path, Some(&h.reviewer), json!({})).await.assert_status(200);
+    verify(&app, &h.reviewer, &buyer.org_id, json!({})).await.assert_status(200);
     let filed = acts::file(&app, &h, transfer).await;
     assert_eq!(filed.assert_status(201)["details"]["transferee"]["id"], buyer.org_id.as_str());
 }
@@ -250,23 +283,27 @@ async fn only_owners_upload_only_staff_decide_and_bad_input_changes_nothing() {
         app.get(path, Some(&tenant.token)).await.assert_problem(403, "forbidden");
         app.get(path, None).await.assert_problem(401, "unauthorized");
     }
-    let verify = format!("/admin/organizations/{}/verify", tenant.org_id);
+    let seen = licence_etag(&app, &reviewer, &tenant.org_id).await;
     let refuse = format!("/admin/organizations/{}/refuse", tenant.org_id);
-    app.post(&verify, Some(&tenant.token), json!({})).await.assert_problem(403, "forbidden");
-    app.post(&verify, None, json!({})).await.assert_problem(401, "unauthorized");
+    for (token, status, code) in [(Some(tenant.token.as_str()), 403, "forbidden"), (None, 401, "unauthorized")] {
+        verify_seen(&app, token, &tenant.org_id, Some(&seen), Some(json!({}))).await.assert_problem(status, code);
+    }
     app.post(&refuse, Some(&tenant.token), json!({"reason": "x"})).await.assert_problem(403, "forbidden");
-    let unknown = uuid::Uuid::now_v7();
-    app.post(&format!("/admin/organizations/{unknown}/verify"), Some(&reviewer), json!({}))
-        .await
-        .assert_problem(404, "not_found");
+    let unknown = uuid::Uuid::now_v7().to_string();
+    verify_seen(&app, Some(&reviewer), &unknown, Some(&seen), Some(json!({}))).await.assert_problem(404, "not_found");
     app.get(&format!("/admin/organizations/{}/business-licence", other.org_id), Some(&reviewer))
         .await
         .assert_problem(404, "not_found");
 
-    let blank = app.post(&verify, Some(&reviewer), json!({"name": "  "})).await;
+    let verify = |body| verify_seen(&app, Some(&reviewer), &tenant.org_id, Some(&seen), Some(body));
+    let blank = verify(json!({"name": "  "})).await;
     blank.assert_problem(422, "validation_failed");
     assert_eq!(blank.error_fields(), ["name"]);
-    app.post(&verify, Some(&reviewer), json!({"name": "x", "extra": 1})).await.assert_problem(422, "validation_failed");
+    verify(json!({"name": "x", "extra": 1})).await.assert_problem(422, "validation_failed");
+    for malformed in ["\"not hex\"", "\"abc\"", "W/\"3\"", "*"] {
+        let answer = verify_seen(&app, Some(&reviewer), &tenant.org_id, Some(malformed), None).await;
+        answer.assert_problem(400, "validation_failed");
+    }
     let empty = app.post(&refuse, Some(&reviewer), json!({"reason": ""})).await;
     empty.assert_problem(422, "validation_failed");
     assert_eq!(empty.error_fields(), ["reason"]);
@@ -275,6 +312,36 @@ async fn only_owners_upload_only_staff_decide_and_bad_input_changes_nothing() {
     let organization = app.get(&format!("/admin/organizations/{}", tenant.org_id), Some(&reviewer)).await;
     assert_eq!(organization.body["verification"], "pending", "nothing changed");
     assert_eq!(organization.body["name"], "上海数据科技有限公司");
+}
+
+#[tokio::test]
+async fn a_licence_replaced_after_staff_read_it_is_not_verified_unseen() {
+    let app = spawn_app().await;
+    let tenant = pending(&app).await;
+    let reviewer = app.staff(StaffRole::Reviewer).await;
+    let read = licence_etag(&app, &reviewer, &tenant.org_id).await;
+    let before = app.get(&format!("/admin/organizations/{}", tenant.org_id), Some(&reviewer)).await;
+    let audits = app.count("audit_log").await;
+
+    // The owner swaps the licence while the reviewer examines the first.
+    upload_licence(&app, &tenant.token, "image/png", b"\x89PNG\r\n\x1a\n another scan").await.assert_status(200);
+    let stale = verify_seen(&app, Some(&reviewer), &tenant.org_id, Some(&read), None).await;
+    stale.assert_problem(412, "precondition_failed");
+    assert!(stale.body["detail"].as_str().is_some_and(|d| d.contains("replaced")), "{}", stale.body);
+    // Naming no licence at all is refused too.
+    let unnamed = verify_seen(&app, Some(&reviewer), &tenant.org_id, None, Some(json!({}))).await;
+    unnamed.assert_problem(428, "precondition_failed");
+    assert!(unnamed.body["detail"].as_str().is_some_and(|d| d.contains("If-Match")), "{}", unnamed.body);
+    let after = app.get(&format!("/admin/organizations/{}", tenant.org_id), Some(&reviewer)).await;
+    assert_eq!(after.body["verification"], "pending", "nothing changed");
+    assert_eq!(after.body["verification_changed_at"], before.body["verification_changed_at"]);
+    assert_eq!(app.count("audit_log").await, audits);
+
+    // The new one, read and checked, is verified; a bare digest works too.
+    let now_read = licence_etag(&app, &reviewer, &tenant.org_id).await;
+    assert_ne!(now_read, read);
+    let bare = now_read.trim_matches('"').to_uppercase();
+    verify_seen(&app, Some(&reviewer), &tenant.org_id, Some(&bare), None).await.assert_status(200);
 }
 
 #[tokio::test]
