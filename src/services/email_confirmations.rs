@@ -85,14 +85,9 @@ fn invalid_token() -> Error {
     Error::field("token", "is invalid, expired or already used; ask for a new link")
 }
 
-/// Failed confirmations per client address: tokens carry 256 random bits,
-/// so this is defence in depth against probing, on the failed-login limit.
+/// Failed confirmations per client address.
 fn confirm_throttle(config: &Config) -> Throttle {
-    Throttle {
-        bucket: "email_confirmation.address",
-        limit: config.throttle.login_failures_per_address,
-        window: Config::exact(config.throttle.login_window),
-    }
+    Throttle::failed_tokens_per_address(config, "email_confirmation.address")
 }
 
 /// Proves the address the token was mailed to. Confirming again with the

@@ -107,15 +107,9 @@ fn invalid_token() -> Error {
     Error::field("token", "is invalid, expired or already used; ask the registry for a new one")
 }
 
-/// Failed redemptions per client address. Tokens carry 256 random bits, so
-/// this is defence in depth against probing, and reuses the failed-login
-/// limit and window rather than adding settings.
+/// Failed redemptions per client address.
 fn redeem_throttle(config: &Config) -> Throttle {
-    Throttle {
-        bucket: "password_reset.address",
-        limit: config.throttle.login_failures_per_address,
-        window: Config::exact(config.throttle.login_window),
-    }
+    Throttle::failed_tokens_per_address(config, "password_reset.address")
 }
 
 /// Sets a new password with a reset token: the password changes, the token

@@ -19,6 +19,18 @@ pub struct Throttle {
 }
 
 impl Throttle {
+    /// Failed redemptions of a mailed or issued token (`bucket`) per client
+    /// address. Tokens carry 256 random bits, so this is defence in depth
+    /// against probing, and reuses the failed-login limit and window rather
+    /// than adding settings.
+    pub fn failed_tokens_per_address(config: &Config, bucket: &'static str) -> Self {
+        Self {
+            bucket,
+            limit: config.throttle.login_failures_per_address,
+            window: Config::exact(config.throttle.login_window),
+        }
+    }
+
     /// Counts one use of `key` and fails if it went over the limit.
     pub async fn take(&self, conn: &mut PgConnection, key: &[u8], now: DateTime<Utc>) -> Result<()> {
         let (start, retry_after) = self.window_of(now);
