@@ -67,6 +67,31 @@ impl<T: Body + Default, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
     }
 }
 
+/// What an `If-Match` header names.
+enum EntityTag<'a> {
+    /// `*`: whatever is there.
+    Any,
+    /// A tag's text, without its quotes (which clients may leave out).
+    Strong(&'a str),
+    /// The same, after `W/`.
+    Weak(&'a str),
+}
+
+/// The request's `If-Match`, if any.
+fn if_match_tag(parts: &Parts) -> Option<EntityTag<'_>> {
+    let text = parts.headers.get(header::IF_MATCH)?.to_str().unwrap_or_default().trim();
+    if text == "*" {
+        return Some(EntityTag::Any);
+    }
+    let (tag, weak) = match text.strip_prefix("W/") {
+        Some(tag) => (tag, true),
+        None => (text, false),
+    };
+    let tag = tag.strip_prefix('"').unwrap_or(tag);
+    let tag = tag.strip_suffix('"').unwrap_or(tag);
+    Some(if weak { EntityTag::Weak(tag) } else { EntityTag::Strong(tag) })
+}
+
 /// The version in an `If-Match` header (`"3"`, `W/"3"` or `3`); `*` or no
 /// header means no condition.
 pub struct IfMatch(pub Option<i32>);
@@ -75,16 +100,10 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let Some(value) = parts.headers.get(header::IF_MATCH) else {
-            return Ok(IfMatch(None));
+        let version = match if_match_tag(parts) {
+            None | Some(EntityTag::Any) => return Ok(IfMatch(None)),
+            Some(EntityTag::Strong(version) | EntityTag::Weak(version)) => version,
         };
-        let text = value.to_str().unwrap_or_default().trim();
-        if text == "*" {
-            return Ok(IfMatch(None));
-        }
-        let version = text.strip_prefix("W/").unwrap_or(text);
-        let version = version.strip_prefix('"').unwrap_or(version);
-        let version = version.strip_suffix('"').unwrap_or(version);
         // Digits only, as the document's pattern says (no sign, at most nine).
         let digits = !version.is_empty() && version.len() <= 9 && version.bytes().all(|b| b.is_ascii_digit());
         version.parse().ok().filter(|_| digits).map(|v| IfMatch(Some(v))).ok_or_else(|| {
@@ -98,18 +117,19 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
 
 /// The SHA-256 in an `If-Match` header (`"<64 hex digits>"`, as a file's
 /// `ETag` gives it): the file the caller read, which a decision about it
-/// pins. No header is `None`; the handler decides whether that may be.
+/// pins. A strong tag only: the bytes must be the same. No header is
+/// `None`; the handler decides whether that may be.
 pub struct IfMatchDigest(pub Option<[u8; 32]>);
 
 impl<S: Send + Sync> FromRequestParts<S> for IfMatchDigest {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let Some(value) = parts.headers.get(header::IF_MATCH) else {
-            return Ok(IfMatchDigest(None));
+        let digest = match if_match_tag(parts) {
+            None => return Ok(IfMatchDigest(None)),
+            Some(EntityTag::Strong(digest)) => digest,
+            Some(EntityTag::Any | EntityTag::Weak(_)) => "",
         };
-        let text = value.to_str().unwrap_or_default().trim();
-        let digest = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(text);
         let mut bytes = [0u8; 32];
         match hex::decode_to_slice(digest, &mut bytes) {
             Ok(()) => Ok(IfMatchDigest(Some(bytes))),

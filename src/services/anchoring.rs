@@ -4,7 +4,6 @@
 //! recorded in another short statement. A chain that hangs costs one
 //! attempt, never a locked row or a stuck worker.
 
-use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
 use super::Result;
@@ -17,11 +16,6 @@ use crate::{
     },
     state::AppState,
 };
-
-/// How much longer than `anchor.rpc_timeout` a claim holds: room for the
-/// statements before and after the publication, so that a claim outlives
-/// its attempt unless the process died.
-const LEASE_MARGIN: chrono::Duration = chrono::Duration::minutes(1);
 
 /// The longest pause between two attempts at one checkpoint, in seconds.
 const MAX_BACKOFF_SECONDS: i64 = 3600;
@@ -42,19 +36,16 @@ pub async fn claim(state: &AppState) -> Result<Option<Claim>> {
     let now = state.clock.now();
     let max_attempts = i32::try_from(state.config.anchor.max_attempts).unwrap_or(i32::MAX);
     let mut conn = state.db.acquire().await?;
-    let claimed = db::ledger::claim_due_anchor(&mut conn, now, lease_end(state, now), max_attempts).await?;
+    let claimed = db::ledger::claim_due_anchor(
+        &mut conn,
+        now,
+        super::lease::end(now, state.config.anchor.rpc_timeout),
+        max_attempts,
+    )
+    .await?;
     let Some(row) = claimed else { return Ok(None) };
     let root: Hash = row.root_hash.try_into().map_err(|_| anyhow::anyhow!("a stored root is not 32 bytes"))?;
     Ok(Some(Claim { tree_size: u64::try_from(row.tree_size).unwrap_or(0), root, attempt: row.attempts }))
-}
-
-fn lease_end(state: &AppState, now: DateTime<Utc>) -> DateTime<Utc> {
-    let timeout =
-        chrono::Duration::from_std(Config::exact(state.config.anchor.rpc_timeout)).unwrap_or(chrono::Duration::MAX);
-    timeout
-        .checked_add(&LEASE_MARGIN)
-        .and_then(|lease| now.checked_add_signed(lease))
-        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// Publishes the checkpoints due, oldest first, until one fails: a failure

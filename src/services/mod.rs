@@ -15,6 +15,7 @@ pub mod email_confirmations;
 mod error;
 pub mod files;
 pub mod idempotency;
+mod lease;
 pub mod ledger;
 pub mod materials;
 pub mod notifications;

@@ -23,11 +23,6 @@ use crate::{
     state::AppState,
 };
 
-/// How much longer than `mail.timeout` a claim on a message holds: room
-/// for the statements around the attempt, so that a claim outlives its
-/// attempt unless the worker died.
-const LEASE_MARGIN: chrono::Duration = chrono::Duration::minutes(1);
-
 /// Failed attempts in a row after which a round of mail stops: a server
 /// that is down or silent costs a few attempts per round, not one (of up to
 /// `mail.timeout`) per message due.
@@ -366,7 +361,7 @@ pub async fn deliver_mail_due(state: &AppState, stop: &CancellationToken) -> Res
     while failures < FAILURES_PER_ROUND && !stop.is_cancelled() {
         let now = state.clock.now();
         let claim_id = Uuid::now_v7();
-        let lease_until = mail_lease_end(state, now);
+        let lease_until = super::lease::end(now, state.config.mail.timeout);
         let claimed = db::outbox::claim_due_mail(&mut *state.db.acquire().await?, now, lease_until, claim_id).await?;
         let Some(message) = claimed else { break };
         let attempt = send_mail(state, &message).await;
@@ -376,14 +371,6 @@ pub async fn deliver_mail_due(state: &AppState, stop: &CancellationToken) -> Res
         failures = if failed { failures + 1 } else { 0 };
     }
     Ok(delivered)
-}
-
-fn mail_lease_end(state: &AppState, now: DateTime<Utc>) -> DateTime<Utc> {
-    let timeout = chrono::Duration::from_std(Config::exact(state.config.mail.timeout)).unwrap_or(chrono::Duration::MAX);
-    timeout
-        .checked_add(&LEASE_MARGIN)
-        .and_then(|lease| now.checked_add_signed(lease))
-        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// What came of one attempt at a message.

@@ -54,11 +54,6 @@ use crate::{
     state::AppState,
 };
 
-/// How much longer than `webhooks.timeout` a lease holds: room for the
-/// statements around a delivery, so that a lease outlives its attempt
-/// unless the worker died.
-const LEASE_MARGIN: chrono::Duration = chrono::Duration::minutes(1);
-
 /// Deliveries sent under one lease of an endpoint before it is given back,
 /// so that a busy endpoint takes turns with the others.
 const PER_LEASE: usize = 20;
@@ -80,13 +75,9 @@ pub struct EndpointLease {
     pub lease_id: Uuid,
 }
 
+/// When a lease taken at `now` lapses: `webhooks.timeout` and a margin.
 fn lease_end(state: &AppState, now: DateTime<Utc>) -> DateTime<Utc> {
-    let timeout =
-        chrono::Duration::from_std(Config::exact(state.config.webhooks.timeout)).unwrap_or(chrono::Duration::MAX);
-    timeout
-        .checked_add(&LEASE_MARGIN)
-        .and_then(|lease| now.checked_add_signed(lease))
-        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+    super::lease::end(now, state.config.webhooks.timeout)
 }
 
 /// Claims up to `limit` endpoints with deliveries due, oldest due first.
