@@ -1,5 +1,6 @@
 //! dataip: a registry service for data-product intellectual property.
 
+pub mod api;
 pub mod auth;
 pub mod change_feed;
 pub mod clock;

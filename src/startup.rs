@@ -4,20 +4,24 @@
 use std::net::SocketAddr;
 
 use anyhow::Context;
+use axum::{Router, middleware};
 use sqlx::postgres::PgConnectOptions;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
+    api,
     change_feed::{Heartbeat, Subscription},
     clock::SharedClock,
     config::Config,
     db,
     http::{
         self,
+        public_cache::{self, PublicReads},
         serve::{Limits, serve},
     },
     jobs::Worker,
+    portal,
     state::AppState,
 };
 
@@ -77,7 +81,7 @@ impl Application {
         let grace = Config::exact(config.server.shutdown_grace);
         let limits = Limits::of(&config.server);
         let worker = tokio::spawn(Worker::new(self.state.clone()).run(shutdown.clone()));
-        tokio::spawn(http::metrics::upkeep(self.state.metrics.clone(), shutdown.clone()));
+        tokio::spawn(crate::telemetry::metrics_upkeep(self.state.metrics.clone(), shutdown.clone()));
         let subscription = Subscription {
             listen_on: self.listen_on,
             db: self.state.db.clone(),
@@ -89,10 +93,10 @@ impl Application {
         let mut servers = tokio::task::JoinSet::new();
         if let Some(listener) = self.metrics_listener {
             tracing::info!(addr = %listener.local_addr()?, "serving /metrics");
-            let router = http::metrics_router(self.state.clone());
+            let router = api::metrics_router(self.state.clone());
             servers.spawn(serve(listener, router, limits.clone(), shutdown.clone(), grace));
         }
-        servers.spawn(serve(self.listener, http::router(self.state), limits, shutdown.clone(), grace));
+        servers.spawn(serve(self.listener, web_app(self.state), limits, shutdown.clone(), grace));
 
         shutdown.cancelled().await;
         let deadline = tokio::time::Instant::now() + grace;
@@ -109,6 +113,17 @@ impl Application {
             }
         }
     }
+}
+
+/// The web edge: the API's and the portal's routers under the middleware
+/// every request passes through.
+pub fn web_app(state: AppState) -> Router {
+    let config = state.config.clone();
+    let app = api::router(&config)
+        .merge(portal::router())
+        .layer(middleware::from_fn_with_state(PublicReads::new(state.clone()), public_cache::track))
+        .with_state(state);
+    http::with_middleware(app, &config)
 }
 
 /// Deadlines in working days past the calendar's last listed year count

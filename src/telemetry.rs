@@ -1,5 +1,10 @@
-//! Logging: human-readable in development, JSON lines in production.
+//! Logging (human-readable in development, JSON lines in production) and
+//! the process-wide metrics recorder.
 
+use std::{sync::OnceLock, time::Duration};
+
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tokio_util::sync::CancellationToken;
 use tracing_subscriber::{EnvFilter, fmt, layer::SubscriberExt, util::SubscriberInitExt};
 
 use crate::config::{LogConfig, LogFormat};
@@ -18,4 +23,29 @@ pub fn init(config: &LogConfig) {
             .try_init(),
         LogFormat::Pretty => registry.with(fmt::layer().with_target(false).with_writer(std::io::stderr)).try_init(),
     };
+}
+
+/// The process-wide Prometheus recorder (metrics has one global recorder, so
+/// every application built in this process shares it).
+pub fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            PrometheusBuilder::new()
+                .install_recorder()
+                .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder().handle())
+        })
+        .clone()
+}
+
+/// Runs the recorder's upkeep (draining histogram samples into their
+/// summaries) every few seconds until `shutdown`, so that memory does not
+/// grow between scrapes, or without any.
+pub async fn metrics_upkeep(handle: PrometheusHandle, shutdown: CancellationToken) {
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(Duration::from_secs(5)) => handle.run_upkeep(),
+        }
+    }
 }

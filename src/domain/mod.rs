@@ -9,6 +9,7 @@ mod certificate;
 mod credit_code;
 mod duration;
 mod identity;
+mod lang;
 pub mod media;
 mod product_name;
 mod refusal;
@@ -29,6 +30,7 @@ pub use certificate::{
 pub use credit_code::{CreditCode, CreditCodeError};
 pub use duration::{DurationError, IsoDuration};
 pub use identity::{Email, Name, Password, Text};
+pub use lang::Lang;
 pub use product_name::normalized_product_name;
 pub use refusal::RefusalGround;
 pub use registration_number::{RegistrationNumber, RegistrationNumberError, mod11_2_check};

@@ -208,6 +208,8 @@ pub async fn problem_for_bare_errors(response: Response) -> Response {
     };
     let (parts, _) = response.into_parts();
     let mut problem = ApiError::new(status, detail).into_response();
+    // What layers marked the response with stays (see public_cache::PublicRead).
+    *problem.extensions_mut() = parts.extensions;
     for name in [header::ALLOW, header::RETRY_AFTER] {
         if let Some(value) = parts.headers.get(&name) {
             problem.headers_mut().insert(name, value.clone());

@@ -1,9 +1,6 @@
 //! Request counts and latencies per route, for /metrics.
 
-use std::{
-    sync::OnceLock,
-    time::{Duration, Instant},
-};
+use std::time::Instant;
 
 use axum::{
     extract::{MatchedPath, Request},
@@ -11,33 +8,6 @@ use axum::{
     middleware::Next,
     response::Response,
 };
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use tokio_util::sync::CancellationToken;
-
-/// The process-wide Prometheus recorder (metrics has one global recorder, so
-/// every application built in this process shares it).
-pub fn handle() -> PrometheusHandle {
-    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-    HANDLE
-        .get_or_init(|| {
-            PrometheusBuilder::new()
-                .install_recorder()
-                .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder().handle())
-        })
-        .clone()
-}
-
-/// Runs the recorder's upkeep (draining histogram samples into their
-/// summaries) every few seconds until `shutdown`, so that memory does not
-/// grow between scrapes, or without any.
-pub async fn upkeep(handle: PrometheusHandle, shutdown: CancellationToken) {
-    loop {
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            () = tokio::time::sleep(Duration::from_secs(5)) => handle.run_upkeep(),
-        }
-    }
-}
 
 /// Every label comes from a fixed set, so that no client can add series:
 /// the standard methods or `other`, the route template (never the raw path,

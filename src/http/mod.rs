@@ -1,33 +1,18 @@
-//! The HTTP surface: one router per audience under /api/v1, operations at
-//! the root, and the middleware every request passes through.
+//! The web edge's plumbing, shared by its siblings (`api`, `portal`): the
+//! server loop, extractors (credentials included), errors, the client's
+//! address, headers, and the body-limit, cache and timeout layers.
 
-mod admin;
-mod applications;
-mod auth;
-mod certificates;
 pub mod client_addr;
-mod disposition;
+pub mod credentials;
+pub mod disposition;
 pub mod error;
 pub mod extract;
-mod files;
-mod ledger;
 pub mod metrics;
 pub mod multipart;
-mod notifications;
-mod openapi;
-mod ops;
-mod organization;
-mod public;
 pub mod public_cache;
-mod request_limits;
-mod responses;
-mod review;
-mod security_headers;
+pub mod request_limits;
+pub mod security_headers;
 pub mod serve;
-mod tlog;
-mod verification;
-mod watches;
-mod webhooks;
 
 use std::time::Duration;
 
@@ -44,71 +29,18 @@ use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
     trace::{DefaultOnResponse, TraceLayer},
 };
-use utoipa::OpenApi;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_swagger_ui::SwaggerUi;
 
 use self::{request_limits::RequestLimits, security_headers::SecurityHeaders};
-use crate::{config::Config, state::AppState};
+use crate::config::Config;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// The OpenAPI document of the whole API, as served with this configuration.
-pub fn openapi(config: &Config) -> utoipa::openapi::OpenApi {
-    openapi::finish(api().split_for_parts().1, config)
-}
-
-fn api() -> OpenApiRouter<AppState> {
-    let v1 = OpenApiRouter::new()
-        .merge(auth::router())
-        .merge(organization::router())
-        .merge(applications::router())
-        .merge(review::router())
-        .merge(certificates::router())
-        .merge(public::router())
-        .merge(ledger::router())
-        .merge(admin::router())
-        .merge(verification::router())
-        .merge(notifications::router())
-        .merge(webhooks::router())
-        .merge(watches::router());
-    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest("/api/v1", v1).merge(ops::router())
-}
-
-pub fn router(state: AppState) -> Router {
-    let config = state.config.clone();
-    let (api, document) = api().split_for_parts();
-    let document = openapi::finish(document, &config);
-    // Probes answer under the API base path too, for proxies that only pass it.
-    let ops_under_base = ops::router().split_for_parts().0;
-    let api = api.nest("/api/v1", ops_under_base);
-    let api = match config.server.docs {
-        true => api.merge(SwaggerUi::new("/docs").url(OPENAPI_PATH, document)),
-        // The document stays: clients are generated from it.
-        false => api.route(OPENAPI_PATH, axum::routing::get(move || async move { axum::Json(document) })),
-    };
-    let app = api
-        .merge(tlog::router())
-        .merge(crate::portal::router())
-        .fallback(crate::portal::fallback)
-        .layer(middleware::from_fn_with_state(state.clone(), public_cache::serve))
-        .with_state(state);
-    with_middleware(app, &config)
-}
-
-const OPENAPI_PATH: &str = "/api/v1/openapi.json";
-
-/// The router of `server.metrics_addr`: `/metrics` only.
-pub fn metrics_router(state: AppState) -> Router {
-    ops::metrics_router().split_for_parts().0.with_state(state)
-}
 
 /// Layers, outermost first: request id, tracing, metrics, security headers,
 /// problem+json for bare errors, panic catching, CORS, compression, the
 /// route's time and body limits, the extractors' body limit.
-fn with_middleware(app: Router, config: &Config) -> Router {
+pub fn with_middleware(app: Router, config: &Config) -> Router {
     app.layer(DefaultBodyLimit::max(config.server.body_limit))
-        .layer(middleware::from_fn_with_state(RequestLimits::of(config), request_limits::enforce))
+        .layer(middleware::from_fn_with_state(RequestLimits::of(config), request_limits::provide))
         .layer(CompressionLayer::new())
         .layer(cors(config))
         .layer(CatchPanicLayer::new())

@@ -19,7 +19,7 @@
 //!   computing it (single flight), after an invalidation or expiry too.
 //! - Only what is the same for everyone: GET, 200, no `Set-Cookie`, not
 //!   conditional (`If-None-Match` goes to the handler, which answers 304),
-//!   and only the paths `is_public_read` lists. Bounded in bytes: entries
+//!   and only the routes whose router has the route layer [`keep`]. Bounded in bytes: entries
 //!   of past generations, which nothing reads again, are the ones the
 //!   cache's eviction (it keeps what is read) lets go.
 
@@ -127,48 +127,63 @@ type Guard<'a> = quick_cache::sync::PlaceholderGuard<
     quick_cache::sync::DefaultLifecycle<Key, Entry>,
 >;
 
-/// Whether `path` is a public read the same for everyone. Not objection
-/// tracking (a token in the query names one objector's own objection), not
-/// unsubscribing, not the operations endpoints.
-fn is_public_read(path: &str) -> bool {
-    if let Some(api) = path.strip_prefix("/api/v1/public/") {
-        return !api.starts_with("objections/");
-    }
-    path == "/"
-        || path.starts_with("/tlog/")
-        || [
-            "/announcements",
-            "/certificates",
-            "/ledger",
-            "/verify",
-            "/feeds/",
-            "/sitemap.xml",
-            "/sitemaps/",
-            "/robots.txt",
-        ]
-        .iter()
-        .any(|prefix| path.starts_with(prefix))
-}
-
 /// Whether a request may change the registry: anything but a read.
 fn may_change(request: &Request) -> bool {
     !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-pub async fn serve(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// The cache and what it keys and catches up by: the state of the
+/// middleware [`serve`].
+#[derive(Clone)]
+pub struct PublicReads {
+    cache: Option<Arc<PublicCache>>,
+    state: AppState,
+}
+
+impl PublicReads {
+    pub fn new(state: AppState) -> Self {
+        Self { cache: PublicCache::new(&state.config.server).map(Arc::new), state }
+    }
+}
+
+/// The outer layer: after a write, waits for the change feed to catch up
+/// with it; lends the cache to the routes that keep their reads ([`keep`]).
+pub async fn track(State(reads): State<PublicReads>, mut request: Request, next: Next) -> Response {
+    let state = &reads.state;
     if may_change(&request) {
         let response = next.run(request).await;
         // Nothing to catch up with when nothing public is kept or read
         // from a replica.
-        if response.status().is_success() && (state.public_cache.is_some() || state.replica.is_some()) {
+        if response.status().is_success() && (reads.cache.is_some() || state.replica.is_some()) {
             state.changes.catch_up(&state.db).await;
         }
         return response;
     }
-    let Some(cache) = state.public_cache.as_deref() else {
+    request.extensions_mut().insert(reads.clone());
+    next.run(request).await
+}
+
+/// Marks a response of a route under [`keep`]: a public read.
+#[derive(Debug, Clone, Copy)]
+pub struct PublicRead;
+
+/// The route layer of the public reads, the same for everyone: serves
+/// them from memory (see the module's documentation).
+pub async fn keep(request: Request, next: Next) -> Response {
+    let mut response = kept_or_computed(request, next).await;
+    response.extensions_mut().insert(PublicRead);
+    response
+}
+
+async fn kept_or_computed(request: Request, next: Next) -> Response {
+    let Some(reads) = request.extensions().get::<PublicReads>().cloned() else {
         return next.run(request).await;
     };
-    let Some(key) = key_of(&state, &request) else {
+    let state = &reads.state;
+    let Some(cache) = reads.cache.as_deref() else {
+        return next.run(request).await;
+    };
+    let Some(key) = key_of(state, &request) else {
         return next.run(request).await;
     };
     let guard = match cache.get_fresh_or_guard(&key).await {
@@ -208,7 +223,6 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
 /// The key of a cacheable request, or `None` when it must go to its handler.
 fn key_of(state: &AppState, request: &Request) -> Option<Key> {
     if request.method() != Method::GET
-        || !is_public_read(request.uri().path())
         || request.headers().contains_key(header::IF_NONE_MATCH)
         || request.headers().contains_key(header::AUTHORIZATION)
     {
@@ -288,8 +302,9 @@ mod tests {
         });
         let app = Router::new()
             .route("/announcements", page)
+            .route_layer(middleware::from_fn(keep))
             .route("/api/v1/applications", axum::routing::post(|| async { StatusCode::CREATED }))
-            .layer(middleware::from_fn_with_state(state.clone(), serve));
+            .layer(middleware::from_fn_with_state(PublicReads::new(state.clone()), track));
         (app, computed)
     }
 
@@ -329,34 +344,5 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(600)).await;
         get_all(&app, "/announcements", 10).await;
         assert_eq!(computed.load(Ordering::SeqCst), 2, "computed again once, with no change heard of");
-    }
-
-    #[test]
-    fn public_reads_are_listed_and_private_ones_are_not() {
-        for path in [
-            "/",
-            "/announcements",
-            "/announcements/past",
-            "/certificates/DIP-2026",
-            "/verify",
-            "/ledger",
-            "/tlog/tile/0/000",
-            "/api/v1/public/announcements",
-            "/api/v1/public/certificates/X/proof",
-            "/api/v1/public/ledger/checkpoint",
-        ] {
-            assert!(is_public_read(path), "{path}");
-        }
-        for path in [
-            "/objections/1",
-            "/unsubscribe",
-            "/api/v1/public/objections/1",
-            "/api/v1/applications",
-            "/api/v1/me",
-            "/healthz",
-            "/metrics",
-        ] {
-            assert!(!is_public_read(path), "{path}");
-        }
     }
 }

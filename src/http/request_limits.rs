@@ -1,6 +1,8 @@
-//! What a request may take, chosen by its route in one place: how long it
-//! may run, and how many bytes of body it may send. The body limit holds
-//! for every route, whatever its handler reads the body with: a declared
+//! What a request may take: how long it may run, and how many bytes of
+//! body it may send. Each router says what its routes send with a route
+//! layer (`limit(Kind::Upload)`, …); the configured amounts reach those
+//! layers through the outer layer [`provide`]. The body limit holds for
+//! every route, whatever its handler reads the body with: a declared
 //! `Content-Length` over it is refused before a byte is read, and a body
 //! that grows past it stops with an error where it is read (413 from the
 //! extractors).
@@ -9,8 +11,8 @@ use std::time::Duration;
 
 use axum::{
     body::Body,
-    extract::{MatchedPath, Request, State},
-    http::{Method, StatusCode, header},
+    extract::{Request, State},
+    http::{StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -24,7 +26,7 @@ const UPLOAD_MARGIN: usize = 64 << 10;
 
 /// What a route sends, by the limits it needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub enum Kind {
     /// A material or a business licence: up to `materials.max_size`, over
     /// a slow link.
     Upload,
@@ -34,18 +36,6 @@ enum Kind {
     CertificateFile,
     /// Everything else: JSON, forms, nothing.
     Plain,
-}
-
-fn kind(method: &Method, route: Option<&str>) -> Kind {
-    let Some(route) = route else { return Kind::Plain };
-    match *method {
-        Method::PUT if route.ends_with("/materials/{kind}") || route.ends_with("/organization/business-licence") => {
-            Kind::Upload
-        }
-        Method::POST if route.ends_with("/objections/{id}/evidence") => Kind::Evidence,
-        Method::POST if route == "/verify" => Kind::CertificateFile,
-        _ => Kind::Plain,
-    }
 }
 
 /// The limits of each kind, from the configuration.
@@ -80,11 +70,21 @@ impl RequestLimits {
     }
 }
 
-/// Middleware: bounds the request's body and time by its route; a request
-/// that runs too long is answered 408.
-pub async fn enforce(State(limits): State<RequestLimits>, request: Request, next: Next) -> Response {
-    let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
-    let (time, body_limit) = limits.for_kind(kind(request.method(), route));
+/// The outer layer: lends the configured limits to the routes' layers.
+pub async fn provide(State(limits): State<RequestLimits>, mut request: Request, next: Next) -> Response {
+    request.extensions_mut().insert(limits);
+    next.run(request).await
+}
+
+/// The route layer: bounds the request's body and time by what its route
+/// sends (the layer's state); a request that runs too long is answered 408.
+/// `route_layer(from_fn_with_state(Kind::Upload, enforce))`.
+pub async fn enforce(State(kind): State<Kind>, request: Request, next: Next) -> Response {
+    // Present whenever the application was composed by `startup`.
+    let Some(limits) = request.extensions().get::<RequestLimits>().copied() else {
+        return next.run(request).await;
+    };
+    let (time, body_limit) = limits.for_kind(kind);
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -97,27 +97,5 @@ pub async fn enforce(State(limits): State<RequestLimits>, request: Request, next
     match tokio::time::timeout(time, next.run(request)).await {
         Ok(response) => response,
         Err(_) => StatusCode::REQUEST_TIMEOUT.into_response(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn routes_are_sorted_by_what_they_send() {
-        let upload = [
-            (Method::PUT, "/api/v1/applications/{id}/materials/{kind}", Kind::Upload),
-            (Method::PUT, "/api/v1/organization/business-licence", Kind::Upload),
-            (Method::POST, "/api/v1/public/objections/{id}/evidence", Kind::Evidence),
-            (Method::POST, "/objections/{id}/evidence", Kind::Evidence),
-        ];
-        for (method, route, expected) in upload {
-            assert_eq!(kind(&method, Some(route)), expected, "{route}");
-        }
-        assert_eq!(kind(&Method::POST, Some("/verify")), Kind::CertificateFile);
-        assert_eq!(kind(&Method::GET, Some("/verify")), Kind::Plain);
-        assert_eq!(kind(&Method::GET, Some("/api/v1/applications/{id}/materials/{kind}")), Kind::Plain);
-        assert_eq!(kind(&Method::POST, None), Kind::Plain, "unrouted");
     }
 }

@@ -1,9 +1,12 @@
 //! Headers every response carries so that browsers treat the registry's
 //! answers safely: no content sniffing, no referrer leaving the registry
 //! (objection tracking links hold a token), no framing, a content security
-//! policy (strict for the API, enough for the API browser at `/docs`), HSTS
-//! when configured, and `Cache-Control: no-store` on what a credential
-//! unlocked, so that no shared cache or browser history keeps it.
+//! policy (strict for the API, enough for the API browser at `/docs`, the
+//! portal's for its pages: each router that needs other than the API's
+//! says so with [`policy`]), HSTS when configured, and `Cache-Control:
+//! no-store` on what a credential unlocked (a request with one, or a
+//! route under [`no_store`]), so that no shared cache or browser history
+//! keeps it.
 
 use axum::{
     extract::{Request, State},
@@ -15,14 +18,14 @@ use axum::{
 use crate::config::Config;
 
 /// The API answers JSON and files only: nothing may load from it.
-const API_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+pub const API_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 /// Swagger UI: its own scripts and styles (it sets inline styles), its
 /// icons as data: URIs, and requests to this origin ("Try it out").
-const DOCS_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
+pub const DOCS_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
                            frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /// The portal: its own stylesheet, forms posting to itself, no script.
-const PORTAL_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+pub const PORTAL_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
                              frame-ancestors 'none'; base-uri 'none'";
 
 #[derive(Clone)]
@@ -42,57 +45,40 @@ impl SecurityHeaders {
 }
 
 pub async fn add(State(headers): State<SecurityHeaders>, request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_owned();
-    let credentialed = request.headers().contains_key(header::AUTHORIZATION) || needs_credentials(&path);
+    let credentialed = request.headers().contains_key(header::AUTHORIZATION);
     let mut response = next.run(request).await;
     let out = response.headers_mut();
     out.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     out.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     out.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    let policy = if path == "/docs" || path.starts_with("/docs/") {
-        DOCS_POLICY
-    } else if crate::portal::is_machine_path(&path) {
-        API_POLICY
-    } else {
-        PORTAL_POLICY
-    };
-    out.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
+    out.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(API_POLICY));
     if let Some(hsts) = &headers.hsts {
         out.insert(header::STRICT_TRANSPORT_SECURITY, hsts.clone());
     }
     if credentialed {
-        no_store(out);
+        no_store_headers(out);
     }
     response
 }
 
-/// Everything under the API's base path needs a credential, except the
-/// public reads (announcements, records, the ledger) and the document.
-/// An objection's tracking view is public but unlocked by its token, so it
-/// counts as credentialed.
-fn needs_credentials(path: &str) -> bool {
-    let Some(rest) = path.strip_prefix("/api/v1/") else { return false };
-    let public = rest.starts_with("public/") && !rest.starts_with("public/objections/");
-    let open = ["openapi.json", "healthz", "readyz", "metrics"].contains(&rest);
-    !(public || open)
+/// The layer of a router whose answers need another content security
+/// policy than the API's: `layer(from_fn_with_state(PORTAL_POLICY, policy))`.
+pub async fn policy(State(policy): State<&'static str>, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
+    response
 }
 
-fn no_store(headers: &mut HeaderMap) {
+/// The layer of a router whose answers a credential unlocked (everything
+/// under the API's base path but the public reads and the document; an
+/// objection's tracking view, unlocked by its token, too).
+pub async fn no_store(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    no_store_headers(response.headers_mut());
+    response
+}
+
+fn no_store_headers(headers: &mut HeaderMap) {
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.remove(header::EXPIRES);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::needs_credentials;
-
-    #[test]
-    fn credentials_are_needed_outside_the_public_reads() {
-        for path in ["/api/v1/applications", "/api/v1/auth/login", "/api/v1/me", "/api/v1/public/objections/x"] {
-            assert!(needs_credentials(path), "{path}");
-        }
-        for path in ["/api/v1/public/announcements", "/api/v1/openapi.json", "/healthz", "/docs/", "/metrics"] {
-            assert!(!needs_credentials(path), "{path}");
-        }
-    }
 }

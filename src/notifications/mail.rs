@@ -16,10 +16,8 @@ use super::{
     catalogue::EventKind,
     messages::{Facts, word},
 };
-use crate::{
-    config::{Config, MailConfig, MailTls},
-    portal::lang::Lang,
-};
+use crate::config::{Config, MailConfig, MailTls};
+use crate::domain::Lang;
 
 /// What a message says, laid out twice: as plain text and as HTML.
 struct Body<'a> {

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::catalogue::EventKind;
-use crate::portal::lang::Lang;
+use crate::domain::Lang;
 
 /// The facts a notification carries, kept in the outbox and worded when
 /// it is delivered. Thin: names, numbers, dates and links, never material

@@ -6,5 +6,6 @@
 pub mod catalogue;
 pub mod mail;
 pub mod messages;
+pub mod webhook_client;
 
 pub use catalogue::EventKind;

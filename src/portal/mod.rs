@@ -6,16 +6,15 @@
 
 mod assets;
 mod cache;
-pub mod lang;
 mod messages;
 pub mod page;
 mod pages;
 
 use axum::{
     Router,
-    http::{StatusCode, Uri},
-    middleware,
-    response::{IntoResponse, Response},
+    handler::Handler,
+    middleware::{self, from_fn, from_fn_with_state},
+    response::Response,
     routing::{get, post},
 };
 
@@ -26,50 +25,61 @@ use self::{
         unsubscribe, verify,
     },
 };
-use crate::state::AppState;
+use crate::{
+    http::{
+        public_cache,
+        request_limits::{Kind, enforce},
+        security_headers::{self, PORTAL_POLICY},
+    },
+    state::AppState,
+};
 
+/// The pages, with their policies as layers: what each may be sent, which
+/// are the same for everyone (kept in memory), and the portal's content
+/// security policy on every answer, the 404 page's included.
 pub fn router() -> Router<AppState> {
-    Router::new()
+    let public = Router::new()
         .route("/", get(home::home))
         .route("/announcements", get(announcements::current))
         .route("/announcements/past", get(announcements::past))
         .route("/announcements/{id}", get(announcements::one))
-        .route("/announcements/{id}/objections", post(objection_form::file))
-        .route("/objections/{id}", get(objections::view))
-        .route("/objections/{id}/withdraw", post(objections::withdraw))
-        // Bodies are limited by route in http::request_limits.
-        .route("/objections/{id}/evidence", post(objections::attach))
         .route("/certificates", get(certificates::register))
         .route("/certificates/{number}", get(certificates::record))
-        .route("/verify", get(verify::by_number).post(verify::by_file))
+        .route("/verify", get(verify::by_number))
         .route("/ledger", get(ledger::page))
-        .route("/unsubscribe", get(unsubscribe::confirm).post(unsubscribe::unsubscribe))
-        .route("/confirm-email", get(confirm_email::page).post(confirm_email::confirm))
         .route("/feeds/announcements.atom", get(feeds::announcements))
         .route("/feeds/certificates.atom", get(feeds::certificates))
         .route("/sitemap.xml", get(discovery::sitemap))
         .route("/sitemaps/{part}", get(discovery::sitemap_part))
         .route("/robots.txt", get(discovery::robots))
+        .layer(from_fn_with_state(Kind::Plain, enforce))
+        .layer(from_fn(public_cache::keep));
+    // An objector's own objection, a recipient's unsubscription, an
+    // address's confirmation: not the same for everyone.
+    let personal = Router::new()
+        .route("/announcements/{id}/objections", post(objection_form::file))
+        .route("/objections/{id}", get(objections::view))
+        .route("/objections/{id}/withdraw", post(objections::withdraw))
+        .route("/unsubscribe", get(unsubscribe::confirm).post(unsubscribe::unsubscribe))
+        .route("/confirm-email", get(confirm_email::page).post(confirm_email::confirm))
+        .layer(from_fn_with_state(Kind::Plain, enforce));
+    let evidence = Router::new()
+        .route("/objections/{id}/evidence", post(objections::attach))
+        .layer(from_fn_with_state(Kind::Evidence, enforce));
+    let certificate_file =
+        Router::new().route("/verify", post(verify::by_file)).layer(from_fn_with_state(Kind::CertificateFile, enforce));
+    public
+        .merge(personal)
+        .merge(evidence)
+        .merge(certificate_file)
         .layer(middleware::from_fn(cache::revalidate))
-        .route("/assets/{name}", get(assets::serve))
-}
-
-/// Whether `path` belongs to the API or the operations endpoints, whose
-/// errors stay problem+json; everything else is the portal's.
-pub fn is_machine_path(path: &str) -> bool {
-    path == "/api"
-        || path.starts_with("/api/")
-        || path.starts_with("/docs")
-        || path == "/tlog"
-        || path.starts_with("/tlog/")
-        || ["/healthz", "/readyz", "/metrics"].contains(&path)
+        .route("/assets/{name}", get(assets::serve).layer(from_fn_with_state(Kind::Plain, enforce)))
+        .fallback(fallback.layer(from_fn_with_state(Kind::Plain, enforce)))
+        .layer(from_fn_with_state(PORTAL_POLICY, security_headers::policy))
 }
 
 /// What answers an address nothing else does: a 404 page in the reader's
-/// language, or a bare 404 (made problem+json) under the API.
-pub async fn fallback(ctx: Ctx, uri: Uri) -> Response {
-    if is_machine_path(uri.path()) {
-        return StatusCode::NOT_FOUND.into_response();
-    }
+/// language. (The API's addresses have a bare 404 of their own.)
+async fn fallback(ctx: Ctx) -> Response {
     page::not_found(&ctx)
 }

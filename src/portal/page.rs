@@ -11,7 +11,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use super::{assets, lang::Lang, messages::Messages};
+use super::{
+    assets,
+    messages::{self, Messages},
+};
+use crate::domain::Lang;
 use crate::{services::Error, state::AppState};
 
 /// The page's language and where it lives, for links and alternates.
@@ -47,11 +51,13 @@ impl FromRequestParts<AppState> for Ctx {
                 _ => query.push((name.into_owned(), value.into_owned())),
             }
         }
-        let lang = chosen.unwrap_or_else(|| Lang::negotiate(&parts.headers));
+        let lang = chosen.unwrap_or_else(|| {
+            Lang::negotiate(parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|value| value.to_str().ok()))
+        });
         let config = &state.config.registry;
         Ok(Self {
             lang,
-            t: lang.messages(),
+            t: messages::of(lang),
             explicit: chosen.is_some(),
             registry_name: config.name.clone(),
             public_url: config.public_url.trim_end_matches('/').to_owned(),
@@ -252,7 +258,7 @@ mod tests {
     fn ctx(lang: Lang, explicit: bool) -> Ctx {
         Ctx {
             lang,
-            t: lang.messages(),
+            t: messages::of(lang),
             explicit,
             registry_name: "R".into(),
             public_url: "https://r.example".into(),

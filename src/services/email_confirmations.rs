@@ -19,12 +19,12 @@ use super::{
     Error, Result, notifications,
     throttle::{Throttle, address_key},
 };
+use crate::domain::Lang;
 use crate::{
     auth::{EMAIL_CONFIRMATION_PREFIX, OpaqueToken},
     config::Config,
     db::{self, email_confirmations::EmailConfirmationRow, users::UserRow},
     notifications::{EventKind, messages::Facts},
-    portal::lang::Lang,
     state::AppState,
 };
 

@@ -15,11 +15,11 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{Error, Result, throttle::Throttle};
+use crate::domain::Lang;
 use crate::{
     config::Config,
     db,
     notifications::{EventKind, mail, messages::Facts},
-    portal::lang::Lang,
     state::AppState,
 };
 

@@ -22,6 +22,7 @@ use super::{
     procedure::{self, EventActor, Step},
     throttle::{Throttle, address_key},
 };
+use crate::domain::Lang;
 use crate::{
     auth::{OpaqueToken, Staff, Tenant},
     config::Config,
@@ -32,7 +33,6 @@ use crate::{
     },
     domain::{Action, ApplicationState, Email, Name, ObjectionDecision, ObjectionState, RefusalGround, Text},
     pagination::{Page, PageRequest},
-    portal::lang::Lang,
     state::AppState,
 };
 

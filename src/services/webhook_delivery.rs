@@ -42,8 +42,9 @@ use uuid::Uuid;
 
 use super::{
     Error, Result,
-    webhooks::{Data, Payload, describe, guard_literal, sign},
+    webhooks::{Data, Payload, describe, sign},
 };
+use crate::notifications::webhook_client::guard_literal;
 use crate::{
     config::Config,
     db::{

@@ -188,3 +188,68 @@ async fn the_api_browser_can_be_switched_off() {
         "off by default"
     );
 }
+
+/// One request through the whole application, in process: what the
+/// router's layers made of it.
+pub(crate) async fn through_the_router(
+    app: &crate::helpers::TestApp,
+    method: reqwest::Method,
+    path: &str,
+    declared_length: Option<usize>,
+) -> axum::response::Response {
+    use tower::ServiceExt as _;
+    let mut request = axum::http::Request::builder().method(method.as_str()).uri(path);
+    if let Some(length) = declared_length {
+        request = request.header("content-length", length);
+    }
+    let request = request.body(axum::body::Body::empty()).expect("request");
+    dataip::startup::web_app(app.state.clone()).oneshot(request).await.expect("infallible")
+}
+
+#[tokio::test]
+async fn routes_are_sorted_by_what_they_send() {
+    use reqwest::Method;
+    let app = spawn_app().await;
+    let id = uuid::Uuid::now_v7();
+    let over_the_plain_limit = app.state.config.server.body_limit + 1;
+    let upload = [
+        (Method::PUT, format!("/api/v1/applications/{id}/materials/summary"), "Upload"),
+        (Method::PUT, "/api/v1/organization/business-licence".to_owned(), "Upload"),
+        (Method::POST, format!("/api/v1/public/objections/{id}/evidence"), "Evidence"),
+        (Method::POST, format!("/objections/{id}/evidence"), "Evidence"),
+        (Method::POST, "/verify".to_owned(), "CertificateFile"),
+    ];
+    for (method, route, expected) in upload {
+        let answer = through_the_router(&app, method, &route, Some(over_the_plain_limit)).await;
+        assert_ne!(answer.status(), 413, "{route}: {expected}");
+    }
+    let plain = [
+        (Method::GET, "/verify".to_owned()),
+        (Method::GET, format!("/api/v1/applications/{id}/materials/summary")),
+        (Method::POST, "/unrouted".to_owned()),
+    ];
+    for (method, route) in plain {
+        let answer = through_the_router(&app, method, &route, Some(over_the_plain_limit)).await;
+        assert_eq!(answer.status(), 413, "{route}: Plain");
+    }
+}
+
+#[tokio::test]
+async fn credentials_are_needed_outside_the_public_reads() {
+    use reqwest::Method;
+    let app = spawn_app().await;
+    let no_store = |answer: &axum::response::Response| {
+        answer.headers().get("cache-control").is_some_and(|value| value.as_bytes() == b"no-store")
+    };
+    for (method, path) in [
+        (Method::GET, "/api/v1/applications"),
+        (Method::POST, "/api/v1/auth/login"),
+        (Method::GET, "/api/v1/me"),
+        (Method::GET, "/api/v1/public/objections/x"),
+    ] {
+        assert!(no_store(&through_the_router(&app, method, path, None).await), "{path}");
+    }
+    for path in ["/api/v1/public/announcements", "/api/v1/openapi.json", "/healthz", "/docs/", "/metrics"] {
+        assert!(!no_store(&through_the_router(&app, Method::GET, path, None).await), "{path}");
+    }
+}

@@ -7,6 +7,7 @@ mod admin;
 mod anchoring;
 mod announcements;
 mod applications;
+mod architecture;
 mod audit;
 mod auth;
 mod benchmarks;

@@ -329,3 +329,36 @@ async fn a_silent_feed_is_noticed_and_listens_again_once_its_connection_answers(
     let heard = changed.elapsed();
     assert!(heard < Duration::from_secs(1), "heard after {heard:?}");
 }
+
+#[tokio::test]
+async fn public_reads_are_listed_and_private_ones_are_not() {
+    use dataip::http::public_cache::PublicRead;
+    let app = spawn_app().await;
+    let kept = |answer: &axum::response::Response| answer.extensions().get::<PublicRead>().is_some();
+    let get = |path: &'static str| crate::limits::through_the_router(&app, reqwest::Method::GET, path, None);
+    for path in [
+        "/",
+        "/announcements",
+        "/announcements/past",
+        "/certificates/DIP-2026",
+        "/verify",
+        "/ledger",
+        "/tlog/tile/0/000",
+        "/api/v1/public/announcements",
+        "/api/v1/public/certificates/X/proof",
+        "/api/v1/public/ledger/checkpoint",
+    ] {
+        assert!(kept(&get(path).await), "{path}");
+    }
+    for path in [
+        "/objections/1",
+        "/unsubscribe",
+        "/api/v1/public/objections/1",
+        "/api/v1/applications",
+        "/api/v1/me",
+        "/healthz",
+        "/metrics",
+    ] {
+        assert!(!kept(&get(path).await), "{path}");
+    }
+}

@@ -7,6 +7,16 @@ mod zh_cn;
 pub use en::EN;
 pub use zh_cn::ZH_CN;
 
+use crate::domain::Lang;
+
+/// The portal's words in `lang`.
+pub fn of(lang: Lang) -> &'static Messages {
+    match lang {
+        Lang::ZhCn => &ZH_CN,
+        Lang::En => &EN,
+    }
+}
+
 use crate::domain::{ActKind, Category, CertificateStatus, MaterialKind, ObjectionState, RefusalGround};
 
 #[derive(Debug)]

@@ -1,9 +1,7 @@
-//! The page's language: `?lang=` in the address (carried by every link, so
-//! no cookie is needed), else the browser's `Accept-Language`, else Chinese.
-
-use axum::http::{HeaderMap, header};
-
-use super::messages::{self, Messages};
+//! The languages the registry speaks, to people on its pages and in its
+//! mail: a page's comes from `?lang=` in the address (carried by every link,
+//! so no cookie is needed), else the browser's `Accept-Language`, else
+//! Chinese; a recipient's is their setting.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -22,13 +20,6 @@ impl Lang {
         }
     }
 
-    pub fn messages(self) -> &'static Messages {
-        match self {
-            Self::ZhCn => &messages::ZH_CN,
-            Self::En => &messages::EN,
-        }
-    }
-
     /// A `lang` value from the address: `zh-CN` (or `zh`), `en`.
     pub fn parse(value: &str) -> Option<Self> {
         let value = value.trim().to_ascii_lowercase();
@@ -39,10 +30,10 @@ impl Lang {
         }
     }
 
-    /// The language of the most preferred tag this portal speaks; Chinese
-    /// when none is.
-    pub fn negotiate(headers: &HeaderMap) -> Self {
-        let Some(accepted) = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()) else {
+    /// The language of the most preferred tag of an `Accept-Language`
+    /// header that the registry speaks; Chinese when none is.
+    pub fn negotiate(accept_language: Option<&str>) -> Self {
+        let Some(accepted) = accept_language else {
             return Self::ZhCn;
         };
         let mut best: Option<(f32, Self)> = None;
@@ -66,19 +57,15 @@ impl Lang {
 
 #[cfg(test)]
 mod tests {
-    use axum::http::HeaderValue;
-
     use super::*;
 
     fn accepting(value: &'static str) -> Lang {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_static(value));
-        Lang::negotiate(&headers)
+        Lang::negotiate(Some(value))
     }
 
     #[test]
     fn the_most_preferred_language_spoken_here_wins() {
-        assert_eq!(Lang::negotiate(&HeaderMap::new()), Lang::ZhCn);
+        assert_eq!(Lang::negotiate(None), Lang::ZhCn);
         assert_eq!(accepting("en-US,en;q=0.9"), Lang::En);
         assert_eq!(accepting("fr, en;q=0.5, zh-CN;q=0.8"), Lang::ZhCn);
         assert_eq!(accepting("de, fr"), Lang::ZhCn);

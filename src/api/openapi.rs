@@ -12,7 +12,8 @@ use utoipa::{
     },
 };
 
-use super::{error::Problem, responses};
+use super::responses;
+use crate::http::error::Problem;
 use crate::{
     config::Config,
     services::{FieldError, verification::LICENCE_MEDIA_TYPES},

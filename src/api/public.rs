@@ -11,12 +11,14 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::{
-    client_addr::ClientAddr,
-    error::{ApiResult, Problem},
-    extract::{Json, Path, Query},
     files,
     openapi::Binary,
     responses::{Always, BadRequest, JsonBody, Paged},
+};
+use crate::http::{
+    client_addr::ClientAddr,
+    error::{ApiResult, Problem},
+    extract::{Json, Path, Query},
 };
 use crate::{
     pagination::{Page, PageQuery},
@@ -29,21 +31,27 @@ use crate::{
     state::AppState,
 };
 
-pub fn router() -> OpenApiRouter<AppState> {
-    let evidence = OpenApiRouter::new()
-        .routes(routes!(attach_evidence))
-        // Uploads are streamed and limited by evidence.max_size instead.
-        .layer(DefaultBodyLimit::disable());
+/// The public reads: the same for everyone.
+pub fn reads() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_announcements))
         .routes(routes!(get_announcement))
-        .routes(routes!(file_objection))
-        .routes(routes!(track_objection))
-        .routes(routes!(withdraw_objection))
         .routes(routes!(registry))
         .routes(routes!(certificate))
         .routes(routes!(certificate_proof))
-        .merge(evidence)
+}
+
+/// Objections: filed by anyone, then followed with the objector's token.
+pub fn objections() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(file_objection))
+        .routes(routes!(track_objection))
+        .routes(routes!(withdraw_objection))
+}
+
+/// Objection evidence: streamed, and limited by `evidence.max_size`.
+pub fn evidence() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(attach_evidence)).layer(DefaultBodyLimit::disable())
 }
 
 /// Applications now in their public announcement, newest first.

@@ -9,10 +9,10 @@ use axum::{
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::{
+use super::responses::{Always, AsAdmin, JsonBody, NotFound, Paged};
+use crate::http::{
     error::{ApiResult, Problem},
     extract::{Json, Path, Query},
-    responses::{Always, AsAdmin, JsonBody, NotFound, Paged},
 };
 use crate::{
     auth::Admin,

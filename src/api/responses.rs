@@ -13,7 +13,7 @@ use utoipa::{
     openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, response::Response},
 };
 
-use super::error::PROBLEM_JSON;
+use crate::http::error::PROBLEM_JSON;
 
 /// One kind of problem answer.
 struct Kind {

@@ -11,11 +11,13 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::{
-    error::{ApiResult, Problem},
-    extract::{IdempotencyKey, IfMatch, Json, OptionalJson, Path, Query},
     files,
     openapi::Binary,
     responses::{Always, AsTenant, Authenticated, BadRequest, JsonBody, NotFound, Paged, PreconditionFailed},
+};
+use crate::http::{
+    error::{ApiResult, Problem},
+    extract::{IdempotencyKey, IfMatch, Json, OptionalJson, Path, Query},
 };
 use crate::{
     auth::{Principal, Tenant},
@@ -31,11 +33,12 @@ use crate::{
     state::AppState,
 };
 
+/// The material uploads: streamed, and limited by `materials.max_size`.
+pub fn uploads() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(upload_material)).layer(DefaultBodyLimit::disable())
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
-    let materials = OpenApiRouter::new()
-        .routes(routes!(upload_material, download_material, delete_material))
-        // Uploads are streamed and limited by materials.max_size instead.
-        .layer(DefaultBodyLimit::disable());
     OpenApiRouter::new()
         .routes(routes!(create, list))
         .routes(routes!(get, update))
@@ -46,7 +49,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(respond_to_objection))
         .routes(routes!(list_objection_evidence))
         .routes(routes!(download_objection_evidence))
-        .merge(materials)
+        .routes(routes!(download_material, delete_material))
 }
 
 /// The application with its version as the ETag, for If-Match.

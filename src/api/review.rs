@@ -5,10 +5,10 @@ use chrono::{DateTime, Utc};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::{
+use super::responses::{Always, AsStaff, BadRequest, JsonBody, NotFound, Paged};
+use crate::http::{
     error::{ApiResult, Problem},
     extract::{Json, OptionalJson, Path, Query},
-    responses::{Always, AsStaff, BadRequest, JsonBody, NotFound, Paged},
 };
 use crate::{
     auth::Staff,

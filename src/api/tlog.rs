@@ -10,7 +10,7 @@ use axum::{
     routing::get,
 };
 
-use super::error::ApiResult;
+use crate::http::error::ApiResult;
 use crate::{services::tlog, state::AppState};
 
 /// Full tiles never change.

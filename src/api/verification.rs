@@ -7,11 +7,13 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::{
-    error::{ApiResult, Problem},
-    extract::{IfMatchDigest, Json, OptionalJson, Path, Query},
     files,
     openapi::Binary,
     responses::{Always, AsStaff, BadRequest, JsonBody, NotFound, Paged},
+};
+use crate::http::{
+    error::{ApiResult, Problem},
+    extract::{IfMatchDigest, Json, OptionalJson, Path, Query},
 };
 use crate::{
     auth::Staff,

@@ -7,10 +7,10 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::{
+use super::responses::{Always, AsOwner, BadRequest, JsonBody};
+use crate::http::{
     error::{ApiResult, Problem},
     extract::{Json, Path},
-    responses::{Always, AsOwner, BadRequest, JsonBody},
 };
 use crate::{
     auth::Owner,

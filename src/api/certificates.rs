@@ -9,10 +9,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::{
-    error::{ApiResult, Problem},
-    extract::{IdempotencyKey, Json, Path, Query},
     openapi::Binary,
     responses::{Always, AsTenant, Authenticated, BadRequest, JsonBody, NotFound, Paged},
+};
+use crate::http::{
+    error::{ApiResult, Problem},
+    extract::{IdempotencyKey, Json, Path, Query},
 };
 use crate::{
     auth::{Principal, Tenant},

@@ -3,11 +3,11 @@
 use axum::{extract::State, http::StatusCode};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{
+use super::responses::{Always, Authenticated, JsonBody};
+use crate::http::{
     client_addr::ClientAddr,
     error::{ApiResult, Problem},
     extract::Json,
-    responses::{Always, Authenticated, JsonBody},
 };
 use crate::{
     auth::Principal,

@@ -7,7 +7,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use super::disposition;
+use crate::http::disposition;
 use crate::services::files::{Download, Upload};
 
 /// The upload's media type, file name and declared length.

@@ -9,7 +9,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{extract::Json, responses::Always};
+use super::responses::Always;
+use crate::http::extract::Json;
 use crate::{db, state::AppState};
 
 /// Liveness and readiness.

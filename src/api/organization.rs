@@ -11,11 +11,13 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::{
-    error::{ApiResult, Problem},
-    extract::{Json, Path, Query},
     files,
     openapi::Binary,
     responses::{Always, AsOwner, AsTenant, BadRequest, JsonBody, Paged},
+};
+use crate::http::{
+    error::{ApiResult, Problem},
+    extract::{Json, Path, Query},
 };
 use crate::{
     auth::{Owner, Tenant},
@@ -28,14 +30,16 @@ use crate::{
     state::AppState,
 };
 
+/// The business licence's upload: streamed, and limited by
+/// `materials.max_size`.
+pub fn uploads() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(upload_business_licence)).layer(DefaultBodyLimit::disable())
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
-    let licence = OpenApiRouter::new()
-        .routes(routes!(upload_business_licence, download_business_licence))
-        // Uploads are streamed and limited by materials.max_size instead.
-        .layer(DefaultBodyLimit::disable());
     OpenApiRouter::new()
         .routes(routes!(get_organization))
-        .merge(licence)
+        .routes(routes!(download_business_licence))
         .routes(routes!(add_member, list_members))
         .routes(routes!(remove_member))
         .routes(routes!(create_api_key, list_api_keys))

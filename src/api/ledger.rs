@@ -7,10 +7,10 @@ use axum::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{
+use super::responses::{Always, BadRequest, Paged};
+use crate::http::{
     error::{ApiResult, Problem},
     extract::{Json, Path, Query},
-    responses::{Always, BadRequest, Paged},
 };
 use crate::{
     pagination::{Page, PageQuery},

@@ -4,10 +4,10 @@ use axum::{extract::State, http::StatusCode};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::{
+use super::responses::{Always, Authenticated, JsonBody};
+use crate::http::{
     error::{ApiResult, Problem},
     extract::Json,
-    responses::{Always, Authenticated, JsonBody},
 };
 use crate::{
     auth::Principal,
