@@ -23,9 +23,9 @@ mod webhooks;
 
 use axum::{
     Router,
+    handler::Handler,
     http::StatusCode,
     middleware::{from_fn, from_fn_with_state},
-    handler::Handler,
     routing::get,
 };
 use utoipa::OpenApi;

@@ -94,11 +94,11 @@ pub struct LicenseTerms {
     pub scope: String,
     /// A date of the years 1900 to 9999.
     #[schema(pattern = r"^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$")]
-    #[serde(deserialize_with = "crate::input::date")]
+    #[serde(deserialize_with = "crate::domain::fields::date")]
     pub starts_on: NaiveDate,
     /// A date of the years 1900 to 9999, not before `starts_on`.
     #[schema(pattern = r"^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$")]
-    #[serde(deserialize_with = "crate::input::date")]
+    #[serde(deserialize_with = "crate::domain::fields::date")]
     pub ends_on: NaiveDate,
 }
 
@@ -110,11 +110,11 @@ pub struct PledgeTerms {
     pub secured_amount: Money,
     /// A date of the years 1900 to 9999.
     #[schema(pattern = r"^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$")]
-    #[serde(deserialize_with = "crate::input::date")]
+    #[serde(deserialize_with = "crate::domain::fields::date")]
     pub starts_on: NaiveDate,
     /// A date of the years 1900 to 9999, not before `starts_on`.
     #[schema(pattern = r"^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$")]
-    #[serde(deserialize_with = "crate::input::date")]
+    #[serde(deserialize_with = "crate::domain::fields::date")]
     pub ends_on: NaiveDate,
 }
 

@@ -34,7 +34,7 @@ pub enum DataSourceKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DataSource {
-    #[serde(deserialize_with = "crate::input::text")]
+    #[serde(deserialize_with = "crate::domain::fields::text")]
     pub kind: DataSourceKind,
     #[schema(
         min_length = 1,
@@ -45,7 +45,11 @@ pub struct DataSource {
     /// When the agreement that provides the data ends, if it does: a date
     /// of the years 1900 to 9999, not already past.
     #[schema(pattern = r"^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$")]
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::input::optional_date")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::domain::fields::optional_date"
+    )]
     pub agreement_ends_on: Option<NaiveDate>,
 }
 

@@ -8,6 +8,7 @@ pub mod calendar;
 mod certificate;
 mod credit_code;
 mod duration;
+pub mod fields;
 mod identity;
 mod lang;
 pub mod media;

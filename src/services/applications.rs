@@ -38,7 +38,7 @@ pub struct NewApplication {
         pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
     )]
     pub product_name: String,
-    #[serde(deserialize_with = "crate::input::text")]
+    #[serde(deserialize_with = "crate::domain::fields::text")]
     pub category: Category,
     /// What the product is, in up to 2000 characters.
     #[serde(rename = "abstract")]
@@ -78,7 +78,7 @@ pub struct ApplicationPatch {
     )]
     #[serde(default)]
     pub product_name: Option<String>,
-    #[serde(default, deserialize_with = "crate::input::optional_text")]
+    #[serde(default, deserialize_with = "crate::domain::fields::optional_text")]
     pub category: Option<Category>,
     #[serde(rename = "abstract")]
     #[schema(rename = "abstract")]

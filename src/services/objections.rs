@@ -245,7 +245,7 @@ pub struct ObjectionFilter {
 #[derive(Debug, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionRequest {
-    #[serde(deserialize_with = "crate::input::text")]
+    #[serde(deserialize_with = "crate::domain::fields::text")]
     pub decision: ObjectionDecision,
     #[schema(
         min_length = 1,
@@ -257,7 +257,7 @@ pub struct DecisionRequest {
     /// Shanghai measures art. 7): at least one, each once. Left out to
     /// dismiss.
     #[schema(min_items = 1, max_items = 7)]
-    #[serde(default, deserialize_with = "crate::input::texts")]
+    #[serde(default, deserialize_with = "crate::domain::fields::texts")]
     pub refusal_grounds: Vec<RefusalGround>,
 }
 

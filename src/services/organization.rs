@@ -35,7 +35,7 @@ pub struct NewMember {
     )]
     #[schema(example = "李娜")]
     pub display_name: String,
-    #[serde(deserialize_with = "crate::input::text")]
+    #[serde(deserialize_with = "crate::domain::fields::text")]
     pub role: OrgRole,
 }
 

@@ -87,7 +87,7 @@ pub struct RejectRequest {
     /// The grounds of the refusal (Shanghai measures, art. 7): at least
     /// one, each once; `other` when the reason names another.
     #[schema(min_items = 1, max_items = 7)]
-    #[serde(deserialize_with = "crate::input::texts")]
+    #[serde(deserialize_with = "crate::domain::fields::texts")]
     pub refusal_grounds: Vec<RefusalGround>,
 }
 

@@ -33,7 +33,7 @@ pub struct NewStaff {
     )]
     #[schema(example = "王审")]
     pub display_name: String,
-    #[serde(deserialize_with = "crate::input::text")]
+    #[serde(deserialize_with = "crate::domain::fields::text")]
     pub role: StaffRole,
 }
 

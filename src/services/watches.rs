@@ -53,14 +53,14 @@ pub enum Channel {
 #[derive(Debug, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewWatch {
-    #[serde(deserialize_with = "crate::input::text")]
+    #[serde(deserialize_with = "crate::domain::fields::text")]
     pub kind: WatchKind,
     /// The phrase, credit code or hash.
     #[schema(min_length = 1, max_length = 100, example = "交通")]
     pub value: String,
     /// `email`, `webhook` or both, each once.
     #[schema(min_items = 1, max_items = 2)]
-    #[serde(deserialize_with = "crate::input::texts")]
+    #[serde(deserialize_with = "crate::domain::fields::texts")]
     pub channels: Vec<Channel>,
 }
 

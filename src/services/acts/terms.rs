@@ -88,7 +88,7 @@ pub struct AgreementExtension {
     /// A date of the years 1900 to 9999, later than the agreement's end on
     /// record.
     #[schema(pattern = r"^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$")]
-    #[serde(deserialize_with = "crate::input::date")]
+    #[serde(deserialize_with = "crate::domain::fields::date")]
     pub agreement_ends_on: NaiveDate,
 }
 
