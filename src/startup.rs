@@ -51,7 +51,7 @@ impl Application {
         let listen_on = db::listen_options(&config, &pool)?;
         let mut state = AppState::new(config, pool, clock)?;
         state.replica = replica;
-        crate::services::ledger::check_signing_key(&state).await?;
+        crate::services::transparency::ledger::check_signing_key(&state).await?;
         warn_if_the_calendar_ends_soon(&state);
         let metrics_listener = match metrics_addr {
             Some(addr) => Some(bind(addr).await?),

@@ -117,7 +117,7 @@ pub fn certificate_record(number: &str) -> String {
     )
 }
 
-/// Creating an application (`services::applications::create`): the
+/// Creating an application (`services::registration::applications::create`): the
 /// token's account check, then in one transaction the draft quota, the
 /// insert (returning the row), and the history row.
 pub fn create_application(org_id: &str, user_id: &str, quota: u32) -> String {

@@ -11,7 +11,7 @@ use dataip::{
     config::MailTls,
     db::{self, organizations::OrganizationRow, users::UserRow, webhooks::WebhookRow},
     domain::{CreditCode, RegistrationNumber, Role, Verification},
-    services::{closing, ledger},
+    services::{registration::closing, transparency::ledger},
     state::AppState,
 };
 use sha2::{Digest, Sha256};

@@ -19,9 +19,9 @@ use crate::{
     pagination::{Page, PageQuery},
     services::{
         accounts::UserView,
+        accounts::staff::{self, NewStaff},
         audit::{self, AuditActor, AuditEntryView, AuditQuery},
-        refiling::{self, NewRefileException, RefileExceptionView},
-        staff::{self, NewStaff},
+        registration::refiling::{self, NewRefileException, RefileExceptionView},
     },
     state::AppState,
 };

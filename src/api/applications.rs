@@ -24,11 +24,13 @@ use crate::{
     domain::MaterialKind,
     pagination::{Page, PageQuery},
     services::{
-        application_views::{ApplicationView, EventView, MaterialView},
-        applications::{self, ApplicationPatch, NewApplication, StateFilter, SubmitRequest, WithdrawRequest},
-        materials,
-        objection_evidence::{self, EvidenceView},
+        objections::evidence::{self, EvidenceView},
         objections::{self as objection_service, HolderObjectionView, ResponseRequest, ResponseView},
+        registration::application_views::{ApplicationView, EventView, MaterialView},
+        registration::applications::{
+            self, ApplicationPatch, NewApplication, StateFilter, SubmitRequest, WithdrawRequest,
+        },
+        registration::materials,
     },
     state::AppState,
 };
@@ -310,7 +312,7 @@ async fn list_objection_evidence(
     principal: Principal,
     Path((id, objection_id)): Path<(Uuid, Uuid)>,
 ) -> ApiResult<Json<Vec<EvidenceView>>> {
-    Ok(Json(objection_evidence::list(&state, principal, id, objection_id).await?))
+    Ok(Json(evidence::list(&state, principal, id, objection_id).await?))
 }
 
 /// One file an objector attached, with its media type; for the holder
@@ -335,5 +337,5 @@ async fn download_objection_evidence(
     principal: Principal,
     Path((id, objection_id, evidence_id)): Path<(Uuid, Uuid, Uuid)>,
 ) -> ApiResult<Response> {
-    Ok(files::download(objection_evidence::download(&state, principal, id, objection_id, evidence_id).await?))
+    Ok(files::download(evidence::download(&state, principal, id, objection_id, evidence_id).await?))
 }

@@ -13,10 +13,12 @@ use crate::{
     auth::Principal,
     services::{
         Error,
-        email_confirmations::{self, ConfirmationRequest, ConfirmedAddress},
-        password_resets::{self, PasswordResetRequest},
-        passwords::{self, PasswordChange},
-        sessions::{self, LoginRequest, MeResponse, RefreshRequest, SignupRequest, SignupResponse, TokenPair},
+        accounts::email_confirmations::{self, ConfirmationRequest, ConfirmedAddress},
+        accounts::password_resets::{self, PasswordResetRequest},
+        accounts::passwords::{self, PasswordChange},
+        accounts::sessions::{
+            self, LoginRequest, MeResponse, RefreshRequest, SignupRequest, SignupResponse, TokenPair,
+        },
     },
     state::AppState,
 };

@@ -21,7 +21,7 @@ use crate::{
     ledger::verify::Disclosure,
     pagination::{Page, PageQuery},
     services::{
-        acts::{self, ActView, NewAct},
+        certificates::acts::{self, ActView, NewAct},
         certificates::{self, CertificateView},
     },
     state::AppState,

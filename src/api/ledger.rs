@@ -14,7 +14,7 @@ use crate::http::{
 };
 use crate::{
     pagination::{Page, PageQuery},
-    services::ledger::{
+    services::transparency::ledger::{
         self, AnchorView, ConsistencyQuery, ConsistencyView, EntryView, InclusionQuery, InclusionView, LedgerKey,
     },
     state::AppState,

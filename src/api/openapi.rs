@@ -16,7 +16,7 @@ use super::responses;
 use crate::http::error::Problem;
 use crate::{
     config::Config,
-    services::{FieldError, verification::LICENCE_MEDIA_TYPES},
+    services::{FieldError, accounts::verification::LICENCE_MEDIA_TYPES},
 };
 
 #[derive(OpenApi)]
@@ -90,7 +90,7 @@ pub fn finish(document: utoipa::openapi::OpenApi, config: &Config) -> utoipa::op
 /// endpoint receives for each kind (Standard Webhooks: signed with the
 /// `webhook-id`, `webhook-timestamp` and `webhook-signature` headers).
 fn with_webhooks(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
-    use crate::{notifications::EventKind, services::webhooks::PING};
+    use crate::{notifications::EventKind, services::notifications::webhooks::PING};
     let kinds = EventKind::ALL.iter().map(|kind| kind.as_str()).chain([PING]);
     let mut paths = serde_json::Map::new();
     for kind in kinds {

@@ -24,8 +24,8 @@ use crate::{
     pagination::{Page, PageQuery},
     services::{
         accounts::UserView,
-        organization::{self, ApiKeyView, CreatedApiKey, NewApiKey, NewMember},
-        verification::{self, OrganizationDetails},
+        accounts::organization::{self, ApiKeyView, CreatedApiKey, NewApiKey, NewMember},
+        accounts::verification::{self, OrganizationDetails},
     },
     state::AppState,
 };

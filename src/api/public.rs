@@ -23,10 +23,10 @@ use crate::http::{
 use crate::{
     pagination::{Page, PageQuery},
     services::{
-        announcements::{self, AnnouncementFilter, AnnouncementView},
         certificates::{self, PublicCertificateView, RegistryFilter},
-        objection_evidence::{self, EvidenceView},
+        objections::evidence::{self, EvidenceView},
         objections::{self, FiledObjection, NewObjection, ObjectionStatus, TrackingQuery},
+        registration::announcements::{self, AnnouncementFilter, AnnouncementView},
     },
     state::AppState,
 };
@@ -174,7 +174,7 @@ async fn attach_evidence(
     body: Body,
 ) -> ApiResult<(StatusCode, Json<EvidenceView>)> {
     let upload = files::upload(&headers);
-    let stored = objection_evidence::upload(&state, id, &query.token, upload, body.into_data_stream(), client).await?;
+    let stored = evidence::upload(&state, id, &query.token, upload, body.into_data_stream(), client).await?;
     Ok((StatusCode::CREATED, Json(stored)))
 }
 
@@ -223,7 +223,7 @@ async fn certificate(
     (status = 404, description = "No certificate of this number, or its issuance is not recorded in the ledger yet (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn certificate_proof(State(state): State<AppState>, Path(number): Path<String>) -> ApiResult<Response> {
-    let proof = crate::services::tlog::certificate_proof(&state, &number).await?;
+    let proof = crate::services::transparency::tlog::certificate_proof(&state, &number).await?;
     let disposition = format!("attachment; filename=\"{number}.tlog-proof\"");
     Ok((
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],

@@ -14,10 +14,10 @@ use crate::{
     auth::Staff,
     pagination::{Page, PageQuery},
     services::{
-        acts::{self, ActFilter, ActView, RejectAct, Revocation},
-        application_views::ApplicationView,
+        certificates::acts::{self, ActFilter, ActView, RejectAct, Revocation},
         objections::{self as objection_service, DecisionRequest, ObjectionFilter, ReviewObjectionView},
-        review::{self, ApproveRequest, QueueFilter, RejectRequest, ReviewView, SupplementRequest},
+        registration::application_views::ApplicationView,
+        registration::review::{self, ApproveRequest, QueueFilter, RejectRequest, ReviewView, SupplementRequest},
     },
     state::AppState,
 };

@@ -11,7 +11,7 @@ use axum::{
 };
 
 use crate::http::error::ApiResult;
-use crate::{services::tlog, state::AppState};
+use crate::{services::transparency::tlog, state::AppState};
 
 /// Full tiles never change.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";

@@ -18,7 +18,7 @@ use crate::http::{
 use crate::{
     auth::Staff,
     pagination::{Page, PageQuery},
-    services::verification::{self, OrganizationDetails, RefuseRequest, VerificationFilter, VerifyRequest},
+    services::accounts::verification::{self, OrganizationDetails, RefuseRequest, VerificationFilter, VerifyRequest},
     state::AppState,
 };
 

@@ -11,7 +11,7 @@ use crate::http::{
 };
 use crate::{
     auth::Tenant,
-    services::watches::{self, NewWatch, WatchView},
+    services::notifications::watches::{self, NewWatch, WatchView},
     state::AppState,
 };
 

@@ -14,7 +14,7 @@ use crate::http::{
 };
 use crate::{
     auth::Owner,
-    services::webhooks::{self, DeliveryView, NewWebhook, WebhookView, WebhookWithSecret},
+    services::notifications::webhooks::{self, DeliveryView, NewWebhook, WebhookView, WebhookWithSecret},
     state::AppState,
 };
 

@@ -11,7 +11,7 @@ use crate::{
     config::{Config, Environment, Secret},
     db,
     domain::{IsoDuration, Role, StaffRole},
-    services::{self, staff::NewStaff},
+    services::{self, accounts::staff::NewStaff},
     startup::{Application, shutdown_on_signal},
 };
 
@@ -47,7 +47,7 @@ pub async fn demo(mut config: Config, announcement_period: IsoDuration, reset: b
     let state = app.state().clone();
     for (email, password, name, role) in STAFF {
         let staff = NewStaff { email: email.into(), password: password.into(), display_name: name.into(), role };
-        match services::staff::add(&state, services::audit::AuditActor::Cli, staff).await {
+        match services::accounts::staff::add(&state, services::audit::AuditActor::Cli, staff).await {
             // Already there from an earlier run of the demo.
             Ok(_) | Err(services::Error::Conflict(_)) => {}
             Err(error) => anyhow::bail!("could not add the demo {}: {error}", Role::from(role).as_str()),

@@ -14,7 +14,7 @@ use crate::{
         note::VerifierKey,
         tiles,
     },
-    services::tlog,
+    services::transparency::tlog,
     signing::Signer,
 };
 

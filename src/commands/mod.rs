@@ -63,7 +63,7 @@ pub async fn migrate(config: Config) -> anyhow::Result<()> {
 /// `dataip worker`: only the background worker (run several for capacity).
 pub async fn worker(config: Config) -> anyhow::Result<()> {
     let state = state(config).await?;
-    services::ledger::check_signing_key(&state).await?;
+    services::transparency::ledger::check_signing_key(&state).await?;
     Worker::new(state).run(shutdown_on_signal()).await;
     Ok(())
 }

@@ -6,7 +6,7 @@ use super::{service_error, state};
 use crate::{
     config::Config,
     domain::Verification,
-    services::{self, verification::OrganizationDetails},
+    services::{self, accounts::verification::OrganizationDetails},
 };
 
 /// `dataip org verify`: verifies the organization that claims the credit
@@ -17,7 +17,7 @@ use crate::{
 /// Verifying the organization that is verified already changes nothing.
 pub async fn verify(config: Config, credit_code: &str, id: Option<Uuid>, name: Option<&str>) -> anyhow::Result<()> {
     let state = state(config).await?;
-    let claimants = services::verification::claimants(&state, credit_code).await.map_err(service_error)?;
+    let claimants = services::accounts::verification::claimants(&state, credit_code).await.map_err(service_error)?;
     let code = claimants.first().map(|org| org.organization.credit_code.clone());
     let Some(code) = code else {
         anyhow::bail!("no organization has signed up with credit code {}", credit_code.trim());
@@ -45,7 +45,7 @@ pub async fn verify(config: Config, credit_code: &str, id: Option<Uuid>, name: O
         println!("{} is already verified: {}", code, describe(chosen));
         return Ok(());
     }
-    let org = services::verification::verify_by_operator(&state, chosen.organization.id, name)
+    let org = services::accounts::verification::verify_by_operator(&state, chosen.organization.id, name)
         .await
         .map_err(service_error)?;
     println!("verified {}", describe(&org));

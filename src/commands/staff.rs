@@ -8,7 +8,7 @@ use super::{service_error, state};
 use crate::{
     config::Config,
     domain::StaffRole,
-    services::{self, staff::NewStaff},
+    services::{self, accounts::staff::NewStaff},
 };
 
 /// `dataip staff add`: creates a reviewer or admin. On a terminal the
@@ -27,7 +27,9 @@ pub async fn add(config: Config, email: String, name: String, role: StaffRole) -
     };
     let state = state(config).await?;
     let request = NewStaff { email, password, display_name: name, role };
-    let user = services::staff::add(&state, services::audit::AuditActor::Cli, request).await.map_err(service_error)?;
+    let user = services::accounts::staff::add(&state, services::audit::AuditActor::Cli, request)
+        .await
+        .map_err(service_error)?;
     println!("added {} {} ({})", user.role.as_str(), user.email, user.id);
     Ok(())
 }
@@ -36,7 +38,7 @@ pub async fn add(config: Config, email: String, name: String, role: StaffRole) -
 /// marked.
 pub async fn list(config: Config) -> anyhow::Result<()> {
     let state = state(config).await?;
-    let staff = services::staff::list_all(&state).await.map_err(service_error)?;
+    let staff = services::accounts::staff::list_all(&state).await.map_err(service_error)?;
     if staff.is_empty() {
         println!("no staff yet: add the first admin with `dataip staff add --role admin`");
         return Ok(());
@@ -64,8 +66,8 @@ pub async fn list(config: Config) -> anyhow::Result<()> {
 pub async fn set_disabled(config: Config, email: &str, disabled: bool) -> anyhow::Result<()> {
     let state = state(config).await?;
     let user = match disabled {
-        true => services::staff::disable(&state, services::audit::AuditActor::Cli, email).await,
-        false => services::staff::enable(&state, services::audit::AuditActor::Cli, email).await,
+        true => services::accounts::staff::disable(&state, services::audit::AuditActor::Cli, email).await,
+        false => services::accounts::staff::enable(&state, services::audit::AuditActor::Cli, email).await,
     }
     .map_err(service_error)?;
     let now = if user.disabled_at.is_some() { "disabled" } else { "active" };

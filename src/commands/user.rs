@@ -9,7 +9,7 @@ use crate::{config::Config, services};
 /// keeps only its hash; this is the only time it is shown.
 pub async fn reset_password(config: Config, email: &str) -> anyhow::Result<()> {
     let state = state(config).await?;
-    let reset = services::password_resets::issue(&state, email).await.map_err(service_error)?;
+    let reset = services::accounts::password_resets::issue(&state, email).await.map_err(service_error)?;
     let url = format!("{}/api/v1/auth/password-reset", state.config.registry.public_url.trim_end_matches('/'));
     println!(
         "A one-time password reset for {} ({}), valid until {}:",

@@ -18,7 +18,7 @@ use axum::{
 };
 use http_body_util::Limited;
 
-use crate::{config::Config, services::certificate_check};
+use crate::{config::Config, services::certificates};
 
 /// Room for the framing around an upload's file: multipart boundaries and
 /// headers.
@@ -64,7 +64,7 @@ impl RequestLimits {
         match kind {
             Kind::Upload => (self.upload_timeout, self.upload_body),
             Kind::Evidence => (self.upload_timeout, self.evidence_body),
-            Kind::CertificateFile => (self.request_timeout, certificate_check::MAX_FILE + UPLOAD_MARGIN),
+            Kind::CertificateFile => (self.request_timeout, certificates::check::MAX_FILE + UPLOAD_MARGIN),
             Kind::Plain => (self.request_timeout, self.body),
         }
     }

@@ -10,7 +10,7 @@ use crate::{services, state::AppState};
 /// mid-publication.
 pub async fn run(state: &AppState, stop: &CancellationToken) -> anyhow::Result<()> {
     if let Some(anchor) = &state.anchor {
-        services::anchoring::publish_due(state, anchor.as_ref(), stop).await?;
+        services::transparency::anchoring::publish_due(state, anchor.as_ref(), stop).await?;
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 use crate::{services, state::AppState};
 
 pub async fn run(state: &AppState) -> anyhow::Result<()> {
-    let closed = services::closing::close_due(state, services::closing::BATCH).await?;
+    let closed = services::registration::closing::close_due(state, services::registration::closing::BATCH).await?;
     if closed > 0 {
         tracing::info!(closed, "announcement windows closed");
     }

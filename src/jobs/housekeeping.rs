@@ -6,12 +6,12 @@ use crate::{services, state::AppState};
 
 pub async fn run(state: &AppState) -> anyhow::Result<()> {
     let now = state.clock.now();
-    let tokens = services::sessions::purge_expired(state, now).await?
-        + services::password_resets::purge_expired(state, now).await?
-        + services::email_confirmations::purge_expired(state, now).await?;
+    let tokens = services::accounts::sessions::purge_expired(state, now).await?
+        + services::accounts::password_resets::purge_expired(state, now).await?
+        + services::accounts::email_confirmations::purge_expired(state, now).await?;
     let windows = services::throttle::purge(state, now).await?;
-    let keys = services::applications::purge_idempotency_keys(state, now).await?;
-    let blobs = services::materials::purge_unused_blobs(state).await?;
+    let keys = services::registration::applications::purge_idempotency_keys(state, now).await?;
+    let blobs = services::registration::materials::purge_unused_blobs(state).await?;
     if tokens + windows + keys + blobs > 0 {
         tracing::debug!(tokens, windows, keys, blobs, "housekeeping");
     }

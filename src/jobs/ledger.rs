@@ -3,6 +3,6 @@
 use crate::{services, state::AppState};
 
 pub async fn run(state: &AppState) -> anyhow::Result<()> {
-    services::ledger::append_pending(state).await?;
+    services::transparency::ledger::append_pending(state).await?;
     Ok(())
 }

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::{config::Config, services::witnessing, state::AppState};
+use crate::{config::Config, services::transparency::witnessing, state::AppState};
 
 pub struct Worker {
     state: AppState,

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::{services::webhook_delivery, state::AppState};
+use crate::{services::notifications::webhook_delivery, state::AppState};
 
 /// Every endpoint's due deliveries, once.
 pub async fn run(state: &AppState) -> anyhow::Result<()> {

@@ -10,7 +10,7 @@ use sqlx::PgConnection;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::Result;
+use crate::services::Result;
 use crate::{
     db::{
         self,

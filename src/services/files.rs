@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{Error, Result};
+use crate::services::{Error, Result};
 use crate::{db, domain::media, state::AppState};
 
 /// Contents are stored in chunks of this size, each written as soon as it

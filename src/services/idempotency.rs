@@ -10,8 +10,8 @@ use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::{Error, Result};
 use crate::db;
+use crate::services::{Error, Result};
 
 pub struct Idempotent {
     org_id: Uuid,

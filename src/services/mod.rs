@@ -1,41 +1,30 @@
 //! The use-cases. Each takes the application state and parsed input, owns
-//! its transaction, and answers a view or an `Error`.
+//! its transaction, and answers a view or an `Error`. Grouped by what they
+//! act on; the pieces every group shares sit at the top.
+//!
+//! - `registration`: applications, their materials, review, announcements
+//!   and the closing of announcement windows;
+//! - `objections`: objections to an announced application and their evidence;
+//! - `certificates`: certificates, their checks, and the acts recorded on
+//!   them (licences, pledges, transfers, ...);
+//! - `accounts`: people, organizations, sessions, passwords, addresses,
+//!   staff and the verification of organizations;
+//! - `notifications`: in-app notifications and mail, watches and webhooks;
+//! - `transparency`: the ledger, its tiles, anchoring and witnesses.
 
 pub mod accounts;
-pub mod acts;
-pub mod anchoring;
-pub mod announcements;
-pub mod application_views;
-pub mod applications;
 pub mod audit;
-pub mod certificate_check;
 pub mod certificates;
-pub mod closing;
-pub mod email_confirmations;
 mod error;
 pub mod files;
 pub mod idempotency;
 mod lease;
-pub mod ledger;
-pub mod materials;
 pub mod notifications;
-pub mod objection_evidence;
 pub mod objections;
-pub mod organization;
-pub mod password_resets;
-pub mod passwords;
 pub mod procedure;
-pub mod refiling;
-pub mod review;
+pub mod registration;
 mod search;
-pub mod sessions;
-pub mod staff;
 pub mod throttle;
-pub mod tlog;
-pub mod verification;
-pub mod watches;
-pub mod webhook_delivery;
-pub mod webhooks;
-pub mod witnessing;
+pub mod transparency;
 
 pub use error::{Error, FieldError, Fields, Result};

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::{Error, Result};
+use crate::services::{Error, Result};
 use crate::{
     auth::Actor,
     db::{

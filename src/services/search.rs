@@ -3,7 +3,7 @@
 //! index over each document's character pairs (`search_grams`, which serves
 //! two-character Chinese terms too) and then matches each term literally.
 
-use super::{Error, Result};
+use crate::services::{Error, Result};
 
 /// At most this many terms count; the rest of a query is ignored.
 const MAX_TERMS: usize = 8;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 
-use super::{Error, Result};
+use crate::services::{Error, Result};
 use crate::{config::Config, db};
 
 /// One kind of limited action.

@@ -4,7 +4,7 @@ use dataip::{
     domain::StaffRole,
     jobs::Worker,
     ledger::{anchor, checkpoint},
-    services::anchoring,
+    services::transparency::anchoring,
     state::AppState,
 };
 use serde_json::json;

@@ -3,7 +3,7 @@
 
 use dataip::{
     domain::StaffRole,
-    services::{self, staff::NewStaff},
+    services::{self, accounts::staff::NewStaff},
 };
 use serde_json::json;
 
@@ -13,7 +13,7 @@ use crate::helpers::{PASSWORD, TestApp, spawn_app};
 async fn staff_member(app: &TestApp, role: StaffRole) -> (String, String, String) {
     let email = format!("staff-{}@registry.example", uuid::Uuid::now_v7().simple());
     let staff = NewStaff { email: email.clone(), password: PASSWORD.into(), display_name: "王审查".into(), role };
-    services::staff::add(&app.state, services::audit::AuditActor::Cli, staff).await.expect("staff added");
+    services::accounts::staff::add(&app.state, services::audit::AuditActor::Cli, staff).await.expect("staff added");
     let login = app.post("/auth/login", None, json!({"email": email, "password": PASSWORD})).await;
     let body = login.assert_status(200);
     let token = |name: &str| body[name].as_str().expect("token").to_owned();
@@ -26,9 +26,10 @@ async fn a_disabled_staff_member_is_locked_out_at_once() {
     let (email, access, refresh) = staff_member(&app, StaffRole::Reviewer).await;
     app.get("/review/applications", Some(&access)).await.assert_status(200);
     // (In the very second the token was issued, as likely as not.)
-    let disabled = services::staff::disable(&app.state, services::audit::AuditActor::Cli, &email.to_uppercase())
-        .await
-        .expect("disabled");
+    let disabled =
+        services::accounts::staff::disable(&app.state, services::audit::AuditActor::Cli, &email.to_uppercase())
+            .await
+            .expect("disabled");
     assert_eq!(disabled.email, email);
     let disabled_at = disabled.disabled_at.expect("disabled_at is set");
 
@@ -50,12 +51,14 @@ async fn a_disabled_staff_member_is_locked_out_at_once() {
     assert_eq!(right.body, wrong.body);
 
     // Disabling again changes nothing.
-    let again =
-        services::staff::disable(&app.state, services::audit::AuditActor::Cli, &email).await.expect("still disabled");
+    let again = services::accounts::staff::disable(&app.state, services::audit::AuditActor::Cli, &email)
+        .await
+        .expect("still disabled");
     assert_eq!(again.disabled_at, Some(disabled_at));
 
     // Enabled again, the old password works; the old tokens stay dead.
-    let enabled = services::staff::enable(&app.state, services::audit::AuditActor::Cli, &email).await.expect("enabled");
+    let enabled =
+        services::accounts::staff::enable(&app.state, services::audit::AuditActor::Cli, &email).await.expect("enabled");
     assert!(enabled.disabled_at.is_none());
     let token = app.login(&email, PASSWORD).await;
     app.get("/review/applications", Some(&token)).await.assert_status(200);
@@ -69,11 +72,13 @@ async fn disabling_names_staff_only() {
     let app = spawn_app().await;
     let tenant = app.signup().await;
     for email in ["nobody@registry.example", "not an address", tenant.email.as_str()] {
-        let error =
-            services::staff::disable(&app.state, services::audit::AuditActor::Cli, email).await.expect_err("not staff");
+        let error = services::accounts::staff::disable(&app.state, services::audit::AuditActor::Cli, email)
+            .await
+            .expect_err("not staff");
         assert_eq!(error.to_string(), "no staff member with that e-mail address");
-        let error =
-            services::staff::enable(&app.state, services::audit::AuditActor::Cli, email).await.expect_err("not staff");
+        let error = services::accounts::staff::enable(&app.state, services::audit::AuditActor::Cli, email)
+            .await
+            .expect_err("not staff");
         assert_eq!(error.to_string(), "no staff member with that e-mail address");
     }
     // The applicant was not touched.
@@ -86,9 +91,9 @@ async fn staff_lists_show_who_is_disabled() {
     let admin = app.staff(StaffRole::Admin).await;
     let (email, _, _) = staff_member(&app, StaffRole::Reviewer).await;
     app.signup().await;
-    services::staff::disable(&app.state, services::audit::AuditActor::Cli, &email).await.expect("disabled");
+    services::accounts::staff::disable(&app.state, services::audit::AuditActor::Cli, &email).await.expect("disabled");
 
-    let all = services::staff::list_all(&app.state).await.expect("listed");
+    let all = services::accounts::staff::list_all(&app.state).await.expect("listed");
     assert_eq!(all.len(), 2, "applicants are not staff");
     assert!(all[0].disabled_at.is_none());
     assert_eq!((all[1].email.as_str(), all[1].role.is_staff()), (email.as_str(), true));
@@ -108,7 +113,7 @@ async fn disabling_one_staff_member_leaves_the_others_alone() {
     let app = spawn_app().await;
     let (email, _, _) = staff_member(&app, StaffRole::Admin).await;
     let (_, other_access, other_refresh) = staff_member(&app, StaffRole::Admin).await;
-    services::staff::disable(&app.state, services::audit::AuditActor::Cli, &email).await.expect("disabled");
+    services::accounts::staff::disable(&app.state, services::audit::AuditActor::Cli, &email).await.expect("disabled");
     app.get("/admin/staff", Some(&other_access)).await.assert_status(200);
     app.post("/auth/refresh", None, json!({"refresh_token": other_refresh})).await.assert_status(200);
 }

@@ -112,7 +112,7 @@ impl Server {
             .env("DATAIP__SERVER__ADDR", format!("127.0.0.1:{port}"))
             .env("DATAIP__LOG__FORMAT", "json")
             // The workers' counts, to tell what each replica did.
-            .env("RUST_LOG", "warn,dataip::jobs=info,dataip::services::ledger=info")
+            .env("RUST_LOG", "warn,dataip::jobs=info,dataip::services::transparency::ledger=info")
             .envs(settings.iter().copied())
             .stdout(Stdio::null())
             .stderr(log)

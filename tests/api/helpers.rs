@@ -17,7 +17,7 @@ use dataip::{
     config::{Config, Environment},
     db,
     domain::{CreditCode, StaffRole},
-    services::{self, staff::NewStaff},
+    services::{self, accounts::staff::NewStaff},
     startup::Application,
     state::AppState,
 };
@@ -324,7 +324,7 @@ impl TestApp {
     pub async fn signup(&self) -> Tenant {
         let tenant = self.signup_unverified().await;
         let org_id = tenant.org_id.parse().expect("org id");
-        services::verification::verify_by_operator(&self.state, org_id, None).await.expect("verified");
+        services::accounts::verification::verify_by_operator(&self.state, org_id, None).await.expect("verified");
         tenant
     }
 
@@ -384,7 +384,9 @@ impl TestApp {
         let email = format!("staff-{}@registry.example", Uuid::now_v7().simple());
         let staff =
             NewStaff { email: email.clone(), password: PASSWORD.into(), display_name: "王审查".into(), role };
-        services::staff::add(&self.state, services::audit::AuditActor::Cli, staff).await.expect("staff added");
+        services::accounts::staff::add(&self.state, services::audit::AuditActor::Cli, staff)
+            .await
+            .expect("staff added");
         self.login(&email, PASSWORD).await
     }
 

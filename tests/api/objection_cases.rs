@@ -113,7 +113,7 @@ async fn evidence_is_attached_by_token_read_by_the_holder_and_staff_and_never_pu
     }
 
     // Kept by housekeeping while the evidence refers to it.
-    dataip::services::materials::purge_unused_blobs(&app.state).await.expect("purged");
+    dataip::services::registration::materials::purge_unused_blobs(&app.state).await.expect("purged");
     assert_eq!(bytes_of(&app, &file, Some(&reviewer)).await.2, PDF.as_bytes());
     // The history says that evidence came, without a word to the public.
     let events = app.get(&format!("/applications/{id}/events"), Some(&tenant.token)).await;

@@ -138,7 +138,8 @@ async fn changing_a_password_needs_a_person() {
 async fn a_reset_token_sets_the_password_once_and_ends_every_session() {
     let app = spawn_app().await;
     let tenant = app.signup().await;
-    let reset = services::password_resets::issue(&app.state, &tenant.email.to_uppercase()).await.expect("issued");
+    let reset =
+        services::accounts::password_resets::issue(&app.state, &tenant.email.to_uppercase()).await.expect("issued");
     assert!(reset.token.starts_with("dipw_"));
     assert_eq!(reset.user.email, tenant.email);
     let lifetime = reset.expires_at - app.state.clock.now();
@@ -173,14 +174,14 @@ async fn used_expired_superseded_and_made_up_tokens_get_one_answer() {
     let body = json!({"email": reviewer_email, "password": PASSWORD, "display_name": "审查员", "role": "reviewer"});
     app.post("/admin/staff", Some(&admin), body).await.assert_status(201);
 
-    let used = services::password_resets::issue(&app.state, &reviewer_email).await.expect("issued");
+    let used = services::accounts::password_resets::issue(&app.state, &reviewer_email).await.expect("issued");
     let reset = json!({"token": used.token, "new_password": NEW_PASSWORD});
     assert_eq!(app.post("/auth/password-reset", None, reset).await.status, 204, "staff reset too");
 
-    let superseded = services::password_resets::issue(&app.state, &tenant.email).await.expect("issued");
-    let expired = services::password_resets::issue(&app.state, &tenant.email).await.expect("issued");
+    let superseded = services::accounts::password_resets::issue(&app.state, &tenant.email).await.expect("issued");
+    let expired = services::accounts::password_resets::issue(&app.state, &tenant.email).await.expect("issued");
     app.clock.advance(chrono::Duration::minutes(61));
-    let valid = services::password_resets::issue(&app.state, &tenant.email).await.expect("issued");
+    let valid = services::accounts::password_resets::issue(&app.state, &tenant.email).await.expect("issued");
     let forged = format!("{}AAAA", &valid.token[..valid.token.len() - 4]);
     let hash = password_hash(&app, &tenant.email).await;
 
@@ -211,14 +212,14 @@ async fn used_expired_superseded_and_made_up_tokens_get_one_answer() {
 async fn resets_are_issued_for_known_active_accounts_only() {
     let app = spawn_app().await;
     for email in ["nobody@example.com", "not an address"] {
-        let error = services::password_resets::issue(&app.state, email).await.expect_err("unknown");
+        let error = services::accounts::password_resets::issue(&app.state, email).await.expect_err("unknown");
         assert_eq!(error.to_string(), "no user with that e-mail address");
     }
     let admin = app.staff(StaffRole::Admin).await;
     let email = app.get("/me", Some(&admin)).await.body["user"]["email"].as_str().expect("email").to_owned();
-    let pending = services::password_resets::issue(&app.state, &email).await.expect("issued");
-    services::staff::disable(&app.state, services::audit::AuditActor::Cli, &email).await.expect("disabled");
-    let error = services::password_resets::issue(&app.state, &email).await.expect_err("disabled");
+    let pending = services::accounts::password_resets::issue(&app.state, &email).await.expect("issued");
+    services::accounts::staff::disable(&app.state, services::audit::AuditActor::Cli, &email).await.expect("disabled");
+    let error = services::accounts::password_resets::issue(&app.state, &email).await.expect_err("disabled");
     assert!(error.to_string().contains("disabled"), "{error}");
     // A reset issued before the account was disabled no longer works.
     let body = json!({"token": pending.token, "new_password": NEW_PASSWORD});
@@ -234,7 +235,7 @@ async fn resets_are_issued_for_known_active_accounts_only() {
 async fn failed_resets_are_limited_per_address() {
     let app = spawn_app_with(|config| config.throttle.login_failures_per_address = 2).await;
     let tenant = app.signup().await;
-    let valid = services::password_resets::issue(&app.state, &tenant.email).await.expect("issued");
+    let valid = services::accounts::password_resets::issue(&app.state, &tenant.email).await.expect("issued");
     for _ in 0..2 {
         let body = json!({"token": "dipw_guess", "new_password": NEW_PASSWORD});
         app.post("/auth/password-reset", None, body).await.assert_problem(422, "validation_failed");

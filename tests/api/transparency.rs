@@ -263,7 +263,7 @@ async fn two_witnesses_cosign_and_a_proof_verifies_offline_against_a_two_of_two_
     let pdf_proof = {
         let certificate = app.get(&format!("/public/certificates/{tenant_number}"), None).await;
         certificate.assert_status(200);
-        services::tlog::certificate_proof(&app.state, tenant_number).await.expect("a proof")
+        services::transparency::tlog::certificate_proof(&app.state, tenant_number).await.expect("a proof")
     };
     assert!(Proof::parse(&pdf_proof).is_ok());
 
@@ -392,7 +392,7 @@ async fn a_witness_refuses_what_it_must_not_cosign_with_the_specifications_codes
     witness.start(&log_vkey).await;
     issue(&app, 2).await;
     Worker::new(app.state.clone()).witness_step().await;
-    let (size, signed) = services::tlog::checkpoint(&app.state).await.expect("checkpoint");
+    let (size, signed) = services::transparency::tlog::checkpoint(&app.state).await.expect("checkpoint");
     assert_eq!(size, 2);
     let body = Note::parse(&signed).expect("note").body;
     let cosigned = Checkpoint::parse_body(&body).expect("checkpoint");
@@ -439,10 +439,12 @@ async fn a_witness_refuses_what_it_must_not_cosign_with_the_specifications_codes
     drop(witness);
     issue(&app, 1).await;
     Worker::new(app.state.clone()).witness_step().await;
-    let (size, note) = services::tlog::checkpoint(&app.state).await.expect("checkpoint");
+    let (size, note) = services::transparency::tlog::checkpoint(&app.state).await.expect("checkpoint");
     assert_eq!(size, 3, "the log moved on");
     assert_eq!(Note::parse(&note).expect("note").signatures.len(), 1, "no cosignature yet");
-    let proof = services::tlog::certificate_proof(&app.state, &issue_numbers(&app).await[0]).await.expect("proof");
+    let proof = services::transparency::tlog::certificate_proof(&app.state, &issue_numbers(&app).await[0])
+        .await
+        .expect("proof");
     let proof = Proof::parse(&proof).expect("proof");
     assert_eq!(
         Note::parse(&proof.checkpoint).expect("note").signatures.len(),
@@ -492,10 +494,17 @@ async fn append_entries(app: &TestApp, count: usize) {
             recorded_at: now,
             valid_until: now,
         };
-        services::ledger::enqueue(&mut conn, &entry, services::ledger::Recording::Nothing, now).await.expect("queued");
+        services::transparency::ledger::enqueue(
+            &mut conn,
+            &entry,
+            services::transparency::ledger::Recording::Nothing,
+            now,
+        )
+        .await
+        .expect("queued");
     }
     drop(conn);
-    services::ledger::append_pending(&app.state).await.expect("appended");
+    services::transparency::ledger::append_pending(&app.state).await.expect("appended");
 }
 
 #[tokio::test]

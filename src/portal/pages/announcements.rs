@@ -15,7 +15,7 @@ use crate::{
     domain::{Category, MaterialHash},
     pagination::Page,
     portal::page::{Ctx, failure, html},
-    services::announcements::{self, AnnouncementFilter, AnnouncementOutcome, AnnouncementView},
+    services::registration::announcements::{self, AnnouncementFilter, AnnouncementOutcome, AnnouncementView},
     state::AppState,
 };
 

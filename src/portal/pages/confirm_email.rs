@@ -9,7 +9,7 @@ use super::objections::Token;
 use crate::{
     http::client_addr::ClientAddr,
     portal::page::{Ctx, MessagePage, failure, html, no_store},
-    services::{Error, email_confirmations},
+    services::{Error, accounts::email_confirmations},
     state::AppState,
 };
 

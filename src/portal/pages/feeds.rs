@@ -12,7 +12,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use crate::{
     pagination::PageRequest,
     portal::page::{Ctx, failure},
-    services::{announcements, certificates},
+    services::{certificates, registration::announcements},
     state::AppState,
 };
 

@@ -8,7 +8,7 @@ use super::announcements::AnnouncementItem;
 use crate::{
     pagination::PageRequest,
     portal::page::{Ctx, failure, html},
-    services::{announcements, certificates},
+    services::{certificates, registration::announcements},
     state::AppState,
 };
 

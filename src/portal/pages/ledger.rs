@@ -9,8 +9,8 @@ use crate::{
     pagination::PageRequest,
     portal::page::{Ctx, failure, html},
     services::{
-        ledger::{self, AnchorView},
-        tlog,
+        transparency::ledger::{self, AnchorView},
+        transparency::tlog,
     },
     state::AppState,
 };

@@ -18,8 +18,9 @@ use crate::{
     http::client_addr::ClientAddr,
     portal::page::{Ctx, failure, html, no_store, not_found},
     services::{
-        Error, announcements,
+        Error,
         objections::{self, NewObjection, Objector},
+        registration::announcements,
     },
     state::AppState,
 };

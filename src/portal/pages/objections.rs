@@ -24,7 +24,7 @@ use crate::{
     services::{
         Error,
         files::Upload,
-        objection_evidence,
+        objections::evidence,
         objections::{self, ObjectionStatus},
     },
     state::AppState,
@@ -172,7 +172,7 @@ pub async fn attach(
         return show(&state, ctx, &id, &token, false, Some(problem)).await;
     }
     let Ok(uuid) = id.parse::<Uuid>() else { return private(not_found(&ctx)) };
-    let outcome = match objection_evidence::admit(&state, uuid, &token).await {
+    let outcome = match evidence::admit(&state, uuid, &token).await {
         Ok(admitted) => receive(&state, admitted, &headers, body, client).await,
         Err(error) => Err(error),
     };
@@ -200,7 +200,7 @@ pub async fn attach(
 /// The form's file, into the objection admitted.
 async fn receive(
     state: &AppState,
-    admitted: objection_evidence::Admitted,
+    admitted: evidence::Admitted,
     headers: &HeaderMap,
     body: Body,
     client: std::net::IpAddr,
@@ -216,5 +216,5 @@ async fn receive(
     };
     let upload = Upload { media_type: file.media_type.clone(), filename: file.filename.clone(), length: None };
     let stream = file.into_stream().map_err(|error| error.to_string());
-    objection_evidence::upload_admitted(state, admitted, upload, stream, client).await.map(|_| ())
+    evidence::upload_admitted(state, admitted, upload, stream, client).await.map(|_| ())
 }

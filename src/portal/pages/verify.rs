@@ -20,8 +20,8 @@ use crate::{
     portal::page::{Ctx, failure, html},
     services::{
         Error,
-        certificate_check::{self, CheckReport, Unreadable},
-        tlog,
+        certificates::check::{self, CheckReport, Unreadable},
+        transparency::tlog,
     },
     state::AppState,
 };
@@ -146,7 +146,7 @@ pub async fn by_number(State(state): State<AppState>, ctx: Ctx, uri: axum::http:
         let page = VerifyPage::problem(ctx.clone(), number.chars().take(40).collect(), ctx.t.number_invalid);
         return html(status_of(&page), &page);
     }
-    let page = match certificate_check::by_number(&state, &number).await {
+    let page = match check::by_number(&state, &number).await {
         Ok(report) => {
             let leaf = report.inclusion.as_ref().ok().map(|(leaf, _)| *leaf);
             let mut page = VerifyPage::report(ctx, report);
@@ -170,7 +170,7 @@ pub async fn by_file(
 ) -> Response {
     // Verifying reveals nothing and changes nothing, so a post from another
     // site is harmless: no origin check, only the budget.
-    if let Err(error) = certificate_check::take_file_budget(&state, client).await {
+    if let Err(error) = check::take_file_budget(&state, client).await {
         return failure(&ctx, error);
     }
     let t = ctx.t;
@@ -180,7 +180,7 @@ pub async fn by_file(
         Err(FormError::FileTooLarge(_)) => return refuse(StatusCode::PAYLOAD_TOO_LARGE, t.file_too_large),
         Err(_) => return refuse(StatusCode::UNPROCESSABLE_ENTITY, t.file_unreadable),
     };
-    let page = match certificate_check::by_file(&state, bytes).await {
+    let page = match check::by_file(&state, bytes).await {
         Ok(Ok(report)) => {
             let leaf = report.inclusion.as_ref().ok().map(|(leaf, _)| *leaf);
             let mut page = VerifyPage::report(ctx, report);
@@ -196,9 +196,9 @@ pub async fn by_file(
     html(status_of(&page), &page)
 }
 
-/// The form's file, at most [`certificate_check::MAX_FILE`] bytes.
+/// The form's file, at most [`check::MAX_FILE`] bytes.
 async fn read_file(headers: &HeaderMap, body: Body) -> Result<Bytes, FormError> {
-    let file = multipart::file_field(headers, body, "file", certificate_check::MAX_FILE as u64).await?;
+    let file = multipart::file_field(headers, body, "file", check::MAX_FILE as u64).await?;
     let bytes = file.bytes().await?;
     if bytes.is_empty() {
         return Err(FormError::NoFile);

@@ -1,0 +1,187 @@
+//! Views of users and organizations, and the creation of user accounts
+//! shared by signup, members and staff.
+
+pub mod email_confirmations;
+pub mod organization;
+pub mod password_resets;
+pub mod passwords;
+pub mod sessions;
+pub mod staff;
+pub mod verification;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::PgConnection;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::services::{Error, Fields, Result};
+use crate::{
+    db::{self, organizations::OrganizationRow, users::UserRow},
+    domain::{Email, Name, Password, Role, Verification},
+    state::AppState,
+};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    /// The user's organization; null for registry staff.
+    pub organization_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    /// When the account was disabled; null while it is active. A disabled
+    /// user can neither log in nor use tokens issued before.
+    pub disabled_at: Option<DateTime<Utc>>,
+    /// When the address was proven (the link mailed to it was opened);
+    /// null until then. Until then it receives little mail: see
+    /// `POST /auth/confirm-email`.
+    pub email_confirmed_at: Option<DateTime<Utc>>,
+}
+
+impl From<UserRow> for UserView {
+    fn from(row: UserRow) -> Self {
+        Self {
+            id: row.id,
+            email: row.email,
+            display_name: row.display_name,
+            role: row.role,
+            organization_id: row.org_id,
+            created_at: row.created_at,
+            disabled_at: row.disabled_at,
+            email_confirmed_at: row.email_confirmed_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationView {
+    pub id: Uuid,
+    pub name: String,
+    /// Unified social credit code (GB 32100-2015).
+    pub credit_code: String,
+    pub created_at: DateTime<Utc>,
+    /// Whether registry staff have checked its business licence: only a
+    /// `verified` organization may submit applications.
+    pub verification: Verification,
+}
+
+impl From<OrganizationRow> for OrganizationView {
+    fn from(row: OrganizationRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            credit_code: row.credit_code,
+            created_at: row.created_at,
+            verification: row.verification,
+        }
+    }
+}
+
+/// The fields of a new user account, as clients send them.
+#[derive(eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccount {
+    #[schema(format = Email, max_length = 254)]
+    #[schema(example = "zhang.wei@example.com")]
+    pub email: String,
+    /// At least 10 characters, at most 1024 bytes.
+    #[schema(format = Password, min_length = 10, max_length = 1024)]
+    pub password: String,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
+    #[schema(example = "张伟")]
+    pub display_name: String,
+}
+
+/// A new account's fields, parsed.
+pub struct AccountFields {
+    pub email: Email,
+    pub password: Password,
+    pub display_name: Name,
+}
+
+impl NewAccount {
+    /// Parses the fields, recording problems under `prefix` (e.g. `user.`).
+    pub fn parse(&self, fields: &mut Fields, prefix: &str) -> Option<AccountFields> {
+        let email = fields.check(&format!("{prefix}email"), Email::parse(&self.email));
+        let password = fields.check(&format!("{prefix}password"), Password::parse(&self.password));
+        let display_name = fields.check(&format!("{prefix}display_name"), Name::parse(&self.display_name, 100));
+        Some(AccountFields { email: email?, password: password?, display_name: display_name? })
+    }
+}
+
+/// A new account whose password has been hashed, ready to store.
+pub struct HashedAccount {
+    email: Email,
+    password_hash: String,
+    display_name: Name,
+}
+
+impl AccountFields {
+    /// Hashes the password (slow: do it before opening a transaction).
+    /// A taken e-mail address is refused first (409), so that no one can
+    /// spend the registry's hashing on accounts that cannot be created.
+    pub async fn hash(self, state: &AppState) -> Result<HashedAccount> {
+        if db::users::find_by_email(&mut *state.db.acquire().await?, self.email.as_str()).await?.is_some() {
+            return Err(email_taken());
+        }
+        let password_hash = state.passwords.hash(&self.password).await?;
+        Ok(HashedAccount { email: self.email, password_hash, display_name: self.display_name })
+    }
+}
+
+/// How a new account's address counts until its holder proves it.
+#[derive(Debug, Clone, Copy)]
+pub enum NewAddress {
+    /// An operator made the account on the command line and vouches for it.
+    Vouched,
+    /// A confirmation link is mailed to it; `added_by` names whoever added
+    /// the account for someone else (none for a signup).
+    ToConfirm { added_by: Option<Uuid> },
+}
+
+/// Stores a user, and mails the link that proves its address when it needs
+/// one; a taken e-mail address is 409.
+pub async fn insert_user(
+    conn: &mut PgConnection,
+    state: &AppState,
+    account: HashedAccount,
+    role: Role,
+    org_id: Option<Uuid>,
+    address: NewAddress,
+    now: DateTime<Utc>,
+) -> Result<UserRow> {
+    let (confirmed_at, added_by) = match address {
+        NewAddress::Vouched => (Some(now), None),
+        NewAddress::ToConfirm { added_by } => (None, added_by),
+    };
+    let user = UserRow {
+        id: Uuid::now_v7(),
+        org_id,
+        email: account.email.as_str().to_owned(),
+        password_hash: account.password_hash,
+        display_name: account.display_name.into_string(),
+        role,
+        created_at: now,
+        disabled_at: None,
+        email_confirmed_at: confirmed_at,
+        token_generation: 0,
+    };
+    db::users::insert(conn, &user, added_by).await.map_err(|e| match db::violated_constraint(&e) {
+        Some("users_email_key") => email_taken(),
+        _ => e.into(),
+    })?;
+    if user.email_confirmed_at.is_none() {
+        crate::services::accounts::email_confirmations::send(conn, state, &user, now).await?;
+    }
+    Ok(user)
+}
+
+fn email_taken() -> Error {
+    Error::Conflict("an account with this e-mail address already exists".into())
+}

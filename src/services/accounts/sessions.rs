@@ -1,0 +1,278 @@
+//! Signing up, logging in, and the life of a session: access tokens that
+//! expire quickly and refresh tokens that rotate on every use.
+
+use std::net::IpAddr;
+
+use serde::Serialize;
+use sqlx::PgConnection;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::services::{
+    Error, Fields, Result,
+    accounts::{self, NewAccount, OrganizationView, UserView},
+    throttle::{LoginLimits, Throttle, address_key},
+};
+use crate::{
+    auth::{OpaqueToken, REFRESH_TOKEN_PREFIX},
+    config::Config,
+    db::{self, organizations::OrganizationRow, refresh_tokens::RefreshTokenRow, users::UserRow},
+    domain::{CreditCode, Email, Name, Role},
+    state::AppState,
+};
+
+#[derive(eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignupRequest {
+    pub organization: NewOrganization,
+    pub user: NewAccount,
+}
+
+#[derive(eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrganization {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
+    #[schema(example = "上海数据科技有限公司")]
+    pub name: String,
+    /// 18-character unified social credit code with a valid check character.
+    #[schema(min_length = 18, pattern = r"^\s*[0-9A-HJ-NP-RTUW-Ya-hj-np-rtuw-y]{18}\s*$")]
+    #[schema(example = "91310000MA1FL4B24G")]
+    pub credit_code: String,
+}
+
+#[derive(eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    #[schema(format = Password)]
+    pub password: String,
+}
+
+#[derive(eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenPair {
+    /// A JWT for `Authorization: Bearer`, valid for `expires_in` seconds.
+    pub access_token: String,
+    /// Exchanged once at /auth/refresh for a new pair.
+    pub refresh_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    pub expires_in: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SignupResponse {
+    pub organization: OrganizationView,
+    pub user: UserView,
+    #[serde(flatten)]
+    pub tokens: TokenPair,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeResponse {
+    pub user: UserView,
+    pub organization: Option<OrganizationView>,
+}
+
+const BAD_CREDENTIALS: Error = Error::Unauthorized("wrong e-mail address or password");
+const BAD_REFRESH: Error = Error::Unauthorized("the refresh token is invalid or has expired");
+
+fn signup_throttle(config: &Config) -> Throttle {
+    Throttle {
+        bucket: "signup.address",
+        limit: config.throttle.signups_per_address,
+        window: Config::exact(config.throttle.signup_window),
+    }
+}
+
+/// Creates an organization, unverified, and its first owner, and logs the
+/// owner in.
+#[tracing::instrument(skip_all)]
+pub async fn signup(state: &AppState, request: SignupRequest, client: IpAddr) -> Result<SignupResponse> {
+    let now = state.clock.now();
+    let mut fields = Fields::new();
+    let org_name = fields.check("organization.name", Name::parse(&request.organization.name, 200));
+    let credit_code = fields.check("organization.credit_code", CreditCode::parse(&request.organization.credit_code));
+    let account = request.user.parse(&mut fields, "user.");
+    let (Some(org_name), Some(credit_code), Some(account)) = (org_name, credit_code, account) else {
+        return Err(fields.into_error());
+    };
+
+    signup_throttle(&state.config).take(&mut *state.db.acquire().await?, &address_key(client), now).await?;
+    let account = account.hash(state).await?;
+
+    let mut tx = state.db.begin().await?;
+    // Several organizations may claim a credit code until one of them is
+    // verified; after that, the code is that one's.
+    if db::organizations::find_verified_by_credit_code(&mut tx, credit_code.as_str()).await?.is_some() {
+        return Err(Error::Conflict("a verified organization already holds this credit code".into()));
+    }
+    let org = OrganizationRow::new(org_name.into_string(), credit_code.to_string(), now);
+    db::organizations::insert(&mut tx, &org).await?;
+    let address = accounts::NewAddress::ToConfirm { added_by: None };
+    let user = accounts::insert_user(&mut tx, state, account, Role::Owner, Some(org.id), address, now).await?;
+    let tokens = start_session(state, &mut tx, &user, None, user.token_generation).await?;
+    tx.commit().await?;
+    tracing::info!(org_id = %org.id, user_id = %user.id, "organization signed up");
+    Ok(SignupResponse { organization: org.into(), user: user.into(), tokens })
+}
+
+/// Exchanges an e-mail address and password for a token pair. Unknown
+/// addresses and wrong passwords fail alike; attempts are throttled as
+/// [`LoginLimits`] describes.
+#[tracing::instrument(skip_all)]
+pub async fn login(state: &AppState, request: LoginRequest, client: IpAddr) -> Result<TokenPair> {
+    let now = state.clock.now();
+    // An address that cannot be an account still counts against the client.
+    let email = Email::parse(&request.email).map_or_else(|_| request.email.clone(), |e| e.as_str().to_owned());
+    let mut conn = state.db.acquire().await?;
+    let attempt = LoginLimits::new(&state.config).attempt(&mut conn, &email, client, now).await?;
+    let user = db::users::find_by_email(&mut conn, &email).await?;
+    drop(conn);
+    let verified = state.passwords.verify(&request.password, user.as_ref().map(|u| u.password_hash.clone())).await;
+    // A disabled account fails exactly like a wrong password.
+    let user = match verified {
+        Ok(verified) => user.filter(|user| verified && user.disabled_at.is_none()),
+        // Not checked (every hasher busy): it does not count.
+        Err(error) => {
+            attempt.take_back(&mut *state.db.acquire().await?).await?;
+            return Err(error.into());
+        }
+    };
+    let Some(user) = user else {
+        tracing::info!("failed login");
+        return Err(BAD_CREDENTIALS);
+    };
+    attempt.take_back(&mut *state.db.acquire().await?).await?;
+    let mut tx = state.db.begin().await?;
+    // The generation read with the password just checked: should a change
+    // or reset have replaced that password meanwhile, these tokens are born
+    // dead.
+    let tokens = start_session(state, &mut tx, &user, None, user.token_generation).await?;
+    tx.commit().await?;
+    Ok(tokens)
+}
+
+/// Rotates a refresh token: the presented one stops working and a new pair
+/// is issued in the same family. A token presented a second time means it
+/// leaked: the whole family is revoked.
+#[tracing::instrument(skip_all)]
+pub async fn refresh(state: &AppState, request: RefreshRequest) -> Result<TokenPair> {
+    let now = state.clock.now();
+    let presented = OpaqueToken::parse(REFRESH_TOKEN_PREFIX, request.refresh_token.trim()).ok_or(BAD_REFRESH)?;
+    let mut tx = state.db.begin().await?;
+    let row = db::refresh_tokens::find_for_update(&mut tx, presented.id)
+        .await?
+        .filter(|row| presented.matches(&row.secret_hash))
+        .ok_or(BAD_REFRESH)?;
+    if row.revoked_at.is_some() {
+        return Err(BAD_REFRESH);
+    }
+    if row.used_at.is_some() {
+        db::refresh_tokens::revoke_family(&mut tx, row.family_id, now).await?;
+        tx.commit().await?;
+        tracing::warn!(user_id = %row.user_id, family_id = %row.family_id, "refresh token reused; session revoked");
+        return Err(Error::Unauthorized("this refresh token was already used; the session has been ended"));
+    }
+    if row.expires_at <= now {
+        return Err(BAD_REFRESH);
+    }
+    db::refresh_tokens::mark_used(&mut tx, row.id, now).await?;
+    // Disabling, a password change and a reset revoke the sessions too;
+    // the generation also covers a refresh racing them (the pair issued
+    // here carries the presented token's, already out of date).
+    let user = db::users::find(&mut tx, row.user_id)
+        .await?
+        .filter(|user| user.disabled_at.is_none() && user.token_generation == row.token_generation)
+        .ok_or(BAD_REFRESH)?;
+    let tokens = start_session(state, &mut tx, &user, Some(row.family_id), row.token_generation).await?;
+    tx.commit().await?;
+    Ok(tokens)
+}
+
+/// Ends the session the refresh token belongs to. Unknown tokens are
+/// ignored, so logging out twice is harmless.
+#[tracing::instrument(skip_all)]
+pub async fn logout(state: &AppState, request: RefreshRequest) -> Result<()> {
+    let Some(presented) = OpaqueToken::parse(REFRESH_TOKEN_PREFIX, request.refresh_token.trim()) else {
+        return Ok(());
+    };
+    let mut tx = state.db.begin().await?;
+    if let Some(row) = db::refresh_tokens::find_for_update(&mut tx, presented.id).await?
+        && presented.matches(&row.secret_hash)
+    {
+        db::refresh_tokens::revoke_family(&mut tx, row.family_id, state.clock.now()).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The logged-in user and their organization.
+pub async fn me(state: &AppState, user_id: Uuid) -> Result<MeResponse> {
+    let mut conn = state.db.acquire().await?;
+    let user =
+        db::users::find(&mut conn, user_id).await?.ok_or(Error::Unauthorized("this account no longer exists"))?;
+    let organization = match user.org_id {
+        Some(org_id) => db::organizations::find(&mut conn, org_id).await?.map(OrganizationView::from),
+        None => None,
+    };
+    Ok(MeResponse { user: user.into(), organization })
+}
+
+/// Issues an access token and a refresh token (continuing `family`, or
+/// starting a new one) of the user's credential `generation`.
+async fn start_session(
+    state: &AppState,
+    conn: &mut PgConnection,
+    user: &UserRow,
+    family: Option<Uuid>,
+    generation: i32,
+) -> Result<TokenPair> {
+    let now = state.clock.now();
+    let secret = OpaqueToken::generate()?;
+    let family = family.unwrap_or_else(Uuid::now_v7);
+    let expires_at = state
+        .config
+        .auth
+        .refresh_token_ttl
+        .after(&now)
+        .ok_or_else(|| anyhow::anyhow!("refresh token expiry out of range"))?;
+    db::refresh_tokens::insert(
+        conn,
+        &RefreshTokenRow {
+            id: secret.id,
+            family_id: family,
+            user_id: user.id,
+            secret_hash: secret.secret_hash(),
+            created_at: now,
+            expires_at,
+            used_at: None,
+            revoked_at: None,
+            token_generation: generation,
+        },
+    )
+    .await?;
+    let access = state.jwt.issue(user.id, user.org_id, user.role, family, generation, now)?;
+    Ok(TokenPair {
+        access_token: access.token,
+        refresh_token: secret.render(REFRESH_TOKEN_PREFIX),
+        token_type: "Bearer",
+        expires_in: access.expires_in,
+    })
+}
+
+/// Deletes refresh tokens that expired more than a day ago (kept that long
+/// so that a late reuse is still recognised as one).
+pub async fn purge_expired(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> Result<u64> {
+    let before = now - chrono::Duration::days(1);
+    Ok(db::refresh_tokens::delete_expired(&mut *state.db.acquire().await?, before).await?)
+}

@@ -1,0 +1,7 @@
+//! Transparency: the ledger's writer and readers, its tiles, the anchoring
+//! of its checkpoints to a chain and the witnesses' cosignatures.
+
+pub mod anchoring;
+pub mod ledger;
+pub mod tlog;
+pub mod witnessing;
