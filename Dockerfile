@@ -4,11 +4,13 @@ FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 ENV SQLX_OFFLINE=true CARGO_TERM_COLOR=never
 # Dependencies first, so that editing the sources reuses this layer.
+# The workspace's crates (crates/*) are stubbed the same way.
 COPY Cargo.toml Cargo.lock ./
-RUN mkdir src bench && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
+COPY crates/tlog/Cargo.toml crates/tlog/Cargo.toml
+RUN mkdir src bench crates/tlog/src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs crates/tlog/src/lib.rs \
  && for bench in worker ledger http; do echo 'fn main() {}' > bench/$bench.rs; done \
  && cargo build --release --locked --bin dataip \
- && rm -rf src bench
+ && rm -rf src bench crates/tlog/src
 COPY .cargo .cargo
 COPY .sqlx .sqlx
 COPY migrations migrations
@@ -16,8 +18,9 @@ COPY config config
 COPY assets assets
 COPY bench bench
 COPY templates templates
+COPY crates crates
 COPY src src
-RUN touch src/main.rs src/lib.rs && cargo build --release --locked --bin dataip
+RUN touch src/main.rs src/lib.rs crates/tlog/src/lib.rs && cargo build --release --locked --bin dataip
 
 # Run: a small Debian with CA certificates and an unprivileged user.
 FROM debian:bookworm-slim

@@ -4,6 +4,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+// Pledge entries carry amounts, so `Money` is part of the ledger's format (tlog).
+pub use tlog::document::Money;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -57,18 +59,6 @@ pub struct Counterparty {
     /// Unified social credit code.
     #[schema(min_length = 18, pattern = r"^\s*[0-9A-HJ-NP-RTUW-Ya-hj-np-rtuw-y]{18}\s*$")]
     pub credit_code: String,
-}
-
-/// An amount of money as filed: a decimal string and its currency.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, eserde::Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Money {
-    /// A decimal string: "5000000.00".
-    #[schema(pattern = r"^\s*[0-9]{1,15}(\.[0-9]{1,2})?\s*$", example = "5000000.00")]
-    pub amount: String,
-    /// ISO 4217, e.g. CNY.
-    #[schema(pattern = r"^\s*[A-Za-z]{3}\s*$", example = "CNY")]
-    pub currency: String,
 }
 
 /// An organization registered here, as an act names it.

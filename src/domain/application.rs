@@ -5,20 +5,9 @@ use std::fmt;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+// Certificates name these, so they are part of the ledger's format (tlog).
+pub use tlog::document::{Category, MaterialKind};
 use utoipa::ToSchema;
-
-/// What kind of data product is registered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, sqlx::Type)]
-#[serde(rename_all = "snake_case")]
-#[sqlx(type_name = "product_category", rename_all = "snake_case")]
-pub enum Category {
-    /// A data processing collection (数据加工集合).
-    DataCollection,
-    /// A data processing product (数据加工产品).
-    DataProduct,
-    /// A data technical algorithm, e.g. an AI model (数据技术算法).
-    DataAlgorithm,
-}
 
 /// Where the data of a product comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -51,56 +40,6 @@ pub struct DataSource {
         deserialize_with = "crate::domain::fields::optional_date"
     )]
     pub agreement_ends_on: Option<NaiveDate>,
-}
-
-/// The documents an application carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema, sqlx::Type)]
-#[serde(rename_all = "snake_case")]
-#[sqlx(type_name = "material_kind", rename_all = "snake_case")]
-pub enum MaterialKind {
-    /// The registration form.
-    ApplicationForm,
-    /// A summary of the product.
-    Summary,
-    /// The substantive processing and innovation.
-    ProcessingInnovation,
-    /// The application scenarios.
-    ApplicationScenarios,
-    /// Proof that the data sources are lawful.
-    DataSourceProof,
-    /// A sample of the data.
-    Sample,
-}
-
-impl MaterialKind {
-    /// Every kind, in their order.
-    pub const ALL: [MaterialKind; 6] = [
-        MaterialKind::ApplicationForm,
-        MaterialKind::Summary,
-        MaterialKind::ProcessingInnovation,
-        MaterialKind::ApplicationScenarios,
-        MaterialKind::DataSourceProof,
-        MaterialKind::Sample,
-    ];
-
-    /// The materials without which an application cannot be submitted.
-    pub const REQUIRED: [MaterialKind; 4] = [
-        MaterialKind::ApplicationForm,
-        MaterialKind::Summary,
-        MaterialKind::ProcessingInnovation,
-        MaterialKind::ApplicationScenarios,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ApplicationForm => "application_form",
-            Self::Summary => "summary",
-            Self::ProcessingInnovation => "processing_innovation",
-            Self::ApplicationScenarios => "application_scenarios",
-            Self::DataSourceProof => "data_source_proof",
-            Self::Sample => "sample",
-        }
-    }
 }
 
 /// Where an application stands in the procedure.

@@ -9,8 +9,9 @@
 use std::fmt;
 
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+// Certificates and renewal entries carry the bound, so it is part of the
+// ledger's format (tlog).
+pub use tlog::document::{ValidityBound, ValidityBoundKind};
 
 use super::{DataSource, DataSourceKind, ExtendedAgreement};
 
@@ -74,24 +75,6 @@ pub fn extended(sources: &[DataSource], extensions: &[ExtendedAgreement]) -> Vec
         }
     }
     sources
-}
-
-/// Why a certificate's validity ends before the full validity period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ValidityBound {
-    /// What bounds it: `data_source_agreement`, the agreement under which
-    /// the product's data is held.
-    pub kind: ValidityBoundKind,
-    /// The day that agreement ends: the certificate is valid through it,
-    /// until midnight at its end on the registry's calendar.
-    pub agreement_ends_on: NaiveDate,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ValidityBoundKind {
-    DataSourceAgreement,
 }
 
 /// The first instant after `day` on the calendar of `zone`, in UTC.

@@ -3,11 +3,11 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+// The signed issuance document is part of the ledger's format: it lives in
+// the tlog crate, which verifiers use too.
+pub use tlog::document::{CertificateDocument, Issuer, MaterialHash, Party, Product};
 use utoipa::ToSchema;
-
-use super::{Category, MaterialKind, ValidityBound};
 
 /// The 17-digit number of a registration certificate, built as the national
 /// unified certificate numbers are: year (4), month (2), registry code (4),
@@ -49,64 +49,6 @@ impl fmt::Display for CertificateNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
-}
-
-/// The issuance record: immutable once signed. Its RFC 8785 bytes are what
-/// the registry signs and what the `certificate.issued` ledger entry holds;
-/// unknown fields are refused, so a document reads back as exactly what was
-/// signed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CertificateDocument {
-    pub certificate_number: String,
-    pub registration_number: String,
-    pub holder: Party,
-    pub product: Product,
-    pub materials: Vec<MaterialHash>,
-    pub issued_at: DateTime<Utc>,
-    pub valid_from: DateTime<Utc>,
-    pub valid_until: DateTime<Utc>,
-    pub issuer: Issuer,
-    /// Present when `valid_until` is earlier than the full validity period
-    /// because the data's authorization ends first (a data-source agreement);
-    /// absent otherwise, and from documents issued before the registry
-    /// recorded it, which therefore read back and verify as they were signed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub validity_bounded_by: Option<ValidityBound>,
-}
-
-/// An organization as public records name it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Party {
-    pub name: String,
-    pub credit_code: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Product {
-    pub name: String,
-    pub category: Category,
-    #[serde(rename = "abstract")]
-    #[schema(rename = "abstract")]
-    pub summary: String,
-}
-
-/// A material as the public may see it: its kind and the hash of its bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct MaterialHash {
-    pub kind: MaterialKind,
-    pub sha256: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Issuer {
-    pub name: String,
-    /// The registry code, e.g. 3100 for Shanghai.
-    pub code: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]

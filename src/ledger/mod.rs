@@ -4,29 +4,22 @@
 //!
 //! [`Ledger`] is what the registry needs of a log; [`PgLedger`] keeps it in
 //! PostgreSQL, [`merkle::MemoryTree`] in memory (audits, benchmarks).
+//!
+//! The log's formats, proofs and offline verification are the `tlog` crate
+//! (crates/tlog); they are re-exported here under their old paths
+//! (`ledger::merkle`, `ledger::entry::Entry`, `ledger::Receipt`, ...). What
+//! stays here is the service's: storage, audit, mirroring and anchoring.
 
 pub mod anchor;
 pub mod audit;
-pub mod checkpoint;
-pub mod commitment;
-pub mod entry;
-pub mod merkle;
 pub mod mirror;
-pub mod note;
-pub mod offline;
-pub mod policy;
 mod postgres;
-pub mod proof;
-pub mod tiles;
-pub mod verify;
 
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
-pub use entry::Entry;
 pub use postgres::PgLedger;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+pub use tlog::{Entry, Receipt, checkpoint, commitment, entry, merkle, note, offline, policy, proof, tiles, verify};
 
 use self::{checkpoint::Checkpoint, merkle::Hash};
 
@@ -38,20 +31,6 @@ pub struct Appended {
     pub checkpoint: Checkpoint,
     /// The signed note of the checkpoint.
     pub note: String,
-}
-
-/// Where an entry stands in the ledger: everything needed to verify a
-/// certificate's issuance offline. Hashes are lowercase hex.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct Receipt {
-    pub origin: String,
-    pub leaf_index: u64,
-    pub leaf_hash: String,
-    pub tree_size: u64,
-    pub root_hash: String,
-    pub inclusion_proof: Vec<String>,
-    /// The signed checkpoint (C2SP signed note) of `tree_size`.
-    pub checkpoint: String,
 }
 
 #[derive(Debug, thiserror::Error)]

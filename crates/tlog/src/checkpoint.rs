@@ -10,20 +10,39 @@
 //!
 //! The signature covers the first three lines with their newlines; the key
 //! hint is the first 4 bytes of SHA-256(key name ‖ "\n" ‖ 0x01 ‖ public key).
+//!
+//! # Examples
+//!
+//! ```
+//! use tlog::{checkpoint::{self, Checkpoint}, merkle, signing::Signer};
+//!
+//! let signer = Signer::from_seed(&[3u8; 32])?;
+//! let checkpoint = Checkpoint { origin: "example.org/log".into(), size: 0, root: merkle::empty_root() };
+//! let note = checkpoint.sign(&signer);
+//! assert!(note.starts_with("example.org/log\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n\n\u{2014} example.org/log "));
+//! assert_eq!(checkpoint::open(&note, "example.org/log", signer.public_key())?, checkpoint);
+//!
+//! let other = Signer::from_seed(&[4u8; 32])?;
+//! assert!(checkpoint::open(&note, "example.org/log", other.public_key()).is_err());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 
-use super::{
+use crate::{
     merkle::Hash,
     note::{self, ED25519_TYPE, Note, Signed, VerifierKey},
+    signing::Signer,
 };
-use crate::signing::Signer;
 
 /// A checkpoint's content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checkpoint {
+    /// The log's origin: its name, and the name of its key.
     pub origin: String,
+    /// The tree size.
     pub size: u64,
+    /// The root of the tree of `size` leaves.
     pub root: Hash,
 }
 
@@ -42,6 +61,21 @@ impl Checkpoint {
 
     /// Reads a note's body as a checkpoint: origin, size and root lines
     /// (extension lines, if any, are signed but not read).
+    ///
+    /// # Errors
+    ///
+    /// [`NoteError::Form`] when a line is missing or malformed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tlog::checkpoint::Checkpoint;
+    ///
+    /// let checkpoint = Checkpoint { origin: "example.org/log".into(), size: 42, root: [7; 32] };
+    /// assert_eq!(Checkpoint::parse_body(&checkpoint.body())?, checkpoint);
+    /// assert!(Checkpoint::parse_body("example.org/log\n042\n").is_err(), "no leading zeroes");
+    /// # Ok::<(), tlog::checkpoint::NoteError>(())
+    /// ```
     pub fn parse_body(body: &str) -> Result<Self, NoteError> {
         let mut lines = body.lines();
         let origin = lines.next().filter(|l| !l.is_empty()).ok_or(NoteError::Form("no origin line"))?;
@@ -59,12 +93,36 @@ impl Checkpoint {
     }
 }
 
-/// The 4-byte hint that names a key in signature lines.
+/// The 4-byte hint that names a key in signature lines (zeroes when the
+/// public key is not 32 bytes).
+///
+/// # Examples
+///
+/// ```
+/// use tlog::{checkpoint, note::{ED25519_TYPE, VerifierKey}, signing::Signer};
+///
+/// let signer = Signer::from_seed(&[3u8; 32])?;
+/// let key = VerifierKey::new("example.org/log", ED25519_TYPE, signer.public_key())?;
+/// assert_eq!(checkpoint::key_hint("example.org/log", signer.public_key()), key.key_id());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn key_hint(key_name: &str, public_key: &[u8]) -> [u8; 4] {
     log_key(key_name, public_key).map(|key| key.key_id()).unwrap_or_default()
 }
 
-/// The verifier key in the note format: `name+hexhint+base64(0x01 ‖ key)`.
+/// The verifier key in the note format: `name+hexhint+base64(0x01 ‖ key)`
+/// (empty when the public key is not 32 bytes).
+///
+/// # Examples
+///
+/// ```
+/// use tlog::{checkpoint, note::VerifierKey, signing::Signer};
+///
+/// let signer = Signer::from_seed(&[3u8; 32])?;
+/// let text = checkpoint::verifier_key("example.org/log", signer.public_key());
+/// assert_eq!(VerifierKey::parse(&text)?.public_key, signer.public_key());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn verifier_key(key_name: &str, public_key: &[u8]) -> String {
     log_key(key_name, public_key).map(|key| key.to_string()).unwrap_or_default()
 }
@@ -74,12 +132,16 @@ fn log_key(key_name: &str, public_key: &[u8]) -> Option<VerifierKey> {
     Some(VerifierKey { name: key_name.to_owned(), kind: ED25519_TYPE, public_key })
 }
 
+/// Why a signed checkpoint did not open.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NoteError {
+    /// The text is not a signed note of a checkpoint: what is wrong.
     #[error("the note is not a checkpoint: {0}")]
     Form(&'static str),
+    /// No signature line names the key (of this name).
     #[error("no signature by {0} in the note")]
     Unsigned(String),
+    /// The key's signature line does not verify.
     #[error("the note's signature by {0} does not verify")]
     BadSignature(String),
 }
@@ -92,6 +154,27 @@ impl From<note::NoteError> for NoteError {
 
 /// Parses a signed checkpoint and checks its signature by `key_name` with
 /// `public_key`.
+///
+/// # Errors
+///
+/// [`NoteError`]: malformed, unsigned by the key, or a signature that does
+/// not verify.
+///
+/// # Examples
+///
+/// ```
+/// use tlog::{checkpoint::{self, Checkpoint, NoteError}, signing::Signer};
+///
+/// let signer = Signer::from_seed(&[3u8; 32])?;
+/// let note = Checkpoint { origin: "example.org/log".into(), size: 42, root: [7; 32] }.sign(&signer);
+/// assert_eq!(checkpoint::open(&note, "example.org/log", signer.public_key())?.size, 42);
+/// let forged = note.replacen("\n42\n", "\n43\n", 1);
+/// assert_eq!(
+///     checkpoint::open(&forged, "example.org/log", signer.public_key()),
+///     Err(NoteError::BadSignature("example.org/log".into()))
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn open(text: &str, key_name: &str, public_key: &[u8]) -> Result<Checkpoint, NoteError> {
     let key = log_key(key_name, public_key).ok_or_else(|| NoteError::Unsigned(key_name.to_owned()))?;
     open_with(text, &key).map(|(checkpoint, _)| checkpoint)
@@ -100,6 +183,23 @@ pub fn open(text: &str, key_name: &str, public_key: &[u8]) -> Result<Checkpoint,
 /// Parses a signed checkpoint, checks the log's signature by `key`, and
 /// returns it with the parsed note (whose other lines, cosignatures
 /// included, are left for the caller to check).
+///
+/// # Errors
+///
+/// As [`open`].
+///
+/// # Examples
+///
+/// ```
+/// use tlog::{checkpoint::{self, Checkpoint}, note::{self, ED25519_TYPE}, signing::Signer};
+///
+/// let signer = Signer::from_seed(&[3u8; 32])?;
+/// let text = Checkpoint { origin: "example.org/log".into(), size: 1, root: [7; 32] }.sign(&signer);
+/// let key = note::verifier_key("example.org/log", ED25519_TYPE, &signer);
+/// let (checkpoint, note) = checkpoint::open_with(&text, &key)?;
+/// assert_eq!((checkpoint.size, note.signatures.len()), (1, 1));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn open_with(text: &str, key: &VerifierKey) -> Result<(Checkpoint, Note), NoteError> {
     let note = Note::parse(text)?;
     let checkpoint = Checkpoint::parse_body(&note.body)?;
@@ -112,6 +212,18 @@ pub fn open_with(text: &str, key: &VerifierKey) -> Result<(Checkpoint, Note), No
 
 /// Who signed a note: each signature line's key name and key hint (hex),
 /// whether or not it verifies.
+///
+/// # Examples
+///
+/// ```
+/// use tlog::{checkpoint::{self, Checkpoint}, signing::Signer};
+///
+/// let signer = Signer::from_seed(&[3u8; 32])?;
+/// let note = Checkpoint { origin: "example.org/log".into(), size: 1, root: [7; 32] }.sign(&signer);
+/// let hint = hex::encode(checkpoint::key_hint("example.org/log", signer.public_key()));
+/// assert_eq!(checkpoint::signers(&note), [("example.org/log".to_owned(), hint)]);
+/// # Ok::<(), anyhow::Error>(())
+/// ```
 pub fn signers(text: &str) -> Vec<(String, String)> {
     let Some((_, signatures)) = text.split_once("\n\n") else { return Vec::new() };
     signatures

@@ -3,7 +3,24 @@
 //!
 //! A hash tile at level L holds up to 256 consecutive Merkle tree hashes of
 //! subtrees of 256^L leaves, which are exactly the stored perfect subtrees
-//! at tree level 8·L: tiles are read from `ledger_nodes`, never kept twice.
+//! at tree level 8·L: the registry serves tiles from the subtrees it stores,
+//! never keeping them twice.
+//!
+//! # Examples
+//!
+//! ```
+//! use tlog::tiles::{self, Kind, Tile};
+//!
+//! // A tree of 300 leaves: a full and a partial tile of level-0 hashes and
+//! // of entries, and a partial tile of one level-1 hash.
+//! let paths: Vec<String> = tiles::tiles_of(300).iter().map(Tile::path).collect();
+//! assert_eq!(paths, ["tile/0/000", "tile/0/001.p/44", "tile/entries/000", "tile/entries/001.p/44", "tile/1/000.p/1"]);
+//! assert_eq!(Tile::parse("tile/0/001.p/44"), Some(Tile { kind: Kind::Hashes(0), index: 1, width: 44 }));
+//!
+//! let bundle = tiles::bundle([&b"one"[..], b"two"]);
+//! assert_eq!(tiles::unbundle(&bundle)?, [&b"one"[..], b"two"]);
+//! # Ok::<(), String>(())
+//! ```
 
 /// Hashes (or entries) in a full tile.
 pub const WIDTH: u64 = 256;
@@ -24,12 +41,16 @@ pub enum Kind {
 /// One tile: its kind, index in its level and width (256 when full).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tile {
+    /// Hashes (of which level) or entries.
     pub kind: Kind,
+    /// The tile's index in its level.
     pub index: u64,
+    /// How many hashes or entries it holds: 256, or fewer for a partial tile.
     pub width: u64,
 }
 
 impl Tile {
+    /// Whether the tile holds 256 hashes or entries.
     pub fn is_full(&self) -> bool {
         self.width == WIDTH
     }
@@ -129,6 +150,16 @@ pub fn tiles_of(size: u64) -> Vec<Tile> {
 
 /// Whether a tree of `size` leaves has this tile (full, or partial of
 /// exactly this width).
+///
+/// # Examples
+///
+/// ```
+/// use tlog::tiles::{self, Kind, Tile};
+///
+/// let partial = Tile { kind: Kind::Hashes(0), index: 0, width: 5 };
+/// assert!(tiles::exists_in(&partial, 5));
+/// assert!(!tiles::exists_in(&partial, 6), "a tree of 6 has the partial tile of width 6");
+/// ```
 pub fn exists_in(tile: &Tile, size: u64) -> bool {
     let count = match tile.kind {
         Kind::Entries => size,
@@ -150,6 +181,18 @@ pub fn bundle<'a>(entries: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
 }
 
 /// The entries of a bundle.
+///
+/// # Errors
+///
+/// When the bundle ends inside an entry or its length.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(tlog::tiles::unbundle(&[0, 2, b'h', b'i'])?, [b"hi"]);
+/// assert!(tlog::tiles::unbundle(&[0, 3, b'h', b'i']).is_err());
+/// # Ok::<(), String>(())
+/// ```
 pub fn unbundle(mut bytes: &[u8]) -> Result<Vec<&[u8]>, String> {
     let mut entries = Vec::new();
     while !bytes.is_empty() {

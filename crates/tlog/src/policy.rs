@@ -1,20 +1,50 @@
 //! C2SP tlog-policy files: which logs a verifier accepts, which witnesses
 //! it knows, and the quorum of cosignatures a checkpoint needs.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::collections::HashSet;
+//!
+//! use tlog::{note::{self, COSIGNATURE_V1_TYPE, ED25519_TYPE}, policy::Policy, signing::Signer};
+//!
+//! let key = |seed: u8, name: &str, kind: u8| -> anyhow::Result<String> {
+//!     Ok(note::verifier_key(name, kind, &Signer::from_seed(&[seed; 32])?).to_string())
+//! };
+//! let text = format!(
+//!     "log {}\nwitness A {}\nwitness B {}\ngroup AB any A B\nquorum AB\n",
+//!     key(1, "example.org/log", ED25519_TYPE)?,
+//!     key(2, "a.example", COSIGNATURE_V1_TYPE)?,
+//!     key(3, "b.example", COSIGNATURE_V1_TYPE)?,
+//! );
+//! let policy = Policy::parse(&text)?;
+//! assert_eq!(policy.logs[0].key.name, "example.org/log");
+//! assert!(policy.quorum_met(&HashSet::from(["B"])));
+//! assert!(!policy.quorum_met(&HashSet::new()));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::collections::{HashMap, HashSet};
 
-use super::note::{COSIGNATURE_V1_TYPE, ED25519_TYPE, VerifierKey};
+use crate::note::{COSIGNATURE_V1_TYPE, ED25519_TYPE, VerifierKey};
 
+/// A log the policy accepts checkpoints of.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Log {
+    /// Its verifier key (type 0x01), named after its origin.
     pub key: VerifierKey,
+    /// Where it can be read, if the policy says.
     pub url: Option<String>,
 }
 
+/// A witness the policy knows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Witness {
+    /// Its name in the policy (what groups and the quorum name).
     pub name: String,
+    /// Its verifier key (type 0x04).
     pub key: VerifierKey,
+    /// Where it can be reached, if the policy says.
     pub url: Option<String>,
 }
 
@@ -24,9 +54,12 @@ struct Group {
     members: Vec<String>,
 }
 
+/// A parsed tlog-policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
+    /// The logs it accepts.
     pub logs: Vec<Log>,
+    /// The witnesses it knows.
     pub witnesses: Vec<Witness>,
     groups: HashMap<String, Group>,
     /// A witness's or group's name, or `none`.
@@ -34,6 +67,12 @@ pub struct Policy {
 }
 
 impl Policy {
+    /// Parses a policy file: `log`, `witness`, `group` and `quorum` lines,
+    /// blank lines and `#` comments.
+    ///
+    /// # Errors
+    ///
+    /// What is wrong, with its line number.
     pub fn parse(text: &str) -> Result<Self, String> {
         let mut policy =
             Self { logs: Vec::new(), witnesses: Vec::new(), groups: HashMap::new(), quorum: String::new() };
@@ -130,6 +169,18 @@ impl Policy {
 
     /// A policy of one log whose witnesses must all cosign (`k` of them
     /// when given), as the registry suggests it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tlog::{note::{self, ED25519_TYPE}, policy::{Log, Policy}, signing::Signer};
+    ///
+    /// let key = note::verifier_key("example.org/log", ED25519_TYPE, &Signer::from_seed(&[1u8; 32])?);
+    /// let text = Policy::suggested(Log { key, url: Some("https://example.org/log".into()) }, vec![]);
+    /// assert!(text.ends_with("quorum none\n"));
+    /// assert_eq!(Policy::parse(&text)?.logs.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn suggested(log: Log, witnesses: Vec<Witness>) -> String {
         let mut text = String::from("# The registry's log and the witnesses it asks to cosign (C2SP tlog-policy).\n");
         text.push_str(&line("log", &[&log.key.to_string()], log.url.as_deref()));
@@ -167,7 +218,7 @@ fn typed_key(text: &str, kind: u8) -> Result<VerifierKey, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ledger::note::verifier_key, signing::Signer};
+    use crate::{note::verifier_key, signing::Signer};
 
     fn key(seed: u8, name: &str, kind: u8) -> String {
         verifier_key(name, kind, &Signer::from_seed(&[seed; 32]).expect("key")).to_string()

@@ -8,22 +8,43 @@
 //! [`super::commitment`]) and internal ids are left out. A leaf's bytes are
 //! the RFC 8785 (JCS) form of the entry; unknown fields are refused, so an
 //! entry that parses is exactly one of these shapes.
+//!
+//! # Examples
+//!
+//! ```
+//! use tlog::entry::{Entry, EntryError};
+//!
+//! let leaf = br#"{"certificate_number":"20261131000000042","grounds":"fraud","recorded_at":"2027-01-01T00:00:00Z","type":"certificate.revoked"}"#;
+//! let entry = Entry::parse(leaf)?;
+//! assert_eq!((entry.type_name(), entry.certificate_number()), ("certificate.revoked", "20261131000000042"));
+//! assert_eq!(entry.to_bytes()?, leaf);
+//!
+//! // The same entry with a space is not canonical, so it is not a leaf.
+//! let spaced = String::from_utf8_lossy(leaf).replacen(":", ": ", 1);
+//! assert!(matches!(Entry::parse(spaced.as_bytes()), Err(EntryError::NotCanonical)));
+//! # Ok::<(), EntryError>(())
+//! ```
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::commitment::Commitments;
 use crate::{
-    domain::{CertificateDocument, Money, Party, ValidityBound},
+    commitment::Commitments,
+    document::{CertificateDocument, Money, Party, ValidityBound},
     signing::{Signature, canonical_json},
 };
 
 /// The field paths that are committed to rather than shown.
 pub mod private {
+    /// A licensee's credit code (`license.recorded`).
     pub const LICENSEE_CREDIT_CODE: &str = "licensee.credit_code";
+    /// A license's scope (`license.recorded`).
     pub const SCOPE: &str = "scope";
+    /// A pledgee's credit code (`pledge.recorded`, `pledge.released`).
     pub const PLEDGEE_CREDIT_CODE: &str = "pledgee.credit_code";
+    /// A pledge's secured amount, unless the registry publishes amounts.
     pub const SECURED_AMOUNT: &str = "secured_amount";
+    /// A holder's reason for cancelling (`certificate.cancelled`).
     pub const REASON: &str = "reason";
 }
 
@@ -32,6 +53,7 @@ pub mod private {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Named {
+    /// The counterparty's name.
     pub name: String,
 }
 
@@ -40,50 +62,94 @@ pub struct Named {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Pledge {
+    /// The pledged certificate.
     pub certificate_number: String,
+    /// When the registry recorded the pledge (or its release).
     pub recorded_at: DateTime<Utc>,
+    /// To whom it is pledged.
     pub pledgee: Named,
+    /// The pledge's first day.
     pub starts_on: NaiveDate,
+    /// The pledge's last day.
     pub ends_on: NaiveDate,
     /// In clear only where the registry publishes pledge amounts
     /// (`registry.public_pledge_amounts`); otherwise committed to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secured_amount: Option<Money>,
+    /// Commitments to the private fields.
     pub commitments: Commitments,
 }
 
+/// A ledger entry: one variant per kind, tagged by `type`. Every kind but
+/// the issuance names its certificate by number and says when the registry
+/// recorded it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", deny_unknown_fields)]
 pub enum Entry {
     /// The signed issuance document, exactly as the certificate carries it.
     #[serde(rename = "certificate.issued")]
-    CertificateIssued { document: CertificateDocument, signature: Signature },
+    CertificateIssued {
+        /// The document the registry signed.
+        document: CertificateDocument,
+        /// The registry's signature over its RFC 8785 bytes.
+        signature: Signature,
+    },
+    /// A certificate's validity ended.
     #[serde(rename = "certificate.expired")]
-    CertificateExpired { certificate_number: String, recorded_at: DateTime<Utc>, valid_until: DateTime<Utc> },
+    CertificateExpired {
+        /// The certificate.
+        certificate_number: String,
+        /// When the registry recorded it.
+        recorded_at: DateTime<Utc>,
+        /// The end of its validity.
+        valid_until: DateTime<Utc>,
+    },
+    /// A license of a certificate's product (the licensee's credit code and
+    /// the scope are committed to).
     #[serde(rename = "license.recorded")]
     LicenseRecorded {
+        /// The certificate.
         certificate_number: String,
+        /// When the registry recorded it.
         recorded_at: DateTime<Utc>,
+        /// To whom.
         licensee: Named,
+        /// Whether the license is exclusive.
         exclusive: bool,
+        /// The license's first day.
         starts_on: NaiveDate,
+        /// The license's last day.
         ends_on: NaiveDate,
+        /// Commitments to the private fields.
         commitments: Commitments,
     },
+    /// A pledge of a certificate.
     #[serde(rename = "pledge.recorded")]
     PledgeRecorded(Pledge),
+    /// The release of a pledge.
     #[serde(rename = "pledge.released")]
     PledgeReleased(Pledge),
     /// The new holder (holders are public).
     #[serde(rename = "certificate.transferred")]
-    CertificateTransferred { certificate_number: String, recorded_at: DateTime<Utc>, new_holder: Party },
+    CertificateTransferred {
+        /// The certificate.
+        certificate_number: String,
+        /// When the registry recorded it.
+        recorded_at: DateTime<Utc>,
+        /// The holder from now on.
+        new_holder: Party,
+    },
     /// What changed on the register; the signed document never changes.
     #[serde(rename = "certificate.changed")]
     CertificateChanged {
+        /// The certificate.
         certificate_number: String,
+        /// When the registry recorded it.
         recorded_at: DateTime<Utc>,
+        /// The product's new name, if it changed.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         product_name: Option<String>,
+        /// The product's new abstract, if it changed.
         #[serde(rename = "abstract", default, skip_serializing_if = "Option::is_none")]
         summary: Option<String>,
         /// When the change extended data-source agreements: the day the
@@ -91,11 +157,16 @@ pub enum Entry {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         data_authorization_ends_on: Option<NaiveDate>,
     },
+    /// A renewal: the validity's new end.
     #[serde(rename = "certificate.renewed")]
     CertificateRenewed {
+        /// The certificate.
         certificate_number: String,
+        /// When the registry recorded it.
         recorded_at: DateTime<Utc>,
+        /// The end of the validity before.
         previous_valid_until: DateTime<Utc>,
+        /// The end of the validity from now on.
         valid_until: DateTime<Utc>,
         /// When a data-source agreement ending first cut the renewal short.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -103,22 +174,49 @@ pub enum Entry {
     },
     /// The holder's reason is committed to.
     #[serde(rename = "certificate.cancelled")]
-    CertificateCancelled { certificate_number: String, recorded_at: DateTime<Utc>, commitments: Commitments },
+    CertificateCancelled {
+        /// The certificate.
+        certificate_number: String,
+        /// When the registry recorded it.
+        recorded_at: DateTime<Utc>,
+        /// The commitment to the reason.
+        commitments: Commitments,
+    },
     /// The registry's grounds are public: a revoked record says why.
     #[serde(rename = "certificate.revoked")]
-    CertificateRevoked { certificate_number: String, recorded_at: DateTime<Utc>, grounds: String },
+    CertificateRevoked {
+        /// The certificate.
+        certificate_number: String,
+        /// When the registry recorded it.
+        recorded_at: DateTime<Utc>,
+        /// Why the registry revoked it.
+        grounds: String,
+    },
 }
 
+/// Bytes that are not an entry, or an entry that cannot be written.
 #[derive(Debug, thiserror::Error)]
 pub enum EntryError {
+    /// Not one of the shapes (unknown type, missing or unknown field).
     #[error("not a dataip ledger entry: {0}")]
     Shape(#[from] serde_json::Error),
+    /// A shape, but not in RFC 8785 canonical form.
     #[error("not in RFC 8785 canonical form")]
     NotCanonical,
+    /// Commitments to other fields than its kind's private fields.
     #[error("commits to {found:?}, but a {kind} entry commits to {expected:?}")]
-    Commitments { kind: &'static str, expected: Vec<&'static str>, found: Vec<String> },
+    Commitments {
+        /// The entry's type.
+        kind: &'static str,
+        /// The fields it must commit to.
+        expected: Vec<&'static str>,
+        /// The fields it commits to.
+        found: Vec<String>,
+    },
+    /// A commitment (of this field) that is not lowercase hex SHA-256.
     #[error("commitment {0:?} is not a lowercase hex SHA-256")]
     CommitmentForm(String),
+    /// The entry has no RFC 8785 form.
     #[error(transparent)]
     Encoding(#[from] anyhow::Error),
 }
@@ -182,6 +280,10 @@ impl Entry {
     }
 
     /// The exact bytes of the leaf: RFC 8785 JSON.
+    ///
+    /// # Errors
+    ///
+    /// When the commitments are not exactly those of the entry's kind.
     pub fn to_bytes(&self) -> Result<Vec<u8>, EntryError> {
         self.check()?;
         Ok(canonical_json(self)?)
@@ -189,6 +291,10 @@ impl Entry {
 
     /// Reads a leaf's bytes back: they must be one of the shapes above, in
     /// canonical form, committing to exactly its kind's private fields.
+    ///
+    /// # Errors
+    ///
+    /// [`EntryError`] saying which of those it is not.
     pub fn parse(bytes: &[u8]) -> Result<Self, EntryError> {
         let entry: Self = serde_json::from_slice(bytes)?;
         if canonical_json(&entry)? != bytes {

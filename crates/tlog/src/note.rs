@@ -6,6 +6,27 @@
 //! A checkpoint is a note whose body is three lines; the log signs it with
 //! type 0x01 (plain Ed25519 over the body) and witnesses add type 0x04
 //! lines (Ed25519 over `cosignature/v1`, a `time` line and the body).
+//!
+//! # Examples
+//!
+//! A log signs a note, a witness cosigns it, and a verifier checks both:
+//!
+//! ```
+//! use tlog::{note::{self, COSIGNATURE_V1_TYPE, ED25519_TYPE, Note, Signed}, signing::Signer};
+//!
+//! let (log, witness) = (Signer::from_seed(&[1u8; 32])?, Signer::from_seed(&[2u8; 32])?);
+//! let body = "example.org/log\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n";
+//! let mut signed = Note { body: body.into(), signatures: vec![note::sign(body, "example.org/log", &log)] };
+//! signed.add([note::cosign(body, "witness.example/w", &witness, 1_700_000_000)]);
+//! let text = signed.to_text();
+//!
+//! let parsed = Note::parse(&text)?;
+//! let log_key = note::verifier_key("example.org/log", ED25519_TYPE, &log);
+//! let witness_key = note::verifier_key("witness.example/w", COSIGNATURE_V1_TYPE, &witness);
+//! assert_eq!(parsed.signed_by(&log_key), Signed::Valid { timestamp: None });
+//! assert_eq!(parsed.signed_by(&witness_key), Signed::Valid { timestamp: Some(1_700_000_000) });
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::fmt;
 
@@ -22,13 +43,38 @@ pub const COSIGNATURE_V1_TYPE: u8 = 0x04;
 
 /// A verifier key: a name, a signature type and an Ed25519 public key.
 #[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Its text form (`Display`, [`VerifierKey::parse`]) is
+/// `<name>+<hex key id>+<base64(type ‖ key)>`.
+///
+/// # Examples
+///
+/// ```
+/// use tlog::{note::{COSIGNATURE_V1_TYPE, VerifierKey}, signing::Signer};
+///
+/// let signer = Signer::from_seed(&[2u8; 32])?;
+/// let key = VerifierKey::new("witness.example/w", COSIGNATURE_V1_TYPE, signer.public_key())?;
+/// let text = key.to_string();
+/// assert!(text.starts_with("witness.example/w+"));
+/// assert_eq!(VerifierKey::parse(&text)?, key);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct VerifierKey {
+    /// The key's name (for a log, its origin).
     pub name: String,
+    /// The signature type: [`ED25519_TYPE`] or [`COSIGNATURE_V1_TYPE`].
     pub kind: u8,
+    /// The Ed25519 public key.
     pub public_key: [u8; 32],
 }
 
 impl VerifierKey {
+    /// A key of `name` and signature type `kind`.
+    ///
+    /// # Errors
+    ///
+    /// When the public key is not 32 bytes, or the name is empty or has
+    /// spaces or `+`.
     pub fn new(name: &str, kind: u8, public_key: &[u8]) -> Result<Self, String> {
         let public_key = public_key.try_into().map_err(|_| "an Ed25519 public key is 32 bytes".to_owned())?;
         check_key_name(name)?;
@@ -36,6 +82,11 @@ impl VerifierKey {
     }
 
     /// Parses `<name>+<hex key id>+<base64(type ‖ key)>`.
+    ///
+    /// # Errors
+    ///
+    /// What is wrong with the text: its form, an unknown signature type, or
+    /// a key id that does not match the key.
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
         // Names have no `+`; the base64 key may.
@@ -55,7 +106,7 @@ impl VerifierKey {
         Ok(parsed)
     }
 
-    /// SHA-256(name ‖ "\n" ‖ type ‖ key)[:4]: how signature lines name the key.
+    /// SHA-256(name ‖ "\n" ‖ type ‖ key)\[:4\]: how signature lines name the key.
     pub fn key_id(&self) -> [u8; 4] {
         let mut digest = Sha256::new();
         digest.update(self.name.as_bytes());
@@ -90,14 +141,30 @@ fn check_key_name(name: &str) -> Result<(), String> {
 
 /// One signature line: `— <name> base64(key id ‖ signature)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// # Examples
+///
+/// ```
+/// use tlog::{note::{self, SignatureLine}, signing::Signer};
+///
+/// let line = note::sign("body\n", "example.org/log", &Signer::from_seed(&[1u8; 32])?);
+/// let text = line.to_line();
+/// assert!(text.starts_with("\u{2014} example.org/log "));
+/// assert_eq!(SignatureLine::parse(text.trim_end()), Some(line));
+/// # Ok::<(), anyhow::Error>(())
+/// ```
 pub struct SignatureLine {
+    /// The name of the key that signed.
     pub name: String,
+    /// The key id of the key that signed ([`VerifierKey::key_id`]).
     pub key_id: [u8; 4],
     /// What follows the key id.
     pub signature: Vec<u8>,
 }
 
 impl SignatureLine {
+    /// Parses one line (without its newline); `None` if it is not a
+    /// signature line.
     pub fn parse(line: &str) -> Option<Self> {
         let (name, encoded) = line.strip_prefix("\u{2014} ")?.split_once(' ')?;
         let bytes = STANDARD.decode(encoded).ok()?;
@@ -120,8 +187,10 @@ impl SignatureLine {
     }
 }
 
+/// A text is not a signed note.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NoteError {
+    /// What is wrong with its form.
     #[error("not a signed note: {0}")]
     Form(&'static str),
 }
@@ -130,7 +199,9 @@ pub enum NoteError {
 /// signature lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note {
+    /// The signed text, ending in a newline.
     pub body: String,
+    /// The signature lines, in their order.
     pub signatures: Vec<SignatureLine>,
 }
 
@@ -142,10 +213,19 @@ pub enum Signed {
     /// A line names the key but its signature does not verify.
     Invalid,
     /// Verified; cosignatures carry their time (POSIX seconds).
-    Valid { timestamp: Option<u64> },
+    Valid {
+        /// The cosignature's time; `None` for a log's own signature.
+        timestamp: Option<u64>,
+    },
 }
 
 impl Note {
+    /// Parses a note: body, blank line, signature lines (at least one).
+    /// Nothing is verified; see [`Note::signed_by`].
+    ///
+    /// # Errors
+    ///
+    /// [`NoteError::Form`] saying what is wrong with the text.
     pub fn parse(text: &str) -> Result<Self, NoteError> {
         let (body, rest) = text.split_once("\n\n").ok_or(NoteError::Form("no blank line before the signatures"))?;
         if body.is_empty() {
@@ -212,7 +292,22 @@ fn cosigned_message(body: &str, timestamp: u64) -> String {
     format!("cosignature/v1\ntime {timestamp}\n{body}")
 }
 
-/// A witness's `cosignature/v1` line on a note body, as of `timestamp`.
+/// A witness's `cosignature/v1` line on a note body, as of `timestamp`
+/// (POSIX seconds).
+///
+/// # Examples
+///
+/// ```
+/// use tlog::{note::{self, COSIGNATURE_V1_TYPE, Note, Signed}, signing::Signer};
+///
+/// let witness = Signer::from_seed(&[2u8; 32])?;
+/// let body = "example.org/log\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n";
+/// let line = note::cosign(body, "w.example", &witness, 1_700_000_000);
+/// let signed = Note { body: body.into(), signatures: vec![line] };
+/// let key = note::verifier_key("w.example", COSIGNATURE_V1_TYPE, &witness);
+/// assert_eq!(signed.signed_by(&key), Signed::Valid { timestamp: Some(1_700_000_000) });
+/// # Ok::<(), anyhow::Error>(())
+/// ```
 pub fn cosign(body: &str, key_name: &str, signer: &Signer, timestamp: u64) -> SignatureLine {
     let key = VerifierKey { name: key_name.to_owned(), kind: COSIGNATURE_V1_TYPE, public_key: public_key(signer) };
     let mut signature = timestamp.to_be_bytes().to_vec();
@@ -221,6 +316,18 @@ pub fn cosign(body: &str, key_name: &str, signer: &Signer, timestamp: u64) -> Si
 }
 
 /// A log's own Ed25519 signature line on a note body.
+///
+/// # Examples
+///
+/// ```
+/// use tlog::{note::{self, ED25519_TYPE, Note, Signed}, signing::Signer};
+///
+/// let log = Signer::from_seed(&[1u8; 32])?;
+/// let signed = Note { body: "hello\n".into(), signatures: vec![note::sign("hello\n", "example.org/log", &log)] };
+/// let key = note::verifier_key("example.org/log", ED25519_TYPE, &log);
+/// assert_eq!(signed.signed_by(&key), Signed::Valid { timestamp: None });
+/// # Ok::<(), anyhow::Error>(())
+/// ```
 pub fn sign(body: &str, key_name: &str, signer: &Signer) -> SignatureLine {
     let key = VerifierKey { name: key_name.to_owned(), kind: ED25519_TYPE, public_key: public_key(signer) };
     SignatureLine { name: key_name.to_owned(), key_id: key.key_id(), signature: signer.sign_raw(body.as_bytes()) }

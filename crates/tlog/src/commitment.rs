@@ -12,17 +12,33 @@
 //! path keeps a value committed for one field from passing for another.
 //! Whoever holds an [`Opening`] (the value and its salt) can show that the
 //! value is the one the ledger committed to.
+//!
+//! # Examples
+//!
+//! ```
+//! use tlog::commitment::{self, Opening, Openings};
+//!
+//! // The registry seals a private value and publishes only its commitment.
+//! let opening = Opening::seal(&serde_json::json!({"amount": "98765432.10", "currency": "CNY"}))?;
+//! let openings = Openings::from([("secured_amount".to_owned(), opening.clone())]);
+//! let published = commitment::commitments(&openings)?;
+//!
+//! // Whoever is shown the opening checks it against the ledger.
+//! assert_eq!(opening.commitment("secured_amount")?, published["secured_amount"]);
+//! assert_ne!(opening.commitment("scope")?, published["secured_amount"], "another field");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use utoipa::ToSchema;
 
 use crate::signing::canonical_json;
 
 /// Separates this use of SHA-256 from every other.
 pub const DOMAIN: &[u8] = b"dataip-commit/v1\n";
+/// The length of a salt.
 pub const SALT_BYTES: usize = 32;
 
 /// Field path → commitment (lowercase hex), as an entry carries them.
@@ -31,25 +47,47 @@ pub type Commitments = BTreeMap<String, String>;
 pub type Openings = BTreeMap<String, Opening>;
 
 /// A private value and the salt of its commitment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Opening {
     /// The value, as JSON (JCS-canonicalized when committed).
-    #[schema(value_type = Object)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub value: serde_json::Value,
     /// Lowercase hex of the 32-byte salt.
     pub salt: String,
 }
 
+/// An opening that commits to nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum OpeningError {
+    /// The salt is not 32 bytes in lowercase hex.
     #[error("the salt must be {SALT_BYTES} bytes in lowercase hex")]
     Salt,
+    /// The value has no RFC 8785 form.
     #[error(transparent)]
     Value(#[from] anyhow::Error),
 }
 
 /// The commitment to `value` at `field_path` under `salt`.
+///
+/// # Errors
+///
+/// When the value has no RFC 8785 form.
+///
+/// # Examples
+///
+/// The worked example of the registry's documentation (salt 00 01 … 1f):
+///
+/// ```
+/// let salt: [u8; 32] = std::array::from_fn(|i| i as u8);
+/// let value = serde_json::json!({"currency": "CNY", "amount": "98765432.10"});
+/// assert_eq!(
+///     tlog::commitment::commit("secured_amount", &salt, &value)?,
+///     "7ce566c3e768e36c5409e4b889ab5c6c410518eade249e2cc7066c74049a928f"
+/// );
+/// # Ok::<(), anyhow::Error>(())
+/// ```
 pub fn commit(field_path: &str, salt: &[u8; SALT_BYTES], value: &serde_json::Value) -> anyhow::Result<String> {
     let mut hasher = Sha256::new();
     hasher.update(DOMAIN);
@@ -62,6 +100,10 @@ pub fn commit(field_path: &str, salt: &[u8; SALT_BYTES], value: &serde_json::Val
 
 impl Opening {
     /// Seals a value under a fresh random salt.
+    ///
+    /// # Errors
+    ///
+    /// When the value does not serialize to JSON or there is no randomness.
     pub fn seal(value: &impl Serialize) -> anyhow::Result<Self> {
         let mut salt = [0u8; SALT_BYTES];
         getrandom::fill(&mut salt).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
@@ -69,6 +111,10 @@ impl Opening {
     }
 
     /// The commitment this opening opens at `field_path`.
+    ///
+    /// # Errors
+    ///
+    /// [`OpeningError::Salt`] for a malformed salt.
     pub fn commitment(&self, field_path: &str) -> Result<String, OpeningError> {
         let salt: [u8; SALT_BYTES] = hex::decode(&self.salt)
             .ok()
@@ -80,6 +126,10 @@ impl Opening {
 }
 
 /// The commitments of a set of openings.
+///
+/// # Errors
+///
+/// The first opening's error, if any.
 pub fn commitments(openings: &Openings) -> Result<Commitments, OpeningError> {
     openings.iter().map(|(path, opening)| Ok((path.clone(), opening.commitment(path)?))).collect()
 }

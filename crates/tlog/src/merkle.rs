@@ -6,19 +6,60 @@
 //! database stores. Proofs are computed against a [`Subtrees`] source; which
 //! subtrees a proof needs depends only on the sizes involved, so callers can
 //! ask for them first ([`needed_for_inclusion`], ...) and fetch them in one go.
+//!
+//! # Examples
+//!
+//! A tree of five leaves, a proof that the fourth is in it, and a proof
+//! that the tree of three leaves is a prefix of it:
+//!
+//! ```
+//! use tlog::merkle::{self, MemoryTree};
+//!
+//! let mut tree = MemoryTree::new();
+//! for entry in ["a", "b", "c", "d", "e"] {
+//!     tree.push(merkle::leaf_hash(entry.as_bytes()));
+//! }
+//! let root = tree.root();
+//!
+//! let proof = merkle::inclusion_proof(&tree, 3, 5)?;
+//! assert!(merkle::verify_inclusion(&merkle::leaf_hash(b"d"), 3, 5, &proof, &root));
+//! assert!(!merkle::verify_inclusion(&merkle::leaf_hash(b"x"), 3, 5, &proof, &root));
+//!
+//! let old_root = merkle::root(&tree, 3)?;
+//! let consistency = merkle::consistency_proof(&tree, 3, 5)?;
+//! assert!(merkle::verify_consistency(3, 5, &consistency, &old_root, &root));
+//! # Ok::<(), merkle::MissingSubtree>(())
+//! ```
 
 use std::{cell::RefCell, collections::BTreeSet};
 
 use sha2::{Digest, Sha256};
 
+/// A SHA-256 hash: of a leaf, a node or a root.
 pub type Hash = [u8; 32];
 
-/// The hash of an empty tree.
+/// The hash of an empty tree: SHA-256 of nothing.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(tlog::merkle::MemoryTree::new().root(), tlog::merkle::empty_root());
+/// assert_eq!(hex::encode(tlog::merkle::empty_root()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+/// ```
 pub fn empty_root() -> Hash {
     Sha256::digest([]).into()
 }
 
-/// SHA-256(0x00 ‖ entry).
+/// SHA-256(0x00 ‖ entry): the hash of a leaf, the entry's exact bytes.
+///
+/// # Examples
+///
+/// ```
+/// let mut tree = tlog::merkle::MemoryTree::new();
+/// tree.push(tlog::merkle::leaf_hash(b"entry"));
+/// // The root of a tree of one leaf is that leaf's hash.
+/// assert_eq!(tree.root(), tlog::merkle::leaf_hash(b"entry"));
+/// ```
 pub fn leaf_hash(entry: &[u8]) -> Hash {
     let mut digest = Sha256::new();
     digest.update([0u8]);
@@ -26,7 +67,18 @@ pub fn leaf_hash(entry: &[u8]) -> Hash {
     digest.finalize().into()
 }
 
-/// SHA-256(0x01 ‖ left ‖ right).
+/// SHA-256(0x01 ‖ left ‖ right): the hash of an inner node.
+///
+/// # Examples
+///
+/// ```
+/// use tlog::merkle::{MemoryTree, leaf_hash, node_hash};
+///
+/// let mut tree = MemoryTree::new();
+/// tree.push(leaf_hash(b"a"));
+/// tree.push(leaf_hash(b"b"));
+/// assert_eq!(tree.root(), node_hash(&leaf_hash(b"a"), &leaf_hash(b"b")));
+/// ```
 pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
     let mut digest = Sha256::new();
     digest.update([1u8]);
@@ -37,7 +89,24 @@ pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
 
 /// Where perfect subtree hashes come from: the subtree of 2^`level` leaves
 /// starting at leaf `index << level`.
+///
+/// # Examples
+///
+/// A map from (level, index) is a source; so is a [`MemoryTree`]:
+///
+/// ```
+/// use std::collections::HashMap;
+///
+/// use tlog::merkle::{self, Subtrees};
+///
+/// let leaves: HashMap<(u32, u64), merkle::Hash> = HashMap::from([((0, 0), [1; 32]), ((0, 1), [2; 32])]);
+/// assert_eq!(leaves.perfect(0, 1), Some([2; 32]));
+/// assert_eq!(merkle::root(&leaves, 2), Err(merkle::MissingSubtree { level: 1, index: 0 }));
+/// assert_eq!(merkle::root(&leaves, 1), Ok([1; 32]));
+/// ```
 pub trait Subtrees {
+    /// The hash of the perfect subtree of 2^`level` leaves from leaf
+    /// `index << level`, if the source has it.
     fn perfect(&self, level: u32, index: u64) -> Option<Hash>;
 }
 
@@ -45,7 +114,9 @@ pub trait Subtrees {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the subtree at level {level}, index {index} is missing")]
 pub struct MissingSubtree {
+    /// The subtree's level: it spans 2^level leaves.
     pub level: u32,
+    /// The subtree's index in its level.
     pub index: u64,
 }
 
@@ -70,12 +141,46 @@ fn mth(source: &impl Subtrees, start: u64, end: u64) -> Result<Hash, MissingSubt
 }
 
 /// The root of the tree of the first `size` leaves.
+///
+/// # Errors
+///
+/// [`MissingSubtree`] when `source` lacks a subtree the root is made of.
+///
+/// # Examples
+///
+/// ```
+/// use tlog::merkle::{self, MemoryTree};
+///
+/// let mut tree = MemoryTree::new();
+/// (0u8..3).for_each(|i| tree.push(merkle::leaf_hash(&[i])));
+/// let two = merkle::root(&tree, 2)?;
+/// assert_eq!(two, merkle::node_hash(&merkle::leaf_hash(&[0]), &merkle::leaf_hash(&[1])));
+/// assert_eq!(merkle::root(&tree, 3)?, merkle::node_hash(&two, &merkle::leaf_hash(&[2])));
+/// # Ok::<(), merkle::MissingSubtree>(())
+/// ```
 pub fn root(source: &impl Subtrees, size: u64) -> Result<Hash, MissingSubtree> {
     mth(source, 0, size)
 }
 
-/// PATH(index, D[0:size]) of RFC 9162 §2.1.3.1, deepest sibling first.
+/// PATH(index, D\[0:size\]) of RFC 9162 §2.1.3.1, deepest sibling first.
 /// The caller checks `index < size`.
+///
+/// # Errors
+///
+/// [`MissingSubtree`] when `source` lacks a subtree the proof needs.
+///
+/// # Examples
+///
+/// ```
+/// use tlog::merkle::{self, MemoryTree};
+///
+/// let mut tree = MemoryTree::new();
+/// (0u8..7).for_each(|i| tree.push(merkle::leaf_hash(&[i])));
+/// let proof = merkle::inclusion_proof(&tree, 4, 7)?;
+/// assert_eq!(proof.len(), 3);
+/// assert!(merkle::verify_inclusion(&merkle::leaf_hash(&[4]), 4, 7, &proof, &tree.root()));
+/// # Ok::<(), merkle::MissingSubtree>(())
+/// ```
 pub fn inclusion_proof(source: &impl Subtrees, index: u64, size: u64) -> Result<Vec<Hash>, MissingSubtree> {
     let mut proof = Vec::new();
     path(source, index, 0, size, &mut proof)?;
@@ -98,8 +203,26 @@ fn path(source: &impl Subtrees, m: u64, start: u64, end: u64, proof: &mut Vec<Ha
     Ok(())
 }
 
-/// PROOF(first, D[0:second]) of RFC 9162 §2.1.4.1. The caller checks
+/// PROOF(first, D\[0:second\]) of RFC 9162 §2.1.4.1. The caller checks
 /// `0 < first <= second`.
+///
+/// # Errors
+///
+/// [`MissingSubtree`] when `source` lacks a subtree the proof needs.
+///
+/// # Examples
+///
+/// ```
+/// use tlog::merkle::{self, MemoryTree};
+///
+/// let mut tree = MemoryTree::new();
+/// (0u8..4).for_each(|i| tree.push(merkle::leaf_hash(&[i])));
+/// let old_root = tree.root();
+/// (4u8..9).for_each(|i| tree.push(merkle::leaf_hash(&[i])));
+/// let proof = merkle::consistency_proof(&tree, 4, 9)?;
+/// assert!(merkle::verify_consistency(4, 9, &proof, &old_root, &tree.root()));
+/// # Ok::<(), merkle::MissingSubtree>(())
+/// ```
 pub fn consistency_proof(source: &impl Subtrees, first: u64, second: u64) -> Result<Vec<Hash>, MissingSubtree> {
     let mut proof = Vec::new();
     subproof(source, first, 0, second, true, &mut proof)?;
@@ -150,20 +273,59 @@ fn needed(run: impl FnOnce(&Recorder)) -> Vec<(u32, u64)> {
     recorder.0.into_inner().into_iter().collect()
 }
 
-/// The perfect subtrees that the root of `size` leaves is made of.
+/// The perfect subtrees that the root of `size` leaves is made of, as
+/// (level, index).
+///
+/// # Examples
+///
+/// ```
+/// // 6 = 4 + 2: the subtree of leaves 0..4 and that of leaves 4..6.
+/// assert_eq!(tlog::merkle::needed_for_root(6), [(1, 2), (2, 0)]);
+/// ```
 pub fn needed_for_root(size: u64) -> Vec<(u32, u64)> {
     needed(|r| drop(root(r, size)))
 }
 
+/// The perfect subtrees that the inclusion proof of leaf `index` in the
+/// tree of `size` leaves needs, as (level, index).
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(tlog::merkle::needed_for_inclusion(0, 4), [(0, 1), (1, 1)]);
+/// ```
 pub fn needed_for_inclusion(index: u64, size: u64) -> Vec<(u32, u64)> {
     needed(|r| drop(inclusion_proof(r, index, size)))
 }
 
+/// The perfect subtrees that the consistency proof from the tree of
+/// `first` leaves to that of `second` needs, as (level, index).
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(tlog::merkle::needed_for_consistency(2, 4), [(1, 1)]);
+/// ```
 pub fn needed_for_consistency(first: u64, second: u64) -> Vec<(u32, u64)> {
     needed(|r| drop(consistency_proof(r, first, second)))
 }
 
-/// Verifies an inclusion proof (RFC 9162 §2.1.3.2).
+/// Verifies an inclusion proof (RFC 9162 §2.1.3.2): whether `proof` leads
+/// from the hash of leaf `index` to `root`, the root of a tree of `size`
+/// leaves.
+///
+/// # Examples
+///
+/// ```
+/// use tlog::merkle::{self, MemoryTree};
+///
+/// let mut tree = MemoryTree::new();
+/// (0u8..3).for_each(|i| tree.push(merkle::leaf_hash(&[i])));
+/// let proof = merkle::inclusion_proof(&tree, 2, 3)?;
+/// assert!(merkle::verify_inclusion(&merkle::leaf_hash(&[2]), 2, 3, &proof, &tree.root()));
+/// assert!(!merkle::verify_inclusion(&merkle::leaf_hash(&[2]), 1, 3, &proof, &tree.root()), "another index");
+/// # Ok::<(), merkle::MissingSubtree>(())
+/// ```
 pub fn verify_inclusion(leaf: &Hash, index: u64, size: u64, proof: &[Hash], root: &Hash) -> bool {
     if index >= size {
         return false;
@@ -191,6 +353,19 @@ pub fn verify_inclusion(leaf: &Hash, index: u64, size: u64, proof: &[Hash], root
 
 /// Verifies a consistency proof (RFC 9162 §2.1.4.2) between the tree of
 /// `first` leaves with root `first_root` and that of `second` leaves.
+///
+/// # Examples
+///
+/// ```
+/// use tlog::merkle::{self, MemoryTree};
+///
+/// let mut tree = MemoryTree::new();
+/// (0u8..3).for_each(|i| tree.push(merkle::leaf_hash(&[i])));
+/// let (old, proof) = (merkle::root(&tree, 1)?, merkle::consistency_proof(&tree, 1, 3)?);
+/// assert!(merkle::verify_consistency(1, 3, &proof, &old, &tree.root()));
+/// assert!(!merkle::verify_consistency(1, 3, &proof, &tree.root(), &tree.root()));
+/// # Ok::<(), merkle::MissingSubtree>(())
+/// ```
 pub fn verify_consistency(first: u64, second: u64, proof: &[Hash], first_root: &Hash, second_root: &Hash) -> bool {
     if first == 0 || first > second {
         return false;
@@ -232,6 +407,20 @@ pub fn verify_consistency(first: u64, second: u64, proof: &[Hash], first_root: &
 
 /// Every perfect subtree of a list of leaves, kept in memory: for audits,
 /// tests and benchmarks.
+///
+/// # Examples
+///
+/// ```
+/// use tlog::merkle::{self, MemoryTree};
+///
+/// let mut tree = MemoryTree::new();
+/// assert!(tree.is_empty());
+/// tree.push(merkle::leaf_hash(b"first"));
+/// tree.push(merkle::leaf_hash(b"second"));
+/// assert_eq!(tree.len(), 2);
+/// assert_eq!(tree.root(), merkle::root(&tree, 2)?);
+/// # Ok::<(), merkle::MissingSubtree>(())
+/// ```
 #[derive(Debug, Default, Clone)]
 pub struct MemoryTree {
     /// levels[l][i]: the perfect subtree of level l, index i.
@@ -239,14 +428,17 @@ pub struct MemoryTree {
 }
 
 impl MemoryTree {
+    /// An empty tree.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// The number of leaves.
     pub fn len(&self) -> u64 {
         self.levels.first().map_or(0, |leaves| leaves.len() as u64)
     }
 
+    /// Whether the tree has no leaves.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -269,6 +461,7 @@ impl MemoryTree {
         }
     }
 
+    /// The root of the whole tree.
     pub fn root(&self) -> Hash {
         root(self, self.len()).unwrap_or_else(|_| empty_root())
     }
@@ -289,6 +482,18 @@ impl Subtrees for std::collections::HashMap<(u32, u64), Hash> {
 /// The new perfect subtrees that appending `leaves` to a tree of `size`
 /// leaves completes, given that tree's peaks (its perfect subtrees along the
 /// right edge: `needed_for_root(size)`). Leaves themselves are level 0.
+///
+/// # Examples
+///
+/// ```
+/// use std::collections::HashMap;
+///
+/// use tlog::merkle::{leaf_hash, node_hash, subtrees_completed_by};
+///
+/// let peaks = HashMap::from([((0, 0), leaf_hash(b"a"))]);
+/// let added = subtrees_completed_by(1, &peaks, &[leaf_hash(b"b")]);
+/// assert_eq!(added, [(0, 1, leaf_hash(b"b")), (1, 0, node_hash(&leaf_hash(b"a"), &leaf_hash(b"b")))]);
+/// ```
 pub fn subtrees_completed_by(
     size: u64,
     peaks: &std::collections::HashMap<(u32, u64), Hash>,

@@ -4,27 +4,78 @@
 //! entry in the proof is a well-formed issuance entry whose document the
 //! registry signed, and the inclusion proof binds that entry to the
 //! checkpoint's root.
+//!
+//! # Examples
+//!
+//! ```
+//! use tlog::{
+//!     checkpoint::Checkpoint,
+//!     document::CertificateDocument,
+//!     entry::Entry,
+//!     merkle,
+//!     note::{self, COSIGNATURE_V1_TYPE, Note},
+//!     offline,
+//!     policy::{Log, Policy, Witness},
+//!     proof::Proof,
+//!     signing::{Signer, canonical_json},
+//! };
+//!
+//! // The registry issues a certificate, appends it and has a witness cosign
+//! // the checkpoint.
+//! let (registry, witness) = (Signer::from_seed(&[7u8; 32])?, Signer::from_seed(&[9u8; 32])?);
+//! let origin = "example.org/log";
+//! let document: CertificateDocument = serde_json::from_value(serde_json::json!({
+//!     "certificate_number": "20261131000000001", "registration_number": "3100202600000017",
+//!     "holder": {"name": "上海数据科技有限公司", "credit_code": "91310000MA1FL4B24G"},
+//!     "product": {"name": "长三角物流时效数据集", "category": "data_collection", "abstract": "物流时效数据"},
+//!     "materials": [], "issued_at": "2026-11-26T08:00:00Z", "valid_from": "2026-11-26T08:00:00Z",
+//!     "valid_until": "2029-11-26T08:00:00Z", "issuer": {"name": "Data Product IP Registry", "code": "3100"}
+//! }))?;
+//! let signature = registry.sign(&canonical_json(&document)?);
+//! let entry = Entry::CertificateIssued { document, signature }.to_bytes()?;
+//! let mut tree = merkle::MemoryTree::new();
+//! tree.push(merkle::leaf_hash(&entry));
+//! let body = Checkpoint { origin: origin.into(), size: 1, root: tree.root() }.body();
+//! let checkpoint = Note {
+//!     signatures: vec![note::sign(&body, origin, &registry), note::cosign(&body, "w.example", &witness, 1_700_000_000)],
+//!     body,
+//! };
+//! let proof = Proof { extra: Some(entry), index: 0, inclusion: vec![], checkpoint: checkpoint.to_text() };
+//! let policy = Policy::suggested(
+//!     Log { key: note::verifier_key(origin, note::ED25519_TYPE, &registry), url: None },
+//!     vec![Witness { name: "w".into(), key: note::verifier_key("w.example", COSIGNATURE_V1_TYPE, &witness), url: None }],
+//! );
+//!
+//! // A court, with the proof file and the policy file.
+//! let (checks, established) = offline::verify(&Proof::parse(&proof.to_text())?, &Policy::parse(&policy)?);
+//! assert!(checks.iter().all(|check| check.passed), "{checks:?}");
+//! assert_eq!(established.certificate_number.as_deref(), Some("20261131000000001"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::collections::HashSet;
 
 use chrono::DateTime;
 
-use super::{
+use crate::{
     checkpoint::Checkpoint,
     entry::Entry,
     merkle,
     note::{Note, Signed},
     policy::{Log, Policy},
     proof::Proof,
+    signing,
     verify::Check,
 };
-use crate::signing;
 
 /// What a checked proof established, for the report's conclusion.
 #[derive(Debug, Clone, Default)]
 pub struct Established {
+    /// The certificate whose issuance the entry is, if it is one.
     pub certificate_number: Option<String>,
+    /// The entry's index in the log.
     pub index: u64,
+    /// The size of the tree the checkpoint signs.
     pub tree_size: u64,
     /// The URL the policy gives for the log, if any.
     pub log_url: Option<String>,

@@ -5,20 +5,74 @@
 //! - a disclosure of an act's private fields: each disclosed value against
 //!   the commitment in the act's ledger entry, then the entry's leaf,
 //!   inclusion proof and checkpoint.
+//!
+//! # Examples
+//!
+//! A certificate issued, appended to a log, and checked by someone who has
+//! only the certificate's JSON and the registry's public key:
+//!
+//! ```
+//! use tlog::{
+//!     Receipt,
+//!     checkpoint::Checkpoint,
+//!     document::CertificateDocument,
+//!     entry::Entry,
+//!     merkle,
+//!     signing::{Signer, canonical_json},
+//!     verify::{self, Certificate},
+//! };
+//!
+//! // The registry's side.
+//! let signer = Signer::from_seed(&[7u8; 32])?;
+//! let document: CertificateDocument = serde_json::from_value(serde_json::json!({
+//!     "certificate_number": "20261131000000001", "registration_number": "3100202600000017",
+//!     "holder": {"name": "上海数据科技有限公司", "credit_code": "91310000MA1FL4B24G"},
+//!     "product": {"name": "长三角物流时效数据集", "category": "data_collection", "abstract": "物流时效数据"},
+//!     "materials": [{"kind": "summary", "sha256": "ab"}],
+//!     "issued_at": "2026-11-26T08:00:00Z", "valid_from": "2026-11-26T08:00:00Z",
+//!     "valid_until": "2029-11-26T08:00:00Z", "issuer": {"name": "Data Product IP Registry", "code": "3100"}
+//! }))?;
+//! let signature = signer.sign(&canonical_json(&document)?);
+//! let entry = Entry::CertificateIssued { document: document.clone(), signature: signature.clone() }.to_bytes()?;
+//! let mut tree = merkle::MemoryTree::new();
+//! tree.push(merkle::leaf_hash(b"an earlier entry"));
+//! tree.push(merkle::leaf_hash(&entry));
+//! let origin = "example.org/log";
+//! let receipt = Receipt {
+//!     origin: origin.into(),
+//!     leaf_index: 1,
+//!     leaf_hash: hex::encode(merkle::leaf_hash(&entry)),
+//!     tree_size: 2,
+//!     root_hash: hex::encode(tree.root()),
+//!     inclusion_proof: merkle::inclusion_proof(&tree, 1, 2)?.iter().map(hex::encode).collect(),
+//!     checkpoint: Checkpoint { origin: origin.into(), size: 2, root: tree.root() }.sign(&signer),
+//! };
+//! let json = serde_json::json!({"document": document, "signature": signature, "ledger": receipt});
+//!
+//! // The verifier's side.
+//! let certificate: Certificate = serde_json::from_value(json)?;
+//! let checks = verify::verify(&certificate, signer.public_key());
+//! let names: Vec<&str> = checks.iter().map(|check| check.name.as_str()).collect();
+//! assert_eq!(names, ["document signature", "ledger leaf", "inclusion proof", "checkpoint"]);
+//! assert!(checks.iter().all(|check| check.passed), "{checks:?}");
+//!
+//! let stranger = Signer::from_seed(&[8u8; 32])?;
+//! assert!(verify::verify(&certificate, stranger.public_key()).iter().any(|check| !check.passed));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{
+#[cfg(feature = "openapi")]
+use crate::commitment::Opening;
+use crate::{
     Receipt, checkpoint,
-    commitment::{Opening, Openings},
+    commitment::Openings,
+    document::CertificateDocument,
     entry::Entry,
     merkle,
-};
-use crate::{
-    domain::CertificateDocument,
     signing::{self, Signature},
 };
 
@@ -26,8 +80,11 @@ use crate::{
 /// and the public record carry them.
 #[derive(Debug, Deserialize)]
 pub struct Certificate {
+    /// The signed issuance document.
     pub document: CertificateDocument,
+    /// The registry's signature over the document's RFC 8785 bytes.
     pub signature: Signature,
+    /// Where its issuance stands in the ledger; none until appended.
     pub ledger: Option<Receipt>,
 }
 
@@ -36,12 +93,15 @@ pub struct Certificate {
 /// entry and its receipt so that the whole chain checks offline. Fields one
 /// does not wish to disclose can be deleted from `openings`; the rest still
 /// verify.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Disclosure {
+    /// The act whose terms are disclosed.
     pub act_id: Uuid,
+    /// The certificate the act is about.
     pub certificate_number: String,
     /// Field path → value and salt.
-    #[schema(value_type = std::collections::BTreeMap<String, Opening>)]
+    #[cfg_attr(feature = "openapi", schema(value_type = std::collections::BTreeMap<String, Opening>))]
     pub openings: Openings,
     /// Base64 of the ledger leaf's exact bytes; null until the worker
     /// appends the entry.
@@ -53,8 +113,11 @@ pub struct Disclosure {
 /// One check and what it found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
+    /// What was checked, e.g. `inclusion proof`.
     pub name: String,
+    /// Whether it passed.
     pub passed: bool,
+    /// What was found: why it passed, or why not.
     pub detail: String,
 }
 
@@ -98,7 +161,26 @@ pub fn verify(certificate: &Certificate, public_key: &[u8]) -> Vec<Check> {
     checks
 }
 
-/// Runs every check of a disclosure.
+/// Runs every check of a disclosure: the entry is the certificate's, each
+/// disclosed value opens its commitment in the entry, and the entry is a
+/// leaf of the signed tree.
+///
+/// # Examples
+///
+/// A disclosure of an act not yet on the ledger checks nothing:
+///
+/// ```
+/// use tlog::verify::{self, Disclosure};
+///
+/// let disclosure: Disclosure = serde_json::from_value(serde_json::json!({
+///     "act_id": "0190a4e4-0000-7000-8000-000000000000", "certificate_number": "20261131000000001",
+///     "openings": {}, "entry": null, "ledger": null
+/// }))?;
+/// let checks = verify::verify_disclosure(&disclosure, &[0; 32]);
+/// assert_eq!(checks.len(), 1);
+/// assert!(!checks[0].passed);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 pub fn verify_disclosure(disclosure: &Disclosure, public_key: &[u8]) -> Vec<Check> {
     let mut checks = Vec::new();
     let (Some(encoded), Some(receipt)) = (&disclosure.entry, &disclosure.ledger) else {

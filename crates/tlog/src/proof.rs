@@ -2,25 +2,47 @@
 //! inclusion proof and the checkpoint (with cosignatures) it leads to, plus
 //! the entry's exact bytes in the `extra` line, so that one file and a
 //! policy check a certificate's issuance with no network.
+//!
+//! # Examples
+//!
+//! ```
+//! use tlog::{checkpoint::Checkpoint, merkle, proof::Proof, signing::Signer};
+//!
+//! let mut tree = merkle::MemoryTree::new();
+//! for entry in [&b"zero"[..], b"one", b"two"] {
+//!     tree.push(merkle::leaf_hash(entry));
+//! }
+//! let signer = Signer::from_seed(&[3u8; 32])?;
+//! let checkpoint = Checkpoint { origin: "example.org/log".into(), size: 3, root: tree.root() }.sign(&signer);
+//! let proof = Proof { extra: Some(b"one".to_vec()), index: 1, inclusion: merkle::inclusion_proof(&tree, 1, 3)?, checkpoint };
+//! let text = proof.to_text();
+//! assert!(text.starts_with("c2sp.org/tlog-proof@v1\nextra b25l\nindex 1\n"));
+//! assert_eq!(Proof::parse(&text)?, proof);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 
-use super::merkle::Hash;
+use crate::merkle::Hash;
 
 const HEADER: &str = "c2sp.org/tlog-proof@v1";
 
+/// A tlog-proof: an entry's inclusion in a signed checkpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Proof {
     /// Unauthenticated context: here the entry's bytes, which the verifier
     /// hashes itself.
     pub extra: Option<Vec<u8>>,
+    /// The entry's index in the log.
     pub index: u64,
+    /// The inclusion proof, deepest sibling first.
     pub inclusion: Vec<Hash>,
     /// The checkpoint note, verbatim.
     pub checkpoint: String,
 }
 
 impl Proof {
+    /// The file's text.
     pub fn to_text(&self) -> String {
         let mut text = format!("{HEADER}\n");
         if let Some(extra) = &self.extra {
@@ -36,6 +58,11 @@ impl Proof {
         text
     }
 
+    /// Parses a file's text (the checkpoint is kept as it is, unchecked).
+    ///
+    /// # Errors
+    ///
+    /// What is wrong with the text.
     pub fn parse(text: &str) -> Result<Self, String> {
         let (head, checkpoint) = text.split_once("\n\n").ok_or("no blank line before the checkpoint")?;
         let mut lines = head.lines();
