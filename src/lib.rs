@@ -18,7 +18,6 @@ pub mod pdf;
 pub mod portal;
 pub mod secrets;
 pub mod services;
-pub mod signing;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -1,12 +1,45 @@
 //! Secrets that a registry outside production keeps in its data directory:
 //! the signing key and the token secret, 32 random bytes each, written once
 //! (base64, readable by the owner only) and read on every later start, so
-//! that restarts keep certificates verifiable and tokens valid.
+//! that restarts keep certificates verifiable and tokens valid; and where
+//! the signing key comes from, read once at start-up.
 
 use std::{io::Write, path::Path};
 
 use anyhow::Context;
 use base64::{Engine, engine::general_purpose::STANDARD};
+use tlog::signing::Signer;
+
+use crate::config::{Config, Environment};
+
+/// The configured key: `signing.key`, else the key file (by default
+/// in the data directory). Outside production a missing file is created
+/// with a new key.
+pub fn signing_key(config: &Config) -> anyhow::Result<Signer> {
+    let signing = &config.signing;
+    if !signing.key.is_empty() {
+        return Signer::from_base64(signing.key.expose()).context("signing.key");
+    }
+    let path = config.signing_key_file();
+    if config.environment == Environment::Production {
+        return match read(&path) {
+            Ok(seed) => Signer::from_seed(&seed),
+            Err(error) if is_missing(&error) => {
+                anyhow::bail!("no signing key: set DATAIP__SIGNING__KEY or provide {}", path.display())
+            }
+            Err(error) => Err(error),
+        };
+    }
+    let (seed, created) = read_or_create(&path)?;
+    let signer = Signer::from_seed(&seed)?;
+    if created {
+        tracing::warn!(
+            path = %path.display(), key_id = signer.key_id(),
+            "!!! generated a new signing key; keep this file: certificates and checkpoints signed with it verify only with it !!!"
+        );
+    }
+    Ok(signer)
+}
 
 /// The 32 bytes kept in `path`, and whether they were created just now.
 pub fn read_or_create(path: &Path) -> anyhow::Result<([u8; 32], bool)> {

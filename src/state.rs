@@ -13,8 +13,8 @@ use crate::{
     ledger::anchor::EvmAnchor,
     notifications::{mail::Mailer, webhook_client},
     secrets,
-    signing::Signer,
 };
+use tlog::signing::Signer;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -72,7 +72,7 @@ impl AppState {
             anchor,
             mailer: Mailer::new(&config.mail)?.map(Arc::new),
             webhook_client: webhook_client::client(&config.webhooks)?,
-            signer: Arc::new(Signer::load(&config)?),
+            signer: Arc::new(crate::secrets::signing_key(&config)?),
             jwt: Arc::new(JwtKeys::new(&jwt_secret, config.auth.access_token_ttl)),
             passwords: PasswordHasher::new(config.auth.hashing_concurrency, config.auth.hashing_queue),
             metrics: crate::telemetry::metrics_handle(),

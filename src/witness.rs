@@ -23,12 +23,12 @@ use crate::{
     config::{Config, ServerConfig},
     db,
     http::{self, serve::Limits},
-    ledger::{
-        checkpoint::Checkpoint,
-        merkle::{self, Hash},
-        note::{self, COSIGNATURE_V1_TYPE, ED25519_TYPE, Note, Signed, VerifierKey},
-    },
-    signing::Signer,
+};
+use tlog::signing::Signer;
+use tlog::{
+    checkpoint::Checkpoint,
+    merkle::{self, Hash},
+    note::{self, COSIGNATURE_V1_TYPE, ED25519_TYPE, Note, Signed, VerifierKey},
 };
 
 /// A request is a few lines and a checkpoint: 63 proof lines at most.

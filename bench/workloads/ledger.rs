@@ -5,10 +5,8 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use dataip::{
-    ledger::{Ledger, PgLedger, merkle},
-    signing::Signer,
-};
+use dataip::ledger::{Ledger, PgLedger};
+use tlog::merkle;
 
 use super::database::BenchDatabase;
 
@@ -33,7 +31,7 @@ pub struct LedgerRun {
 pub async fn run(size: usize, proofs: usize) -> anyhow::Result<LedgerRun> {
     anyhow::ensure!(size > 0, "an empty ledger has no proofs to time");
     let database = BenchDatabase::create().await?;
-    let signer = Signer::load(&database.config)?;
+    let signer = dataip::secrets::signing_key(&database.config)?;
     let origin = database.config.ledger.origin.clone();
 
     let started = Instant::now();

@@ -18,14 +18,14 @@ use crate::http::{
 };
 use crate::{
     auth::{Principal, Tenant},
-    ledger::verify::Disclosure,
     pagination::{Page, PageQuery},
-    services::{
-        certificates::acts::{self, ActView, NewAct},
-        certificates::{self, CertificateView},
+    services::certificates::{
+        self, CertificateView,
+        acts::{self, ActView, NewAct},
     },
     state::AppState,
 };
+use tlog::verify::Disclosure;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

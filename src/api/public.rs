@@ -223,7 +223,7 @@ async fn certificate(
     (status = 404, description = "No certificate of this number, or its issuance is not recorded in the ledger yet (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn certificate_proof(State(state): State<AppState>, Path(number): Path<String>) -> ApiResult<Response> {
-    let proof = crate::services::transparency::tlog::certificate_proof(&state, &number).await?;
+    let proof = crate::services::transparency::log_files::certificate_proof(&state, &number).await?;
     let disposition = format!("attachment; filename=\"{number}.tlog-proof\"");
     Ok((
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],

@@ -11,7 +11,7 @@ use axum::{
 };
 
 use crate::http::error::ApiResult;
-use crate::{services::transparency::tlog, state::AppState};
+use crate::{services::transparency::log_files, state::AppState};
 
 /// Full tiles never change.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -40,23 +40,23 @@ fn text(body: String, cache: &'static str) -> Response {
 
 /// The latest checkpoint, with the witnesses' cosignatures collected on it.
 async fn checkpoint(State(state): State<AppState>) -> ApiResult<Response> {
-    let (_, note) = tlog::checkpoint(&state).await?;
+    let (_, note) = log_files::checkpoint(&state).await?;
     Ok(text(note, SHORT_LIVED))
 }
 
 /// The log's verifier key (C2SP signed-note vkey).
 async fn vkey(State(state): State<AppState>) -> Response {
-    text(format!("{}\n", tlog::log_key(&state)), SHORT_LIVED)
+    text(format!("{}\n", log_files::log_key(&state)), SHORT_LIVED)
 }
 
 /// A suggested C2SP tlog-policy: this log and its configured witnesses.
 async fn policy(State(state): State<AppState>) -> Response {
-    text(tlog::policy(&state), SHORT_LIVED)
+    text(log_files::policy(&state), SHORT_LIVED)
 }
 
 /// `tile/<L>/<N>[.p/<W>]` and `tile/entries/<N>[.p/<W>]`.
 async fn tile(State(state): State<AppState>, Path(path): Path<String>) -> ApiResult<Response> {
-    let Some((tile, bytes)) = tlog::tile(&state, &path).await? else {
+    let Some((tile, bytes)) = log_files::tile(&state, &path).await? else {
         return Ok(StatusCode::NOT_FOUND.into_response());
     };
     let cache = if tile.is_full() { IMMUTABLE } else { SHORT_LIVED };

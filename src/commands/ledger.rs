@@ -11,12 +11,10 @@ use crate::{
     ledger::{
         self,
         mirror::{self, Followed, MonitorState, Source},
-        note::VerifierKey,
-        tiles,
     },
-    services::transparency::tlog,
-    signing::Signer,
+    services::transparency::log_files,
 };
+use tlog::{note::VerifierKey, tiles};
 
 fn progress_bar(message: &'static str) -> indicatif::ProgressBar {
     let bar = if std::io::stderr().is_terminal() {
@@ -38,10 +36,10 @@ pub async fn audit(mut config: Config, mirror: Option<&str>) -> anyhow::Result<(
     let pool = db::prepare(&config).await?;
     super::adopt_stored_origin(&mut config, &pool).await?;
     config.resolve_origin();
-    let signer = Signer::load(&config)?;
+    let signer = crate::secrets::signing_key(&config)?;
     let bar = progress_bar("auditing");
     if let Some(location) = mirror {
-        let key = VerifierKey::new(&config.ledger.origin, ledger::note::ED25519_TYPE, signer.public_key())
+        let key = VerifierKey::new(&config.ledger.origin, tlog::note::ED25519_TYPE, signer.public_key())
             .map_err(anyhow::Error::msg)?;
         let source = Source::new(location);
         let report = mirror::audit(&source, &key, |done, total| {
@@ -95,7 +93,7 @@ pub async fn audit(mut config: Config, mirror: Option<&str>) -> anyhow::Result<(
 /// of the latest checkpoint's tree. Full tiles already there are kept.
 pub async fn export(config: Config, dir: &Path) -> anyhow::Result<()> {
     let state = super::state(config).await?;
-    let (size, note) = tlog::checkpoint(&state).await.map_err(super::service_error)?;
+    let (size, note) = log_files::checkpoint(&state).await.map_err(super::service_error)?;
     let mut conn = state.db.acquire().await?;
     let mut written = 0;
     for tile in tiles::tiles_of(size) {
@@ -103,12 +101,12 @@ pub async fn export(config: Config, dir: &Path) -> anyhow::Result<()> {
         if tile.is_full() && path.exists() {
             continue;
         }
-        let bytes = tlog::read_tile(&mut conn, &tile).await.map_err(super::service_error)?;
+        let bytes = log_files::read_tile(&mut conn, &tile).await.map_err(super::service_error)?;
         write(&path, &bytes)?;
         written += 1;
     }
-    write(&dir.join("vkey"), format!("{}\n", tlog::log_key(&state)).as_bytes())?;
-    write(&dir.join("policy"), tlog::policy(&state).as_bytes())?;
+    write(&dir.join("vkey"), format!("{}\n", log_files::log_key(&state)).as_bytes())?;
+    write(&dir.join("policy"), log_files::policy(&state).as_bytes())?;
     // Last, so that a mirror never serves a checkpoint before its tiles.
     write(&dir.join("checkpoint"), note.as_bytes())?;
     println!("exported the ledger at tree size {size} to {} ({written} tiles written)", dir.display());

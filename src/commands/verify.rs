@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::Context;
 use base64::{Engine, engine::general_purpose::STANDARD};
 
-use crate::{ledger, pdf::attachment};
+use crate::pdf::attachment;
 
 /// What `dataip verify` checks.
 pub enum Verifiable<'a> {
@@ -32,11 +32,11 @@ pub async fn verify(what: Verifiable<'_>, public_key: &str) -> anyhow::Result<()
     let (checks, conclusion) = match what {
         Verifiable::Certificate(_) => {
             let certificate = serde_json::from_str(&text).with_context(|| format!("not {shape}"))?;
-            (ledger::verify::verify(&certificate, &key), "the certificate is authentic and recorded in the ledger")
+            (tlog::verify::verify(&certificate, &key), "the certificate is authentic and recorded in the ledger")
         }
         Verifiable::Opening(_) => {
             let disclosure = serde_json::from_str(&text).with_context(|| format!("not {shape}"))?;
-            let checks = ledger::verify::verify_disclosure(&disclosure, &key);
+            let checks = tlog::verify::verify_disclosure(&disclosure, &key);
             (checks, "every disclosed value is the one the ledger committed to")
         }
     };
@@ -94,12 +94,12 @@ async fn public_key_from(given: &str) -> anyhow::Result<Vec<u8>> {
 /// which carries one) against a policy, with no network unless `online`.
 pub async fn verify_proof(path: &Path, policy_path: &Path, online: bool) -> anyhow::Result<()> {
     let text = read_text(path, attachment::PROOF_FILENAME, "the offline proof")?;
-    let proof = ledger::proof::Proof::parse(&text)
+    let proof = tlog::proof::Proof::parse(&text)
         .map_err(|e| anyhow::anyhow!("{} is not a tlog proof (c2sp.org/tlog-proof@v1): {e}", path.display()))?;
     let policy_text =
         std::fs::read_to_string(policy_path).with_context(|| format!("could not read {}", policy_path.display()))?;
-    let policy = ledger::policy::Policy::parse(&policy_text).map_err(anyhow::Error::msg)?;
-    let (checks, established) = ledger::offline::verify(&proof, &policy);
+    let policy = tlog::policy::Policy::parse(&policy_text).map_err(anyhow::Error::msg)?;
+    let (checks, established) = tlog::offline::verify(&proof, &policy);
     for check in &checks {
         println!("{} {}: {}", if check.passed { "✓" } else { "✗" }, check.name, check.detail);
     }
@@ -122,7 +122,7 @@ pub async fn verify_proof(path: &Path, policy_path: &Path, online: bool) -> anyh
 
 /// The certificate's current status and the anchor covering its entry, from
 /// the registry the policy names.
-async fn report_online(established: &ledger::offline::Established, number: &str) -> anyhow::Result<()> {
+async fn report_online(established: &tlog::offline::Established, number: &str) -> anyhow::Result<()> {
     let base = established
         .log_url
         .clone()

@@ -2,7 +2,8 @@
 
 use std::{net::SocketAddr, path::Path};
 
-use crate::{config::Config, db, secrets, signing::Signer, startup::shutdown_on_signal, witness::WitnessConfig};
+use crate::{config::Config, db, secrets, startup::shutdown_on_signal, witness::WitnessConfig};
+use tlog::signing::Signer;
 
 /// How `dataip witness` runs.
 pub struct WitnessOptions<'a> {

@@ -153,10 +153,10 @@ pub struct WitnessPeer {
 }
 
 impl WitnessPeer {
-    pub fn key(&self) -> anyhow::Result<crate::ledger::note::VerifierKey> {
-        let key = crate::ledger::note::VerifierKey::parse(&self.vkey).map_err(anyhow::Error::msg)?;
+    pub fn key(&self) -> anyhow::Result<tlog::note::VerifierKey> {
+        let key = tlog::note::VerifierKey::parse(&self.vkey).map_err(anyhow::Error::msg)?;
         anyhow::ensure!(
-            key.kind == crate::ledger::note::COSIGNATURE_V1_TYPE,
+            key.kind == tlog::note::COSIGNATURE_V1_TYPE,
             "the witness key {} is not a cosignature/v1 key (type 0x04)",
             key.name
         );

@@ -5,10 +5,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, types::Json};
 use uuid::Uuid;
 
-use crate::{
-    domain::{ActDetails, ActKind, ActState},
-    ledger::commitment::Openings,
-};
+use crate::domain::{ActDetails, ActKind, ActState};
+use tlog::commitment::Openings;
 
 #[derive(Debug, Clone)]
 pub struct ActRow {

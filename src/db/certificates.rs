@@ -2,11 +2,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, types::Json};
 use uuid::Uuid;
 
-use crate::{
-    domain::{Category, CertificateDocument, CertificateStatus, DataSource, normalized_product_name},
-    ledger::Receipt,
-    signing::Signature,
-};
+use crate::domain::{Category, CertificateDocument, CertificateStatus, DataSource, normalized_product_name};
+use tlog::Receipt;
+use tlog::signing::Signature;
 
 #[derive(Debug, Clone)]
 pub struct CertificateRow {

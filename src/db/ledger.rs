@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, types::Json};
 use uuid::Uuid;
 
-use crate::ledger::{Receipt, merkle::Hash};
+use tlog::{Receipt, merkle::Hash};
 
 /// Held by the one transaction that appends, until it ends.
 const APPEND_LOCK: i64 = 0x6461_7461_6970; // "dataip"

@@ -18,8 +18,8 @@ use alloy::{
 };
 use anyhow::Context;
 
-use super::merkle::Hash;
 use crate::config::AnchorConfig;
+use tlog::merkle::Hash;
 
 pub const MAGIC: &[u8] = b"dataip:";
 

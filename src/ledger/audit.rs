@@ -7,11 +7,12 @@
 
 use sqlx::PgConnection;
 
-use super::{
+use crate::db;
+use tlog::signing;
+use tlog::{
     Entry, checkpoint,
     merkle::{self, Hash, MemoryTree, Subtrees},
 };
-use crate::{db, signing};
 
 const PAGE: i64 = 10_000;
 

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use super::{
-    audit,
+use super::audit;
+use tlog::{
     checkpoint::{self, Checkpoint},
     merkle::{self, Hash, MemoryTree, Subtrees},
     note::{Note, VerifierKey},

@@ -3,12 +3,11 @@
 //! to a blockchain.
 //!
 //! [`Ledger`] is what the registry needs of a log; [`PgLedger`] keeps it in
-//! PostgreSQL, [`merkle::MemoryTree`] in memory (audits, benchmarks).
+//! PostgreSQL, [`tlog::merkle::MemoryTree`] in memory (audits, benchmarks).
 //!
 //! The log's formats, proofs and offline verification are the `tlog` crate
-//! (crates/tlog); they are re-exported here under their old paths
-//! (`ledger::merkle`, `ledger::entry::Entry`, `ledger::Receipt`, ...). What
-//! stays here is the service's: storage, audit, mirroring and anchoring.
+//! (crates/tlog); what is here is the service's: storage, audit, mirroring
+//! and anchoring.
 
 pub mod anchor;
 pub mod audit;
@@ -19,9 +18,8 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 pub use postgres::PgLedger;
-pub use tlog::{Entry, Receipt, checkpoint, commitment, entry, merkle, note, offline, policy, proof, tiles, verify};
 
-use self::{checkpoint::Checkpoint, merkle::Hash};
+use tlog::{checkpoint::Checkpoint, merkle::Hash};
 
 /// The result of an append: where the entries went and the new signed
 /// checkpoint.
@@ -38,7 +36,7 @@ pub enum LedgerError {
     #[error("{0}")]
     OutOfRange(String),
     #[error(transparent)]
-    Missing(#[from] merkle::MissingSubtree),
+    Missing(#[from] tlog::merkle::MissingSubtree),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }

@@ -7,12 +7,13 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
-use super::{
-    Appended, Ledger, LedgerError,
+use super::{Appended, Ledger, LedgerError};
+use crate::db;
+use tlog::signing::Signer;
+use tlog::{
     checkpoint::Checkpoint,
     merkle::{self, Hash},
 };
-use crate::{db, signing::Signer};
 
 /// The ledger, in the caller's transaction.
 pub struct PgLedger<'a> {

@@ -1,6 +1,7 @@
 use base64::{Engine, engine::general_purpose::STANDARD};
-use dataip::{domain::StaffRole, ledger::merkle};
+use dataip::domain::StaffRole;
 use serde_json::{Value, json};
+use tlog::merkle;
 
 use crate::helpers::{PASSWORD, Tenant, TestApp, fresh_credit_code, spawn_app_with};
 
@@ -466,9 +467,8 @@ async fn every_approved_act_is_a_verifiable_ledger_leaf() {
     assert_eq!(kinds, ["pledge", "license", "pledge_release", "change", "transfer", "revocation"]);
     let checkpoint =
         app.client.get(app.url("/public/ledger/checkpoint")).send().await.expect("sent").text().await.expect("note");
-    let signed =
-        dataip::ledger::checkpoint::open(&checkpoint, &app.state.config.ledger.origin, app.state.signer.public_key())
-            .expect("signed");
+    let signed = tlog::checkpoint::open(&checkpoint, &app.state.config.ledger.origin, app.state.signer.public_key())
+        .expect("signed");
     let expected = [
         "pledge.recorded",
         "license.recorded",

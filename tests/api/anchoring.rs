@@ -1,13 +1,8 @@
 use std::{future::Future, time::Duration};
 
-use dataip::{
-    domain::StaffRole,
-    jobs::Worker,
-    ledger::{anchor, checkpoint},
-    services::transparency::anchoring,
-    state::AppState,
-};
+use dataip::{domain::StaffRole, jobs::Worker, ledger::anchor, services::transparency::anchoring, state::AppState};
 use serde_json::json;
+use tlog::checkpoint;
 use tokio_util::sync::CancellationToken;
 
 use crate::{

@@ -49,16 +49,6 @@ impl Forbidden {
     }
 }
 
-/// Imports that go once the log core is a crate of its own (issue 27, in
-/// progress): this list only shrinks.
-const STILL_MOVING: [(&str, &str); 5] = [
-    ("config/mod.rs", "ledger"),
-    ("db/ledger.rs", "ledger"),
-    ("db/acts.rs", "ledger"),
-    ("db/certificates.rs", "ledger"),
-    ("signing.rs", "config"),
-];
-
 #[test]
 fn imports_only_flow_down() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
@@ -70,8 +60,7 @@ fn imports_only_flow_down() {
         let Some(rule) = forbidden(&folder) else { continue };
         let text = fs::read_to_string(&file).expect("readable source");
         for (line, target) in imports(&text) {
-            let moving = STILL_MOVING.contains(&(relative.to_string_lossy().as_ref(), target.as_str()));
-            if target != folder && rule.forbids(&target, &known) && !moving {
+            if target != folder && rule.forbids(&target, &known) {
                 violations.push(format!("src/{}:{line}: {folder} imports {target}", relative.display()));
             }
         }

@@ -1,11 +1,9 @@
 use base64::{Engine, engine::general_purpose::STANDARD};
 use chrono::{DateTime, Datelike, Utc};
-use dataip::{
-    domain::{CertificateNumber, StaffRole},
-    ledger::{checkpoint, merkle},
-    signing::{self, Signature},
-};
+use dataip::domain::{CertificateNumber, StaffRole};
 use serde_json::{Value, json};
+use tlog::signing::{self, Signature};
+use tlog::{checkpoint, merkle};
 
 use crate::helpers::{PASSWORD, TestApp, spawn_app_with};
 

@@ -591,9 +591,8 @@ async fn two_replicas_on_one_database_register_each_application_once() {
     let key = replicas[1].get("/public/ledger/key", None).await;
     let public_key = STANDARD.decode(key.body["public_key"].as_str().expect("key")).expect("base64");
     for certificate in &certificates {
-        let parsed: dataip::ledger::verify::Certificate =
-            serde_json::from_value(certificate.clone()).expect("a certificate");
-        for check in dataip::ledger::verify::verify(&parsed, &public_key) {
+        let parsed: tlog::verify::Certificate = serde_json::from_value(certificate.clone()).expect("a certificate");
+        for check in tlog::verify::verify(&parsed, &public_key) {
             assert!(check.passed, "{}: {}", check.name, check.detail);
         }
     }

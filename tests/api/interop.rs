@@ -376,12 +376,10 @@ pub fn go_tlogcheck(args: &[&str]) -> Output {
 mod tests {
     use std::sync::Arc;
 
-    use dataip::{
-        ledger::{
-            checkpoint::{Checkpoint, verifier_key},
-            merkle::{MemoryTree, Subtrees, inclusion_proof, leaf_hash, root},
-        },
-        signing::Signer,
+    use tlog::signing::Signer;
+    use tlog::{
+        checkpoint::{Checkpoint, verifier_key},
+        merkle::{MemoryTree, Subtrees, inclusion_proof, leaf_hash, root},
     };
 
     use super::*;

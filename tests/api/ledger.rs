@@ -1,9 +1,7 @@
 use base64::{Engine, engine::general_purpose::STANDARD};
-use dataip::{
-    domain::StaffRole,
-    ledger::{checkpoint, merkle},
-};
+use dataip::domain::StaffRole;
 use serde_json::{Value, json};
+use tlog::{checkpoint, merkle};
 
 use crate::helpers::{PASSWORD, TestApp, spawn_app, spawn_app_with};
 
@@ -77,7 +75,7 @@ async fn entries_proofs_and_checkpoints_fit_together() {
         assert_eq!(entry["leaf_hash"], hex::encode(leaf));
         let parsed: Value = serde_json::from_slice(&bytes).expect("json");
         assert_eq!(parsed["type"], "certificate.issued");
-        assert_eq!(dataip::signing::canonical_json(&parsed).expect("jcs"), bytes, "canonical bytes");
+        assert_eq!(tlog::signing::canonical_json(&parsed).expect("jcs"), bytes, "canonical bytes");
 
         let proof = app.get(&format!("/public/ledger/proofs/inclusion?index={index}&tree_size=5"), None).await;
         let proof = proof.assert_status(200);

@@ -171,7 +171,7 @@ async fn pledge_amounts_are_in_clear_on_the_ledger_only_where_configured() {
 fn commitment(path: &str, opening: &Value) -> String {
     let salt = hex::decode(opening["salt"].as_str().expect("salt")).expect("hex");
     assert_eq!(salt.len(), 32);
-    let value = dataip::signing::canonical_json(&opening["value"]).expect("jcs");
+    let value = tlog::signing::canonical_json(&opening["value"]).expect("jcs");
     let mut hasher = Sha256::new();
     hasher.update(format!("dataip-commit/v1\n{path}\n"));
     hasher.update(salt);

@@ -12,22 +12,18 @@ use std::{
 };
 
 use base64::{Engine, engine::general_purpose::STANDARD};
-use dataip::{
-    domain::StaffRole,
-    jobs::Worker,
-    ledger::{
-        Entry,
-        checkpoint::Checkpoint,
-        merkle,
-        note::{COSIGNATURE_V1_TYPE, Note, Signed, VerifierKey},
-        offline,
-        policy::Policy,
-        proof::Proof,
-    },
-    services,
-};
+use dataip::{domain::StaffRole, jobs::Worker, services};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use tlog::{
+    Entry,
+    checkpoint::Checkpoint,
+    merkle,
+    note::{COSIGNATURE_V1_TYPE, Note, Signed, VerifierKey},
+    offline,
+    policy::Policy,
+    proof::Proof,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use uuid::Uuid;
 
@@ -263,13 +259,13 @@ async fn two_witnesses_cosign_and_a_proof_verifies_offline_against_a_two_of_two_
     let pdf_proof = {
         let certificate = app.get(&format!("/public/certificates/{tenant_number}"), None).await;
         certificate.assert_status(200);
-        services::transparency::tlog::certificate_proof(&app.state, tenant_number).await.expect("a proof")
+        services::transparency::log_files::certificate_proof(&app.state, tenant_number).await.expect("a proof")
     };
     assert!(Proof::parse(&pdf_proof).is_ok());
 
     // A policy needing a third witness is not met, and says so.
-    let stranger = dataip::signing::Signer::from_seed(&[9u8; 32]).expect("key");
-    let third = dataip::ledger::note::verifier_key("w3.dataip.test/witness", COSIGNATURE_V1_TYPE, &stranger);
+    let stranger = tlog::signing::Signer::from_seed(&[9u8; 32]).expect("key");
+    let third = tlog::note::verifier_key("w3.dataip.test/witness", COSIGNATURE_V1_TYPE, &stranger);
     let strict = format!(
         "log {log_vkey}\nwitness A {}\nwitness B {}\nwitness C {third}\ngroup all3 all A B C\nquorum all3\n",
         first.vkey, second.vkey
@@ -392,7 +388,7 @@ async fn a_witness_refuses_what_it_must_not_cosign_with_the_specifications_codes
     witness.start(&log_vkey).await;
     issue(&app, 2).await;
     Worker::new(app.state.clone()).witness_step().await;
-    let (size, signed) = services::transparency::tlog::checkpoint(&app.state).await.expect("checkpoint");
+    let (size, signed) = services::transparency::log_files::checkpoint(&app.state).await.expect("checkpoint");
     assert_eq!(size, 2);
     let body = Note::parse(&signed).expect("note").body;
     let cosigned = Checkpoint::parse_body(&body).expect("checkpoint");
@@ -414,7 +410,7 @@ async fn a_witness_refuses_what_it_must_not_cosign_with_the_specifications_codes
     let (status, _, _) = add_checkpoint(&witness, 5, &[], &sign(3, [8u8; 32])).await;
     assert_eq!(status, 400);
     // A checkpoint not signed by the log's key: 403; an unknown origin: 404.
-    let stranger = dataip::signing::Signer::from_seed(&[5u8; 32]).expect("key");
+    let stranger = tlog::signing::Signer::from_seed(&[5u8; 32]).expect("key");
     let unsigned = Checkpoint { origin: origin.clone(), size: 3, root: [8u8; 32] }.sign(&stranger);
     let (status, _, _) = add_checkpoint(&witness, 2, &[], &unsigned).await;
     assert_eq!(status, 403);
@@ -431,7 +427,7 @@ async fn a_witness_refuses_what_it_must_not_cosign_with_the_specifications_codes
     let (status, _, line) = add_checkpoint(&witness, 2, &[], &signed).await;
     assert_eq!(status, 200, "{line}");
     let mut again = Note::parse(&signed).expect("note");
-    again.add(line.lines().filter_map(dataip::ledger::note::SignatureLine::parse));
+    again.add(line.lines().filter_map(tlog::note::SignatureLine::parse));
     assert!(matches!(again.signed_by(&witness.key()), Signed::Valid { .. }));
     assert_eq!(Checkpoint::parse_body(&again.body).expect("checkpoint"), cosigned);
 
@@ -439,10 +435,10 @@ async fn a_witness_refuses_what_it_must_not_cosign_with_the_specifications_codes
     drop(witness);
     issue(&app, 1).await;
     Worker::new(app.state.clone()).witness_step().await;
-    let (size, note) = services::transparency::tlog::checkpoint(&app.state).await.expect("checkpoint");
+    let (size, note) = services::transparency::log_files::checkpoint(&app.state).await.expect("checkpoint");
     assert_eq!(size, 3, "the log moved on");
     assert_eq!(Note::parse(&note).expect("note").signatures.len(), 1, "no cosignature yet");
-    let proof = services::transparency::tlog::certificate_proof(&app.state, &issue_numbers(&app).await[0])
+    let proof = services::transparency::log_files::certificate_proof(&app.state, &issue_numbers(&app).await[0])
         .await
         .expect("proof");
     let proof = Proof::parse(&proof).expect("proof");
@@ -530,7 +526,7 @@ async fn tiles_are_served_cached_and_mirrored_and_a_tampered_mirror_is_found() {
     // Its entry bundle hashes to it.
     let bundle = app.client.get(app.url("/tlog/tile/entries/000")).send().await.expect("sent");
     let bundle = bundle.bytes().await.expect("bytes");
-    let entries = dataip::ledger::tiles::unbundle(&bundle).expect("a bundle");
+    let entries = tlog::tiles::unbundle(&bundle).expect("a bundle");
     assert_eq!(entries.len(), 256);
     let leaves: Vec<u8> = entries.iter().flat_map(|entry| merkle::leaf_hash(entry)).collect();
     assert_eq!(leaves, hashes.to_vec());

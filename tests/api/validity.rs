@@ -4,8 +4,9 @@
 //! act records an extended agreement.
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use dataip::{domain::StaffRole, signing};
+use dataip::domain::StaffRole;
 use serde_json::{Value, json};
+use tlog::signing;
 
 use crate::helpers::{Answer, PASSWORD, Tenant, TestApp, application_body, spawn_app_with};
 
@@ -101,8 +102,8 @@ async fn validity_ends_with_the_earliest_agreement_and_the_record_says_so() {
     assert_eq!(app.get(&pdf_path, Some(&tenant.token)).await.status, 200);
 
     // `dataip verify`'s checks pass offline, as for any other certificate.
-    let offline: dataip::ledger::verify::Certificate = serde_json::from_value(certificate.clone()).expect("parsed");
-    let checks = dataip::ledger::verify::verify(&offline, app.state.signer.public_key());
+    let offline: tlog::verify::Certificate = serde_json::from_value(certificate.clone()).expect("parsed");
+    let checks = tlog::verify::verify(&offline, app.state.signer.public_key());
     assert!(checks.iter().all(|check| check.passed) && checks.len() == 4, "{checks:?}");
 
     // An agreement ending after the full period bounds nothing.

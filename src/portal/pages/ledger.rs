@@ -5,15 +5,15 @@ use askama::Template;
 use axum::{extract::State, http::StatusCode, response::Response};
 
 use crate::{
-    ledger::checkpoint,
     pagination::PageRequest,
     portal::page::{Ctx, failure, html},
-    services::{
-        transparency::ledger::{self, AnchorView},
-        transparency::tlog,
+    services::transparency::{
+        ledger::{self, AnchorView},
+        log_files,
     },
     state::AppState,
 };
+use tlog::checkpoint;
 
 #[derive(Template)]
 #[template(path = "portal/ledger.html")]
@@ -49,8 +49,10 @@ impl AnchorLine {
 }
 
 pub async fn page(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let found =
-        tokio::try_join!(tlog::checkpoint(&state), ledger::anchors(&state, PageRequest { limit: 20, after: None }),);
+    let found = tokio::try_join!(
+        log_files::checkpoint(&state),
+        ledger::anchors(&state, PageRequest { limit: 20, after: None }),
+    );
     let ((_, note), anchors) = match found {
         Ok(found) => found,
         Err(error) => return failure(&ctx, error),
@@ -58,7 +60,7 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx) -> Response {
     let key = ledger::key(&state);
     let public_key = state.signer.public_key();
     let opened = checkpoint::open(&note, &key.key_name, public_key).ok();
-    let cosigners = tlog::cosigners(&state, &note)
+    let cosigners = log_files::cosigners(&state, &note)
         .into_iter()
         .map(|cosigner| (cosigner.name, cosigner.at.map(|at| ctx.time(at)).unwrap_or_default()))
         .collect();
@@ -67,7 +69,7 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx) -> Response {
         size: opened.as_ref().map_or(0, |c| c.size),
         root: opened.as_ref().map(|c| hex::encode(c.root)).unwrap_or_default(),
         note,
-        vkey: tlog::log_key(&state).to_string(),
+        vkey: log_files::log_key(&state).to_string(),
         anchors: anchors.items.into_iter().map(|anchor| AnchorLine::new(&ctx, anchor)).collect(),
         ctx,
     };

@@ -16,15 +16,15 @@ use crate::{
         client_addr::ClientAddr,
         multipart::{self, FormError},
     },
-    ledger::proof::Proof,
     portal::page::{Ctx, failure, html},
     services::{
         Error,
         certificates::check::{self, CheckReport, Unreadable},
-        transparency::tlog,
+        transparency::log_files,
     },
     state::AppState,
 };
+use tlog::proof::Proof;
 
 /// One line of the result.
 struct Line {
@@ -107,10 +107,10 @@ impl VerifyPage {
         if self.record_href.is_none() {
             return;
         }
-        let Ok(proof) = tlog::proof_of(state, leaf).await else { return };
+        let Ok(proof) = log_files::proof_of(state, leaf).await else { return };
         let Ok(proof) = Proof::parse(&proof) else { return };
         if !state.config.ledger.witnesses.is_empty() {
-            let names: Vec<String> = tlog::cosigners(state, &proof.checkpoint)
+            let names: Vec<String> = log_files::cosigners(state, &proof.checkpoint)
                 .into_iter()
                 .map(|cosigner| match cosigner.at {
                     Some(at) => format!("{} ({})", cosigner.name, self.ctx.time(at)),

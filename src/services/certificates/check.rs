@@ -10,7 +10,6 @@ use tokio::sync::Semaphore;
 use crate::services::{Error, Result, certificates, transparency::ledger};
 use crate::{
     domain::CertificateStatus,
-    ledger::verify::{self, Certificate},
     pdf::{
         attachment,
         reader::{self, ReadError},
@@ -18,6 +17,7 @@ use crate::{
     services::transparency::ledger::AnchorView,
     state::AppState,
 };
+use tlog::verify::{self, Certificate};
 
 /// The largest certificate file checked: a certificate PDF is about 100 KiB.
 pub const MAX_FILE: usize = 2 << 20;

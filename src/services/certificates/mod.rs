@@ -32,11 +32,11 @@ use crate::{
         Action, Category, CertificateDocument, CertificateNumber, CertificateStatus, Issuer, Party, Product,
         RefusalGround, ValidityBound, ValidityBoundKind, authorization,
     },
-    ledger::{Entry, Receipt},
     pagination::{Page, PageRequest},
-    signing::{Signature, canonical_json},
     state::AppState,
 };
+use tlog::signing::{Signature, canonical_json};
+use tlog::{Entry, Receipt};
 
 /// What every view of a certificate shows: its numbers, current status and
 /// validity, and the signed issuance record with its ledger receipt.
@@ -428,7 +428,7 @@ pub async fn pdf(state: &AppState, tenant: Tenant, id: Uuid) -> Result<(String, 
     })
     .map_err(|e| Error::Internal(e.into()))?;
     let proof = match ledger_index {
-        Some(index) => Some(crate::services::transparency::tlog::proof_of(state, index).await?),
+        Some(index) => Some(crate::services::transparency::log_files::proof_of(state, index).await?),
         None => None,
     };
     let verify_url = format!(

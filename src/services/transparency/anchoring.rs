@@ -10,12 +10,10 @@ use crate::services::Result;
 use crate::{
     config::Config,
     db,
-    ledger::{
-        anchor::{Anchor, Published},
-        merkle::Hash,
-    },
+    ledger::anchor::{Anchor, Published},
     state::AppState,
 };
+use tlog::merkle::Hash;
 
 /// The longest pause between two attempts at one checkpoint, in seconds.
 const MAX_BACKOFF_SECONDS: i64 = 3600;

@@ -13,13 +13,14 @@ use uuid::Uuid;
 use crate::services::{Error, Result};
 use crate::{
     db,
-    ledger::{
-        Entry, Ledger, LedgerError, PgLedger, Receipt,
-        checkpoint::{self, Checkpoint},
-        merkle,
-    },
+    ledger::{Ledger, LedgerError, PgLedger},
     pagination::{Page, PageRequest},
     state::AppState,
+};
+use tlog::{
+    Entry, Receipt,
+    checkpoint::{self, Checkpoint},
+    merkle,
 };
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -128,12 +129,12 @@ fn bytes_of(entry: &Entry) -> Result<Vec<u8>> {
     // length. Input limits keep entries far below it (an issuance entry with
     // a 2,000-character abstract is a few KiB); this keeps the log servable
     // should a future entry kind forget.
-    if bytes.len() > crate::ledger::tiles::MAX_ENTRY {
+    if bytes.len() > tlog::tiles::MAX_ENTRY {
         return Err(Error::Internal(anyhow::anyhow!(
             "a {} entry of {} bytes is larger than the {} an entry bundle carries",
             entry.type_name(),
             bytes.len(),
-            crate::ledger::tiles::MAX_ENTRY
+            tlog::tiles::MAX_ENTRY
         )));
     }
     Ok(bytes)

@@ -3,5 +3,5 @@
 
 pub mod anchoring;
 pub mod ledger;
-pub mod tlog;
+pub mod log_files;
 pub mod witnessing;

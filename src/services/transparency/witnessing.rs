@@ -11,12 +11,10 @@ use reqwest::StatusCode;
 use crate::{
     config::WitnessPeer,
     db,
-    ledger::{
-        Ledger, PgLedger,
-        note::{Note, SignatureLine, Signed},
-    },
+    ledger::{Ledger, PgLedger},
     state::AppState,
 };
+use tlog::note::{Note, SignatureLine, Signed};
 
 /// How long a witness may take to answer before this round gives up on it.
 pub const TIMEOUT: Duration = Duration::from_secs(10);

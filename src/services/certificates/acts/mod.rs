@@ -38,11 +38,11 @@ use crate::{
     auth::{Actor, Staff, Tenant},
     db::{self, acts::ActRow, certificates::CertificateRow},
     domain::{ActDetails, ActKind, ActState, Text},
-    ledger::commitment::Openings,
     notifications::{EventKind, messages::Facts},
     pagination::{Page, PageRequest},
     state::AppState,
 };
+use tlog::commitment::Openings;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ActView {

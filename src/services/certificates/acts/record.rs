@@ -14,14 +14,14 @@ use crate::{
     auth::Principal,
     db::{self, certificates::CertificateRow},
     domain::{ActDetails, ActState, LicenseTerms, Party, PledgeTerms, authorization},
-    ledger::{
-        Entry,
-        commitment::{self, Opening, Openings},
-        entry::{Named, Pledge, private},
-        verify::Disclosure,
-    },
     services::{Error, Result, transparency::ledger},
     state::AppState,
+};
+use tlog::{
+    Entry,
+    commitment::{self, Opening, Openings},
+    entry::{Named, Pledge, private},
+    verify::Disclosure,
 };
 
 /// The ledger entry of an act taking effect now, and the openings of its

@@ -6,16 +6,16 @@
 use crate::services::{Error, Result};
 use crate::{
     db,
-    ledger::{
-        Ledger, PgLedger,
-        checkpoint::Checkpoint,
-        merkle,
-        note::{ED25519_TYPE, Note, SignatureLine, Signed, VerifierKey},
-        policy::{self, Policy},
-        proof::Proof,
-        tiles::{self, Kind, Tile},
-    },
+    ledger::{Ledger, PgLedger},
     state::AppState,
+};
+use tlog::{
+    checkpoint::Checkpoint,
+    merkle,
+    note::{ED25519_TYPE, Note, SignatureLine, Signed, VerifierKey},
+    policy::{self, Policy},
+    proof::Proof,
+    tiles::{self, Kind, Tile},
 };
 
 /// The log's verifier key (type 0x01, named after the origin).
