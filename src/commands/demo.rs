@@ -15,6 +15,23 @@ use crate::{
     startup::{Application, shutdown_on_signal},
 };
 
+// The arguments of `dataip demo` (no doc comment: the subcommand's own says what it does).
+#[derive(clap::Args)]
+pub struct Args {
+    /// The announcement period of the demo (ISO 8601).
+    #[arg(long, default_value = "PT30S", value_name = "DURATION")]
+    pub announcement_period: String,
+    /// Drop the demo database and exit.
+    #[arg(long)]
+    pub reset: bool,
+}
+
+impl Args {
+    pub async fn run(self, config: Config) -> anyhow::Result<()> {
+        demo(config, self.announcement_period.parse()?, self.reset).await
+    }
+}
+
 /// The demo's staff: e-mail, password, name, role. Fixed, so that the
 /// walk-through script and a person reading the README can use them.
 pub const STAFF: [(&str, &str, &str, StaffRole); 2] = [

@@ -1,7 +1,11 @@
 //! `dataip ledger …`: the ledger, seen from the database, exported as
 //! static files, audited from a mirror, and followed by a monitor.
 
-use std::{io::IsTerminal, path::Path, time::Duration};
+use std::{
+    io::IsTerminal,
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use anyhow::Context;
 
@@ -15,6 +19,87 @@ use crate::{
     services::transparency::log_files,
 };
 use tlog::{note::VerifierKey, tiles};
+
+use clap::{Args, Subcommand};
+
+use super::{CONFIGURATION_HELP, configured};
+use crate::config::Overrides;
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Recompute every leaf and the whole tree from the database, check every
+    /// entry and checkpoint, and report the first discrepancy; with
+    /// --mirror, audit a mirror's tiles against the registry's key instead.
+    #[command(after_help = CONFIGURATION_HELP)]
+    Audit {
+        /// A mirror to audit: a directory written by `ledger export`, or a
+        /// base URL (a registry's address, or a mirror's /tlog prefix).
+        #[arg(long, value_name = "DIR|URL")]
+        mirror: Option<String>,
+    },
+    /// Write the log as static files (C2SP tlog-tiles), for any static host or CDN
+    ///
+    /// The files /tlog/ serves: checkpoint, vkey, policy, and every tile and
+    /// entry bundle of the latest tree. Run it again to bring a mirror up to
+    /// date; full tiles already written are kept.
+    #[command(after_help = CONFIGURATION_HELP)]
+    Export {
+        /// The directory (the mirror's /tlog/ prefix).
+        dir: PathBuf,
+    },
+    /// Follow a log's checkpoints and check each, like a monitor
+    ///
+    /// Verifies each new checkpoint, checks it consistent with the last one
+    /// verified (kept in --state) and every new entry's form, and exits
+    /// non-zero, printing both checkpoints, on a split view. Reads no
+    /// configuration and no database.
+    Monitor(MonitorArgs),
+}
+
+// The arguments of `dataip ledger monitor` (no doc comment: the subcommand's own says what it does).
+#[derive(Args)]
+pub struct MonitorArgs {
+    /// The registry's address, a mirror's /tlog prefix, or a directory.
+    pub url: String,
+    /// Where the last verified state is kept.
+    #[arg(long, default_value = "dataip-monitor.json", value_name = "FILE")]
+    pub state: PathBuf,
+    /// The log's verifier key; by default the one pinned in --state, or
+    /// on the first run the log's own /tlog/vkey.
+    #[arg(long, value_name = "VKEY")]
+    pub vkey: Option<String>,
+    /// Check once and exit.
+    #[arg(long)]
+    pub once: bool,
+    /// Seconds between checks.
+    #[arg(long, default_value_t = 60)]
+    pub interval: u64,
+}
+
+impl MonitorArgs {
+    /// Follows the log; reads no configuration and no database.
+    pub async fn run(self) -> anyhow::Result<()> {
+        monitor(MonitorOptions {
+            location: &self.url,
+            state_file: &self.state,
+            vkey: self.vkey.as_deref(),
+            once: self.once,
+            interval: Duration::from_secs(self.interval.max(1)),
+        })
+        .await
+    }
+}
+
+impl Command {
+    /// Audit and export read the configuration; monitor does not.
+    pub async fn run(self, overrides: &Overrides) -> anyhow::Result<()> {
+        match self {
+            Self::Audit { mirror } => audit(configured(overrides)?, mirror.as_deref()).await,
+            Self::Export { dir } => export(configured(overrides)?, &dir).await,
+            Self::Monitor(args) => args.run().await,
+        }
+    }
+}
 
 fn progress_bar(message: &'static str) -> indicatif::ProgressBar {
     let bar = if std::io::stderr().is_terminal() {

@@ -9,6 +9,42 @@ use crate::{
     services::{self, accounts::verification::OrganizationDetails},
 };
 
+use clap::Subcommand;
+
+use super::CONFIGURATION_HELP;
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Verify the organization that claims a credit code, having checked its
+    /// business licence (the one it uploaded, or on paper). A verified
+    /// organization may submit applications and holds its credit code.
+    ///
+    /// When several unverified organizations claim the code, they are listed
+    /// and none is verified: name one with --id. The organization that is
+    /// verified already is left as it is.
+    #[command(after_help = CONFIGURATION_HELP)]
+    Verify {
+        /// The organization's unified social credit code.
+        #[arg(long)]
+        credit_code: String,
+        /// Which of the organizations claiming the code to verify.
+        #[arg(long, value_name = "UUID")]
+        id: Option<uuid::Uuid>,
+        /// The organization's name as its licence gives it, if it signed up
+        /// under another.
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+impl Command {
+    pub async fn run(self, config: Config) -> anyhow::Result<()> {
+        match self {
+            Self::Verify { credit_code, id, name } => verify(config, &credit_code, id, name.as_deref()).await,
+        }
+    }
+}
+
 /// `dataip org verify`: verifies the organization that claims the credit
 /// code, the operator having checked its business licence (uploaded, or by
 /// other means). Several organizations may claim one code until one is

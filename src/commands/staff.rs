@@ -11,6 +11,57 @@ use crate::{
     services::{self, accounts::staff::NewStaff},
 };
 
+use clap::Subcommand;
+
+use super::CONFIGURATION_HELP;
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Add a reviewer or admin. The password is asked for (hidden) on a
+    /// terminal, else read as one line from standard input.
+    #[command(after_help = CONFIGURATION_HELP)]
+    Add {
+        /// The staff member's e-mail address, with which they log in.
+        #[arg(long)]
+        email: String,
+        /// Their name as the registry shows it.
+        #[arg(long)]
+        name: String,
+        /// reviewer: examines applications and acts; admin: also manages staff.
+        #[arg(long, value_enum)]
+        role: StaffRole,
+    },
+    /// List every staff member: role, e-mail, name, and whether disabled.
+    #[command(after_help = CONFIGURATION_HELP)]
+    List,
+    /// Disable a staff member: they can no longer log in, their sessions end
+    /// and their access tokens stop working at once.
+    #[command(after_help = CONFIGURATION_HELP)]
+    Disable {
+        /// The staff member's e-mail address.
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled staff member again (they log in afresh).
+    #[command(after_help = CONFIGURATION_HELP)]
+    Enable {
+        /// The staff member's e-mail address.
+        #[arg(long)]
+        email: String,
+    },
+}
+
+impl Command {
+    pub async fn run(self, config: Config) -> anyhow::Result<()> {
+        match self {
+            Self::Add { email, name, role } => add(config, email, name, role).await,
+            Self::List => list(config).await,
+            Self::Disable { email } => set_disabled(config, &email, true).await,
+            Self::Enable { email } => set_disabled(config, &email, false).await,
+        }
+    }
+}
+
 /// `dataip staff add`: creates a reviewer or admin. On a terminal the
 /// password is asked for twice, hidden; otherwise it is read as one line
 /// from standard input (scripts pipe it in).

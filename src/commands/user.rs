@@ -3,6 +3,30 @@
 use super::{service_error, state};
 use crate::{config::Config, services};
 
+use clap::Subcommand;
+
+use super::CONFIGURATION_HELP;
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Print a one-time token (valid an hour) with which the account's owner
+    /// sets a new password at POST /api/v1/auth/password-reset.
+    #[command(after_help = CONFIGURATION_HELP)]
+    ResetPassword {
+        /// The account's e-mail address.
+        #[arg(long)]
+        email: String,
+    },
+}
+
+impl Command {
+    pub async fn run(self, config: Config) -> anyhow::Result<()> {
+        match self {
+            Self::ResetPassword { email } => reset_password(config, &email).await,
+        }
+    }
+}
+
 /// `dataip user reset-password`: a one-time token for the account, valid
 /// for an hour, that its owner redeems with
 /// `POST /api/v1/auth/password-reset {token, new_password}`. The registry

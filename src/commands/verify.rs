@@ -1,11 +1,52 @@
 //! `dataip verify`: offline checks of what the registry gives out.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use base64::{Engine, engine::general_purpose::STANDARD};
 
 use crate::pdf::attachment;
+
+// The arguments of `dataip verify` (no doc comment: the subcommand's own says what it does).
+#[derive(clap::Args)]
+pub struct Args {
+    /// The proof (with --policy), the certificate (JSON or PDF).
+    #[arg(required_unless_present = "opening", conflicts_with = "opening")]
+    pub certificate: Option<PathBuf>,
+    /// A disclosure of an act's private fields, as
+    /// /api/v1/certificates/{id}/acts/{act_id}/openings gives it (JSON).
+    #[arg(long, value_name = "FILE")]
+    pub opening: Option<PathBuf>,
+    /// The registry's public key: base64, a file holding it, or the
+    /// registry's URL (its /api/v1/public/ledger/key is fetched).
+    #[arg(long, required_unless_present = "policy", conflicts_with = "policy")]
+    pub public_key: Option<String>,
+    /// A C2SP tlog-policy file: the logs and witnesses trusted, and the
+    /// quorum of cosignatures required (the registry suggests one at /tlog/policy).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// With --policy: also fetch the certificate's current status and
+    /// the anchor covering its entry from the registry the policy names.
+    #[arg(long, requires = "policy")]
+    pub online: bool,
+}
+
+impl Args {
+    /// Verification is offline: no configuration, no database.
+    pub async fn run(self) -> anyhow::Result<()> {
+        if let Some(policy) = &self.policy {
+            let proof = self.certificate.context("give the proof file (or the certificate's PDF)")?;
+            return verify_proof(&proof, policy, self.online).await;
+        }
+        let public_key = self.public_key.context("give --public-key (or --policy for an offline proof)")?;
+        let what = match (&self.certificate, &self.opening) {
+            (_, Some(opening)) => Verifiable::Opening(opening),
+            (Some(certificate), None) => Verifiable::Certificate(certificate),
+            (None, None) => anyhow::bail!("give a certificate or --opening FILE"),
+        };
+        verify(what, &public_key).await
+    }
+}
 
 /// What `dataip verify` checks.
 pub enum Verifiable<'a> {

@@ -1,9 +1,47 @@
 //! `dataip witness`: runs a C2SP tlog-witness over the configured database.
 
-use std::{net::SocketAddr, path::Path};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
 
 use crate::{config::Config, db, secrets, startup::shutdown_on_signal, witness::WitnessConfig};
 use tlog::signing::Signer;
+
+// The arguments of `dataip witness` (no doc comment: the subcommand's own says what it does).
+#[derive(clap::Args)]
+pub struct Args {
+    /// The address to listen on.
+    #[arg(long, env = "DATAIP_WITNESS_LISTEN", default_value = "127.0.0.1:7380")]
+    pub listen: std::net::SocketAddr,
+    /// The witness's name (a schema-less URL), e.g. witness.example.org/w1.
+    #[arg(long, env = "DATAIP_WITNESS_NAME")]
+    pub name: String,
+    /// The file holding its Ed25519 key (created when missing).
+    #[arg(long, env = "DATAIP_WITNESS_KEY_FILE", default_value = "data/witness.key")]
+    pub key_file: PathBuf,
+    /// A log to witness: its verifier key (see its /tlog/vkey). Repeat,
+    /// or separate with commas.
+    #[arg(long = "log", env = "DATAIP_WITNESS_LOGS", value_delimiter = ',', value_name = "VKEY")]
+    pub logs: Vec<String>,
+    /// Print the witness's verifier key (for the logs' configuration and
+    /// policies) and exit.
+    #[arg(long)]
+    pub print_vkey: bool,
+}
+
+impl Args {
+    pub async fn run(self, config: Config) -> anyhow::Result<()> {
+        let options = WitnessOptions {
+            listen: self.listen,
+            name: &self.name,
+            key_file: &self.key_file,
+            logs: &self.logs,
+            print_vkey: self.print_vkey,
+        };
+        witness(config, options).await
+    }
+}
 
 /// How `dataip witness` runs.
 pub struct WitnessOptions<'a> {

@@ -3,21 +3,90 @@
 //! a lease) and re-check state guards, so several worker processes can run
 //! side by side.
 
-mod anchors;
-mod announcements;
-mod expiry;
-mod housekeeping;
-mod ledger;
-mod notifications;
-mod reminders;
-mod supplement_deadlines;
 mod webhooks;
 
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use tokio_util::sync::CancellationToken;
 
-use crate::{config::Config, services::transparency::witnessing, state::AppState};
+use crate::{
+    config::Config,
+    services::{
+        self, accounts, certificates, notifications,
+        registration::{applications, closing, materials},
+        throttle,
+        transparency::{anchoring, ledger, witnessing},
+    },
+    state::AppState,
+};
+
+/// One job of the worker's step: its name in the log, what it does (how
+/// many things it did), and how the log says so (`None`: it does not).
+struct Job {
+    name: &'static str,
+    run: for<'a> fn(&'a AppState) -> BoxFuture<'a, services::Result<u64>>,
+    done: Option<&'static str>,
+}
+
+/// The jobs of every step, in order: the ledger after the jobs that record
+/// acts, so that these reach it in the same step. A new job is a row here.
+const STEP: [Job; 6] = [
+    Job {
+        name: "supplement_deadlines",
+        run: |state| Box::pin(applications::lapse_due_supplements(state, 100)),
+        done: Some("supplement deadlines passed: applications deemed withdrawn"),
+    },
+    Job {
+        name: "announcements",
+        run: |state| Box::pin(closing::close_due(state, closing::BATCH)),
+        done: Some("announcement windows closed"),
+    },
+    Job {
+        name: "expiry",
+        run: |state| Box::pin(certificates::expire_due(state, 500)),
+        done: Some("certificates expired"),
+    },
+    Job { name: "ledger", run: |state| Box::pin(ledger::append_pending(state)), done: None },
+    Job { name: "housekeeping", run: |state| Box::pin(housekeeping(state)), done: None },
+    Job { name: "reminders", run: |state| Box::pin(notifications::remind(state)), done: Some("reminders queued") },
+];
+
+/// Forgets what can no longer matter: expired refresh tokens, password
+/// resets and confirmation links, old throttle windows, day-old
+/// idempotency keys, and file contents no material uses.
+async fn housekeeping(state: &AppState) -> services::Result<u64> {
+    let now = state.clock.now();
+    let tokens = accounts::sessions::purge_expired(state, now).await?
+        + accounts::password_resets::purge_expired(state, now).await?
+        + accounts::email_confirmations::purge_expired(state, now).await?;
+    let windows = throttle::purge(state, now).await?;
+    let keys = applications::purge_idempotency_keys(state, now).await?;
+    let blobs = materials::purge_unused_blobs(state).await?;
+    if tokens + windows + keys + blobs > 0 {
+        tracing::debug!(tokens, windows, keys, blobs, "housekeeping");
+    }
+    Ok(tokens + windows + keys + blobs)
+}
+
+/// Publishes the checkpoints due to the configured chain; when `stop` is
+/// cancelled, returns at once, even mid-publication. Runs in a loop of its
+/// own: it waits on a chain that may be slow or gone.
+async fn anchor_due(state: &AppState, stop: &CancellationToken) -> anyhow::Result<()> {
+    if let Some(anchor) = &state.anchor {
+        anchoring::publish_due(state, anchor.as_ref(), stop).await?;
+    }
+    Ok(())
+}
+
+/// Delivers the mail of the outbox that is due.
+async fn mail_due(state: &AppState, stop: &CancellationToken) -> anyhow::Result<()> {
+    let delivered = notifications::deliver_mail_due(state, stop).await?;
+    if delivered > 0 {
+        tracing::info!(delivered, "mail delivered");
+    }
+    Ok(())
+}
 
 pub struct Worker {
     state: AppState,
@@ -84,7 +153,7 @@ impl Worker {
     /// side by side.
     pub async fn mail_step(&self) {
         let stop = CancellationToken::new();
-        let (mail, webhooks) = tokio::join!(notifications::run(&self.state, &stop), webhooks::run(&self.state));
+        let (mail, webhooks) = tokio::join!(mail_due(&self.state, &stop), webhooks::run(&self.state));
         report("notifications", mail);
         report("webhooks", webhooks);
     }
@@ -99,19 +168,23 @@ impl Worker {
 
     /// Publishes the checkpoints due to the chain, once.
     pub async fn anchor_step(&self) {
-        report("anchors", anchors::run(&self.state, &CancellationToken::new()).await);
+        report("anchors", anchor_due(&self.state, &CancellationToken::new()).await);
     }
 
-    /// Runs every job but anchoring once. A failing job is logged and
+    /// Runs every job of [`STEP`] once. A failing job is logged and
     /// retried next step; it does not stop the others.
     async fn jobs_step(&self) {
-        report("supplement_deadlines", supplement_deadlines::run(&self.state).await);
-        report("announcements", announcements::run(&self.state).await);
-        report("expiry", expiry::run(&self.state).await);
-        // After the jobs that record acts, so that they reach the ledger in the same step.
-        report("ledger", ledger::run(&self.state).await);
-        report("housekeeping", housekeeping::run(&self.state).await);
-        report("reminders", reminders::run(&self.state).await);
+        for job in &STEP {
+            match (job.run)(&self.state).await {
+                Ok(count) if count > 0 => {
+                    if let Some(done) = job.done {
+                        tracing::info!(job = job.name, count, "{done}");
+                    }
+                }
+                Ok(_) => {}
+                Err(error) => report(job.name, Err(error.into())),
+            }
+        }
     }
 }
 
@@ -119,7 +192,7 @@ impl Worker {
 /// `shutdown` is cancelled.
 async fn anchor_loop(state: AppState, interval: Duration, shutdown: CancellationToken) {
     loop {
-        report("anchors", anchors::run(&state, &shutdown).await);
+        report("anchors", anchor_due(&state, &shutdown).await);
         tokio::select! {
             () = shutdown.cancelled() => break,
             () = tokio::time::sleep(interval) => {}
@@ -130,7 +203,7 @@ async fn anchor_loop(state: AppState, interval: Duration, shutdown: Cancellation
 /// Mail's own loop; the message in hand is delivered before it stops.
 async fn mail_loop(state: AppState, interval: Duration, shutdown: CancellationToken) {
     loop {
-        report("notifications", notifications::run(&state, &shutdown).await);
+        report("notifications", mail_due(&state, &shutdown).await);
         tokio::select! {
             () = shutdown.cancelled() => break,
             () = tokio::time::sleep(interval) => {}

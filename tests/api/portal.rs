@@ -367,3 +367,27 @@ async fn file_checks_at_verify_are_limited_per_address() {
     assert_eq!(limited.status, 429);
     assert!(limited.header("retry-after").parse::<u64>().is_ok() && limited.has("提交过于频繁"));
 }
+
+#[tokio::test]
+async fn the_home_page_says_the_periods_the_settings_give() {
+    let defaults = spawn_app_with(|_| {}).await;
+    let home = page(&defaults, "/", &[]).await;
+    assert!(home.has("公示 15 日") && home.has("有效期三年"), "{}", home.text);
+    let english = page(&defaults, "/?lang=en", &[]).await;
+    assert!(english.has("announced for 15 days") && english.has("valid for three years"), "{}", english.text);
+
+    let demo = spawn_app_with(|config| {
+        config.workflow.announcement_period = "PT30S".parse().expect("duration");
+        config.workflow.certificate_validity = "P1Y6M".parse().expect("duration");
+    })
+    .await;
+    let home = page(&demo, "/", &[]).await;
+    assert!(home.has("公示 30 秒") && home.has("有效期一年六个月") && !home.has("15 日"), "{}", home.text);
+    let english = page(&demo, "/?lang=en", &[]).await;
+    assert!(
+        english.has("announced for 30 seconds") && english.has("valid for one year six months"),
+        "{}",
+        english.text
+    );
+    assert!(!english.has("15 days") && !english.has("three years"));
+}

@@ -1,6 +1,7 @@
 //! English: the portal's second language.
 
 use super::Messages;
+use crate::domain::IsoDuration;
 
 pub const EN: Messages = Messages {
     skip_to_content: "Skip to content",
@@ -16,8 +17,9 @@ pub const EN: Messages = Messages {
     footer_api: "API",
     footer_feeds: "Feeds",
 
-    home_intro: "Organizations register the data collections, data products and data algorithms their processing created, and receive an \"ID card\" for them. Applications that pass review are announced for 15 days; if no objection stands, a registration certificate valid for three years is issued.",
-    home_steps: "Apply online → review → 15-day announcement → certificate → licences, pledges and transfers recorded one by one",
+    home_intro,
+    home_steps,
+    period,
     search_label: "Search products in announcement",
     search_placeholder: "Product name, abstract or holder, e.g. logistics",
     search_button: "Search",
@@ -226,6 +228,49 @@ pub const EN: Messages = Messages {
     ],
     act_kinds: ["Licence", "Pledge", "Pledge release", "Transfer", "Change", "Renewal", "Cancellation", "Revocation"],
 };
+
+fn home_intro(announcement: &str, validity: &str) -> String {
+    format!(
+        "Organizations register the data collections, data products and data algorithms their processing created, \
+         and receive an \"ID card\" for them. Applications that pass review are announced for {announcement}; if no \
+         objection stands, a registration certificate valid for {validity} is issued."
+    )
+}
+
+fn home_steps(announcement: &str) -> String {
+    format!(
+        "Apply online → review → announcement of {announcement} → certificate → licences, pledges and transfers \
+         recorded one by one"
+    )
+}
+
+/// Spelled out up to ten, as prose does.
+fn count(n: u32) -> String {
+    const WORDS: [&str; 11] = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"];
+    WORDS.get(n as usize).map_or_else(|| n.to_string(), |word| (*word).to_owned())
+}
+
+fn period(duration: &IsoDuration) -> String {
+    let parts = [
+        (duration.years, "year", true),
+        (duration.months, "month", true),
+        (duration.weeks, "week", true),
+        (duration.days, "day", false),
+        (duration.working_days, "working day", false),
+        (duration.hours, "hour", false),
+        (duration.minutes, "minute", false),
+        (duration.seconds, "second", false),
+    ];
+    let words: Vec<String> = parts
+        .iter()
+        .filter(|(n, ..)| *n > 0)
+        .map(|&(n, unit, spelled)| {
+            let number = if spelled { count(n) } else { n.to_string() };
+            if n == 1 { format!("{number} {unit}") } else { format!("{number} {unit}s") }
+        })
+        .collect();
+    words.join(" ")
+}
 
 fn days_left(days: i64) -> String {
     match days {

@@ -7,7 +7,7 @@ mod zh_cn;
 pub use en::EN;
 pub use zh_cn::ZH_CN;
 
-use crate::domain::Lang;
+use crate::domain::{IsoDuration, Lang};
 
 /// The portal's words in `lang`.
 pub fn of(lang: Lang) -> &'static Messages {
@@ -37,8 +37,13 @@ pub struct Messages {
     pub footer_feeds: &'static str,
 
     // The home page.
-    pub home_intro: &'static str,
-    pub home_steps: &'static str,
+    /// With the announcement period and the certificates' validity, in
+    /// words ([`Messages::period`]), as the workflow settings say them.
+    pub home_intro: fn(&str, &str) -> String,
+    /// With the announcement period in words.
+    pub home_steps: fn(&str) -> String,
+    /// A period of the workflow settings in words: `15 days`, `three years`.
+    pub period: fn(&IsoDuration) -> String,
     pub search_label: &'static str,
     pub search_placeholder: &'static str,
     pub search_button: &'static str,

@@ -1,6 +1,7 @@
 //! 简体中文: the portal's first language.
 
 use super::Messages;
+use crate::domain::IsoDuration;
 
 pub const ZH_CN: Messages = Messages {
     skip_to_content: "跳到正文",
@@ -16,8 +17,9 @@ pub const ZH_CN: Messages = Messages {
     footer_api: "开放接口",
     footer_feeds: "订阅",
 
-    home_intro: "企业可为数据处理形成的数据集合、数据产品和数据算法办理知识产权登记，取得“数据身份证”。经审查通过的申请公示 15 日，公示期内无异议或异议不成立的，颁发有效期三年的登记证书。",
-    home_steps: "在线提交 → 审查 → 公示 15 日 → 颁发证书 → 许可、质押、转让等行为逐项登记",
+    home_intro,
+    home_steps,
+    period,
     search_label: "搜索公示中的数据产品",
     search_placeholder: "产品名称、摘要或持有人，如：物流",
     search_button: "搜索",
@@ -219,6 +221,44 @@ pub const ZH_CN: Messages = Messages {
     material_kinds: ["登记申请表", "数据产品摘要", "实质性加工和创新说明", "应用场景说明", "数据来源证明", "数据样例"],
     act_kinds: ["许可", "质押", "解除质押", "转让", "变更", "续展", "注销", "撤销"],
 };
+
+fn home_intro(announcement: &str, validity: &str) -> String {
+    format!(
+        "企业可为数据处理形成的数据集合、数据产品和数据算法办理知识产权登记，取得“数据身份证”。\
+         经审查通过的申请公示{announcement}，公示期内无异议或异议不成立的，颁发有效期{validity}的登记证书。"
+    )
+}
+
+fn home_steps(announcement: &str) -> String {
+    format!("在线提交 → 审查 → 公示{announcement} → 颁发证书 → 许可、质押、转让等行为逐项登记")
+}
+
+/// Years in Chinese numerals up to ten (三年); the rest in digits, set
+/// apart by spaces as the registry's pages write numbers (15 日).
+fn period(duration: &IsoDuration) -> String {
+    const NUMERALS: [&str; 11] = ["零", "一", "两", "三", "四", "五", "六", "七", "八", "九", "十"];
+    let spelled = |n: u32, unit: &str| match NUMERALS.get(n as usize) {
+        Some(numeral) => format!("{numeral}{unit}"),
+        None => format!(" {n} {unit}"),
+    };
+    let digits = |n: u32, unit: &str| format!(" {n} {unit}");
+    let mut text = String::new();
+    for (n, part) in [
+        (duration.years, spelled(duration.years, "年")),
+        (duration.months, spelled(duration.months, "个月")),
+        (duration.weeks, spelled(duration.weeks, "周")),
+        (duration.days, digits(duration.days, "日")),
+        (duration.working_days, digits(duration.working_days, "个工作日")),
+        (duration.hours, digits(duration.hours, "小时")),
+        (duration.minutes, digits(duration.minutes, "分钟")),
+        (duration.seconds, digits(duration.seconds, "秒")),
+    ] {
+        if n > 0 {
+            text.push_str(&part);
+        }
+    }
+    text
+}
 
 fn days_left(days: i64) -> String {
     match days {

@@ -16,6 +16,9 @@ use crate::{
 #[template(path = "portal/home.html")]
 struct HomePage {
     ctx: Ctx,
+    /// What the registry does, with the periods the workflow settings give.
+    intro: String,
+    steps: String,
     in_announcement: i64,
     registered: i64,
     items: Vec<AnnouncementItem>,
@@ -34,7 +37,11 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
         Err(error) => return failure(&ctx, error),
     };
     let now = state.clock.now();
+    let workflow = &state.config.workflow;
+    let announcement = (ctx.t.period)(&workflow.announcement_period);
     let page = HomePage {
+        intro: (ctx.t.home_intro)(&announcement, &(ctx.t.period)(&workflow.certificate_validity)),
+        steps: (ctx.t.home_steps)(&announcement),
         in_announcement,
         registered,
         items: latest.items.iter().map(|view| AnnouncementItem::new(&ctx, view, now)).collect(),
