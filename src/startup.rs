@@ -41,12 +41,7 @@ impl Application {
         let pool = db::prepare(&config).await?;
         let (addr, metrics_addr) = (config.server.addr, config.server.metrics_addr);
         let listener = bind(addr).await?;
-        // Left empty, the public address is the one just bound (port 0
-        // included): links and QR codes then reach this very server.
-        if config.registry.public_url.is_empty() {
-            config.registry.public_url = format!("http://{}", listener.local_addr()?);
-        }
-        config.resolve_origin();
+        config.settle(Some(listener.local_addr()?));
         let replica = db::connect_replica(&config).await?;
         let listen_on = db::listen_options(&config, &pool)?;
         let mut state = AppState::new(config, pool, clock)?;
@@ -78,7 +73,7 @@ impl Application {
     /// end its current step, for at most `server.shutdown_grace`.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let config = self.state.config.clone();
-        let grace = Config::exact(config.server.shutdown_grace);
+        let grace = config.server.shutdown_grace.get();
         let limits = Limits::of(&config.server);
         let worker = tokio::spawn(Worker::new(self.state.clone()).run(shutdown.clone()));
         tokio::spawn(crate::telemetry::metrics_upkeep(self.state.metrics.clone(), shutdown.clone()));
@@ -86,7 +81,7 @@ impl Application {
             listen_on: self.listen_on,
             db: self.state.db.clone(),
             track_position: self.state.replica.is_some(),
-            heartbeat: Heartbeat::within(Config::exact(config.server.public_cache_max_age)),
+            heartbeat: Heartbeat::within(config.server.public_cache_max_age.get()),
         };
         tokio::spawn(self.state.changes.clone().listen(subscription, shutdown.clone()));
         tracing::info!(addr = %self.listener.local_addr()?, "listening");
@@ -129,8 +124,8 @@ pub fn web_app(state: AppState) -> Router {
 /// Deadlines in working days past the calendar's last listed year count
 /// only the week; the operator should add the next year's holidays.
 fn warn_if_the_calendar_ends_soon(state: &AppState) {
-    let today = state.clock.now().with_timezone(&state.config.registry.time_zone).date_naive();
-    let covered_until = state.config.workflow.calendar.covered_until();
+    let today = state.config.calendar.today(state.clock.now());
+    let covered_until = state.config.calendar.working_days.covered_until();
     if covered_until.is_none_or(|last| last < today + chrono::Days::new(90)) {
         tracing::warn!(
             covered_until = ?covered_until,

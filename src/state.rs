@@ -42,8 +42,9 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(mut config: Config, db: PgPool, clock: SharedClock) -> anyhow::Result<Self> {
-        config.resolve_origin();
+    /// Over a configuration whose derived settings are settled
+    /// ([`Config::settle`]).
+    pub fn new(config: Config, db: PgPool, clock: SharedClock) -> anyhow::Result<Self> {
         let jwt_secret = match config.auth.jwt_secret.expose() {
             // Outside production only (production refuses to start without
             // one): kept in the data directory, so tokens outlive restarts.

@@ -20,7 +20,7 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    config::{Config, ServerConfig},
+    config::ServerConfig,
     db,
     http::{self, serve::Limits},
 };
@@ -90,7 +90,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("could not listen on {addr}"))?;
     tracing::info!(addr = %listener.local_addr()?, vkey = %config.vkey(), "witness listening");
-    let grace = Config::exact(server.shutdown_grace);
+    let grace = server.shutdown_grace.get();
     http::serve::serve(listener, router(config, db), Limits::of(server), shutdown, grace).await;
     Ok(())
 }

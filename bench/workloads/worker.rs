@@ -50,7 +50,9 @@ pub async fn run(n: usize, workers: usize, batch: i64) -> anyhow::Result<WorkerR
     let mail = &mut database.config.mail;
     (mail.host, mail.port, mail.tls) = ("127.0.0.1".into(), 2525, MailTls::None);
     mail.sender = "基准登记机构 <registry@example.org>".into();
-    let state = AppState::new(database.config.clone(), database.pool.clone(), Arc::new(SystemClock))?;
+    let mut config = database.config.clone();
+    config.settle(None);
+    let state = AppState::new(config, database.pool.clone(), Arc::new(SystemClock))?;
 
     let started = Instant::now();
     let tasks: Vec<_> = (0..workers)

@@ -6,7 +6,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::domain::{IsoDuration, Role};
+use crate::domain::{ExactDuration, Role};
 
 const ISSUER: &str = "dataip";
 
@@ -33,7 +33,7 @@ pub struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
-    ttl: IsoDuration,
+    ttl: ExactDuration,
 }
 
 /// Why an access token was refused. Only a genuine token (one this service
@@ -51,7 +51,7 @@ pub struct AccessToken {
 }
 
 impl JwtKeys {
-    pub fn new(secret: &[u8], ttl: IsoDuration) -> Self {
+    pub fn new(secret: &[u8], ttl: ExactDuration) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.validate_exp = false;
         validation.set_issuer(&[ISSUER]);
@@ -68,7 +68,7 @@ impl JwtKeys {
         generation: i32,
         now: DateTime<Utc>,
     ) -> anyhow::Result<AccessToken> {
-        let expires = self.ttl.after(&now).ok_or_else(|| anyhow::anyhow!("token expiry out of range"))?;
+        let expires = self.ttl.written().after(&now).ok_or_else(|| anyhow::anyhow!("token expiry out of range"))?;
         let claims = Claims {
             sub: user,
             org,
@@ -99,7 +99,7 @@ mod tests {
 
     #[test]
     fn issued_tokens_verify_until_they_expire() {
-        let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef", IsoDuration::seconds(900));
+        let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef", ExactDuration::seconds(900));
         let now = Utc::now();
         let user = Uuid::now_v7();
         let access = keys.issue(user, None, Role::Reviewer, Uuid::now_v7(), 3, now).expect("issue");
@@ -108,7 +108,7 @@ mod tests {
         assert_eq!((claims.sub, claims.role, claims.generation), (user, Role::Reviewer, 3));
         let later = now + chrono::Duration::seconds(901);
         assert_eq!(keys.verify(&access.token, later).err(), Some(TokenRejection::Expired));
-        let other = JwtKeys::new(b"another-key-another-key-another-key", IsoDuration::seconds(900));
+        let other = JwtKeys::new(b"another-key-another-key-another-key", ExactDuration::seconds(900));
         assert_eq!(other.verify(&access.token, now).err(), Some(TokenRejection::Invalid));
         assert_eq!(other.verify(&access.token, later).err(), Some(TokenRejection::Invalid), "forged: never expired");
         assert_eq!(keys.verify("not.a.jwt", now).err(), Some(TokenRejection::Invalid));

@@ -10,7 +10,7 @@ use crate::{
     clock::SystemClock,
     config::{Config, Environment, Secret},
     db,
-    domain::{IsoDuration, Role, StaffRole},
+    domain::{ExactDuration, IsoDuration, Role, StaffRole},
     services::{self, accounts::staff::NewStaff},
     startup::{Application, shutdown_on_signal},
 };
@@ -59,7 +59,7 @@ pub async fn demo(mut config: Config, announcement_period: IsoDuration, reset: b
     );
     config.database.url = Secret::new(url);
     config.workflow.announcement_period = announcement_period;
-    config.worker.interval = IsoDuration::seconds(1);
+    config.worker.interval = ExactDuration::seconds(1);
     let app = Application::build(config, Arc::new(SystemClock)).await?;
     let state = app.state().clone();
     for (email, password, name, role) in STAFF {

@@ -120,7 +120,7 @@ fn progress_bar(message: &'static str) -> indicatif::ProgressBar {
 pub async fn audit(mut config: Config, mirror: Option<&str>) -> anyhow::Result<()> {
     let pool = db::prepare(&config).await?;
     super::adopt_stored_origin(&mut config, &pool).await?;
-    config.resolve_origin();
+    config.settle(None);
     let signer = crate::secrets::signing_key(&config)?;
     let bar = progress_bar("auditing");
     if let Some(location) = mirror {

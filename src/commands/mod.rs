@@ -211,6 +211,7 @@ pub async fn worker(config: Config) -> anyhow::Result<()> {
 async fn state(mut config: Config) -> anyhow::Result<AppState> {
     let pool = db::prepare(&config).await?;
     adopt_stored_origin(&mut config, &pool).await?;
+    config.settle(None);
     AppState::new(config, pool, Arc::new(SystemClock))
 }
 

@@ -4,11 +4,10 @@
 //! `--data-dir`. `dataip config show` prints the result with each value's
 //! layer (see `show`).
 
+mod sections;
 mod show;
 
 use std::{
-    fmt,
-    net::SocketAddr,
     path::{Path, PathBuf},
     str::FromStr,
 };
@@ -21,8 +20,8 @@ use figment::{
 };
 use serde::Deserialize;
 
-pub use self::show::show;
-use crate::domain::{IsoDuration, calendar::WorkingCalendar};
+pub use self::{sections::*, show::show};
+use crate::domain::calendar::{RegistryCalendar, WorkingCalendar};
 
 const DEFAULTS: &str = include_str!("../../config/default.toml");
 /// Where configuration files are looked for unless told otherwise.
@@ -94,423 +93,14 @@ pub struct Config {
     pub workflow: WorkflowConfig,
     pub worker: WorkerConfig,
     pub log: LogConfig,
+    /// The registry's calendar, built from `registry.time_zone` and the
+    /// workflow's calendar settings when the configuration is loaded.
+    #[serde(skip)]
+    pub calendar: RegistryCalendar,
 }
 
 fn default_environment() -> Environment {
     Environment::Development
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RegistryConfig {
-    #[serde(deserialize_with = "text")]
-    pub name: String,
-    #[serde(deserialize_with = "text")]
-    pub code: String,
-    pub time_zone: chrono_tz::Tz,
-    #[serde(deserialize_with = "text")]
-    pub public_url: String,
-    pub public_pledge_amounts: bool,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SigningConfig {
-    pub key: Secret,
-    /// Empty: `signing.key` in the data directory.
-    pub key_file: PathBuf,
-    /// Set by `--accept-new-signing-key` only: start even though the ledger
-    /// was signed with another key.
-    #[serde(skip)]
-    pub accept_new_key: bool,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LedgerConfig {
-    /// The log's origin: the first line of its checkpoints and the name of
-    /// its key. Empty: `<registry.public_url without scheme>/tlog`, the
-    /// prefix the tiles are served under (see [`Config::resolve_origin`]).
-    #[serde(deserialize_with = "text")]
-    pub origin: String,
-    pub batch_size: u32,
-    /// Witnesses asked to cosign each new checkpoint (C2SP tlog-witness).
-    #[serde(default)]
-    pub witnesses: Vec<WitnessPeer>,
-}
-
-/// A witness the registry submits its checkpoints to.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WitnessPeer {
-    /// Its verifier key (signature type 0x04, cosignature/v1).
-    pub vkey: String,
-    /// Its submission prefix: checkpoints are posted to `<url>/add-checkpoint`.
-    pub url: String,
-    /// Its name in the suggested policy; empty: the key's name.
-    #[serde(default)]
-    pub name: String,
-}
-
-impl WitnessPeer {
-    pub fn key(&self) -> anyhow::Result<tlog::note::VerifierKey> {
-        let key = tlog::note::VerifierKey::parse(&self.vkey).map_err(anyhow::Error::msg)?;
-        anyhow::ensure!(
-            key.kind == tlog::note::COSIGNATURE_V1_TYPE,
-            "the witness key {} is not a cosignature/v1 key (type 0x04)",
-            key.name
-        );
-        Ok(key)
-    }
-
-    /// The witness's name in policies.
-    pub fn policy_name(&self) -> String {
-        match self.name.is_empty() {
-            true => self.key().map(|key| key.name).unwrap_or_default(),
-            false => self.name.clone(),
-        }
-    }
-}
-
-/// Organizations' webhook endpoints.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WebhooksConfig {
-    /// Deliver to private, loopback and link-local addresses too (tests, a
-    /// registry inside a private network). Off: such endpoints are refused,
-    /// checked against the address resolved at delivery.
-    pub allow_private_addresses: bool,
-    /// How long one delivery may take.
-    pub timeout: IsoDuration,
-    /// Attempts before the endpoint is marked failing (30: about a day).
-    pub max_attempts: u32,
-    /// Endpoints one worker process delivers to at once; each endpoint
-    /// receives one delivery at a time whatever this is.
-    pub endpoints_at_once: u32,
-    /// How long an endpoint's circuit stays open after a failed delivery
-    /// (nothing is sent to it meanwhile), doubling with each failure in a
-    /// row, at most an hour.
-    pub circuit_pause: IsoDuration,
-}
-
-/// The operator's SMTP server, through which the registry sends mail.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MailConfig {
-    /// Empty: no mail is sent (nor queued).
-    #[serde(deserialize_with = "text")]
-    pub host: String,
-    pub port: u16,
-    pub tls: MailTls,
-    #[serde(deserialize_with = "text")]
-    pub username: String,
-    pub password: Secret,
-    /// The From address: `注册机构 <registry@example.org>` or a bare address.
-    #[serde(deserialize_with = "text")]
-    pub sender: String,
-    /// Failed deliveries are retried with exponential backoff (one minute,
-    /// doubling, at most an hour apart) up to this many attempts.
-    pub max_attempts: u32,
-    /// How long one delivery may take.
-    pub timeout: IsoDuration,
-}
-
-impl MailConfig {
-    pub fn enabled(&self) -> bool {
-        !self.host.is_empty()
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MailTls {
-    /// Plain SMTP: for a relay on the same host or network only.
-    None,
-    /// STARTTLS after connecting (usually port 587).
-    Starttls,
-    /// TLS from the first byte (usually port 465).
-    Tls,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AnchorConfig {
-    #[serde(deserialize_with = "text")]
-    pub rpc_url: String,
-    pub chain_id: u64,
-    pub signer_key: Secret,
-    pub max_attempts: u32,
-    /// Bounds one publication attempt as a whole, the wait for its receipt
-    /// included: a chain that stops answering fails the attempt.
-    pub rpc_timeout: IsoDuration,
-}
-
-impl AnchorConfig {
-    pub fn enabled(&self) -> bool {
-        !self.rpc_url.trim().is_empty()
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MaterialsConfig {
-    pub max_size: u64,
-    pub media_types: Vec<String>,
-}
-
-/// What objectors, who are anonymous, may store (files of the media types
-/// `materials.media_types` lists).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EvidenceConfig {
-    /// Largest evidence file, in bytes.
-    pub max_size: u64,
-    /// Bytes of evidence one objection may carry, over its files.
-    pub bytes_per_objection: u64,
-    /// Bytes of evidence all objections to one announced application may
-    /// carry together.
-    pub bytes_per_announcement: u64,
-    /// Bytes of evidence the registry takes from all objectors in any 24
-    /// hours.
-    pub bytes_per_day: u64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ServerConfig {
-    pub addr: SocketAddr,
-    /// Where `/metrics` is served instead of `addr` (empty: on `addr`).
-    #[serde(deserialize_with = "optional_socket_addr")]
-    pub metrics_addr: Option<SocketAddr>,
-    pub request_timeout: IsoDuration,
-    pub upload_timeout: IsoDuration,
-    pub header_read_timeout: IsoDuration,
-    pub idle_timeout: IsoDuration,
-    /// How long a new connection may stay silent before its first byte.
-    pub first_byte_timeout: IsoDuration,
-    pub connection_limit: usize,
-    /// Connections one client address (an IPv4 address, an IPv6 /64) may
-    /// hold at once; trusted proxies are exempt.
-    pub connections_per_address: usize,
-    pub shutdown_grace: IsoDuration,
-    pub body_limit: usize,
-    /// Bytes of public reads kept in memory; 0 turns the cache off.
-    pub public_cache_bytes: u64,
-    /// No public read is served from memory once older than this, even if
-    /// no change was heard of; also sets the change feed's heartbeat.
-    pub public_cache_max_age: IsoDuration,
-    pub cors_allowed_origins: Vec<String>,
-    /// Proxies whose forwarded headers name the client (networks or single
-    /// addresses).
-    #[serde(deserialize_with = "networks")]
-    pub trusted_proxies: Vec<ipnet::IpNet>,
-    /// The one header trusted proxies name the client in.
-    pub forwarded_header: ForwardedHeader,
-    /// The `Strict-Transport-Security` value to send (empty: none).
-    #[serde(deserialize_with = "text")]
-    pub hsts: String,
-    /// Whether `/docs` (the interactive API browser) is served.
-    pub docs: bool,
-}
-
-/// The header a trusted proxy writes the client's address into. Only one
-/// is read: a proxy that appends to one passes the other on as the client
-/// wrote it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-pub enum ForwardedHeader {
-    #[serde(rename = "x-forwarded-for")]
-    XForwardedFor,
-    /// RFC 7239.
-    #[serde(rename = "forwarded")]
-    Forwarded,
-}
-
-impl ForwardedHeader {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::XForwardedFor => "x-forwarded-for",
-            Self::Forwarded => "forwarded",
-        }
-    }
-}
-
-fn optional_socket_addr<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<SocketAddr>, D::Error> {
-    let text = String::deserialize(deserializer)?;
-    match text.trim() {
-        "" => Ok(None),
-        address => address.parse().map(Some).map_err(serde::de::Error::custom),
-    }
-}
-
-/// `10.0.0.0/8`, or a single address (`10.0.0.2`, as `/32`).
-fn networks<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<ipnet::IpNet>, D::Error> {
-    Vec::<String>::deserialize(deserializer)?
-        .iter()
-        .map(|text| {
-            let text = text.trim();
-            text.parse::<ipnet::IpNet>().or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from)).map_err(
-                |_| serde::de::Error::custom(format!("{text:?} is not an address or a network such as 10.0.0.0/8")),
-            )
-        })
-        .collect()
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DatabaseConfig {
-    pub url: Secret,
-    /// A streaming replica for public reads; empty: none.
-    pub read_url: Secret,
-    /// Where the change feed listens (LISTEN/NOTIFY) for changes to public
-    /// reads; empty: `url`. It must reach the same primary.
-    pub listen_url: Secret,
-    pub max_connections: u32,
-    pub acquire_timeout: IsoDuration,
-    pub statement_timeout: IsoDuration,
-    pub locale: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AuthConfig {
-    pub jwt_secret: Secret,
-    pub access_token_ttl: IsoDuration,
-    pub refresh_token_ttl: IsoDuration,
-    pub hashing_concurrency: usize,
-    pub hashing_queue: usize,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ThrottleConfig {
-    pub login_window: IsoDuration,
-    pub login_failures_per_account_address: u32,
-    pub login_failures_per_address: u32,
-    pub login_failures_per_account: u32,
-    pub members_window: IsoDuration,
-    pub members_per_organization: u32,
-    pub signup_window: IsoDuration,
-    pub signups_per_address: u32,
-    pub objection_window: IsoDuration,
-    pub objections_per_address: u32,
-    /// Evidence files objectors may upload from one client address per
-    /// `evidence_window`.
-    pub evidence_window: IsoDuration,
-    pub evidence_per_address: u32,
-    /// Certificate files the portal's `/verify` may check for one client
-    /// address per `verify_upload_window` (each is parsed, a PDF included).
-    pub verify_upload_window: IsoDuration,
-    pub verify_uploads_per_address: u32,
-    /// API keys an organization's owners may create per `api_key_window`.
-    pub api_key_window: IsoDuration,
-    pub api_keys_per_organization: u32,
-    /// Confirmation links one user may ask to be mailed again per
-    /// `confirmation_resend_window`.
-    pub confirmation_resend_window: IsoDuration,
-    pub confirmation_resends_per_user: u32,
-    /// Webhook pings an organization may ask for per `webhook_ping_window`.
-    pub webhook_ping_window: IsoDuration,
-    pub webhook_pings_per_organization: u32,
-    /// Webhook redeliveries an organization may ask for per
-    /// `webhook_redelivery_window`.
-    pub webhook_redelivery_window: IsoDuration,
-    pub webhook_redeliveries_per_organization: u32,
-}
-
-/// What one organization may hold.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct QuotaConfig {
-    /// Bytes of materials, counted once per stored file.
-    pub storage_per_organization: u64,
-    /// Applications in draft at once.
-    pub open_drafts_per_organization: u32,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WorkflowConfig {
-    pub announcement_period: IsoDuration,
-    pub certificate_validity: IsoDuration,
-    pub supplement_period: IsoDuration,
-    pub renewal_window: IsoDuration,
-    /// The file of public holidays and make-up working days (empty: the
-    /// built-in `config/calendar.toml`).
-    pub calendar_file: PathBuf,
-    /// Whether a deadline counted in calendar days that ends on a rest day
-    /// moves to the next working day.
-    pub deadlines_skip_rest_days: bool,
-    /// Loaded from `calendar_file`.
-    #[serde(skip)]
-    pub calendar: std::sync::Arc<WorkingCalendar>,
-    /// How long the registry has to decide an objection, from its filing.
-    pub objection_decision_period: IsoDuration,
-    /// How long after withdrawing an application the organization may not
-    /// file the same product name again (zero: no bar).
-    pub refile_bar: IsoDuration,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WorkerConfig {
-    pub interval: IsoDuration,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LogConfig {
-    pub format: LogFormat,
-    pub filter: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LogFormat {
-    Pretty,
-    Json,
-}
-
-/// Environment variables are parsed like TOML values, so `3100` arrives as a
-/// number: text settings accept numbers and booleans as their text.
-fn text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Text {
-        String(String),
-        Integer(i64),
-        Float(f64),
-        Bool(bool),
-    }
-    Ok(match Text::deserialize(deserializer)? {
-        Text::String(s) => s,
-        Text::Integer(i) => i.to_string(),
-        Text::Float(f) => f.to_string(),
-        Text::Bool(b) => b.to_string(),
-    })
-}
-
-/// A string that never appears in `Debug` output or logs.
-#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
-pub struct Secret(#[serde(deserialize_with = "text")] String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_empty() { "Secret(<empty>)" } else { "Secret(<redacted>)" })
-    }
 }
 
 /// The configuration directory and the files read from it.
@@ -615,21 +205,37 @@ impl Config {
     }
 
     fn extract(environment: Environment, figment: &Figment, sources: Sources) -> anyhow::Result<Self> {
-        let mut config: Config =
-            figment.extract().map_err(|e| anyhow::anyhow!("invalid configuration: {e}{}", hint(&e)))?;
+        let mut config: Config = figment.extract().map_err(|e| {
+            // The setting's name as the files write it, whichever layer gave it.
+            let name = match e.path.is_empty() {
+                true => String::new(),
+                false => format!("{}: ", e.path.join(".").to_lowercase()),
+            };
+            anyhow::anyhow!("invalid configuration: {name}{e}{}", hint(&e))
+        })?;
         config.environment = environment;
         config.sources = sources;
         config.check()?;
-        config.workflow.calendar = std::sync::Arc::new(config.load_calendar()?);
+        config.calendar = RegistryCalendar {
+            zone: config.registry.time_zone,
+            working_days: std::sync::Arc::new(config.load_calendar()?),
+            skip_rest_days: config.workflow.deadlines_skip_rest_days,
+        };
         Ok(config)
     }
 
-    /// Fills an empty `ledger.origin` in from `registry.public_url`: its
-    /// host and path without scheme or trailing slash, plus `/tlog`, as C2SP
-    /// tlog-tiles names a log after its prefix.
-    pub fn resolve_origin(&mut self) {
+    /// Computes the settings derived from others, once, when the process
+    /// knows where it serves (`served_at`, the bound address; `None` for a
+    /// command that serves nothing): an empty `registry.public_url` becomes
+    /// that address, so that links and QR codes reach this very server; an
+    /// empty `ledger.origin` becomes the public URL's host and path without
+    /// scheme or trailing slash, plus `/tlog`, as C2SP tlog-tiles names a log
+    /// after its prefix.
+    pub fn settle(&mut self, served_at: Option<std::net::SocketAddr>) {
+        if let (true, Some(addr)) = (self.registry.public_url.is_empty(), served_at) {
+            self.registry.public_url = format!("http://{addr}");
+        }
         if self.ledger.origin.is_empty() {
-            // An empty public URL means the address served (see startup).
             let url = match self.registry.public_url.is_empty() {
                 true => self.server.addr.to_string(),
                 false => self.registry.public_url.trim_end_matches('/').to_owned(),
@@ -655,40 +261,6 @@ impl Config {
 
     /// Rules no single field can express.
     fn check(&self) -> anyhow::Result<()> {
-        for (name, duration) in [
-            ("server.request_timeout", self.server.request_timeout),
-            ("server.upload_timeout", self.server.upload_timeout),
-            ("auth.access_token_ttl", self.auth.access_token_ttl),
-            ("database.acquire_timeout", self.database.acquire_timeout),
-            ("database.statement_timeout", self.database.statement_timeout),
-            ("server.header_read_timeout", self.server.header_read_timeout),
-            ("server.idle_timeout", self.server.idle_timeout),
-            ("server.first_byte_timeout", self.server.first_byte_timeout),
-            ("server.shutdown_grace", self.server.shutdown_grace),
-            ("server.public_cache_max_age", self.server.public_cache_max_age),
-            ("throttle.members_window", self.throttle.members_window),
-            ("throttle.login_window", self.throttle.login_window),
-            ("throttle.signup_window", self.throttle.signup_window),
-            ("throttle.objection_window", self.throttle.objection_window),
-            ("throttle.evidence_window", self.throttle.evidence_window),
-            ("throttle.api_key_window", self.throttle.api_key_window),
-            ("throttle.confirmation_resend_window", self.throttle.confirmation_resend_window),
-            ("throttle.verify_upload_window", self.throttle.verify_upload_window),
-            ("throttle.webhook_ping_window", self.throttle.webhook_ping_window),
-            ("throttle.webhook_redelivery_window", self.throttle.webhook_redelivery_window),
-            ("worker.interval", self.worker.interval),
-            ("mail.timeout", self.mail.timeout),
-            ("webhooks.timeout", self.webhooks.timeout),
-            ("webhooks.circuit_pause", self.webhooks.circuit_pause),
-            ("anchor.rpc_timeout", self.anchor.rpc_timeout),
-        ] {
-            match duration.exact() {
-                Some(d) if !d.is_zero() => {}
-                _ => anyhow::bail!(
-                    "{name} = {duration}: give a positive exact duration in hours, minutes or seconds (e.g. PT15M)"
-                ),
-            }
-        }
         for (name, duration) in [
             ("auth.refresh_token_ttl", self.auth.refresh_token_ttl),
             ("workflow.announcement_period", self.workflow.announcement_period),
@@ -770,66 +342,6 @@ impl Config {
             .with_context(|| format!("workflow.calendar_file: cannot read {}", path.display()))?;
         WorkingCalendar::parse(&text).with_context(|| format!("workflow.calendar_file {}", path.display()))
     }
-
-    /// `start + duration` on the registry's calendar, in UTC; working days
-    /// (`15WD`) are counted on the working calendar, keeping the time of day.
-    pub fn deadline(
-        &self,
-        start: chrono::DateTime<chrono::Utc>,
-        duration: IsoDuration,
-    ) -> Option<chrono::DateTime<chrono::Utc>> {
-        let local = start.with_timezone(&self.registry.time_zone);
-        let end = match duration.working_days {
-            0 => duration.after(&local)?,
-            count => {
-                let date = self.workflow.calendar.add_working_days(local.date_naive(), count)?;
-                on_date(&local, date)?
-            }
-        };
-        Some(end.with_timezone(&chrono::Utc))
-    }
-
-    /// The deadline of something to be done by `duration` after `start`:
-    /// [`deadline`](Self::deadline), moved to the next working day when a
-    /// period counted in calendar days ends on a rest day and
-    /// `workflow.deadlines_skip_rest_days` is on (as the Civil Code, art.
-    /// 203, has it for periods ending on statutory rest days).
-    pub fn due(
-        &self,
-        start: chrono::DateTime<chrono::Utc>,
-        duration: IsoDuration,
-    ) -> Option<chrono::DateTime<chrono::Utc>> {
-        let end = self.deadline(start, duration)?;
-        if !(self.workflow.deadlines_skip_rest_days && duration.has_calendar_days()) {
-            return Some(end);
-        }
-        let local = end.with_timezone(&self.registry.time_zone);
-        let date = self.workflow.calendar.next_working_day(local.date_naive())?;
-        Some(on_date(&local, date)?.with_timezone(&chrono::Utc))
-    }
-
-    /// `end - duration` on the registry's calendar, in UTC.
-    pub fn deadline_before(
-        &self,
-        end: chrono::DateTime<chrono::Utc>,
-        duration: IsoDuration,
-    ) -> Option<chrono::DateTime<chrono::Utc>> {
-        duration.before(&end.with_timezone(&self.registry.time_zone)).map(|start| start.with_timezone(&chrono::Utc))
-    }
-
-    /// The exact length of a duration setting that `check` has proved exact.
-    pub fn exact(duration: IsoDuration) -> std::time::Duration {
-        duration.exact().unwrap_or_default()
-    }
-}
-
-/// `at`'s time of day on `date`, in `at`'s zone.
-fn on_date<Tz: chrono::TimeZone>(at: &chrono::DateTime<Tz>, date: chrono::NaiveDate) -> Option<chrono::DateTime<Tz>> {
-    let shifted = date.and_time(at.naive_local().time());
-    let zone = at.timezone();
-    zone.from_local_datetime(&shifted)
-        .earliest()
-        .or_else(|| zone.from_local_datetime(&(shifted + chrono::Duration::hours(1))).earliest())
 }
 
 /// Advice for settings that were renamed or replaced.
@@ -849,6 +361,7 @@ fn hint(error: &figment::Error) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{ExactDuration, IsoDuration};
 
     #[allow(clippy::result_large_err)] // figment's Jail API fixes the error type
     /// Loads the configuration inside a jail: a scratch directory holding
@@ -880,9 +393,9 @@ mod tests {
         assert_eq!(config.workflow.objection_decision_period, IsoDuration::days(60));
         assert_eq!(config.throttle.evidence_per_address, 20);
         assert_eq!(config.workflow.refile_bar.months, 6);
-        assert_eq!(config.worker.interval, IsoDuration::seconds(5));
-        assert_eq!(config.anchor.rpc_timeout, IsoDuration::seconds(30));
-        assert_eq!(config.auth.access_token_ttl.minutes, 15);
+        assert_eq!(config.worker.interval, ExactDuration::seconds(5));
+        assert_eq!(config.anchor.rpc_timeout, ExactDuration::seconds(30));
+        assert_eq!(config.auth.access_token_ttl.written().minutes, 15);
         assert_eq!(config.server.addr.port(), 8080);
         assert_eq!(config.database.url.expose(), "postgres://postgres@127.0.0.1:5432/dataip");
         assert!(config.auth.jwt_secret.is_empty());
@@ -910,7 +423,7 @@ mod tests {
     fn environment_file_then_variables_win() {
         let files = [("test.toml", "[worker]\ninterval = \"PT1S\"\n[server]\naddr = \"127.0.0.1:9000\"\n")];
         let config = load(Environment::Test, &files, &[]).expect("valid");
-        assert_eq!(config.worker.interval, IsoDuration::seconds(1));
+        assert_eq!(config.worker.interval, ExactDuration::seconds(1));
         assert_eq!(config.server.addr.port(), 9000);
 
         let env = [
@@ -919,7 +432,7 @@ mod tests {
             ("DATABASE_URL", "postgres://elsewhere/db"),
         ];
         let config = load(Environment::Test, &files, &env).expect("valid");
-        assert_eq!(config.worker.interval, IsoDuration::seconds(2));
+        assert_eq!(config.worker.interval, ExactDuration::seconds(2));
         assert_eq!(config.workflow.announcement_period, IsoDuration::seconds(10));
         assert_eq!(config.server.addr.port(), 9000);
         assert_eq!(config.database.url.expose(), "postgres://elsewhere/db");

@@ -171,13 +171,13 @@ async fn connect_to(config: &Config, url: &str) -> anyhow::Result<PgPool> {
     //
     // A statement that runs past `database.statement_timeout` is cancelled
     // by the server: a request given up on must not leave its query running.
-    let statement_timeout = Config::exact(config.database.statement_timeout).as_millis().to_string();
+    let statement_timeout = config.database.statement_timeout.get().as_millis().to_string();
     let options = PgConnectOptions::from_str(url)?
         .options([("plan_cache_mode", "force_custom_plan"), ("statement_timeout", statement_timeout.as_str())]);
     let context = unreachable(&options);
     PgPoolOptions::new()
         .max_connections(config.database.max_connections)
-        .acquire_timeout(Config::exact(config.database.acquire_timeout))
+        .acquire_timeout(config.database.acquire_timeout.get())
         .connect_with(options)
         .await
         .context(context)

@@ -5,11 +5,81 @@
 //! `workflow.calendar_file`); outside the years they cover, only the week
 //! counts.
 
-use std::collections::BTreeSet;
+use std::{collections::BTreeSet, sync::Arc};
 
 use anyhow::Context;
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc, Weekday};
 use serde::Deserialize;
+
+use super::IsoDuration;
+
+/// The registry's calendar: its time zone, its working days, and whether
+/// a deadline counted in calendar days that ends on a rest day moves to the
+/// next working day. Built once from the settings (`registry.time_zone`,
+/// `workflow.calendar_file`, `workflow.deadlines_skip_rest_days`); every
+/// date and deadline of the procedure is counted on it.
+#[derive(Debug, Clone)]
+pub struct RegistryCalendar {
+    pub zone: chrono_tz::Tz,
+    pub working_days: Arc<WorkingCalendar>,
+    pub skip_rest_days: bool,
+}
+
+impl Default for RegistryCalendar {
+    fn default() -> Self {
+        Self { zone: chrono_tz::Asia::Shanghai, working_days: Arc::default(), skip_rest_days: false }
+    }
+}
+
+impl RegistryCalendar {
+    /// The registry's date at `now`.
+    pub fn today(&self, now: DateTime<Utc>) -> NaiveDate {
+        now.with_timezone(&self.zone).date_naive()
+    }
+
+    /// `start + duration` on the registry's calendar, in UTC; working days
+    /// (`15WD`) are counted on the working calendar, keeping the time of day.
+    pub fn deadline(&self, start: DateTime<Utc>, duration: IsoDuration) -> Option<DateTime<Utc>> {
+        let local = start.with_timezone(&self.zone);
+        let end = match duration.working_days {
+            0 => duration.after(&local)?,
+            count => {
+                let date = self.working_days.add_working_days(local.date_naive(), count)?;
+                on_date(&local, date)?
+            }
+        };
+        Some(end.with_timezone(&Utc))
+    }
+
+    /// The deadline of something to be done by `duration` after `start`:
+    /// [`deadline`](Self::deadline), moved to the next working day when a
+    /// period counted in calendar days ends on a rest day and
+    /// the rest-day rule (`workflow.deadlines_skip_rest_days`) is on (as the Civil Code, art.
+    /// 203, has it for periods ending on statutory rest days).
+    pub fn due(&self, start: DateTime<Utc>, duration: IsoDuration) -> Option<DateTime<Utc>> {
+        let end = self.deadline(start, duration)?;
+        if !(self.skip_rest_days && duration.has_calendar_days()) {
+            return Some(end);
+        }
+        let local = end.with_timezone(&self.zone);
+        let date = self.working_days.next_working_day(local.date_naive())?;
+        Some(on_date(&local, date)?.with_timezone(&Utc))
+    }
+
+    /// `end - duration` on the registry's calendar, in UTC.
+    pub fn deadline_before(&self, end: DateTime<Utc>, duration: IsoDuration) -> Option<DateTime<Utc>> {
+        duration.before(&end.with_timezone(&self.zone)).map(|start| start.with_timezone(&Utc))
+    }
+}
+
+/// `at`'s time of day on `date`, in `at`'s zone.
+fn on_date<Tz: TimeZone>(at: &DateTime<Tz>, date: NaiveDate) -> Option<DateTime<Tz>> {
+    let shifted = date.and_time(at.naive_local().time());
+    let zone = at.timezone();
+    zone.from_local_datetime(&shifted)
+        .earliest()
+        .or_else(|| zone.from_local_datetime(&(shifted + chrono::Duration::hours(1))).earliest())
+}
 
 /// The calendar shipped with dataip.
 pub const BUILT_IN: &str = include_str!("../../config/calendar.toml");

@@ -203,10 +203,88 @@ impl<'de> Deserialize<'de> for IsoDuration {
     }
 }
 
+/// A duration that must be exact and positive: a timeout, a lifetime, an
+/// interval, a throttle's window. Written as an [`IsoDuration`] of hours,
+/// minutes and seconds (`PT15M`); a period of the calendar (`P1D`, `P1M`,
+/// working days) or zero is refused when read, so that a value of this type
+/// always has its exact length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExactDuration {
+    written: IsoDuration,
+    length: std::time::Duration,
+}
+
+/// Why a duration is not an [`ExactDuration`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}: give a positive exact duration in hours, minutes or seconds (e.g. PT15M)")]
+pub struct NotExact(IsoDuration);
+
+impl ExactDuration {
+    pub const fn seconds(seconds: u32) -> Self {
+        Self { written: IsoDuration::seconds(seconds), length: std::time::Duration::from_secs(seconds as u64) }
+    }
+
+    /// Its length.
+    pub fn get(self) -> std::time::Duration {
+        self.length
+    }
+
+    /// As it was written.
+    pub fn written(self) -> IsoDuration {
+        self.written
+    }
+}
+
+impl TryFrom<IsoDuration> for ExactDuration {
+    type Error = NotExact;
+
+    fn try_from(written: IsoDuration) -> Result<Self, NotExact> {
+        match written.exact() {
+            Some(length) if !length.is_zero() => Ok(Self { written, length }),
+            _ => Err(NotExact(written)),
+        }
+    }
+}
+
+impl FromStr for ExactDuration {
+    type Err = anyhow::Error;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(Self::try_from(text.parse::<IsoDuration>()?)?)
+    }
+}
+
+impl fmt::Display for ExactDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.written.fmt(f)
+    }
+}
+
+impl Serialize for ExactDuration {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.written.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for ExactDuration {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Self::try_from(IsoDuration::deserialize(deserializer)?).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::{FixedOffset, Utc};
+
+    #[test]
+    fn exact_durations_refuse_periods_of_the_calendar_and_zero() {
+        assert_eq!("PT15M".parse::<ExactDuration>().expect("exact").get(), std::time::Duration::from_secs(900));
+        assert_eq!(ExactDuration::seconds(2).to_string(), "PT2S");
+        for inexact in ["P1D", "P1M", "15WD", "PT0S"] {
+            assert!(inexact.parse::<ExactDuration>().is_err(), "{inexact}");
+        }
+    }
 
     fn parse(s: &str) -> IsoDuration {
         s.parse().unwrap_or_else(|e| panic!("{e}"))

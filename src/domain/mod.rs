@@ -29,7 +29,7 @@ pub use certificate::{
     ObjectionDecision, ObjectionState, Party, Product,
 };
 pub use credit_code::{CreditCode, CreditCodeError};
-pub use duration::{DurationError, IsoDuration};
+pub use duration::{DurationError, ExactDuration, IsoDuration, NotExact};
 pub use identity::{Email, Name, Password, Text};
 pub use lang::Lang;
 pub use product_name::normalized_product_name;

@@ -37,10 +37,7 @@ use chrono::NaiveDate;
 use quick_cache::{Weighter, sync::Cache};
 use tokio::time::Instant;
 
-use crate::{
-    config::{Config, ServerConfig},
-    state::AppState,
-};
+use crate::{config::ServerConfig, state::AppState};
 
 /// A response larger than this is served, not kept.
 const MAX_ENTRY: u64 = 1 << 20;
@@ -99,7 +96,7 @@ impl PublicCache {
         let bytes = server.public_cache_bytes;
         (bytes > 0).then(|| Self {
             entries: Cache::with_weighter(EXPECTED_ENTRIES, bytes, ByBytes),
-            max_age: Config::exact(server.public_cache_max_age),
+            max_age: server.public_cache_max_age.get(),
         })
     }
 
@@ -229,7 +226,7 @@ fn key_of(state: &AppState, request: &Request) -> Option<Key> {
         return None;
     }
     let generation = state.changes.generation()?;
-    let date = state.clock.now().with_timezone(&state.config.registry.time_zone).date_naive();
+    let date = state.config.calendar.today(state.clock.now());
     Some(Key {
         generation,
         date,
@@ -335,7 +332,7 @@ mod tests {
 
     #[tokio::test]
     async fn no_entry_is_served_past_its_max_age() {
-        let state = state_with(|config| config.server.public_cache_max_age = crate::domain::IsoDuration::seconds(1));
+        let state = state_with(|config| config.server.public_cache_max_age = crate::domain::ExactDuration::seconds(1));
         let (app, computed) = counted_app(&state);
         get_all(&app, "/announcements", 3).await;
         tokio::time::sleep(Duration::from_millis(500)).await;

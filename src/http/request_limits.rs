@@ -52,8 +52,8 @@ impl RequestLimits {
     pub fn of(config: &Config) -> Self {
         let with_margin = |max_file: u64| usize::try_from(max_file).unwrap_or(usize::MAX).saturating_add(UPLOAD_MARGIN);
         Self {
-            request_timeout: Config::exact(config.server.request_timeout),
-            upload_timeout: Config::exact(config.server.upload_timeout),
+            request_timeout: config.server.request_timeout.get(),
+            upload_timeout: config.server.upload_timeout.get(),
             body: config.server.body_limit,
             upload_body: with_margin(config.materials.max_size),
             evidence_body: with_margin(config.evidence.max_size),

@@ -46,10 +46,7 @@ use tokio::{
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tower::ServiceExt;
 
-use crate::{
-    config::{Config, ServerConfig},
-    services::throttle::address_key,
-};
+use crate::{config::ServerConfig, services::throttle::address_key};
 
 /// The limits of one listener.
 #[derive(Debug, Clone)]
@@ -75,9 +72,9 @@ impl Limits {
     pub fn of(server: &ServerConfig) -> Self {
         Self {
             timeouts: Timeouts {
-                first_byte: Config::exact(server.first_byte_timeout),
-                header_read: Config::exact(server.header_read_timeout),
-                idle: Config::exact(server.idle_timeout),
+                first_byte: server.first_byte_timeout.get(),
+                header_read: server.header_read_timeout.get(),
+                idle: server.idle_timeout.get(),
             },
             connection_limit: server.connection_limit,
             connections_per_address: server.connections_per_address,

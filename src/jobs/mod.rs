@@ -11,7 +11,6 @@ use futures_util::future::BoxFuture;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    config::Config,
     services::{
         self, accounts, certificates, notifications,
         registration::{applications, closing, materials},
@@ -106,7 +105,7 @@ impl Worker {
     /// abandoned halfway, while a publication in progress is dropped (its
     /// claim runs out and it is retried); returns once both have stopped.
     pub async fn run(self, shutdown: CancellationToken) {
-        let interval = Config::exact(self.state.config.worker.interval);
+        let interval = self.state.config.worker.interval.get();
         tracing::info!(?interval, "worker started");
         let stop_anchoring = shutdown.child_token();
         // Should this future be dropped rather than stopped, anchoring stops too.

@@ -16,7 +16,7 @@ use super::{
     catalogue::EventKind,
     messages::{Facts, word},
 };
-use crate::config::{Config, MailConfig, MailTls};
+use crate::config::{MailConfig, MailTls};
 use crate::domain::Lang;
 
 /// What a message says, laid out twice: as plain text and as HTML.
@@ -105,7 +105,7 @@ impl Mailer {
             MailTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.host)?,
             MailTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&config.host)?,
         };
-        let mut builder = builder.port(config.port).timeout(Some(Config::exact(config.timeout)));
+        let mut builder = builder.port(config.port).timeout(Some(config.timeout.get()));
         if !config.username.is_empty() {
             builder =
                 builder.credentials(Credentials::new(config.username.clone(), config.password.expose().to_owned()));

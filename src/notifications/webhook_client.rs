@@ -8,7 +8,7 @@ use std::{
     sync::Arc,
 };
 
-use crate::config::{Config, WebhooksConfig};
+use crate::config::WebhooksConfig;
 
 /// IPv4 networks that are not global unicast (the IANA special-purpose
 /// registry, RFC 6890 and its updates): none is an endpoint's.
@@ -131,7 +131,7 @@ pub fn client(config: &WebhooksConfig) -> anyhow::Result<reqwest::Client> {
     Ok(reqwest::Client::builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(Config::exact(config.timeout))
+        .timeout(config.timeout.get())
         .dns_resolver(Arc::new(PublicOnly { allow_private: config.allow_private_addresses }))
         .user_agent(concat!("dataip-webhooks/", env!("CARGO_PKG_VERSION")))
         .build()?)

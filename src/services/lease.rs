@@ -5,13 +5,13 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::{config::Config, domain::IsoDuration};
+use crate::domain::ExactDuration;
 
 /// Room for the statements around an attempt.
 const MARGIN: chrono::Duration = chrono::Duration::minutes(1);
 
 /// When a claim taken at `now`, for an attempt bounded by `timeout`, lapses.
-pub fn end(now: DateTime<Utc>, timeout: IsoDuration) -> DateTime<Utc> {
-    let timeout = chrono::Duration::from_std(Config::exact(timeout)).unwrap_or(chrono::Duration::MAX);
+pub fn end(now: DateTime<Utc>, timeout: ExactDuration) -> DateTime<Utc> {
+    let timeout = chrono::Duration::from_std(timeout.get()).unwrap_or(chrono::Duration::MAX);
     timeout.checked_add(&MARGIN).and_then(|lease| now.checked_add_signed(lease)).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }

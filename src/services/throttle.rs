@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 
 use crate::services::{Error, Result};
-use crate::{config::Config, db};
+use crate::{config::Config, db, domain::ExactDuration};
 
 /// One kind of limited action.
 #[derive(Debug, Clone, Copy)]
@@ -24,11 +24,7 @@ impl Throttle {
     /// against probing, and reuses the failed-login limit and window rather
     /// than adding settings.
     pub fn failed_tokens_per_address(config: &Config, bucket: &'static str) -> Self {
-        Self {
-            bucket,
-            limit: config.throttle.login_failures_per_address,
-            window: Config::exact(config.throttle.login_window),
-        }
+        Self { bucket, limit: config.throttle.login_failures_per_address, window: config.throttle.login_window.get() }
     }
 
     /// Counts one use of `key` and fails if it went over the limit.
@@ -100,7 +96,7 @@ impl LoginLimits {
     pub fn new(config: &Config) -> Self {
         let throttle = &config.throttle;
         Self {
-            window: Config::exact(throttle.login_window),
+            window: throttle.login_window.get(),
             per_account_address: throttle.login_failures_per_account_address,
             per_address: throttle.login_failures_per_address,
             per_account: throttle.login_failures_per_account,
@@ -182,7 +178,7 @@ pub async fn purge(state: &crate::state::AppState, now: DateTime<Utc>) -> Result
         throttle.confirmation_resend_window,
     ]
     .into_iter()
-    .map(Config::exact)
+    .map(ExactDuration::get)
     // The hourly mail budgets (services::notifications) have windows of their own.
     .chain([std::time::Duration::from_secs(3600)])
     .max()

@@ -68,6 +68,28 @@ fn imports_only_flow_down() {
     assert!(violations.is_empty(), "imports that run upward:\n{}", violations.join("\n"));
 }
 
+/// A file past this many lines says why in its first five lines.
+const LONG: usize = 600;
+
+#[test]
+fn long_files_say_why() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = rust_files(&root.join("src"));
+    for entry in fs::read_dir(root.join("crates")).expect("crates").filter_map(Result::ok) {
+        files.extend(rust_files(&entry.path().join("src")));
+    }
+    let unexplained: Vec<String> = files
+        .iter()
+        .filter_map(|file| {
+            let text = fs::read_to_string(file).expect("readable source");
+            let head = text.lines().take(5).collect::<Vec<_>>().join(" ").to_lowercase();
+            let explained = head.contains("long because") || head.contains("one concern");
+            (text.lines().count() > LONG && !explained).then(|| file.display().to_string())
+        })
+        .collect();
+    assert!(unexplained.is_empty(), "files over {LONG} lines that do not say why:\n{}", unexplained.join("\n"));
+}
+
 #[test]
 fn the_reader_sees_grouped_and_inline_imports() {
     let text = "use crate::{\n    db::{self, users},\n    http::error::ApiError,\n};\n\

@@ -10,7 +10,7 @@ use tokio::{
 
 use crate::helpers::{spawn_app, spawn_app_with};
 
-fn seconds(text: &str) -> dataip::domain::IsoDuration {
+fn seconds(text: &str) -> dataip::domain::ExactDuration {
     text.parse().expect("duration")
 }
 

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use dataip::{
     config::Secret,
-    domain::{IsoDuration, StaffRole},
+    domain::{ExactDuration, StaffRole},
 };
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -128,7 +128,7 @@ async fn a_change_is_read_at_once_by_its_writer_and_within_a_second_on_the_other
 #[tokio::test]
 async fn the_cache_serves_until_a_change_and_is_flushed_when_its_feed_reconnects() {
     // No worker step meanwhile: its ledger appends are changes too.
-    let app = spawn_app_with(|config| config.worker.interval = IsoDuration::seconds(3600)).await;
+    let app = spawn_app_with(|config| config.worker.interval = ExactDuration::seconds(3600)).await;
     let tenant = app.signup().await;
     let reviewer = app.staff(StaffRole::Reviewer).await;
     let id = app.announced_application(&tenant.token, &reviewer).await;
@@ -246,7 +246,7 @@ async fn nothing_is_served_from_memory_past_its_max_age() {
     let max_age = Duration::from_secs(2);
     let app = spawn_app_with(|config| {
         acts::setup(config);
-        config.server.public_cache_max_age = IsoDuration::seconds(2);
+        config.server.public_cache_max_age = ExactDuration::seconds(2);
     })
     .await;
     let h = acts::holder(&app).await;
@@ -272,7 +272,7 @@ async fn a_silent_feed_is_noticed_and_listens_again_once_its_connection_answers(
     let mut relay = None;
     let reader = spawn_app_with(|config| {
         acts::setup(config);
-        config.server.public_cache_max_age = IsoDuration::seconds(2);
+        config.server.public_cache_max_age = ExactDuration::seconds(2);
         let started = Relay::to(config.database.url.expose());
         config.database.listen_url = Secret::new(started.url_for(config.database.url.expose()));
         relay = Some(started);

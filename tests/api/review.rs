@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use dataip::domain::{IsoDuration, RegistrationNumber, StaffRole};
+use dataip::domain::{ExactDuration, IsoDuration, RegistrationNumber, StaffRole};
 use serde_json::{Value, json};
 
 use crate::helpers::{PASSWORD, spawn_app, spawn_app_with};
@@ -317,7 +317,7 @@ async fn two_reviewers_racing_to_claim_one_wins() {
 async fn a_lapsed_supplement_request_withdraws_the_application() {
     let app = spawn_app_with(|config| {
         config.workflow.supplement_period = IsoDuration::seconds(2);
-        config.worker.interval = IsoDuration::seconds(1);
+        config.worker.interval = ExactDuration::seconds(1);
     })
     .await;
     let tenant = app.signup().await;

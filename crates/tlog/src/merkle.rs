@@ -1,5 +1,6 @@
 //! RFC 9162 Merkle trees: leaf and node hashing, roots, inclusion and
-//! consistency proofs and their verification.
+//! consistency proofs and their verification. Long because proofs and
+//! their verification are one concern, kept beside their tests.
 //!
 //! Any tree's hashes are built from the hashes of its *perfect* subtrees
 //! (2^level leaves starting at a multiple of 2^level), which is what the

@@ -127,7 +127,7 @@ fn resend_throttle(config: &Config) -> Throttle {
     Throttle {
         bucket: "email_confirmation.resend",
         limit: config.throttle.confirmation_resends_per_user,
-        window: Config::exact(config.throttle.confirmation_resend_window),
+        window: config.throttle.confirmation_resend_window.get(),
     }
 }
 

@@ -88,7 +88,7 @@ fn members_throttle(config: &Config) -> Throttle {
     Throttle {
         bucket: "members.organization",
         limit: config.throttle.members_per_organization,
-        window: Config::exact(config.throttle.members_window),
+        window: config.throttle.members_window.get(),
     }
 }
 
@@ -149,7 +149,7 @@ fn api_keys_throttle(config: &Config) -> Throttle {
     Throttle {
         bucket: "api_keys.organization",
         limit: config.throttle.api_keys_per_organization,
-        window: Config::exact(config.throttle.api_key_window),
+        window: config.throttle.api_key_window.get(),
     }
 }
 

@@ -90,7 +90,7 @@ fn signup_throttle(config: &Config) -> Throttle {
     Throttle {
         bucket: "signup.address",
         limit: config.throttle.signups_per_address,
-        window: Config::exact(config.throttle.signup_window),
+        window: config.throttle.signup_window.get(),
     }
 }
 

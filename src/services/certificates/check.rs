@@ -145,7 +145,7 @@ pub async fn take_file_budget(state: &AppState, client: std::net::IpAddr) -> Res
     let throttle = crate::services::throttle::Throttle {
         bucket: "verify.address",
         limit: config.verify_uploads_per_address,
-        window: crate::config::Config::exact(config.verify_upload_window),
+        window: config.verify_upload_window.get(),
     };
     let mut conn = state.db.acquire().await?;
     throttle.take(&mut conn, &crate::services::throttle::address_key(client), state.clock.now()).await

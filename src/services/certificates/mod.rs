@@ -232,7 +232,7 @@ pub(super) fn lapsed_authorization(
     application: &ApplicationRow,
     now: DateTime<Utc>,
 ) -> Option<String> {
-    let today = now.with_timezone(&state.config.registry.time_zone).date_naive();
+    let today = state.config.calendar.today(now);
     let ended = authorization::ended(&application.data_sources.0, today);
     let first = ended.first()?;
     let others: Vec<String> = ended[1..].iter().map(|a| format!("{a}, on {}", a.ends_on)).collect();
@@ -336,15 +336,16 @@ fn certificate(
         .registration_number
         .clone()
         .ok_or_else(|| anyhow::anyhow!("an approved application has a registration number"))?;
-    let local = now.with_timezone(&config.registry.time_zone);
+    let local = now.with_timezone(&config.calendar.zone);
     let serial = u64::try_from(serial).unwrap_or(u64::MAX);
     let number = CertificateNumber::new(local.year(), local.month(), &config.registry.code, serial)
         .map_err(|e| Error::Internal(e.into()))?;
     let full_validity = config
+        .calendar
         .deadline(now, config.workflow.certificate_validity)
         .ok_or_else(|| anyhow::anyhow!("validity out of range"))?;
     let (valid_until, validity_bounded_by) =
-        authorization::bounded_validity(full_validity, &application.data_sources.0, &config.registry.time_zone);
+        authorization::bounded_validity(full_validity, &application.data_sources.0, &config.calendar.zone);
     let document = CertificateDocument {
         certificate_number: number.to_string(),
         registration_number: registration_number.clone(),
@@ -418,7 +419,7 @@ pub async fn pdf(state: &AppState, tenant: Tenant, id: Uuid) -> Result<(String, 
         db::certificates::find(&mut conn, id).await?.filter(|c| c.org_id == tenant.org_id).ok_or(Error::NotFound)?;
     let holder = db::organizations::find(&mut conn, certificate.org_id).await?.ok_or(Error::NotFound)?;
     drop(conn);
-    let zone = state.config.registry.time_zone;
+    let zone = state.config.calendar.zone;
     let date = |at: DateTime<Utc>| at.with_timezone(&zone).format("%Y-%m-%d").to_string();
     let ledger_index = certificate.ledger.as_ref().map(|receipt| receipt.leaf_index);
     let signed = serde_json::to_vec_pretty(&SignedCertificate {

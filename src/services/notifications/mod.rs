@@ -2,6 +2,7 @@
 //! notification exists if and only if its event happened), the readers'
 //! languages and preferences, and mail's delivery by the worker with
 //! retries (webhooks': [`crate::services::notifications::webhook_delivery`]).
+//! Long because writing a notice and delivering it are one concern.
 
 pub mod watches;
 pub mod webhook_delivery;
@@ -21,7 +22,6 @@ use uuid::Uuid;
 use crate::domain::Lang;
 use crate::services::{Error, Result, throttle::Throttle};
 use crate::{
-    config::Config,
     db,
     notifications::{EventKind, mail, messages::Facts},
     state::AppState,
@@ -270,7 +270,7 @@ pub fn link(state: &AppState, path: &str) -> String {
 
 /// A day on the registry's calendar, as mail says it.
 pub fn day(state: &AppState, at: DateTime<Utc>) -> String {
-    at.with_timezone(&state.config.registry.time_zone).format("%Y-%m-%d").to_string()
+    at.with_timezone(&state.config.calendar.zone).format("%Y-%m-%d").to_string()
 }
 
 /// A user's mail settings: their language and, per kind, whether it is
@@ -403,7 +403,7 @@ async fn send_mail(state: &AppState, message: &db::outbox::OutboxRow) -> MailAtt
         Err(error) => return MailAttempt::Failed(format!("{error:#}")),
     };
     let limit = state.config.mail.timeout;
-    match tokio::time::timeout(Config::exact(limit), mailer.send(&message.recipient, &composed)).await {
+    match tokio::time::timeout(limit.get(), mailer.send(&message.recipient, &composed)).await {
         Ok(Ok(())) => MailAttempt::Delivered,
         Ok(Err(error)) => MailAttempt::Failed(format!("{error:#}")),
         Err(_) => {

@@ -46,7 +46,6 @@ use crate::services::{
     notifications::webhooks::{Data, Payload, describe, sign},
 };
 use crate::{
-    config::Config,
     db::{
         self,
         outbox::OutboxRow,
@@ -181,7 +180,7 @@ async fn attempt(state: &AppState, message: &OutboxRow, claim_id: Uuid) -> Resul
             let attempts = u32::try_from(message.attempts).unwrap_or(u32::MAX);
             let retry_at = (attempts < max_attempts).then(|| now + crate::services::notifications::backoff(attempts));
             let consecutive_failures = target.consecutive_failures.saturating_add(1);
-            let pause = circuit_pause(Config::exact(state.config.webhooks.circuit_pause), consecutive_failures);
+            let pause = circuit_pause(state.config.webhooks.circuit_pause.get(), consecutive_failures);
             let failure =
                 Failure { error: &error, answered, retry_at, consecutive_failures, paused_until: now + pause };
             let recorded = db::webhooks::record_failed(&mut conn, message.id, claim_id, &failure, now).await?;
@@ -234,7 +233,7 @@ async fn send(state: &AppState, target: &DeliveryTarget, message: &OutboxRow) ->
         .header("webhook-signature", signatures.join(" "))
         .body(body);
     let started = Instant::now();
-    let limit = Config::exact(state.config.webhooks.timeout);
+    let limit = state.config.webhooks.timeout.get();
     Ok(match tokio::time::timeout(limit, request.send()).await {
         Ok(Ok(response)) => Sent::Answered(Answered {
             status: i32::from(response.status().as_u16()),

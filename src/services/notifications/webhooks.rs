@@ -219,7 +219,7 @@ fn redelivery_throttle(config: &Config) -> Throttle {
     Throttle {
         bucket: "webhooks.redeliver",
         limit: config.throttle.webhook_redeliveries_per_organization,
-        window: Config::exact(config.throttle.webhook_redelivery_window),
+        window: config.throttle.webhook_redelivery_window.get(),
     }
 }
 
@@ -228,7 +228,7 @@ fn ping_throttle(config: &Config) -> Throttle {
     Throttle {
         bucket: "webhooks.ping",
         limit: config.throttle.webhook_pings_per_organization,
-        window: Config::exact(config.throttle.webhook_ping_window),
+        window: config.throttle.webhook_ping_window.get(),
     }
 }
 
@@ -427,10 +427,10 @@ mod tests {
     fn address_literals_in_urls_are_judged_by_the_address() {
         let config = WebhooksConfig {
             allow_private_addresses: false,
-            timeout: crate::domain::IsoDuration::seconds(10),
+            timeout: crate::domain::ExactDuration::seconds(10),
             max_attempts: 30,
             endpoints_at_once: 8,
-            circuit_pause: crate::domain::IsoDuration::seconds(60),
+            circuit_pause: crate::domain::ExactDuration::seconds(60),
         };
         for url in [
             "http://127.0.0.1/hook",

@@ -60,7 +60,7 @@ fn throttle(config: &Config) -> Throttle {
     Throttle {
         bucket: "evidence.address",
         limit: config.throttle.evidence_per_address,
-        window: Config::exact(config.throttle.evidence_window),
+        window: config.throttle.evidence_window.get(),
     }
 }
 

@@ -1,6 +1,8 @@
 //! Objections: filed by anyone during an announcement, answered by the
 //! holder, decided by the registry's reviewers. Objectors follow theirs with
-//! a tracking token; their contact details stay with the registry.
+//! a tracking token; their contact details stay with the registry. Long
+//! because an objection's whole life is one concern, each step guarded by
+//! the same state checks (its evidence is `evidence`).
 
 pub mod evidence;
 
@@ -267,7 +269,7 @@ fn throttle(config: &Config) -> Throttle {
     Throttle {
         bucket: "objection.address",
         limit: config.throttle.objections_per_address,
-        window: Config::exact(config.throttle.objection_window),
+        window: config.throttle.objection_window.get(),
     }
 }
 
@@ -296,6 +298,7 @@ pub async fn file(
     };
     let decision_due_at = state
         .config
+        .calendar
         .deadline(now, state.config.workflow.objection_decision_period)
         .ok_or_else(|| anyhow::anyhow!("objection decision deadline out of range"))?;
     throttle(&state.config).take(&mut *state.db.acquire().await?, &address_key(client), now).await?;

@@ -213,7 +213,7 @@ fn parse_data_sources(sources: &[DataSource], fields: &mut Fields, today: NaiveD
 
 /// The registry's calendar date at `now`.
 fn today(state: &AppState, now: DateTime<Utc>) -> NaiveDate {
-    now.with_timezone(&state.config.registry.time_zone).date_naive()
+    state.config.calendar.today(now)
 }
 
 /// Creates a draft. With an `Idempotency-Key`, a repeat of the same request
@@ -346,7 +346,7 @@ pub async fn submit(state: &AppState, tenant: Tenant, id: Uuid, request: SubmitR
     let application_number = match &current.application_number {
         Some(_) => None,
         None => {
-            let year = now.with_timezone(&state.config.registry.time_zone).year();
+            let year = now.with_timezone(&state.config.calendar.zone).year();
             Some(db::applications::next_application_number(&mut tx, year).await?)
         }
     };

@@ -56,12 +56,16 @@ pub async fn check_submission(
     let bar = state.config.workflow.refile_bar;
     // Calendar months are not all as long: look a week further back, then
     // compute each withdrawal's own end of the bar.
-    let since = state.config.deadline_before(now, bar).ok_or_else(|| anyhow::anyhow!("refile bar out of range"))?
-        - Duration::days(7);
+    let since =
+        state.config.calendar.deadline_before(now, bar).ok_or_else(|| anyhow::anyhow!("refile bar out of range"))?
+            - Duration::days(7);
     let mut barred = None;
     for (other, withdrawn_at) in db::refiling::withdrawn_by_applicant(conn, org_id, &name, id, since).await? {
-        let lifted_at =
-            state.config.deadline(withdrawn_at, bar).ok_or_else(|| anyhow::anyhow!("refile bar out of range"))?;
+        let lifted_at = state
+            .config
+            .calendar
+            .deadline(withdrawn_at, bar)
+            .ok_or_else(|| anyhow::anyhow!("refile bar out of range"))?;
         if now < lifted_at && barred.as_ref().is_none_or(|(_, _, later)| lifted_at > *later) {
             barred = Some((other, withdrawn_at, lifted_at));
         }

@@ -208,7 +208,7 @@ pub async fn request_supplement(
     let (Some(reason), Some(period)) = (reason, period) else {
         return Err(fields.into_error());
     };
-    let due_at = state.config.due(now, period).ok_or_else(|| anyhow::anyhow!("deadline out of range"))?;
+    let due_at = state.config.calendar.due(now, period).ok_or_else(|| anyhow::anyhow!("deadline out of range"))?;
     let reason = reason.into_string();
     let changes =
         TransitionChanges { supplement: Some(Some((reason.clone(), due_at))), ..TransitionChanges::default() };
@@ -244,6 +244,7 @@ pub async fn approve(state: &AppState, staff: Staff, id: Uuid, request: ApproveR
     };
     let ends_at = state
         .config
+        .calendar
         .due(now, state.config.workflow.announcement_period)
         .ok_or_else(|| anyhow::anyhow!("announcement end out of range"))?;
     let changes = TransitionChanges { announcement: Some((now, ends_at)), ..TransitionChanges::default() };
@@ -275,7 +276,7 @@ async fn audit_decision(
 /// has ended (the announcement would end in a certificate the data's
 /// authorization no longer supports): 422 naming each such source.
 fn ensure_agreements_in_force(state: &AppState, application: &ApplicationRow, now: DateTime<Utc>) -> Result<()> {
-    let today = now.with_timezone(&state.config.registry.time_zone).date_naive();
+    let today = state.config.calendar.today(now);
     let mut fields = Fields::new();
     for agreement in authorization::ended(&application.data_sources.0, today) {
         fields.add(
@@ -308,7 +309,7 @@ async fn decide(
     if action == Action::Approve {
         ensure_agreements_in_force(state, &current, now)?;
         let serial = db::applications::next_registration_serial(&mut tx).await?;
-        let year = now.with_timezone(&state.config.registry.time_zone).year();
+        let year = now.with_timezone(&state.config.calendar.zone).year();
         let number =
             RegistrationNumber::new(&state.config.registry.code, year, u64::try_from(serial).unwrap_or(u64::MAX))
                 .map_err(|e| Error::Internal(e.into()))?;

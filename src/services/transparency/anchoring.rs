@@ -8,7 +8,6 @@ use tokio_util::sync::CancellationToken;
 
 use crate::services::Result;
 use crate::{
-    config::Config,
     db,
     ledger::anchor::{Anchor, Published},
     state::AppState,
@@ -80,7 +79,7 @@ pub async fn publish_due(state: &AppState, anchor: &impl Anchor, stop: &Cancella
 /// receipt) by `anchor.rpc_timeout`.
 async fn publish_within(state: &AppState, anchor: &impl Anchor, claim: &Claim) -> anyhow::Result<Published> {
     let limit = state.config.anchor.rpc_timeout;
-    match tokio::time::timeout(Config::exact(limit), anchor.publish(claim.tree_size, &claim.root)).await {
+    match tokio::time::timeout(limit.get(), anchor.publish(claim.tree_size, &claim.root)).await {
         Ok(attempt) => attempt,
         Err(_) => {
             anyhow::bail!("timed out: the chain did not complete the publication within {limit} (anchor.rpc_timeout)")

@@ -120,7 +120,7 @@ pub struct Revocation {
 
 /// The registry's calendar date at `now`.
 fn today(state: &AppState, now: DateTime<Utc>) -> NaiveDate {
-    now.with_timezone(&state.config.registry.time_zone).date_naive()
+    state.config.calendar.today(now)
 }
 
 /// Files an act on one of the organization's certificates.

@@ -39,6 +39,7 @@ pub async fn ensure_no_unreleased_pledge(conn: &mut PgConnection, certificate_id
 pub fn ensure_renewable(state: &AppState, certificate: &CertificateRow, now: DateTime<Utc>) -> Result<()> {
     let opens = state
         .config
+        .calendar
         .deadline_before(certificate.valid_until, state.config.workflow.renewal_window)
         .ok_or_else(|| anyhow::anyhow!("renewal window out of range"))?;
     if now < opens {
@@ -62,10 +63,11 @@ pub fn renewed_validity(
 ) -> Result<(DateTime<Utc>, Option<ValidityBound>)> {
     let config = &state.config;
     let full = config
+        .calendar
         .deadline(certificate.valid_until, config.workflow.certificate_validity)
         .ok_or_else(|| anyhow::anyhow!("validity out of range"))?;
     let sources = &certificate.data_sources.0;
-    let (until, bound) = authorization::bounded_validity(full, sources, &config.registry.time_zone);
+    let (until, bound) = authorization::bounded_validity(full, sources, &config.calendar.zone);
     if until <= certificate.valid_until {
         let agreement = authorization::earliest(sources)
             .map_or_else(|| "a data-source agreement".to_owned(), |a| format!("the agreement of {a}"));
