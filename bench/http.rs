@@ -15,7 +15,7 @@
 //! with); then the server's peak RSS. Needs the PostgreSQL of DATABASE_URL
 //! (default 127.0.0.1:5432) and its `pgbench`; makes and drops a database of
 //! its own. The test suite runs the same workload with a tiny N
-//! (tests/api/benchmarks.rs), so it cannot rot.
+//! (tests/api/operations/benchmarks.rs), so it cannot rot.
 
 #[path = "workloads/database.rs"]
 mod database;

@@ -5,7 +5,7 @@
 //!
 //! Needs the PostgreSQL of DATABASE_URL (default 127.0.0.1:5432); makes and
 //! drops a database of its own per size. The test suite runs the same
-//! workload with a tiny size (tests/api/benchmarks.rs), so it cannot rot.
+//! workload with a tiny size (tests/api/operations/benchmarks.rs), so it cannot rot.
 
 use std::time::Duration;
 

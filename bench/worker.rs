@@ -9,7 +9,7 @@
 //!
 //! Needs the PostgreSQL of DATABASE_URL (default 127.0.0.1:5432); makes and
 //! drops a database of its own. The test suite runs the same workload with
-//! a tiny N (tests/api/benchmarks.rs), so it cannot rot.
+//! a tiny N (tests/api/operations/benchmarks.rs), so it cannot rot.
 
 #[path = "workloads/database.rs"]
 mod database;

@@ -38,12 +38,12 @@ impl Application {
     /// Creates the database if missing, applies migrations, and binds the
     /// listen addresses (port 0 picks a free port; see `port`).
     pub async fn build(mut config: Config, clock: SharedClock) -> anyhow::Result<Self> {
-        let pool = db::prepare(&config).await?;
+        let pool = db::prepare(&config.database).await?;
         let (addr, metrics_addr) = (config.server.addr, config.server.metrics_addr);
         let listener = bind(addr).await?;
         config.settle(Some(listener.local_addr()?));
-        let replica = db::connect_replica(&config).await?;
-        let listen_on = db::listen_options(&config, &pool)?;
+        let replica = db::connect_replica(&config.database).await?;
+        let listen_on = db::listen_options(&config.database, &pool)?;
         let mut state = AppState::new(config, pool, clock)?;
         state.replica = replica;
         crate::services::transparency::ledger::check_signing_key(&state).await?;

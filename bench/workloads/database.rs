@@ -23,7 +23,7 @@ impl BenchDatabase {
         let url = db::with_database(config.database.url.expose(), &format!("dataip_bench_{}", Uuid::now_v7().simple()));
         config.database.url = Secret::new(url.clone());
         config.database.max_connections = 8;
-        let pool = db::prepare(&config).await?;
+        let pool = db::prepare(&config.database).await?;
         Ok(Self { config, pool, url })
     }
 

@@ -118,7 +118,7 @@ fn progress_bar(message: &'static str) -> indicatif::ProgressBar {
 /// reports the first discrepancy; with `mirror`, audits that directory or
 /// URL instead, against the registry's key and the database's checkpoints.
 pub async fn audit(mut config: Config, mirror: Option<&str>) -> anyhow::Result<()> {
-    let pool = db::prepare(&config).await?;
+    let pool = db::prepare(&config.database).await?;
     super::adopt_stored_origin(&mut config, &pool).await?;
     config.settle(None);
     let signer = crate::secrets::signing_key(&config)?;

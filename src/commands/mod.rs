@@ -192,7 +192,7 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
 
 /// `dataip migrate`: create the database if needed and apply migrations.
 pub async fn migrate(config: Config) -> anyhow::Result<()> {
-    let pool = db::prepare(&config).await?;
+    let pool = db::prepare(&config.database).await?;
     let applied = db::MIGRATOR.iter().count();
     pool.close().await;
     println!("database is up to date ({applied} migrations)");
@@ -209,7 +209,7 @@ pub async fn worker(config: Config) -> anyhow::Result<()> {
 
 /// The application state over a prepared database, for one-off commands.
 async fn state(mut config: Config) -> anyhow::Result<AppState> {
-    let pool = db::prepare(&config).await?;
+    let pool = db::prepare(&config.database).await?;
     adopt_stored_origin(&mut config, &pool).await?;
     config.settle(None);
     AppState::new(config, pool, Arc::new(SystemClock))

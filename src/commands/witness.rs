@@ -67,6 +67,6 @@ pub async fn witness(config: Config, options: WitnessOptions<'_>) -> anyhow::Res
         return Ok(());
     }
     anyhow::ensure!(!witness.logs.is_empty(), "give at least one --log VKEY to witness");
-    let pool = db::prepare(&config).await?;
+    let pool = db::prepare(&config.database).await?;
     crate::witness::serve(witness, pool, options.listen, &config.server, shutdown_on_signal()).await
 }

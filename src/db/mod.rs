@@ -41,7 +41,7 @@ use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 
-use crate::config::{Config, DatabaseConfig};
+use crate::config::DatabaseConfig;
 
 pub static MIGRATOR: Migrator = sqlx::migrate!();
 
@@ -142,13 +142,13 @@ fn quote_literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
-pub async fn connect(config: &Config) -> anyhow::Result<PgPool> {
-    connect_to(config, config.database.url.expose()).await
+pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<PgPool> {
+    connect_to(config, config.url.expose()).await
 }
 
 /// The pool of `database.read_url`, if one is set.
-pub async fn connect_replica(config: &Config) -> anyhow::Result<Option<PgPool>> {
-    match config.database.read_url.expose() {
+pub async fn connect_replica(config: &DatabaseConfig) -> anyhow::Result<Option<PgPool>> {
+    match config.read_url.expose() {
         "" => Ok(None),
         url => connect_to(config, url).await.map(Some).context("database.read_url"),
     }
@@ -156,14 +156,14 @@ pub async fn connect_replica(config: &Config) -> anyhow::Result<Option<PgPool>> 
 
 /// Where the change feed listens: `database.listen_url`, else the
 /// primary's own options.
-pub fn listen_options(config: &Config, primary: &PgPool) -> anyhow::Result<PgConnectOptions> {
-    match config.database.listen_url.expose() {
+pub fn listen_options(config: &DatabaseConfig, primary: &PgPool) -> anyhow::Result<PgConnectOptions> {
+    match config.listen_url.expose() {
         "" => Ok((*primary.connect_options()).clone()),
         url => PgConnectOptions::from_str(url).context("database.listen_url"),
     }
 }
 
-async fn connect_to(config: &Config, url: &str) -> anyhow::Result<PgPool> {
+async fn connect_to(config: &DatabaseConfig, url: &str) -> anyhow::Result<PgPool> {
     // Plan each execution of a prepared statement with its parameters and
     // the table as it is now: a generic plan cached while a table was small
     // (a sequential scan) would otherwise stay for the connection's life as
@@ -171,21 +171,21 @@ async fn connect_to(config: &Config, url: &str) -> anyhow::Result<PgPool> {
     //
     // A statement that runs past `database.statement_timeout` is cancelled
     // by the server: a request given up on must not leave its query running.
-    let statement_timeout = config.database.statement_timeout.get().as_millis().to_string();
+    let statement_timeout = config.statement_timeout.get().as_millis().to_string();
     let options = PgConnectOptions::from_str(url)?
         .options([("plan_cache_mode", "force_custom_plan"), ("statement_timeout", statement_timeout.as_str())]);
     let context = unreachable(&options);
     PgPoolOptions::new()
-        .max_connections(config.database.max_connections)
-        .acquire_timeout(config.database.acquire_timeout.get())
+        .max_connections(config.max_connections)
+        .acquire_timeout(config.acquire_timeout.get())
         .connect_with(options)
         .await
         .context(context)
 }
 
 /// Creates the database if needed and applies every pending migration.
-pub async fn prepare(config: &Config) -> anyhow::Result<PgPool> {
-    ensure_database(&config.database).await?;
+pub async fn prepare(config: &DatabaseConfig) -> anyhow::Result<PgPool> {
+    ensure_database(config).await?;
     let pool = connect(config).await?;
     MIGRATOR.run(&pool).await.context("could not apply migrations")?;
     Ok(pool)

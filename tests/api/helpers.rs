@@ -96,6 +96,12 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// Announcement windows of two seconds, so that a test can wait one out
+/// (or move the clock past it) and see what closing does.
+pub fn short_windows(config: &mut Config) {
+    config.workflow.announcement_period = "PT2S".parse().expect("duration");
+}
+
 /// Starts the application with the test configuration, adjusted by
 /// `customize`, on a fresh database.
 pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {

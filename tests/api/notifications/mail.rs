@@ -228,7 +228,7 @@ async fn without_a_mail_server_nothing_is_queued() {
 async fn certificates_are_reminded_90_and_30_days_before_they_expire_and_reviewers_before_a_decision_is_due() {
     let sink = Sink::on(free_port());
     let app = spawn_app_with(with_mail(sink.port)).await;
-    let h = crate::acts::holder_after(&app, chrono::Duration::days(16)).await;
+    let h = crate::certificates::acts::holder_after(&app, chrono::Duration::days(16)).await;
     let tenant = app.signup().await;
     let reviewer = app.staff(StaffRole::Reviewer).await;
     let announced = app.announced_application(&tenant.token, &reviewer).await;

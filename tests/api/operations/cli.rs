@@ -78,7 +78,7 @@ async fn certificate(app: &crate::helpers::TestApp) -> serde_json::Value {
 }
 
 fn short_windows(config: &mut dataip::config::Config) {
-    config.workflow.announcement_period = "PT2S".parse().expect("duration");
+    crate::helpers::short_windows(config);
     config.worker.interval = "PT1H".parse().expect("duration");
 }
 

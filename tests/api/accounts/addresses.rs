@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::{
     helpers::{PASSWORD, TestApp, fresh_credit_code, objection_body, signup_body, spawn_app, spawn_app_with},
-    mail::{Sink, deliver, with_mail},
+    notifications::mail::{Sink, deliver, with_mail},
 };
 
 fn subjects(sink: &Sink, address: &str) -> Vec<String> {

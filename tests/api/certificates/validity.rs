@@ -11,7 +11,7 @@ use tlog::signing;
 use crate::helpers::{Answer, PASSWORD, Tenant, TestApp, application_body, spawn_app_with};
 
 fn setup(config: &mut dataip::config::Config) {
-    config.workflow.announcement_period = "PT2S".parse().expect("duration");
+    crate::helpers::short_windows(config);
     config.worker.interval = "PT1H".parse().expect("duration");
 }
 

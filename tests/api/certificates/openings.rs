@@ -11,9 +11,9 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    acts::{Holder, approve, file_ok, holder, license, setup},
-    cli,
+    certificates::acts::{Holder, approve, file_ok, holder, license, setup},
     helpers::{Tenant, TestApp, fresh_credit_code, spawn_app_with},
+    operations::cli,
 };
 
 const AMOUNT: &str = "98765432.10";

@@ -6,13 +6,13 @@ use tlog::checkpoint;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    chain::{ANVIL_CHAIN_ID, ANVIL_KEY, Anvil, SilentChain},
     helpers::{TestApp, spawn_app_with},
+    transparency::chain::{ANVIL_CHAIN_ID, ANVIL_KEY, Anvil, SilentChain},
 };
 
 fn anchored_to(url: String) -> impl FnOnce(&mut dataip::config::Config) {
     move |config| {
-        config.workflow.announcement_period = "PT2S".parse().expect("duration");
+        crate::helpers::short_windows(config);
         config.worker.interval = "PT1H".parse().expect("duration");
         config.anchor.rpc_url = url;
         config.anchor.chain_id = ANVIL_CHAIN_ID;

@@ -7,7 +7,7 @@ use reqwest::{StatusCode, header};
 use serde_json::json;
 
 use crate::{
-    acts::{holder, setup},
+    certificates::acts::{holder, setup},
     helpers::{TestApp, spawn_app_with},
 };
 

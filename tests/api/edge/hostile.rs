@@ -20,7 +20,7 @@ use tokio::{
 
 use crate::helpers::{TestApp, dataip, free_port, spawn_app, wait_until_healthy};
 
-#[path = "../../src/pdf/bombs.rs"]
+#[path = "../../../src/pdf/bombs.rs"]
 mod bombs;
 
 const MIB: u64 = 1 << 20;

@@ -163,7 +163,7 @@ async fn restarts_keep_tokens_and_certificates_valid_through_the_data_directory(
 /// A ledger with one checkpoint, signed with the test key.
 async fn signed_ledger() -> TestApp {
     let app = spawn_app_with(|config| {
-        config.workflow.announcement_period = "PT2S".parse().expect("duration");
+        crate::helpers::short_windows(config);
         config.worker.interval = "PT1H".parse().expect("duration");
     })
     .await;

@@ -6,7 +6,7 @@ use tlog::merkle;
 use crate::helpers::{PASSWORD, Tenant, TestApp, fresh_credit_code, spawn_app_with};
 
 pub fn setup(config: &mut dataip::config::Config) {
-    config.workflow.announcement_period = "PT2S".parse().expect("duration");
+    crate::helpers::short_windows(config);
     config.worker.interval = "PT1H".parse().expect("duration");
 }
 

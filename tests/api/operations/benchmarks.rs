@@ -2,13 +2,13 @@
 //! profile: a benchmark whose seed or code path no longer fits the service
 //! fails here, not on the day someone measures. Nothing is timed.
 
-#[path = "../../bench/workloads/database.rs"]
+#[path = "../../../bench/workloads/database.rs"]
 mod database;
-#[path = "../../bench/workloads/http.rs"]
+#[path = "../../../bench/workloads/http.rs"]
 mod http;
-#[path = "../../bench/workloads/ledger.rs"]
+#[path = "../../../bench/workloads/ledger.rs"]
 mod ledger;
-#[path = "../../bench/workloads/worker.rs"]
+#[path = "../../../bench/workloads/worker.rs"]
 mod worker;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -29,7 +29,7 @@ use uuid::Uuid;
 
 use crate::{
     helpers::{PASSWORD, TestApp, dataip, free_port, spawn_app_with},
-    interop,
+    transparency::interop,
 };
 
 /// A `dataip witness` process on a database of its own, stopped (and its
@@ -121,7 +121,7 @@ fn scratch_dir(name: &str) -> PathBuf {
 }
 
 fn short_windows(config: &mut dataip::config::Config) {
-    config.workflow.announcement_period = "PT2S".parse().expect("duration");
+    crate::helpers::short_windows(config);
     config.worker.interval = "PT1H".parse().expect("duration");
 }
 

@@ -171,13 +171,13 @@ fn scan(pdf: &[u8]) -> String {
 #[tokio::test]
 async fn a_person_searches_objects_scans_verifies_and_reads_in_english() {
     let mut app = spawn_app_with(|config| {
-        crate::acts::setup(config);
+        crate::certificates::acts::setup(config);
         setup(config);
     })
     .await;
     // `holder` closes its window by moving the clock; the second
     // announcement opens after that, for 15 days.
-    let h = crate::acts::holder_after(&app, chrono::Duration::days(16)).await;
+    let h = crate::certificates::acts::holder_after(&app, chrono::Duration::days(16)).await;
     let tenant = app.signup().await;
     let reviewer = app.staff(StaffRole::Reviewer).await;
     let announced = app.announced_application(&tenant.token, &reviewer).await;

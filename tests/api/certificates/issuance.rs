@@ -8,7 +8,7 @@ use tlog::{checkpoint, merkle};
 use crate::helpers::{PASSWORD, TestApp, spawn_app_with};
 
 fn short_announcements(config: &mut dataip::config::Config) {
-    config.workflow.announcement_period = "PT2S".parse().expect("duration");
+    crate::helpers::short_windows(config);
 }
 
 fn at(value: &Value) -> DateTime<Utc> {
@@ -177,7 +177,8 @@ async fn the_public_register_lists_and_searches_certificates() {
         numbers,
         [second["certificate_number"].as_str().expect("n"), first["certificate_number"].as_str().expect("n")]
     );
-    let found = app.get(&format!("/public/registry?q={}", crate::announcements::urlencode("物流")), None).await;
+    let found =
+        app.get(&format!("/public/registry?q={}", crate::registration::announcements::urlencode("物流")), None).await;
     assert_eq!(found.body["items"].as_array().map(Vec::len), Some(2));
     let none = app.get("/public/registry?category=data_algorithm", None).await;
     assert_eq!(none.body["items"], json!([]));

@@ -6,7 +6,7 @@ use dataip::domain::StaffRole;
 use serde_json::json;
 
 use crate::{
-    acts::{self, holder},
+    certificates::acts::{self, holder},
     helpers::{Answer, Tenant, TestApp, answer, dataip, fresh_credit_code, signup_body, spawn_app, spawn_app_with},
 };
 

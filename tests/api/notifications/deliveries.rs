@@ -19,8 +19,8 @@ use sqlx::PgPool;
 
 use crate::{
     helpers::{TestApp, dataip, free_port, spawn_app_with},
-    mail::{Sink, with_mail},
-    webhooks::{Receiver, create},
+    notifications::mail::{Sink, with_mail},
+    notifications::webhooks::{Receiver, create},
 };
 
 /// A TCP listener that accepts every connection, keeps it open and never

@@ -5,9 +5,9 @@ use dataip::domain::StaffRole;
 use serde_json::{Value, json};
 
 use crate::{
-    acts::{approve, file_ok, holder, license, setup},
+    accounts::verification::{self, pending},
+    certificates::acts::{approve, file_ok, holder, license, setup},
     helpers::{PASSWORD, spawn_app_with},
-    verification::{self, pending},
 };
 
 fn actions(log: &Value) -> Vec<String> {

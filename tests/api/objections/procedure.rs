@@ -4,7 +4,7 @@ use serde_json::json;
 use crate::helpers::{objection_body, spawn_app, spawn_app_with};
 
 fn short_announcements(config: &mut dataip::config::Config) {
-    config.workflow.announcement_period = "PT2S".parse().expect("duration");
+    crate::helpers::short_windows(config);
 }
 
 #[tokio::test]

@@ -15,9 +15,9 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::{
-    acts,
+    certificates::acts,
     helpers::{TestApp, spawn_app, spawn_app_with},
-    relay::Relay,
+    notifications::relay::Relay,
 };
 
 /// Reads `path` on `app` until `done` holds of the answer; how long that took.
@@ -335,7 +335,7 @@ async fn public_reads_are_listed_and_private_ones_are_not() {
     use dataip::http::public_cache::PublicRead;
     let app = spawn_app().await;
     let kept = |answer: &axum::response::Response| answer.extensions().get::<PublicRead>().is_some();
-    let get = |path: &'static str| crate::limits::through_the_router(&app, reqwest::Method::GET, path, None);
+    let get = |path: &'static str| crate::edge::limits::through_the_router(&app, reqwest::Method::GET, path, None);
     for path in [
         "/",
         "/announcements",

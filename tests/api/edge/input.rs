@@ -8,7 +8,7 @@ use proptest::{prelude::*, test_runner::TestRunner};
 use serde_json::{Value, json};
 
 use crate::{
-    acts::{holder, setup},
+    certificates::acts::{holder, setup},
     helpers::{Answer, TestApp, application_body, spawn_app, spawn_app_with},
 };
 

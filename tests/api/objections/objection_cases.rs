@@ -214,7 +214,7 @@ async fn the_objector_withdraws_an_open_objection_by_token() {
 }
 
 fn short_announcements(config: &mut dataip::config::Config) {
-    config.workflow.announcement_period = "PT2S".parse().expect("duration");
+    crate::helpers::short_windows(config);
 }
 
 #[tokio::test]

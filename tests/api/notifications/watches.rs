@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::{
     helpers::{TestApp, application_body, free_port, spawn_app_with},
-    mail::{Sink, deliver, with_mail},
+    notifications::mail::{Sink, deliver, with_mail},
 };
 
 /// An application of `name`, submitted, claimed and approved: announced.

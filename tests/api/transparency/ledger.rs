@@ -13,7 +13,7 @@ fn origin(app: &TestApp) -> String {
 }
 
 fn short_windows(config: &mut dataip::config::Config) {
-    config.workflow.announcement_period = "PT2S".parse().expect("duration");
+    crate::helpers::short_windows(config);
     config.worker.interval = "PT1H".parse().expect("duration");
 }
 

@@ -94,7 +94,7 @@ async fn a_product_live_in_the_same_category_is_not_submitted_twice() {
 #[tokio::test]
 async fn a_registration_with_an_active_certificate_is_live() {
     let app = spawn_app_with(|config| {
-        config.workflow.announcement_period = "PT2S".parse().expect("duration");
+        crate::helpers::short_windows(config);
         config.worker.interval = "PT1H".parse().expect("duration");
     })
     .await;

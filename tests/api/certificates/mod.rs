@@ -1,0 +1,6 @@
+//! Certificates, the acts on them, disclosures of their terms, and their validity.
+
+pub mod acts;
+pub mod issuance;
+pub mod openings;
+pub mod validity;

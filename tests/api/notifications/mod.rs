@@ -1,0 +1,7 @@
+//! Mail, webhooks, watches and their deliveries.
+
+pub mod deliveries;
+pub mod mail;
+pub mod relay;
+pub mod watches;
+pub mod webhooks;
