@@ -230,8 +230,14 @@ impl Config {
     /// that address, so that links and QR codes reach this very server; an
     /// empty `ledger.origin` becomes the public URL's host and path without
     /// scheme or trailing slash, plus `/tlog`, as C2SP tlog-tiles names a log
-    /// after its prefix.
+    /// after its prefix. The registry's calendar, too, follows the settings
+    /// as they now are (its working days were read when loading).
     pub fn settle(&mut self, served_at: Option<std::net::SocketAddr>) {
+        self.calendar = RegistryCalendar {
+            zone: self.registry.time_zone,
+            working_days: self.calendar.working_days.clone(),
+            skip_rest_days: self.workflow.deadlines_skip_rest_days,
+        };
         if let (true, Some(addr)) = (self.registry.public_url.is_empty(), served_at) {
             self.registry.public_url = format!("http://{addr}");
         }

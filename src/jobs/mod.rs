@@ -21,11 +21,12 @@ use crate::{
 };
 
 /// One job of the worker's step: its name in the log, what it does (how
-/// many things it did), and how the log says so (`None`: it does not).
+/// many things it did), and how the log says so when it did something
+/// (`None`: it does not; operators count by these fields).
 struct Job {
     name: &'static str,
     run: for<'a> fn(&'a AppState) -> BoxFuture<'a, services::Result<u64>>,
-    done: Option<&'static str>,
+    done: Option<fn(u64)>,
 }
 
 /// The jobs of every step, in order: the ledger after the jobs that record
@@ -34,21 +35,25 @@ const STEP: [Job; 6] = [
     Job {
         name: "supplement_deadlines",
         run: |state| Box::pin(applications::lapse_due_supplements(state, 100)),
-        done: Some("supplement deadlines passed: applications deemed withdrawn"),
+        done: Some(|lapsed| tracing::info!(lapsed, "supplement deadlines passed: applications deemed withdrawn")),
     },
     Job {
         name: "announcements",
         run: |state| Box::pin(closing::close_due(state, closing::BATCH)),
-        done: Some("announcement windows closed"),
+        done: Some(|closed| tracing::info!(closed, "announcement windows closed")),
     },
     Job {
         name: "expiry",
         run: |state| Box::pin(certificates::expire_due(state, 500)),
-        done: Some("certificates expired"),
+        done: Some(|expired| tracing::info!(expired, "certificates expired")),
     },
     Job { name: "ledger", run: |state| Box::pin(ledger::append_pending(state)), done: None },
     Job { name: "housekeeping", run: |state| Box::pin(housekeeping(state)), done: None },
-    Job { name: "reminders", run: |state| Box::pin(notifications::remind(state)), done: Some("reminders queued") },
+    Job {
+        name: "reminders",
+        run: |state| Box::pin(notifications::remind(state)),
+        done: Some(|sent| tracing::info!(sent, "reminders queued")),
+    },
 ];
 
 /// Forgets what can no longer matter: expired refresh tokens, password
@@ -177,7 +182,7 @@ impl Worker {
             match (job.run)(&self.state).await {
                 Ok(count) if count > 0 => {
                     if let Some(done) = job.done {
-                        tracing::info!(job = job.name, count, "{done}");
+                        done(count);
                     }
                 }
                 Ok(_) => {}
