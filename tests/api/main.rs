@@ -50,6 +50,7 @@ mod throttling;
 mod transparency;
 mod validity;
 mod verification;
+mod vocabularies;
 mod walkthrough;
 mod watches;
 mod webhooks;
