@@ -13,13 +13,13 @@ use utoipa::{
     openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, response::Response},
 };
 
-use crate::http::error::PROBLEM_JSON;
+use crate::http::error::{PROBLEM_JSON, ProblemCode};
 
 /// One kind of problem answer.
 struct Kind {
     name: &'static str,
     status: u16,
-    code: &'static str,
+    code: ProblemCode,
     description: &'static str,
     example_detail: &'static str,
 }
@@ -27,14 +27,14 @@ struct Kind {
 impl Kind {
     fn response(&self) -> Response {
         let example = json!({
-            "type": format!("urn:dataip:problem:{}", self.code),
+            "type": self.code.type_uri(),
             "title": axum::http::StatusCode::from_u16(self.status)
                 .ok()
                 .and_then(|status| status.canonical_reason())
                 .unwrap_or("Error"),
             "status": self.status,
             "detail": self.example_detail,
-            "code": self.code,
+            "code": self.code.as_str(),
         });
         let content =
             ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).example(Some(example)).build();
@@ -47,7 +47,7 @@ impl Kind {
 }
 
 macro_rules! kinds {
-    ($($name:ident = $status:literal, $code:literal, $detail:literal, $description:literal;)*) => {
+    ($($name:ident = $status:literal, $code:ident, $detail:literal, $description:literal;)*) => {
         $(
             #[doc = $description]
             pub struct $name;
@@ -56,7 +56,7 @@ macro_rules! kinds {
                 const KIND: Kind = Kind {
                     name: stringify!($name),
                     status: $status,
-                    code: $code,
+                    code: ProblemCode::$code,
                     description: $description,
                     example_detail: $detail,
                 };
@@ -73,39 +73,43 @@ macro_rules! kinds {
         pub fn components() -> Vec<(String, RefOr<Response>)> {
             vec![$((stringify!($name).to_owned(), RefOr::T($name::KIND.response()))),*]
         }
+
+        /// Every kind, for the tests.
+        #[cfg(test)]
+        const KINDS: &[Kind] = &[$($name::KIND),*];
     };
 }
 
 kinds! {
-    BadRequest = 400, "validation_failed", "the body is not valid JSON: EOF while parsing an object at line 1 column 17",
+    BadRequest = 400, ValidationFailed, "the body is not valid JSON: EOF while parsing an object at line 1 column 17",
         "Malformed request (`code`: `validation_failed`): a body that is not JSON at all, or a path parameter, query parameter or header (`If-Match`, `Idempotency-Key`) that is not of its documented form, e.g. an id that is not a UUID, an unknown enum value, a number that is not one.";
-    Unauthorized = 401, "unauthorized", "this endpoint needs an Authorization: Bearer token",
+    Unauthorized = 401, Unauthorized, "this endpoint needs an Authorization: Bearer token",
         "No valid credentials (`code`: `unauthorized`): no `Authorization: Bearer` header, an access token that is invalid or expired, an API key that is unknown or revoked, or an account disabled since the token was issued.";
-    TenantOnly = 403, "forbidden", "registry staff do not act for an applicant organization",
+    TenantOnly = 403, Forbidden, "registry staff do not act for an applicant organization",
         "Registry staff do not act for an applicant organization (`code`: `forbidden`): this needs an organization's user or API key.";
-    OwnerOnly = 403, "forbidden", "only an owner of the organization may do this",
+    OwnerOnly = 403, Forbidden, "only an owner of the organization may do this",
         "Only an owner of the organization may do this (`code`: `forbidden`): members, API keys and staff are refused.";
-    StaffOnly = 403, "forbidden", "only registry staff may do this",
+    StaffOnly = 403, Forbidden, "only registry staff may do this",
         "Only registry staff (reviewers and admins) may do this (`code`: `forbidden`).";
-    AdminOnly = 403, "forbidden", "only a registry admin may do this",
+    AdminOnly = 403, Forbidden, "only a registry admin may do this",
         "Only a registry admin may do this (`code`: `forbidden`).";
-    NotFound = 404, "not_found", "no such resource",
+    NotFound = 404, NotFound, "no such resource",
         "No such resource, or none the caller may see (`code`: `not_found`): another organization's answers exactly as if it did not exist.";
-    RequestTimeout = 408, "request_timeout", "the request took too long",
+    RequestTimeout = 408, RequestTimeout, "the request took too long",
         "The request took longer than the server allows (`server.request_timeout`; `server.upload_timeout` for uploads of materials, business licences and objection evidence) and was abandoned (`code`: `request_timeout`). Nothing is left half done: a write either completed before or was rolled back.";
-    PreconditionFailed = 412, "precondition_failed", "the application has changed since you read it (now version 4); read it again and retry",
+    PreconditionFailed = 412, PreconditionFailed, "the application has changed since you read it (now version 4); read it again and retry",
         "The resource changed since it was read (`code`: `precondition_failed`): `If-Match` (or `version`) names an older version. Read it again and retry.";
-    PayloadTooLarge = 413, "payload_too_large", "the request body is too large",
+    PayloadTooLarge = 413, PayloadTooLarge, "the request body is too large",
         "The body is larger than the server accepts (`server.body_limit`) (`code`: `payload_too_large`).";
-    UnsupportedMediaType = 415, "unsupported_media_type", "send the body as Content-Type: application/json",
+    UnsupportedMediaType = 415, UnsupportedMediaType, "send the body as Content-Type: application/json",
         "The body is not sent as JSON (`code`: `unsupported_media_type`): send it with `Content-Type: application/json`.";
-    ValidationFailed = 422, "validation_failed", "product_name: must not be empty",
+    ValidationFailed = 422, ValidationFailed, "product_name: must not be empty",
         "The JSON is well-formed but not a valid request (`code`: `validation_failed`): a field is missing, of the wrong type, unknown, or breaks a rule (a length, a format, a range, no NUL character). Every offending field is listed in `errors`.";
-    InvalidPage = 422, "validation_failed", "limit: must be between 1 and 100",
+    InvalidPage = 422, ValidationFailed, "limit: must be between 1 and 100",
         "A query parameter is not valid (`code`: `validation_failed`): `limit` outside 1 to 100, a `cursor` that this list did not give out, or a value holding the NUL character (`%00`); `errors` names it.";
-    Internal = 500, "internal", "an internal error occurred; it has been logged",
+    Internal = 500, Internal, "an internal error occurred; it has been logged",
         "An unexpected failure (`code`: `internal`). It has been logged; the body carries no internal detail.";
-    Unavailable = 503, "unavailable", "the registry's database is out of reach; try again in 5 seconds",
+    Unavailable = 503, Unavailable, "the registry's database is out of reach; try again in 5 seconds",
         "The service cannot take the request now (`code`: `unavailable`): its database is out of reach, or, for requests that check or set a password, every password hasher is busy. Nothing was changed; retry after `Retry-After` seconds.";
 }
 
@@ -169,3 +173,23 @@ group!(
     AsAdmin = Unauthorized,
     AdminOnly
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_says_its_code_and_status() {
+        for kind in KINDS {
+            let said = format!("(`code`: `{}`)", kind.code);
+            assert!(kind.description.contains(&said), "{}: {said} is not in its description", kind.name);
+            let status = axum::http::StatusCode::from_u16(kind.status).expect("a status");
+            // A kind more specific than its status's default says so by a code of its own.
+            assert!(
+                ProblemCode::for_status(status) == kind.code || status == axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "{}",
+                kind.name
+            );
+        }
+    }
+}

@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, types::Json};
 use uuid::Uuid;
 
-use crate::domain::{ApplicationState, RefusalGround};
+use crate::domain::{ApplicationState, HistoryAction, RefusalGround};
 
 #[derive(Debug, Clone)]
 pub struct EventRow {
@@ -13,7 +13,7 @@ pub struct EventRow {
     /// applicant, reviewer, public or system.
     pub actor_kind: String,
     pub actor_id: Option<Uuid>,
-    pub action: String,
+    pub action: HistoryAction,
     pub from_state: Option<ApplicationState>,
     pub to_state: Option<ApplicationState>,
     pub note: Option<String>,
@@ -33,7 +33,7 @@ pub async fn insert(conn: &mut PgConnection, event: &EventRow) -> sqlx::Result<(
         event.at,
         event.actor_kind,
         event.actor_id,
-        event.action,
+        event.action as HistoryAction,
         event.from_state as Option<ApplicationState>,
         event.to_state as Option<ApplicationState>,
         event.note,
@@ -60,7 +60,7 @@ pub async fn insert_each(conn: &mut PgConnection, events: &[EventRow]) -> sqlx::
         at.push(event.at);
         actor_kinds.push(event.actor_kind.as_str());
         actor_ids.push(event.actor_id);
-        actions.push(event.action.as_str());
+        actions.push(event.action);
         from_states.push(event.from_state);
         to_states.push(event.to_state);
         notes.push(event.note.as_deref());
@@ -89,7 +89,7 @@ pub async fn insert_each(conn: &mut PgConnection, events: &[EventRow]) -> sqlx::
         &at,
         &actor_kinds as &[&str],
         &actor_ids as &[Option<Uuid>],
-        &actions as &[&str],
+        &actions as &[HistoryAction],
         &from_states as &[Option<ApplicationState>],
         &to_states as &[Option<ApplicationState>],
         &notes as &[Option<&str>],
@@ -104,7 +104,7 @@ pub async fn insert_each(conn: &mut PgConnection, events: &[EventRow]) -> sqlx::
 pub async fn of_application(conn: &mut PgConnection, application_id: Uuid) -> sqlx::Result<Vec<EventRow>> {
     sqlx::query_as!(
         EventRow,
-        r#"SELECT id, application_id, org_id, at, actor_kind, actor_id, action,
+        r#"SELECT id, application_id, org_id, at, actor_kind, actor_id, action AS "action: HistoryAction",
                 from_state AS "from_state: ApplicationState", to_state AS "to_state: ApplicationState", note,
                 refusal_grounds AS "refusal_grounds: Vec<RefusalGround>"
            FROM application_events WHERE application_id = $1 ORDER BY id"#,

@@ -201,7 +201,7 @@ pub async fn update_fields(
         r#"UPDATE applications SET product_name = $4, category = $5, abstract = $6, data_sources = $7,
                 data_format = $8, data_scale = $9, update_frequency = $10,
                 version = version + 1, updated_at = $11, normalized_product_name = $12
-           WHERE id = $1 AND org_id = $2 AND version = $3 AND state IN ('draft', 'supplement_requested')
+           WHERE id = $1 AND org_id = $2 AND version = $3 AND state = ANY($13)
            RETURNING id"#,
         id,
         org_id,
@@ -215,6 +215,7 @@ pub async fn update_fields(
         fields.update_frequency,
         now,
         normalized_product_name(&fields.product_name),
+        &ApplicationState::EDITABLE as &[ApplicationState],
     )
     .fetch_optional(&mut *conn)
     .await?;
@@ -226,10 +227,11 @@ pub async fn update_fields(
 pub async fn touch_editable(conn: &mut PgConnection, org_id: Uuid, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<bool> {
     let done = sqlx::query!(
         "UPDATE applications SET version = version + 1, updated_at = $3
-         WHERE id = $1 AND org_id = $2 AND state IN ('draft', 'supplement_requested')",
+         WHERE id = $1 AND org_id = $2 AND state = ANY($4)",
         id,
         org_id,
-        now
+        now,
+        &ApplicationState::EDITABLE as &[ApplicationState],
     )
     .execute(conn)
     .await?;

@@ -3,6 +3,8 @@ use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::domain::{AuditAction, AuditTarget};
+
 pub struct AuditRow {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -19,8 +21,8 @@ pub struct NewAuditRow<'a> {
     pub at: DateTime<Utc>,
     pub actor: &'a str,
     pub actor_id: Option<Uuid>,
-    pub action: &'a str,
-    pub target_type: &'a str,
+    pub action: AuditAction,
+    pub target_type: AuditTarget,
     pub target_id: Uuid,
     pub before: Option<Value>,
     pub after: Option<Value>,
@@ -33,8 +35,8 @@ pub async fn insert(conn: &mut PgConnection, row: &NewAuditRow<'_>) -> sqlx::Res
         row.at,
         row.actor,
         row.actor_id,
-        row.action,
-        row.target_type,
+        row.action as AuditAction,
+        row.target_type as AuditTarget,
         row.target_id,
         row.before,
         row.after

@@ -5,13 +5,26 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, types::Json};
 use uuid::Uuid;
 
-use crate::notifications::messages::Facts;
+use crate::{domain::vocabulary::vocabulary, notifications::messages::Facts};
+
+vocabulary! {
+    /// How an outbox message goes out; stored as text in `outbox.channel`
+    /// (a CHECK lists the words). The claims' queries name their channel as
+    /// a literal, as the partial indexes of due messages do (a bound value
+    /// would keep a generic plan off those indexes).
+    pub enum Channel {
+        /// By mail, to an address.
+        Email = "email",
+        /// To a client's webhook endpoint.
+        Webhook = "webhook",
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct OutboxRow {
     pub id: Uuid,
     pub kind: String,
-    pub channel: String,
+    pub channel: Channel,
     pub recipient: String,
     pub language: String,
     pub payload: Json<Facts>,
@@ -45,14 +58,15 @@ pub async fn insert(
 ) -> sqlx::Result<()> {
     sqlx::query!(
         "INSERT INTO outbox (id, kind, channel, recipient, language, payload, created_at, next_attempt_at, user_id)
-         VALUES ($1, $2, 'email', $3, $4, $5, $6, $6, $7)",
+         VALUES ($1, $2, $8, $3, $4, $5, $6, $6, $7)",
         Uuid::now_v7(),
         kind,
         recipient.email,
         recipient.language,
         Json(facts) as _,
         now,
-        recipient.user_id
+        recipient.user_id,
+        Channel::Email as Channel,
     )
     .execute(conn)
     .await?;
@@ -64,8 +78,7 @@ pub async fn insert(
 pub struct NewMessage<'a> {
     pub id: Uuid,
     pub kind: &'a str,
-    /// `email` or `webhook`.
-    pub channel: &'static str,
+    pub channel: Channel,
     /// The address, or the webhook's URL.
     pub recipient: &'a str,
     pub language: &'a str,
@@ -81,7 +94,7 @@ pub async fn insert_each(conn: &mut PgConnection, messages: &[NewMessage<'_>], n
     }
     let ids: Vec<Uuid> = messages.iter().map(|m| m.id).collect();
     let kinds: Vec<&str> = messages.iter().map(|m| m.kind).collect();
-    let channels: Vec<&str> = messages.iter().map(|m| m.channel).collect();
+    let channels: Vec<Channel> = messages.iter().map(|m| m.channel).collect();
     let recipients: Vec<&str> = messages.iter().map(|m| m.recipient).collect();
     let languages: Vec<&str> = messages.iter().map(|m| m.language).collect();
     let payloads: Vec<Json<&Facts>> = messages.iter().map(|m| Json(m.payload)).collect();
@@ -96,7 +109,7 @@ pub async fn insert_each(conn: &mut PgConnection, messages: &[NewMessage<'_>], n
          ORDER BY t.n",
         &ids,
         &kinds as &[&str],
-        &channels as &[&str],
+        &channels as &[Channel],
         &recipients as &[&str],
         &languages as &[&str],
         &payloads as &[Json<&Facts>],
@@ -127,8 +140,8 @@ pub async fn claim_due_mail(
                WHERE channel = 'email' AND delivered_at IS NULL AND abandoned_at IS NULL AND next_attempt_at <= $1
                ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
            )
-           RETURNING id, kind, channel, recipient, language, payload AS "payload: Json<Facts>", attempts, user_id,
-                     webhook_id, created_at"#,
+           RETURNING id, kind, channel AS "channel: Channel", recipient, language, payload AS "payload: Json<Facts>",
+                     attempts, user_id, webhook_id, created_at"#,
         now,
         lease_until,
         claim_id

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::domain::{ApplicationState, Category};
+use crate::domain::{ApplicationState, Category, HistoryAction};
 
 /// The organization's live filing of a product of this name (normal form)
 /// and category, other than `except`: the earliest, if any.
@@ -55,7 +55,7 @@ pub async fn withdrawn_by_applicant(
 ) -> sqlx::Result<Vec<(Uuid, DateTime<Utc>)>> {
     let rows = sqlx::query!(
         r#"SELECT a.id, e.at FROM applications a
-           JOIN application_events e ON e.application_id = a.id AND e.action = 'withdraw'
+           JOIN application_events e ON e.application_id = a.id AND e.action = $5
            WHERE a.org_id = $1 AND a.normalized_product_name = $2 AND a.id <> $3 AND a.state = 'withdrawn'
              AND a.submitted_at IS NOT NULL AND e.at > $4
            ORDER BY e.at DESC"#,
@@ -63,6 +63,7 @@ pub async fn withdrawn_by_applicant(
         normalized_name,
         except,
         since,
+        HistoryAction::Withdraw as HistoryAction,
     )
     .fetch_all(conn)
     .await?;

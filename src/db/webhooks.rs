@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, types::Json};
 use uuid::Uuid;
 
-use super::outbox::OutboxRow;
+use super::outbox::{Channel, OutboxRow};
 use crate::notifications::messages::Facts;
 
 #[derive(Debug, Clone)]
@@ -192,13 +192,14 @@ pub async fn enqueue(
     let id = Uuid::now_v7();
     sqlx::query!(
         "INSERT INTO outbox (id, kind, channel, recipient, language, payload, created_at, next_attempt_at, webhook_id)
-         VALUES ($1, $2, 'webhook', $3, 'en', $4, $5, $5, $6)",
+         VALUES ($1, $2, $7, $3, 'en', $4, $5, $5, $6)",
         id,
         kind,
         webhook.1,
         Json(facts) as _,
         now,
-        webhook.0
+        webhook.0,
+        Channel::Webhook as Channel,
     )
     .execute(conn)
     .await?;
@@ -310,8 +311,8 @@ pub async fn claim_next_delivery(
                  AND o.next_attempt_at <= $3
                ORDER BY o.next_attempt_at, o.id LIMIT 1 FOR UPDATE OF o SKIP LOCKED
            )
-           RETURNING id, kind, channel, recipient, language, payload AS "payload: Json<Facts>", attempts, user_id,
-                     webhook_id, created_at"#,
+           RETURNING id, kind, channel AS "channel: Channel", recipient, language, payload AS "payload: Json<Facts>",
+                     attempts, user_id, webhook_id, created_at"#,
         webhook_id,
         lease_id,
         now,

@@ -135,10 +135,15 @@ impl ApplicationState {
         TRANSITIONS.iter().find(|(from, a, _)| *from == self && *a == action).map(|(_, _, to)| *to)
     }
 
+    /// The states in which the applicant may change the application's
+    /// fields and materials: while preparing it or answering a supplement
+    /// request. The guarded updates bind this list.
+    pub const EDITABLE: [ApplicationState; 2] = [Draft, SupplementRequested];
+
     /// Whether the applicant may change the application's fields and
-    /// materials: only while preparing it or answering a supplement request.
+    /// materials (one of [`Self::EDITABLE`]).
     pub fn is_editable(self) -> bool {
-        matches!(self, Draft | SupplementRequested)
+        Self::EDITABLE.contains(&self)
     }
 
     pub fn as_str(self) -> &'static str {

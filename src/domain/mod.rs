@@ -3,12 +3,14 @@
 
 mod act;
 mod application;
+mod audit;
 pub mod authorization;
 pub mod calendar;
 mod certificate;
 mod credit_code;
 mod duration;
 pub mod fields;
+mod history;
 mod identity;
 mod lang;
 pub mod media;
@@ -17,12 +19,14 @@ mod refusal;
 mod registration_number;
 mod role;
 mod verification;
+pub(crate) mod vocabulary;
 
 pub use act::{
     ActDetails, ActKind, ActState, Counterparty, ExtendedAgreement, LicenseTerms, Money, Organization, PledgeTerms,
     parse_amount, parse_currency,
 };
 pub use application::{Action, ApplicationState, Category, DataSource, DataSourceKind, MaterialKind};
+pub use audit::{AuditAction, AuditTarget};
 pub use authorization::{ValidityBound, ValidityBoundKind};
 pub use certificate::{
     CertificateDocument, CertificateNumber, CertificateNumberError, CertificateStatus, Issuer, MaterialHash,
@@ -30,6 +34,7 @@ pub use certificate::{
 };
 pub use credit_code::{CreditCode, CreditCodeError};
 pub use duration::{DurationError, ExactDuration, IsoDuration, NotExact};
+pub use history::HistoryAction;
 pub use identity::{Email, Name, Password, Text};
 pub use lang::Lang;
 pub use product_name::normalized_product_name;

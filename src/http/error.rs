@@ -5,7 +5,7 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -13,11 +13,135 @@ use crate::services::{Error, FieldError};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// A problem's stable machine word: its `code`, and the tail of its `type`
+/// (`urn:dataip:problem:{code}`). The OpenAPI document's problem answers
+/// (`api::responses`) name theirs with the same enum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProblemCode {
+    /// 400 without a more specific word (not met today: 400 is
+    /// `validation_failed`).
+    BadRequest,
+    /// 400 or 422: the request is malformed or breaks a rule.
+    ValidationFailed,
+    /// 401.
+    Unauthorized,
+    /// 403.
+    Forbidden,
+    /// 404.
+    NotFound,
+    /// 405.
+    MethodNotAllowed,
+    /// 408.
+    RequestTimeout,
+    /// 409.
+    Conflict,
+    /// 409: the state does not allow the action.
+    InvalidTransition,
+    /// 409: one of the organization's quotas is used up.
+    QuotaExceeded,
+    /// 409: the organization is not verified.
+    OrganizationUnverified,
+    /// 412 or 428.
+    PreconditionFailed,
+    /// 413.
+    PayloadTooLarge,
+    /// 415.
+    UnsupportedMediaType,
+    /// 429.
+    RateLimited,
+    /// 5xx.
+    Internal,
+    /// 503: retry later.
+    Unavailable,
+}
+
+impl ProblemCode {
+    pub const ALL: [ProblemCode; 17] = [
+        Self::BadRequest,
+        Self::ValidationFailed,
+        Self::Unauthorized,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::MethodNotAllowed,
+        Self::RequestTimeout,
+        Self::Conflict,
+        Self::InvalidTransition,
+        Self::QuotaExceeded,
+        Self::OrganizationUnverified,
+        Self::PreconditionFailed,
+        Self::PayloadTooLarge,
+        Self::UnsupportedMediaType,
+        Self::RateLimited,
+        Self::Internal,
+        Self::Unavailable,
+    ];
+
+    /// The word, as `code` carries it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::BadRequest => "bad_request",
+            Self::ValidationFailed => "validation_failed",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::RequestTimeout => "request_timeout",
+            Self::Conflict => "conflict",
+            Self::InvalidTransition => "invalid_transition",
+            Self::QuotaExceeded => "quota_exceeded",
+            Self::OrganizationUnverified => "organization_unverified",
+            Self::PreconditionFailed => "precondition_failed",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::RateLimited => "rate_limited",
+            Self::Internal => "internal",
+            Self::Unavailable => "unavailable",
+        }
+    }
+
+    /// The word for a status without a more specific one.
+    pub fn for_status(status: StatusCode) -> Self {
+        match status.as_u16() {
+            400 | 422 => Self::ValidationFailed,
+            401 => Self::Unauthorized,
+            403 => Self::Forbidden,
+            404 => Self::NotFound,
+            405 => Self::MethodNotAllowed,
+            408 => Self::RequestTimeout,
+            409 => Self::Conflict,
+            // 428: the condition was missing rather than false; one word for both.
+            412 | 428 => Self::PreconditionFailed,
+            413 => Self::PayloadTooLarge,
+            415 => Self::UnsupportedMediaType,
+            429 => Self::RateLimited,
+            500..=599 => Self::Internal,
+            _ => Self::BadRequest,
+        }
+    }
+
+    /// The problem's `type`.
+    pub fn type_uri(self) -> String {
+        format!("urn:dataip:problem:{}", self.as_str())
+    }
+}
+
+impl std::fmt::Display for ProblemCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ProblemCode {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// An error response.
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    code: &'static str,
+    code: ProblemCode,
     detail: String,
     errors: Vec<FieldError>,
     conflicting_application_id: Option<Uuid>,
@@ -46,8 +170,8 @@ pub struct Problem {
     /// `precondition_failed` (412), `payload_too_large` (413),
     /// `unsupported_media_type` (415), `rate_limited` (429), `internal`
     /// (5xx). Each operation's answers say which it can carry.
-    #[schema(example = "not_found")]
-    pub code: String,
+    #[schema(value_type = String, example = "not_found")]
+    pub code: ProblemCode,
     /// Every offending field of an invalid request; absent otherwise.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
@@ -62,7 +186,7 @@ impl ApiError {
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
         Self {
             status,
-            code: code_for(status),
+            code: ProblemCode::for_status(status),
             detail: detail.into(),
             errors: Vec::new(),
             conflicting_application_id: None,
@@ -78,26 +202,6 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         self.status
-    }
-}
-
-/// The machine word for a status without a more specific one.
-fn code_for(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        400 | 422 => "validation_failed",
-        401 => "unauthorized",
-        403 => "forbidden",
-        404 => "not_found",
-        405 => "method_not_allowed",
-        408 => "request_timeout",
-        409 => "conflict",
-        // 428: the condition was missing rather than false; one word for both.
-        412 | 428 => "precondition_failed",
-        413 => "payload_too_large",
-        415 => "unsupported_media_type",
-        429 => "rate_limited",
-        500..=599 => "internal",
-        _ => "bad_request",
     }
 }
 
@@ -117,11 +221,13 @@ impl From<Error> for ApiError {
                 Self { conflicting_application_id: Some(application_id), ..Self::new(StatusCode::CONFLICT, detail) }
             }
             Error::InvalidTransition { .. } => {
-                Self { code: "invalid_transition", ..Self::new(StatusCode::CONFLICT, detail) }
+                Self { code: ProblemCode::InvalidTransition, ..Self::new(StatusCode::CONFLICT, detail) }
             }
-            Error::QuotaExceeded(_) => Self { code: "quota_exceeded", ..Self::new(StatusCode::CONFLICT, detail) },
+            Error::QuotaExceeded(_) => {
+                Self { code: ProblemCode::QuotaExceeded, ..Self::new(StatusCode::CONFLICT, detail) }
+            }
             Error::OrganizationUnverified(_) => {
-                Self { code: "organization_unverified", ..Self::new(StatusCode::CONFLICT, detail) }
+                Self { code: ProblemCode::OrganizationUnverified, ..Self::new(StatusCode::CONFLICT, detail) }
             }
             Error::PreconditionFailed(_) => Self::new(StatusCode::PRECONDITION_FAILED, detail),
             Error::PreconditionRequired(_) => Self::new(StatusCode::PRECONDITION_REQUIRED, detail),
@@ -133,7 +239,7 @@ impl From<Error> for ApiError {
                 ..Self::new(StatusCode::TOO_MANY_REQUESTS, detail)
             },
             Error::Unavailable { retry_after, .. } => Self {
-                code: "unavailable",
+                code: ProblemCode::Unavailable,
                 retry_after: Some(retry_after.as_secs().max(1)),
                 ..Self::new(StatusCode::SERVICE_UNAVAILABLE, detail)
             },
@@ -159,7 +265,7 @@ impl From<sqlx::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let detail = if self.status.is_server_error() && self.code != "unavailable" {
+        let detail = if self.status.is_server_error() && self.code != ProblemCode::Unavailable {
             if let Some(source) = &self.internal {
                 tracing::error!(error = format!("{source:#}"), "request failed");
             }
@@ -169,11 +275,11 @@ impl IntoResponse for ApiError {
             self.detail
         };
         let problem = Problem {
-            kind: format!("urn:dataip:problem:{}", self.code),
+            kind: self.code.type_uri(),
             title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             status: self.status.as_u16(),
             detail,
-            code: self.code.to_owned(),
+            code: self.code,
             errors: self.errors,
             conflicting_application_id: self.conflicting_application_id,
         };
@@ -219,3 +325,30 @@ pub async fn problem_for_bare_errors(response: Response) -> Response {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problem_codes_are_distinct_snake_case_words() {
+        let mut words: Vec<_> = ProblemCode::ALL.iter().map(|code| code.as_str()).collect();
+        for code in ProblemCode::ALL {
+            assert_eq!(serde_json::to_value(code).expect("serializable"), code.as_str());
+            assert!(code.as_str().bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{code}");
+        }
+        words.sort_unstable();
+        words.dedup();
+        assert_eq!(words.len(), ProblemCode::ALL.len());
+    }
+
+    #[test]
+    fn a_problem_carries_its_code_in_type_and_code() {
+        let response = ApiError::from(Error::QuotaExceeded("too many drafts".into())).into_response();
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        let problem = ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "no");
+        assert_eq!(problem.code, ProblemCode::MethodNotAllowed);
+        assert_eq!(ProblemCode::for_status(StatusCode::PRECONDITION_REQUIRED), ProblemCode::PreconditionFailed);
+        assert_eq!(ProblemCode::Unavailable.type_uri(), "urn:dataip:problem:unavailable");
+    }
+}

@@ -16,6 +16,7 @@ use crate::{
         self,
         audit_log::{AuditFilter, AuditRow, NewAuditRow},
     },
+    domain::AuditAction,
     pagination::{Page, PageRequest},
     state::AppState,
 };
@@ -29,11 +30,9 @@ pub enum AuditActor {
     Cli,
 }
 
-/// One action, on one record.
+/// One action, on one record (of the kind `action.target()`).
 pub struct Audit {
-    /// `application.claim`, `objection.decide`, `staff.add`, ...
-    pub action: String,
-    pub target_type: &'static str,
+    pub action: AuditAction,
     pub target_id: Uuid,
     /// The record's relevant fields before and after the action.
     pub before: Option<Value>,
@@ -50,8 +49,8 @@ pub async fn record(conn: &mut PgConnection, actor: AuditActor, at: DateTime<Utc
         at,
         actor,
         actor_id,
-        action: &audit.action,
-        target_type: audit.target_type,
+        action: audit.action,
+        target_type: audit.action.target(),
         target_id: audit.target_id,
         before: audit.before,
         after: audit.after,

@@ -16,7 +16,7 @@ use crate::{
         application_events::EventRow,
         applications::{ApplicationRow, Move, TransitionChanges},
     },
-    domain::{Action, ApplicationState, RefusalGround},
+    domain::{Action, ApplicationState, HistoryAction, RefusalGround},
 };
 
 /// Who did something to an application, as its history shows it.
@@ -145,20 +145,20 @@ pub async fn apply_each(
 }
 
 /// One history entry about an application.
-struct Entry<'a> {
+struct Entry {
     actor: EventActor,
-    action: &'a str,
+    action: HistoryAction,
     from: Option<ApplicationState>,
     note: Option<String>,
     refusal_grounds: Option<Vec<RefusalGround>>,
 }
 
-impl Entry<'static> {
+impl Entry {
     /// The history entry of `step`, taken from the state `from`.
     fn of_step(step: Step, from: ApplicationState) -> Self {
         Self {
             actor: step.actor,
-            action: step.action.as_str(),
+            action: step.action.into(),
             from: Some(from),
             note: step.note,
             refusal_grounds: step.changes.refusal_grounds,
@@ -172,7 +172,7 @@ pub async fn record(
     conn: &mut PgConnection,
     application: &ApplicationRow,
     actor: EventActor,
-    action: &str,
+    action: HistoryAction,
     from: Option<ApplicationState>,
     note: Option<String>,
     now: DateTime<Utc>,
@@ -183,7 +183,7 @@ pub async fn record(
 async fn record_entry(
     conn: &mut PgConnection,
     application: &ApplicationRow,
-    entry: Entry<'_>,
+    entry: Entry,
     now: DateTime<Utc>,
 ) -> Result<()> {
     db::application_events::insert(conn, &event_row(application, entry, now)).await?;
@@ -191,7 +191,7 @@ async fn record_entry(
 }
 
 /// The history row of `entry`; `application` is as the entry leaves it.
-fn event_row(application: &ApplicationRow, entry: Entry<'_>, now: DateTime<Utc>) -> EventRow {
+fn event_row(application: &ApplicationRow, entry: Entry, now: DateTime<Utc>) -> EventRow {
     let (actor_kind, actor_id) = entry.actor.parts();
     EventRow {
         id: Uuid::now_v7(),
@@ -200,7 +200,7 @@ fn event_row(application: &ApplicationRow, entry: Entry<'_>, now: DateTime<Utc>)
         at: now,
         actor_kind: actor_kind.to_owned(),
         actor_id,
-        action: entry.action.to_owned(),
+        action: entry.action,
         from_state: entry.from.or(Some(application.state)),
         to_state: Some(application.state),
         note: entry.note,

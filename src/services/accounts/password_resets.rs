@@ -88,8 +88,7 @@ pub async fn issue(state: &AppState, email: &str) -> Result<PasswordReset> {
     db::password_resets::insert(&mut tx, &row).await?;
     // Issued by an operator (`dataip user reset-password`) only.
     let audit = crate::services::audit::Audit {
-        action: "user.reset_password".into(),
-        target_type: "user",
+        action: crate::domain::AuditAction::UserResetPassword,
         target_id: user.id,
         before: None,
         after: Some(serde_json::json!({"reset_id": row.id, "expires_at": expires_at, "superseded": superseded})),

@@ -12,7 +12,7 @@ use crate::services::{
 };
 use crate::{
     db::{self, users::UserRow},
-    domain::{Email, StaffRole},
+    domain::{AuditAction, Email, StaffRole},
     pagination::{Page, PageRequest},
     state::AppState,
 };
@@ -53,7 +53,7 @@ pub async fn add(state: &AppState, actor: AuditActor, request: NewStaff) -> Resu
     };
     let user = accounts::insert_user(&mut tx, state, account, request.role.into(), None, address, now).await?;
     let after = json!({"email": user.email, "role": user.role.as_str()});
-    audit::record(&mut tx, actor, now, staff_audit("staff.add", user.id, None, after)).await?;
+    audit::record(&mut tx, actor, now, staff_audit(AuditAction::StaffAdd, user.id, None, after)).await?;
     tx.commit().await?;
     tracing::info!(user_id = %user.id, "staff member added");
     Ok(user.into())
@@ -85,7 +85,7 @@ pub async fn disable(state: &AppState, actor: AuditActor, email: &str) -> Result
     let user = db::users::disable(&mut tx, staff.id, now).await?.ok_or(NO_SUCH_STAFF)?;
     let sessions = db::refresh_tokens::revoke_all_of_user(&mut tx, user.id, now).await?;
     let (before, after) = (json!({"disabled_at": staff.disabled_at}), json!({"disabled_at": user.disabled_at}));
-    audit::record(&mut tx, actor, now, staff_audit("staff.disable", user.id, Some(before), after)).await?;
+    audit::record(&mut tx, actor, now, staff_audit(AuditAction::StaffDisable, user.id, Some(before), after)).await?;
     tx.commit().await?;
     tracing::info!(user_id = %user.id, sessions, "staff member disabled");
     Ok(user.into())
@@ -99,14 +99,19 @@ pub async fn enable(state: &AppState, actor: AuditActor, email: &str) -> Result<
     let staff = find_staff(&mut tx, email).await?;
     let user = db::users::enable(&mut tx, staff.id).await?.ok_or(NO_SUCH_STAFF)?;
     let (before, after) = (json!({"disabled_at": staff.disabled_at}), json!({"disabled_at": user.disabled_at}));
-    audit::record(&mut tx, actor, now, staff_audit("staff.enable", user.id, Some(before), after)).await?;
+    audit::record(&mut tx, actor, now, staff_audit(AuditAction::StaffEnable, user.id, Some(before), after)).await?;
     tx.commit().await?;
     tracing::info!(user_id = %user.id, "staff member enabled");
     Ok(user.into())
 }
 
-fn staff_audit(action: &str, user_id: Uuid, before: Option<serde_json::Value>, after: serde_json::Value) -> Audit {
-    Audit { action: action.to_owned(), target_type: "user", target_id: user_id, before, after: Some(after) }
+fn staff_audit(
+    action: AuditAction,
+    user_id: Uuid,
+    before: Option<serde_json::Value>,
+    after: serde_json::Value,
+) -> Audit {
+    Audit { action, target_id: user_id, before, after: Some(after) }
 }
 
 /// The staff member with this address; applicants' accounts are not staff

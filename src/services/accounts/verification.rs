@@ -30,7 +30,7 @@ use crate::{
         business_licences::BusinessLicenceRow,
         organizations::{OrganizationRow, VerificationChange},
     },
-    domain::{CreditCode, Name, Text, Verification, VerificationStep},
+    domain::{AuditAction, CreditCode, Name, Text, Verification, VerificationStep},
     notifications::{EventKind, messages::Facts},
     pagination::{Page, PageRequest},
     state::AppState,
@@ -374,11 +374,9 @@ async fn decide(state: &AppState, id: Uuid, decision: Decision<'_>) -> Result<Or
     };
     let audit = Audit {
         action: match step {
-            VerificationStep::Refuse => "organization.refuse",
-            _ => "organization.verify",
-        }
-        .into(),
-        target_type: "organization",
+            VerificationStep::Refuse => AuditAction::OrganizationRefuse,
+            _ => AuditAction::OrganizationVerify,
+        },
         target_id: id,
         before: Some(json!({"verification": current.verification.to_string(), "name": current.name})),
         after: Some(json!({"verification": row.verification.to_string(), "name": row.name, "reason": refusal_reason})),

@@ -164,7 +164,7 @@ pub async fn to_organizations(
             messages.push(db::outbox::NewMessage {
                 id: Uuid::now_v7(),
                 kind,
-                channel: "webhook",
+                channel: db::outbox::Channel::Webhook,
                 recipient: url,
                 // Webhook payloads are English, whoever set them up.
                 language: "en",
@@ -180,7 +180,7 @@ pub async fn to_organizations(
             messages.push(db::outbox::NewMessage {
                 id: Uuid::now_v7(),
                 kind,
-                channel: "email",
+                channel: db::outbox::Channel::Email,
                 recipient: &recipient.email,
                 language: &recipient.language,
                 payload: notice.facts,

@@ -24,7 +24,7 @@ use crate::{
     auth::Principal,
     config::Config,
     db::{self, objection_evidence::EvidenceRow, objections::ObjectionRow},
-    domain::ObjectionState,
+    domain::{HistoryAction, ObjectionState},
     state::AppState,
 };
 
@@ -184,8 +184,16 @@ where
     let application = db::applications::find(&mut tx, objection.application_id).await?.ok_or(Error::NotFound)?;
     let note =
         format!("evidence for objection {id}: {} ({size} bytes, sha256 {})", row.filename, hex::encode(&row.sha256));
-    procedure::record(&mut tx, &application, EventActor::Public, "add_objection_evidence", None, Some(note), now)
-        .await?;
+    procedure::record(
+        &mut tx,
+        &application,
+        EventActor::Public,
+        HistoryAction::AddObjectionEvidence,
+        None,
+        Some(note),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(evidence_id = %row.id, size, "objection evidence received");
     Ok(row.into())

@@ -35,7 +35,10 @@ use crate::{
         applications::{ApplicationRow, TransitionChanges},
         objections::{Decision, ObjectionRow, ResponseRow},
     },
-    domain::{Action, ApplicationState, Email, Name, ObjectionDecision, ObjectionState, RefusalGround, Text},
+    domain::{
+        Action, ApplicationState, AuditAction, Email, HistoryAction, Name, ObjectionDecision, ObjectionState,
+        RefusalGround, Text,
+    },
     pagination::{Page, PageRequest},
     state::AppState,
 };
@@ -336,7 +339,7 @@ pub async fn file(
     };
     db::objections::insert(&mut tx, &row).await?;
     let note = format!("objection {} by {}", row.id, row.objector_name);
-    procedure::record(&mut tx, &application, EventActor::Public, "object", None, Some(note), now).await?;
+    procedure::record(&mut tx, &application, EventActor::Public, HistoryAction::Object, None, Some(note), now).await?;
     let tracking_token = token.render(TRACKING_TOKEN_PREFIX);
     notify_filed(&mut tx, state, &application, &row, &tracking_token, language, now).await?;
     tx.commit().await?;
@@ -471,7 +474,8 @@ pub async fn withdraw(state: &AppState, id: Uuid, token: &str) -> Result<Objecti
     let withdrawn = crate::notifications::EventKind::ObjectionWithdrawn;
     notifications::to_organization(&mut tx, state, application.org_id, withdrawn, &facts, now).await?;
     let note = Some(format!("objection {id} withdrawn by the objector"));
-    procedure::record(&mut tx, &application, EventActor::Public, "withdraw_objection", None, note, now).await?;
+    procedure::record(&mut tx, &application, EventActor::Public, HistoryAction::WithdrawObjection, None, note, now)
+        .await?;
     let last = db::objections::count_open(&mut tx, application.id).await? == 0;
     if last && application.state == ApplicationState::ObjectionReview {
         let note = Some("no objection stands: the last open one was withdrawn".to_owned());
@@ -523,7 +527,8 @@ pub async fn respond(
     let row = ResponseRow { id: Uuid::now_v7(), objection_id, org_id: tenant.org_id, author_id, text, created_at: now };
     db::objections::insert_response(&mut tx, &row).await?;
     let note = Some(format!("response to objection {objection_id}"));
-    procedure::record(&mut tx, &application, tenant.actor.into(), "respond_objection", None, note, now).await?;
+    procedure::record(&mut tx, &application, tenant.actor.into(), HistoryAction::RespondObjection, None, note, now)
+        .await?;
     let view = ResponseView::from(row);
     if let Some(idempotent) = &idempotent {
         idempotent.remember(&mut tx, &view).await?;
@@ -673,7 +678,8 @@ pub async fn decide(state: &AppState, staff: Staff, id: Uuid, request: DecisionR
         }
         ObjectionDecision::Dismissed => {
             let note = Some(format!("objection {id} dismissed: {reason}"));
-            procedure::record(&mut tx, &application, reviewer, "dismiss_objection", None, note, now).await?;
+            procedure::record(&mut tx, &application, reviewer, HistoryAction::DismissObjection, None, note, now)
+                .await?;
             let last = db::objections::count_open(&mut tx, application.id).await? == 0;
             if last && application.state == ApplicationState::ObjectionReview {
                 let note = Some("no objection stands".to_owned());
@@ -685,8 +691,7 @@ pub async fn decide(state: &AppState, staff: Staff, id: Uuid, request: DecisionR
     };
     let objection = db::objections::find(&mut tx, id).await?.ok_or(Error::NotFound)?;
     let audit = Audit {
-        action: "objection.decide".into(),
-        target_type: "objection",
+        action: AuditAction::ObjectionDecide,
         target_id: id,
         before: Some(json!({"state": ObjectionState::Open.as_str()})),
         after: Some(
@@ -713,7 +718,8 @@ pub async fn close_moot(
     let closed = db::objections::close_open(conn, application.id, &format!("moot: {why}"), now).await?;
     if closed > 0 {
         let note = Some(format!("{closed} open objection(s) closed: {why}"));
-        procedure::record(conn, application, EventActor::System, "close_objections", None, note, now).await?;
+        procedure::record(conn, application, EventActor::System, HistoryAction::CloseObjections, None, note, now)
+            .await?;
     }
     Ok(())
 }

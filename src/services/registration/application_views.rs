@@ -174,7 +174,7 @@ impl From<EventRow> for EventView {
         Self {
             at: row.at,
             actor: ActorView { kind: row.actor_kind, id: row.actor_id },
-            action: row.action,
+            action: row.action.as_str().to_owned(),
             from_state: row.from_state,
             to_state: row.to_state,
             note: row.note,

@@ -19,7 +19,7 @@ use crate::{
         self,
         applications::{ApplicationFields, ApplicationRow, TransitionChanges},
     },
-    domain::{Action, ApplicationState, Category, DataSource, MaterialKind, Name, Text},
+    domain::{Action, ApplicationState, Category, DataSource, HistoryAction, MaterialKind, Name, Text},
     pagination::{Page, PageRequest},
     state::AppState,
 };
@@ -248,7 +248,7 @@ pub async fn create(
         )));
     }
     let row = db::applications::insert(&mut tx, Uuid::now_v7(), tenant.org_id, &parsed, now).await?;
-    procedure::record(&mut tx, &row, tenant.actor.into(), "create", None, None, now).await?;
+    procedure::record(&mut tx, &row, tenant.actor.into(), HistoryAction::Create, None, None, now).await?;
     let view = ApplicationView::new(row, Vec::new());
     if let Some(idempotent) = &idempotent {
         idempotent.remember(&mut tx, &view).await?;
@@ -314,7 +314,7 @@ pub async fn update(
     let row = db::applications::update_fields(&mut tx, tenant.org_id, id, current.version, &parsed, now)
         .await?
         .ok_or_else(|| stale(current.version + 1))?;
-    procedure::record(&mut tx, &row, tenant.actor.into(), "update", None, None, now).await?;
+    procedure::record(&mut tx, &row, tenant.actor.into(), HistoryAction::Update, None, None, now).await?;
     let view = ApplicationView::load(&mut tx, row).await?;
     tx.commit().await?;
     Ok(view)

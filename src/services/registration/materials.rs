@@ -15,7 +15,7 @@ use crate::services::{
 use crate::{
     auth::{Principal, Tenant},
     db::{self, applications::ApplicationRow, materials::MaterialRow},
-    domain::{ApplicationState, MaterialKind},
+    domain::{ApplicationState, HistoryAction, MaterialKind},
     state::AppState,
 };
 
@@ -78,7 +78,8 @@ where
     db::materials::upsert(&mut tx, &material).await?;
     let note =
         format!("{}: {} ({} bytes, sha256 {})", kind.as_str(), material.filename, size, hex::encode(&material.sha256));
-    procedure::record(&mut tx, &application, tenant.actor.into(), "upload_material", None, Some(note), now).await?;
+    procedure::record(&mut tx, &application, tenant.actor.into(), HistoryAction::UploadMaterial, None, Some(note), now)
+        .await?;
     tx.commit().await?;
     Ok(material.into())
 }
@@ -118,8 +119,16 @@ pub async fn delete(state: &AppState, tenant: Tenant, id: Uuid, kind: MaterialKi
         return Err(Error::NotFound);
     }
     let actor: EventActor = tenant.actor.into();
-    procedure::record(&mut tx, &application, actor, "delete_material", None, Some(kind.as_str().to_owned()), now)
-        .await?;
+    procedure::record(
+        &mut tx,
+        &application,
+        actor,
+        HistoryAction::DeleteMaterial,
+        None,
+        Some(kind.as_str().to_owned()),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

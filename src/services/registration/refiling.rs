@@ -186,8 +186,7 @@ pub async fn grant_exception(
     };
     db::refile_exceptions::insert(&mut tx, &row).await?;
     let audit = crate::services::audit::Audit {
-        action: "organization.grant_refile_exception".into(),
-        target_type: "organization",
+        action: crate::domain::AuditAction::OrganizationGrantRefileException,
         target_id: org_id,
         before: None,
         after: Some(

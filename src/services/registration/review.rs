@@ -22,7 +22,10 @@ use crate::{
         self,
         applications::{ApplicationRow, TransitionChanges},
     },
-    domain::{Action, ApplicationState, IsoDuration, RefusalGround, RegistrationNumber, Role, Text, authorization},
+    domain::{
+        Action, ApplicationState, AuditAction, IsoDuration, RefusalGround, RegistrationNumber, Role, Text,
+        authorization,
+    },
     pagination::{Page, PageRequest},
     state::AppState,
 };
@@ -172,7 +175,7 @@ pub async fn claim(state: &AppState, staff: Staff, id: Uuid) -> Result<Applicati
     let changes = TransitionChanges { reviewer_id: Some(staff.user_id), ..TransitionChanges::default() };
     let step = Step::new(Action::Claim, EventActor::Reviewer(staff.user_id)).changes(changes);
     let row = procedure::apply(&mut tx, &current, step, now).await?;
-    audit_decision(&mut tx, staff, Action::Claim, &current, &row, None, now).await?;
+    audit_decision(&mut tx, staff, AuditAction::ApplicationClaim, &current, &row, None, now).await?;
     let view = ApplicationView::load(&mut tx, row).await?;
     tx.commit().await?;
     Ok(view)
@@ -256,15 +259,14 @@ pub async fn approve(state: &AppState, staff: Staff, id: Uuid, request: ApproveR
 async fn audit_decision(
     conn: &mut PgConnection,
     staff: Staff,
-    action: Action,
+    action: AuditAction,
     before: &ApplicationRow,
     after: &ApplicationRow,
     note: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let audit = Audit {
-        action: format!("application.{}", action.as_str()),
-        target_type: "application",
+        action,
         target_id: after.id,
         before: Some(json!({"state": before.state.as_str(), "reviewer_id": before.reviewer_id})),
         after: Some(json!({"state": after.state.as_str(), "reviewer_id": after.reviewer_id, "note": note})),
@@ -302,6 +304,8 @@ async fn decide(
     mut changes: TransitionChanges,
     now: DateTime<Utc>,
 ) -> Result<ApplicationView> {
+    let audited =
+        AuditAction::of_review(action).ok_or_else(|| anyhow::anyhow!("{action} is no reviewer's decision"))?;
     let mut tx = state.db.begin().await?;
     let current = visible(db::applications::find(&mut tx, id).await?)?;
     procedure::check(&current, action)?;
@@ -317,7 +321,7 @@ async fn decide(
     }
     let step = Step::new(action, EventActor::Reviewer(staff.user_id)).note(note.clone()).changes(changes);
     let row = procedure::apply(&mut tx, &current, step, now).await?;
-    audit_decision(&mut tx, staff, action, &current, &row, note, now).await?;
+    audit_decision(&mut tx, staff, audited, &current, &row, note, now).await?;
     crate::services::notifications::application_changed(&mut tx, state, &row, now).await?;
     let view = ApplicationView::load(&mut tx, row).await?;
     tx.commit().await?;

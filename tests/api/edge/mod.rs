@@ -11,3 +11,4 @@ pub mod input;
 pub mod limits;
 pub mod portal;
 pub mod public_cache;
+pub mod vocabularies;

@@ -37,7 +37,7 @@ use crate::services::{
 use crate::{
     auth::{Actor, Staff, Tenant},
     db::{self, acts::ActRow, certificates::CertificateRow},
-    domain::{ActDetails, ActKind, ActState, Text},
+    domain::{ActDetails, ActKind, ActState, AuditAction, HistoryAction, Text},
     notifications::{EventKind, messages::Facts},
     pagination::{Page, PageRequest},
     state::AppState,
@@ -187,7 +187,7 @@ pub async fn reject(state: &AppState, staff: Staff, id: Uuid, request: RejectAct
     pending(&mut tx, id).await?;
     db::acts::reject(&mut tx, id, staff.user_id, &reason, now).await?;
     let view = db::acts::find(&mut tx, id).await?.ok_or(Error::NotFound)?;
-    audit_act(&mut tx, staff, "act.reject", &view, Some(reason.clone()), now).await?;
+    audit_act(&mut tx, staff, AuditAction::ActReject, &view, Some(reason.clone()), now).await?;
     notify_decided(&mut tx, state, &view, Some(reason), now).await?;
     tx.commit().await?;
     Ok(ActView::full(view))
@@ -197,14 +197,13 @@ pub async fn reject(state: &AppState, staff: Staff, id: Uuid, request: RejectAct
 async fn audit_act(
     conn: &mut PgConnection,
     staff: Staff,
-    action: &str,
+    action: AuditAction,
     act: &ActRow,
     reason: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let audit = Audit {
-        action: action.to_owned(),
-        target_type: "act",
+        action,
         target_id: act.id,
         before: Some(json!({"state": ActState::Pending.as_str()})),
         after: Some(json!({"state": act.state.as_str(), "reason": reason})),
@@ -267,7 +266,7 @@ pub async fn approve(state: &AppState, staff: Staff, id: Uuid) -> Result<ActView
     let certificate = db::certificates::find_for_update(&mut tx, act.certificate_id).await?.ok_or(Error::NotFound)?;
     rules::ensure_active(&certificate, now)?;
     let view = take_effect(&mut tx, state, &act, &certificate, staff, now).await?;
-    audit_act(&mut tx, staff, "act.approve", &view, None, now).await?;
+    audit_act(&mut tx, staff, AuditAction::ActApprove, &view, None, now).await?;
     notify_decided(&mut tx, state, &view, None, now).await?;
     tx.commit().await?;
     tracing::info!(kind = ?act.kind, "act approved");
@@ -313,7 +312,8 @@ async fn take_effect(
     }
     ledger::enqueue(conn, &entry, Recording::Act(act.id), now).await?;
     let application = db::applications::find(conn, certificate.application_id).await?.ok_or(Error::NotFound)?;
-    let action = entry.type_name();
+    let action = HistoryAction::from(act.kind);
+    debug_assert_eq!(action.as_str(), entry.type_name(), "the history names an act as its ledger entry");
     let note = Some(format!("{action} on certificate {} (act {})", certificate.certificate_number, act.id));
     procedure::record(conn, &application, EventActor::Reviewer(staff.user_id), action, None, note, now).await?;
     db::acts::find(conn, act.id).await?.ok_or(Error::NotFound)
@@ -331,8 +331,7 @@ pub async fn revoke(state: &AppState, staff: Staff, certificate_id: Uuid, reques
     db::acts::insert(&mut tx, &act).await?;
     let view = take_effect(&mut tx, state, &act, &certificate, staff, now).await?;
     let audit = Audit {
-        action: "certificate.revoke".into(),
-        target_type: "certificate",
+        action: AuditAction::CertificateRevoke,
         target_id: certificate_id,
         before: Some(json!({"status": "valid"})),
         after: Some(json!({"status": "revoked", "act_id": view.id})),
