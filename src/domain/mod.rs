@@ -30,6 +30,10 @@ pub use certificate::{
 };
 pub use credit_code::{CreditCode, CreditCodeError};
 pub use duration::{DurationError, IsoDuration};
+pub use fields::{
+    Abstract, Comment, CreditCodeText, DataAttribute, DisplayName, KeyName, LicenseScope, ObjectorName,
+    OrganizationName, ProductName, Reason, RecordDate, SourceDescription, Statement, WithdrawalReason,
+};
 pub use identity::{Email, Name, Password, Text};
 pub use lang::Lang;
 pub use product_name::normalized_product_name;
