@@ -229,7 +229,7 @@ mod tests {
     use super::*;
     use chrono::NaiveDate;
 
-    use crate::domain::fields::{date, optional_date, optional_text, text, texts};
+    use crate::domain::fields::{ProductName, RecordDate, date, optional_date, optional_text, text, texts};
 
     #[derive(Debug, serde::Deserialize, Clone, Copy, PartialEq)]
     #[serde(rename_all = "snake_case")]
@@ -258,6 +258,10 @@ mod tests {
         tint: Option<Colour>,
         #[serde(default, deserialize_with = "texts")]
         tints: Vec<Colour>,
+        #[serde(default)]
+        since: Option<RecordDate>,
+        #[serde(default)]
+        label: Option<ProductName>,
     }
 
     fn problems(json: &str) -> Vec<(String, String)> {
@@ -344,6 +348,26 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(form.tints, [Colour::Red]);
+    }
+
+    #[test]
+    fn field_types_report_under_their_paths_with_the_rest() {
+        let found = problems(
+            r#"{"party": {"name": "x", "colour": "blue"}, "parties": [], "on": "2026-01-01",
+                "since": "1899-12-31", "label": 7}"#,
+        );
+        let fields: Vec<&str> = found.iter().map(|(field, _)| field.as_str()).collect();
+        assert_eq!(fields, ["party.colour", "since", "label"], "{found:?}");
+        assert_eq!(found[1].1, "must be a date between 1900-01-01 and 9999-12-31, not one in the year 1899");
+        assert_eq!(found[2].1, "invalid type: integer `7`, expected a string");
+        let form = read::<Form>(
+            br#"{"party": {"name": "x", "colour": "red"}, "parties": [], "on": "2026-01-01",
+                 "since": "1900-01-01", "label": "  \u0007  "}"#,
+        )
+        .expect("read: the text is checked where it is parsed");
+        assert_eq!(form.since.map(RecordDate::date), NaiveDate::from_ymd_opt(1900, 1, 1));
+        assert_eq!(form.label.as_ref().map(ProductName::as_str), Some("  \u{7}  "));
+        assert!(form.label.is_some_and(|label| label.parse().is_err()));
     }
 
     #[test]

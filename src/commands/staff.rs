@@ -77,7 +77,7 @@ pub async fn add(config: Config, email: String, name: String, role: StaffRole) -
         line.trim_end_matches(['\r', '\n']).to_owned()
     };
     let state = state(config).await?;
-    let request = NewStaff { email, password, display_name: name, role };
+    let request = NewStaff { email, password, display_name: name.into(), role };
     let user = services::accounts::staff::add(&state, services::audit::AuditActor::Cli, request)
         .await
         .map_err(service_error)?;

@@ -9,7 +9,7 @@ pub use tlog::document::Money;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::ValidityBound;
+use super::{CreditCodeText, LicenseScope, OrganizationName, RecordDate, ValidityBound};
 
 /// What can happen to a registered product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
@@ -50,15 +50,9 @@ impl ActState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Counterparty {
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
-    pub name: String,
+    pub name: OrganizationName,
     /// Unified social credit code.
-    #[schema(min_length = 18, pattern = r"^\s*[0-9A-HJ-NP-RTUW-Ya-hj-np-rtuw-y]{18}\s*$")]
-    pub credit_code: String,
+    pub credit_code: CreditCodeText,
 }
 
 /// An organization registered here, as an act names it.
@@ -76,20 +70,11 @@ pub struct Organization {
 pub struct LicenseTerms {
     pub licensee: Counterparty,
     pub exclusive: bool,
-    #[schema(
-        min_length = 1,
-        max_length = 2000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
-    )]
-    pub scope: String,
+    pub scope: LicenseScope,
     /// A date of the years 1900 to 9999.
-    #[schema(pattern = r"^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$")]
-    #[serde(deserialize_with = "crate::domain::fields::date")]
-    pub starts_on: NaiveDate,
+    pub starts_on: RecordDate,
     /// A date of the years 1900 to 9999, not before `starts_on`.
-    #[schema(pattern = r"^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$")]
-    #[serde(deserialize_with = "crate::domain::fields::date")]
-    pub ends_on: NaiveDate,
+    pub ends_on: RecordDate,
 }
 
 /// A pledge as filed: to whom, securing how much, and when.
@@ -99,13 +84,9 @@ pub struct PledgeTerms {
     pub pledgee: Counterparty,
     pub secured_amount: Money,
     /// A date of the years 1900 to 9999.
-    #[schema(pattern = r"^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$")]
-    #[serde(deserialize_with = "crate::domain::fields::date")]
-    pub starts_on: NaiveDate,
+    pub starts_on: RecordDate,
     /// A date of the years 1900 to 9999, not before `starts_on`.
-    #[schema(pattern = r"^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$")]
-    #[serde(deserialize_with = "crate::domain::fields::date")]
-    pub ends_on: NaiveDate,
+    pub ends_on: RecordDate,
 }
 
 /// A data-source agreement that a `change` act records as extended.
@@ -116,7 +97,7 @@ pub struct ExtendedAgreement {
     /// from 0.
     pub data_source: u32,
     /// The agreement's new end.
-    pub agreement_ends_on: NaiveDate,
+    pub agreement_ends_on: RecordDate,
     /// The end on record before; set when the change took effect.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_agreement_ends_on: Option<NaiveDate>,

@@ -3,11 +3,12 @@
 
 use std::fmt;
 
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 // Certificates name these, so they are part of the ledger's format (tlog).
 pub use tlog::document::{Category, MaterialKind};
 use utoipa::ToSchema;
+
+use super::{RecordDate, SourceDescription};
 
 /// Where the data of a product comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -25,21 +26,11 @@ pub enum DataSourceKind {
 pub struct DataSource {
     #[serde(deserialize_with = "crate::domain::fields::text")]
     pub kind: DataSourceKind,
-    #[schema(
-        min_length = 1,
-        max_length = 1000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
-    )]
-    pub description: String,
+    pub description: SourceDescription,
     /// When the agreement that provides the data ends, if it does: a date
     /// of the years 1900 to 9999, not already past.
-    #[schema(pattern = r"^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$")]
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::domain::fields::optional_date"
-    )]
-    pub agreement_ends_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreement_ends_on: Option<RecordDate>,
 }
 
 /// Where an application stands in the procedure.

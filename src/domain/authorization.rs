@@ -13,6 +13,8 @@ use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 // ledger's format (tlog).
 pub use tlog::document::{ValidityBound, ValidityBoundKind};
 
+#[cfg(test)]
+use super::RecordDate;
 use super::{DataSource, DataSourceKind, ExtendedAgreement};
 
 /// A data source's agreement and its end.
@@ -49,11 +51,9 @@ pub fn under_agreement(kind: DataSourceKind) -> bool {
 
 /// The sources' agreements that have an end, in their order.
 pub fn agreements(sources: &[DataSource]) -> impl Iterator<Item = Agreement<'_>> {
-    sources
-        .iter()
-        .enumerate()
-        .filter(|(_, source)| under_agreement(source.kind))
-        .filter_map(|(index, source)| source.agreement_ends_on.map(|ends_on| Agreement { index, source, ends_on }))
+    sources.iter().enumerate().filter(|(_, source)| under_agreement(source.kind)).filter_map(|(index, source)| {
+        source.agreement_ends_on.map(|ends_on| Agreement { index, source, ends_on: ends_on.date() })
+    })
 }
 
 /// The agreement that ends first (the first listed among equals).
@@ -114,7 +114,7 @@ mod tests {
         DataSource {
             kind,
             description: "某物流平台运单数据授权".into(),
-            agreement_ends_on: ends_on.map(|d| d.parse().expect("date")),
+            agreement_ends_on: ends_on.map(|d| RecordDate::new(d.parse().expect("date")).expect("of the era")),
         }
     }
 

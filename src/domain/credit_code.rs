@@ -25,10 +25,16 @@ pub enum CreditCodeError {
 }
 
 impl CreditCode {
+    /// A code's length, in characters.
+    pub const LENGTH: usize = 18;
+    /// What a request may give, as the OpenAPI document says it: the
+    /// alphabet's characters, either case, with spaces around.
+    pub const PATTERN: &'static str = r"^\s*[0-9A-HJ-NP-RTUW-Ya-hj-np-rtuw-y]{18}\s*$";
+
     /// Parses a code, accepting lower-case letters and surrounding spaces.
     pub fn parse(input: &str) -> Result<Self, CreditCodeError> {
         let code = input.trim().to_ascii_uppercase();
-        if code.chars().count() != 18 {
+        if code.chars().count() != Self::LENGTH {
             return Err(CreditCodeError::Length);
         }
         let mut values = [0u32; 18];

@@ -34,6 +34,10 @@ pub use certificate::{
 };
 pub use credit_code::{CreditCode, CreditCodeError};
 pub use duration::{DurationError, ExactDuration, IsoDuration, NotExact};
+pub use fields::{
+    Abstract, Comment, CreditCodeText, DataAttribute, DisplayName, KeyName, LicenseScope, ObjectorName,
+    OrganizationName, ProductName, Reason, RecordDate, SourceDescription, Statement, WithdrawalReason,
+};
 pub use history::HistoryAction;
 pub use identity::{Email, Name, Password, Text};
 pub use lang::Lang;

@@ -1,6 +1,6 @@
 //! Closed vocabularies stored as text: each is one enum, declared once with
 //! its words by [`vocabulary!`], and its table's column carries a CHECK
-//! listing the same words (`tests/api/vocabularies.rs` compares the two).
+//! listing the same words (`tests/api/edge/vocabularies.rs` compares the two).
 //! A new word is a new variant here and a migration widening the CHECK.
 
 /// Declares an enum whose variants are the words of a vocabulary stored as

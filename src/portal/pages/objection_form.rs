@@ -133,9 +133,9 @@ pub async fn file(
             StatusCode::UNPROCESSABLE_ENTITY
         } else {
             let request = NewObjection {
-                objector: Objector { name: form.name.clone(), contact_email: form.email.trim().to_owned() },
-                interest: form.interest.clone(),
-                grounds: form.grounds.clone(),
+                objector: Objector { name: form.name.clone().into(), contact_email: form.email.trim().to_owned() },
+                interest: form.interest.clone().into(),
+                grounds: form.grounds.clone().into(),
                 language: Some(ctx.lang.tag().to_owned()),
             };
             match objections::file(&state, id, request, client).await {

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::services::{Error, Fields, Result};
 use crate::{
     db::{self, organizations::OrganizationRow, users::UserRow},
-    domain::{Email, Name, Password, Role, Verification},
+    domain::{DisplayName, Email, Name, Password, Role, Verification},
     state::AppState,
 };
 
@@ -89,13 +89,7 @@ pub struct NewAccount {
     /// At least 10 characters, at most 1024 bytes.
     #[schema(format = Password, min_length = 10, max_length = 1024)]
     pub password: String,
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
-    #[schema(example = "张伟")]
-    pub display_name: String,
+    pub display_name: DisplayName,
 }
 
 /// A new account's fields, parsed.
@@ -110,7 +104,7 @@ impl NewAccount {
     pub fn parse(&self, fields: &mut Fields, prefix: &str) -> Option<AccountFields> {
         let email = fields.check(&format!("{prefix}email"), Email::parse(&self.email));
         let password = fields.check(&format!("{prefix}password"), Password::parse(&self.password));
-        let display_name = fields.check(&format!("{prefix}display_name"), Name::parse(&self.display_name, 100));
+        let display_name = fields.check(&format!("{prefix}display_name"), self.display_name.parse());
         Some(AccountFields { email: email?, password: password?, display_name: display_name? })
     }
 }

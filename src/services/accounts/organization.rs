@@ -14,7 +14,7 @@ use crate::{
     auth::{API_KEY_PREFIX, OpaqueToken, Owner},
     config::Config,
     db::{self, api_keys::ApiKeyRow},
-    domain::{Name, OrgRole, Role},
+    domain::{DisplayName, KeyName, OrgRole, Role},
     pagination::{Page, PageRequest},
     state::AppState,
 };
@@ -28,13 +28,7 @@ pub struct NewMember {
     /// At least 10 characters, at most 1024 bytes.
     #[schema(format = Password, min_length = 10, max_length = 1024)]
     pub password: String,
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
-    #[schema(example = "李娜")]
-    pub display_name: String,
+    pub display_name: DisplayName,
     #[serde(deserialize_with = "crate::domain::fields::text")]
     pub role: OrgRole,
 }
@@ -43,12 +37,7 @@ pub struct NewMember {
 #[serde(deny_unknown_fields)]
 pub struct NewApiKey {
     /// What the key is for, e.g. "ERP integration".
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
-    pub name: String,
+    pub name: KeyName,
 }
 
 /// An API key as listed: never its secret.
@@ -155,7 +144,7 @@ fn api_keys_throttle(config: &Config) -> Throttle {
 
 #[tracing::instrument(skip_all, fields(org_id = %owner.org_id))]
 pub async fn create_api_key(state: &AppState, owner: Owner, request: NewApiKey) -> Result<CreatedApiKey> {
-    let name = Name::parse(&request.name, 100).map_err(|message| Error::field("name", message))?;
+    let name = request.name.parse().map_err(|message| Error::field("name", message))?;
     let now = state.clock.now();
     api_keys_throttle(&state.config).take(&mut *state.db.acquire().await?, owner.org_id.as_bytes(), now).await?;
     let token = OpaqueToken::generate()?;

@@ -17,7 +17,7 @@ use crate::{
     auth::{OpaqueToken, REFRESH_TOKEN_PREFIX},
     config::Config,
     db::{self, organizations::OrganizationRow, refresh_tokens::RefreshTokenRow, users::UserRow},
-    domain::{CreditCode, Email, Name, Role},
+    domain::{CreditCodeText, Email, OrganizationName, Role},
     state::AppState,
 };
 
@@ -31,17 +31,9 @@ pub struct SignupRequest {
 #[derive(eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrganization {
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
-    #[schema(example = "上海数据科技有限公司")]
-    pub name: String,
+    pub name: OrganizationName,
     /// 18-character unified social credit code with a valid check character.
-    #[schema(min_length = 18, pattern = r"^\s*[0-9A-HJ-NP-RTUW-Ya-hj-np-rtuw-y]{18}\s*$")]
-    #[schema(example = "91310000MA1FL4B24G")]
-    pub credit_code: String,
+    pub credit_code: CreditCodeText,
 }
 
 #[derive(eserde::Deserialize, ToSchema)]
@@ -100,8 +92,8 @@ fn signup_throttle(config: &Config) -> Throttle {
 pub async fn signup(state: &AppState, request: SignupRequest, client: IpAddr) -> Result<SignupResponse> {
     let now = state.clock.now();
     let mut fields = Fields::new();
-    let org_name = fields.check("organization.name", Name::parse(&request.organization.name, 200));
-    let credit_code = fields.check("organization.credit_code", CreditCode::parse(&request.organization.credit_code));
+    let org_name = fields.check("organization.name", request.organization.name.parse());
+    let credit_code = fields.check("organization.credit_code", request.organization.credit_code.parse());
     let account = request.user.parse(&mut fields, "user.");
     let (Some(org_name), Some(credit_code), Some(account)) = (org_name, credit_code, account) else {
         return Err(fields.into_error());

@@ -12,7 +12,7 @@ use crate::services::{
 };
 use crate::{
     db::{self, users::UserRow},
-    domain::{AuditAction, Email, StaffRole},
+    domain::{AuditAction, DisplayName, Email, StaffRole},
     pagination::{Page, PageRequest},
     state::AppState,
 };
@@ -26,13 +26,7 @@ pub struct NewStaff {
     /// At least 10 characters, at most 1024 bytes.
     #[schema(format = Password, min_length = 10, max_length = 1024)]
     pub password: String,
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
-    #[schema(example = "王审")]
-    pub display_name: String,
+    pub display_name: DisplayName,
     #[serde(deserialize_with = "crate::domain::fields::text")]
     pub role: StaffRole,
 }

@@ -30,7 +30,7 @@ use crate::{
         business_licences::BusinessLicenceRow,
         organizations::{OrganizationRow, VerificationChange},
     },
-    domain::{AuditAction, CreditCode, Name, Text, Verification, VerificationStep},
+    domain::{AuditAction, CreditCode, Name, OrganizationName, Reason, Verification, VerificationStep},
     notifications::{EventKind, messages::Facts},
     pagination::{Page, PageRequest},
     state::AppState,
@@ -108,13 +108,7 @@ pub struct VerifyRequest {
     /// The organization's name as its business licence gives it, if the
     /// name it signed up with differs; left out, the name stays.
     #[serde(default)]
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
-    #[schema(example = "上海数据科技有限公司")]
-    pub name: Option<String>,
+    pub name: Option<OrganizationName>,
 }
 
 /// Staff refuse an organization's business licence.
@@ -122,12 +116,7 @@ pub struct VerifyRequest {
 #[serde(deny_unknown_fields)]
 pub struct RefuseRequest {
     /// Why, for the organization's owner: what is wrong with the licence.
-    #[schema(
-        min_length = 1,
-        max_length = 2000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
-    )]
-    pub reason: String,
+    pub reason: Reason,
 }
 
 /// The organization, with its verification and licence.
@@ -243,7 +232,7 @@ pub async fn verify(
                 .into(),
         )
     })?;
-    let name = parse_name(request.name.as_deref())?;
+    let name = parse_name(request.name.as_ref().map(OrganizationName::as_str))?;
     let decision = Decision {
         step: VerificationStep::Verify,
         decided_by: Some(staff.user_id),
@@ -259,7 +248,7 @@ pub async fn verify(
 /// Staff refuse a pending organization's licence, saying why.
 #[tracing::instrument(skip_all, fields(staff_id = %staff.user_id, org_id = %id))]
 pub async fn refuse(state: &AppState, staff: Staff, id: Uuid, request: RefuseRequest) -> Result<OrganizationDetails> {
-    let reason = Text::parse(&request.reason, 2000).map_err(|m| Error::field("reason", m))?.into_string();
+    let reason = request.reason.parse().map_err(|m| Error::field("reason", m))?.into_string();
     let decision = Decision {
         step: VerificationStep::Refuse,
         decided_by: Some(staff.user_id),
@@ -430,5 +419,6 @@ fn held_by(holder: &OrganizationRow) -> Error {
 }
 
 fn parse_name(name: Option<&str>) -> Result<Option<String>> {
-    name.map(|name| Name::parse(name, 200).map(Name::into_string).map_err(|m| Error::field("name", m))).transpose()
+    name.map(|name| OrganizationName::from(name).parse().map(Name::into_string).map_err(|m| Error::field("name", m)))
+        .transpose()
 }

@@ -36,8 +36,8 @@ use crate::{
         objections::{Decision, ObjectionRow, ResponseRow},
     },
     domain::{
-        Action, ApplicationState, AuditAction, Email, HistoryAction, Name, ObjectionDecision, ObjectionState,
-        RefusalGround, Text,
+        Action, ApplicationState, AuditAction, Email, HistoryAction, ObjectionDecision, ObjectionState, ObjectorName,
+        Reason, RefusalGround, Statement,
     },
     pagination::{Page, PageRequest},
     state::AppState,
@@ -50,19 +50,9 @@ const TRACKING_TOKEN_PREFIX: &str = "dipo_";
 pub struct NewObjection {
     pub objector: Objector,
     /// How the objector's rights or interests are concerned.
-    #[schema(
-        min_length = 1,
-        max_length = 2000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
-    )]
-    pub interest: String,
+    pub interest: Reason,
     /// Why the registration should not stand.
-    #[schema(
-        min_length = 1,
-        max_length = 5000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
-    )]
-    pub grounds: String,
+    pub grounds: Statement,
     /// The language of the mail the objector receives: `zh-CN` (the
     /// default) or `en`.
     #[serde(default)]
@@ -73,12 +63,7 @@ pub struct NewObjection {
 #[derive(Debug, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Objector {
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
-    pub name: String,
+    pub name: ObjectorName,
     #[schema(format = Email, max_length = 254)]
     pub contact_email: String,
 }
@@ -142,12 +127,7 @@ pub struct TrackingQuery {
 #[derive(Debug, Serialize, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResponseRequest {
-    #[schema(
-        min_length = 1,
-        max_length = 5000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
-    )]
-    pub text: String,
+    pub text: Statement,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -254,12 +234,7 @@ pub struct ObjectionFilter {
 pub struct DecisionRequest {
     #[serde(deserialize_with = "crate::domain::fields::text")]
     pub decision: ObjectionDecision,
-    #[schema(
-        min_length = 1,
-        max_length = 2000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
-    )]
-    pub reason: String,
+    pub reason: Reason,
     /// Required to uphold (the application is refused on these grounds,
     /// Shanghai measures art. 7): at least one, each once. Left out to
     /// dismiss.
@@ -286,10 +261,10 @@ pub async fn file(
 ) -> Result<FiledObjection> {
     let now = state.clock.now();
     let mut fields = Fields::new();
-    let name = fields.check("objector.name", Name::parse(&request.objector.name, 100));
+    let name = fields.check("objector.name", request.objector.name.parse());
     let email = fields.check("objector.contact_email", Email::parse(&request.objector.contact_email));
-    let interest = fields.check("interest", Text::parse(&request.interest, 2000));
-    let grounds = fields.check("grounds", Text::parse(&request.grounds, 5000));
+    let interest = fields.check("interest", request.interest.parse());
+    let grounds = fields.check("grounds", request.grounds.parse());
     let language = match request.language.as_deref() {
         None => Some(Lang::ZhCn),
         Some(tag) => fields.check("language", Lang::parse(tag).filter(|l| l.tag() == tag).ok_or("must be zh-CN or en")),
@@ -502,7 +477,7 @@ pub async fn respond(
     let now = state.clock.now();
     let operation = format!("respond:{objection_id}");
     let idempotent = Idempotent::new(tenant.org_id, idempotency_key, &operation, &request)?;
-    let text = Text::parse(&request.text, 5000).map_err(|m| Error::field("text", m))?.into_string();
+    let text = request.text.parse().map_err(|m| Error::field("text", m))?.into_string();
     let mut tx = state.db.begin().await?;
     if let Some(idempotent) = &idempotent
         && let Some(earlier) = idempotent.earlier(&mut tx, now).await?
@@ -615,7 +590,7 @@ pub async fn for_review(
 /// once.
 fn checked_decision(request: &DecisionRequest) -> Result<String> {
     let mut fields = Fields::new();
-    let reason = fields.check("reason", Text::parse(&request.reason, 2000));
+    let reason = fields.check("reason", request.reason.parse());
     match request.decision {
         ObjectionDecision::Upheld => {
             fields.check("refusal_grounds", RefusalGround::check_list(&request.refusal_grounds));

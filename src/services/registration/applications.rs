@@ -19,7 +19,10 @@ use crate::{
         self,
         applications::{ApplicationFields, ApplicationRow, TransitionChanges},
     },
-    domain::{Action, ApplicationState, Category, DataSource, HistoryAction, MaterialKind, Name, Text},
+    domain::{
+        Abstract, Action, ApplicationState, Category, DataAttribute, DataSource, HistoryAction, MaterialKind, Name,
+        ProductName, Text, WithdrawalReason,
+    },
     pagination::{Page, PageRequest},
     state::AppState,
 };
@@ -30,40 +33,26 @@ const MAX_DATA_SOURCES: usize = 20;
 #[derive(Debug, Clone, Serialize, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewApplication {
-    #[schema(example = "长三角物流时效数据集")]
     /// At most 100 characters (after trimming), no control characters.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
-    pub product_name: String,
+    pub product_name: ProductName,
     #[serde(deserialize_with = "crate::domain::fields::text")]
     pub category: Category,
     /// What the product is, in up to 2000 characters.
     #[serde(rename = "abstract")]
     #[schema(rename = "abstract")]
-    #[schema(
-        min_length = 1,
-        max_length = 2000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
-    )]
-    pub summary: String,
+    pub summary: Abstract,
     /// At most 20; at least one is needed to submit.
     #[schema(max_items = 20)]
     pub data_sources: Vec<DataSource>,
     /// At most 200 characters; empty means none.
-    #[schema(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[serde(default)]
-    pub data_format: Option<String>,
+    pub data_format: Option<DataAttribute>,
     /// At most 200 characters; empty means none.
-    #[schema(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[serde(default)]
-    pub data_scale: Option<String>,
+    pub data_scale: Option<DataAttribute>,
     /// At most 200 characters; empty means none.
-    #[schema(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[serde(default)]
-    pub update_frequency: Option<String>,
+    pub update_frequency: Option<DataAttribute>,
 }
 
 /// Any subset of the creation fields; `version` (or `If-Match`) guards
@@ -71,39 +60,26 @@ pub struct NewApplication {
 #[derive(Debug, Clone, Default, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApplicationPatch {
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
     #[serde(default)]
-    pub product_name: Option<String>,
+    pub product_name: Option<ProductName>,
     #[serde(default, deserialize_with = "crate::domain::fields::optional_text")]
     pub category: Option<Category>,
     #[serde(rename = "abstract")]
     #[schema(rename = "abstract")]
-    #[schema(
-        min_length = 1,
-        max_length = 2000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
-    )]
     #[serde(default)]
-    pub summary: Option<String>,
+    pub summary: Option<Abstract>,
     #[schema(max_items = 20)]
     #[serde(default)]
     pub data_sources: Option<Vec<DataSource>>,
     /// null clears it.
-    #[schema(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[serde(default, deserialize_with = "present")]
-    pub data_format: Option<Option<String>>,
+    pub data_format: Option<Option<DataAttribute>>,
     /// null clears it.
-    #[schema(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[serde(default, deserialize_with = "present")]
-    pub data_scale: Option<Option<String>>,
+    pub data_scale: Option<Option<DataAttribute>>,
     /// null clears it.
-    #[schema(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[serde(default, deserialize_with = "present")]
-    pub update_frequency: Option<Option<String>>,
+    pub update_frequency: Option<Option<DataAttribute>>,
     #[serde(default)]
     pub version: Option<i32>,
 }
@@ -127,8 +103,7 @@ pub struct SubmitRequest {
 pub struct WithdrawRequest {
     /// Why, in up to 1000 characters.
     #[serde(default)]
-    #[schema(max_length = 1000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
-    pub reason: Option<String>,
+    pub reason: Option<WithdrawalReason>,
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -142,12 +117,12 @@ impl NewApplication {
     /// Checks every field, recording each problem; `today` is the registry's
     /// date, before which no agreement may already have ended.
     fn parse(&self, fields: &mut Fields, today: NaiveDate) -> Option<ApplicationFields> {
-        let product_name = fields.check("product_name", Name::parse(&self.product_name, 100));
-        let summary = fields.check("abstract", Text::parse(&self.summary, 2000));
+        let product_name = fields.check("product_name", self.product_name.parse());
+        let summary = fields.check("abstract", self.summary.parse());
         let data_sources = parse_data_sources(&self.data_sources, fields, today);
-        let mut optional = |field: &str, value: &Option<String>| match value.as_deref().map(str::trim) {
-            None | Some("") => Some(None),
-            Some(text) => fields.check(field, Name::parse(text, 200)).map(|name| Some(name.into_string())),
+        let mut optional = |field: &str, value: &Option<DataAttribute>| match value {
+            None => Some(None),
+            Some(text) => fields.check(field, text.parse()).map(|name| name.map(Name::into_string)),
         };
         let data_format = optional("data_format", &self.data_format);
         let data_scale = optional("data_scale", &self.data_scale);
@@ -165,13 +140,13 @@ impl NewApplication {
 
     fn from_row(row: &ApplicationRow) -> Self {
         Self {
-            product_name: row.product_name.clone(),
+            product_name: row.product_name.clone().into(),
             category: row.category,
-            summary: row.r#abstract.clone(),
+            summary: row.r#abstract.clone().into(),
             data_sources: row.data_sources.0.clone(),
-            data_format: row.data_format.clone(),
-            data_scale: row.data_scale.clone(),
-            update_frequency: row.update_frequency.clone(),
+            data_format: row.data_format.clone().map(DataAttribute::from),
+            data_scale: row.data_scale.clone().map(DataAttribute::from),
+            update_frequency: row.update_frequency.clone().map(DataAttribute::from),
         }
     }
 
@@ -195,8 +170,7 @@ fn parse_data_sources(sources: &[DataSource], fields: &mut Fields, today: NaiveD
     let mut parsed = Vec::with_capacity(sources.len());
     let mut valid = true;
     for (i, source) in sources.iter().enumerate() {
-        let description =
-            fields.check(&format!("data_sources[{i}].description"), Text::parse(&source.description, 1000));
+        let description = fields.check(&format!("data_sources[{i}].description"), source.description.parse());
         if let Some(ends) = source.agreement_ends_on
             && ends < today
         {
@@ -204,7 +178,9 @@ fn parse_data_sources(sources: &[DataSource], fields: &mut Fields, today: NaiveD
             valid = false;
         }
         match description {
-            Some(description) => parsed.push(DataSource { description: description.into_string(), ..source.clone() }),
+            Some(description) => {
+                parsed.push(DataSource { description: description.into_string().into(), ..source.clone() })
+            }
             None => valid = false,
         }
     }
@@ -398,9 +374,9 @@ async fn check_complete(
 #[tracing::instrument(skip_all, fields(org_id = %tenant.org_id, application_id = %id))]
 pub async fn withdraw(state: &AppState, tenant: Tenant, id: Uuid, request: WithdrawRequest) -> Result<ApplicationView> {
     let now = state.clock.now();
-    let reason = match request.reason.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(reason) => Some(Text::parse(reason, 1000).map_err(|m| Error::field("reason", m))?.into_string()),
+    let reason = match &request.reason {
+        None => None,
+        Some(reason) => reason.parse().map_err(|m| Error::field("reason", m))?.map(Text::into_string),
     };
     let mut tx = state.db.begin().await?;
     let current = db::applications::find_in_org(&mut tx, tenant.org_id, id).await?.ok_or(Error::NotFound)?;

@@ -16,7 +16,7 @@ use crate::services::{Error, Fields, Result};
 use crate::{
     auth::Admin,
     db::{self, applications::ApplicationRow, refile_exceptions::RefileExceptionRow, refiling::SimilarRow},
-    domain::{ApplicationState, Category, Name, Text, normalized_product_name},
+    domain::{ApplicationState, Category, ProductName, Reason, normalized_product_name},
     state::AppState,
 };
 
@@ -105,19 +105,9 @@ fn category_name(category: Category) -> &'static str {
 pub struct NewRefileException {
     /// The product name the organization may file again (compared in its
     /// normal form, ignoring case, width and white space).
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
-    pub product_name: String,
+    pub product_name: ProductName,
     /// Why the registry lets it be filed again before the bar ends.
-    #[schema(
-        min_length = 1,
-        max_length = 2000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
-    )]
-    pub reason: String,
+    pub reason: Reason,
 }
 
 /// An exception to the re-filing bar.
@@ -166,8 +156,8 @@ pub async fn grant_exception(
 ) -> Result<RefileExceptionView> {
     let now = state.clock.now();
     let mut fields = Fields::new();
-    let name = fields.check("product_name", Name::parse(&request.product_name, 100));
-    let reason = fields.check("reason", Text::parse(&request.reason, 2000));
+    let name = fields.check("product_name", request.product_name.parse());
+    let reason = fields.check("reason", request.reason.parse());
     let (Some(name), Some(reason)) = (name, reason) else {
         return Err(fields.into_error());
     };

@@ -23,8 +23,8 @@ use crate::{
         applications::{ApplicationRow, TransitionChanges},
     },
     domain::{
-        Action, ApplicationState, AuditAction, IsoDuration, RefusalGround, RegistrationNumber, Role, Text,
-        authorization,
+        Action, ApplicationState, AuditAction, Comment, IsoDuration, Reason, RefusalGround, RegistrationNumber, Role,
+        Text, authorization,
     },
     pagination::{Page, PageRequest},
     state::AppState,
@@ -58,12 +58,7 @@ pub struct ReviewView {
 #[serde(deny_unknown_fields)]
 pub struct SupplementRequest {
     /// What is missing or must change.
-    #[schema(
-        min_length = 1,
-        max_length = 2000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
-    )]
-    pub reason: String,
+    pub reason: Reason,
     /// Calendar days to answer (1 to 365); a due date on a rest day moves to
     /// the next working day. Give this or `due_in_working_days`, or neither
     /// for the configured supplement period.
@@ -81,12 +76,7 @@ pub struct SupplementRequest {
 #[serde(deny_unknown_fields)]
 pub struct RejectRequest {
     /// Why, in words; the applicant reads it as the `decision_reason`.
-    #[schema(
-        min_length = 1,
-        max_length = 2000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
-    )]
-    pub reason: String,
+    pub reason: Reason,
     /// The grounds of the refusal (Shanghai measures, art. 7): at least
     /// one, each once; `other` when the reason names another.
     #[schema(min_items = 1, max_items = 7)]
@@ -99,8 +89,7 @@ pub struct RejectRequest {
 pub struct ApproveRequest {
     /// In up to 2000 characters; empty means none.
     #[serde(default)]
-    #[schema(max_length = 2000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
-    pub comment: Option<String>,
+    pub comment: Option<Comment>,
 }
 
 /// The queue: applications in a state, oldest submission first.
@@ -190,7 +179,7 @@ pub async fn request_supplement(
 ) -> Result<ApplicationView> {
     let now = state.clock.now();
     let mut fields = Fields::new();
-    let reason = fields.check("reason", Text::parse(&request.reason, 2000));
+    let reason = fields.check("reason", request.reason.parse());
     let period = match (request.due_in_days, request.due_in_working_days) {
         (None, None) => Some(state.config.workflow.supplement_period),
         (Some(days @ 1..=365), None) => Some(IsoDuration::days(days)),
@@ -222,7 +211,7 @@ pub async fn request_supplement(
 pub async fn reject(state: &AppState, staff: Staff, id: Uuid, request: RejectRequest) -> Result<ApplicationView> {
     let now = state.clock.now();
     let mut fields = Fields::new();
-    let reason = fields.check("reason", Text::parse(&request.reason, 2000));
+    let reason = fields.check("reason", request.reason.parse());
     let grounds = fields.check("refusal_grounds", RefusalGround::check_list(&request.refusal_grounds));
     let (Some(reason), Some(())) = (reason, grounds) else {
         return Err(fields.into_error());
@@ -241,9 +230,9 @@ pub async fn reject(state: &AppState, staff: Staff, id: Uuid, request: RejectReq
 #[tracing::instrument(skip_all, fields(reviewer_id = %staff.user_id, application_id = %id))]
 pub async fn approve(state: &AppState, staff: Staff, id: Uuid, request: ApproveRequest) -> Result<ApplicationView> {
     let now = state.clock.now();
-    let comment = match request.comment.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(comment) => Some(Text::parse(comment, 2000).map_err(|m| Error::field("comment", m))?.into_string()),
+    let comment = match &request.comment {
+        None => None,
+        Some(comment) => comment.parse().map_err(|m| Error::field("comment", m))?.map(Text::into_string),
     };
     let ends_at = state
         .config

@@ -8,7 +8,8 @@ use super::rules;
 use crate::{
     db::{self, acts::ActRow, certificates::CertificateRow, licenses::LicenseRow, pledges::PledgeRow},
     domain::{
-        ActDetails, ActKind, CertificateStatus, Counterparty, LicenseTerms, Organization, PledgeTerms, Verification,
+        ActDetails, ActKind, CertificateStatus, Counterparty, LicenseTerms, Organization, PledgeTerms, RecordDate,
+        Verification,
     },
     services::{Error, Result},
     state::AppState,
@@ -31,12 +32,12 @@ pub async fn apply(
                 act_id: act.id,
                 certificate_id: certificate.id,
                 org_id: certificate.org_id,
-                licensee_name: licensee.name.clone(),
-                licensee_credit_code: licensee.credit_code.clone(),
+                licensee_name: licensee.name.to_string(),
+                licensee_credit_code: licensee.credit_code.to_string(),
                 exclusive: *exclusive,
-                scope: scope.clone(),
-                starts_on: *starts_on,
-                ends_on: *ends_on,
+                scope: scope.to_string(),
+                starts_on: starts_on.date(),
+                ends_on: ends_on.date(),
             };
             db::licenses::insert(conn, &license).await.map_err(|e| match db::violated_constraint(&e) {
                 Some("licenses_exclusive_overlap") => rules::exclusive_overlap(),
@@ -48,12 +49,12 @@ pub async fn apply(
                 act_id: act.id,
                 certificate_id: certificate.id,
                 org_id: certificate.org_id,
-                pledgee_name: pledgee.name.clone(),
-                pledgee_credit_code: pledgee.credit_code.clone(),
+                pledgee_name: pledgee.name.to_string(),
+                pledgee_credit_code: pledgee.credit_code.to_string(),
                 amount: secured_amount.amount.clone(),
                 currency: secured_amount.currency.clone(),
-                starts_on: *starts_on,
-                ends_on: *ends_on,
+                starts_on: starts_on.date(),
+                ends_on: ends_on.date(),
                 released_at: None,
             };
             db::pledges::insert(conn, &pledge).await?;
@@ -73,7 +74,7 @@ pub async fn apply(
             register.org_id = to.id;
             db::acts::move_to(conn, certificate.id, to.id).await?;
             *transferee = Organization { id: to.id, name: to.name, credit_code: to.credit_code };
-            *transferor = Some(Counterparty { name: from.name, credit_code: from.credit_code });
+            *transferor = Some(Counterparty { name: from.name.into(), credit_code: from.credit_code.into() });
         }
         ActDetails::Change { product_name, summary, previous_product_name, previous_abstract, extended_agreements } => {
             if let Some(name) = product_name {
@@ -97,7 +98,7 @@ pub async fn apply(
                         extension.agreement_ends_on
                     )));
                 }
-                extension.previous_agreement_ends_on = current;
+                extension.previous_agreement_ends_on = current.map(RecordDate::date);
                 source.agreement_ends_on = Some(extension.agreement_ends_on);
             }
         }

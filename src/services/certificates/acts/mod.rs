@@ -37,7 +37,7 @@ use crate::services::{
 use crate::{
     auth::{Actor, Staff, Tenant},
     db::{self, acts::ActRow, certificates::CertificateRow},
-    domain::{ActDetails, ActKind, ActState, AuditAction, HistoryAction, Text},
+    domain::{ActDetails, ActKind, ActState, AuditAction, HistoryAction, Reason},
     notifications::{EventKind, messages::Facts},
     pagination::{Page, PageRequest},
     state::AppState,
@@ -99,23 +99,13 @@ pub struct ActFilter {
 #[derive(Debug, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RejectAct {
-    #[schema(
-        min_length = 1,
-        max_length = 2000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
-    )]
-    pub reason: String,
+    pub reason: Reason,
 }
 
 #[derive(Debug, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Revocation {
-    #[schema(
-        min_length = 1,
-        max_length = 2000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
-    )]
-    pub grounds: String,
+    pub grounds: Reason,
 }
 
 /// The registry's calendar date at `now`.
@@ -182,7 +172,7 @@ pub async fn for_review(state: &AppState, filter: ActFilter, page: PageRequest<U
 #[tracing::instrument(skip_all, fields(reviewer_id = %staff.user_id, act_id = %id))]
 pub async fn reject(state: &AppState, staff: Staff, id: Uuid, request: RejectAct) -> Result<ActView> {
     let now = state.clock.now();
-    let reason = Text::parse(&request.reason, 2000).map_err(|m| Error::field("reason", m))?.into_string();
+    let reason = request.reason.parse().map_err(|m| Error::field("reason", m))?.into_string();
     let mut tx = state.db.begin().await?;
     pending(&mut tx, id).await?;
     db::acts::reject(&mut tx, id, staff.user_id, &reason, now).await?;
@@ -323,7 +313,7 @@ async fn take_effect(
 #[tracing::instrument(skip_all, fields(reviewer_id = %staff.user_id, certificate_id = %certificate_id))]
 pub async fn revoke(state: &AppState, staff: Staff, certificate_id: Uuid, request: Revocation) -> Result<ActView> {
     let now = state.clock.now();
-    let grounds = Text::parse(&request.grounds, 2000).map_err(|m| Error::field("grounds", m))?.into_string();
+    let grounds = request.grounds.parse().map_err(|m| Error::field("grounds", m))?.into_string();
     let mut tx = state.db.begin().await?;
     let certificate = db::certificates::find_for_update(&mut tx, certificate_id).await?.ok_or(Error::NotFound)?;
     rules::ensure_active(&certificate, now)?;

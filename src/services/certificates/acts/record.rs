@@ -42,10 +42,10 @@ pub async fn entry(
             Entry::LicenseRecorded {
                 certificate_number,
                 recorded_at: now,
-                licensee: Named { name: licensee.name.clone() },
+                licensee: Named { name: licensee.name.to_string() },
                 exclusive: *exclusive,
-                starts_on: *starts_on,
-                ends_on: *ends_on,
+                starts_on: starts_on.date(),
+                ends_on: ends_on.date(),
                 commitments: commitments(&openings)?,
             }
         }
@@ -124,9 +124,9 @@ fn pledge(certificate_number: String, now: DateTime<Utc>, terms: &PledgeTerms, o
     Ok(Pledge {
         certificate_number,
         recorded_at: now,
-        pledgee: Named { name: terms.pledgee.name.clone() },
-        starts_on: terms.starts_on,
-        ends_on: terms.ends_on,
+        pledgee: Named { name: terms.pledgee.name.to_string() },
+        starts_on: terms.starts_on.date(),
+        ends_on: terms.ends_on.date(),
         secured_amount: (!committed).then(|| terms.secured_amount.clone()),
         commitments: commitments(openings)?,
     })

@@ -10,8 +10,8 @@ use super::rules;
 use crate::{
     db::{self, certificates::CertificateRow},
     domain::{
-        ActDetails, Counterparty, CreditCode, ExtendedAgreement, LicenseTerms, Money, Name, Organization, PledgeTerms,
-        Text, authorization, parse_amount, parse_currency,
+        Abstract, ActDetails, Counterparty, CreditCodeText, ExtendedAgreement, LicenseTerms, Money, Name, Organization,
+        PledgeTerms, ProductName, Reason, RecordDate, Text, authorization, parse_amount, parse_currency,
     },
     input::{self, Body, BodyError},
     services::{Error, Fields, Result},
@@ -45,29 +45,18 @@ pub struct PledgeRelease {
 #[serde(deny_unknown_fields)]
 pub struct Transfer {
     /// The unified social credit code of an organization registered here.
-    #[schema(min_length = 18, pattern = r"^\s*[0-9A-HJ-NP-RTUW-Ya-hj-np-rtuw-y]{18}\s*$")]
-    pub transferee_credit_code: String,
+    pub transferee_credit_code: CreditCodeText,
 }
 
 #[derive(Debug, Serialize, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Change {
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
     #[serde(default)]
-    pub product_name: Option<String>,
+    pub product_name: Option<ProductName>,
     #[serde(rename = "abstract")]
     #[schema(rename = "abstract")]
-    #[schema(
-        min_length = 1,
-        max_length = 2000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
-    )]
     #[serde(default)]
-    pub summary: Option<String>,
+    pub summary: Option<Abstract>,
     /// Data-source agreements the parties have extended: each names a data
     /// source of the registration and its agreement's new end, later than
     /// the one on record. Later renewals are bounded by the new ends.
@@ -87,9 +76,7 @@ pub struct AgreementExtension {
     pub data_source: u32,
     /// A date of the years 1900 to 9999, later than the agreement's end on
     /// record.
-    #[schema(pattern = r"^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$")]
-    #[serde(deserialize_with = "crate::domain::fields::date")]
-    pub agreement_ends_on: NaiveDate,
+    pub agreement_ends_on: RecordDate,
 }
 
 #[derive(Debug, Serialize, eserde::Deserialize, ToSchema)]
@@ -99,12 +86,7 @@ pub struct Renewal {}
 #[derive(Debug, Serialize, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Cancellation {
-    #[schema(
-        min_length = 1,
-        max_length = 2000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
-    )]
-    pub reason: String,
+    pub reason: Reason,
 }
 
 /// The kinds an applicant files (revocation is the registry's own).
@@ -134,9 +116,9 @@ impl Body for NewAct {
 }
 
 fn counterparty(fields: &mut Fields, prefix: &str, party: &Counterparty) -> Option<Counterparty> {
-    let name = fields.check(&format!("{prefix}.name"), Name::parse(&party.name, 200));
-    let code = fields.check(&format!("{prefix}.credit_code"), CreditCode::parse(&party.credit_code));
-    Some(Counterparty { name: name?.into_string(), credit_code: code?.to_string() })
+    let name = fields.check(&format!("{prefix}.name"), party.name.parse());
+    let code = fields.check(&format!("{prefix}.credit_code"), party.credit_code.parse());
+    Some(Counterparty { name: name?.into_string().into(), credit_code: code?.to_string().into() })
 }
 
 fn term(fields: &mut Fields, starts_on: NaiveDate, ends_on: NaiveDate, today: NaiveDate) {
@@ -209,22 +191,30 @@ pub async fn parse(
     Ok(match request {
         NewAct::License(LicenseTerms { licensee, exclusive, scope, starts_on, ends_on }) => {
             let licensee = counterparty(&mut fields, "licensee", &licensee);
-            let scope = fields.check("scope", Text::parse(&scope, 2000));
-            term(&mut fields, starts_on, ends_on, today);
+            let scope = fields.check("scope", scope.parse());
+            term(&mut fields, starts_on.date(), ends_on.date(), today);
             fields.finish()?;
-            if exclusive && db::licenses::exclusive_overlaps(conn, certificate.id, starts_on, ends_on).await? {
+            if exclusive
+                && db::licenses::exclusive_overlaps(conn, certificate.id, starts_on.date(), ends_on.date()).await?
+            {
                 return Err(rules::exclusive_overlap());
             }
             let (Some(licensee), Some(scope)) = (licensee, scope) else {
                 return Err(Error::field("licensee", "invalid"));
             };
-            ActDetails::License(LicenseTerms { licensee, exclusive, scope: scope.into_string(), starts_on, ends_on })
+            ActDetails::License(LicenseTerms {
+                licensee,
+                exclusive,
+                scope: scope.into_string().into(),
+                starts_on,
+                ends_on,
+            })
         }
         NewAct::Pledge(PledgeTerms { pledgee, secured_amount, starts_on, ends_on }) => {
             let pledgee = counterparty(&mut fields, "pledgee", &pledgee);
             let amount = fields.check("secured_amount.amount", parse_amount(&secured_amount.amount));
             let currency = fields.check("secured_amount.currency", parse_currency(&secured_amount.currency));
-            term(&mut fields, starts_on, ends_on, today);
+            term(&mut fields, starts_on.date(), ends_on.date(), today);
             fields.finish()?;
             let (Some(pledgee), Some(amount), Some(currency)) = (pledgee, amount, currency) else {
                 return Err(Error::field("pledgee", "invalid"));
@@ -239,8 +229,8 @@ pub async fn parse(
             ActDetails::PledgeRelease { pledge_id }
         }
         NewAct::Transfer(Transfer { transferee_credit_code }) => {
-            let code = CreditCode::parse(&transferee_credit_code)
-                .map_err(|e| Error::field("transferee_credit_code", e.to_string()))?;
+            let code =
+                transferee_credit_code.parse().map_err(|e| Error::field("transferee_credit_code", e.to_string()))?;
             // Only a verified organization receives a certificate: the
             // one that holds the code, not any that merely claims it.
             let Some(transferee) = db::organizations::find_verified_by_credit_code(conn, code.as_str()).await? else {
@@ -263,8 +253,8 @@ pub async fn parse(
             ActDetails::Transfer { transferee, transferor: None }
         }
         NewAct::Change(Change { product_name, summary, extended_agreements }) => {
-            let name = product_name.as_deref().map(|n| fields.check("product_name", Name::parse(n, 100)));
-            let text = summary.as_deref().map(|a| fields.check("abstract", Text::parse(a, 2000)));
+            let name = product_name.map(|n| fields.check("product_name", n.parse()));
+            let text = summary.map(|a| fields.check("abstract", a.parse()));
             let extensions = extended_agreements.unwrap_or_default();
             if name.is_none() && text.is_none() && extensions.is_empty() {
                 fields.add("product_name", "give product_name, abstract, extended_agreements, or several of them");
@@ -285,7 +275,7 @@ pub async fn parse(
             ActDetails::Renewal { previous_valid_until: None, valid_until: None, validity_bounded_by: None }
         }
         NewAct::Cancellation(Cancellation { reason }) => {
-            let reason = Text::parse(&reason, 2000).map_err(|m| Error::field("reason", m))?;
+            let reason = reason.parse().map_err(|m| Error::field("reason", m))?;
             rules::ensure_no_unreleased_pledge(conn, certificate.id, "cancelled").await?;
             ActDetails::Cancellation { reason: reason.into_string() }
         }
