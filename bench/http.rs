@@ -17,6 +17,8 @@
 //! its own. The test suite runs the same workload with a tiny N
 //! (tests/api/operations/benchmarks.rs), so it cannot rot.
 
+#[path = "workloads/child.rs"]
+mod child;
 #[path = "workloads/database.rs"]
 mod database;
 #[path = "workloads/http.rs"]

@@ -10,7 +10,7 @@
 
 use std::{
     path::Path,
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use tokio::task::JoinSet;
 
 use super::database::BenchDatabase;
+use crate::child::ChildServer;
 
 #[path = "statements.rs"]
 pub mod statements;
@@ -45,20 +46,10 @@ pub struct Size {
 
 /// The release server on a database of its own (see [`Server::stop`]).
 pub struct Server {
-    child: ChildGuard,
+    child: ChildServer,
     pub base: String,
     pub database: BenchDatabase,
     pub database_url: String,
-}
-
-/// A child process killed when dropped, should the run end early.
-struct ChildGuard(Child);
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 impl Server {
@@ -70,23 +61,16 @@ impl Server {
 
     /// The server's resident memory now, in MiB.
     pub fn rss_mib(&self) -> f64 {
-        self.status_kib("VmRSS:") / 1024.0
+        self.child.resident_memory() as f64 / MIB
     }
 
     /// The server's peak resident memory so far (VmHWM), in MiB.
     pub fn peak_rss_mib(&self) -> f64 {
-        self.status_kib("VmHWM:") / 1024.0
-    }
-
-    fn status_kib(&self, field: &str) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.0.id())).unwrap_or_default();
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix(field))
-            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .unwrap_or(0.0)
+        self.child.peak_memory() as f64 / MIB
     }
 }
+
+const MIB: f64 = (1 << 20) as f64;
 
 fn dataip(binary: &Path, database_url: &str) -> Command {
     let mut command = Command::new(binary);
@@ -103,37 +87,25 @@ fn dataip(binary: &Path, database_url: &str) -> Command {
 pub async fn start(binary: &Path, statements: Option<&Path>) -> anyhow::Result<Server> {
     let database = BenchDatabase::create().await?;
     let database_url = database.config.database.url.expose().to_owned();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let mut command = dataip(binary, &database_url);
-    command
-        .arg("serve")
-        .env("DATAIP__SERVER__ADDR", format!("127.0.0.1:{port}"))
-        .env("DATAIP__WORKER__INTERVAL", "PT1S")
-        .env("DATAIP__QUOTA__OPEN_DRAFTS_PER_ORGANIZATION", DRAFT_QUOTA.to_string())
-        .env("DATAIP__DATABASE__MAX_CONNECTIONS", "20")
+    let quota = DRAFT_QUOTA.to_string();
+    let mut settings = vec![
+        ("DATAIP__WORKER__INTERVAL", "PT1S"),
+        ("DATAIP__QUOTA__OPEN_DRAFTS_PER_ORGANIZATION", quota.as_str()),
+        ("DATAIP__DATABASE__MAX_CONNECTIONS", "20"),
         // One account's storm of logins: limited by the hashers, not by the
         // per-account throttle a real storm of many people would not meet.
-        .env("DATAIP__THROTTLE__LOGIN_FAILURES_PER_ACCOUNT_ADDRESS", "1000000")
-        .env("DATAIP__THROTTLE__LOGIN_FAILURES_PER_ACCOUNT", "1000000")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    if let Some(file) = statements {
-        command
-            .env("RUST_LOG", "warn,sqlx::query=debug")
-            .env("DATAIP__LOG__FORMAT", "json")
-            .env("DATAIP__SERVER__PUBLIC_CACHE_BYTES", "0")
-            .stderr(std::fs::File::create(file)?);
+        ("DATAIP__THROTTLE__LOGIN_FAILURES_PER_ACCOUNT_ADDRESS", "1000000"),
+        ("DATAIP__THROTTLE__LOGIN_FAILURES_PER_ACCOUNT", "1000000"),
+    ];
+    if statements.is_some() {
+        settings.extend([
+            ("RUST_LOG", "warn,sqlx::query=debug"),
+            ("DATAIP__LOG__FORMAT", "json"),
+            ("DATAIP__SERVER__PUBLIC_CACHE_BYTES", "0"),
+        ]);
     }
-    let child = command.spawn().context("could not start the server")?;
-    let server = Server { child: ChildGuard(child), base: format!("http://127.0.0.1:{port}"), database, database_url };
-    let client = reqwest::Client::new();
-    for _ in 0..300 {
-        if client.get(format!("{}/readyz", server.base)).send().await.is_ok_and(|r| r.status().is_success()) {
-            return Ok(server);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    anyhow::bail!("the server did not become ready")
+    let child = ChildServer::start(dataip(binary, &database_url), &settings, None, statements).await?;
+    Ok(Server { base: child.base.clone(), child, database, database_url })
 }
 
 /// What the seeded data offers the read paths.
@@ -439,10 +411,9 @@ pub fn login_storm(server: &Server, clients: usize, stop: tokio_util::sync::Canc
 /// open until dropped.
 pub async fn idle_connections(server: &Server, count: usize) -> anyhow::Result<Vec<tokio::net::TcpStream>> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let address = server.base.trim_start_matches("http://").to_owned();
     let mut held = Vec::with_capacity(count);
     for _ in 0..count {
-        let mut stream = tokio::net::TcpStream::connect(&address).await?;
+        let mut stream = tokio::net::TcpStream::connect(&server.child.address).await?;
         stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: bench\r\n\r\n").await?;
         let mut answer = [0u8; 1024];
         let read = stream.read(&mut answer).await?;

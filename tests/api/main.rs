@@ -3,6 +3,9 @@
 
 mod accounts;
 mod certificates;
+// One `dataip serve` child process, shared with the HTTP benchmark.
+#[path = "../../bench/workloads/child.rs"]
+mod child;
 mod edge;
 mod helpers;
 mod notifications;

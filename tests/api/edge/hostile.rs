@@ -4,7 +4,6 @@
 //! answers and how soon, and `/healthz` polled throughout.
 
 use std::{
-    process::{Child, Stdio},
     sync::{
         Arc,
         atomic::{AtomicBool, Ordering},
@@ -18,50 +17,19 @@ use tokio::{
     net::{TcpSocket, TcpStream},
 };
 
-use crate::helpers::{TestApp, dataip, free_port, spawn_app, wait_until_healthy};
+use crate::{
+    child::ChildServer,
+    helpers::{TestApp, dataip, spawn_app},
+};
 
 #[path = "../../../src/pdf/bombs.rs"]
 mod bombs;
 
 const MIB: u64 = 1 << 20;
 
-/// `dataip serve` on a test app's database, killed when dropped.
-struct Server {
-    child: Child,
-    address: String,
-    base: String,
-}
-
-impl Server {
-    async fn start(app: &TestApp, env: &[(&str, &str)]) -> Self {
-        let address = format!("127.0.0.1:{}", free_port());
-        let child = dataip(&app.database_url)
-            .arg("serve")
-            .env("DATAIP__SERVER__ADDR", &address)
-            .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("dataip serve starts");
-        let base = format!("http://{address}");
-        assert!(wait_until_healthy(&base).await, "the server answered /healthz");
-        Self { child, address, base }
-    }
-
-    /// The process's peak resident memory so far, in bytes.
-    fn peak_memory(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("/proc status");
-        let line = status.lines().find(|line| line.starts_with("VmHWM:")).expect("VmHWM");
-        let kib: u64 = line.split_whitespace().nth(1).and_then(|n| n.parse().ok()).expect("a number");
-        kib * 1024
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `dataip serve` on a test app's database, with `settings`.
+async fn serve(app: &TestApp, settings: &[(&str, &str)]) -> ChildServer {
+    ChildServer::start(dataip(&app.database_url), settings, None, None).await.expect("dataip serve starts")
 }
 
 /// `/healthz`, asked every 100 ms until stopped: the slowest answer.
@@ -104,7 +72,7 @@ fn file_form(bytes: Vec<u8>, filename: &str) -> reqwest::multipart::Form {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_pdfs_are_refused_in_seconds_and_bounded_memory_while_the_server_answers() {
     let app = spawn_app().await;
-    let server = Server::start(&app, &[("DATAIP__THROTTLE__VERIFY_UPLOADS_PER_ADDRESS", "1000")]).await;
+    let server = serve(&app, &[("DATAIP__THROTTLE__VERIFY_UPLOADS_PER_ADDRESS", "1000")]).await;
     let client = reqwest::Client::new();
     // Warm: the page and one harmless check have run once.
     let warm = client.post(format!("{}/verify", server.base)).multipart(file_form(b"{}".to_vec(), "c.json"));
@@ -189,7 +157,7 @@ async fn bodies_that_never_say_their_boundary_are_cut_off_before_they_are_buffer
     let reviewer = app.staff(StaffRole::Reviewer).await;
     let application = app.announced_application(&tenant.token, &reviewer).await;
     let (objection, token) = app.object(&application).await;
-    let server = Server::start(&app, &[]).await;
+    let server = serve(&app, &[]).await;
     let before = server.peak_memory();
     let health = HealthWatch::start(&server.base);
     let bogus = uuid::Uuid::now_v7();
@@ -233,7 +201,7 @@ async fn connect_from(local: &str, address: &str) -> std::io::Result<TcpStream> 
 async fn one_address_holding_many_idle_connections_keeps_no_one_else_out() {
     let app = spawn_app().await;
     // The defaults: 1,200 connections per address, closed after 10 s of silence.
-    let server = Server::start(&app, &[]).await;
+    let server = serve(&app, &[]).await;
     let mut idle = Vec::new();
     for _ in 0..1300 {
         idle.push(connect_from("127.0.0.1", &server.address).await.expect("connects"));

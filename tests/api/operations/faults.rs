@@ -6,9 +6,8 @@
 //! own, configured as an operator would: through the environment.
 
 use std::{
-    fs::File,
+    ops::{Deref, DerefMut},
     path::PathBuf,
-    process::{Child, Stdio},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -24,9 +23,12 @@ use serde_json::{Value, json};
 use sqlx::{ConnectOptions, Connection, PgConnection, postgres::PgConnectOptions};
 use uuid::Uuid;
 
-use crate::helpers::{
-    Answer, PASSWORD, REQUIRED_MATERIALS, answer, application_body, dataip, dataip_with_input, free_port,
-    fresh_credit_code, signup_body,
+use crate::{
+    child::ChildServer,
+    helpers::{
+        Answer, PASSWORD, REQUIRED_MATERIALS, answer, application_body, dataip, dataip_with_input, free_port,
+        fresh_credit_code, signup_body,
+    },
 };
 
 /// A database of one test's own, dropped when the test ends (the servers
@@ -87,12 +89,25 @@ impl Drop for Database {
 }
 
 /// One `dataip serve` process with a data directory of its own (holding its
-/// log), killed when dropped.
+/// log), killed when dropped; the child's own methods (alive, log, kill,
+/// wait until ready) through `Deref`.
 struct Server {
-    child: Child,
-    base: String,
+    child: ChildServer,
     dir: PathBuf,
     http: reqwest::Client,
+}
+
+impl Deref for Server {
+    type Target = ChildServer;
+    fn deref(&self) -> &ChildServer {
+        &self.child
+    }
+}
+
+impl DerefMut for Server {
+    fn deref_mut(&mut self) -> &mut ChildServer {
+        &mut self.child
+    }
 }
 
 impl Server {
@@ -101,65 +116,25 @@ impl Server {
     async fn start(database: &Database, settings: &[(&str, &str)]) -> Self {
         let dir = std::env::temp_dir().join(format!("dataip-faults-{}", Uuid::now_v7()));
         std::fs::create_dir_all(&dir).expect("data directory");
-        let port = free_port();
-        // A file, not a pipe: a pipe nobody reads would block the server
-        // once full, which a test logging a warning per failed request can do.
-        let log = File::create(dir.join("serve.log")).expect("log file");
-        let child = dataip(&database.url)
-            .arg("serve")
-            .arg("--data-dir")
-            .arg(dir.join("data"))
-            .env("DATAIP__SERVER__ADDR", format!("127.0.0.1:{port}"))
+        let mut command = dataip(&database.url);
+        command
             .env("DATAIP__LOG__FORMAT", "json")
             // The workers' counts, to tell what each replica did.
-            .env("RUST_LOG", "warn,dataip::jobs=info,dataip::services::transparency::ledger=info")
-            .envs(settings.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("dataip serve runs");
+            .env("RUST_LOG", "warn,dataip::jobs=info,dataip::services::transparency::ledger=info");
+        let log = dir.join("serve.log");
+        let child = ChildServer::start(command, settings, Some(&dir.join("data")), Some(&log)).await.expect("ready");
         // Never a hang: every request of these tests ends within the
         // server's own request timeout (30 s) or fails.
         let http = reqwest::Client::builder().timeout(Duration::from_secs(35)).build().expect("client");
-        let mut server = Self { child, base: format!("http://127.0.0.1:{port}"), dir, http };
-        server.wait_until_ready(Duration::from_secs(30)).await;
-        server
-    }
-
-    async fn wait_until_ready(&mut self, within: Duration) -> Duration {
-        let started = Instant::now();
-        while started.elapsed() < within {
-            assert!(self.alive(), "dataip serve exited:\n{}", self.log());
-            // Refused until it listens: not an error yet.
-            if self.http.get(self.url("/readyz")).send().await.is_ok_and(|r| r.status() == 200) {
-                return started.elapsed();
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("dataip serve was not ready within {within:?}:\n{}", self.log());
-    }
-
-    fn alive(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("serve.log")).unwrap_or_default()
-    }
-
-    /// SIGKILL: no signal handler runs, no request drains, no transaction
-    /// is committed or rolled back by the process.
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        Self { child, dir, http }
     }
 
     /// `/readyz`, `/healthz` as they are; anything else under /api/v1.
     fn url(&self, path: &str) -> String {
         if path.starts_with("/readyz") || path.starts_with("/healthz") {
-            format!("{}{path}", self.base)
+            format!("{}{path}", self.child.base)
         } else {
-            format!("{}/api/v1{path}", self.base)
+            format!("{}/api/v1{path}", self.child.base)
         }
     }
 
@@ -228,6 +203,7 @@ impl Server {
 }
 
 impl Drop for Server {
+    /// The process first: it writes in the directory until it dies.
     fn drop(&mut self) {
         self.kill();
         let _ = std::fs::remove_dir_all(&self.dir);
@@ -376,7 +352,7 @@ async fn the_database_out_of_reach_is_503_at_once_and_recovered_without_a_restar
 
     // Open again: ready without a restart.
     database.allow_connections(true).await;
-    let ready_after = server.wait_until_ready(Duration::from_secs(30)).await;
+    let ready_after = server.wait_until_ready(Duration::from_secs(30)).await.expect("ready again");
     eprintln!("outage: ready again {ready_after:.2?} after connections were allowed");
     server.get("/applications", Some(&key)).await.assert_status(200);
     server.send(server.upload(&owner.token, &draft, "summary")).await.assert_status(200);
@@ -480,7 +456,7 @@ async fn a_stopped_postgresql_is_503_within_the_acquire_timeout_and_recovered_wi
     assert!(!server.log().contains("panicked"), "{}", server.log());
 
     relay.up().await;
-    let ready_after = server.wait_until_ready(Duration::from_secs(30)).await;
+    let ready_after = server.wait_until_ready(Duration::from_secs(30)).await.expect("ready again");
     server.get("/applications", Some(&token)).await.assert_status(200);
     eprintln!("postgresql stopped: ready again {ready_after:.2?} after it came back");
 }
