@@ -31,7 +31,7 @@ use tower_http::{
 };
 
 use self::{request_limits::RequestLimits, security_headers::SecurityHeaders};
-use crate::config::Config;
+use crate::config::{Config, ServerConfig};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -42,10 +42,10 @@ pub fn with_middleware(app: Router, config: &Config) -> Router {
     app.layer(DefaultBodyLimit::max(config.server.body_limit))
         .layer(middleware::from_fn_with_state(RequestLimits::of(config), request_limits::provide))
         .layer(CompressionLayer::new())
-        .layer(cors(config))
+        .layer(cors(&config.server))
         .layer(CatchPanicLayer::new())
         .layer(middleware::map_response(error::problem_for_bare_errors))
-        .layer(middleware::from_fn_with_state(SecurityHeaders::new(config), security_headers::add))
+        .layer(middleware::from_fn_with_state(SecurityHeaders::new(&config.server), security_headers::add))
         .layer(middleware::from_fn(metrics::record))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
@@ -64,9 +64,9 @@ pub fn with_middleware(app: Router, config: &Config) -> Router {
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }
 
-fn cors(config: &Config) -> CorsLayer {
+fn cors(server: &ServerConfig) -> CorsLayer {
     let origins: Vec<HeaderValue> =
-        config.server.cors_allowed_origins.iter().filter_map(|origin| HeaderValue::from_str(origin).ok()).collect();
+        server.cors_allowed_origins.iter().filter_map(|origin| HeaderValue::from_str(origin).ok()).collect();
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])

@@ -15,7 +15,7 @@ use axum::{
     response::Response,
 };
 
-use crate::config::Config;
+use crate::config::ServerConfig;
 
 /// The API answers JSON and files only: nothing may load from it.
 pub const API_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -34,8 +34,8 @@ pub struct SecurityHeaders {
 }
 
 impl SecurityHeaders {
-    pub fn new(config: &Config) -> Self {
-        let hsts = match config.server.hsts.as_str() {
+    pub fn new(server: &ServerConfig) -> Self {
+        let hsts = match server.hsts.as_str() {
             "" => None,
             // Checked when the configuration was loaded.
             value => HeaderValue::from_str(value).ok(),

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 
 use crate::services::{Error, Result};
-use crate::{config::Config, db, domain::ExactDuration};
+use crate::{config::ThrottleConfig, db, domain::ExactDuration};
 
 /// One kind of limited action.
 #[derive(Debug, Clone, Copy)]
@@ -23,8 +23,8 @@ impl Throttle {
     /// address. Tokens carry 256 random bits, so this is defence in depth
     /// against probing, and reuses the failed-login limit and window rather
     /// than adding settings.
-    pub fn failed_tokens_per_address(config: &Config, bucket: &'static str) -> Self {
-        Self { bucket, limit: config.throttle.login_failures_per_address, window: config.throttle.login_window.get() }
+    pub fn failed_tokens_per_address(throttle: &ThrottleConfig, bucket: &'static str) -> Self {
+        Self { bucket, limit: throttle.login_failures_per_address, window: throttle.login_window.get() }
     }
 
     /// Counts one use of `key` and fails if it went over the limit.
@@ -93,8 +93,7 @@ pub struct LoginAttempt {
 const LOGIN_BUCKETS: [&str; 3] = ["login.account_address", "login.address", "login.account"];
 
 impl LoginLimits {
-    pub fn new(config: &Config) -> Self {
-        let throttle = &config.throttle;
+    pub fn new(throttle: &ThrottleConfig) -> Self {
         Self {
             window: throttle.login_window.get(),
             per_account_address: throttle.login_failures_per_account_address,

@@ -87,7 +87,7 @@ fn invalid_token() -> Error {
 
 /// Failed confirmations per client address.
 fn confirm_throttle(config: &Config) -> Throttle {
-    Throttle::failed_tokens_per_address(config, "email_confirmation.address")
+    Throttle::failed_tokens_per_address(&config.throttle, "email_confirmation.address")
 }
 
 /// Proves the address the token was mailed to. Confirming again with the

@@ -108,7 +108,7 @@ fn invalid_token() -> Error {
 
 /// Failed redemptions per client address.
 fn redeem_throttle(config: &Config) -> Throttle {
-    Throttle::failed_tokens_per_address(config, "password_reset.address")
+    Throttle::failed_tokens_per_address(&config.throttle, "password_reset.address")
 }
 
 /// Sets a new password with a reset token: the password changes, the token

@@ -38,7 +38,7 @@ pub async fn change(state: &AppState, user_id: Uuid, request: PasswordChange, cl
         .await?
         .filter(|user| user.disabled_at.is_none())
         .ok_or(Error::Unauthorized("this account has been disabled"))?;
-    let attempt = LoginLimits::new(&state.config).attempt(&mut conn, &user.email, client, now).await?;
+    let attempt = LoginLimits::new(&state.config.throttle).attempt(&mut conn, &user.email, client, now).await?;
     drop(conn);
 
     // The same hash-and-compare as a login, so the answer takes as long

@@ -127,7 +127,7 @@ pub async fn login(state: &AppState, request: LoginRequest, client: IpAddr) -> R
     // An address that cannot be an account still counts against the client.
     let email = Email::parse(&request.email).map_or_else(|_| request.email.clone(), |e| e.as_str().to_owned());
     let mut conn = state.db.acquire().await?;
-    let attempt = LoginLimits::new(&state.config).attempt(&mut conn, &email, client, now).await?;
+    let attempt = LoginLimits::new(&state.config.throttle).attempt(&mut conn, &email, client, now).await?;
     let user = db::users::find_by_email(&mut conn, &email).await?;
     drop(conn);
     let verified = state.passwords.verify(&request.password, user.as_ref().map(|u| u.password_hash.clone())).await;
