@@ -216,11 +216,8 @@ impl Config {
         config.environment = environment;
         config.sources = sources;
         config.check()?;
-        config.calendar = RegistryCalendar {
-            zone: config.registry.time_zone,
-            working_days: std::sync::Arc::new(config.load_calendar()?),
-            skip_rest_days: config.workflow.deadlines_skip_rest_days,
-        };
+        let working_days = std::sync::Arc::new(config.load_calendar()?);
+        config.calendar = config.calendar_with(working_days);
         Ok(config)
     }
 
@@ -233,11 +230,7 @@ impl Config {
     /// after its prefix. The registry's calendar, too, follows the settings
     /// as they now are (its working days were read when loading).
     pub fn settle(&mut self, served_at: Option<std::net::SocketAddr>) {
-        self.calendar = RegistryCalendar {
-            zone: self.registry.time_zone,
-            working_days: self.calendar.working_days.clone(),
-            skip_rest_days: self.workflow.deadlines_skip_rest_days,
-        };
+        self.calendar = self.calendar_with(self.calendar.working_days.clone());
         if let (true, Some(addr)) = (self.registry.public_url.is_empty(), served_at) {
             self.registry.public_url = format!("http://{addr}");
         }
@@ -248,6 +241,16 @@ impl Config {
             };
             let bare = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
             self.ledger.origin = format!("{bare}/tlog");
+        }
+    }
+
+    /// The registry's calendar over `working_days`, with the zone and the
+    /// rest-day rule the settings now give.
+    fn calendar_with(&self, working_days: std::sync::Arc<WorkingCalendar>) -> RegistryCalendar {
+        RegistryCalendar {
+            zone: self.registry.time_zone,
+            working_days,
+            skip_rest_days: self.workflow.deadlines_skip_rest_days,
         }
     }
 
