@@ -129,34 +129,37 @@ fn may_change(request: &Request) -> bool {
     !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// The cache and what it keys and catches up by: the state of the
-/// middleware [`serve`].
+/// The cache and what it keys and catches up by: the state of the layer
+/// [`track`], lent to [`keep`]. One `Arc`, because every read clones it
+/// (the state's many `Arc`s, cloned per request, cost throughput).
 #[derive(Clone)]
-pub struct PublicReads {
-    cache: Option<Arc<PublicCache>>,
+pub struct PublicReads(Arc<Reads>);
+
+struct Reads {
+    cache: Option<PublicCache>,
     state: AppState,
 }
 
 impl PublicReads {
     pub fn new(state: AppState) -> Self {
-        Self { cache: PublicCache::new(&state.config.server).map(Arc::new), state }
+        Self(Arc::new(Reads { cache: PublicCache::new(&state.config.server), state }))
     }
 }
 
 /// The outer layer: after a write, waits for the change feed to catch up
 /// with it; lends the cache to the routes that keep their reads ([`keep`]).
 pub async fn track(State(reads): State<PublicReads>, mut request: Request, next: Next) -> Response {
-    let state = &reads.state;
+    let state = &reads.0.state;
     if may_change(&request) {
         let response = next.run(request).await;
         // Nothing to catch up with when nothing public is kept or read
         // from a replica.
-        if response.status().is_success() && (reads.cache.is_some() || state.replica.is_some()) {
+        if response.status().is_success() && (reads.0.cache.is_some() || state.replica.is_some()) {
             state.changes.catch_up(&state.db).await;
         }
         return response;
     }
-    request.extensions_mut().insert(reads.clone());
+    request.extensions_mut().insert(reads);
     next.run(request).await
 }
 
@@ -176,8 +179,8 @@ async fn kept_or_computed(request: Request, next: Next) -> Response {
     let Some(reads) = request.extensions().get::<PublicReads>().cloned() else {
         return next.run(request).await;
     };
-    let state = &reads.state;
-    let Some(cache) = reads.cache.as_deref() else {
+    let state = &reads.0.state;
+    let Some(cache) = reads.0.cache.as_ref() else {
         return next.run(request).await;
     };
     let Some(key) = key_of(state, &request) else {
