@@ -99,7 +99,7 @@ pub fn announcement(id: &str) -> String {
 /// licences, unreleased pledges, and its acts.
 pub fn certificate_record(number: &str) -> String {
     format!(
-        "SELECT c.id, o.name AS holder_name, o.credit_code AS holder_credit_code, \
+        "SELECT c.id, o.kind AS holder_kind, o.name AS holder_name, o.credit_code AS holder_credit_code, \
          o.verification = 'verified' AS holder_verified \
          FROM certificates c JOIN organizations o ON o.id = c.org_id WHERE c.certificate_number = '{number}' \\gset\n\
          SELECT id, org_id, application_id, certificate_number, registration_number, product_name, category, \

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use dataip::{
     clock::SystemClock,
     config::MailTls,
-    db::{self, organizations::OrganizationRow, users::UserRow, webhooks::WebhookRow},
+    db::{self, parties::PartyRow, users::UserRow, webhooks::WebhookRow},
     domain::{CreditCode, RegistrationNumber, Role, Verification},
     services::{registration::closing, transparency::ledger},
     state::AppState,
@@ -155,11 +155,11 @@ async fn seed(pool: &sqlx::PgPool, n: usize) -> anyhow::Result<()> {
 async fn organization(conn: &mut sqlx::PgConnection, i: usize, now: DateTime<Utc>) -> anyhow::Result<Uuid> {
     let credit_code = CreditCode::complete(&format!("91310000MA{i:07}"))?;
     // Verified, as an organization must be before it files anything.
-    let org = OrganizationRow {
+    let org = PartyRow {
         verification: Verification::Verified,
-        ..OrganizationRow::new(format!("基准测试数据有限公司{i}"), credit_code.as_str().to_owned(), now)
+        ..PartyRow::organization(format!("基准测试数据有限公司{i}"), credit_code.as_str().to_owned(), now)
     };
-    db::organizations::insert(conn, &org).await?;
+    db::parties::insert(conn, &org).await?;
     for (role, who) in [(Role::Owner, "owner"), (Role::Member, "member")] {
         let user = UserRow {
             id: Uuid::now_v7(),

@@ -137,8 +137,9 @@ async fn update(
 
 /// Submits the application; every missing piece is listed in `errors`.
 ///
-/// Only a verified organization submits: until registry staff have checked
-/// its business licence, the answer is 409 `organization_unverified`, whose
+/// Only a verified party submits: until registry staff have checked its
+/// business licence (a person's identity document), the answer is 409
+/// `organization_unverified` (`party_unverified` for a person), whose
 /// `detail` says where the verification stands, and the application stays
 /// as it was.
 #[utoipa::path(post, path = "/applications/{id}/submit", tag = "applications", operation_id = "submitApplication",
@@ -146,7 +147,7 @@ async fn update(
     request_body = SubmitRequest, responses(
     (status = 200, description = "The application, now `submitted`", body = ApplicationView),
     Always, JsonBody, AsTenant, NotFound,
-    (status = 409, description = "The application's state does not allow submitting: only a draft or an application answering a supplement request can be (`code`: `invalid_transition`); or the organization is not verified (`unverified`, `pending` or `refused`; `code`: `organization_unverified`). Or the same product is filed already (`code`: `conflict`, with `conflicting_application_id`): the organization has a live application of the same product name (compared after NFKC, ignoring case and white space) in the same category (from `submitted` to `objection_review`, or `registered` with an active certificate), or it withdrew one of that name itself less than `workflow.refile_bar` ago (default six months; a deemed withdrawal does not count) and holds no exception from the registry", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The application's state does not allow submitting: only a draft or an application answering a supplement request can be (`code`: `invalid_transition`); or the party is not verified (`unverified`, `pending` or `refused`; `code`: `organization_unverified` for an organization, `party_unverified` for a natural person). Or the same product is filed already (`code`: `conflict`, with `conflicting_application_id`): the organization has a live application of the same product name (compared after NFKC, ignoring case and white space) in the same category (from `submitted` to `objection_review`, or `registered` with an active certificate), or it withdrew one of that name itself less than `workflow.refile_bar` ago (default six months; a deemed withdrawal does not count) and holds no exception from the registry", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Something required is missing, every gap listed in `errors` (`code`: `validation_failed`): the materials `application_form`, `summary`, `processing_innovation` and `application_scenarios`, at least one data source, no data source agreement already ended, and `commitment: true`", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn submit(

@@ -270,8 +270,11 @@ fn offer_files(
 }
 
 const MATERIAL_PATH: &str = "/api/v1/applications/{id}/materials/{kind}";
-const LICENCE_PATHS: [&str; 2] =
-    ["/api/v1/organization/business-licence", "/api/v1/admin/organizations/{id}/business-licence"];
+const LICENCE_PATHS: [&str; 3] = [
+    "/api/v1/organization/business-licence",
+    "/api/v1/party/verification-document",
+    "/api/v1/admin/organizations/{id}/business-licence",
+];
 const EVIDENCE_UPLOAD_PATH: &str = "/api/v1/public/objections/{id}/evidence";
 const EVIDENCE_DOWNLOAD_PATH: &str = "/api/v1/applications/{id}/objections/{objection_id}/evidence/{evidence_id}";
 

@@ -33,13 +33,17 @@ use crate::{
 /// The business licence's upload: streamed, and limited by
 /// `materials.max_size`.
 pub fn uploads() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(upload_business_licence)).layer(DefaultBodyLimit::disable())
+    OpenApiRouter::new()
+        .routes(routes!(upload_business_licence))
+        .routes(routes!(upload_verification_document))
+        .layer(DefaultBodyLimit::disable())
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_organization))
         .routes(routes!(download_business_licence))
+        .routes(routes!(download_verification_document))
         .routes(routes!(add_member, list_members))
         .routes(routes!(remove_member))
         .routes(routes!(create_api_key, list_api_keys))
@@ -103,6 +107,53 @@ async fn upload_business_licence(
     (status = 404, description = "No business licence has been uploaded (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn download_business_licence(State(state): State<AppState>, tenant: Tenant) -> ApiResult<Response> {
+    Ok(files::download(verification::download_licence(&state, tenant.org_id).await?))
+}
+
+/// Uploads the document registry staff check to verify the caller's party
+/// (the raw bytes as the body), replacing any earlier one: a person's
+/// identity document, an organization's business licence (the same as
+/// `PUT /organization/business-licence`). The party becomes `pending`. The
+/// document is never public: only the party and registry staff download it.
+#[utoipa::path(put, path = "/party/verification-document", tag = "organization",
+    operation_id = "uploadVerificationDocument", security(("bearer" = [])),
+    params(
+        ("Content-Disposition" = Option<String>, Header, nullable = false, description = "The file's name: `attachment; filename=\"id.pdf\"`, or `filename*=UTF-8''…` for other characters"),
+    ),
+    // The media types are set in `http::openapi::configured`.
+    request_body(content = inline(Binary), content_type = "application/octet-stream",
+        description = "The document's bytes, a scan or photograph; `Content-Type` is its media type: `application/pdf`, `image/png` or `image/jpeg`"),
+    responses(
+    (status = 200, description = "The party, now `pending`, with its document", body = OrganizationDetails),
+    Always, AsOwner,
+    (status = 409, description = "The party is verified already: its document is on record (`code`: `invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "The file is larger than `materials.max_size` (`code`: `payload_too_large`)", body = Problem, content_type = "application/problem+json"),
+    (status = 415, description = "No `Content-Type`, or one other than `application/pdf`, `image/png` and `image/jpeg` (`code`: `unsupported_media_type`)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "The file is empty, its first bytes contradict the declared media type, or the upload broke off (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
+))]
+async fn upload_verification_document(
+    State(state): State<AppState>,
+    owner: Owner,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Json<OrganizationDetails>> {
+    let upload = files::upload(&headers);
+    Ok(Json(verification::upload_licence(&state, owner, upload, body.into_data_stream()).await?))
+}
+
+/// The party's verification document, as uploaded.
+#[utoipa::path(get, path = "/party/verification-document", tag = "organization",
+    operation_id = "downloadVerificationDocument", security(("bearer" = [])), responses(
+    // The media types are set in `http::openapi::configured`.
+    (status = 200, description = "The file, with the media type it was uploaded with", body = inline(Binary), content_type = "application/octet-stream",
+        headers(
+            ("Content-Disposition" = String, description = "`attachment` with the file's name"),
+            ("ETag" = String, description = "The SHA-256 of the bytes, in hex, quoted"),
+        )),
+    Always, AsTenant,
+    (status = 404, description = "No document has been uploaded (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
+))]
+async fn download_verification_document(State(state): State<AppState>, tenant: Tenant) -> ApiResult<Response> {
     Ok(files::download(verification::download_licence(&state, tenant.org_id).await?))
 }
 

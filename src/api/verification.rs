@@ -17,6 +17,7 @@ use crate::http::{
 };
 use crate::{
     auth::Staff,
+    domain::PartyKind,
     pagination::{Page, PageQuery},
     services::accounts::verification::{self, OrganizationDetails, RefuseRequest, VerificationFilter, VerifyRequest},
     state::AppState,
@@ -25,6 +26,7 @@ use crate::{
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(queue))
+        .routes(routes!(parties))
         .routes(routes!(get))
         .routes(routes!(download_licence))
         .routes(routes!(verify))
@@ -39,6 +41,26 @@ pub fn router() -> OpenApiRouter<AppState> {
     Always, Paged, AsStaff,
 ))]
 async fn queue(
+    State(state): State<AppState>,
+    _staff: Staff,
+    Query(filter): Query<VerificationFilter>,
+    Query(page): Query<PageQuery>,
+) -> ApiResult<Json<Page<OrganizationDetails>>> {
+    let page = page.parse::<(DateTime<Utc>, Uuid)>()?;
+    let filter = VerificationFilter { kind: Some(PartyKind::Organization), ..filter };
+    Ok(Json(verification::queue(&state, filter, page).await?))
+}
+
+/// Parties, organizations and natural persons alike (or of the `kind`
+/// asked for), in a verification state (default `pending`: the queue of
+/// documents to check), the longest in it first. A person's entry carries
+/// the identity number in clear, for staff to compare with the document.
+#[utoipa::path(get, path = "/admin/parties", tag = "admin", operation_id = "listPartiesForVerification",
+    security(("bearer" = [])), params(VerificationFilter, PageQuery), responses(
+    (status = 200, description = "A page of parties, each with its document", body = Page<OrganizationDetails>),
+    Always, Paged, AsStaff,
+))]
+async fn parties(
     State(state): State<AppState>,
     _staff: Staff,
     Query(filter): Query<VerificationFilter>,

@@ -54,7 +54,7 @@ impl Command {
 pub async fn verify(config: Config, credit_code: &str, id: Option<Uuid>, name: Option<&str>) -> anyhow::Result<()> {
     let state = state(config).await?;
     let claimants = services::accounts::verification::claimants(&state, credit_code).await.map_err(service_error)?;
-    let code = claimants.first().map(|org| org.organization.credit_code.clone());
+    let code = claimants.first().and_then(|org| org.organization.credit_code.clone());
     let Some(code) = code else {
         anyhow::bail!("no organization has signed up with credit code {}", credit_code.trim());
     };
@@ -99,7 +99,7 @@ fn describe(org: &OrganizationDetails) -> String {
         "{} {} ({}, {}; {licence}; signed up {})",
         organization.id,
         organization.name,
-        organization.credit_code,
+        organization.credit_code.as_deref().or(organization.id_number_masked.as_deref()).unwrap_or_default(),
         organization.verification,
         organization.created_at.format("%Y-%m-%d")
     )

@@ -2,9 +2,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, types::Json};
 use uuid::Uuid;
 
-use crate::domain::{Category, CertificateDocument, CertificateStatus, DataSource, normalized_product_name};
-use tlog::Receipt;
+use crate::domain::{Category, CertificateDocument, CertificateStatus, DataSource, PartyKind, normalized_product_name};
 use tlog::signing::Signature;
+use tlog::{Receipt, commitment::Openings};
 
 #[derive(Debug, Clone)]
 pub struct CertificateRow {
@@ -38,8 +38,10 @@ pub struct CertificateRow {
 #[derive(Debug, Clone)]
 pub struct PublicCertificateRow {
     pub certificate: CertificateRow,
+    pub holder_kind: PartyKind,
     pub holder_name: String,
-    pub holder_credit_code: String,
+    /// The holder's credit code, when it is an organization.
+    pub holder_credit_code: Option<String>,
     /// Whether registry staff have verified the holder.
     pub holder_verified: bool,
 }
@@ -230,10 +232,39 @@ pub async fn list_in_org(
     .await
 }
 
+/// Stores the openings of certificate documents' commitments.
+pub async fn insert_openings(conn: &mut PgConnection, openings: &[(Uuid, Openings)]) -> sqlx::Result<()> {
+    if openings.is_empty() {
+        return Ok(());
+    }
+    let (ids, openings): (Vec<Uuid>, Vec<Json<&Openings>>) = openings.iter().map(|(id, o)| (*id, Json(o))).unzip();
+    sqlx::query!(
+        "INSERT INTO certificate_openings (certificate_id, openings)
+         SELECT * FROM unnest($1::uuid[], $2::jsonb[])",
+        &ids,
+        &openings as &[Json<&Openings>],
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The openings of a certificate document's commitments; empty when it has
+/// none (an organization's).
+pub async fn openings(conn: &mut PgConnection, certificate_id: Uuid) -> sqlx::Result<Openings> {
+    let row = sqlx::query_scalar!(
+        r#"SELECT openings AS "openings: Json<Openings>" FROM certificate_openings WHERE certificate_id = $1"#,
+        certificate_id
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|Json(openings)| openings).unwrap_or_default())
+}
+
 /// The public record of a certificate by its number.
 pub async fn find_public(conn: &mut PgConnection, number: &str) -> sqlx::Result<Option<PublicCertificateRow>> {
     let row = sqlx::query!(
-        r#"SELECT c.id, o.name AS holder_name, o.credit_code AS holder_credit_code,
+        r#"SELECT c.id, o.kind AS "holder_kind: PartyKind", o.name AS holder_name, o.credit_code AS holder_credit_code,
                 o.verification = 'verified' AS "holder_verified!"
            FROM certificates c JOIN organizations o ON o.id = c.org_id
            WHERE c.certificate_number = $1"#,
@@ -244,6 +275,7 @@ pub async fn find_public(conn: &mut PgConnection, number: &str) -> sqlx::Result<
     let Some(row) = row else { return Ok(None) };
     Ok(find(conn, row.id).await?.map(|certificate| PublicCertificateRow {
         certificate,
+        holder_kind: row.holder_kind,
         holder_name: row.holder_name,
         holder_credit_code: row.holder_credit_code,
         holder_verified: row.holder_verified,
@@ -268,7 +300,7 @@ pub async fn search_public(
                 c.document AS "document: Json<CertificateDocument>", c.signature AS "signature: Json<Signature>",
                 c.ledger AS "ledger: Json<Receipt>", c.issued_at, c.status_changed_at,
                 c.data_sources AS "data_sources: Json<Vec<DataSource>>", c.validity_bound,
-                o.name AS holder_name, o.credit_code AS holder_credit_code,
+                o.kind AS "holder_kind: PartyKind", o.name AS holder_name, o.credit_code AS holder_credit_code,
                 o.verification = 'verified' AS "holder_verified!"
            FROM certificates c JOIN organizations o ON o.id = c.org_id
            WHERE ($1::product_category IS NULL OR c.category = $1)
@@ -310,6 +342,7 @@ pub async fn search_public(
                 data_sources: r.data_sources,
                 validity_bound: r.validity_bound,
             },
+            holder_kind: r.holder_kind,
             holder_name: r.holder_name,
             holder_credit_code: r.holder_credit_code,
             holder_verified: r.holder_verified,

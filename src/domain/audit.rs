@@ -18,6 +18,8 @@ vocabulary! {
         OrganizationVerify = "organization.verify",
         OrganizationRefuse = "organization.refuse",
         OrganizationGrantRefileException = "organization.grant_refile_exception",
+        PersonVerify = "person.verify",
+        PersonRefuse = "person.refuse",
         UserResetPassword = "user.reset_password",
         StaffAdd = "staff.add",
         StaffDisable = "staff.disable",
@@ -34,6 +36,8 @@ vocabulary! {
         Certificate = "certificate",
         User = "user",
         Organization = "organization",
+        /// A natural person's party.
+        Person = "person",
     }
 }
 
@@ -51,6 +55,7 @@ impl AuditAction {
             Self::OrganizationVerify | Self::OrganizationRefuse | Self::OrganizationGrantRefileException => {
                 AuditTarget::Organization
             }
+            Self::PersonVerify | Self::PersonRefuse => AuditTarget::Person,
             Self::UserResetPassword | Self::StaffAdd | Self::StaffDisable | Self::StaffEnable => AuditTarget::User,
         }
     }

@@ -11,7 +11,7 @@ use utoipa::openapi::{
     schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type},
 };
 
-use super::{CreditCode, CreditCodeError, Name, Text};
+use super::{CreditCode, CreditCodeError, IdNumber, IdNumberError, Name, Text};
 
 /// Reads an enum through its text, so that a wrong value is reported under
 /// its own path (`#[serde(deserialize_with = "crate::domain::fields::text")]`).
@@ -314,6 +314,8 @@ text_fields! {
     OrganizationName: Line, at most 200, example "上海数据科技有限公司";
     /// A person's name as others see it.
     DisplayName: Line, at most 100, example "张伟";
+    /// A natural person's name, as their identity document gives it.
+    PersonName: Line, at most 100, example "张伟";
     /// The name an objector gives.
     ObjectorName: Line, at most 100;
     /// What an API key is for.
@@ -392,5 +394,79 @@ impl utoipa::PartialSchema for CreditCodeText {
 impl utoipa::ToSchema for CreditCodeText {
     fn name() -> std::borrow::Cow<'static, str> {
         "CreditCode".into()
+    }
+}
+
+/// A resident identity number as a request gives it: checked by
+/// [`IdNumberText::parse`] where the use-case checks its fields. It never
+/// shows itself: no `Display`, a masked `Debug`, and a value of another JSON
+/// type is refused without being repeated.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct IdNumberText(String);
+
+impl IdNumberText {
+    pub fn parse(&self) -> Result<IdNumber, IdNumberError> {
+        IdNumber::parse(&self.0)
+    }
+}
+
+impl std::fmt::Debug for IdNumberText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IdNumberText(..)")
+    }
+}
+
+impl From<String> for IdNumberText {
+    fn from(number: String) -> Self {
+        Self(number)
+    }
+}
+
+impl<'de> Deserialize<'de> for IdNumberText {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = IdNumberText;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a resident identity number as a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<IdNumberText, E> {
+                Ok(IdNumberText(value.to_owned()))
+            }
+            // Any other type: the default messages would repeat the value.
+            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<IdNumberText, E> {
+                Err(E::custom("a resident identity number must be a string"))
+            }
+            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<IdNumberText, E> {
+                Err(E::custom("a resident identity number must be a string"))
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<IdNumberText, E> {
+                Err(E::custom("a resident identity number must be a string"))
+            }
+        }
+        deserializer.deserialize_any(Text)
+    }
+}
+
+eserde::impl_edeserialize_compat!(IdNumberText);
+
+impl utoipa::PartialSchema for IdNumberText {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(IdNumber::LENGTH))
+            .pattern(Some(IdNumber::PATTERN))
+            .description(Some(
+                "A resident identity number (GB 11643-1999): 17 digits and a check character (a digit or X). \
+                 Never shown back but masked.",
+            ))
+            .examples(Some("11010519491231002X"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for IdNumberText {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "IdNumber".into()
     }
 }

@@ -11,9 +11,11 @@ mod credit_code;
 mod duration;
 pub mod fields;
 mod history;
+mod id_number;
 mod identity;
 mod lang;
 pub mod media;
+mod party;
 mod product_name;
 mod refusal;
 mod registration_number;
@@ -35,12 +37,14 @@ pub use certificate::{
 pub use credit_code::{CreditCode, CreditCodeError};
 pub use duration::{DurationError, ExactDuration, IsoDuration, NotExact};
 pub use fields::{
-    Abstract, Comment, CreditCodeText, DataAttribute, DisplayName, KeyName, LicenseScope, ObjectorName,
-    OrganizationName, ProductName, Reason, RecordDate, SourceDescription, Statement, WithdrawalReason,
+    Abstract, Comment, CreditCodeText, DataAttribute, DisplayName, IdNumberText, KeyName, LicenseScope, ObjectorName,
+    OrganizationName, PersonName, ProductName, Reason, RecordDate, SourceDescription, Statement, WithdrawalReason,
 };
 pub use history::HistoryAction;
+pub use id_number::{IdNumber, IdNumberError, mask as mask_id_number};
 pub use identity::{Email, Name, Password, Text};
 pub use lang::Lang;
+pub use party::PartyKind;
 pub use product_name::normalized_product_name;
 pub use refusal::RefusalGround;
 pub use registration_number::{RegistrationNumber, RegistrationNumberError, mod11_2_check};

@@ -41,6 +41,8 @@ pub enum ProblemCode {
     QuotaExceeded,
     /// 409: the organization is not verified.
     OrganizationUnverified,
+    /// 409: the natural person is not verified.
+    PartyUnverified,
     /// 412 or 428.
     PreconditionFailed,
     /// 413.
@@ -56,7 +58,7 @@ pub enum ProblemCode {
 }
 
 impl ProblemCode {
-    pub const ALL: [ProblemCode; 17] = [
+    pub const ALL: [ProblemCode; 18] = [
         Self::BadRequest,
         Self::ValidationFailed,
         Self::Unauthorized,
@@ -68,6 +70,7 @@ impl ProblemCode {
         Self::InvalidTransition,
         Self::QuotaExceeded,
         Self::OrganizationUnverified,
+        Self::PartyUnverified,
         Self::PreconditionFailed,
         Self::PayloadTooLarge,
         Self::UnsupportedMediaType,
@@ -90,6 +93,7 @@ impl ProblemCode {
             Self::InvalidTransition => "invalid_transition",
             Self::QuotaExceeded => "quota_exceeded",
             Self::OrganizationUnverified => "organization_unverified",
+            Self::PartyUnverified => "party_unverified",
             Self::PreconditionFailed => "precondition_failed",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
@@ -166,7 +170,7 @@ pub struct Problem {
     /// A stable machine word: `validation_failed` (400, 422), `unauthorized`
     /// (401), `forbidden` (403), `not_found` (404), `method_not_allowed`
     /// (405), `request_timeout` (408), `conflict`, `invalid_transition`,
-    /// `quota_exceeded` or `organization_unverified` (409),
+    /// `quota_exceeded`, `organization_unverified` or `party_unverified` (409),
     /// `precondition_failed` (412), `payload_too_large` (413),
     /// `unsupported_media_type` (415), `rate_limited` (429), `internal`
     /// (5xx). Each operation's answers say which it can carry.
@@ -225,6 +229,9 @@ impl From<Error> for ApiError {
             }
             Error::QuotaExceeded(_) => {
                 Self { code: ProblemCode::QuotaExceeded, ..Self::new(StatusCode::CONFLICT, detail) }
+            }
+            Error::PartyUnverified(_) => {
+                Self { code: ProblemCode::PartyUnverified, ..Self::new(StatusCode::CONFLICT, detail) }
             }
             Error::OrganizationUnverified(_) => {
                 Self { code: ProblemCode::OrganizationUnverified, ..Self::new(StatusCode::CONFLICT, detail) }

@@ -33,6 +33,9 @@ pub enum Error {
     /// it to be (submitting an application).
     #[error("{0}")]
     OrganizationUnverified(String),
+    /// The same for a natural person.
+    #[error("{0}")]
+    PartyUnverified(String),
     #[error("{0}")]
     PreconditionFailed(String),
     /// A write that must name what it was decided on (`If-Match`) and did

@@ -16,7 +16,7 @@ use dataip::{
     clock::ShiftedClock,
     config::{Config, Environment},
     db,
-    domain::{CreditCode, StaffRole},
+    domain::{CreditCode, IdNumber, StaffRole},
     services::{self, accounts::staff::NewStaff},
     startup::Application,
     state::AppState,
@@ -350,6 +350,31 @@ impl TestApp {
         }
     }
 
+    /// Signs up a natural person, left unverified; `credit_code` holds the
+    /// identity number.
+    pub async fn signup_person_unverified(&self) -> Tenant {
+        let id_number = fresh_id_number();
+        let email = format!("person-{}@example.com", Uuid::now_v7().simple());
+        let answer = self.post("/auth/signup", None, person_signup_body(&email, &id_number)).await;
+        let body = answer.assert_status(201);
+        Tenant {
+            org_id: body["party"]["id"].as_str().expect("party id").into(),
+            user_id: body["user"]["id"].as_str().expect("user id").into(),
+            email,
+            credit_code: id_number,
+            token: body["access_token"].as_str().expect("access token").into(),
+            refresh_token: body["refresh_token"].as_str().expect("refresh token").into(),
+        }
+    }
+
+    /// Signs up a natural person and verifies them (as an operator does).
+    pub async fn signup_person(&self) -> Tenant {
+        let tenant = self.signup_person_unverified().await;
+        let id = tenant.org_id.parse().expect("party id");
+        services::accounts::verification::verify_by_operator(&self.state, id, None).await.expect("verified");
+        tenant
+    }
+
     /// Logs in and returns the access token.
     pub async fn login(&self, email: &str, password: &str) -> String {
         let answer = self.post("/auth/login", None, json!({"email": email, "password": password})).await;
@@ -447,6 +472,25 @@ pub fn signup_body(email: &str, credit_code: &str) -> Value {
     json!({
         "organization": {"name": "上海数据科技有限公司", "credit_code": credit_code},
         "user": {"email": email, "password": PASSWORD, "display_name": "张伟"}
+    })
+}
+
+/// A random, valid resident identity number (born 1990, in Shanghai).
+pub fn fresh_id_number() -> String {
+    let random = Uuid::new_v4().as_u128();
+    let day = 1 + random % 28;
+    let sequence = (random >> 8) % 1000;
+    IdNumber::complete(&format!("3101011990{:02}{day:02}{sequence:03}", 1 + (random >> 20) % 12))
+        .expect("valid number")
+        .expose()
+        .to_owned()
+}
+
+/// A person's signup.
+pub fn person_signup_body(email: &str, id_number: &str) -> Value {
+    json!({
+        "person": {"name": "王芳", "id_number": id_number},
+        "user": {"email": email, "password": PASSWORD, "display_name": "王芳"}
     })
 }
 

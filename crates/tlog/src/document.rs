@@ -62,15 +62,105 @@ pub struct CertificateDocument {
     pub validity_bounded_by: Option<ValidityBound>,
 }
 
+/// Who holds a certificate, as the signed document and the ledger name
+/// them: an organization by its credit code, a natural person by a
+/// commitment to their resident identity number (the number itself is never
+/// written). An organization's shape is the one the registry has always
+/// written, so old and new documents of organizations are byte-identical.
+///
+/// # Examples
+///
+/// ```
+/// use tlog::document::Party;
+///
+/// let organization: Party =
+///     serde_json::from_str(r#"{"name": "上海数据科技有限公司", "credit_code": "91310000MA1FL4B24G"}"#)?;
+/// assert_eq!(organization.credit_code(), Some("91310000MA1FL4B24G"));
+/// let person: Party = serde_json::from_str(r#"{"kind": "person", "name": "张伟", "id_commitment": "ab12"}"#)?;
+/// assert_eq!((person.name(), person.credit_code()), ("张伟", None));
+/// assert_eq!(serde_json::to_string(&person)?, r#"{"kind":"person","name":"张伟","id_commitment":"ab12"}"#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum Party {
+    /// A legal person or unincorporated organization.
+    Organization(Organization),
+    /// A natural person.
+    Person(Person),
+}
+
+impl Party {
+    /// An organization named by its credit code.
+    pub fn organization(name: impl Into<String>, credit_code: impl Into<String>) -> Self {
+        Self::Organization(Organization { name: name.into(), credit_code: credit_code.into() })
+    }
+
+    /// A natural person named by the commitment to their identity number
+    /// (see [`HOLDER_ID_NUMBER`]).
+    pub fn person(name: impl Into<String>, id_commitment: impl Into<String>) -> Self {
+        Self::Person(Person { kind: PersonKind::Person, name: name.into(), id_commitment: id_commitment.into() })
+    }
+
+    /// The party's name.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Organization(organization) => &organization.name,
+            Self::Person(person) => &person.name,
+        }
+    }
+
+    /// An organization's credit code; `None` for a person.
+    pub fn credit_code(&self) -> Option<&str> {
+        match self {
+            Self::Organization(organization) => Some(&organization.credit_code),
+            Self::Person(_) => None,
+        }
+    }
+}
+
+/// The field path a person holder's identity number is committed under in
+/// a certificate document: see [`crate::commitment::commit`].
+pub const HOLDER_ID_NUMBER: &str = "holder.id_number";
+
+/// The field path a person transferee's identity number is committed under
+/// in a `certificate.transferred` entry.
+pub const NEW_HOLDER_ID_NUMBER: &str = "new_holder.id_number";
+
 /// An organization as public records name it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-pub struct Party {
+pub struct Organization {
     /// Its registered name.
     pub name: String,
     /// Its unified social credit code.
     pub credit_code: String,
+}
+
+/// A natural person as public records name them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    /// Always `person`: what tells this shape from an organization's.
+    pub kind: PersonKind,
+    /// Their name.
+    pub name: String,
+    /// Hex of the salted commitment to their resident identity number
+    /// (`SHA-256("dataip-commit/v1\n" ‖ field_path ‖ "\n" ‖ salt ‖
+    /// JCS(number))`); the holder has the opening.
+    pub id_commitment: String,
+}
+
+/// The one word of [`Person::kind`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PersonKind {
+    /// A natural person.
+    Person,
 }
 
 /// The registered data product as the certificate names it.

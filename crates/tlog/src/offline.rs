@@ -160,7 +160,7 @@ pub fn verify(proof: &Proof, policy: &Policy) -> (Vec<Check>, Established) {
         parsed.clone().and_then(|entry| match entry {
             Entry::CertificateIssued { document, .. } => {
                 established.certificate_number = Some(document.certificate_number.clone());
-                Ok(format!("the issuance of certificate {} to {}", document.certificate_number, document.holder.name))
+                Ok(format!("the issuance of certificate {} to {}", document.certificate_number, document.holder.name()))
             }
             other => Err(format!("a {} entry, not a certificate's issuance", other.type_name())),
         }),

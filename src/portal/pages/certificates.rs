@@ -108,7 +108,7 @@ struct RecordPage {
     category: &'static str,
     summary: String,
     holder_name: String,
-    credit_code: String,
+    credit_code: Option<String>,
     verified: bool,
     valid_from: String,
     valid_until: String,

@@ -17,8 +17,8 @@ use uuid::Uuid;
 
 use crate::services::{Error, Fields, Result};
 use crate::{
-    db::{self, organizations::OrganizationRow, users::UserRow},
-    domain::{DisplayName, Email, Name, Password, Role, Verification},
+    db::{self, parties::PartyRow, users::UserRow},
+    domain::{DisplayName, Email, Name, PartyKind, Password, Role, Verification, mask_id_number},
     state::AppState,
 };
 
@@ -55,27 +55,46 @@ impl From<UserRow> for UserView {
     }
 }
 
+/// A party (an organization or a natural person) as its own users and staff
+/// see it. A person's identity number is shown masked.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct OrganizationView {
+pub struct PartyView {
     pub id: Uuid,
+    pub kind: PartyKind,
     pub name: String,
-    /// Unified social credit code (GB 32100-2015).
-    pub credit_code: String,
+    /// An organization's unified social credit code (GB 32100-2015).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit_code: Option<String>,
+    /// A person's resident identity number, masked (`110***********123X`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "110***********002X")]
+    pub id_number_masked: Option<String>,
     pub created_at: DateTime<Utc>,
-    /// Whether registry staff have checked its business licence: only a
-    /// `verified` organization may submit applications.
+    /// Whether registry staff have checked its business licence (a
+    /// person's identity document): only a `verified` party may submit
+    /// applications.
     pub verification: Verification,
 }
 
-impl From<OrganizationRow> for OrganizationView {
-    fn from(row: OrganizationRow) -> Self {
+impl From<PartyRow> for PartyView {
+    fn from(row: PartyRow) -> Self {
         Self {
             id: row.id,
+            kind: row.kind,
             name: row.name,
             credit_code: row.credit_code,
+            id_number_masked: row.id_number.as_deref().map(mask_id_number),
             created_at: row.created_at,
             verification: row.verification,
         }
+    }
+}
+
+impl PartyView {
+    /// The view under its older name, `organization`: only for an
+    /// organization.
+    pub fn as_organization(row: &PartyRow) -> Option<Self> {
+        (row.kind == PartyKind::Organization).then(|| row.clone().into())
     }
 }
 

@@ -10,22 +10,36 @@ use uuid::Uuid;
 
 use crate::services::{
     Error, Fields, Result,
-    accounts::{self, NewAccount, OrganizationView, UserView},
+    accounts::{self, NewAccount, PartyView, UserView},
     throttle::{LoginLimits, Throttle, address_key},
 };
 use crate::{
     auth::{OpaqueToken, REFRESH_TOKEN_PREFIX},
     config::Config,
-    db::{self, organizations::OrganizationRow, refresh_tokens::RefreshTokenRow, users::UserRow},
-    domain::{CreditCodeText, Email, OrganizationName, Role},
+    db::{self, parties::PartyRow, refresh_tokens::RefreshTokenRow, users::UserRow},
+    domain::{CreditCodeText, Email, IdNumberText, OrganizationName, PartyKind, PersonName, Role},
     state::AppState,
 };
 
 #[derive(eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignupRequest {
-    pub organization: NewOrganization,
+    /// The organization signing up; give this or `person`, not both.
+    #[serde(default)]
+    pub organization: Option<NewOrganization>,
+    /// The natural person signing up; give this or `organization`.
+    #[serde(default)]
+    pub person: Option<NewPerson>,
     pub user: NewAccount,
+}
+
+#[derive(eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPerson {
+    pub name: PersonName,
+    /// 18-character resident identity number with a valid check character;
+    /// never shown back but masked.
+    pub id_number: IdNumberText,
 }
 
 #[derive(eserde::Deserialize, ToSchema)]
@@ -63,7 +77,11 @@ pub struct TokenPair {
 
 #[derive(Serialize, ToSchema)]
 pub struct SignupResponse {
-    pub organization: OrganizationView,
+    /// The party signed up: an organization or a person.
+    pub party: PartyView,
+    /// The same, for an organization (absent for a person).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization: Option<PartyView>,
     pub user: UserView,
     #[serde(flatten)]
     pub tokens: TokenPair,
@@ -72,7 +90,10 @@ pub struct SignupResponse {
 #[derive(Serialize, ToSchema)]
 pub struct MeResponse {
     pub user: UserView,
-    pub organization: Option<OrganizationView>,
+    /// The user's organization; null for a person's account and for staff.
+    pub organization: Option<PartyView>,
+    /// The user's party, organization or person; null for staff.
+    pub party: Option<PartyView>,
 }
 
 const BAD_CREDENTIALS: Error = Error::Unauthorized("wrong e-mail address or password");
@@ -92,10 +113,25 @@ fn signup_throttle(config: &Config) -> Throttle {
 pub async fn signup(state: &AppState, request: SignupRequest, client: IpAddr) -> Result<SignupResponse> {
     let now = state.clock.now();
     let mut fields = Fields::new();
-    let org_name = fields.check("organization.name", request.organization.name.parse());
-    let credit_code = fields.check("organization.credit_code", request.organization.credit_code.parse());
+    let party = match (&request.organization, &request.person) {
+        (Some(organization), None) => {
+            let name = fields.check("organization.name", organization.name.parse());
+            let code = fields.check("organization.credit_code", organization.credit_code.parse());
+            name.zip(code).map(|(name, code)| PartyRow::organization(name.into_string(), code.to_string(), now))
+        }
+        (None, Some(person)) => {
+            let name = fields.check("person.name", person.name.parse());
+            let number = fields.check("person.id_number", person.id_number.parse());
+            name.zip(number).map(|(name, number)| PartyRow::person(name.into_string(), number.expose().to_owned(), now))
+        }
+        (organization, _) => {
+            let field = if organization.is_some() { "person" } else { "organization" };
+            fields.add(field, "give exactly one of organization and person");
+            None
+        }
+    };
     let account = request.user.parse(&mut fields, "user.");
-    let (Some(org_name), Some(credit_code), Some(account)) = (org_name, credit_code, account) else {
+    let (Some(party), Some(account)) = (party, account) else {
         return Err(fields.into_error());
     };
 
@@ -103,19 +139,26 @@ pub async fn signup(state: &AppState, request: SignupRequest, client: IpAddr) ->
     let account = account.hash(state).await?;
 
     let mut tx = state.db.begin().await?;
-    // Several organizations may claim a credit code until one of them is
-    // verified; after that, the code is that one's.
-    if db::organizations::find_verified_by_credit_code(&mut tx, credit_code.as_str()).await?.is_some() {
-        return Err(Error::Conflict("a verified organization already holds this credit code".into()));
+    // Several parties may claim a credit code or an identity number until
+    // one of them is verified; after that, it is that one's.
+    if db::parties::find_verified(&mut tx, party.identity()).await?.is_some() {
+        return Err(Error::Conflict(match party.kind {
+            PartyKind::Organization => "a verified organization already holds this credit code".into(),
+            PartyKind::Person => "a verified person already holds this identity number".into(),
+        }));
     }
-    let org = OrganizationRow::new(org_name.into_string(), credit_code.to_string(), now);
-    db::organizations::insert(&mut tx, &org).await?;
+    db::parties::insert(&mut tx, &party).await?;
     let address = accounts::NewAddress::ToConfirm { added_by: None };
-    let user = accounts::insert_user(&mut tx, state, account, Role::Owner, Some(org.id), address, now).await?;
+    let user = accounts::insert_user(&mut tx, state, account, Role::Owner, Some(party.id), address, now).await?;
     let tokens = start_session(state, &mut tx, &user, None, user.token_generation).await?;
     tx.commit().await?;
-    tracing::info!(org_id = %org.id, user_id = %user.id, "organization signed up");
-    Ok(SignupResponse { organization: org.into(), user: user.into(), tokens })
+    tracing::info!(party_id = %party.id, kind = %party.kind, user_id = %user.id, "party signed up");
+    Ok(SignupResponse {
+        organization: PartyView::as_organization(&party),
+        party: party.into(),
+        user: user.into(),
+        tokens,
+    })
 }
 
 /// Exchanges an e-mail address and password for a token pair. Unknown
@@ -213,11 +256,12 @@ pub async fn me(state: &AppState, user_id: Uuid) -> Result<MeResponse> {
     let mut conn = state.db.acquire().await?;
     let user =
         db::users::find(&mut conn, user_id).await?.ok_or(Error::Unauthorized("this account no longer exists"))?;
-    let organization = match user.org_id {
-        Some(org_id) => db::organizations::find(&mut conn, org_id).await?.map(OrganizationView::from),
+    let party = match user.org_id {
+        Some(org_id) => db::parties::find(&mut conn, org_id).await?,
         None => None,
     };
-    Ok(MeResponse { user: user.into(), organization })
+    let organization = party.as_ref().and_then(PartyView::as_organization);
+    Ok(MeResponse { user: user.into(), organization, party: party.map(PartyView::from) })
 }
 
 /// Issues an access token and a refresh token (continuing `family`, or

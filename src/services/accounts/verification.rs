@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::services::{
     Error, Result,
-    accounts::OrganizationView,
+    accounts::PartyView,
     audit::{self, Audit, AuditActor},
     files::{self, Download, Rules, StoredFile, Upload},
 };
@@ -28,9 +28,9 @@ use crate::{
     db::{
         self,
         business_licences::BusinessLicenceRow,
-        organizations::{OrganizationRow, VerificationChange},
+        parties::{PartyRow, VerificationChange},
     },
-    domain::{AuditAction, CreditCode, Name, OrganizationName, Reason, Verification, VerificationStep},
+    domain::{AuditAction, CreditCode, Name, OrganizationName, PartyKind, Reason, Verification, VerificationStep},
     notifications::{EventKind, messages::Facts},
     pagination::{Page, PageRequest},
     state::AppState,
@@ -68,7 +68,7 @@ impl From<BusinessLicenceRow> for BusinessLicenceView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrganizationDetails {
     #[serde(flatten)]
-    pub organization: OrganizationView,
+    pub organization: PartyView,
     /// When it entered its current verification state (for `pending`: when
     /// its licence was first uploaded since the last decision).
     pub verification_changed_at: DateTime<Utc>,
@@ -79,7 +79,7 @@ pub struct OrganizationDetails {
 }
 
 impl OrganizationDetails {
-    fn new(row: OrganizationRow, licence: Option<BusinessLicenceRow>) -> Self {
+    fn new(row: PartyRow, licence: Option<BusinessLicenceRow>) -> Self {
         Self {
             verification_changed_at: row.verification_changed_at,
             refusal_reason: row.refusal_reason.clone(),
@@ -88,7 +88,7 @@ impl OrganizationDetails {
         }
     }
 
-    async fn load(conn: &mut PgConnection, row: OrganizationRow) -> Result<Self> {
+    async fn load(conn: &mut PgConnection, row: PartyRow) -> Result<Self> {
         let licence = db::business_licences::find(conn, row.id).await?;
         Ok(Self::new(row, licence))
     }
@@ -97,8 +97,11 @@ impl OrganizationDetails {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct VerificationFilter {
-    /// Organizations in this verification state (default `pending`).
+    /// Parties in this verification state (default `pending`).
     pub verification: Option<Verification>,
+    /// Only parties of this kind (`/admin/parties`; `/admin/organizations`
+    /// lists organizations only).
+    pub kind: Option<PartyKind>,
 }
 
 /// Staff verify an organization, optionally correcting its name.
@@ -122,7 +125,7 @@ pub struct RefuseRequest {
 /// The organization, with its verification and licence.
 pub async fn get(state: &AppState, org_id: Uuid) -> Result<OrganizationDetails> {
     let mut conn = state.db.acquire().await?;
-    let row = db::organizations::find(&mut conn, org_id).await?.ok_or(Error::NotFound)?;
+    let row = db::parties::find(&mut conn, org_id).await?.ok_or(Error::NotFound)?;
     OrganizationDetails::load(&mut conn, row).await
 }
 
@@ -147,14 +150,14 @@ where
         Rules { what: "a business licence", max_size: state.config.materials.max_size, media_types: &media_types };
     let media_type = upload.media_type(&rules)?;
     let filename = upload.filename("business_licence");
-    let current = db::organizations::find(&mut *state.db.acquire().await?, owner.org_id).await?;
+    let current = db::parties::find(&mut *state.db.acquire().await?, owner.org_id).await?;
     next(&current.ok_or(Error::NotFound)?, VerificationStep::UploadLicence)?;
 
     let received = files::receive(state, &mut body, &media_type, &rules).await?;
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     // Verified while the bytes arrived: the licence on record stays.
-    let current = db::organizations::find_for_update(&mut tx, owner.org_id).await?.ok_or(Error::NotFound)?;
+    let current = db::parties::find_for_update(&mut tx, owner.org_id).await?.ok_or(Error::NotFound)?;
     let to = next(&current, VerificationStep::UploadLicence)?;
     let blob_id = db::blobs::finish(&mut tx, received.blob_id, &received.sha256, received.size, now).await?;
     let licence = BusinessLicenceRow {
@@ -172,10 +175,7 @@ where
         true => current,
         false => {
             let change = VerificationChange { to, decided_by: None, refusal_reason: None, name: None };
-            changed(
-                db::organizations::change_verification(&mut tx, owner.org_id, current.verification, change, now)
-                    .await?,
-            )?
+            changed(db::parties::change_verification(&mut tx, owner.org_id, current.verification, change, now).await?)?
         }
     };
     tx.commit().await?;
@@ -206,7 +206,8 @@ pub async fn queue(
 ) -> Result<Page<OrganizationDetails>> {
     let wanted = filter.verification.unwrap_or(Verification::Pending);
     let mut conn = state.db.acquire().await?;
-    let rows = db::organizations::list_by_verification(&mut conn, wanted, page.after, page.fetch_limit()).await?;
+    let rows =
+        db::parties::list_by_verification(&mut conn, wanted, filter.kind, page.after, page.fetch_limit()).await?;
     let rows = page.page(rows, |row| (row.verification_changed_at, row.id), |row| row);
     Ok(Page { items: with_licences(&mut conn, rows.items).await?, next_cursor: rows.next_cursor })
 }
@@ -266,7 +267,7 @@ pub async fn refuse(state: &AppState, staff: Staff, id: Uuid, request: RefuseReq
 pub async fn claimants(state: &AppState, credit_code: &str) -> Result<Vec<OrganizationDetails>> {
     let code = CreditCode::parse(credit_code).map_err(|e| Error::field("credit_code", e.to_string()))?;
     let mut conn = state.db.acquire().await?;
-    let rows = db::organizations::with_credit_code(&mut conn, code.as_str()).await?;
+    let rows = db::parties::with_credit_code(&mut conn, code.as_str()).await?;
     with_licences(&mut conn, rows).await
 }
 
@@ -288,25 +289,30 @@ pub async fn verify_by_operator(state: &AppState, id: Uuid, name: Option<&str>) 
     OrganizationDetails::load(&mut conn, row).await
 }
 
-/// Refuses with 409 `organization_unverified` unless the organization is
-/// verified: what it asks for needs it to be.
+/// Refuses with 409 `organization_unverified` (`party_unverified` for a
+/// person) unless the party is verified: what it asks for needs it to be.
 pub async fn ensure_verified(conn: &mut PgConnection, org_id: Uuid, what: &str) -> Result<()> {
-    let org = db::organizations::find(conn, org_id).await?.ok_or(Error::NotFound)?;
-    let why = match org.verification {
+    let party = db::parties::find(conn, org_id).await?.ok_or(Error::NotFound)?;
+    let document = match party.kind {
+        PartyKind::Organization => "business licence",
+        PartyKind::Person => "identity document",
+    };
+    let why = match party.verification {
         Verification::Verified => return Ok(()),
-        Verification::Unverified => "upload its business licence (PUT /api/v1/organization/business-licence) \
-                                     for registry staff to check"
-            .to_owned(),
-        Verification::Pending => "its business licence awaits registry staff".to_owned(),
+        Verification::Unverified => {
+            format!("upload the {document} (PUT /api/v1/party/verification-document) for registry staff to check")
+        }
+        Verification::Pending => format!("the {document} awaits registry staff"),
         Verification::Refused => format!(
-            "registry staff refused its business licence ({}); upload a new one",
-            org.refusal_reason.as_deref().unwrap_or("no reason given")
+            "registry staff refused the {document} ({}); upload a new one",
+            party.refusal_reason.as_deref().unwrap_or("no reason given")
         ),
     };
-    Err(Error::OrganizationUnverified(format!(
-        "the organization must be verified to {what}, and is {}: {why}",
-        org.verification
-    )))
+    let message = format!("the {} must be verified to {what}, and is {}: {why}", party.kind, party.verification);
+    Err(match party.kind {
+        PartyKind::Organization => Error::OrganizationUnverified(message),
+        PartyKind::Person => Error::PartyUnverified(message),
+    })
 }
 
 /// A decision on an organization's verification.
@@ -326,11 +332,11 @@ struct Decision<'a> {
 /// cannot become. The organization is locked first, as an upload locks it
 /// before replacing the licence, so the licence compared is the one on
 /// record when the decision takes effect.
-async fn decide(state: &AppState, id: Uuid, decision: Decision<'_>) -> Result<OrganizationRow> {
+async fn decide(state: &AppState, id: Uuid, decision: Decision<'_>) -> Result<PartyRow> {
     let Decision { step, decided_by, refusal_reason, name, licence_seen } = decision;
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    let current = db::organizations::find_for_update(&mut tx, id).await?.ok_or(Error::NotFound)?;
+    let current = db::parties::find_for_update(&mut tx, id).await?.ok_or(Error::NotFound)?;
     let to = next(&current, step)?;
     if let Some(seen) = licence_seen {
         let on_record = db::business_licences::find(&mut tx, id).await?;
@@ -344,27 +350,35 @@ async fn decide(state: &AppState, id: Uuid, decision: Decision<'_>) -> Result<Or
         }
     }
     if to == Verification::Verified
-        && let Some(holder) = db::organizations::find_verified_by_credit_code(&mut tx, &current.credit_code).await?
+        && let Some(holder) = db::parties::find_verified(&mut tx, current.identity()).await?
     {
         return Err(held_by(&holder));
     }
     let change = VerificationChange { to, decided_by, refusal_reason, name };
-    let updated = db::organizations::change_verification(&mut tx, id, current.verification, change, now).await;
+    let updated = db::parties::change_verification(&mut tx, id, current.verification, change, now).await;
     let row = match updated {
         Ok(row) => changed(row)?,
-        // Another organization with the code was verified a moment ago.
-        Err(error) if db::violated_constraint(&error) == Some("organizations_verified_credit_code_key") => {
+        // Another party with the code or number was verified a moment ago.
+        Err(error)
+            if matches!(
+                db::violated_constraint(&error),
+                Some("organizations_verified_credit_code_key" | "organizations_verified_id_number_key")
+            ) =>
+        {
             return Err(Error::Conflict(format!(
-                "credit code {} was just verified for another organization",
-                current.credit_code
+                "{} was just verified for another {}",
+                current.shown_identity(),
+                current.kind
             )));
         }
         Err(error) => return Err(error.into()),
     };
     let audit = Audit {
-        action: match step {
-            VerificationStep::Refuse => AuditAction::OrganizationRefuse,
-            _ => AuditAction::OrganizationVerify,
+        action: match (step, current.kind) {
+            (VerificationStep::Refuse, PartyKind::Organization) => AuditAction::OrganizationRefuse,
+            (_, PartyKind::Organization) => AuditAction::OrganizationVerify,
+            (VerificationStep::Refuse, PartyKind::Person) => AuditAction::PersonRefuse,
+            (_, PartyKind::Person) => AuditAction::PersonVerify,
         },
         target_id: id,
         before: Some(json!({"verification": current.verification.to_string(), "name": current.name})),
@@ -384,7 +398,7 @@ async fn decide(state: &AppState, id: Uuid, decision: Decision<'_>) -> Result<Or
 }
 
 /// The state `step` leads to, or why it cannot be taken.
-fn next(org: &OrganizationRow, step: VerificationStep) -> Result<Verification> {
+fn next(org: &PartyRow, step: VerificationStep) -> Result<Verification> {
     org.verification.after(step).ok_or_else(|| Error::InvalidTransition {
         subject: "organization",
         from: org.verification.to_string(),
@@ -394,12 +408,12 @@ fn next(org: &OrganizationRow, step: VerificationStep) -> Result<Verification> {
 
 /// The row a guarded update returned: the organization was locked, so it
 /// cannot have left the state it was read in.
-fn changed(row: Option<OrganizationRow>) -> Result<OrganizationRow> {
+fn changed(row: Option<PartyRow>) -> Result<PartyRow> {
     row.ok_or_else(|| anyhow::anyhow!("a locked organization changed its verification").into())
 }
 
 /// Each organization with its licence.
-async fn with_licences(conn: &mut PgConnection, rows: Vec<OrganizationRow>) -> Result<Vec<OrganizationDetails>> {
+async fn with_licences(conn: &mut PgConnection, rows: Vec<PartyRow>) -> Result<Vec<OrganizationDetails>> {
     let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
     let mut licences = db::business_licences::of_organizations(conn, &ids).await?;
     Ok(rows
@@ -411,10 +425,13 @@ async fn with_licences(conn: &mut PgConnection, rows: Vec<OrganizationRow>) -> R
         .collect())
 }
 
-fn held_by(holder: &OrganizationRow) -> Error {
+fn held_by(holder: &PartyRow) -> Error {
     Error::Conflict(format!(
-        "credit code {} is already held by a verified organization ({}, {}); refuse this one",
-        holder.credit_code, holder.name, holder.id
+        "{} is already held by a verified {} ({}, {}); refuse this one",
+        holder.shown_identity(),
+        holder.kind,
+        holder.name,
+        holder.id
     ))
 }
 

@@ -26,17 +26,21 @@ use crate::{
         applications::{ApplicationRow, TransitionChanges},
         certificates::{CertificateRow, PublicCertificateRow},
         materials::MaterialRow,
-        organizations::OrganizationRow,
+        parties::PartyRow,
     },
     domain::{
-        Action, Category, CertificateDocument, CertificateNumber, CertificateStatus, Issuer, Party, Product,
+        Action, Category, CertificateDocument, CertificateNumber, CertificateStatus, Issuer, Party, PartyKind, Product,
         RefusalGround, ValidityBound, ValidityBoundKind, authorization,
     },
     pagination::{Page, PageRequest},
     state::AppState,
 };
 use tlog::signing::{Signature, canonical_json};
-use tlog::{Entry, Receipt};
+use tlog::{
+    Entry, Receipt,
+    commitment::{Opening, Openings},
+    document::HOLDER_ID_NUMBER,
+};
 
 /// What every view of a certificate shows: its numbers, current status and
 /// validity, and the signed issuance record with its ledger receipt.
@@ -100,11 +104,15 @@ impl From<CertificateRow> for CertificateView {
 /// A certificate's current holder, as the public record shows it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicHolder {
+    /// An organization or a natural person.
+    pub kind: PartyKind,
     pub name: String,
-    /// Unified social credit code (GB 32100-2015).
-    pub credit_code: String,
-    /// Registry staff have checked the holder's business licence: it is the
-    /// company its credit code names.
+    /// An organization's unified social credit code (GB 32100-2015). A
+    /// person's identity number is never public.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit_code: Option<String>,
+    /// Registry staff have checked the holder's business licence (or a
+    /// person's identity document): it is who its name and number say.
     pub verified: bool,
 }
 
@@ -138,6 +146,7 @@ impl From<PublicCertificateRow> for PublicCertificateView {
         };
         Self {
             holder: PublicHolder {
+                kind: row.holder_kind,
                 name: row.holder_name,
                 credit_code: row.holder_credit_code,
                 verified: row.holder_verified,
@@ -250,13 +259,16 @@ async fn issue(
     application: &ApplicationRow,
     now: DateTime<Utc>,
 ) -> Result<CertificateRow> {
-    let holder = db::organizations::find(conn, application.org_id).await?.ok_or(Error::NotFound)?;
+    let holder = db::parties::find(conn, application.org_id).await?.ok_or(Error::NotFound)?;
     let materials = db::materials::of_applications(conn, &[application.id]).await?;
     let serial = db::certificates::next_serial(conn).await?;
-    let row = certificate(state, application, &holder, &materials, serial, now)?;
+    let (row, openings) = certificate(state, application, &holder, &materials, serial, now)?;
     if !db::certificates::insert(conn, &row).await? {
         // Issued meanwhile by another transaction: that one stands.
         return db::certificates::find_for_application(conn, application.id).await?.ok_or(Error::NotFound);
+    }
+    if let Some(openings) = openings {
+        db::certificates::insert_openings(conn, &[(row.id, openings)]).await?;
     }
     ledger::enqueue(conn, &issuance_entry(&row), ledger::Recording::Certificate(row.id), now).await?;
     tracing::info!(certificate_number = %row.certificate_number, application_id = %application.id, "certificate issued");
@@ -281,8 +293,8 @@ pub(super) async fn issue_each(
     let mut org_ids: Vec<Uuid> = applications.iter().map(|a| a.org_id).collect();
     org_ids.sort_unstable();
     org_ids.dedup();
-    let holders: HashMap<Uuid, OrganizationRow> =
-        db::organizations::find_each(conn, &org_ids).await?.into_iter().map(|org| (org.id, org)).collect();
+    let holders: HashMap<Uuid, PartyRow> =
+        db::parties::find_each(conn, &org_ids).await?.into_iter().map(|org| (org.id, org)).collect();
     let mut materials: HashMap<Uuid, Vec<MaterialRow>> = HashMap::with_capacity(ids.len());
     for material in db::materials::of_applications(conn, &ids).await? {
         materials.entry(material.application_id).or_default().push(material);
@@ -297,7 +309,15 @@ pub(super) async fn issue_each(
             certificate(state, application, holder, materials, serial, now)
         })
         .collect::<Result<Vec<_>>>()?;
+    let (rows, openings): (Vec<CertificateRow>, Vec<Option<Openings>>) = rows.into_iter().unzip();
     let stored: HashSet<Uuid> = db::certificates::insert_each(conn, &rows).await?.into_iter().collect();
+    let opened: Vec<(Uuid, Openings)> = rows
+        .iter()
+        .zip(openings)
+        .filter(|(row, _)| stored.contains(&row.application_id))
+        .filter_map(|(row, openings)| Some((row.id, openings?)))
+        .collect();
+    db::certificates::insert_openings(conn, &opened).await?;
     let mut standing = HashMap::new();
     if stored.len() < rows.len() {
         // Some were issued meanwhile by another transaction: those stand.
@@ -322,15 +342,16 @@ pub(super) async fn issue_each(
 }
 
 /// The application's certificate numbered `serial`, with its signed
-/// issuance document: what is stored, before it is.
+/// issuance document: what is stored, before it is; and the openings of the
+/// document's commitments (a person holder's identity number).
 fn certificate(
     state: &AppState,
     application: &ApplicationRow,
-    holder: &OrganizationRow,
+    holder: &PartyRow,
     materials: &[MaterialRow],
     serial: i64,
     now: DateTime<Utc>,
-) -> Result<CertificateRow> {
+) -> Result<(CertificateRow, Option<Openings>)> {
     let config = &state.config;
     let registration_number = application
         .registration_number
@@ -346,10 +367,11 @@ fn certificate(
         .ok_or_else(|| anyhow::anyhow!("validity out of range"))?;
     let (valid_until, validity_bounded_by) =
         authorization::bounded_validity(full_validity, &application.data_sources.0, &config.calendar.zone);
+    let mut openings = Openings::new();
     let document = CertificateDocument {
         certificate_number: number.to_string(),
         registration_number: registration_number.clone(),
-        holder: Party { name: holder.name.clone(), credit_code: holder.credit_code.clone() },
+        holder: recorded_party(holder, HOLDER_ID_NUMBER, &mut openings)?,
         product: Product {
             name: application.product_name.clone(),
             category: application.category,
@@ -363,7 +385,7 @@ fn certificate(
         validity_bounded_by,
     };
     let signature = state.signer.sign(&canonical_json(&document)?);
-    Ok(CertificateRow {
+    let row = CertificateRow {
         id: Uuid::now_v7(),
         org_id: application.org_id,
         application_id: application.id,
@@ -382,7 +404,26 @@ fn certificate(
         status_changed_at: now,
         data_sources: application.data_sources.clone(),
         validity_bound: validity_bounded_by.map(|bound| bound.agreement_ends_on),
-    })
+    };
+    Ok((row, (!openings.is_empty()).then_some(openings)))
+}
+
+/// A party as a signed document or a ledger entry names it: an
+/// organization by its credit code; a person by a commitment to their
+/// identity number under `field_path`, whose opening is added to `openings`.
+pub(crate) fn recorded_party(party: &PartyRow, field_path: &str, openings: &mut Openings) -> Result<Party> {
+    match (&party.credit_code, &party.id_number) {
+        (Some(credit_code), _) => Ok(Party::organization(&party.name, credit_code)),
+        (None, Some(id_number)) => {
+            let opening = Opening::seal(id_number)?;
+            let commitment = opening.commitment(field_path).map_err(|e| Error::Internal(e.into()))?;
+            openings.insert(field_path.to_owned(), opening);
+            Ok(Party::person(&party.name, commitment))
+        }
+        (None, None) => {
+            Err(anyhow::anyhow!("party {} has neither a credit code nor an identity number", party.id).into())
+        }
+    }
 }
 
 /// The ledger entry that records a certificate's issuance.
@@ -417,7 +458,7 @@ pub async fn pdf(state: &AppState, tenant: Tenant, id: Uuid) -> Result<(String, 
     let mut conn = state.db.acquire().await?;
     let certificate =
         db::certificates::find(&mut conn, id).await?.filter(|c| c.org_id == tenant.org_id).ok_or(Error::NotFound)?;
-    let holder = db::organizations::find(&mut conn, certificate.org_id).await?.ok_or(Error::NotFound)?;
+    let holder = db::parties::find(&mut conn, certificate.org_id).await?.ok_or(Error::NotFound)?;
     drop(conn);
     let zone = state.config.calendar.zone;
     let date = |at: DateTime<Utc>| at.with_timezone(&zone).format("%Y-%m-%d").to_string();
@@ -441,8 +482,8 @@ pub async fn pdf(state: &AppState, tenant: Tenant, id: Uuid) -> Result<(String, 
         registry_name: state.config.registry.name.clone(),
         certificate_number: certificate.certificate_number.clone(),
         registration_number: certificate.registration_number.clone(),
-        holder_name: holder.name,
-        holder_credit_code: holder.credit_code,
+        holder_name: holder.name.clone(),
+        holder_credit_code: holder.shown_identity(),
         product_name: certificate.product_name.clone(),
         category: certificate.category,
         status: certificate.status,

@@ -312,7 +312,7 @@ pub async fn submit(state: &AppState, tenant: Tenant, id: Uuid, request: SubmitR
     // of one product name cannot both pass the duplicate check; the
     // application, so that materials cannot change between the check and
     // the move.
-    db::organizations::lock(&mut tx, tenant.org_id).await?;
+    db::parties::lock(&mut tx, tenant.org_id).await?;
     let current = db::applications::find_in_org_for_update(&mut tx, tenant.org_id, id).await?.ok_or(Error::NotFound)?;
     procedure::check(&current, Action::Submit)?;
     crate::services::accounts::verification::ensure_verified(&mut tx, tenant.org_id, "submit applications").await?;

@@ -55,7 +55,7 @@ where
     let mut tx = state.db.begin().await?;
     // Uploads of one organization finish one at a time, so that two cannot
     // both fit a quota that only one fits.
-    db::organizations::lock(&mut tx, tenant.org_id).await?;
+    db::parties::lock(&mut tx, tenant.org_id).await?;
     within_quota(state, &mut tx, tenant.org_id, id, kind, u64::try_from(size).unwrap_or(u64::MAX)).await?;
     let blob_id = db::blobs::finish(&mut tx, received.blob_id, &sha256, size, now).await?;
     let application = db::applications::find_in_org(&mut tx, tenant.org_id, id).await?.ok_or(Error::NotFound)?;

@@ -162,7 +162,7 @@ pub async fn grant_exception(
         return Err(fields.into_error());
     };
     let mut tx = state.db.begin().await?;
-    db::organizations::find(&mut tx, org_id).await?.ok_or(Error::NotFound)?;
+    db::parties::find(&mut tx, org_id).await?.ok_or(Error::NotFound)?;
     let row = RefileExceptionRow {
         id: Uuid::now_v7(),
         org_id,

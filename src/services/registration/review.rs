@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::services::{
     Error, Fields, Result,
-    accounts::OrganizationView,
+    accounts::PartyView,
     audit::{self, Audit, AuditActor},
     procedure::{self, EventActor, Step},
     registration::application_views::{ApplicationView, EventView},
@@ -43,7 +43,7 @@ pub struct QueueFilter {
 pub struct ReviewView {
     #[serde(flatten)]
     pub application: ApplicationView,
-    pub organization: Option<OrganizationView>,
+    pub organization: Option<PartyView>,
     /// The reviewer who claimed it.
     pub reviewer_id: Option<Uuid>,
     pub events: Vec<EventView>,
@@ -112,7 +112,7 @@ pub async fn queue(
 pub async fn get(state: &AppState, id: Uuid) -> Result<ReviewView> {
     let mut conn = state.db.acquire().await?;
     let row = visible(db::applications::find(&mut conn, id).await?)?;
-    let organization = db::organizations::find(&mut conn, row.org_id).await?.map(OrganizationView::from);
+    let organization = db::parties::find(&mut conn, row.org_id).await?.map(PartyView::from);
     let events =
         db::application_events::of_application(&mut conn, id).await?.into_iter().map(EventView::from).collect();
     let reviewer_id = row.reviewer_id;

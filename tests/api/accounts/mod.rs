@@ -8,5 +8,6 @@ pub mod disabling;
 pub mod member_removal;
 pub mod organization;
 pub mod passwords;
+pub mod persons;
 pub mod throttling;
 pub mod verification;

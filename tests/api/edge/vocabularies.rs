@@ -4,7 +4,7 @@
 
 use dataip::{
     db::outbox::Channel,
-    domain::{AuditAction, AuditTarget, HistoryAction},
+    domain::{AuditAction, AuditTarget, HistoryAction, PartyKind},
 };
 
 use crate::helpers::spawn_app;
@@ -45,6 +45,7 @@ async fn each_text_vocabulary_is_its_enum() {
         ("audit_log", "action", sorted(AuditAction::ALL.iter().map(|word| word.as_str()))),
         ("audit_log", "target_type", sorted(AuditTarget::ALL.iter().map(|word| word.as_str()))),
         ("outbox", "channel", sorted(Channel::ALL.iter().map(|word| word.as_str()))),
+        ("organizations", "kind", sorted(PartyKind::ALL.iter().map(|word| word.as_str()))),
     ];
     for (table, column, expected) in cases {
         assert_eq!(checked_words(pool, table, column).await, expected, "{table}.{column}");

@@ -66,15 +66,20 @@ pub async fn apply(
         }
         ActDetails::Transfer { transferee, transferor } => {
             rules::ensure_no_unreleased_pledge(conn, certificate.id, "transferred").await?;
-            let to = db::organizations::find(conn, transferee.id)
+            let to = db::parties::find(conn, transferee.id)
                 .await?
                 .filter(|to| to.verification == Verification::Verified)
                 .ok_or_else(|| Error::Conflict("the transferee is no longer a verified organization here".into()))?;
-            let from = db::organizations::find(conn, certificate.org_id).await?.ok_or(Error::NotFound)?;
+            let from = db::parties::find(conn, certificate.org_id).await?.ok_or(Error::NotFound)?;
             register.org_id = to.id;
             db::acts::move_to(conn, certificate.id, to.id).await?;
-            *transferee = Organization { id: to.id, name: to.name, credit_code: to.credit_code };
-            *transferor = Some(Counterparty { name: from.name.into(), credit_code: from.credit_code.into() });
+            // Transferees are organizations (found by their credit code);
+            // transfers to and from persons are not yet recorded.
+            let (Some(to_code), Some(from_code)) = (to.credit_code, from.credit_code) else {
+                return Err(Error::Conflict("transfers to or from a natural person are not yet recorded".into()));
+            };
+            *transferee = Organization { id: to.id, name: to.name, credit_code: to_code };
+            *transferor = Some(Counterparty { name: from.name.into(), credit_code: from_code.into() });
         }
         ActDetails::Change { product_name, summary, previous_product_name, previous_abstract, extended_agreements } => {
             if let Some(name) = product_name {

@@ -70,7 +70,7 @@ pub async fn entry(
         ActDetails::Transfer { transferee, .. } => Entry::CertificateTransferred {
             certificate_number,
             recorded_at: now,
-            new_holder: Party { name: transferee.name.clone(), credit_code: transferee.credit_code.clone() },
+            new_holder: Party::organization(&transferee.name, &transferee.credit_code),
         },
         ActDetails::Change { product_name, summary, extended_agreements, .. } => Entry::CertificateChanged {
             certificate_number,

@@ -233,8 +233,8 @@ pub async fn parse(
                 transferee_credit_code.parse().map_err(|e| Error::field("transferee_credit_code", e.to_string()))?;
             // Only a verified organization receives a certificate: the
             // one that holds the code, not any that merely claims it.
-            let Some(transferee) = db::organizations::find_verified_by_credit_code(conn, code.as_str()).await? else {
-                let claimed = !db::organizations::with_credit_code(conn, code.as_str()).await?.is_empty();
+            let Some(transferee) = db::parties::find_verified_by_credit_code(conn, code.as_str()).await? else {
+                let claimed = !db::parties::with_credit_code(conn, code.as_str()).await?.is_empty();
                 let why = match claimed {
                     true => {
                         "the organization with this code has not been verified; certificates go only to \
@@ -248,8 +248,8 @@ pub async fn parse(
                 return Err(Error::field("transferee_credit_code", "is the holder itself"));
             }
             rules::ensure_no_unreleased_pledge(conn, certificate.id, "transferred").await?;
-            let transferee =
-                Organization { id: transferee.id, name: transferee.name, credit_code: transferee.credit_code };
+            // Found by its credit code: an organization.
+            let transferee = Organization { id: transferee.id, name: transferee.name, credit_code: code.to_string() };
             ActDetails::Transfer { transferee, transferor: None }
         }
         NewAct::Change(Change { product_name, summary, extended_agreements }) => {

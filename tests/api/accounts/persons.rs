@@ -1,0 +1,233 @@
+//! Natural persons (issue 28): signing up with a resident identity number,
+//! verification, and a certificate whose holder is a person. The number is
+//! never shown back but masked, and never written to a document or the
+//! ledger in clear.
+
+use dataip::domain::{IdNumber, StaffRole};
+use serde_json::json;
+use tlog::commitment::Openings;
+use tlog::document::HOLDER_ID_NUMBER;
+use uuid::Uuid;
+
+use super::verification::{licence_etag, verify_seen};
+use crate::helpers::{
+    Answer, PASSWORD, TestApp, answer, fresh_id_number, person_signup_body, spawn_app, spawn_app_with,
+};
+
+async fn upload_document(app: &TestApp, token: &str, bytes: &'static [u8]) -> Answer {
+    let request = app
+        .client
+        .put(app.url("/party/verification-document"))
+        .bearer_auth(token)
+        .header("content-type", "application/pdf")
+        .header("content-disposition", "attachment; filename=\"id.pdf\"")
+        .body(bytes);
+    answer(request.send().await.expect("sent")).await
+}
+
+#[tokio::test]
+async fn a_person_signs_up_and_sees_the_number_masked() {
+    let app = spawn_app().await;
+    let number = fresh_id_number();
+    let email = format!("person-{}@example.com", Uuid::now_v7().simple());
+    let answer = app.post("/auth/signup", None, person_signup_body(&email, &number)).await;
+    let body = answer.assert_status(201).clone();
+    assert_eq!(body["party"]["kind"], "person");
+    assert_eq!(body["party"]["name"], "王芳");
+    assert_eq!(body["party"]["verification"], "unverified");
+    let masked = IdNumber::parse(&number).expect("valid").masked();
+    assert_eq!(body["party"]["id_number_masked"], masked.as_str());
+    assert!(body.get("organization").is_none(), "{body}");
+    assert!(!body.to_string().contains(&number), "the number came back: {body}");
+
+    let token = body["access_token"].as_str().expect("token");
+    let me = app.get("/me", Some(token)).await;
+    let me = me.assert_status(200);
+    assert_eq!(me["party"]["kind"], "person");
+    assert_eq!(me["party"]["id_number_masked"], masked.as_str());
+    assert!(me["organization"].is_null());
+    assert!(!me.to_string().contains(&number));
+    // Organizations keep `organization` beside `party`.
+    let tenant = app.signup().await;
+    let me = app.get("/me", Some(&tenant.token)).await;
+    let me = me.assert_status(200);
+    assert_eq!(me["organization"]["credit_code"], tenant.credit_code.as_str());
+    assert_eq!(me["party"]["kind"], "organization");
+    assert_eq!(me["party"]["id"], me["organization"]["id"]);
+}
+
+#[tokio::test]
+async fn a_wrong_check_character_is_named_and_not_echoed() {
+    let app = spawn_app().await;
+    let number = fresh_id_number();
+    let last = number.chars().last().expect("a check character");
+    let wrong = format!("{}{}", &number[..17], if last == '1' { '2' } else { '1' });
+    let answer = app.post("/auth/signup", None, person_signup_body("p@example.com", &wrong)).await;
+    answer.assert_problem(422, "validation_failed");
+    assert_eq!(answer.error_fields(), ["person.id_number"]);
+    assert!(!answer.body.to_string().contains(&wrong), "{}", answer.body);
+    assert!(!answer.body.to_string().contains(&wrong[..17]), "{}", answer.body);
+    // A number given as a JSON number is refused without repeating it.
+    let mut body = person_signup_body("p@example.com", &number);
+    body["person"]["id_number"] = json!(110105194912310021u64);
+    let answer = app.post("/auth/signup", None, body).await;
+    assert_eq!(answer.status, 422, "{}", answer.body);
+    assert!(!answer.body.to_string().contains("110105194912310021"), "{}", answer.body);
+    assert_eq!(app.count("organizations").await, 0);
+}
+
+#[tokio::test]
+async fn exactly_one_of_organization_and_person() {
+    let app = spawn_app().await;
+    let user = json!({"email": "x@example.com", "password": PASSWORD, "display_name": "张伟"});
+    let neither = app.post("/auth/signup", None, json!({"user": user})).await;
+    neither.assert_problem(422, "validation_failed");
+    assert_eq!(neither.error_fields(), ["organization"]);
+    let both = json!({
+        "organization": {"name": "上海数据科技有限公司", "credit_code": crate::helpers::fresh_credit_code()},
+        "person": {"name": "王芳", "id_number": fresh_id_number()},
+        "user": user,
+    });
+    let answer = app.post("/auth/signup", None, both).await;
+    answer.assert_problem(422, "validation_failed");
+    assert_eq!(answer.error_fields(), ["person"]);
+    assert_eq!(app.count("organizations").await, 0);
+    assert_eq!(app.count("users").await, 0);
+}
+
+#[tokio::test]
+async fn a_verified_number_is_one_persons() {
+    let app = spawn_app().await;
+    let person = app.signup_person().await;
+    let answer = app.post("/auth/signup", None, person_signup_body("again@example.com", &person.credit_code)).await;
+    answer.assert_problem(409, "conflict");
+    assert!(!answer.body.to_string().contains(&person.credit_code), "{}", answer.body);
+    // An unverified claim does not bar another.
+    let other = app.signup_person_unverified().await;
+    let answer = app.post("/auth/signup", None, person_signup_body("second@example.com", &other.credit_code)).await;
+    answer.assert_status(201);
+}
+
+#[tokio::test]
+async fn an_unverified_person_cannot_submit() {
+    let app = spawn_app().await;
+    let person = app.signup_person_unverified().await;
+    let id = app.create_application(&person.token).await;
+    app.upload_required(&person.token, &id).await;
+    let answer =
+        app.post(&format!("/applications/{id}/submit"), Some(&person.token), json!({"commitment": true})).await;
+    answer.assert_problem(409, "party_unverified");
+    let detail = answer.body["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("identity document"), "{detail}");
+    let application = app.get(&format!("/applications/{id}"), Some(&person.token)).await;
+    assert_eq!(application.body["state"], "draft");
+}
+
+#[tokio::test]
+async fn staff_list_persons_apart_and_verify_them() {
+    let app = spawn_app().await;
+    let person = app.signup_person_unverified().await;
+    let organization = app.signup_unverified().await;
+    for tenant in [&person, &organization] {
+        upload_document(&app, &tenant.token, b"%PDF-1.7 document").await.assert_status(200);
+    }
+    let admin = app.staff(StaffRole::Admin).await;
+    let persons = app.get("/admin/parties?kind=person", Some(&admin)).await;
+    let persons = persons.assert_status(200);
+    let items = persons["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "{persons}");
+    assert_eq!(items[0]["id"], person.org_id.as_str());
+    let both = app.get("/admin/parties", Some(&admin)).await;
+    assert_eq!(both.assert_status(200)["items"].as_array().map(Vec::len), Some(2));
+    // The older list keeps to organizations.
+    let organizations = app.get("/admin/organizations", Some(&admin)).await;
+    let organizations = organizations.assert_status(200);
+    assert_eq!(organizations["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(organizations["items"][0]["id"], organization.org_id.as_str());
+
+    let reviewer = app.staff(StaffRole::Reviewer).await;
+    // Staff, reviewers too, check documents; applicants do not.
+    app.get("/admin/parties", Some(&reviewer)).await.assert_status(200);
+    app.get("/admin/parties", Some(&person.token)).await.assert_problem(403, "forbidden");
+    app.get("/admin/parties", None).await.assert_problem(401, "unauthorized");
+}
+
+#[tokio::test]
+async fn staff_verify_the_document_they_saw_and_not_a_swapped_one() {
+    let app = spawn_app().await;
+    let person = app.signup_person_unverified().await;
+    upload_document(&app, &person.token, b"%PDF-1.7 identity card").await.assert_status(200);
+    let admin = app.staff(StaffRole::Admin).await;
+    let seen = licence_etag(&app, &admin, &person.org_id).await;
+    upload_document(&app, &person.token, b"%PDF-1.7 another card").await.assert_status(200);
+    let answer = verify_seen(&app, Some(&admin), &person.org_id, Some(&seen), None).await;
+    answer.assert_problem(412, "precondition_failed");
+    let now = licence_etag(&app, &admin, &person.org_id).await;
+    let answer = verify_seen(&app, Some(&admin), &person.org_id, Some(&now), None).await;
+    let body = answer.assert_status(200);
+    assert_eq!(body["verification"], "verified");
+    assert_eq!(body["kind"], "person");
+    let (action, target): (String, String) =
+        sqlx::query_as("SELECT action, target_type FROM audit_log WHERE target_id = $1::uuid")
+            .bind(&person.org_id)
+            .fetch_one(&app.state.db)
+            .await
+            .expect("an audit row");
+    assert_eq!((action.as_str(), target.as_str()), ("person.verify", "person"));
+    // Verified, the person submits.
+    let id = app.create_application(&person.token).await;
+    app.upload_required(&person.token, &id).await;
+    let submitted =
+        app.post(&format!("/applications/{id}/submit"), Some(&person.token), json!({"commitment": true})).await;
+    submitted.assert_status(200);
+}
+
+#[tokio::test]
+async fn a_person_holds_a_certificate_under_a_commitment() {
+    let app = spawn_app_with(crate::helpers::short_windows).await;
+    let person = app.signup_person().await;
+    let reviewer = app.staff(StaffRole::Reviewer).await;
+    let id = app.announced_application(&person.token, &reviewer).await;
+    app.close_windows(chrono::Duration::seconds(3)).await;
+    let list = app.get("/certificates", Some(&person.token)).await;
+    let certificate = list.assert_status(200)["items"][0].clone();
+    assert_eq!(certificate["application_id"], id.as_str());
+    let number = certificate["certificate_number"].as_str().expect("number");
+
+    // The signed document names the person by a commitment only.
+    let (document, certificate_id): (serde_json::Value, Uuid) =
+        sqlx::query_as("SELECT document, id FROM certificates WHERE certificate_number = $1")
+            .bind(number)
+            .fetch_one(&app.state.db)
+            .await
+            .expect("the certificate");
+    assert_eq!(document["holder"]["kind"], "person");
+    assert_eq!(document["holder"]["name"], "王芳");
+    assert!(document["holder"].get("credit_code").is_none());
+    assert!(!document.to_string().contains(&person.credit_code), "{document}");
+    // Its opening, kept for the holder, opens it.
+    let (openings,): (sqlx::types::Json<Openings>,) =
+        sqlx::query_as("SELECT openings FROM certificate_openings WHERE certificate_id = $1")
+            .bind(certificate_id)
+            .fetch_one(&app.state.db)
+            .await
+            .expect("the openings");
+    let opening = &openings.0[HOLDER_ID_NUMBER];
+    assert_eq!(opening.value, json!(person.credit_code));
+    assert_eq!(opening.commitment(HOLDER_ID_NUMBER).expect("a commitment"), document["holder"]["id_commitment"]);
+
+    // Nothing the ledger holds names the number.
+    app.close_windows(chrono::Duration::seconds(1)).await;
+    let entries: Vec<Vec<u8>> =
+        sqlx::query_scalar("SELECT entry FROM ledger_leaves").fetch_all(&app.state.db).await.unwrap_or_default();
+    for entry in &entries {
+        assert!(!String::from_utf8_lossy(entry).contains(&person.credit_code));
+    }
+
+    // The public record: kind, name, verified, and no number of any kind.
+    let record = app.get(&format!("/public/certificates/{number}"), None).await;
+    let record = record.assert_status(200);
+    assert_eq!(record["holder"], json!({"kind": "person", "name": "王芳", "verified": true}));
+    let page = app.get(&format!("/certificates/{number}"), None).await;
+    assert!(!page.body.to_string().contains(&person.credit_code));
+}
