@@ -4,6 +4,7 @@
 mod demo;
 mod ledger;
 mod org;
+mod party;
 mod staff;
 mod user;
 mod verify;
@@ -70,6 +71,11 @@ pub enum Command {
     Org {
         #[command(subcommand)]
         command: org::Command,
+    },
+    /// Applicants of either kind: organizations and natural persons.
+    Party {
+        #[command(subcommand)]
+        command: party::Command,
     },
     /// Any account, staff or applicant.
     User {
@@ -139,6 +145,7 @@ impl Command {
                 Self::Worker(start) => worker(start.apply(configured(&overrides)?)).await,
                 Self::Staff { command } => command.run(configured(&overrides)?).await,
                 Self::Org { command } => command.run(configured(&overrides)?).await,
+                Self::Party { command } => command.run(configured(&overrides)?).await,
                 Self::User { command } => command.run(configured(&overrides)?).await,
                 Self::Config { command: ConfigCommand::Show } => {
                     print!("{}", crate::config::show(&overrides)?);

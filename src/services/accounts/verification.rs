@@ -30,7 +30,9 @@ use crate::{
         business_licences::BusinessLicenceRow,
         parties::{PartyRow, VerificationChange},
     },
-    domain::{AuditAction, CreditCode, Name, OrganizationName, PartyKind, Reason, Verification, VerificationStep},
+    domain::{
+        AuditAction, CreditCode, IdNumber, Name, OrganizationName, PartyKind, Reason, Verification, VerificationStep,
+    },
     notifications::{EventKind, messages::Facts},
     pagination::{Page, PageRequest},
     state::AppState,
@@ -268,6 +270,15 @@ pub async fn claimants(state: &AppState, credit_code: &str) -> Result<Vec<Organi
     let code = CreditCode::parse(credit_code).map_err(|e| Error::field("credit_code", e.to_string()))?;
     let mut conn = state.db.acquire().await?;
     let rows = db::parties::with_credit_code(&mut conn, code.as_str()).await?;
+    with_licences(&mut conn, rows).await
+}
+
+/// Every person who claims the identity number, oldest first, each with
+/// their document.
+pub async fn claimants_by_id_number(state: &AppState, id_number: &str) -> Result<Vec<OrganizationDetails>> {
+    let number = IdNumber::parse(id_number).map_err(|e| Error::field("id_number", e.to_string()))?;
+    let mut conn = state.db.acquire().await?;
+    let rows = db::parties::with_id_number(&mut conn, number.expose()).await?;
     with_licences(&mut conn, rows).await
 }
 

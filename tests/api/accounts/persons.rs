@@ -231,3 +231,36 @@ async fn a_person_holds_a_certificate_under_a_commitment() {
     let page = app.get(&format!("/certificates/{number}"), None).await;
     assert!(!page.body.to_string().contains(&person.credit_code));
 }
+
+#[tokio::test]
+async fn party_verify_takes_an_identity_number_on_the_command_line_and_masks_it() {
+    let app = spawn_app().await;
+    let person = app.signup_person_unverified().await;
+    let party_verify = |args: Vec<String>| {
+        let url = app.database_url.clone();
+        async move {
+            let output = tokio::task::spawn_blocking(move || {
+                crate::helpers::dataip(&url).arg("party").arg("verify").args(args).output()
+            });
+            let output = output.await.expect("joined").expect("dataip runs");
+            let text =
+                format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+            (output.status.success(), text)
+        }
+    };
+    let (ok, text) = party_verify(vec!["--id-number".into(), person.credit_code.to_lowercase()]).await;
+    assert!(ok && text.contains("verified"), "{text}");
+    assert!(!text.contains(&person.credit_code), "the number was printed: {text}");
+    assert_eq!(app.get("/me", Some(&person.token)).await.body["party"]["verification"], "verified");
+    let (ok, text) = party_verify(vec!["--id-number".into(), person.credit_code.clone()]).await;
+    assert!(ok && text.contains("already verified"), "{text}");
+    // A number nobody claims, and one that is not a number.
+    let (ok, text) = party_verify(vec!["--id-number".into(), fresh_id_number()]).await;
+    assert!(!ok && text.contains("no person"), "{text}");
+    let (ok, text) = party_verify(vec!["--id-number".into(), "110105194912310021".into()]).await;
+    assert!(!ok && text.contains("id_number") && !text.contains("110105194912310021"), "{text}");
+    // The organization's form works here too.
+    let organization = app.signup_unverified().await;
+    let (ok, text) = party_verify(vec!["--credit-code".into(), organization.credit_code.clone()]).await;
+    assert!(ok && text.contains("verified"), "{text}");
+}
