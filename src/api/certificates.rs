@@ -33,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get))
         .routes(routes!(file_act, list_acts))
         .routes(routes!(openings))
+        .routes(routes!(holder_openings))
         .routes(routes!(pdf))
 }
 
@@ -116,6 +117,28 @@ async fn openings(
 ) -> ApiResult<Response> {
     let disclosure = acts::disclosure(&state, principal, id, act_id).await?;
     // Private terms: never kept by a shared cache.
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(disclosure)).into_response())
+}
+
+/// The opening of the certificate document's commitment to a person
+/// holder's identity number (`holder.id_number`: the number and its salt),
+/// with the issuance entry and its inclusion in the latest checkpoint, so
+/// that `dataip verify --opening FILE` checks it offline. Only for the
+/// party it was issued to, and for registry staff.
+#[utoipa::path(get, path = "/certificates/{id}/openings", tag = "certificates",
+    operation_id = "getCertificateOpenings", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The certificate's id")), responses(
+    (status = 200, description = "The openings, with the entry and its proof", body = Disclosure),
+    Always, BadRequest, Authenticated,
+    (status = 404, description = "No such certificate issued to the caller, or its document commits to nothing (an organization's) (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
+))]
+async fn holder_openings(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Response> {
+    let disclosure = certificates::holder_disclosure(&state, principal, id).await?;
+    // Private: never kept by a shared cache.
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(disclosure)).into_response())
 }
 

@@ -111,6 +111,15 @@ impl Party {
         }
     }
 
+    /// A person's commitment to their identity number; `None` for an
+    /// organization.
+    pub fn id_commitment(&self) -> Option<&str> {
+        match self {
+            Self::Organization(_) => None,
+            Self::Person(person) => Some(&person.id_commitment),
+        }
+    }
+
     /// An organization's credit code; `None` for a person.
     pub fn credit_code(&self) -> Option<&str> {
         match self {

@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     commitment::Commitments,
-    document::{CertificateDocument, Money, Party, ValidityBound},
+    document::{CertificateDocument, HOLDER_ID_NUMBER, Money, NEW_HOLDER_ID_NUMBER, Party, ValidityBound},
     signing::{Signature, canonical_json},
 };
 
@@ -261,6 +261,18 @@ impl Entry {
             }
             Self::PledgeRecorded(pledge) | Self::PledgeReleased(pledge) => Some(&pledge.commitments),
             _ => None,
+        }
+    }
+
+    /// The commitment at `field_path`: in the entry's `commitments`, or a
+    /// person's identity number in an issuance's holder
+    /// ([`HOLDER_ID_NUMBER`]) or a transfer's new holder
+    /// ([`NEW_HOLDER_ID_NUMBER`]).
+    pub fn commitment(&self, field_path: &str) -> Option<&str> {
+        match (self, field_path) {
+            (Self::CertificateIssued { document, .. }, HOLDER_ID_NUMBER) => document.holder.id_commitment(),
+            (Self::CertificateTransferred { new_holder, .. }, NEW_HOLDER_ID_NUMBER) => new_holder.id_commitment(),
+            _ => self.commitments().and_then(|commitments| commitments.get(field_path)).map(String::as_str),
         }
     }
 

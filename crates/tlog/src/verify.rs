@@ -96,8 +96,10 @@ pub struct Certificate {
 #[derive(Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Disclosure {
-    /// The act whose terms are disclosed.
-    pub act_id: Uuid,
+    /// The act whose terms are disclosed; absent when the disclosure is of
+    /// the certificate's own issuance (a person holder's identity number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act_id: Option<Uuid>,
     /// The certificate the act is about.
     pub certificate_number: String,
     /// Field path → value and salt.
@@ -208,10 +210,7 @@ pub fn verify_disclosure(disclosure: &Disclosure, public_key: &[u8]) -> Vec<Chec
     }
     for (path, opening) in &disclosure.openings {
         let outcome = entry.clone().and_then(|entry| {
-            let committed = entry
-                .commitments()
-                .and_then(|commitments| commitments.get(path))
-                .ok_or_else(|| format!("the entry commits to no field {path:?}"))?;
+            let committed = entry.commitment(path).ok_or_else(|| format!("the entry commits to no field {path:?}"))?;
             let computed = opening.commitment(path).map_err(|e| e.to_string())?;
             if &computed == committed {
                 Ok(format!("{} is the committed value ({committed})", opening.value))

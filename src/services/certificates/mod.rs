@@ -20,7 +20,7 @@ use crate::services::{
     transparency::ledger,
 };
 use crate::{
-    auth::Tenant,
+    auth::{Principal, Tenant},
     db::{
         self,
         applications::{ApplicationRow, TransitionChanges},
@@ -35,7 +35,9 @@ use crate::{
     pagination::{Page, PageRequest},
     state::AppState,
 };
+use base64::{Engine, engine::general_purpose::STANDARD};
 use tlog::signing::{Signature, canonical_json};
+use tlog::verify::Disclosure;
 use tlog::{
     Entry, Receipt,
     commitment::{Opening, Openings},
@@ -443,6 +445,46 @@ pub async fn get(state: &AppState, tenant: Tenant, id: Uuid) -> Result<Certifica
     let mut conn = state.db.acquire().await?;
     let row = db::certificates::find(&mut conn, id).await?.filter(|row| row.org_id == tenant.org_id);
     row.map(CertificateView::from).ok_or(Error::NotFound)
+}
+
+/// The openings of the certificate document's commitments (a person
+/// holder's identity number), with its issuance entry and that entry's
+/// inclusion in the latest checkpoint, so that `dataip verify --opening
+/// FILE` checks them offline. Only for the party it was issued to, and for
+/// registry staff; 404 for an organization's certificate (it commits to
+/// nothing).
+pub async fn holder_disclosure(state: &AppState, principal: Principal, id: Uuid) -> Result<Disclosure> {
+    let mut conn = state.db.acquire().await?;
+    let certificate = db::certificates::find(&mut conn, id).await?.ok_or(Error::NotFound)?;
+    let application = db::applications::find(&mut conn, certificate.application_id).await?.ok_or(Error::NotFound)?;
+    let allowed = match principal {
+        Principal::User { role, .. } if role.is_staff() => true,
+        Principal::User { org_id, .. } => org_id == Some(application.org_id),
+        Principal::ApiKey { org_id, .. } => org_id == application.org_id,
+    };
+    if !allowed {
+        return Err(Error::NotFound);
+    }
+    let openings = db::certificates::openings(&mut conn, id).await?;
+    drop(conn);
+    if openings.is_empty() {
+        return Err(Error::NotFound);
+    }
+    let (entry, receipt) = match certificate.ledger.as_ref().and_then(|receipt| u64::try_from(receipt.leaf_index).ok())
+    {
+        Some(index) => {
+            let (bytes, receipt) = ledger::receipt(state, index).await?;
+            (Some(STANDARD.encode(bytes)), Some(receipt))
+        }
+        None => (None, None),
+    };
+    Ok(Disclosure {
+        act_id: None,
+        certificate_number: certificate.certificate_number,
+        openings,
+        entry,
+        ledger: receipt,
+    })
 }
 
 /// What the PDF carries attached: what `dataip verify` and `/verify` read.

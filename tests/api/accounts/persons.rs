@@ -224,6 +224,30 @@ async fn a_person_holds_a_certificate_under_a_commitment() {
         assert!(!String::from_utf8_lossy(entry).contains(&person.credit_code));
     }
 
+    // The holder discloses the opening; it checks offline.
+    let path = format!("/certificates/{certificate_id}/openings");
+    let disclosure = app.get(&path, Some(&person.token)).await;
+    let disclosure = disclosure.assert_status(200).clone();
+    assert_eq!(disclosure["openings"][HOLDER_ID_NUMBER]["value"], person.credit_code.as_str());
+    assert!(disclosure.get("act_id").is_none());
+    let key = app.get("/public/ledger/key", None).await.body["public_key"].as_str().expect("key").to_owned();
+    let file = std::env::temp_dir().join(format!("dataip-holder-opening-{}.json", Uuid::now_v7()));
+    std::fs::write(&file, disclosure.to_string()).expect("written");
+    let args = vec!["--opening".into(), file.display().to_string(), "--public-key".into(), key];
+    let output = crate::operations::cli::verify(args).await;
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("✓ opening holder.id_number") && text.contains("✓ inclusion proof"), "{text}");
+    // The whole ledger still audits with a person's issuance in it.
+    let (passed, output) = crate::operations::cli::audit(&app.database_url).await;
+    assert!(passed, "{output}");
+    // Nobody else gets it; an organization's certificate has none.
+    let other = app.signup_person().await;
+    app.get(&path, Some(&other.token)).await.assert_problem(404, "not_found");
+    app.get(&path, None).await.assert_problem(401, "unauthorized");
+    let admin = app.staff(StaffRole::Admin).await;
+    app.get(&path, Some(&admin)).await.assert_status(200);
+
     // The public record: kind, name, verified, and no number of any kind.
     let record = app.get(&format!("/public/certificates/{number}"), None).await;
     let record = record.assert_status(200);

@@ -173,7 +173,7 @@ pub async fn disclosure(
         None => (None, None),
     };
     Ok(Disclosure {
-        act_id: act.id,
+        act_id: Some(act.id),
         certificate_number: certificate.certificate_number,
         openings: act.openings.0,
         entry,
