@@ -212,7 +212,7 @@ pub fn verify_disclosure(disclosure: &Disclosure, public_key: &[u8]) -> Vec<Chec
         let outcome = entry.clone().and_then(|entry| {
             let committed = entry.commitment(path).ok_or_else(|| format!("the entry commits to no field {path:?}"))?;
             let computed = opening.commitment(path).map_err(|e| e.to_string())?;
-            if &computed == committed {
+            if computed == committed {
                 Ok(format!("{} is the committed value ({committed})", opening.value))
             } else {
                 Err(format!("{} with this salt commits to {computed}, the entry to {committed}", opening.value))
