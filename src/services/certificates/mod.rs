@@ -470,8 +470,7 @@ pub async fn holder_disclosure(state: &AppState, principal: Principal, id: Uuid)
     if openings.is_empty() {
         return Err(Error::NotFound);
     }
-    let (entry, receipt) = match certificate.ledger.as_ref().and_then(|receipt| u64::try_from(receipt.leaf_index).ok())
-    {
+    let (entry, receipt) = match certificate.ledger.as_ref().map(|receipt| receipt.leaf_index) {
         Some(index) => {
             let (bytes, receipt) = ledger::receipt(state, index).await?;
             (Some(STANDARD.encode(bytes)), Some(receipt))
