@@ -26,14 +26,14 @@ CREATE INDEX organizations_id_number_idx ON organizations (id_number) WHERE id_n
 -- Staff's queue of one kind.
 CREATE INDEX organizations_kind_verification_idx ON organizations (kind, verification, verification_changed_at, id);
 
--- The audit log names parties of either kind, and staff's decisions on a
--- person's identity document.
+-- The audit log names parties of either kind, staff's decisions on a
+-- person's identity document, and each download of it by staff.
 ALTER TABLE audit_log DROP CONSTRAINT audit_log_action_check;
 ALTER TABLE audit_log ADD CONSTRAINT audit_log_action_check CHECK (action IN (
     'application.claim', 'application.request_supplement', 'application.reject',
     'application.approve', 'objection.decide', 'act.approve', 'act.reject', 'certificate.revoke',
     'organization.verify', 'organization.refuse', 'organization.grant_refile_exception',
-    'person.verify', 'person.refuse',
+    'person.verify', 'person.refuse', 'person.download_document',
     'user.reset_password', 'staff.add', 'staff.disable', 'staff.enable'
 ));
 ALTER TABLE audit_log DROP CONSTRAINT audit_log_target_type_check;

@@ -84,7 +84,9 @@ async fn get(
     Ok(Json(verification::get(&state, id).await?))
 }
 
-/// The organization's business licence, as its owner uploaded it.
+/// The organization's business licence, or a person's identity document, as
+/// its owner uploaded it. Each download of a person's identity document is
+/// recorded in the audit log (`person.download_document`).
 #[utoipa::path(get, path = "/admin/organizations/{id}/business-licence", tag = "admin",
     operation_id = "downloadOrganizationBusinessLicence", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The organization's id")), responses(
@@ -97,8 +99,8 @@ async fn get(
     Always, BadRequest, AsStaff,
     (status = 404, description = "No such organization, or it has uploaded no licence (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
 ))]
-async fn download_licence(State(state): State<AppState>, _staff: Staff, Path(id): Path<Uuid>) -> ApiResult<Response> {
-    Ok(files::download(verification::download_licence(&state, id).await?))
+async fn download_licence(State(state): State<AppState>, staff: Staff, Path(id): Path<Uuid>) -> ApiResult<Response> {
+    Ok(files::download(verification::download_licence_as_staff(&state, staff, id).await?))
 }
 
 /// Verifies a pending organization whose business licence the caller has

@@ -20,6 +20,8 @@ vocabulary! {
         OrganizationGrantRefileException = "organization.grant_refile_exception",
         PersonVerify = "person.verify",
         PersonRefuse = "person.refuse",
+        /// Staff downloaded a person's identity document.
+        PersonDownloadDocument = "person.download_document",
         UserResetPassword = "user.reset_password",
         StaffAdd = "staff.add",
         StaffDisable = "staff.disable",
@@ -55,7 +57,7 @@ impl AuditAction {
             Self::OrganizationVerify | Self::OrganizationRefuse | Self::OrganizationGrantRefileException => {
                 AuditTarget::Organization
             }
-            Self::PersonVerify | Self::PersonRefuse => AuditTarget::Person,
+            Self::PersonVerify | Self::PersonRefuse | Self::PersonDownloadDocument => AuditTarget::Person,
             Self::UserResetPassword | Self::StaffAdd | Self::StaffDisable | Self::StaffEnable => AuditTarget::User,
         }
     }

@@ -199,6 +199,26 @@ pub async fn download_licence(state: &AppState, org_id: Uuid) -> Result<Download
     Ok(Download::new(&state.db, file, licence.blob_id))
 }
 
+/// The party's document as staff download it. A person's identity document
+/// is sensitive personal information: each download by staff is audited
+/// (`person.download_document`), before the file is served.
+pub async fn download_licence_as_staff(state: &AppState, staff: Staff, id: Uuid) -> Result<Download> {
+    let mut conn = state.db.acquire().await?;
+    let party = db::parties::find(&mut conn, id).await?.ok_or(Error::NotFound)?;
+    let licence = db::business_licences::find(&mut conn, id).await?.ok_or(Error::NotFound)?;
+    if party.kind == PartyKind::Person {
+        let audit = Audit {
+            action: AuditAction::PersonDownloadDocument,
+            target_id: id,
+            before: None,
+            after: Some(json!({"sha256": hex::encode(&licence.sha256), "filename": licence.filename})),
+        };
+        audit::record(&mut conn, AuditActor::Staff(staff.user_id), state.clock.now(), audit).await?;
+    }
+    drop(conn);
+    download_licence(state, id).await
+}
+
 /// Staff's queue: organizations in a verification state (default
 /// `pending`), the longest in it first.
 pub async fn queue(

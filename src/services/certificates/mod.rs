@@ -36,9 +36,9 @@ use crate::{
     state::AppState,
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
-use tlog::{Entry, Receipt};
 use tlog::signing::Signature;
 use tlog::verify::Disclosure;
+use tlog::{Entry, Receipt};
 
 /// What every view of a certificate shows: its numbers, current status and
 /// validity, and the signed issuance record with its ledger receipt.

@@ -167,13 +167,26 @@ async fn staff_verify_the_document_they_saw_and_not_a_swapped_one() {
     let body = answer.assert_status(200);
     assert_eq!(body["verification"], "verified");
     assert_eq!(body["kind"], "person");
-    let (action, target): (String, String) =
-        sqlx::query_as("SELECT action, target_type FROM audit_log WHERE target_id = $1::uuid")
+    // Each download of the identity document by staff is audited, then the decision.
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT action, target_type FROM audit_log WHERE target_id = $1::uuid ORDER BY at, id")
             .bind(&person.org_id)
-            .fetch_one(&app.state.db)
+            .fetch_all(&app.state.db)
             .await
-            .expect("an audit row");
-    assert_eq!((action.as_str(), target.as_str()), ("person.verify", "person"));
+            .expect("audit rows");
+    let actions: Vec<&str> = rows.iter().map(|(action, _)| action.as_str()).collect();
+    assert_eq!(actions, ["person.download_document", "person.download_document", "person.verify"]);
+    assert!(rows.iter().all(|(_, target)| target == "person"));
+    // An organization's licence downloads without an audit row, as before.
+    let organization = app.signup_unverified().await;
+    upload_document(&app, &organization.token, b"%PDF-1.7 licence").await.assert_status(200);
+    licence_etag(&app, &admin, &organization.org_id).await;
+    let audited: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE target_id = $1::uuid")
+        .bind(&organization.org_id)
+        .fetch_one(&app.state.db)
+        .await
+        .expect("a count");
+    assert_eq!(audited, 0);
     // Verified, the person submits.
     let id = app.create_application(&person.token).await;
     app.upload_required(&person.token, &id).await;
