@@ -17,7 +17,7 @@ use printpdf::{
 use qrcode::QrCode;
 
 use self::attachment::Attachment;
-use crate::domain::{Category, CertificateStatus, MaterialKind};
+use crate::domain::{Category, CertificateStatus, MaterialKind, PartyKind};
 
 const FONT: &[u8] = include_bytes!("../assets/fonts/wqy-microhei.ttc");
 
@@ -27,7 +27,9 @@ pub struct CertificatePdf {
     pub certificate_number: String,
     pub registration_number: String,
     pub holder_name: String,
-    pub holder_credit_code: String,
+    pub holder_kind: PartyKind,
+    /// An organization's credit code, or a person's identity number masked.
+    pub holder_identity: String,
     pub product_name: String,
     pub category: Category,
     pub status: CertificateStatus,
@@ -200,15 +202,25 @@ pub fn render(certificate: &CertificatePdf) -> anyhow::Result<Vec<u8>> {
         ("证书编号  Certificate No.", certificate.certificate_number.clone()),
         ("登记编号  Registration No.", certificate.registration_number.clone()),
         ("持有人  Holder", certificate.holder_name.clone()),
-        ("统一社会信用代码  Credit code", certificate.holder_credit_code.clone()),
+    ];
+    rows.extend(match certificate.holder_kind {
+        PartyKind::Organization => vec![("统一社会信用代码  Credit code", certificate.holder_identity.clone())],
+        PartyKind::Person => vec![
+            ("持有人类型  Holder type", "自然人  Natural person".to_owned()),
+            ("身份证号码  ID number", certificate.holder_identity.clone()),
+        ],
+    });
+    rows.extend([
         ("数据产品  Product", certificate.product_name.clone()),
         ("类别  Category", category_label(certificate.category).to_owned()),
         ("有效期  Validity", format!("{} 至 {}", certificate.valid_from, certificate.valid_until)),
         ("状态  Status", status_label(certificate.status).to_owned()),
-    ];
+    ]);
     if let Some(day) = &certificate.validity_bound {
         let bound = format!("数据来源授权协议于 {day} 届满  Data-source agreement ends");
-        rows.insert(7, ("有效期受限  Validity bounded", bound));
+        // Right after the validity.
+        let at = rows.iter().position(|(label, _)| label.starts_with("有效期")).map_or(rows.len(), |i| i + 1);
+        rows.insert(at, ("有效期受限  Validity bounded", bound));
     }
     let mut y = 222.0;
     for (label, value) in rows {

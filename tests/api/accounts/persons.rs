@@ -251,6 +251,23 @@ async fn a_person_holds_a_certificate_under_a_commitment() {
     let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     assert!(output.status.success(), "{text}");
     assert!(text.contains("✓ opening holder.id_number") && text.contains("✓ inclusion proof"), "{text}");
+    // The PDF names a natural person, with the number masked.
+    let pdf = app
+        .client
+        .get(app.url(&format!("/certificates/{certificate_id}/pdf")))
+        .bearer_auth(&person.token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(pdf.status(), 200);
+    let file = std::env::temp_dir().join(format!("dataip-person-{}.pdf", Uuid::now_v7()));
+    std::fs::write(&file, pdf.bytes().await.expect("bytes")).expect("written");
+    let text = std::process::Command::new("pdftotext").arg(&file).arg("-").output().expect("pdftotext");
+    let text = String::from_utf8_lossy(&text.stdout);
+    let masked = IdNumber::parse(&person.credit_code).expect("valid").masked();
+    assert!(text.contains("自然人") && text.contains("王芳") && text.contains(&masked), "{text}");
+    assert!(!text.contains(&person.credit_code) && !text.contains("Credit code"), "{text}");
+
     // The whole ledger still audits with a person's issuance in it.
     let (passed, output) = crate::operations::cli::audit(&app.database_url).await;
     assert!(passed, "{output}");
