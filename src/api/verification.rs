@@ -54,7 +54,8 @@ async fn queue(
 /// Parties, organizations and natural persons alike (or of the `kind`
 /// asked for), in a verification state (default `pending`: the queue of
 /// documents to check), the longest in it first. A person's entry carries
-/// the identity number in clear, for staff to compare with the document.
+/// the identity number masked (`id_number_masked`) where an organization's
+/// carries its credit code.
 #[utoipa::path(get, path = "/admin/parties", tag = "admin", operation_id = "listPartiesForVerification",
     security(("bearer" = [])), params(VerificationFilter, PageQuery), responses(
     (status = 200, description = "A page of parties, each with its document", body = Page<OrganizationDetails>),

@@ -98,7 +98,7 @@ pub async fn verify(config: Config, claim: Claim<'_>, id: Option<Uuid>, name: Op
     let Some(first) = claimants.first() else {
         anyhow::bail!("no {kind} has signed up with {label}");
     };
-    let shown = shown(first);
+    let shown = first.organization.shown_identity();
     let verified = claimants.iter().find(|party| party.organization.verification == Verification::Verified);
     let chosen = match (id, verified) {
         (None, Some(holder)) => {
@@ -129,12 +129,6 @@ pub async fn verify(config: Config, claim: Claim<'_>, id: Option<Uuid>, name: Op
     Ok(())
 }
 
-/// The code, or the number masked.
-fn shown(party: &OrganizationDetails) -> &str {
-    let party = &party.organization;
-    party.credit_code.as_deref().or(party.id_number_masked.as_deref()).unwrap_or_default()
-}
-
 /// One line: id, name, code or masked number, verification, document,
 /// signup date.
 fn describe(party: &OrganizationDetails) -> String {
@@ -147,7 +141,7 @@ fn describe(party: &OrganizationDetails) -> String {
         "{} {} ({}, {}; {licence}; signed up {})",
         view.id,
         view.name,
-        shown(party),
+        view.shown_identity(),
         view.verification,
         view.created_at.format("%Y-%m-%d")
     )

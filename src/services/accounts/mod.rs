@@ -91,6 +91,11 @@ impl From<PartyRow> for PartyView {
 }
 
 impl PartyView {
+    /// What names it here: the credit code, or the number masked.
+    pub fn shown_identity(&self) -> &str {
+        self.credit_code.as_deref().or(self.id_number_masked.as_deref()).unwrap_or_default()
+    }
+
     /// The view under its older name, `organization`: only for an
     /// organization.
     pub fn as_organization(row: &PartyRow) -> Option<Self> {

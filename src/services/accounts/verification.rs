@@ -190,13 +190,17 @@ where
 pub async fn download_licence(state: &AppState, org_id: Uuid) -> Result<Download> {
     let mut conn = state.db.acquire().await?;
     let licence = db::business_licences::find(&mut conn, org_id).await?.ok_or(Error::NotFound)?;
+    Ok(licence_download(state, licence))
+}
+
+fn licence_download(state: &AppState, licence: BusinessLicenceRow) -> Download {
     let file = StoredFile {
         filename: licence.filename,
         media_type: licence.media_type,
         size: licence.size,
         sha256: licence.sha256,
     };
-    Ok(Download::new(&state.db, file, licence.blob_id))
+    Download::new(&state.db, file, licence.blob_id)
 }
 
 /// The party's document as staff download it. A person's identity document
@@ -215,8 +219,7 @@ pub async fn download_licence_as_staff(state: &AppState, staff: Staff, id: Uuid)
         };
         audit::record(&mut conn, AuditActor::Staff(staff.user_id), state.clock.now(), audit).await?;
     }
-    drop(conn);
-    download_licence(state, id).await
+    Ok(licence_download(state, licence))
 }
 
 /// Staff's queue: organizations in a verification state (default
