@@ -277,9 +277,14 @@ impl Config {
             ("workflow.supplement_period", self.workflow.supplement_period),
             ("workflow.renewal_window", self.workflow.renewal_window),
             ("workflow.objection_decision_period", self.workflow.objection_decision_period),
+            ("registry.identity_document_retention", self.registry.identity_document_retention),
         ] {
             anyhow::ensure!(!duration.is_zero(), "{name} must not be zero");
         }
+        anyhow::ensure!(
+            self.registry.identity_document_retention.working_days == 0,
+            "registry.identity_document_retention must be a calendar period such as P3Y, not working days"
+        );
         anyhow::ensure!(
             self.registry.code.len() == 4 && self.registry.code.bytes().all(|b| b.is_ascii_digit()),
             "registry.code must be 4 digits (e.g. 3100)"

@@ -19,6 +19,10 @@ pub struct RegistryConfig {
     #[serde(deserialize_with = "text")]
     pub public_url: String,
     pub public_pledge_amounts: bool,
+    /// How long a natural person's identity document is kept after their
+    /// last registration ended (sensitive personal information: kept no
+    /// longer than the registration needs it, and then this long).
+    pub identity_document_retention: IsoDuration,
 }
 
 #[derive(Debug, Clone, Deserialize)]

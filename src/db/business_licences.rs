@@ -61,3 +61,23 @@ pub async fn of_organizations(conn: &mut PgConnection, org_ids: &[Uuid]) -> sqlx
     .fetch_all(conn)
     .await
 }
+
+/// Deletes the identity documents of natural persons with nothing under
+/// way since `before`: no application changed, no certificate valid or
+/// ended, no act filed or decided, and the document itself older. Their
+/// blobs go with the next sweep of unused blobs. Answers how many.
+pub async fn delete_idle_identity_documents(conn: &mut PgConnection, before: DateTime<Utc>) -> sqlx::Result<u64> {
+    let deleted = sqlx::query!(
+        "DELETE FROM business_licences l USING organizations o
+         WHERE o.id = l.org_id AND o.kind = 'person' AND l.uploaded_at < $1
+           AND NOT EXISTS (SELECT 1 FROM applications a WHERE a.org_id = o.id AND a.updated_at >= $1)
+           AND NOT EXISTS (SELECT 1 FROM certificates c WHERE c.org_id = o.id
+                           AND (c.status = 'active' OR c.valid_until >= $1 OR c.status_changed_at >= $1))
+           AND NOT EXISTS (SELECT 1 FROM certificate_acts t WHERE (t.holder_org_id = o.id OR t.org_id = o.id)
+                           AND (t.filed_at >= $1 OR t.decided_at >= $1))",
+        before
+    )
+    .execute(conn)
+    .await?;
+    Ok(deleted.rows_affected())
+}

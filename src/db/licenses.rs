@@ -1,14 +1,21 @@
+//! Licences recorded on certificates: to whom, exclusive or not, and when.
+
 use chrono::NaiveDate;
 use sqlx::{PgConnection, postgres::types::PgRange};
 use uuid::Uuid;
+
+use crate::domain::PartyKind;
 
 #[derive(Debug, Clone)]
 pub struct LicenseRow {
     pub act_id: Uuid,
     pub certificate_id: Uuid,
     pub org_id: Uuid,
+    pub licensee_kind: PartyKind,
     pub licensee_name: String,
-    pub licensee_credit_code: String,
+    /// An organization licensee's credit code; none for a person, whose
+    /// number only the act's openings keep.
+    pub licensee_credit_code: Option<String>,
     pub exclusive: bool,
     pub scope: String,
     pub starts_on: NaiveDate,
@@ -24,11 +31,13 @@ fn term(starts_on: NaiveDate, ends_on: NaiveDate) -> PgRange<NaiveDate> {
 /// violates `licenses_exclusive_overlap`.
 pub async fn insert(conn: &mut PgConnection, license: &LicenseRow) -> sqlx::Result<()> {
     sqlx::query!(
-        "INSERT INTO licenses (act_id, certificate_id, org_id, licensee_name, licensee_credit_code, exclusive, scope, term)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO licenses (act_id, certificate_id, org_id, licensee_kind, licensee_name, licensee_credit_code,
+             exclusive, scope, term)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         license.act_id,
         license.certificate_id,
         license.org_id,
+        license.licensee_kind as PartyKind,
         license.licensee_name,
         license.licensee_credit_code,
         license.exclusive,
@@ -60,7 +69,8 @@ pub async fn exclusive_overlaps(
 pub async fn current(conn: &mut PgConnection, certificate_id: Uuid, today: NaiveDate) -> sqlx::Result<Vec<LicenseRow>> {
     sqlx::query_as!(
         LicenseRow,
-        r#"SELECT act_id, certificate_id, org_id, licensee_name, licensee_credit_code, exclusive, scope,
+        r#"SELECT act_id, certificate_id, org_id, licensee_kind AS "licensee_kind: PartyKind", licensee_name,
+                licensee_credit_code, exclusive, scope,
                 lower(term) AS "starts_on!", (upper(term) - 1) AS "ends_on!"
            FROM licenses WHERE certificate_id = $1 AND upper(term) > $2 ORDER BY lower(term), act_id"#,
         certificate_id,

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::domain::{PartyKind, Verification, mask_id_number};
+use crate::domain::{FormerHolder, PartyKind, RegisteredParty, Verification, mask_id_number};
 
 /// What names a party: the one identifier its kind has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +52,29 @@ impl PartyRow {
         match self.identity() {
             Identity::CreditCode(credit_code) => credit_code.to_owned(),
             Identity::IdNumber(id_number) => mask_id_number(id_number),
+        }
+    }
+
+    /// The party as a transfer names its transferee (the number masked).
+    pub fn as_transferee(&self) -> RegisteredParty {
+        let former = self.as_former_holder();
+        RegisteredParty {
+            id: self.id,
+            kind: former.kind,
+            name: former.name,
+            credit_code: former.credit_code,
+            id_number_masked: former.id_number_masked,
+        }
+    }
+
+    /// The party as a transfer names the holder it moved the certificate
+    /// from (the number masked).
+    pub fn as_former_holder(&self) -> FormerHolder {
+        FormerHolder {
+            kind: self.kind,
+            name: self.name.clone(),
+            credit_code: self.credit_code.clone(),
+            id_number_masked: self.id_number.as_deref().map(mask_id_number),
         }
     }
 
@@ -203,6 +226,14 @@ pub async fn find_verified_by_id_number(conn: &mut PgConnection, id_number: &str
     )
     .fetch_optional(conn)
     .await
+}
+
+/// Every party, verified or not, that claims this identity.
+pub async fn with_identity(conn: &mut PgConnection, identity: Identity<'_>) -> sqlx::Result<Vec<PartyRow>> {
+    match identity {
+        Identity::CreditCode(credit_code) => with_credit_code(conn, credit_code).await,
+        Identity::IdNumber(id_number) => with_id_number(conn, id_number).await,
+    }
 }
 
 /// The verified party named by `identity`, if there is one.

@@ -9,7 +9,7 @@ pub use tlog::document::Money;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{CreditCodeText, LicenseScope, OrganizationName, RecordDate, ValidityBound};
+use super::{CreditCodeText, IdNumberText, LicenseScope, OrganizationName, PartyKind, RecordDate, ValidityBound};
 
 /// What can happen to a registered product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
@@ -45,23 +45,84 @@ impl ActState {
     }
 }
 
-/// A party named in an act: an organization by its name and unified social
-/// credit code.
+/// A party named in an act's terms: an organization by its name and
+/// unified social credit code; a natural person (a licensee) by name and
+/// resident identity number. Filed with exactly one of `credit_code` and
+/// `id_number`; the number is then kept only as the opening of the ledger's
+/// commitment to it, and the terms answer it masked (`id_number_masked`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Counterparty {
     pub name: OrganizationName,
-    /// Unified social credit code.
-    pub credit_code: CreditCodeText,
+    /// Unified social credit code of an organization.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credit_code: Option<CreditCodeText>,
+    /// A natural person's resident identity number, as filed: never kept
+    /// in the terms (see `id_number_masked`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(write_only)]
+    pub id_number: Option<IdNumberText>,
+    /// A natural person's identity number, masked: what the terms show.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(read_only)]
+    pub id_number_masked: Option<String>,
 }
 
-/// An organization registered here, as an act names it.
+impl Counterparty {
+    /// An organization named by its credit code.
+    pub fn organization(name: OrganizationName, credit_code: CreditCodeText) -> Self {
+        Self { name, credit_code: Some(credit_code), id_number: None, id_number_masked: None }
+    }
+
+    /// A natural person, as the terms keep them: the number masked.
+    pub fn person(name: OrganizationName, id_number_masked: String) -> Self {
+        Self { name, credit_code: None, id_number: None, id_number_masked: Some(id_number_masked) }
+    }
+
+    /// The kind of party it names.
+    pub fn kind(&self) -> PartyKind {
+        match self.credit_code {
+            Some(_) => PartyKind::Organization,
+            None => PartyKind::Person,
+        }
+    }
+}
+
+/// A party registered here, as a transfer names its transferee: an
+/// organization by its credit code, a natural person by their identity
+/// number masked (the ledger commits to the number; see docs/ledger.md).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Organization {
+pub struct RegisteredParty {
     pub id: Uuid,
+    /// Absent in acts recorded before persons could hold certificates:
+    /// those name organizations.
+    #[serde(default, skip_serializing_if = "PartyKind::is_organization")]
+    #[schema(default = "organization")]
+    pub kind: PartyKind,
     pub name: String,
-    pub credit_code: String,
+    /// An organization's unified social credit code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credit_code: Option<String>,
+    /// A person's resident identity number, masked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_number_masked: Option<String>,
+}
+
+/// The holder a transfer moved the certificate from, as it records them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FormerHolder {
+    #[serde(default, skip_serializing_if = "PartyKind::is_organization")]
+    #[schema(default = "organization")]
+    pub kind: PartyKind,
+    pub name: String,
+    /// An organization's unified social credit code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credit_code: Option<String>,
+    /// A person's resident identity number, masked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_number_masked: Option<String>,
 }
 
 /// A license as filed: to whom, exclusive or not, for what, and when.
@@ -114,10 +175,10 @@ pub enum ActDetails {
         pledge_id: Uuid,
     },
     Transfer {
-        transferee: Organization,
+        transferee: RegisteredParty,
         /// The holder the certificate left; set when the transfer took effect.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        transferor: Option<Counterparty>,
+        transferor: Option<FormerHolder>,
     },
     Change {
         #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -450,6 +450,14 @@ impl<'de> Deserialize<'de> for IdNumberText {
 
 eserde::impl_edeserialize_compat!(IdNumberText);
 
+/// In full: only for a request's idempotency fingerprint (a hash). Answers
+/// never carry an `IdNumberText`; they carry the number masked.
+impl Serialize for IdNumberText {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
 impl utoipa::PartialSchema for IdNumberText {
     fn schema() -> RefOr<Schema> {
         ObjectBuilder::new()

@@ -24,8 +24,8 @@ mod verification;
 pub(crate) mod vocabulary;
 
 pub use act::{
-    ActDetails, ActKind, ActState, Counterparty, ExtendedAgreement, LicenseTerms, Money, Organization, PledgeTerms,
-    parse_amount, parse_currency,
+    ActDetails, ActKind, ActState, Counterparty, ExtendedAgreement, FormerHolder, LicenseTerms, Money, PledgeTerms,
+    RegisteredParty, parse_amount, parse_currency,
 };
 pub use application::{Action, ApplicationState, Category, DataSource, DataSourceKind, MaterialKind};
 pub use audit::{AuditAction, AuditTarget};

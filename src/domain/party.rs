@@ -22,3 +22,18 @@ vocabulary! {
         Person = "person",
     }
 }
+
+impl PartyKind {
+    /// For serde's `skip_serializing_if`: shapes recorded before persons
+    /// existed name organizations without saying so, and still do.
+    pub fn is_organization(&self) -> bool {
+        *self == Self::Organization
+    }
+}
+
+impl Default for PartyKind {
+    /// What a shape recorded without a kind names.
+    fn default() -> Self {
+        Self::Organization
+    }
+}

@@ -83,6 +83,7 @@ impl Answer {
 }
 
 /// A signed-up organization and its owner.
+#[derive(Clone)]
 pub struct Tenant {
     pub org_id: String,
     pub user_id: String,

@@ -38,6 +38,9 @@ use crate::{
 pub mod private {
     /// A licensee's credit code (`license.recorded`).
     pub const LICENSEE_CREDIT_CODE: &str = "licensee.credit_code";
+    /// A licensee's resident identity number, in place of the credit code
+    /// when the licensee is a natural person (`license.recorded`).
+    pub const LICENSEE_ID_NUMBER: &str = "licensee.id_number";
     /// A license's scope (`license.recorded`).
     pub const SCOPE: &str = "scope";
     /// A pledgee's credit code (`pledge.recorded`, `pledge.released`).
@@ -281,7 +284,12 @@ impl Entry {
     fn private_fields(&self) -> Vec<&'static str> {
         use private::*;
         match self {
-            Self::LicenseRecorded { .. } => vec![LICENSEE_CREDIT_CODE, SCOPE],
+            // The licensee by one identifier: a person's number, else
+            // (as every licence before persons) a credit code.
+            Self::LicenseRecorded { commitments, .. } => match commitments.contains_key(LICENSEE_ID_NUMBER) {
+                true => vec![LICENSEE_ID_NUMBER, SCOPE],
+                false => vec![LICENSEE_CREDIT_CODE, SCOPE],
+            },
             Self::PledgeRecorded(pledge) | Self::PledgeReleased(pledge) => match pledge.secured_amount {
                 Some(_) => vec![PLEDGEE_CREDIT_CODE],
                 None => vec![PLEDGEE_CREDIT_CODE, SECURED_AMOUNT],

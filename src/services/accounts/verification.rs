@@ -222,6 +222,21 @@ pub async fn download_licence_as_staff(state: &AppState, staff: Staff, id: Uuid)
     Ok(licence_download(state, licence))
 }
 
+/// Deletes the identity documents of persons with nothing under way for
+/// `registry.identity_document_retention` (see
+/// [`db::business_licences::delete_idle_identity_documents`]). A person
+/// stays verified; staff can no longer download the document.
+pub async fn purge_idle_identity_documents(state: &AppState, now: DateTime<Utc>) -> Result<u64> {
+    let retention = &state.config.registry.identity_document_retention;
+    let Some(before) = retention.before(&now) else { return Ok(0) };
+    let mut conn = state.db.acquire().await?;
+    let purged = db::business_licences::delete_idle_identity_documents(&mut conn, before).await?;
+    if purged > 0 {
+        tracing::info!(purged, "identity documents past their retention deleted");
+    }
+    Ok(purged)
+}
+
 /// Staff's queue: organizations in a verification state (default
 /// `pending`), the longest in it first.
 pub async fn queue(

@@ -26,7 +26,9 @@ const MAX_WATCHES: usize = 100;
 pub enum WatchKind {
     /// A phrase of the product name.
     Name,
-    /// The holder's unified social credit code.
+    /// The holder's unified social credit code. A natural person has none
+    /// and is never watched by their identity number (only, like anyone, by
+    /// a phrase of a product's name).
     CreditCode,
     /// The SHA-256 of a material, in hex.
     Sha256,

@@ -3,7 +3,10 @@
 //! never shown back but masked, and never written to a document or the
 //! ledger in clear.
 
-use dataip::domain::{IdNumber, StaffRole};
+use dataip::{
+    domain::{IdNumber, StaffRole},
+    services,
+};
 use serde_json::json;
 use tlog::commitment::Openings;
 use tlog::document::HOLDER_ID_NUMBER;
@@ -317,4 +320,44 @@ async fn party_verify_takes_an_identity_number_on_the_command_line_and_masks_it(
     let organization = app.signup_unverified().await;
     let (ok, text) = party_verify(vec!["--credit-code".into(), organization.credit_code.clone()]).await;
     assert!(ok && text.contains("verified"), "{text}");
+}
+
+#[tokio::test]
+async fn an_idle_persons_identity_document_is_deleted_after_the_retention() {
+    let app = spawn_app().await;
+    let admin = app.staff(StaffRole::Admin).await;
+    let idle = app.signup_person_unverified().await;
+    let applying = app.signup_person_unverified().await;
+    let organization = app.signup_unverified().await;
+    let documents: [&'static [u8]; 3] = [b"%PDF-1.7 card one", b"%PDF-1.7 card two", b"%PDF-1.7 licence"];
+    for (tenant, document) in [&idle, &applying, &organization].into_iter().zip(documents) {
+        upload_document(&app, &tenant.token, document).await.assert_status(200);
+        licence_etag(&app, &admin, &tenant.org_id).await;
+        services::accounts::verification::verify_by_operator(&app.state, tenant.org_id.parse().expect("id"), None)
+            .await
+            .expect("verified");
+    }
+    let days = |n| chrono::Duration::days(n);
+    // Within the retention (P3Y by default) nothing goes.
+    app.clock.advance(days(365 * 3 - 2));
+    let applying_token = app.login(&applying.email, PASSWORD).await;
+    app.create_application(&applying_token).await;
+    dataip::jobs::Worker::new(app.state.clone()).step().await;
+    let admin = app.staff(StaffRole::Admin).await;
+    licence_etag(&app, &admin, &idle.org_id).await;
+
+    // Past it, the idle person's document is deleted, contents and all; the
+    // one with an application under way keeps theirs, as every organization does.
+    app.clock.advance(days(3));
+    dataip::jobs::Worker::new(app.state.clone()).step().await;
+    dataip::jobs::Worker::new(app.state.clone()).step().await;
+    let admin = app.staff(StaffRole::Admin).await;
+    let path = format!("/admin/organizations/{}/business-licence", idle.org_id);
+    app.get(&path, Some(&admin)).await.assert_problem(404, "not_found");
+    let blobs: i64 = sqlx::query_scalar("SELECT count(*) FROM blobs").fetch_one(&app.state.db).await.expect("count");
+    assert_eq!(blobs, 2, "the deleted document's contents went with it");
+    licence_etag(&app, &admin, &applying.org_id).await;
+    licence_etag(&app, &admin, &organization.org_id).await;
+    let me = app.get("/me", Some(&app.login(&idle.email, PASSWORD).await)).await;
+    assert_eq!(me.assert_status(200)["party"]["verification"], "verified", "still verified");
 }

@@ -3,4 +3,5 @@
 pub mod acts;
 pub mod issuance;
 pub mod openings;
+pub mod persons_in_acts;
 pub mod validity;

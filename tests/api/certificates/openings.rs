@@ -31,19 +31,19 @@ fn license_to(licensee_code: &str) -> Value {
 }
 
 /// Files and approves an act; its id.
-async fn recorded(app: &TestApp, h: &Holder, act: Value) -> String {
+pub(super) async fn recorded(app: &TestApp, h: &Holder, act: Value) -> String {
     let id = file_ok(app, h, act).await;
     approve(app, h, &id).await.assert_status(200);
     id
 }
 
 /// The holder's certificate under its new holder.
-fn moved(h: &Holder, to: Tenant) -> Holder {
+pub(super) fn moved(h: &Holder, to: Tenant) -> Holder {
     Holder { tenant: to, reviewer: h.reviewer.clone(), certificate: h.certificate.clone(), number: h.number.clone() }
 }
 
 /// Every leaf's entry, as text.
-async fn entries(app: &TestApp) -> Vec<String> {
+pub(super) async fn entries(app: &TestApp) -> Vec<String> {
     dataip::jobs::Worker::new(app.state.clone()).step().await;
     let mut entries = Vec::new();
     for index in 0.. {
@@ -57,7 +57,7 @@ async fn entries(app: &TestApp) -> Vec<String> {
     entries
 }
 
-fn openings_path(h: &Holder, act: &str) -> String {
+pub(super) fn openings_path(h: &Holder, act: &str) -> String {
     format!("/certificates/{}/acts/{act}/openings", h.certificate)
 }
 
@@ -227,7 +227,10 @@ async fn openings_go_to_the_recording_holder_and_staff_only() {
     recorded(&app, &h, json!({"kind": "pledge_release", "pledge_id": pledge})).await;
     let transfer = recorded(&app, &h, json!({"kind": "transfer", "transferee_credit_code": buyer.credit_code})).await;
     app.get(&path, Some(&buyer.token)).await.assert_problem(404, "not_found");
-    app.get(&openings_path(&h, &transfer), Some(&buyer.token)).await.assert_problem(404, "not_found");
+    // The transfer itself is the transferee's too (a person's number is
+    // committed to in it).
+    let theirs_too = app.get(&openings_path(&h, &transfer), Some(&buyer.token)).await;
+    assert_eq!(theirs_too.assert_status(200)["openings"], json!({}));
     app.get(&path, Some(&h.tenant.token)).await.assert_status(200);
     let transfer_openings = app.get(&openings_path(&h, &transfer), Some(&h.tenant.token)).await;
     assert_eq!(transfer_openings.assert_status(200)["openings"], json!({}), "a transfer has nothing private");

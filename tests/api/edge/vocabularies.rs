@@ -46,6 +46,7 @@ async fn each_text_vocabulary_is_its_enum() {
         ("audit_log", "target_type", sorted(AuditTarget::ALL.iter().map(|word| word.as_str()))),
         ("outbox", "channel", sorted(Channel::ALL.iter().map(|word| word.as_str()))),
         ("organizations", "kind", sorted(PartyKind::ALL.iter().map(|word| word.as_str()))),
+        ("licenses", "licensee_kind", sorted(PartyKind::ALL.iter().map(|word| word.as_str()))),
     ];
     for (table, column, expected) in cases {
         assert_eq!(checked_words(pool, table, column).await, expected, "{table}.{column}");

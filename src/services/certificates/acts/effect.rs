@@ -7,10 +7,7 @@ use sqlx::PgConnection;
 use super::rules;
 use crate::{
     db::{self, acts::ActRow, certificates::CertificateRow, licenses::LicenseRow, pledges::PledgeRow},
-    domain::{
-        ActDetails, ActKind, CertificateStatus, Counterparty, LicenseTerms, Organization, PledgeTerms, RecordDate,
-        Verification,
-    },
+    domain::{ActDetails, ActKind, CertificateStatus, LicenseTerms, PledgeTerms, RecordDate, Verification},
     services::{Error, Result},
     state::AppState,
 };
@@ -32,8 +29,9 @@ pub async fn apply(
                 act_id: act.id,
                 certificate_id: certificate.id,
                 org_id: certificate.org_id,
+                licensee_kind: licensee.kind(),
                 licensee_name: licensee.name.to_string(),
-                licensee_credit_code: licensee.credit_code.to_string(),
+                licensee_credit_code: licensee.credit_code.as_ref().map(ToString::to_string),
                 exclusive: *exclusive,
                 scope: scope.to_string(),
                 starts_on: starts_on.date(),
@@ -50,7 +48,11 @@ pub async fn apply(
                 certificate_id: certificate.id,
                 org_id: certificate.org_id,
                 pledgee_name: pledgee.name.to_string(),
-                pledgee_credit_code: pledgee.credit_code.to_string(),
+                pledgee_credit_code: pledgee
+                    .credit_code
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .ok_or_else(|| anyhow::anyhow!("a pledgee without a credit code"))?,
                 amount: secured_amount.amount.clone(),
                 currency: secured_amount.currency.clone(),
                 starts_on: starts_on.date(),
@@ -69,17 +71,12 @@ pub async fn apply(
             let to = db::parties::find(conn, transferee.id)
                 .await?
                 .filter(|to| to.verification == Verification::Verified)
-                .ok_or_else(|| Error::Conflict("the transferee is no longer a verified organization here".into()))?;
+                .ok_or_else(|| Error::Conflict("the transferee is no longer a verified party here".into()))?;
             let from = db::parties::find(conn, certificate.org_id).await?.ok_or(Error::NotFound)?;
             register.org_id = to.id;
             db::acts::move_to(conn, certificate.id, to.id).await?;
-            // Transferees are organizations (found by their credit code);
-            // transfers to and from persons are not yet recorded.
-            let (Some(to_code), Some(from_code)) = (to.credit_code, from.credit_code) else {
-                return Err(Error::Conflict("transfers to or from a natural person are not yet recorded".into()));
-            };
-            *transferee = Organization { id: to.id, name: to.name, credit_code: to_code };
-            *transferor = Some(Counterparty { name: from.name.into(), credit_code: from_code.into() });
+            *transferee = to.as_transferee();
+            *transferor = Some(from.as_former_holder());
         }
         ActDetails::Change { product_name, summary, previous_product_name, previous_abstract, extended_agreements } => {
             if let Some(name) = product_name {

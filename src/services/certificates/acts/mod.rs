@@ -136,11 +136,12 @@ pub async fn file(
         .filter(|c| c.org_id == tenant.org_id)
         .ok_or(Error::NotFound)?;
     rules::ensure_active(&certificate, now)?;
-    let details = terms::parse(&mut tx, state, &certificate, request, today(state, now)).await?;
+    let (details, filed) = terms::parse(&mut tx, state, &certificate, request, today(state, now)).await?;
     let filed_by = match tenant.actor {
         Actor::User(id) | Actor::ApiKey(id) => id,
     };
-    let act = new_act(&certificate, details, filed_by, now);
+    let mut act = new_act(&certificate, details, filed_by, now);
+    act.openings = Json(filed);
     db::acts::insert(&mut tx, &act).await?;
     let view = ActView::full(act);
     if let Some(idempotent) = &idempotent {
@@ -295,7 +296,7 @@ async fn take_effect(
     now: DateTime<Utc>,
 ) -> Result<ActRow> {
     let details = effect::apply(conn, state, act, certificate, now).await?;
-    let (entry, openings) = record::entry(conn, state, certificate, &details, now).await?;
+    let (entry, openings) = record::entry(conn, state, certificate, &details, &act.openings.0, now).await?;
     // The act is locked by this transaction: it is still pending.
     if !db::acts::approve(conn, act.id, &details, &openings, staff.user_id, now).await? {
         return Err(anyhow::anyhow!("act {} stopped being pending while locked", act.id).into());

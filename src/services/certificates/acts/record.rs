@@ -12,32 +12,41 @@ use uuid::Uuid;
 
 use crate::{
     auth::Principal,
-    db::{self, certificates::CertificateRow},
-    domain::{ActDetails, ActState, LicenseTerms, Party, PledgeTerms, authorization},
-    services::{Error, Result, transparency::ledger},
+    db::{self, acts::ActRow, certificates::CertificateRow},
+    domain::{ActDetails, ActState, LicenseTerms, PledgeTerms, authorization},
+    services::{Error, Result, certificates::issuance::recorded_party, transparency::ledger},
     state::AppState,
 };
 use tlog::{
     Entry,
     commitment::{self, Opening, Openings},
+    document::NEW_HOLDER_ID_NUMBER,
     entry::{Named, Pledge, private},
     verify::Disclosure,
 };
 
 /// The ledger entry of an act taking effect now, and the openings of its
-/// commitments.
+/// commitments; `filed` holds those sealed when it was filed (a person
+/// licensee's number, which the terms keep only masked).
 pub async fn entry(
     conn: &mut PgConnection,
     state: &AppState,
     certificate: &CertificateRow,
     details: &ActDetails,
+    filed: &Openings,
     now: DateTime<Utc>,
 ) -> Result<(Entry, Openings)> {
     let certificate_number = certificate.certificate_number.clone();
     let mut openings = Openings::new();
     let entry = match details {
         ActDetails::License(LicenseTerms { licensee, exclusive, scope, starts_on, ends_on }) => {
-            seal(&mut openings, private::LICENSEE_CREDIT_CODE, &licensee.credit_code)?;
+            match (&licensee.credit_code, filed.get(private::LICENSEE_ID_NUMBER)) {
+                (Some(code), _) => seal(&mut openings, private::LICENSEE_CREDIT_CODE, code)?,
+                (None, Some(opening)) => {
+                    openings.insert(private::LICENSEE_ID_NUMBER.to_owned(), opening.clone());
+                }
+                (None, None) => return Err(anyhow::anyhow!("a person licensee filed without their number").into()),
+            }
             seal(&mut openings, private::SCOPE, scope)?;
             Entry::LicenseRecorded {
                 certificate_number,
@@ -67,11 +76,13 @@ pub async fn entry(
             }
             Entry::PledgeReleased(pledge(certificate_number, now, terms, &openings)?)
         }
-        ActDetails::Transfer { transferee, .. } => Entry::CertificateTransferred {
-            certificate_number,
-            recorded_at: now,
-            new_holder: Party::organization(&transferee.name, &transferee.credit_code),
-        },
+        ActDetails::Transfer { transferee, .. } => {
+            // A person is named by a commitment to their number, whose
+            // opening the transferor and the transferee may both see.
+            let party = db::parties::find(conn, transferee.id).await?.ok_or(Error::NotFound)?;
+            let new_holder = recorded_party(&party, NEW_HOLDER_ID_NUMBER, &mut openings)?;
+            Entry::CertificateTransferred { certificate_number, recorded_at: now, new_holder }
+        }
         ActDetails::Change { product_name, summary, extended_agreements, .. } => Entry::CertificateChanged {
             certificate_number,
             recorded_at: now,
@@ -110,7 +121,8 @@ pub async fn entry(
 /// the registry publishes pledge amounts.
 fn pledge_openings(state: &AppState, terms: &PledgeTerms) -> Result<Openings> {
     let mut openings = Openings::new();
-    seal(&mut openings, private::PLEDGEE_CREDIT_CODE, &terms.pledgee.credit_code)?;
+    let code = terms.pledgee.credit_code.as_ref().ok_or_else(|| anyhow::anyhow!("a pledgee without a credit code"))?;
+    seal(&mut openings, private::PLEDGEE_CREDIT_CODE, code)?;
     if !state.config.registry.public_pledge_amounts {
         seal(&mut openings, private::SECURED_AMOUNT, &terms.secured_amount)?;
     }
@@ -143,9 +155,9 @@ fn commitments(openings: &Openings) -> Result<commitment::Commitments> {
 
 /// The openings of an approved act's entry, with the entry and its
 /// inclusion in the latest checkpoint once appended: what a holder hands a
-/// bank or a court. Only the organization that held the certificate when
-/// the act was recorded, and staff, may see them; to anyone else the act
-/// does not exist.
+/// bank or a court. Only the party that held the certificate when the act
+/// was recorded, the transferee of a transfer, and staff may see them; to
+/// anyone else the act does not exist.
 pub async fn disclosure(
     state: &AppState,
     principal: Principal,
@@ -154,12 +166,17 @@ pub async fn disclosure(
 ) -> Result<Disclosure> {
     let mut conn = state.db.acquire().await?;
     let act = db::acts::find(&mut conn, act_id).await?.filter(|act| act.certificate_id == certificate_id);
-    let allowed = |holder: Uuid| match principal {
-        Principal::User { role, .. } if role.is_staff() => true,
-        Principal::User { org_id, .. } => org_id == Some(holder),
-        Principal::ApiKey { org_id, .. } => org_id == holder,
+    let party = match principal {
+        Principal::User { role, .. } if role.is_staff() => None,
+        Principal::User { org_id, .. } => Some(org_id.ok_or(Error::NotFound)?),
+        Principal::ApiKey { org_id, .. } => Some(org_id),
     };
-    let act = act.filter(|act| allowed(act.holder_org_id)).ok_or(Error::NotFound)?;
+    let allowed = |act: &ActRow| match (party, &act.details.0) {
+        (None, _) => true,
+        (Some(party), ActDetails::Transfer { transferee, .. }) => party == act.holder_org_id || party == transferee.id,
+        (Some(party), _) => party == act.holder_org_id,
+    };
+    let act = act.filter(allowed).ok_or(Error::NotFound)?;
     if act.state != ActState::Approved {
         return Err(Error::NotFound);
     }

@@ -3,15 +3,16 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 use sqlx::PgConnection;
+use tlog::commitment::{Opening, Openings};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::rules;
 use crate::{
-    db::{self, certificates::CertificateRow},
+    db::{self, certificates::CertificateRow, parties::Identity},
     domain::{
-        Abstract, ActDetails, Counterparty, CreditCodeText, ExtendedAgreement, LicenseTerms, Money, Name, Organization,
-        PledgeTerms, ProductName, Reason, RecordDate, Text, authorization, parse_amount, parse_currency,
+        Abstract, ActDetails, Counterparty, CreditCodeText, ExtendedAgreement, IdNumberText, LicenseTerms, Money, Name,
+        PartyKind, PledgeTerms, ProductName, Reason, RecordDate, Text, authorization, parse_amount, parse_currency,
     },
     input::{self, Body, BodyError},
     services::{Error, Fields, Result},
@@ -44,8 +45,35 @@ pub struct PledgeRelease {
 #[derive(Debug, Serialize, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Transfer {
-    /// The unified social credit code of an organization registered here.
-    pub transferee_credit_code: CreditCodeText,
+    /// The unified social credit code of a verified organization registered
+    /// here; or give `transferee_id_number`.
+    #[serde(default)]
+    pub transferee_credit_code: Option<CreditCodeText>,
+    /// The resident identity number of a verified natural person registered
+    /// here; or give `transferee_credit_code`.
+    #[serde(default)]
+    pub transferee_id_number: Option<IdNumberText>,
+}
+
+impl Transfer {
+    /// The transferee's identity, checked: exactly one of the two fields,
+    /// well formed; with the field that named it.
+    fn identity(self) -> Result<(&'static str, PartyKind, String)> {
+        const CODE: &str = "transferee_credit_code";
+        const NUMBER: &str = "transferee_id_number";
+        match (self.transferee_credit_code, self.transferee_id_number) {
+            (Some(code), None) => {
+                let code = code.parse().map_err(|e| Error::field(CODE, e.to_string()))?;
+                Ok((CODE, PartyKind::Organization, code.to_string()))
+            }
+            (None, Some(number)) => {
+                let number = number.parse().map_err(|e| Error::field(NUMBER, e.to_string()))?;
+                Ok((NUMBER, PartyKind::Person, number.expose().to_owned()))
+            }
+            (Some(_), Some(_)) => Err(Error::field(NUMBER, "give transferee_credit_code or this, not both")),
+            (None, None) => Err(Error::field(CODE, "give this, or transferee_id_number for a natural person")),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, eserde::Deserialize, ToSchema)]
@@ -115,10 +143,56 @@ impl Body for NewAct {
     }
 }
 
-fn counterparty(fields: &mut Fields, prefix: &str, party: &Counterparty) -> Option<Counterparty> {
+/// Who may be named where: a licensee may be a natural person; a pledgee
+/// is an organization (a bank or other lender).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Persons {
+    Allowed,
+    Refused,
+}
+
+/// A counterparty as filed, checked: its name and exactly one of a credit
+/// code and an identity number. A person's number goes into `filed` as the
+/// opening of its commitment (`{prefix}.id_number`); the terms keep it
+/// masked.
+fn counterparty(
+    fields: &mut Fields,
+    prefix: &str,
+    party: &Counterparty,
+    persons: Persons,
+    filed: &mut Openings,
+) -> Result<Option<Counterparty>> {
     let name = fields.check(&format!("{prefix}.name"), party.name.parse());
-    let code = fields.check(&format!("{prefix}.credit_code"), party.credit_code.parse());
-    Some(Counterparty { name: name?.into_string().into(), credit_code: code?.to_string().into() })
+    Ok(match (&party.credit_code, &party.id_number) {
+        (Some(code), None) => {
+            let code = fields.check(&format!("{prefix}.credit_code"), code.parse());
+            let (Some(name), Some(code)) = (name, code) else { return Ok(None) };
+            Some(Counterparty::organization(name.into_string().into(), code.to_string().into()))
+        }
+        (None, Some(number)) if persons == Persons::Allowed => {
+            let field = format!("{prefix}.id_number");
+            let number = fields.check(&field, number.parse());
+            let (Some(name), Some(number)) = (name, number) else { return Ok(None) };
+            filed.insert(field, Opening::seal(&number.expose())?);
+            Some(Counterparty::person(name.into_string().into(), number.masked()))
+        }
+        (None, Some(_)) => {
+            fields.add(&format!("{prefix}.id_number"), "must be an organization's: give credit_code");
+            None
+        }
+        (Some(_), Some(_)) => {
+            fields.add(&format!("{prefix}.id_number"), "give credit_code or this, not both");
+            None
+        }
+        (None, None) => {
+            let person = match persons {
+                Persons::Allowed => ", or id_number for a natural person",
+                Persons::Refused => "",
+            };
+            fields.add(&format!("{prefix}.credit_code"), format!("give the credit code{person}"));
+            None
+        }
+    })
 }
 
 fn term(fields: &mut Fields, starts_on: NaiveDate, ends_on: NaiveDate, today: NaiveDate) {
@@ -178,19 +252,21 @@ fn agreement_extensions(
 }
 
 /// Checks a filed act against the certificate and the register as they
-/// are now, answering its terms; `today` is the registry's date.
+/// are now, answering its terms and the openings of what they name only
+/// masked (a person licensee's number); `today` is the registry's date.
 pub async fn parse(
     conn: &mut PgConnection,
     state: &AppState,
     certificate: &CertificateRow,
     request: NewAct,
     today: NaiveDate,
-) -> Result<ActDetails> {
+) -> Result<(ActDetails, Openings)> {
     let now = state.clock.now();
     let mut fields = Fields::new();
-    Ok(match request {
+    let mut filed = Openings::new();
+    let details = match request {
         NewAct::License(LicenseTerms { licensee, exclusive, scope, starts_on, ends_on }) => {
-            let licensee = counterparty(&mut fields, "licensee", &licensee);
+            let licensee = counterparty(&mut fields, "licensee", &licensee, Persons::Allowed, &mut filed)?;
             let scope = fields.check("scope", scope.parse());
             term(&mut fields, starts_on.date(), ends_on.date(), today);
             fields.finish()?;
@@ -211,7 +287,7 @@ pub async fn parse(
             })
         }
         NewAct::Pledge(PledgeTerms { pledgee, secured_amount, starts_on, ends_on }) => {
-            let pledgee = counterparty(&mut fields, "pledgee", &pledgee);
+            let pledgee = counterparty(&mut fields, "pledgee", &pledgee, Persons::Refused, &mut filed)?;
             let amount = fields.check("secured_amount.amount", parse_amount(&secured_amount.amount));
             let currency = fields.check("secured_amount.currency", parse_currency(&secured_amount.currency));
             term(&mut fields, starts_on.date(), ends_on.date(), today);
@@ -228,29 +304,31 @@ pub async fn parse(
             }
             ActDetails::PledgeRelease { pledge_id }
         }
-        NewAct::Transfer(Transfer { transferee_credit_code }) => {
-            let code =
-                transferee_credit_code.parse().map_err(|e| Error::field("transferee_credit_code", e.to_string()))?;
-            // Only a verified organization receives a certificate: the
-            // one that holds the code, not any that merely claims it.
-            let Some(transferee) = db::parties::find_verified_by_credit_code(conn, code.as_str()).await? else {
-                let claimed = !db::parties::with_credit_code(conn, code.as_str()).await?.is_empty();
-                let why = match claimed {
-                    true => {
-                        "the organization with this code has not been verified; certificates go only to \
-                             verified organizations"
+        NewAct::Transfer(transfer) => {
+            let (field, kind, identifier) = transfer.identity()?;
+            let identity = match kind {
+                PartyKind::Organization => Identity::CreditCode(&identifier),
+                PartyKind::Person => Identity::IdNumber(&identifier),
+            };
+            // Only a verified party receives a certificate: the one that
+            // holds the identifier, not any that merely claims it.
+            let Some(transferee) = db::parties::find_verified(conn, identity).await? else {
+                let claimed = !db::parties::with_identity(conn, identity).await?.is_empty();
+                let why = match (claimed, kind) {
+                    (true, _) => {
+                        "the party with this identifier has not been verified; certificates go only to \
+                                  verified parties"
                     }
-                    false => "no organization with this code is registered here",
+                    (false, PartyKind::Organization) => "no organization with this code is registered here",
+                    (false, PartyKind::Person) => "no person with this number is registered here",
                 };
-                return Err(Error::field("transferee_credit_code", why));
+                return Err(Error::field(field, why));
             };
             if transferee.id == certificate.org_id {
-                return Err(Error::field("transferee_credit_code", "is the holder itself"));
+                return Err(Error::field(field, "is the holder itself"));
             }
             rules::ensure_no_unreleased_pledge(conn, certificate.id, "transferred").await?;
-            // Found by its credit code: an organization.
-            let transferee = Organization { id: transferee.id, name: transferee.name, credit_code: code.to_string() };
-            ActDetails::Transfer { transferee, transferor: None }
+            ActDetails::Transfer { transferee: transferee.as_transferee(), transferor: None }
         }
         NewAct::Change(Change { product_name, summary, extended_agreements }) => {
             let name = product_name.map(|n| fields.check("product_name", n.parse()));
@@ -279,5 +357,6 @@ pub async fn parse(
             rules::ensure_no_unreleased_pledge(conn, certificate.id, "cancelled").await?;
             ActDetails::Cancellation { reason: reason.into_string() }
         }
-    })
+    };
+    Ok((details, filed))
 }
