@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The walk-through: one data product from signup to a verified certificate,
-# through every step of the procedure, against a running registry.
+# through every step of the procedure, against a running registry; then the
+# certificate goes to a natural person.
 #
 #   dataip demo                  # in one terminal (30-second announcements)
 #   examples/walkthrough.sh      # in another: about a minute
@@ -70,6 +71,16 @@ credit_code() {
         sum=$((sum + ${#prefix} * weights[i]))
     done
     printf '%s%s' "$code" "${alphabet:$(((31 - sum % 31) % 31)):1}"
+}
+
+# A resident identity number (GB 11643-1999) that no earlier run used: a
+# Beijing district, a date of birth, a sequence number and the check character.
+id_number() {
+    local weights=(7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2) checks=10X98765432 sum=0 i
+    local number
+    number=110105$(printf '19%02d%02d%02d%03d' $((60 + RANDOM % 40)) $((1 + RANDOM % 12)) $((1 + RANDOM % 28)) $((RANDOM % 1000)))
+    for i in $(seq 0 16); do sum=$((sum + ${number:$i:1} * weights[i])); done
+    printf '%s%s' "$number" "${checks:$((sum % 11)):1}"
 }
 
 # A one-page PDF saying TEXT (ASCII), with a correct cross-reference table.
@@ -227,6 +238,36 @@ for attempt in $(seq 30); do
     sleep 1
 done
 "$DATAIP" verify --opening opening.json --public-key "$DATAIP_URL"
+
+step "14. A natural person signs up with an identity number (shown back masked) and is verified on their identity document"
+PERSON_EMAIL="person-$RUN@example.com"
+PERSON_ID_NUMBER=$(id_number)
+PERSON=$(json POST /auth/signup "$(jq -n --arg number "$PERSON_ID_NUMBER" --arg email "$PERSON_EMAIL" --arg password "$OWNER_PASSWORD" \
+    '{person: {name: "王芳", id_number: $number}, user: {email: $email, password: $password, display_name: "王芳"}}')")
+PTOKEN=$(jq -r .access_token <<<"$PERSON"); PARTY=$(jq -r .party.id <<<"$PERSON")
+jq -c '{kind: .party.kind, name: .party.name, id_number_masked: .party.id_number_masked}' <<<"$PERSON"
+make_pdf identity.pdf "dataip walk-through: identity document"
+call -X PUT "$API/party/verification-document" -H "authorization: Bearer $PTOKEN" \
+    -H 'content-type: application/pdf' -H 'content-disposition: attachment; filename="identity.pdf"' \
+    --data-binary @identity.pdf > /dev/null
+SEEN=$(sha256sum identity.pdf | cut -d' ' -f1)
+json POST "/admin/organizations/$PARTY/verify" '{}' -H "authorization: Bearer $RTOKEN" -H "if-match: \"$SEEN\"" \
+    | jq -c '{kind, name, id_number_masked, verification}'
+
+step "15. The bank releases its claim; the holder transfers the certificate to the person, named on the ledger by a commitment"
+RELEASE=$(json POST "/certificates/$CID/acts" "$(jq -n --arg id "$PLEDGE" '{kind: "pledge_release", pledge_id: $id}')" \
+    -H "authorization: Bearer $TOKEN" | jq -r .id)
+json POST "/review/acts/$RELEASE/approve" '{}' -H "authorization: Bearer $RTOKEN" | jq -c '{kind, state}'
+TRANSFER=$(json POST "/certificates/$CID/acts" "$(jq -n --arg n "$PERSON_ID_NUMBER" '{kind: "transfer", transferee_id_number: $n}')" \
+    -H "authorization: Bearer $TOKEN" | jq -r .id)
+json POST "/review/acts/$TRANSFER/approve" '{}' -H "authorization: Bearer $RTOKEN" | jq -c '{kind, state, transferee: .details.transferee | {kind, name, id_number_masked}}'
+call "$API/public/certificates/$NUMBER" | jq -c '{holder}'
+for attempt in $(seq 30); do
+    json GET "/certificates/$CID/acts/$TRANSFER/openings" '' -H "authorization: Bearer $PTOKEN" > transfer-opening.json
+    [ "$(jq -r '.entry != null' transfer-opening.json)" = true ] && break
+    sleep 1
+done
+"$DATAIP" verify --opening transfer-opening.json --public-key "$DATAIP_URL"
 
 printf '\nDone: certificate %s verified. Files in %s:\n' "$NUMBER" "$WORKDIR"
 ls "$WORKDIR"

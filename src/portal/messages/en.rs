@@ -45,6 +45,7 @@ pub const EN: Messages = Messages {
     holder: "Holder",
     holder_verified: "Verified",
     holder_unverified: "Not verified",
+    natural_person: "Natural person",
     abstract_label: "Abstract",
     registration_number: "Registration number",
     window: "Announcement window",

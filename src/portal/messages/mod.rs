@@ -70,6 +70,8 @@ pub struct Messages {
     pub holder: &'static str,
     pub holder_verified: &'static str,
     pub holder_unverified: &'static str,
+    /// Beside a holder who is a natural person.
+    pub natural_person: &'static str,
     pub abstract_label: &'static str,
     pub registration_number: &'static str,
     pub window: &'static str,

@@ -45,6 +45,7 @@ pub const ZH_CN: Messages = Messages {
     holder: "持有人",
     holder_verified: "已核验",
     holder_unverified: "未核验",
+    natural_person: "自然人",
     abstract_label: "摘要",
     registration_number: "登记编号",
     window: "公示期",

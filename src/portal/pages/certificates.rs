@@ -108,6 +108,9 @@ struct RecordPage {
     category: &'static str,
     summary: String,
     holder_name: String,
+    /// A natural person: said beside the name, where an organization shows
+    /// its credit code (a person's number is never public).
+    person: bool,
     credit_code: Option<String>,
     verified: bool,
     valid_from: String,
@@ -187,6 +190,7 @@ impl RecordPage {
             category: t.category(view.product.category),
             summary: view.product.summary.clone(),
             holder_name: view.holder.name.clone(),
+            person: view.holder.kind == crate::domain::PartyKind::Person,
             credit_code: view.holder.credit_code.clone(),
             verified: view.holder.verified,
             valid_from: ctx.day(record.valid_from),

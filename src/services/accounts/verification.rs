@@ -215,7 +215,9 @@ pub async fn download_licence_as_staff(state: &AppState, staff: Staff, id: Uuid)
             action: AuditAction::PersonDownloadDocument,
             target_id: id,
             before: None,
-            after: Some(json!({"sha256": hex::encode(&licence.sha256), "filename": licence.filename})),
+            // Not the filename: a person may have named the file after the
+            // number, and the audit log is append-only.
+            after: Some(json!({"sha256": hex::encode(&licence.sha256), "size": licence.size})),
         };
         audit::record(&mut conn, AuditActor::Staff(staff.user_id), state.clock.now(), audit).await?;
     }

@@ -285,8 +285,15 @@ async fn a_person_holds_a_certificate_under_a_commitment() {
     let record = app.get(&format!("/public/certificates/{number}"), None).await;
     let record = record.assert_status(200);
     assert_eq!(record["holder"], json!({"kind": "person", "name": "王芳", "verified": true}));
-    let page = app.get(&format!("/certificates/{number}"), None).await;
-    assert!(!page.body.to_string().contains(&person.credit_code));
+    // The portal's page says "natural person" where an organization's shows
+    // its credit code, in both languages, and never the number.
+    let page = crate::edge::portal::page(&app, &format!("/certificates/{number}"), &[]).await;
+    assert!(page.has("王芳") && page.has("自然人") && !page.has("统一社会信用代码"), "{}", page.text);
+    let english = crate::edge::portal::page(&app, &format!("/certificates/{number}?lang=en"), &[]).await;
+    assert!(english.has("Natural person") && !english.has("credit code"), "{}", english.text);
+    for text in [&page.text, &english.text] {
+        assert!(!text.contains(&person.credit_code) && !text.contains(&masked));
+    }
 }
 
 #[tokio::test]
@@ -360,4 +367,23 @@ async fn an_idle_persons_identity_document_is_deleted_after_the_retention() {
     licence_etag(&app, &admin, &organization.org_id).await;
     let me = app.get("/me", Some(&app.login(&idle.email, PASSWORD).await)).await;
     assert_eq!(me.assert_status(200)["party"]["verification"], "verified", "still verified");
+}
+
+#[tokio::test]
+async fn a_persons_announcement_is_found_by_name_and_never_by_number() {
+    let app = spawn_app().await;
+    let person = app.signup_person().await;
+    let reviewer = app.staff(StaffRole::Reviewer).await;
+    let id = app.announced_application(&person.token, &reviewer).await;
+    let found = |q: String| {
+        let app = &app;
+        async move { crate::registration::announcements::found(app, &q).await }
+    };
+    assert_eq!(found("王芳".into()).await, [id.clone()]);
+    let announcement = app.get(&format!("/public/announcements/{id}"), None).await;
+    assert_eq!(announcement.assert_status(200)["holder_name"], "王芳");
+    assert!(!announcement.body.to_string().contains(&person.credit_code));
+    for q in [person.credit_code.clone(), person.credit_code[10..].to_owned()] {
+        assert!(found(q).await.is_empty(), "found by the number");
+    }
 }

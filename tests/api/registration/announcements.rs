@@ -100,7 +100,7 @@ async fn a_closed_window_leaves_the_list_but_the_announcement_says_what_came_of_
 }
 
 /// The ids of the announcements a public search finds.
-async fn found(app: &crate::helpers::TestApp, q: &str) -> Vec<String> {
+pub async fn found(app: &crate::helpers::TestApp, q: &str) -> Vec<String> {
     let answer = app.get(&format!("/public/announcements?q={}", urlencode(q)), None).await;
     answer.assert_status(200)["items"]
         .as_array()
