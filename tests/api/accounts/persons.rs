@@ -379,7 +379,7 @@ async fn a_persons_announcement_is_found_by_name_and_never_by_number() {
         let app = &app;
         async move { crate::registration::announcements::found(app, &q).await }
     };
-    assert_eq!(found("王芳".into()).await, [id.clone()]);
+    assert_eq!(found("王芳".into()).await, std::slice::from_ref(&id));
     let announcement = app.get(&format!("/public/announcements/{id}"), None).await;
     assert_eq!(announcement.assert_status(200)["holder_name"], "王芳");
     assert!(!announcement.body.to_string().contains(&person.credit_code));
