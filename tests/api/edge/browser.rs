@@ -300,3 +300,32 @@ async fn shoot(browser: &Client, name: &str) {
     let png = browser.screenshot().await.expect("screenshot");
     std::fs::write(screenshots().join(format!("{name}.png")), png).expect("saved");
 }
+
+#[tokio::test]
+async fn a_persons_certificate_reads_as_a_natural_persons_in_both_languages() {
+    let mut app = spawn_app_with(crate::certificates::acts::setup).await;
+    let person = app.signup_person().await;
+    let reviewer = app.staff(StaffRole::Reviewer).await;
+    app.announced_application(&person.token, &reviewer).await;
+    app.close_windows(chrono::Duration::seconds(3)).await;
+    let token = app.login(&person.email, crate::helpers::PASSWORD).await;
+    let list = app.get("/certificates", Some(&token)).await;
+    let number = list.body["items"][0]["certificate_number"].as_str().expect("a certificate").to_owned();
+    let driver = Driver::start().await;
+    let base = app.base.clone();
+    for (width, height) in [(1280, 1400), (360, 1800)] {
+        let browser = driver.browser(width, height).await;
+        for (lang, says) in [("zh-CN", "自然人"), ("en", "Natural person")] {
+            browser.goto(&format!("{base}/certificates/{number}?lang={lang}")).await.expect("record");
+            let holder = text(&browser, "#holder").await;
+            assert!(holder.contains("王芳") && holder.contains(says), "{holder}");
+            let page = browser.source().await.expect("source");
+            assert!(!page.contains(&person.credit_code) && !page.contains(&person.credit_code[14..]), "no number");
+            assert_accessible(&browser, &format!("a person's certificate in {lang} at {width} px")).await;
+        }
+        browser.goto(&format!("{base}/certificates/{number}")).await.expect("record");
+        shoot(&browser, &format!("certificate-person-{width}")).await;
+        browser.close().await.expect("closed");
+    }
+    app.stop().await.expect("stopped");
+}
