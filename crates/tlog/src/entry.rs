@@ -415,6 +415,34 @@ mod tests {
         assert_eq!(canonical_json(&parsed).expect("jcs"), bounded.as_bytes());
     }
 
+    /// A natural person is named by a commitment wherever an entry names a
+    /// party: as an issuance's holder, a transfer's new holder, a licensee
+    /// (by `licensee.id_number` in place of the credit code, never both).
+    #[test]
+    fn persons_read_back_under_their_commitments() {
+        let transfer = r#"{"certificate_number":"1","new_holder":{"id_commitment":"aa","kind":"person","name":"王芳"},"recorded_at":"2026-12-07T08:00:00Z","type":"certificate.transferred"}"#;
+        let entry = Entry::parse(transfer.as_bytes()).expect("a transfer to a person");
+        assert_eq!(entry.to_bytes().expect("bytes"), transfer.as_bytes());
+        assert_eq!(entry.commitment(NEW_HOLDER_ID_NUMBER), Some("aa"));
+        let organization = transfer.replace(
+            r#"{"id_commitment":"aa","kind":"person","name":"王芳"}"#,
+            r#"{"credit_code":"91330100MA2H3E5E7H","name":"杭州智算有限公司"}"#,
+        );
+        let entry = Entry::parse(organization.as_bytes()).expect("a transfer to an organization");
+        assert_eq!(entry.commitment(NEW_HOLDER_ID_NUMBER), None);
+
+        let mut licence = license();
+        let Entry::LicenseRecorded { commitments, .. } = &mut licence else { unreachable!() };
+        let code = commitments.remove(private::LICENSEE_CREDIT_CODE).expect("a code");
+        commitments.insert(private::LICENSEE_ID_NUMBER.to_owned(), code.clone());
+        let bytes = licence.to_bytes().expect("a person licensee");
+        assert_eq!(Entry::parse(&bytes).expect("parses"), licence);
+        assert_eq!(licence.commitment(private::LICENSEE_ID_NUMBER), Some(code.as_str()));
+        let Entry::LicenseRecorded { commitments, .. } = &mut licence else { unreachable!() };
+        commitments.insert(private::LICENSEE_CREDIT_CODE.to_owned(), code);
+        assert!(matches!(licence.to_bytes(), Err(EntryError::Commitments { .. })), "one identifier, not two");
+    }
+
     #[test]
     fn malformed_entries_are_refused() {
         let bytes = license().to_bytes().expect("bytes");
