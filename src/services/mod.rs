@@ -24,7 +24,9 @@ pub mod objections;
 pub mod procedure;
 pub mod registration;
 mod search;
+mod tenancy;
 pub mod throttle;
 pub mod transparency;
 
 pub use error::{Error, FieldError, Fields, Result};
+pub use tenancy::{Held, theirs};

@@ -19,6 +19,7 @@ use crate::services::{
     Error, Result,
     procedure::{self, EventActor, Step},
     search::Search,
+    theirs,
     transparency::ledger,
 };
 use crate::{
@@ -261,8 +262,8 @@ pub async fn list(state: &AppState, tenant: Tenant, page: PageRequest<Uuid>) -> 
 /// One of the organization's certificates.
 pub async fn get(state: &AppState, tenant: Tenant, id: Uuid) -> Result<CertificateView> {
     let mut conn = state.db.acquire().await?;
-    let row = db::certificates::find(&mut conn, id).await?.filter(|row| row.org_id == tenant.org_id);
-    row.map(CertificateView::from).ok_or(Error::NotFound)
+    let row = db::certificates::find(&mut conn, id).await?;
+    theirs(&tenant, row).map(CertificateView::from)
 }
 
 /// The openings of the certificate document's commitments (a person
@@ -315,8 +316,7 @@ struct SignedCertificate<'a> {
 /// The certificate as an A4 PDF, for its holder.
 pub async fn pdf(state: &AppState, tenant: Tenant, id: Uuid) -> Result<(String, Vec<u8>)> {
     let mut conn = state.db.acquire().await?;
-    let certificate =
-        db::certificates::find(&mut conn, id).await?.filter(|c| c.org_id == tenant.org_id).ok_or(Error::NotFound)?;
+    let certificate = theirs(&tenant, db::certificates::find(&mut conn, id).await?)?;
     let holder = db::parties::find(&mut conn, certificate.org_id).await?.ok_or(Error::NotFound)?;
     drop(conn);
     let zone = state.config.calendar.zone;

@@ -32,6 +32,7 @@ use crate::services::{
     audit::{self, Audit, AuditActor},
     idempotency::Idempotent,
     procedure::{self, EventActor},
+    theirs,
     transparency::ledger::{self, Recording},
 };
 use crate::{
@@ -131,10 +132,7 @@ pub async fn file(
     {
         return Ok(earlier);
     }
-    let certificate = db::certificates::find_for_update(&mut tx, certificate_id)
-        .await?
-        .filter(|c| c.org_id == tenant.org_id)
-        .ok_or(Error::NotFound)?;
+    let certificate = theirs(&tenant, db::certificates::find_for_update(&mut tx, certificate_id).await?)?;
     rules::ensure_active(&certificate, now)?;
     let (details, filed) = terms::parse(&mut tx, state, &certificate, request, today(state, now)).await?;
     let filed_by = match tenant.actor {
@@ -155,8 +153,7 @@ pub async fn file(
 /// The certificate's acts, oldest first, for its holder.
 pub async fn list(state: &AppState, tenant: Tenant, certificate_id: Uuid) -> Result<Vec<ActView>> {
     let mut conn = state.db.acquire().await?;
-    let certificate = db::certificates::find(&mut conn, certificate_id).await?;
-    certificate.filter(|c| c.org_id == tenant.org_id).ok_or(Error::NotFound)?;
+    theirs(&tenant, db::certificates::find(&mut conn, certificate_id).await?)?;
     let acts = db::acts::of_certificate(&mut conn, certificate_id).await?;
     Ok(acts.into_iter().map(|act| ActView::for_holder(act, tenant.org_id)).collect())
 }
