@@ -14,7 +14,9 @@ pub enum Identity<'a> {
     IdNumber(&'a str),
 }
 
-#[derive(Debug, Clone)]
+/// Its `Debug` masks a person's number, so a row in a log or a panic
+/// message never carries it.
+#[derive(Clone)]
 pub struct PartyRow {
     pub id: Uuid,
     pub kind: PartyKind,
@@ -33,6 +35,19 @@ pub struct PartyRow {
     pub verification_decided_by: Option<Uuid>,
     /// Why staff refused its licence, while it is refused.
     pub refusal_reason: Option<String>,
+}
+
+impl std::fmt::Debug for PartyRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PartyRow")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .field("credit_code", &self.credit_code)
+            .field("id_number", &self.id_number.as_deref().map(mask_id_number))
+            .field("verification", &self.verification)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PartyRow {
