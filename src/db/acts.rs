@@ -97,6 +97,24 @@ pub async fn of_certificate(conn: &mut PgConnection, certificate_id: Uuid) -> sq
 }
 
 /// One page of acts in a state, across all certificates, oldest first.
+/// The oldest act of one of `kinds` still waiting on the certificate.
+pub async fn waiting_of_kinds(
+    conn: &mut PgConnection,
+    certificate_id: Uuid,
+    kinds: &[ActKind],
+) -> sqlx::Result<Option<(Uuid, ActKind)>> {
+    let found = sqlx::query!(
+        r#"SELECT id, kind AS "kind: ActKind" FROM certificate_acts
+           WHERE certificate_id = $1 AND state = 'pending' AND kind = ANY($2)
+           ORDER BY id LIMIT 1"#,
+        certificate_id,
+        kinds as &[ActKind]
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.map(|row| (row.id, row.kind)))
+}
+
 pub async fn list_by_state(
     conn: &mut PgConnection,
     state: ActState,

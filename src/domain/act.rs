@@ -26,6 +26,21 @@ pub enum ActKind {
     Revocation,
 }
 
+impl ActKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::License => "license",
+            Self::Pledge => "pledge",
+            Self::PledgeRelease => "pledge_release",
+            Self::Transfer => "transfer",
+            Self::Change => "change",
+            Self::Renewal => "renewal",
+            Self::Cancellation => "cancellation",
+            Self::Revocation => "revocation",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
 #[serde(rename_all = "snake_case")]
 #[sqlx(type_name = "act_state", rename_all = "snake_case")]
@@ -259,6 +274,14 @@ pub fn parse_currency(text: &str) -> Result<String, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn act_kinds_say_their_serialized_names() {
+        use ActKind::*;
+        for kind in [License, Pledge, PledgeRelease, Transfer, Change, Renewal, Cancellation, Revocation] {
+            assert_eq!(serde_json::to_value(kind).ok(), Some(serde_json::json!(kind.as_str())));
+        }
+    }
 
     #[test]
     fn amounts_are_positive_decimals() {

@@ -149,6 +149,7 @@ pub struct ApiError {
     detail: String,
     errors: Vec<FieldError>,
     conflicting_application_id: Option<Uuid>,
+    conflicting_act_id: Option<Uuid>,
     retry_after: Option<u64>,
     internal: Option<anyhow::Error>,
 }
@@ -184,6 +185,11 @@ pub struct Problem {
     /// application's id; absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conflicting_application_id: Option<Uuid>,
+    /// On a `conflict` with another act waiting on the certificate (a
+    /// second transfer, cancellation or pledge filed while one waits):
+    /// that act's id; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conflicting_act_id: Option<Uuid>,
 }
 
 impl ApiError {
@@ -194,6 +200,7 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
             conflicting_application_id: None,
+            conflicting_act_id: None,
             retry_after: None,
             internal: None,
         }
@@ -223,6 +230,9 @@ impl From<Error> for ApiError {
             Error::Conflict(_) => Self::new(StatusCode::CONFLICT, detail),
             Error::ConflictWith { application_id, .. } => {
                 Self { conflicting_application_id: Some(application_id), ..Self::new(StatusCode::CONFLICT, detail) }
+            }
+            Error::ConflictingAct { act_id, .. } => {
+                Self { conflicting_act_id: Some(act_id), ..Self::new(StatusCode::CONFLICT, detail) }
             }
             Error::InvalidTransition { .. } => {
                 Self { code: ProblemCode::InvalidTransition, ..Self::new(StatusCode::CONFLICT, detail) }
@@ -289,6 +299,7 @@ impl IntoResponse for ApiError {
             code: self.code,
             errors: self.errors,
             conflicting_application_id: self.conflicting_application_id,
+            conflicting_act_id: self.conflicting_act_id,
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (self.status, body).into_response();

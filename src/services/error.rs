@@ -24,6 +24,10 @@ pub enum Error {
     /// look it up (the same product filed twice).
     #[error("{message}")]
     ConflictWith { message: String, application_id: uuid::Uuid },
+    /// A conflict with another act waiting on the certificate, named so
+    /// that a client can look it up.
+    #[error("{message}")]
+    ConflictingAct { message: String, act_id: uuid::Uuid },
     #[error("cannot {action} while the {subject} is {from}")]
     InvalidTransition { subject: &'static str, from: String, action: String },
     /// The organization would exceed one of its quotas (`[quota]`).

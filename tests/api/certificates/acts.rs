@@ -523,3 +523,36 @@ async fn filing_an_act_is_idempotent_with_a_key() {
     let acts = app.get(&format!("/certificates/{}/acts", h.certificate), Some(&h.tenant.token)).await;
     assert_eq!(acts.body.as_array().map(Vec::len), Some(1));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_transfer_cancellation_or_pledge_is_refused_while_one_waits() {
+    let app = spawn_app_with(setup).await;
+    let h = holder(&app).await;
+    let buyer = app.signup().await;
+    let transfer = json!({"kind": "transfer", "transferee_credit_code": buyer.credit_code});
+    let cancellation = json!({"kind": "cancellation", "reason": "停止运营"});
+
+    // Two racing filings: one is filed, the other names it.
+    let (first, second) = tokio::join!(file(&app, &h, transfer.clone()), file(&app, &h, cancellation.clone()));
+    let (filed, refused) = if first.status == 201 { (first, second) } else { (second, first) };
+    let waiting = filed.assert_status(201)["id"].as_str().expect("id").to_owned();
+    refused.assert_problem(409, "conflict");
+    assert_eq!(refused.body["conflicting_act_id"], waiting.as_str());
+    let kind = filed.body["kind"].as_str().expect("kind");
+    assert!(refused.body["detail"].as_str().is_some_and(|d| d.contains(kind) && d.contains(&waiting)));
+
+    // Any of the three waits on any other; a licence or a change does not.
+    for act in [transfer.clone(), cancellation.clone(), pledge()] {
+        let answer = file(&app, &h, act).await;
+        answer.assert_problem(409, "conflict");
+        assert_eq!(answer.body["conflicting_act_id"], waiting.as_str());
+    }
+    file_ok(&app, &h, license(false, "2027-01-01", "2027-02-01")).await;
+    let acts = app.get(&format!("/certificates/{}/acts", h.certificate), Some(&h.tenant.token)).await;
+    assert_eq!(acts.assert_status(200).as_array().map(Vec::len), Some(2), "nothing else was filed");
+
+    // Once it is decided, the next may be filed.
+    let reason = json!({"reason": "材料不全"});
+    app.post(&format!("/review/acts/{waiting}/reject"), Some(&h.reviewer), reason).await.assert_status(200);
+    file_ok(&app, &h, pledge()).await;
+}

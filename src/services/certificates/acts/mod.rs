@@ -134,6 +134,7 @@ pub async fn file(
     }
     let certificate = theirs(&tenant, db::certificates::find_for_update(&mut tx, certificate_id).await?)?;
     rules::ensure_active(&certificate, now)?;
+    rules::ensure_no_waiting_disposal(&mut tx, certificate.id, request.kind()).await?;
     let (details, filed) = terms::parse(&mut tx, state, &certificate, request, today(state, now)).await?;
     let filed_by = match tenant.actor {
         Actor::User(id) | Actor::ApiKey(id) => id,

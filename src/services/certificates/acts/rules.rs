@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::{
     db::{self, certificates::CertificateRow},
-    domain::{CertificateStatus, ValidityBound, authorization},
+    domain::{ActKind, CertificateStatus, ValidityBound, authorization},
     services::{Error, Result},
     state::AppState,
 };
@@ -32,6 +32,32 @@ pub async fn ensure_no_unreleased_pledge(conn: &mut PgConnection, certificate_id
             "the certificate is pledged to {} (pledge {}); it cannot be {what} until the pledge is released",
             pledge.pledgee_name, pledge.act_id
         ))),
+    }
+}
+
+/// Acts that decide who holds the certificate or what it answers for:
+/// while one of them waits, no other of them is filed. Deciding them in
+/// turn keeps the register from having to choose a winner and reject the
+/// rest as moot.
+const DISPOSALS: [ActKind; 3] = [ActKind::Transfer, ActKind::Cancellation, ActKind::Pledge];
+
+/// A transfer, cancellation or pledge is refused while another of them
+/// waits on the certificate (`409`, naming it). Filings lock the
+/// certificate's row, so two racing filings are decided one after the
+/// other: the second sees the first.
+pub async fn ensure_no_waiting_disposal(conn: &mut PgConnection, certificate_id: Uuid, kind: ActKind) -> Result<()> {
+    if !DISPOSALS.contains(&kind) {
+        return Ok(());
+    }
+    match db::acts::waiting_of_kinds(conn, certificate_id, &DISPOSALS).await? {
+        None => Ok(()),
+        Some((act_id, other)) => Err(Error::ConflictingAct {
+            message: format!(
+                "a {} (act {act_id}) already waits on this certificate; it must be decided or withdrawn first",
+                other.as_str()
+            ),
+            act_id,
+        }),
     }
 }
 

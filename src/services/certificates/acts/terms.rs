@@ -11,8 +11,9 @@ use super::rules;
 use crate::{
     db::{self, certificates::CertificateRow, parties::Identity},
     domain::{
-        Abstract, ActDetails, Counterparty, CreditCodeText, ExtendedAgreement, IdNumberText, LicenseTerms, Money, Name,
-        PartyKind, PledgeTerms, ProductName, Reason, RecordDate, Text, authorization, parse_amount, parse_currency,
+        Abstract, ActDetails, ActKind, Counterparty, CreditCodeText, ExtendedAgreement, IdNumberText, LicenseTerms,
+        Money, Name, PartyKind, PledgeTerms, ProductName, Reason, RecordDate, Text, authorization, parse_amount,
+        parse_currency,
     },
     input::{self, Body, BodyError},
     services::{Error, Fields, Result},
@@ -115,6 +116,20 @@ pub struct Renewal {}
 #[serde(deny_unknown_fields)]
 pub struct Cancellation {
     pub reason: Reason,
+}
+
+impl NewAct {
+    pub fn kind(&self) -> ActKind {
+        match self {
+            Self::License(_) => ActKind::License,
+            Self::Pledge(_) => ActKind::Pledge,
+            Self::PledgeRelease(_) => ActKind::PledgeRelease,
+            Self::Transfer(_) => ActKind::Transfer,
+            Self::Change(_) => ActKind::Change,
+            Self::Renewal(_) => ActKind::Renewal,
+            Self::Cancellation(_) => ActKind::Cancellation,
+        }
+    }
 }
 
 /// The kinds an applicant files (revocation is the registry's own).
