@@ -39,6 +39,9 @@ pub struct CertificatePdf {
     /// The day the data-source agreement that bounds the validity ends, when
     /// one does.
     pub validity_bound: Option<String>,
+    /// The preservation measures in force, each as one line (kind,
+    /// authority, document number, term).
+    pub measures: Vec<String>,
     pub materials: Vec<(MaterialKind, String)>,
     /// The public record's page, which the QR code encodes.
     pub verify_url: String,
@@ -221,6 +224,11 @@ pub fn render(certificate: &CertificatePdf) -> anyhow::Result<Vec<u8>> {
         // Right after the validity.
         let at = rows.iter().position(|(label, _)| label.starts_with("有效期")).map_or(rows.len(), |i| i + 1);
         rows.insert(at, ("有效期受限  Validity bounded", bound));
+    }
+    // Under the status: what holds the certificate.
+    let at = rows.iter().position(|(label, _)| label.starts_with("状态")).map_or(rows.len(), |i| i + 1);
+    for (i, line) in certificate.measures.iter().enumerate() {
+        rows.insert(at + i, ("保全措施  Preservation", line.clone()));
     }
     let mut y = 222.0;
     for (label, value) in rows {

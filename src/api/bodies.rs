@@ -26,6 +26,8 @@ crate::bodies!(
     crate::services::registration::review::ApproveRequest,
     crate::services::certificates::acts::RejectAct,
     crate::services::certificates::acts::Revocation,
+    crate::services::certificates::measures::NewMeasure,
+    crate::services::certificates::measures::LiftMeasure,
     crate::services::registration::refiling::NewRefileException,
     crate::services::notifications::LanguageUpdate,
     crate::services::notifications::NotificationPreferences,

@@ -9,6 +9,7 @@ mod bodies;
 mod certificates;
 mod files;
 mod ledger;
+mod measures;
 mod notifications;
 mod openapi;
 mod ops;
@@ -60,6 +61,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(public::objections())
         .merge(admin::router())
         .merge(verification::router())
+        .merge(measures::router())
         .merge(notifications::router())
         .merge(webhooks::router())
         .merge(watches::router())
@@ -67,6 +69,7 @@ fn api() -> OpenApiRouter<AppState> {
     let uploads = OpenApiRouter::new()
         .merge(applications::uploads())
         .merge(organization::uploads())
+        .merge(measures::uploads())
         .layer(from_fn_with_state(Kind::Upload, enforce));
     let evidence = public::evidence().layer(from_fn_with_state(Kind::Evidence, enforce));
     let public = OpenApiRouter::new()

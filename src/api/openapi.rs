@@ -226,7 +226,7 @@ fn configured(mut document: utoipa::openapi::OpenApi, config: &Config) -> utoipa
         offer_files(&mut document, path, &materials.media_types, ("evidence.max_size", config.evidence.max_size));
     }
     let licence_types = LICENCE_MEDIA_TYPES.map(String::from);
-    for path in LICENCE_PATHS {
+    for path in LICENCE_PATHS.into_iter().chain([ORDER_PATH]) {
         offer_files(&mut document, path, &licence_types, material_limit);
     }
     document
@@ -275,6 +275,7 @@ const LICENCE_PATHS: [&str; 3] = [
     "/api/v1/party/verification-document",
     "/api/v1/admin/organizations/{id}/business-licence",
 ];
+const ORDER_PATH: &str = "/api/v1/admin/certificates/{id}/measures/{measure_id}/document";
 const EVIDENCE_UPLOAD_PATH: &str = "/api/v1/public/objections/{id}/evidence";
 const EVIDENCE_DOWNLOAD_PATH: &str = "/api/v1/applications/{id}/objections/{objection_id}/evidence/{evidence_id}";
 

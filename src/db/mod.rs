@@ -16,6 +16,7 @@ pub mod idempotency;
 pub mod ledger;
 pub mod licenses;
 pub mod materials;
+pub mod measures;
 pub mod objection_evidence;
 pub mod objections;
 pub mod outbox;

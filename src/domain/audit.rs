@@ -22,6 +22,9 @@ vocabulary! {
         PersonRefuse = "person.refuse",
         /// Staff downloaded a person's identity document.
         PersonDownloadDocument = "person.download_document",
+        MeasureRecord = "measure.record",
+        MeasureUploadDocument = "measure.upload_document",
+        MeasureLift = "measure.lift",
         UserResetPassword = "user.reset_password",
         StaffAdd = "staff.add",
         StaffDisable = "staff.disable",
@@ -40,6 +43,8 @@ vocabulary! {
         Organization = "organization",
         /// A natural person's party.
         Person = "person",
+        /// A preservation measure on a certificate.
+        Measure = "measure",
     }
 }
 
@@ -58,6 +63,7 @@ impl AuditAction {
                 AuditTarget::Organization
             }
             Self::PersonVerify | Self::PersonRefuse | Self::PersonDownloadDocument => AuditTarget::Person,
+            Self::MeasureRecord | Self::MeasureUploadDocument | Self::MeasureLift => AuditTarget::Measure,
             Self::UserResetPassword | Self::StaffAdd | Self::StaffDisable | Self::StaffEnable => AuditTarget::User,
         }
     }

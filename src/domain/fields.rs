@@ -320,6 +320,10 @@ text_fields! {
     ObjectorName: Line, at most 100;
     /// What an API key is for.
     KeyName: Line, at most 100;
+    /// The authority that ordered a preservation measure.
+    AuthorityName: Line, at most 200, example "上海市浦东新区人民法院";
+    /// An order's document number, as the order gives it.
+    DocumentNumber: Line, at most 100, example "（2026）沪0115执保1234号";
     /// One thing about a product's data: its format, scale or update frequency.
     DataAttribute: OptionalLine, at most 200;
     /// What a data product is.

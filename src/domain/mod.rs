@@ -14,6 +14,7 @@ mod history;
 mod id_number;
 mod identity;
 mod lang;
+mod measure;
 pub mod media;
 mod party;
 mod product_name;
@@ -37,13 +38,15 @@ pub use certificate::{
 pub use credit_code::{CreditCode, CreditCodeError};
 pub use duration::{DurationError, ExactDuration, IsoDuration, NotExact};
 pub use fields::{
-    Abstract, Comment, CreditCodeText, DataAttribute, DisplayName, IdNumberText, KeyName, LicenseScope, ObjectorName,
-    OrganizationName, PersonName, ProductName, Reason, RecordDate, SourceDescription, Statement, WithdrawalReason,
+    Abstract, AuthorityName, Comment, CreditCodeText, DataAttribute, DisplayName, DocumentNumber, IdNumberText,
+    KeyName, LicenseScope, ObjectorName, OrganizationName, PersonName, ProductName, Reason, RecordDate,
+    SourceDescription, Statement, WithdrawalReason,
 };
 pub use history::HistoryAction;
 pub use id_number::{IdNumber, IdNumberError, mask as mask_id_number};
 pub use identity::{Email, Name, Password, Text};
 pub use lang::Lang;
+pub use measure::MeasureKind;
 pub use party::PartyKind;
 pub use product_name::normalized_product_name;
 pub use refusal::RefusalGround;

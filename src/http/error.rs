@@ -43,6 +43,8 @@ pub enum ProblemCode {
     OrganizationUnverified,
     /// 409: the natural person is not verified.
     PartyUnverified,
+    /// 409: a preservation measure holds the certificate.
+    UnderPreservation,
     /// 412 or 428.
     PreconditionFailed,
     /// 413.
@@ -58,7 +60,7 @@ pub enum ProblemCode {
 }
 
 impl ProblemCode {
-    pub const ALL: [ProblemCode; 18] = [
+    pub const ALL: [ProblemCode; 19] = [
         Self::BadRequest,
         Self::ValidationFailed,
         Self::Unauthorized,
@@ -71,6 +73,7 @@ impl ProblemCode {
         Self::QuotaExceeded,
         Self::OrganizationUnverified,
         Self::PartyUnverified,
+        Self::UnderPreservation,
         Self::PreconditionFailed,
         Self::PayloadTooLarge,
         Self::UnsupportedMediaType,
@@ -94,6 +97,7 @@ impl ProblemCode {
             Self::QuotaExceeded => "quota_exceeded",
             Self::OrganizationUnverified => "organization_unverified",
             Self::PartyUnverified => "party_unverified",
+            Self::UnderPreservation => "under_preservation",
             Self::PreconditionFailed => "precondition_failed",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
@@ -148,10 +152,21 @@ pub struct ApiError {
     code: ProblemCode,
     detail: String,
     errors: Vec<FieldError>,
-    conflicting_application_id: Option<Uuid>,
-    conflicting_act_id: Option<Uuid>,
+    /// The record the problem is about, when it names one.
+    named: Option<Named>,
     retry_after: Option<u64>,
     internal: Option<anyhow::Error>,
+}
+
+/// A record a problem names, so that a client can look it up.
+#[derive(Debug, Clone, Copy)]
+enum Named {
+    /// `conflicting_application_id`.
+    Application(Uuid),
+    /// `conflicting_act_id`.
+    Act(Uuid),
+    /// `measure_id`.
+    Measure(Uuid),
 }
 
 /// The body of every error response (RFC 9457).
@@ -171,7 +186,8 @@ pub struct Problem {
     /// A stable machine word: `validation_failed` (400, 422), `unauthorized`
     /// (401), `forbidden` (403), `not_found` (404), `method_not_allowed`
     /// (405), `request_timeout` (408), `conflict`, `invalid_transition`,
-    /// `quota_exceeded`, `organization_unverified` or `party_unverified` (409),
+    /// `quota_exceeded`, `organization_unverified`, `party_unverified` or
+    /// `under_preservation` (409),
     /// `precondition_failed` (412), `payload_too_large` (413),
     /// `unsupported_media_type` (415), `rate_limited` (429), `internal`
     /// (5xx). Each operation's answers say which it can carry.
@@ -190,6 +206,10 @@ pub struct Problem {
     /// that act's id; absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conflicting_act_id: Option<Uuid>,
+    /// On `under_preservation`: the measure in force that holds the
+    /// certificate; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measure_id: Option<Uuid>,
 }
 
 impl ApiError {
@@ -199,8 +219,7 @@ impl ApiError {
             code: ProblemCode::for_status(status),
             detail: detail.into(),
             errors: Vec::new(),
-            conflicting_application_id: None,
-            conflicting_act_id: None,
+            named: None,
             retry_after: None,
             internal: None,
         }
@@ -229,11 +248,16 @@ impl From<Error> for ApiError {
             Error::NotFoundBecause(_) => Self::new(StatusCode::NOT_FOUND, detail),
             Error::Conflict(_) => Self::new(StatusCode::CONFLICT, detail),
             Error::ConflictWith { application_id, .. } => {
-                Self { conflicting_application_id: Some(application_id), ..Self::new(StatusCode::CONFLICT, detail) }
+                Self { named: Some(Named::Application(application_id)), ..Self::new(StatusCode::CONFLICT, detail) }
             }
             Error::ConflictingAct { act_id, .. } => {
-                Self { conflicting_act_id: Some(act_id), ..Self::new(StatusCode::CONFLICT, detail) }
+                Self { named: Some(Named::Act(act_id)), ..Self::new(StatusCode::CONFLICT, detail) }
             }
+            Error::UnderPreservation { measure_id, .. } => Self {
+                code: ProblemCode::UnderPreservation,
+                named: Some(Named::Measure(measure_id)),
+                ..Self::new(StatusCode::CONFLICT, detail)
+            },
             Error::InvalidTransition { .. } => {
                 Self { code: ProblemCode::InvalidTransition, ..Self::new(StatusCode::CONFLICT, detail) }
             }
@@ -298,8 +322,18 @@ impl IntoResponse for ApiError {
             detail,
             code: self.code,
             errors: self.errors,
-            conflicting_application_id: self.conflicting_application_id,
-            conflicting_act_id: self.conflicting_act_id,
+            conflicting_application_id: match self.named {
+                Some(Named::Application(id)) => Some(id),
+                _ => None,
+            },
+            conflicting_act_id: match self.named {
+                Some(Named::Act(id)) => Some(id),
+                _ => None,
+            },
+            measure_id: match self.named {
+                Some(Named::Measure(id)) => Some(id),
+                _ => None,
+            },
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (self.status, body).into_response();

@@ -31,7 +31,7 @@ struct Job {
 
 /// The jobs of every step, in order: the ledger after the jobs that record
 /// acts, so that these reach it in the same step. A new job is a row here.
-const STEP: [Job; 6] = [
+const STEP: [Job; 7] = [
     Job {
         name: "supplement_deadlines",
         run: |state| Box::pin(applications::lapse_due_supplements(state, 100)),
@@ -46,6 +46,11 @@ const STEP: [Job; 6] = [
         name: "expiry",
         run: |state| Box::pin(certificates::expire_due(state, 500)),
         done: Some(|expired| tracing::info!(expired, "certificates expired")),
+    },
+    Job {
+        name: "measures",
+        run: |state| Box::pin(certificates::measures::lift_ended(state)),
+        done: Some(|lifted| tracing::info!(lifted, "preservation measures lifted at the end of their term")),
     },
     Job { name: "ledger", run: |state| Box::pin(ledger::append_pending(state)), done: None },
     Job { name: "housekeeping", run: |state| Box::pin(housekeeping(state)), done: None },

@@ -31,6 +31,12 @@ pub enum EventKind {
     CertificateExpiring,
     #[serde(rename = "certificate.revoked")]
     CertificateRevoked,
+    /// A preservation measure now holds the certificate.
+    #[serde(rename = "certificate.measure_recorded")]
+    MeasureRecorded,
+    /// A preservation measure on the certificate was lifted.
+    #[serde(rename = "certificate.measure_lifted")]
+    MeasureLifted,
     #[serde(rename = "organization.verified")]
     OrganizationVerified,
     #[serde(rename = "organization.refused")]
@@ -51,7 +57,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 19] = [
+    pub const ALL: [EventKind; 21] = [
         Self::ApplicationSubmitted,
         Self::ApplicationSupplementRequested,
         Self::ApplicationApproved,
@@ -64,6 +70,8 @@ impl EventKind {
         Self::ActDecided,
         Self::CertificateExpiring,
         Self::CertificateRevoked,
+        Self::MeasureRecorded,
+        Self::MeasureLifted,
         Self::OrganizationVerified,
         Self::OrganizationRefused,
         Self::WatchMatched,
@@ -87,6 +95,8 @@ impl EventKind {
             Self::ActDecided => "act.decided",
             Self::CertificateExpiring => "certificate.expiring",
             Self::CertificateRevoked => "certificate.revoked",
+            Self::MeasureRecorded => "certificate.measure_recorded",
+            Self::MeasureLifted => "certificate.measure_lifted",
             Self::OrganizationVerified => "organization.verified",
             Self::OrganizationRefused => "organization.refused",
             Self::WatchMatched => "watch.matched",

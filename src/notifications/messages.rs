@@ -108,6 +108,12 @@ pub fn word(kind: EventKind, lang: Lang, facts: &Facts) -> Worded {
             ),
             (CertificateExpiring, _) => (format!("证书即将到期：{number}"), vec![format!("证书 {number}（{product}）将于 {due} 到期，可在到期前申请续展。")], "查看证书"),
             (CertificateRevoked, _) => (format!("证书已撤销：{number}"), vec![format!("证书 {number}（{product}）已被撤销。"), format!("理由：{reason}")], "查看证书"),
+            (MeasureRecorded, _) => (
+                format!("证书被采取保全措施：{number}"),
+                vec![format!("证书 {number}（{product}）已被采取保全措施：{reason}。"), "措施解除前，该证书不得转让、质押、许可或注销。".into()],
+                "查看证书",
+            ),
+            (MeasureLifted, _) => (format!("保全措施已解除：{number}"), vec![format!("证书 {number}（{product}）的保全措施已解除：{reason}。")], "查看证书"),
             (OrganizationVerified, _) => (format!("主体资格已核验：{org}"), vec![format!("登记机构已核验“{org}”的营业执照，现在可以提交登记申请。")], "查看"),
             (OrganizationRefused, _) => (
                 format!("营业执照未通过核验：{org}"),
@@ -182,6 +188,12 @@ pub fn word(kind: EventKind, lang: Lang, facts: &Facts) -> Worded {
             ),
             (CertificateExpiring, _) => (format!("Certificate expiring: {number}"), vec![format!("Certificate {number} ({product}) expires on {due}; renew it before then.")], "See the certificate"),
             (CertificateRevoked, _) => (format!("Certificate revoked: {number}"), vec![format!("Certificate {number} ({product}) was revoked."), format!("Reason: {reason}")], "See the certificate"),
+            (MeasureRecorded, _) => (
+                format!("Certificate under preservation: {number}"),
+                vec![format!("A preservation measure now holds certificate {number} ({product}): {reason}."), "Until it is lifted, the certificate cannot be transferred, pledged, licensed or cancelled.".into()],
+                "See the certificate",
+            ),
+            (MeasureLifted, _) => (format!("Preservation lifted: {number}"), vec![format!("The preservation measure on certificate {number} ({product}) was lifted: {reason}.")], "See the certificate"),
             (OrganizationVerified, _) => (format!("Organization verified: {org}"), vec![format!("The registry checked the business licence of \"{org}\"; you may now submit applications.")], "Open"),
             (OrganizationRefused, _) => (
                 format!("Business licence not accepted: {org}"),

@@ -28,6 +28,10 @@ pub enum Error {
     /// that a client can look it up.
     #[error("{message}")]
     ConflictingAct { message: String, act_id: uuid::Uuid },
+    /// A preservation measure in force holds the certificate: the act
+    /// cannot be filed or take effect until it is lifted.
+    #[error("{message}")]
+    UnderPreservation { message: String, measure_id: uuid::Uuid },
     #[error("cannot {action} while the {subject} is {from}")]
     InvalidTransition { subject: &'static str, from: String, action: String },
     /// The organization would exceed one of its quotas (`[quota]`).

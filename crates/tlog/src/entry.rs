@@ -83,6 +83,31 @@ pub struct Pledge {
     pub commitments: Commitments,
 }
 
+/// A preservation measure as recorded and as lifted: an authority's order
+/// holding the certificate, named by the order's number. All of it is
+/// public; the scanned order never is on the ledger. The lifting repeats
+/// the measure's fields, which is how it names the measure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Measure {
+    /// The certificate held.
+    pub certificate_number: String,
+    /// When the registry recorded the measure (or its lifting).
+    pub recorded_at: DateTime<Utc>,
+    /// The court, procuratorate, public security organ or administrative
+    /// authority that ordered it.
+    pub authority: String,
+    /// `seizure`, `freeze`, `temporary_control` or `other`.
+    pub kind: String,
+    /// The order's document number.
+    pub document_number: String,
+    /// The measure's first day.
+    pub starts_on: NaiveDate,
+    /// Its last day, if the order sets one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_on: Option<NaiveDate>,
+}
+
 /// A ledger entry: one variant per kind, tagged by `type`. Every kind but
 /// the issuance names its certificate by number and says when the registry
 /// recorded it.
@@ -185,6 +210,12 @@ pub enum Entry {
         /// The commitment to the reason.
         commitments: Commitments,
     },
+    /// A preservation measure recorded on a certificate.
+    #[serde(rename = "measure.recorded")]
+    MeasureRecorded(Measure),
+    /// A preservation measure lifted, by staff or at the end of its term.
+    #[serde(rename = "measure.lifted")]
+    MeasureLifted(Measure),
     /// The registry's grounds are public: a revoked record says why.
     #[serde(rename = "certificate.revoked")]
     CertificateRevoked {
@@ -238,6 +269,8 @@ impl Entry {
             Self::CertificateRenewed { .. } => "certificate.renewed",
             Self::CertificateCancelled { .. } => "certificate.cancelled",
             Self::CertificateRevoked { .. } => "certificate.revoked",
+            Self::MeasureRecorded(_) => "measure.recorded",
+            Self::MeasureLifted(_) => "measure.lifted",
         }
     }
 
@@ -246,6 +279,7 @@ impl Entry {
         match self {
             Self::CertificateIssued { document, .. } => &document.certificate_number,
             Self::PledgeRecorded(pledge) | Self::PledgeReleased(pledge) => &pledge.certificate_number,
+            Self::MeasureRecorded(measure) | Self::MeasureLifted(measure) => &measure.certificate_number,
             Self::CertificateExpired { certificate_number, .. }
             | Self::LicenseRecorded { certificate_number, .. }
             | Self::CertificateTransferred { certificate_number, .. }

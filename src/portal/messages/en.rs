@@ -1,9 +1,10 @@
 //! English: the portal's second language.
 
 use super::Messages;
-use crate::domain::IsoDuration;
+use crate::domain::{IsoDuration, Lang};
 
 pub const EN: Messages = Messages {
+    lang: Lang::En,
     skip_to_content: "Skip to content",
     nav_label: "Main",
     nav_home: "Home",
@@ -228,6 +229,13 @@ pub const EN: Messages = Messages {
         "Sample",
     ],
     act_kinds: ["Licence", "Pledge", "Pledge release", "Transfer", "Change", "Renewal", "Cancellation", "Revocation"],
+    under_preservation: "Under preservation: until the measure is lifted, this certificate is not transferred, pledged, licensed or cancelled.",
+    measures: "Preservation measures",
+    measure: "Measure",
+    authority: "Authority",
+    document_number: "Document No.",
+    measure_in_force: "In force",
+    measure_lifted: "Lifted",
 };
 
 fn home_intro(announcement: &str, validity: &str) -> String {

@@ -17,10 +17,12 @@ pub fn of(lang: Lang) -> &'static Messages {
     }
 }
 
-use crate::domain::{ActKind, Category, CertificateStatus, MaterialKind, ObjectionState, RefusalGround};
+use crate::domain::{ActKind, Category, CertificateStatus, MaterialKind, MeasureKind, ObjectionState, RefusalGround};
 
 #[derive(Debug)]
 pub struct Messages {
+    /// The catalogue's language (for words the domain gives in both).
+    pub lang: Lang,
     // The frame of every page.
     pub skip_to_content: &'static str,
     pub nav_label: &'static str,
@@ -250,6 +252,14 @@ pub struct Messages {
     pub grounds: [&'static str; 7],
     pub material_kinds: [&'static str; 6],
     pub act_kinds: [&'static str; 8],
+    /// The banner of a certificate a preservation measure holds.
+    pub under_preservation: &'static str,
+    pub measures: &'static str,
+    pub measure: &'static str,
+    pub authority: &'static str,
+    pub document_number: &'static str,
+    pub measure_in_force: &'static str,
+    pub measure_lifted: &'static str,
 }
 
 impl Messages {
@@ -293,6 +303,13 @@ impl Messages {
             MaterialKind::DataSourceProof => 4,
             MaterialKind::Sample => 5,
         }]
+    }
+
+    pub fn measure_kind(&self, kind: MeasureKind) -> &'static str {
+        match self.lang {
+            Lang::ZhCn => kind.chinese(),
+            Lang::En => kind.english(),
+        }
     }
 
     pub fn act_kind(&self, kind: ActKind) -> &'static str {

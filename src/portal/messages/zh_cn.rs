@@ -1,9 +1,10 @@
 //! 简体中文: the portal's first language.
 
 use super::Messages;
-use crate::domain::IsoDuration;
+use crate::domain::{IsoDuration, Lang};
 
 pub const ZH_CN: Messages = Messages {
+    lang: Lang::ZhCn,
     skip_to_content: "跳到正文",
     nav_label: "主导航",
     nav_home: "首页",
@@ -221,6 +222,13 @@ pub const ZH_CN: Messages = Messages {
     ],
     material_kinds: ["登记申请表", "数据产品摘要", "实质性加工和创新说明", "应用场景说明", "数据来源证明", "数据样例"],
     act_kinds: ["许可", "质押", "解除质押", "转让", "变更", "续展", "注销", "撤销"],
+    under_preservation: "查封中：保全措施解除前，本证书不得转让、质押、许可或注销。",
+    measures: "保全措施",
+    measure: "措施",
+    authority: "决定机关",
+    document_number: "文书编号",
+    measure_in_force: "执行中",
+    measure_lifted: "已解除",
 };
 
 fn home_intro(announcement: &str, validity: &str) -> String {

@@ -119,6 +119,10 @@ struct RecordPage {
     issued_at: String,
     licenses: Vec<(String, &'static str, String)>,
     pledges: Vec<(String, String, String)>,
+    /// Whether a preservation measure holds the certificate now.
+    under_preservation: bool,
+    /// Each measure: kind, authority, document number, term, in force or lifted.
+    measures: Vec<(&'static str, String, String, String, &'static str)>,
     history: Vec<ActLine>,
     receipt: Option<(u64, u64, String, String)>,
     key_id: String,
@@ -170,6 +174,18 @@ impl RecordPage {
                 (p.pledgee_name.clone(), format!("{} – {}", ctx.date(p.starts_on), ctx.date(p.ends_on)), amount)
             })
             .collect();
+        let measures: Vec<_> = view
+            .measures
+            .iter()
+            .flatten()
+            .map(|m| {
+                let term =
+                    format!("{} – {}", ctx.date(m.starts_on), m.ends_on.map(|d| ctx.date(d)).unwrap_or_default());
+                let state = if m.in_force { t.measure_in_force } else { t.measure_lifted };
+                (t.measure_kind(m.kind), m.authority.clone(), m.document_number.clone(), term, state)
+            })
+            .collect();
+        let under_preservation = view.measures.iter().flatten().any(|m| m.in_force);
         let json_ld = serde_json::json!({
             "@context": "https://schema.org",
             "@type": "Dataset",
@@ -206,6 +222,8 @@ impl RecordPage {
             issued_at: ctx.time(record.issued_at),
             licenses,
             pledges,
+            under_preservation,
+            measures,
             history,
             receipt: record
                 .ledger

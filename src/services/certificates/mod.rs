@@ -5,6 +5,7 @@
 pub mod acts;
 pub mod check;
 mod issuance;
+pub mod measures;
 
 use issuance::issue;
 pub(in crate::services) use issuance::issue_each;
@@ -133,6 +134,11 @@ pub struct PublicCertificateView {
     /// Approved acts, oldest first, with their ledger indexes (in the single record).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<acts::PublicAct>>,
+    /// Preservation measures, in force and lifted, oldest first (in the
+    /// single record). While one is `in_force`, the certificate is under
+    /// preservation: not transferred, pledged, licensed or cancelled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measures: Option<Vec<measures::PublicMeasure>>,
 }
 
 impl From<PublicCertificateRow> for PublicCertificateView {
@@ -155,6 +161,7 @@ impl From<PublicCertificateRow> for PublicCertificateView {
             licenses: None,
             pledges: None,
             history: None,
+            measures: None,
         }
     }
 }
@@ -318,6 +325,15 @@ pub async fn pdf(state: &AppState, tenant: Tenant, id: Uuid) -> Result<(String, 
     let mut conn = state.db.acquire().await?;
     let certificate = theirs(&tenant, db::certificates::find(&mut conn, id).await?)?;
     let holder = db::parties::find(&mut conn, certificate.org_id).await?.ok_or(Error::NotFound)?;
+    let in_force: Vec<String> = db::measures::of_certificate(&mut conn, certificate.id)
+        .await?
+        .into_iter()
+        .filter(|measure| measure.lifted_at.is_none())
+        .map(|m| {
+            let until = m.ends_on.map_or_else(|| "解除之日".to_owned(), |day| day.to_string());
+            format!("{} {} {} {} 至 {until}", m.kind.chinese(), m.authority, m.document_number, m.starts_on)
+        })
+        .collect();
     drop(conn);
     let zone = state.config.calendar.zone;
     let date = |at: DateTime<Utc>| at.with_timezone(&zone).format("%Y-%m-%d").to_string();
@@ -354,6 +370,7 @@ pub async fn pdf(state: &AppState, tenant: Tenant, id: Uuid) -> Result<(String, 
             .validity_bound
             .map_or_else(|| date(certificate.valid_until), |day| day.format("%Y-%m-%d").to_string()),
         validity_bound: certificate.validity_bound.map(|day| day.format("%Y-%m-%d").to_string()),
+        measures: in_force,
         materials: certificate.document.materials.iter().map(|m| (m.kind, m.sha256.clone())).collect(),
         verify_url,
         signed,
@@ -375,8 +392,10 @@ pub async fn public(state: &AppState, number: &str) -> Result<PublicCertificateV
     let mut conn = state.public_read().await?;
     let row = db::certificates::find_public(&mut conn, number.as_str()).await?.ok_or(Error::NotFound)?;
     let (licenses, pledges, history) = acts::public_record(&mut conn, state, row.certificate.id).await?;
+    let held = measures::public(&mut conn, row.certificate.id).await?;
     let mut view = PublicCertificateView::from(row);
     (view.licenses, view.pledges, view.history) = (Some(licenses), Some(pledges), Some(history));
+    view.measures = Some(held);
     Ok(view)
 }
 

@@ -2,6 +2,7 @@
 
 pub mod acts;
 pub mod issuance;
+pub mod measures;
 pub mod openings;
 pub mod persons_in_acts;
 pub mod validity;

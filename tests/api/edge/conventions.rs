@@ -394,6 +394,7 @@ async fn every_answer_is_one_the_document_lists() {
                 ("{act_id}", uuid::Uuid::now_v7().to_string(), "not-a-uuid".to_owned()),
                 ("{evidence_id}", uuid::Uuid::now_v7().to_string(), "not-a-uuid".to_owned()),
                 ("{delivery_id}", uuid::Uuid::now_v7().to_string(), "not-a-uuid".to_owned()),
+                ("{measure_id}", uuid::Uuid::now_v7().to_string(), "not-a-uuid".to_owned()),
                 ("{kind}", "summary".to_owned(), "not-a-kind".to_owned()),
                 ("{index}", "12345".to_owned(), "minus-one".to_owned()),
                 ("{certificate_number}", "20261131000000001".to_owned(), "x".to_owned()),

@@ -4,7 +4,7 @@
 
 use dataip::{
     db::outbox::Channel,
-    domain::{AuditAction, AuditTarget, HistoryAction, PartyKind},
+    domain::{AuditAction, AuditTarget, HistoryAction, MeasureKind, PartyKind},
 };
 
 use crate::helpers::spawn_app;
@@ -47,6 +47,7 @@ async fn each_text_vocabulary_is_its_enum() {
         ("outbox", "channel", sorted(Channel::ALL.iter().map(|word| word.as_str()))),
         ("organizations", "kind", sorted(PartyKind::ALL.iter().map(|word| word.as_str()))),
         ("licenses", "licensee_kind", sorted(PartyKind::ALL.iter().map(|word| word.as_str()))),
+        ("preservation_measures", "kind", sorted(MeasureKind::ALL.iter().map(|word| word.as_str()))),
     ];
     for (table, column, expected) in cases {
         assert_eq!(checked_words(pool, table, column).await, expected, "{table}.{column}");

@@ -23,6 +23,7 @@ use uuid::Uuid;
 pub use self::{
     public::{PublicAct, PublicLicense, PublicPledge, public_record},
     record::disclosure,
+    rules::ensure_active,
     terms::NewAct,
 };
 use serde_json::json;
@@ -135,6 +136,7 @@ pub async fn file(
     let certificate = theirs(&tenant, db::certificates::find_for_update(&mut tx, certificate_id).await?)?;
     rules::ensure_active(&certificate, now)?;
     rules::ensure_no_waiting_disposal(&mut tx, certificate.id, request.kind()).await?;
+    super::measures::ensure_not_held(&mut tx, certificate.id, request.kind()).await?;
     let (details, filed) = terms::parse(&mut tx, state, &certificate, request, today(state, now)).await?;
     let filed_by = match tenant.actor {
         Actor::User(id) | Actor::ApiKey(id) => id,
@@ -254,6 +256,8 @@ pub async fn approve(state: &AppState, staff: Staff, id: Uuid) -> Result<ActView
     let act = pending(&mut tx, id).await?;
     let certificate = db::certificates::find_for_update(&mut tx, act.certificate_id).await?.ok_or(Error::NotFound)?;
     rules::ensure_active(&certificate, now)?;
+    // A measure recorded since the filing holds it back too.
+    super::measures::ensure_not_held(&mut tx, certificate.id, act.kind).await?;
     let view = take_effect(&mut tx, state, &act, &certificate, staff, now).await?;
     audit_act(&mut tx, staff, AuditAction::ActApprove, &view, None, now).await?;
     notify_decided(&mut tx, state, &view, None, now).await?;
