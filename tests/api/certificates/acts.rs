@@ -556,3 +556,25 @@ async fn a_second_transfer_cancellation_or_pledge_is_refused_while_one_waits() {
     app.post(&format!("/review/acts/{waiting}/reject"), Some(&h.reviewer), reason).await.assert_status(200);
     file_ok(&app, &h, pledge()).await;
 }
+
+#[tokio::test]
+async fn a_pledge_may_not_outlast_the_certificate_nor_follow_another() {
+    let app = spawn_app_with(setup).await;
+    let h = holder(&app).await;
+    let mut long = pledge();
+    long["ends_on"] = json!("2099-12-31");
+    let answer = file(&app, &h, long).await;
+    answer.assert_problem(422, "validation_failed");
+    assert_eq!(answer.error_fields(), ["ends_on"]);
+    assert!(answer.body["detail"].as_str().is_some_and(|d| d.contains("validity")));
+
+    let first = file_ok(&app, &h, pledge()).await;
+    approve(&app, &h, &first).await.assert_status(200);
+    let second = file(&app, &h, pledge()).await;
+    second.assert_problem(409, "conflict");
+    assert_eq!(second.body["conflicting_act_id"], first.as_str());
+    // Once it is released, another may be filed.
+    let release = file_ok(&app, &h, json!({"kind": "pledge_release", "pledge_id": first})).await;
+    approve(&app, &h, &release).await.assert_status(200);
+    file_ok(&app, &h, pledge()).await;
+}

@@ -73,7 +73,10 @@ async fn no_entry_shows_a_private_value_or_an_internal_id() {
     let buyer = app.signup().await;
     let (pledgee_code, licensee_code) = (fresh_credit_code(), fresh_credit_code());
 
-    let pledge = recorded(&app, &h, pledge_to(&pledgee_code)).await;
+    // Within the short validity: a pledge may not outlast it.
+    let mut short = pledge_to(&pledgee_code);
+    short["ends_on"] = json!((chrono::Utc::now() + chrono::Duration::days(30)).date_naive().to_string());
+    let pledge = recorded(&app, &h, short).await;
     let mut acts = vec![pledge.clone()];
     for act in [
         license_to(&licensee_code),

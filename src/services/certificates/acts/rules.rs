@@ -61,6 +61,22 @@ pub async fn ensure_no_waiting_disposal(conn: &mut PgConnection, certificate_id:
     }
 }
 
+/// A pledged certificate takes no second pledge (`409`, naming the pledge
+/// on record): ranking pledges needs every pledgee's consent.
+pub async fn ensure_not_pledged(conn: &mut PgConnection, certificate_id: Uuid) -> Result<()> {
+    let pledges = db::pledges::unreleased(conn, certificate_id).await?;
+    match pledges.first() {
+        None => Ok(()),
+        Some(pledge) => Err(Error::ConflictingAct {
+            message: format!(
+                "the certificate is already pledged to {} (pledge {}); a second pledge is refused until it is released",
+                pledge.pledgee_name, pledge.act_id
+            ),
+            act_id: pledge.act_id,
+        }),
+    }
+}
+
 /// Renewal is open from `renewal_window` before `valid_until` until then.
 pub fn ensure_renewable(state: &AppState, certificate: &CertificateRow, now: DateTime<Utc>) -> Result<()> {
     let opens = state

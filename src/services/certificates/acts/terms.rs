@@ -306,7 +306,13 @@ pub async fn parse(
             let amount = fields.check("secured_amount.amount", parse_amount(&secured_amount.amount));
             let currency = fields.check("secured_amount.currency", parse_currency(&secured_amount.currency));
             term(&mut fields, starts_on.date(), ends_on.date(), today);
+            // The debt's term may not outlast the right that secures it.
+            let last_day = state.config.calendar.today(certificate.valid_until - chrono::Duration::microseconds(1));
+            if ends_on.date() > last_day {
+                fields.add("ends_on", format!("must not be after the certificate's validity ends, on {last_day}"));
+            }
             fields.finish()?;
+            rules::ensure_not_pledged(conn, certificate.id).await?;
             let (Some(pledgee), Some(amount), Some(currency)) = (pledgee, amount, currency) else {
                 return Err(Error::field("pledgee", "invalid"));
             };
