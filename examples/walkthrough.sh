@@ -254,12 +254,15 @@ SEEN=$(sha256sum identity.pdf | cut -d' ' -f1)
 json POST "/admin/organizations/$PARTY/verify" '{}' -H "authorization: Bearer $RTOKEN" -H "if-match: \"$SEEN\"" \
     | jq -c '{kind, name, id_number_masked, verification}'
 
-step "15. The bank releases its claim; the holder transfers the certificate to the person, named on the ledger by a commitment"
+step "15. The bank releases its claim; the holder transfers the certificate to the person, who accepts; the ledger names them by a commitment"
 RELEASE=$(json POST "/certificates/$CID/acts" "$(jq -n --arg id "$PLEDGE" '{kind: "pledge_release", pledge_id: $id}')" \
     -H "authorization: Bearer $TOKEN" | jq -r .id)
 json POST "/review/acts/$RELEASE/approve" '{}' -H "authorization: Bearer $RTOKEN" | jq -c '{kind, state}'
 TRANSFER=$(json POST "/certificates/$CID/acts" "$(jq -n --arg n "$PERSON_ID_NUMBER" '{kind: "transfer", transferee_id_number: $n}')" \
     -H "authorization: Bearer $TOKEN" | jq -r .id)
+# The transfer waits for the transferee: the person accepts it, then it goes to review.
+json GET /confirmations '' -H "authorization: Bearer $PTOKEN" | jq -c '.[] | {id, kind, state}'
+json POST "/confirmations/$TRANSFER/confirm" '' -H "authorization: Bearer $PTOKEN" | jq -c '{kind, state}'
 json POST "/review/acts/$TRANSFER/approve" '{}' -H "authorization: Bearer $RTOKEN" | jq -c '{kind, state, transferee: .details.transferee | {kind, name, id_number_masked}}'
 call "$API/public/certificates/$NUMBER" | jq -c '{holder}'
 for attempt in $(seq 30); do

@@ -7,6 +7,7 @@ mod applications;
 mod auth;
 mod bodies;
 mod certificates;
+mod confirmations;
 mod files;
 mod ledger;
 mod measures;
@@ -58,6 +59,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(applications::router())
         .merge(review::router())
         .merge(certificates::router())
+        .merge(confirmations::router())
         .merge(public::objections())
         .merge(admin::router())
         .merge(verification::router())

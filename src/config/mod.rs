@@ -278,6 +278,7 @@ impl Config {
             ("workflow.renewal_window", self.workflow.renewal_window),
             ("workflow.objection_decision_period", self.workflow.objection_decision_period),
             ("registry.identity_document_retention", self.registry.identity_document_retention),
+            ("workflow.counterparty_period", self.workflow.counterparty_period),
         ] {
             anyhow::ensure!(!duration.is_zero(), "{name} must not be zero");
         }

@@ -357,6 +357,9 @@ pub struct WorkflowConfig {
     /// How long after withdrawing an application the organization may not
     /// file the same product name again (zero: no bar).
     pub refile_bar: IsoDuration,
+    /// How long an act waits for its counterparty's word (a transferee's
+    /// acceptance) before it lapses.
+    pub counterparty_period: IsoDuration,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -105,7 +105,7 @@ pub async fn waiting_of_kinds(
 ) -> sqlx::Result<Option<(Uuid, ActKind)>> {
     let found = sqlx::query!(
         r#"SELECT id, kind AS "kind: ActKind" FROM certificate_acts
-           WHERE certificate_id = $1 AND state = 'pending' AND kind = ANY($2)
+           WHERE certificate_id = $1 AND state IN ('pending', 'awaiting_confirmation') AND kind = ANY($2)
            ORDER BY id LIMIT 1"#,
         certificate_id,
         kinds as &[ActKind]
@@ -157,6 +157,31 @@ pub async fn reject(
     Ok(done.rows_affected() == 1)
 }
 
+/// Moves an act awaiting its counterparty's word on: to `pending` when
+/// confirmed, to `rejected` (with `reason`) when declined. False if it no
+/// longer awaited it.
+pub async fn answered(
+    conn: &mut PgConnection,
+    id: Uuid,
+    confirmed: bool,
+    reason: Option<&str>,
+    at: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let to = if confirmed { ActState::Pending } else { ActState::Rejected };
+    let decided_at = (!confirmed).then_some(at);
+    let done = sqlx::query!(
+        "UPDATE certificate_acts SET state = $2, decision_reason = $3, decided_at = $4
+         WHERE id = $1 AND state = 'awaiting_confirmation'",
+        id,
+        to as ActState,
+        reason,
+        decided_at
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Approves a pending act with what it changed and the openings of its
 /// ledger entry; false if it was no longer pending.
 pub async fn approve(
@@ -192,7 +217,8 @@ pub async fn reject_pending(
 ) -> sqlx::Result<u64> {
     let done = sqlx::query!(
         "UPDATE certificate_acts SET state = 'rejected', decision_reason = $3, decided_at = $4
-         WHERE certificate_id = ANY($1) AND state = 'pending' AND ($2::uuid IS NULL OR id <> $2)",
+         WHERE certificate_id = ANY($1) AND state IN ('pending', 'awaiting_confirmation')
+           AND ($2::uuid IS NULL OR id <> $2)",
         certificate_ids,
         except,
         reason,

@@ -1,6 +1,7 @@
 //! Database access: plain async functions per aggregate taking
 //! `&mut PgConnection`, so the caller decides the transaction.
 
+pub mod act_confirmations;
 pub mod acts;
 pub mod announcements;
 pub mod api_keys;

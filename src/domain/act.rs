@@ -45,17 +45,26 @@ impl ActKind {
 #[serde(rename_all = "snake_case")]
 #[sqlx(type_name = "act_state", rename_all = "snake_case")]
 pub enum ActState {
+    /// Filed; its counterparty's word is awaited before review (a
+    /// transfer, until the transferee accepts).
+    AwaitingConfirmation,
+    /// Awaiting review.
     Pending,
     Approved,
+    /// Refused by a reviewer, declined by the counterparty, or moot.
     Rejected,
+    /// Its counterparty did not answer within `workflow.counterparty_period`.
+    Lapsed,
 }
 
 impl ActState {
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::AwaitingConfirmation => "awaiting_confirmation",
             Self::Pending => "pending",
             Self::Approved => "approved",
             Self::Rejected => "rejected",
+            Self::Lapsed => "lapsed",
         }
     }
 }

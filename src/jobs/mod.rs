@@ -31,7 +31,7 @@ struct Job {
 
 /// The jobs of every step, in order: the ledger after the jobs that record
 /// acts, so that these reach it in the same step. A new job is a row here.
-const STEP: [Job; 7] = [
+const STEP: [Job; 8] = [
     Job {
         name: "supplement_deadlines",
         run: |state| Box::pin(applications::lapse_due_supplements(state, 100)),
@@ -46,6 +46,11 @@ const STEP: [Job; 7] = [
         name: "expiry",
         run: |state| Box::pin(certificates::expire_due(state, 500)),
         done: Some(|expired| tracing::info!(expired, "certificates expired")),
+    },
+    Job {
+        name: "confirmations",
+        run: |state| Box::pin(certificates::acts::confirmations::lapse_due(state)),
+        done: Some(|lapsed| tracing::info!(lapsed, "acts lapsed unconfirmed by their counterparty")),
     },
     Job {
         name: "measures",

@@ -27,6 +27,9 @@ pub enum EventKind {
     ObjectionOverdue,
     #[serde(rename = "act.decided")]
     ActDecided,
+    /// An act names the party as its counterparty and awaits its word.
+    #[serde(rename = "act.confirmation_requested")]
+    ConfirmationRequested,
     #[serde(rename = "certificate.expiring")]
     CertificateExpiring,
     #[serde(rename = "certificate.revoked")]
@@ -57,7 +60,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 21] = [
+    pub const ALL: [EventKind; 22] = [
         Self::ApplicationSubmitted,
         Self::ApplicationSupplementRequested,
         Self::ApplicationApproved,
@@ -68,6 +71,7 @@ impl EventKind {
         Self::ObjectionDecided,
         Self::ObjectionOverdue,
         Self::ActDecided,
+        Self::ConfirmationRequested,
         Self::CertificateExpiring,
         Self::CertificateRevoked,
         Self::MeasureRecorded,
@@ -93,6 +97,7 @@ impl EventKind {
             Self::ObjectionDecided => "objection.decided",
             Self::ObjectionOverdue => "objection.overdue",
             Self::ActDecided => "act.decided",
+            Self::ConfirmationRequested => "act.confirmation_requested",
             Self::CertificateExpiring => "certificate.expiring",
             Self::CertificateRevoked => "certificate.revoked",
             Self::MeasureRecorded => "certificate.measure_recorded",

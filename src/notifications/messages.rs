@@ -106,6 +106,11 @@ pub fn word(kind: EventKind, lang: Lang, facts: &Facts) -> Worded {
                 vec![format!("证书 {number} 的登记行为{}。", if approved { "已登记" } else { "未予登记" }), format!("{reason}")],
                 "查看证书",
             ),
+            (ConfirmationRequested, _) => (
+                format!("请确认受让：{number}"),
+                vec![format!("证书 {number}（{product}）的持有人申请将其转让给你方。"), format!("请在 {due} 前登录确认或拒绝；逾期未确认的，申请失效。")],
+                "去确认",
+            ),
             (CertificateExpiring, _) => (format!("证书即将到期：{number}"), vec![format!("证书 {number}（{product}）将于 {due} 到期，可在到期前申请续展。")], "查看证书"),
             (CertificateRevoked, _) => (format!("证书已撤销：{number}"), vec![format!("证书 {number}（{product}）已被撤销。"), format!("理由：{reason}")], "查看证书"),
             (MeasureRecorded, _) => (
@@ -185,6 +190,11 @@ pub fn word(kind: EventKind, lang: Lang, facts: &Facts) -> Worded {
                 format!("Act {}: {number}", if approved { "recorded" } else { "refused" }),
                 vec![format!("An act on certificate {number} was {}.", if approved { "recorded" } else { "refused" }), reason.to_owned()],
                 "See the certificate",
+            ),
+            (ConfirmationRequested, _) => (
+                format!("Accept a transfer: {number}"),
+                vec![format!("The holder of certificate {number} ({product}) filed its transfer to you."), format!("Accept or decline it before {due}; unanswered, the filing lapses.")],
+                "Answer",
             ),
             (CertificateExpiring, _) => (format!("Certificate expiring: {number}"), vec![format!("Certificate {number} ({product}) expires on {due}; renew it before then.")], "See the certificate"),
             (CertificateRevoked, _) => (format!("Certificate revoked: {number}"), vec![format!("Certificate {number} ({product}) was revoked."), format!("Reason: {reason}")], "See the certificate"),

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use sqlx::{Connection, PgConnection, migrate::Migrator};
 
 use crate::{
-    certificates::acts::{approve, file_ok, holder, license, setup},
+    certificates::acts::{approve, file_ok, holder, license, setup, transferred},
     helpers::TestApp,
     operations::cli,
 };
@@ -75,9 +75,7 @@ async fn wave_2_registry(app: &TestApp) {
     let act = file_ok(app, &h, license(true, "2027-01-01", "2027-06-30")).await;
     approve(app, &h, &act).await.assert_status(200);
     let buyer = app.signup().await;
-    let transfer = json!({"kind": "transfer", "transferee_credit_code": buyer.credit_code});
-    let act = file_ok(app, &h, transfer).await;
-    approve(app, &h, &act).await.assert_status(200);
+    transferred(app, &h, &buyer).await;
     app.signup_unverified().await;
     dataip::jobs::Worker::new(app.state.clone()).step().await;
 }

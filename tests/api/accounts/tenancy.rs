@@ -103,6 +103,9 @@ fn requests(o: &Owned) -> Vec<(&'static str, Method, String, Option<Value>)> {
             None,
         ),
         ("/certificates/{id}/openings", Method::GET, format!("/certificates/{c}/openings"), None),
+        // An act answers only to the party whose word it awaits.
+        ("/confirmations/{act_id}/confirm", Method::POST, format!("/confirmations/{act}/confirm"), None),
+        ("/confirmations/{act_id}/decline", Method::POST, format!("/confirmations/{act}/decline"), None),
         ("/certificates/{id}/pdf", Method::GET, format!("/certificates/{c}/pdf"), None),
         ("/organization/webhooks/{id}", Method::DELETE, format!("/organization/webhooks/{w}"), None),
         ("/organization/webhooks/{id}/deliveries", Method::GET, format!("/organization/webhooks/{w}/deliveries"), None),

@@ -62,6 +62,23 @@ pub async fn file_ok(app: &TestApp, h: &Holder, act: Value) -> String {
     body["id"].as_str().expect("id").to_owned()
 }
 
+/// The transferee accepts a transfer filed to it: the act goes to review.
+pub async fn accept(app: &TestApp, transferee: &Tenant, act: &str) {
+    let accepted = app.post(&format!("/confirmations/{act}/confirm"), Some(&transferee.token), json!({})).await;
+    assert_eq!(accepted.assert_status(200)["state"], "pending");
+}
+
+/// Files a transfer to `to`, which accepts it, and approves it; its id.
+pub async fn transferred(app: &TestApp, h: &Holder, to: &Tenant) -> String {
+    let body = json!({"kind": "transfer", "transferee_credit_code": to.credit_code});
+    let filed = file(app, h, body).await;
+    assert_eq!(filed.assert_status(201)["state"], "awaiting_confirmation");
+    let act = filed.body["id"].as_str().expect("id").to_owned();
+    accept(app, to, &act).await;
+    approve(app, h, &act).await.assert_status(200);
+    act
+}
+
 pub async fn approve(app: &TestApp, h: &Holder, act: &str) -> crate::helpers::Answer {
     app.post(&format!("/review/acts/{act}/approve"), Some(&h.reviewer), json!({})).await
 }
@@ -176,7 +193,7 @@ async fn an_unreleased_pledge_blocks_transfer_and_cancellation() {
     let release = file_ok(&app, &h, json!({"kind": "pledge_release", "pledge_id": pledge_act})).await;
     approve(&app, &h, &release).await.assert_status(200);
     assert_eq!(public(&app, &h).await["pledges"], json!([]));
-    file_ok(&app, &h, transfer).await;
+    file(&app, &h, transfer).await.assert_status(201);
 }
 
 #[tokio::test]
@@ -209,7 +226,9 @@ async fn a_transfer_moves_the_certificate_and_its_history() {
         .await
         .assert_problem(422, "validation_failed");
     let lingering = file_ok(&app, &h, license(false, "2027-01-01", "2027-02-01")).await;
-    let transfer = file_ok(&app, &h, json!({"kind": "transfer", "transferee_credit_code": buyer.credit_code})).await;
+    let filed = file(&app, &h, json!({"kind": "transfer", "transferee_credit_code": buyer.credit_code})).await;
+    let transfer = filed.assert_status(201)["id"].as_str().expect("id").to_owned();
+    accept(&app, &buyer, &transfer).await;
     let approved = approve(&app, &h, &transfer).await;
     assert_eq!(approved.assert_status(200)["state"], "approved");
     assert_eq!(approved.body["details"]["transferor"]["credit_code"], h.tenant.credit_code.as_str());
@@ -447,11 +466,11 @@ async fn every_approved_act_is_a_verifiable_ledger_leaf() {
         license(true, "2027-01-01", "2027-12-31"),
         json!({"kind": "pledge_release", "pledge_id": pledge_act}),
         json!({"kind": "change", "abstract": "覆盖长三角与珠三角的物流时效数据"}),
-        json!({"kind": "transfer", "transferee_credit_code": buyer.credit_code}),
     ] {
         let id = file_ok(&app, &h, act).await;
         approve(&app, &h, &id).await.assert_status(200);
     }
+    transferred(&app, &h, &buyer).await;
     let revoked = app
         .post(
             &format!("/review/certificates/{}/revoke", h.certificate),
@@ -551,9 +570,15 @@ async fn a_second_transfer_cancellation_or_pledge_is_refused_while_one_waits() {
     let acts = app.get(&format!("/certificates/{}/acts", h.certificate), Some(&h.tenant.token)).await;
     assert_eq!(acts.assert_status(200).as_array().map(Vec::len), Some(2), "nothing else was filed");
 
-    // Once it is decided, the next may be filed.
-    let reason = json!({"reason": "材料不全"});
-    app.post(&format!("/review/acts/{waiting}/reject"), Some(&h.reviewer), reason).await.assert_status(200);
+    // Once it is decided (a transfer declined by its transferee, a
+    // cancellation rejected), the next may be filed.
+    match kind {
+        "transfer" => app.post(&format!("/confirmations/{waiting}/decline"), Some(&buyer.token), json!({})).await,
+        _ => {
+            app.post(&format!("/review/acts/{waiting}/reject"), Some(&h.reviewer), json!({"reason": "材料不全"})).await
+        }
+    }
+    .assert_status(200);
     file_ok(&app, &h, pledge()).await;
 }
 

@@ -109,7 +109,7 @@ async fn a_seizure_holds_the_certificate_until_staff_lift_it() {
     assert_eq!(lifted.assert_status(200)["in_force"], false);
     app.post(&lift, Some(&h.reviewer), json!({"reason": "again"})).await.assert_problem(409, "invalid_transition");
     app.post(&format!("/review/acts/{waiting}/approve"), Some(&h.reviewer), json!({})).await.assert_status(200);
-    file_ok(&app, &h, transfer).await;
+    file(&app, &h, transfer).await.assert_status(201);
     let record = app.get(&format!("/public/certificates/{}", h.number), None).await;
     assert_eq!(record.body["measures"][0]["in_force"], false);
     let portal = page(&app, &format!("/certificates/{}", h.number), &[]).await;

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    certificates::acts::{Holder, approve, file_ok, holder, license, setup},
+    certificates::acts::{Holder, approve, file_ok, holder, license, setup, transferred},
     helpers::{Tenant, TestApp, fresh_credit_code, spawn_app_with},
     operations::cli,
 };
@@ -83,10 +83,10 @@ async fn no_entry_shows_a_private_value_or_an_internal_id() {
         json!({"kind": "pledge_release", "pledge_id": pledge}),
         json!({"kind": "change", "product_name": "长三角物流时效数据集（2027版）"}),
         json!({"kind": "renewal"}),
-        json!({"kind": "transfer", "transferee_credit_code": buyer.credit_code}),
     ] {
         acts.push(recorded(&app, &h, act).await);
     }
+    acts.push(transferred(&app, &h, &buyer).await);
     let h2 = moved(&h, buyer);
     acts.push(recorded(&app, &h2, json!({"kind": "cancellation", "reason": REASON})).await);
     let other = holder(&app).await;
@@ -228,7 +228,7 @@ async fn openings_go_to_the_recording_holder_and_staff_only() {
     // After a transfer the new holder does not see the transferor's terms;
     // the transferor still does, and its own later acts are the new holder's.
     recorded(&app, &h, json!({"kind": "pledge_release", "pledge_id": pledge})).await;
-    let transfer = recorded(&app, &h, json!({"kind": "transfer", "transferee_credit_code": buyer.credit_code})).await;
+    let transfer = transferred(&app, &h, &buyer).await;
     app.get(&path, Some(&buyer.token)).await.assert_problem(404, "not_found");
     // The transfer itself is the transferee's too (a person's number is
     // committed to in it).

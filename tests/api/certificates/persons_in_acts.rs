@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 use tlog::document::NEW_HOLDER_ID_NUMBER;
 use uuid::Uuid;
 
-use super::openings::{entries, moved, openings_path, recorded};
+use super::openings::{entries, moved, openings_path};
 use crate::{
-    certificates::acts::{file, file_ok, holder, setup},
+    certificates::acts::{accept, file, holder, setup},
     helpers::{TestApp, fresh_id_number, spawn_app_with},
     operations::cli,
 };
@@ -48,6 +48,11 @@ async fn a_certificate_goes_to_a_person_and_back_without_the_number_in_clear() {
     assert!(transferee.get("credit_code").is_none());
     answers.push(filed.body.to_string());
     let act = filed.body["id"].as_str().expect("id").to_owned();
+    // The person sees it awaiting their word, and accepts it.
+    let awaiting = app.get("/confirmations", Some(&person.token)).await;
+    assert_eq!(awaiting.assert_status(200)[0]["id"], act.as_str());
+    answers.push(awaiting.body.to_string());
+    accept(&app, &person, &act).await;
     let approved = crate::certificates::acts::approve(&app, &h, &act).await;
     let details = &approved.assert_status(200)["details"];
     assert_eq!(details["transferor"], json!({"name": "上海数据科技有限公司", "credit_code": h.tenant.credit_code}));
@@ -77,8 +82,9 @@ async fn a_certificate_goes_to_a_person_and_back_without_the_number_in_clear() {
 
     // And back to an organization, filed by the person.
     let back = moved(&h, person.clone());
-    let returned =
-        file_ok(&app, &back, json!({"kind": "transfer", "transferee_credit_code": h.tenant.credit_code})).await;
+    let returned = file(&app, &back, json!({"kind": "transfer", "transferee_credit_code": h.tenant.credit_code})).await;
+    let returned = returned.assert_status(201)["id"].as_str().expect("id").to_owned();
+    accept(&app, &h.tenant, &returned).await;
     let approved = crate::certificates::acts::approve(&app, &back, &returned).await;
     let details = approved.assert_status(200).clone();
     assert_eq!(details["details"]["transferor"], json!({"kind": "person", "name": "王芳", "id_number_masked": masked}));
@@ -139,7 +145,10 @@ async fn a_transferee_by_number_must_be_one_verified_person_other_than_the_holde
 
     // The person holding a certificate cannot transfer it to themself.
     let person_holder = moved(&h, holder_person.clone());
-    recorded(&app, &h, to_person(&holder_person.credit_code)).await;
+    let filed = file(&app, &h, to_person(&holder_person.credit_code)).await;
+    let act = filed.assert_status(201)["id"].as_str().expect("id").to_owned();
+    accept(&app, &holder_person, &act).await;
+    crate::certificates::acts::approve(&app, &h, &act).await.assert_status(200);
     let answer = file(&app, &person_holder, to_person(&holder_person.credit_code)).await;
     answer.assert_problem(422, "validation_failed");
     assert_eq!(answer.error_fields(), ["transferee_id_number"]);

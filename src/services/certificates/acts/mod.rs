@@ -8,6 +8,7 @@
 //! `effect` applies an act to the register, `record` decides what the
 //! ledger shows of it, and `public` what the public record shows.
 
+pub mod confirmations;
 mod effect;
 mod public;
 mod record;
@@ -143,7 +144,14 @@ pub async fn file(
     };
     let mut act = new_act(&certificate, details, filed_by, now);
     act.openings = Json(filed);
+    let counterparty = confirmations::counterparty(&act.details.0);
+    if counterparty.is_some() {
+        act.state = ActState::AwaitingConfirmation;
+    }
     db::acts::insert(&mut tx, &act).await?;
+    if let Some(counterparty) = counterparty {
+        confirmations::await_word(&mut tx, state, &act, counterparty, now).await?;
+    }
     let view = ActView::full(act);
     if let Some(idempotent) = &idempotent {
         idempotent.remember(&mut tx, &view).await?;
