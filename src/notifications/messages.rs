@@ -58,6 +58,7 @@ pub fn word(kind: EventKind, lang: Lang, facts: &Facts) -> Worded {
     let org = facts.organization_name.as_deref().unwrap_or_default();
     let upheld = facts.outcome.as_deref() == Some("upheld");
     let approved = facts.outcome.as_deref() == Some("approved");
+    let outcome = facts.outcome.as_deref().unwrap_or_default();
     use Audience::*;
     use EventKind::*;
     let (subject, lines, link_label): (String, Vec<String>, &str) = match lang {
@@ -106,11 +107,18 @@ pub fn word(kind: EventKind, lang: Lang, facts: &Facts) -> Worded {
                 vec![format!("证书 {number} 的登记行为{}。", if approved { "已登记" } else { "未予登记" }), format!("{reason}")],
                 "查看证书",
             ),
-            (ConfirmationRequested, _) => (
-                format!("请确认受让：{number}"),
-                vec![format!("证书 {number}（{product}）的持有人申请将其转让给你方。"), format!("请在 {due} 前登录确认或拒绝；逾期未确认的，申请失效。")],
-                "去确认",
-            ),
+            (ConfirmationRequested, _) => {
+                let what = match outcome {
+                    "pledge" => "向你方出质",
+                    "pledge_release" => "解除向你方设定的质押",
+                    _ => "将其转让给你方",
+                };
+                (
+                    format!("请确认登记行为：{number}"),
+                    vec![format!("证书 {number}（{product}）的持有人申请{what}。"), format!("请在 {due} 前登录确认或拒绝；逾期未确认的，申请失效。")],
+                    "去确认",
+                )
+            }
             (CertificateExpiring, _) => (format!("证书即将到期：{number}"), vec![format!("证书 {number}（{product}）将于 {due} 到期，可在到期前申请续展。")], "查看证书"),
             (CertificateRevoked, _) => (format!("证书已撤销：{number}"), vec![format!("证书 {number}（{product}）已被撤销。"), format!("理由：{reason}")], "查看证书"),
             (MeasureRecorded, _) => (
@@ -191,11 +199,18 @@ pub fn word(kind: EventKind, lang: Lang, facts: &Facts) -> Worded {
                 vec![format!("An act on certificate {number} was {}.", if approved { "recorded" } else { "refused" }), reason.to_owned()],
                 "See the certificate",
             ),
-            (ConfirmationRequested, _) => (
-                format!("Accept a transfer: {number}"),
-                vec![format!("The holder of certificate {number} ({product}) filed its transfer to you."), format!("Accept or decline it before {due}; unanswered, the filing lapses.")],
-                "Answer",
-            ),
+            (ConfirmationRequested, _) => {
+                let what = match outcome {
+                    "pledge" => "its pledge to you",
+                    "pledge_release" => "the release of its pledge to you",
+                    _ => "its transfer to you",
+                };
+                (
+                    format!("Your confirmation is asked: {number}"),
+                    vec![format!("The holder of certificate {number} ({product}) filed {what}."), format!("Confirm or decline it before {due}; unanswered, the filing lapses.")],
+                    "Answer",
+                )
+            }
             (CertificateExpiring, _) => (format!("Certificate expiring: {number}"), vec![format!("Certificate {number} ({product}) expires on {due}; renew it before then.")], "See the certificate"),
             (CertificateRevoked, _) => (format!("Certificate revoked: {number}"), vec![format!("Certificate {number} ({product}) was revoked."), format!("Reason: {reason}")], "See the certificate"),
             (MeasureRecorded, _) => (

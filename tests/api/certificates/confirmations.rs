@@ -89,3 +89,39 @@ fn h_with(h: &super::acts::Holder, token: String) -> super::acts::Holder {
         number: h.number.clone(),
     }
 }
+
+#[tokio::test]
+async fn a_registered_pledgee_confirms_its_pledge_and_its_release() {
+    let app = spawn_app_with(setup).await;
+    let h = holder(&app).await;
+    let bank = app.signup().await;
+    let pledge = json!({"kind": "pledge", "pledgee": {"name": "上海银行", "credit_code": bank.credit_code},
+        "secured_amount": {"amount": "5000000.00", "currency": "CNY"}, "starts_on": "2026-12-01", "ends_on": "2028-12-01"});
+    let filed = file(&app, &h, pledge).await;
+    assert_eq!(filed.assert_status(201)["state"], "awaiting_confirmation");
+    let pledge_id = filed.body["id"].as_str().expect("id").to_owned();
+    approve(&app, &h, &pledge_id).await.assert_problem(409, "invalid_transition");
+    accept(&app, &bank, &pledge_id).await;
+    approve(&app, &h, &pledge_id).await.assert_status(200);
+
+    // The holder's release waits for the bank: declined, the pledge stays.
+    let release = json!({"kind": "pledge_release", "pledge_id": pledge_id});
+    let filed = file(&app, &h, release.clone()).await;
+    assert_eq!(filed.assert_status(201)["state"], "awaiting_confirmation");
+    let first = filed.body["id"].as_str().expect("id").to_owned();
+    let declined = app.post(&format!("/confirmations/{first}/decline"), Some(&bank.token), json!({})).await;
+    declined.assert_status(200);
+    let record = app.get(&format!("/public/certificates/{}", h.number), None).await;
+    assert_eq!(record.body["pledges"].as_array().map(Vec::len), Some(1), "still pledged");
+    let filed = file(&app, &h, release).await;
+    let second = filed.assert_status(201)["id"].as_str().expect("id").to_owned();
+    accept(&app, &bank, &second).await;
+    approve(&app, &h, &second).await.assert_status(200);
+    let record = app.get(&format!("/public/certificates/{}", h.number), None).await;
+    assert_eq!(record.body["pledges"], json!([]));
+
+    // A pledgee not registered here confirms by a link (not yet built): its
+    // pledge goes to review as before.
+    let filed = file(&app, &h, super::acts::pledge()).await;
+    assert_eq!(filed.assert_status(201)["state"], "pending");
+}

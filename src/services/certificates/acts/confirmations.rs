@@ -1,7 +1,11 @@
 //! Counterparties confirm: an act that binds another party waits for its
 //! word before review. A transfer waits for its transferee's acceptance
 //! (the transferee is a verified party registered here, who answers through
-//! the API); unanswered after `workflow.counterparty_period`, it lapses.
+//! the API); a pledge, and the holder's release of it, for the pledgee's
+//! word when the pledgee is a verified party registered here (pledgees not
+//! registered here confirm by a mailed link: not yet built, so their pledges
+//! go to review as before). Unanswered after `workflow.counterparty_period`,
+//! the act lapses.
 
 use std::net::IpAddr;
 
@@ -19,12 +23,20 @@ use crate::{
     state::AppState,
 };
 
-/// The party whose word an act needs before review, if any.
-pub(super) fn counterparty(details: &ActDetails) -> Option<Uuid> {
-    match details {
-        ActDetails::Transfer { transferee, .. } => Some(transferee.id),
+/// The party whose word an act needs before review, if any: the
+/// transferee, or the verified party that holds the pledgee's credit code.
+pub(super) async fn counterparty(conn: &mut PgConnection, details: &ActDetails) -> Result<Option<Uuid>> {
+    let pledgee_code = match details {
+        ActDetails::Transfer { transferee, .. } => return Ok(Some(transferee.id)),
+        ActDetails::Pledge(terms) => terms.pledgee.credit_code.as_ref().map(ToString::to_string),
+        ActDetails::PledgeRelease { pledge_id } => match db::acts::find(conn, *pledge_id).await?.map(|p| p.details.0) {
+            Some(ActDetails::Pledge(terms)) => terms.pledgee.credit_code.as_ref().map(ToString::to_string),
+            _ => None,
+        },
         _ => None,
-    }
+    };
+    let Some(code) = pledgee_code else { return Ok(None) };
+    Ok(db::parties::find_verified_by_credit_code(conn, &code).await?.map(|party| party.id))
 }
 
 /// Sets a just-filed act waiting for its counterparty, until the end of
@@ -40,7 +52,7 @@ pub(super) async fn await_word(
     let due = state.config.calendar.deadline(now, period).ok_or_else(|| anyhow::anyhow!("period out of range"))?;
     db::act_confirmations::insert(conn, act.id, counterparty, due).await?;
     let certificate = db::certificates::find(conn, act.certificate_id).await?.ok_or(Error::NotFound)?;
-    let mut facts = certificate_facts(state, &certificate, None, None);
+    let mut facts = certificate_facts(state, &certificate, None, Some(act.kind.as_str()));
     facts.due = Some(crate::services::notifications::day(state, due));
     facts.link = Some(crate::services::notifications::link(state, "/"));
     let kind = EventKind::ConfirmationRequested;

@@ -144,7 +144,7 @@ pub async fn file(
     };
     let mut act = new_act(&certificate, details, filed_by, now);
     act.openings = Json(filed);
-    let counterparty = confirmations::counterparty(&act.details.0);
+    let counterparty = confirmations::counterparty(&mut tx, &act.details.0).await?;
     if counterparty.is_some() {
         act.state = ActState::AwaitingConfirmation;
     }
