@@ -2,8 +2,8 @@
 //! holding a certificate, attach the scanned order, and lift it; the worker
 //! lifts a measure whose term has ended. While one is in force the
 //! certificate is not transferred, pledged, licensed or cancelled. Each
-//! recording and lifting is a ledger entry, is audited, and the holder hears
-//! of it.
+//! recording and lifting is a ledger entry, is audited, and the holder and
+//! the pledgees registered here hear of it.
 
 use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -222,7 +222,7 @@ pub async fn record(state: &AppState, staff: Staff, certificate_id: Uuid, reques
             "authority": row.authority, "document_number": row.document_number})),
     };
     audit::record(&mut tx, AuditActor::Staff(staff.user_id), now, audit).await?;
-    tell_holder(&mut tx, state, &certificate, &row, EventKind::MeasureRecorded, now).await?;
+    tell_parties(&mut tx, state, &certificate, &row, EventKind::MeasureRecorded, now).await?;
     tx.commit().await?;
     tracing::info!(measure_id = %row.id, kind = row.kind.as_str(), "preservation measure recorded");
     Ok(row.into())
@@ -345,7 +345,7 @@ async fn take_off(
     let certificate = db::certificates::find(conn, measure.certificate_id).await?.ok_or(Error::NotFound)?;
     let entry = Entry::MeasureLifted(ledger_measure(&certificate, &measure, now));
     ledger::enqueue(conn, &entry, ledger::Recording::Nothing, now).await?;
-    tell_holder(conn, state, &certificate, &measure, EventKind::MeasureLifted, now).await?;
+    tell_parties(conn, state, &certificate, &measure, EventKind::MeasureLifted, now).await?;
     tracing::info!(measure_id = %measure.id, "preservation measure lifted");
     Ok(MeasureRow { lifted_at: Some(now), lifted_by: by, lift_reason: Some(reason.to_owned()), ..measure })
 }
@@ -363,8 +363,10 @@ fn ledger_measure(certificate: &CertificateRow, measure: &MeasureRow, now: DateT
     }
 }
 
-/// The holder hears of a measure recorded or lifted.
-async fn tell_holder(
+/// The holder hears of a measure recorded or lifted, and so does every
+/// pledgee of the certificate that is registered here (the verified party
+/// holding its credit code; others have no address here yet).
+async fn tell_parties(
     conn: &mut PgConnection,
     state: &AppState,
     certificate: &CertificateRow,
@@ -380,5 +382,17 @@ async fn tell_holder(
         link: Some(crate::services::notifications::link(state, &format!("/certificates/{number}"))),
         ..Facts::default()
     };
-    crate::services::notifications::to_organization(conn, state, certificate.org_id, kind, &facts, now).await
+    let mut parties = vec![certificate.org_id];
+    for pledge in db::pledges::unreleased(conn, certificate.id).await? {
+        if let Some(pledgee) = db::parties::find_verified_by_credit_code(conn, &pledge.pledgee_credit_code).await?
+            && !parties.contains(&pledgee.id)
+        {
+            parties.push(pledgee.id);
+        }
+    }
+    let notices: Vec<_> = parties
+        .into_iter()
+        .map(|org_id| crate::services::notifications::Notice { org_id, kind, facts: &facts })
+        .collect();
+    crate::services::notifications::to_organizations(conn, state, &notices, now).await
 }

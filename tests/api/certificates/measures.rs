@@ -44,16 +44,17 @@ async fn pdf_text(app: &TestApp, h: &Holder) -> String {
     String::from_utf8_lossy(&text.stdout).into_owned()
 }
 
+/// Mail is queued (nothing listens): notices wait in the outbox.
+fn with_mail_queued(config: &mut dataip::config::Config) {
+    setup(config);
+    config.mail.host = "127.0.0.1".into();
+    config.mail.port = crate::helpers::free_port();
+    config.mail.sender = "数据知识产权登记 <registry@test.example>".into();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_seizure_holds_the_certificate_until_staff_lift_it() {
-    let app = spawn_app_with(|config| {
-        setup(config);
-        // Mail is queued (nothing listens): the holder's notice is in the outbox.
-        config.mail.host = "127.0.0.1".into();
-        config.mail.port = crate::helpers::free_port();
-        config.mail.sender = "数据知识产权登记 <registry@test.example>".into();
-    })
-    .await;
+    let app = spawn_app_with(with_mail_queued).await;
     let h = holder(&app).await;
     let buyer = app.signup().await;
     let transfer = json!({"kind": "transfer", "transferee_credit_code": buyer.credit_code});
@@ -192,4 +193,27 @@ async fn only_staff_record_measures_and_bad_ones_change_nothing() {
     assert_eq!(app.count("preservation_measures").await, 0);
     let lift = format!("{path}/{}/lift", uuid::Uuid::now_v7());
     app.post(&lift, Some(&h.reviewer), json!({"reason": "x"})).await.assert_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn the_holder_and_a_registered_pledgee_are_told() {
+    let app = spawn_app_with(with_mail_queued).await;
+    let h = holder(&app).await;
+    let bank = app.signup().await;
+    let pledge = json!({"kind": "pledge", "pledgee": {"name": "上海银行", "credit_code": bank.credit_code},
+        "secured_amount": {"amount": "100.00", "currency": "CNY"}, "starts_on": "2026-12-01", "ends_on": "2027-12-01"});
+    let filed = file(&app, &h, pledge).await;
+    let act = filed.assert_status(201)["id"].as_str().expect("id").to_owned();
+    super::acts::accept(&app, &bank, &act).await;
+    super::acts::approve(&app, &h, &act).await.assert_status(200);
+    record(&app, &h, seizure(None)).await;
+    let told: Vec<String> = sqlx::query_scalar(
+        "SELECT recipient FROM outbox WHERE kind = 'certificate.measure_recorded' ORDER BY recipient",
+    )
+    .fetch_all(&app.state.db)
+    .await
+    .expect("recipients");
+    let mut expected = vec![h.tenant.email.clone(), bank.email.clone()];
+    expected.sort();
+    assert_eq!(told, expected);
 }
