@@ -260,9 +260,17 @@ where
         after: Some(json!({"sha256": hex::encode(&document.sha256), "size": document.size})),
     };
     audit::record(&mut tx, AuditActor::Staff(staff.user_id), now, audit).await?;
-    let measure = db::measures::find_for_update(&mut tx, certificate_id, measure_id).await?.ok_or(Error::NotFound)?;
     tx.commit().await?;
-    Ok(measure.into())
+    // The row as now stored, without reading it back.
+    Ok(MeasureRow {
+        document_filename: Some(document.filename),
+        document_media_type: Some(document.media_type),
+        document_size: Some(document.size),
+        document_sha256: Some(document.sha256),
+        document_blob_id: Some(document.blob_id),
+        ..measure
+    }
+    .into())
 }
 
 /// The scanned order, for staff.
