@@ -28,6 +28,7 @@ crate::bodies!(
     crate::services::certificates::acts::Revocation,
     crate::services::certificates::measures::NewMeasure,
     crate::services::certificates::measures::LiftMeasure,
+    crate::services::certificates::acts::confirmations::LinkAnswer,
     crate::services::registration::refiling::NewRefileException,
     crate::services::notifications::LanguageUpdate,
     crate::services::notifications::NotificationPreferences,

@@ -1,18 +1,21 @@
 //! /certificates/*: the holder organization's certificates.
 
 use axum::{
-    extract::State,
-    http::{StatusCode, header},
+    body::Body,
+    extract::{DefaultBodyLimit, State},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::{
+    files,
     openapi::Binary,
     responses::{Always, AsTenant, Authenticated, BadRequest, JsonBody, NotFound, Paged},
 };
 use crate::http::{
+    client_addr::ClientAddr,
     error::{ApiResult, Problem},
     extract::{IdempotencyKey, Json, Path, Query},
 };
@@ -21,7 +24,7 @@ use crate::{
     pagination::{Page, PageQuery},
     services::certificates::{
         self, CertificateView,
-        acts::{self, ActView, NewAct},
+        acts::{self, ActView, NewAct, written_consent},
     },
     state::AppState,
 };
@@ -35,6 +38,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(openings))
         .routes(routes!(holder_openings))
         .routes(routes!(pdf))
+        .routes(routes!(download_act_document))
+}
+
+/// An act's written consent upload: streamed, and limited by
+/// `materials.max_size`.
+pub fn uploads() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(upload_act_document)).layer(DefaultBodyLimit::disable())
 }
 
 /// The organization's certificates, newest first.
@@ -62,16 +72,26 @@ async fn get(State(state): State<AppState>, tenant: Tenant, Path(id): Path<Uuid>
 }
 
 /// Files an act on the certificate: license, pledge, pledge_release,
-/// transfer, change, renewal or cancellation. It waits for a reviewer.
+/// transfer, change, renewal or cancellation. It waits for a reviewer;
+/// first, an act that binds another party waits for its word
+/// (`awaiting_confirmation`, the words listed in `awaiting`): a transfer
+/// for the transferee's acceptance, a pledge for the pledgee's
+/// confirmation, a holder's pledge release for the pledgee's, a licence
+/// for the licensee's where `workflow.license_needs_confirmation`; and a
+/// second pledge, a transfer, a cancellation or an exclusive licence of a
+/// pledged certificate for every pledgee's consent. A pledge release
+/// filed by the pledgee's own party (the verified party holding the
+/// pledgee's credit code, which may file it on a certificate it does not
+/// hold) goes to review at once.
 #[utoipa::path(post, path = "/certificates/{id}/acts", tag = "certificates", operation_id = "fileAct",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The certificate's id"),
         ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "Makes retries safe: a repeat with the same key and body answers the first response and creates nothing. 1 to 255 visible ASCII characters; kept for a day.")),
     request_body = NewAct, responses(
-    (status = 201, description = "The act, `pending` until a reviewer decides", body = ActView),
+    (status = 201, description = "The act: `awaiting_confirmation` until the words in `awaiting` are given, else `pending` until a reviewer decides", body = ActView),
     Always, JsonBody, AsTenant, NotFound,
-    (status = 409, description = "The register does not allow the act now: the certificate is not active or past its validity (`code`: `invalid_transition`); or (`code`: `under_preservation`, with `measure_id`) a preservation measure holds the certificate (no transfer, pledge, licence or cancellation until it is lifted); or (`code`: `conflict`) a transfer, cancellation or pledge is filed while another of them waits on the certificate, or a pledge while the certificate is pledged (with `conflicting_act_id`), it is pledged (no transfer or cancellation until the pledge is released), an exclusive license already covers part of that term, a renewal is filed before the renewal window opens, or a renewal could not move `valid_until` because a data-source agreement ends no later (extend the agreement with a `change` first)", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "Invalid terms, each listed in `errors` (`code`: `validation_failed`): besides the schema, a credit code whose check character is wrong, `ends_on` before `starts_on` or already past (or, for a pledge, after the certificate's validity ends), an amount that is not a positive decimal with at most 2 decimals, a currency that is not ISO 4217, a `pledge_id` that is not an unreleased pledge of this certificate, a transferee that is not a verified party registered here (an organization found by credit code, a person by identity number, among the verified), is named by both or neither, or is the holder itself, a change with none of `product_name`, `abstract` and `extended_agreements`, an extension naming a data source that does not exist, has no agreement with an end, or is named twice, or whose new end is not later than the one on record; or an `Idempotency-Key` that is too long or was used for a different request", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The register does not allow the act now: the certificate is not active or past its validity (`code`: `invalid_transition`); or (`code`: `under_preservation`, with `measure_id`) a preservation measure holds the certificate (no transfer, pledge, licence or cancellation until it is lifted); or (`code`: `conflict`) a transfer, cancellation or pledge is filed while another of them waits on the certificate, with `conflicting_act_id`, an exclusive license already covers part of that term, a renewal is filed before the renewal window opens, or a renewal could not move `valid_until` because a data-source agreement ends no later (extend the agreement with a `change` first)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid terms, each listed in `errors` (`code`: `validation_failed`): besides the schema, a credit code whose check character is wrong, `ends_on` before `starts_on` or already past (or, for a pledge, after the certificate's validity ends), an amount that is not a positive decimal with at most 2 decimals, a currency that is not ISO 4217, a `pledge_id` that is not an unreleased pledge of this certificate, a pledgee that is not a verified party registered here given without `pledgee.contact_email` (or a licensee without `licensee.contact_email` where licences need confirmation), a contact that is not an e-mail address alone, a transferee that is not a verified party registered here (an organization found by credit code, a person by identity number, among the verified), is named by both or neither, or is the holder itself, a change with none of `product_name`, `abstract` and `extended_agreements`, an extension naming a data source that does not exist, has no agreement with an end, or is named twice, or whose new end is not later than the one on record; or an `Idempotency-Key` that is too long or was used for a different request", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn file_act(
     State(state): State<AppState>,
@@ -154,4 +174,65 @@ async fn pdf(State(state): State<AppState>, tenant: Tenant, Path(id): Path<Uuid>
     let disposition = format!("attachment; filename=\"{number}.pdf\"");
     Ok(([(header::CONTENT_TYPE, "application/pdf".to_owned()), (header::CONTENT_DISPOSITION, disposition)], bytes)
         .into_response())
+}
+
+/// Uploads the pledgee's written consent to an act awaiting it (the raw
+/// bytes as the body): how the pledgee of a pledge recorded before
+/// pledgees gave contacts, and not registered here, consents (to the
+/// holder's release of its pledge, or to an act that would defeat it).
+/// The upload gives that word; staff review the document with the act.
+#[utoipa::path(put, path = "/certificates/{id}/acts/{act_id}/document", tag = "certificates",
+    operation_id = "uploadActDocument", security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "The certificate's id"),
+        ("act_id" = Uuid, Path, description = "The act's id"),
+        ("Content-Disposition" = Option<String>, Header, nullable = false, description = "The file's name: `attachment; filename=\"consent.pdf\"`"),
+    ),
+    // The media types are set in `http::openapi::configured`.
+    request_body(content = inline(Binary), content_type = "application/octet-stream",
+        description = "The consent's bytes, a scan; `Content-Type` is its media type: `application/pdf`, `image/png` or `image/jpeg`"),
+    responses(
+    (status = 200, description = "The act: `pending` review once no other word is awaited", body = ActView),
+    Always, BadRequest, AsTenant, NotFound,
+    (status = 409, description = "The act awaits no written consent (`code`: `conflict`), or no longer awaits words (`code`: `invalid_transition`)", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "The file is larger than `materials.max_size` (`code`: `payload_too_large`)", body = Problem, content_type = "application/problem+json"),
+    (status = 415, description = "No `Content-Type`, or one other than `application/pdf`, `image/png` and `image/jpeg` (`code`: `unsupported_media_type`)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "The file is empty, its first bytes contradict the declared media type, or the upload broke off (`code`: `validation_failed`)", body = Problem, content_type = "application/problem+json"),
+))]
+async fn upload_act_document(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    ClientAddr(client): ClientAddr,
+    Path((id, act_id)): Path<(Uuid, Uuid)>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Json<ActView>> {
+    let upload = files::upload(&headers);
+    let stream = body.into_data_stream();
+    Ok(Json(written_consent::upload(&state, tenant, (id, act_id), upload, client, stream).await?))
+}
+
+/// The act's written consent, as uploaded.
+#[utoipa::path(get, path = "/certificates/{id}/acts/{act_id}/document", tag = "certificates",
+    operation_id = "downloadActDocument", security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "The certificate's id"),
+        ("act_id" = Uuid, Path, description = "The act's id"),
+    ),
+    responses(
+    // The media types are set in `http::openapi::configured`.
+    (status = 200, description = "The file, with the media type it was uploaded with", body = inline(Binary), content_type = "application/octet-stream",
+        headers(
+            ("Content-Disposition" = String, description = "`attachment` with the file's name"),
+            ("ETag" = String, description = "The SHA-256 of the bytes, in hex, quoted"),
+        )),
+    Always, BadRequest, AsTenant,
+    (status = 404, description = "No such act of the party's certificate, or no consent uploaded for it (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
+))]
+async fn download_act_document(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    Path((id, act_id)): Path<(Uuid, Uuid)>,
+) -> ApiResult<Response> {
+    Ok(files::download(written_consent::download(&state, Some(tenant), Some(id), act_id).await?))
 }

@@ -60,6 +60,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(review::router())
         .merge(certificates::router())
         .merge(confirmations::router())
+        .merge(confirmations::by_link())
         .merge(public::objections())
         .merge(admin::router())
         .merge(verification::router())
@@ -72,6 +73,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(applications::uploads())
         .merge(organization::uploads())
         .merge(measures::uploads())
+        .merge(certificates::uploads())
         .layer(from_fn_with_state(Kind::Upload, enforce));
     let evidence = public::evidence().layer(from_fn_with_state(Kind::Evidence, enforce));
     let public = OpenApiRouter::new()

@@ -226,7 +226,7 @@ fn configured(mut document: utoipa::openapi::OpenApi, config: &Config) -> utoipa
         offer_files(&mut document, path, &materials.media_types, ("evidence.max_size", config.evidence.max_size));
     }
     let licence_types = LICENCE_MEDIA_TYPES.map(String::from);
-    for path in LICENCE_PATHS.into_iter().chain([ORDER_PATH]) {
+    for path in LICENCE_PATHS.into_iter().chain([ORDER_PATH, ACT_DOCUMENT_PATH, ACT_DOCUMENT_REVIEW_PATH]) {
         offer_files(&mut document, path, &licence_types, material_limit);
     }
     document
@@ -276,6 +276,8 @@ const LICENCE_PATHS: [&str; 3] = [
     "/api/v1/admin/organizations/{id}/business-licence",
 ];
 const ORDER_PATH: &str = "/api/v1/admin/certificates/{id}/measures/{measure_id}/document";
+const ACT_DOCUMENT_PATH: &str = "/api/v1/certificates/{id}/acts/{act_id}/document";
+const ACT_DOCUMENT_REVIEW_PATH: &str = "/api/v1/review/acts/{id}/document";
 const EVIDENCE_UPLOAD_PATH: &str = "/api/v1/public/objections/{id}/evidence";
 const EVIDENCE_DOWNLOAD_PATH: &str = "/api/v1/applications/{id}/objections/{objection_id}/evidence/{evidence_id}";
 

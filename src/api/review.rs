@@ -1,11 +1,14 @@
 //! /review/*: the registry's reviewers examine applications.
 
-use axum::extract::State;
+use axum::{extract::State, response::Response};
 use chrono::{DateTime, Utc};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::responses::{Always, AsStaff, BadRequest, JsonBody, NotFound, Paged};
+use super::{
+    openapi::Binary,
+    responses::{Always, AsStaff, BadRequest, JsonBody, NotFound, Paged},
+};
 use crate::http::{
     error::{ApiResult, Problem},
     extract::{Json, OptionalJson, Path, Query},
@@ -14,7 +17,7 @@ use crate::{
     auth::Staff,
     pagination::{Page, PageQuery},
     services::{
-        certificates::acts::{self, ActFilter, ActView, RejectAct, Revocation},
+        certificates::acts::{self, ActFilter, ActView, RejectAct, Revocation, written_consent},
         objections::{self as objection_service, DecisionRequest, ObjectionFilter, ReviewObjectionView},
         registration::application_views::ApplicationView,
         registration::review::{self, ApproveRequest, QueueFilter, RejectRequest, ReviewView, SupplementRequest},
@@ -34,6 +37,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(decide_objection))
         .routes(routes!(acts_queue))
         .routes(routes!(approve_act))
+        .routes(routes!(act_document))
         .routes(routes!(reject_act))
         .routes(routes!(revoke))
 }
@@ -194,10 +198,28 @@ async fn acts_queue(
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "The act's id")), responses(
     (status = 200, description = "The act, approved", body = ActView),
     Always, BadRequest, AsStaff, NotFound,
-    (status = 409, description = "The act is already decided, or the certificate is no longer active (`code`: `invalid_transition`); or the register moved on since it was filed (`code`: `conflict`): the certificate is now pledged, an exclusive license now overlaps, the renewal window is not open, a renewal could not move `valid_until` past a data-source agreement's end, or another change has extended the same agreement further", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The act is already decided or still awaits its counterparties' words, or the certificate is no longer active (`code`: `invalid_transition`); or a preservation measure now holds the certificate (`code`: `under_preservation`); or the register moved on since it was filed (`code`: `conflict`): a pledge recorded since lacks its pledgee's consent (with `conflicting_act_id`), an exclusive license now overlaps, the renewal window is not open, a renewal could not move `valid_until` past a data-source agreement's end, or another change has extended the same agreement further", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn approve_act(State(state): State<AppState>, staff: Staff, Path(id): Path<Uuid>) -> ApiResult<Json<ActView>> {
     Ok(Json(acts::approve(&state, staff, id).await?))
+}
+
+/// The written consent the holder uploaded for an act (a pledgee's,
+/// where the pledgee had no other way to give its word): to read before
+/// approving the act.
+#[utoipa::path(get, path = "/review/acts/{id}/document", tag = "review", operation_id = "reviewActDocument",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "The act's id")), responses(
+    // The media types are set in `http::openapi::configured`.
+    (status = 200, description = "The file, with the media type it was uploaded with", body = inline(Binary), content_type = "application/octet-stream",
+        headers(
+            ("Content-Disposition" = String, description = "`attachment` with the file's name"),
+            ("ETag" = String, description = "The SHA-256 of the bytes, in hex, quoted"),
+        )),
+    Always, BadRequest, AsStaff,
+    (status = 404, description = "No such act, or no consent uploaded for it (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
+))]
+async fn act_document(State(state): State<AppState>, _staff: Staff, Path(id): Path<Uuid>) -> ApiResult<Response> {
+    Ok(super::files::download(written_consent::download(&state, None, None, id).await?))
 }
 
 /// Rejects a pending act, with a reason.

@@ -357,9 +357,12 @@ pub struct WorkflowConfig {
     /// How long after withdrawing an application the organization may not
     /// file the same product name again (zero: no bar).
     pub refile_bar: IsoDuration,
-    /// How long an act waits for its counterparty's word (a transferee's
-    /// acceptance) before it lapses.
+    /// How long an act waits for the words it needs (its counterparty's,
+    /// pledgees' consents) before it lapses.
     pub counterparty_period: IsoDuration,
+    /// Whether a licence waits for its licensee's confirmation, as pledges
+    /// and transfers wait for their counterparty's.
+    pub license_needs_confirmation: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

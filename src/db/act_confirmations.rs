@@ -1,5 +1,8 @@
-//! Acts waiting for their counterparty's word: who must answer, by when,
-//! and the answer (confirmed or declined, by whom, from which address).
+//! The words acts wait for: one row per word (the act's counterparty, or a
+//! pledgee of record consenting), who may give it (a party registered here,
+//! the holder of a single-use link mailed to an address, or neither: a
+//! written consent uploaded as the act's document), by when, and the answer
+//! (confirmed or declined, how, by whom, from which client address).
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, types::Json};
@@ -9,22 +12,83 @@ use super::acts::ActRow;
 use crate::domain::{ActDetails, ActKind, ActState};
 use tlog::commitment::Openings;
 
-/// Who must confirm `act_id`, by when.
-pub async fn insert(
-    conn: &mut PgConnection,
-    act_id: Uuid,
-    counterparty_org_id: Uuid,
-    due_at: DateTime<Utc>,
-) -> sqlx::Result<()> {
+/// A word an act waits for.
+#[derive(Debug, Clone)]
+pub struct WordRow {
+    pub id: Uuid,
+    pub act_id: Uuid,
+    /// The party registered here that answers through the API.
+    pub counterparty_org_id: Option<Uuid>,
+    /// Set when the word is a pledgee of record's consent.
+    pub pledge_id: Option<Uuid>,
+    /// Where the single-use link went.
+    pub contact_email: Option<String>,
+    pub token_hash: Option<Vec<u8>>,
+    pub due_at: DateTime<Utc>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub confirmed: Option<bool>,
+    pub answered_via: Option<String>,
+}
+
+/// How a word was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Party,
+    Link,
+    Document,
+}
+
+impl Via {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Party => "party",
+            Self::Link => "link",
+            Self::Document => "document",
+        }
+    }
+}
+
+pub async fn insert(conn: &mut PgConnection, word: &WordRow) -> sqlx::Result<()> {
     sqlx::query!(
-        "INSERT INTO act_confirmations (act_id, counterparty_org_id, due_at) VALUES ($1, $2, $3)",
-        act_id,
-        counterparty_org_id,
-        due_at
+        "INSERT INTO act_confirmations (id, act_id, counterparty_org_id, pledge_id, contact_email, token_hash, due_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        word.id,
+        word.act_id,
+        word.counterparty_org_id,
+        word.pledge_id,
+        word.contact_email,
+        word.token_hash,
+        word.due_at
     )
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// The words `act_id` waits or waited for, in the order asked.
+pub async fn of_act(conn: &mut PgConnection, act_id: Uuid) -> sqlx::Result<Vec<WordRow>> {
+    sqlx::query_as!(
+        WordRow,
+        "SELECT id, act_id, counterparty_org_id, pledge_id, contact_email, token_hash, due_at, answered_at, confirmed,
+                answered_via
+           FROM act_confirmations WHERE act_id = $1 ORDER BY id",
+        act_id
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// One word, by the id its link carries.
+pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<WordRow>> {
+    sqlx::query_as!(
+        WordRow,
+        "SELECT id, act_id, counterparty_org_id, pledge_id, contact_email, token_hash, due_at, answered_at, confirmed,
+                answered_via
+           FROM act_confirmations WHERE id = $1",
+        id
+    )
+    .fetch_optional(conn)
+    .await
 }
 
 /// The acts awaiting this party's word, oldest first.
@@ -35,8 +99,10 @@ pub async fn awaiting(conn: &mut PgConnection, counterparty_org_id: Uuid) -> sql
                 a.state AS "state: ActState", a.details AS "details: Json<ActDetails>",
                 a.openings AS "openings: Json<Openings>", a.filed_by, a.filed_at, a.decided_by, a.decided_at,
                 a.decision_reason, a.ledger_index
-           FROM act_confirmations c JOIN certificate_acts a ON a.id = c.act_id
-           WHERE c.counterparty_org_id = $1 AND c.answered_at IS NULL AND a.state = 'awaiting_confirmation'
+           FROM certificate_acts a
+           WHERE a.state = 'awaiting_confirmation'
+             AND EXISTS (SELECT 1 FROM act_confirmations c
+                          WHERE c.act_id = a.id AND c.counterparty_org_id = $1 AND c.answered_at IS NULL)
            ORDER BY a.id"#,
         counterparty_org_id
     )
@@ -44,53 +110,45 @@ pub async fn awaiting(conn: &mut PgConnection, counterparty_org_id: Uuid) -> sql
     .await
 }
 
-/// The party whose word `act_id` awaits, if it still awaits one.
-pub async fn awaited_from(conn: &mut PgConnection, act_id: Uuid) -> sqlx::Result<Option<Uuid>> {
-    sqlx::query_scalar!(
-        "SELECT counterparty_org_id FROM act_confirmations WHERE act_id = $1 AND answered_at IS NULL",
-        act_id
-    )
-    .fetch_optional(conn)
-    .await
-}
-
-/// Records the counterparty's answer.
+/// Records the answer to the words `ids`.
 pub async fn answer(
     conn: &mut PgConnection,
-    act_id: Uuid,
+    ids: &[Uuid],
     confirmed: bool,
+    via: Via,
     by: Option<Uuid>,
     from: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        "UPDATE act_confirmations SET answered_at = $2, answered_by = $3, answered_from = $4, confirmed = $5
-         WHERE act_id = $1",
-        act_id,
+        "UPDATE act_confirmations
+            SET answered_at = $2, answered_by = $3, answered_from = $4, confirmed = $5, answered_via = $6
+          WHERE id = ANY($1) AND answered_at IS NULL",
+        ids,
         now,
         by,
         from,
-        confirmed
+        confirmed,
+        via.as_str()
     )
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// Marks up to `limit` acts whose counterparty did not answer by `now`
-/// lapsed; answers them.
-pub async fn lapse_due(conn: &mut PgConnection, now: DateTime<Utc>, limit: i64) -> sqlx::Result<Vec<(Uuid, Uuid)>> {
-    let lapsed = sqlx::query!(
+/// Marks up to `limit` acts with a word not given by `now` lapsed; answers
+/// them.
+pub async fn lapse_due(conn: &mut PgConnection, now: DateTime<Utc>, limit: i64) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar!(
         r#"UPDATE certificate_acts a SET state = 'lapsed', decided_at = $1,
-               decision_reason = 'lapsed: the counterparty did not answer in time'
+               decision_reason = 'lapsed: the word it awaited was not given in time'
            WHERE a.id IN (SELECT c.act_id FROM act_confirmations c JOIN certificate_acts w ON w.id = c.act_id
                           WHERE c.answered_at IS NULL AND c.due_at <= $1 AND w.state = 'awaiting_confirmation'
                           ORDER BY c.due_at LIMIT $2 FOR UPDATE OF w SKIP LOCKED)
-           RETURNING a.id, a.holder_org_id AS "holder_org_id!""#,
+           RETURNING a.id"#,
         now,
         limit
     )
     .fetch_all(conn)
-    .await?;
-    Ok(lapsed.into_iter().map(|row| (row.id, row.holder_org_id)).collect())
+    .await
 }

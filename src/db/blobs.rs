@@ -85,8 +85,8 @@ pub async fn chunk(conn: &mut PgConnection, blob_id: Uuid, seq: i32) -> sqlx::Re
 }
 
 /// Deletes up to `limit` blobs that no material, business licence,
-/// objection evidence or preservation order refers to, skipping any that a concurrent transaction
-/// holds.
+/// objection evidence, preservation order or act document refers to,
+/// skipping any that a concurrent transaction holds.
 pub async fn delete_unused(conn: &mut PgConnection, limit: i64) -> sqlx::Result<u64> {
     let unused = sqlx::query_scalar!(
         "SELECT b.id FROM blobs b
@@ -94,6 +94,7 @@ pub async fn delete_unused(conn: &mut PgConnection, limit: i64) -> sqlx::Result<
            AND NOT EXISTS (SELECT 1 FROM business_licences l WHERE l.blob_id = b.id)
            AND NOT EXISTS (SELECT 1 FROM objection_evidence e WHERE e.blob_id = b.id)
            AND NOT EXISTS (SELECT 1 FROM preservation_measures p WHERE p.document_blob_id = b.id)
+           AND NOT EXISTS (SELECT 1 FROM act_documents d WHERE d.blob_id = b.id)
          LIMIT $1 FOR UPDATE SKIP LOCKED",
         limit
     )

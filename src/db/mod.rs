@@ -2,6 +2,7 @@
 //! `&mut PgConnection`, so the caller decides the transaction.
 
 pub mod act_confirmations;
+pub mod act_documents;
 pub mod acts;
 pub mod announcements;
 pub mod api_keys;

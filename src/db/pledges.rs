@@ -14,14 +14,17 @@ pub struct PledgeRow {
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     pub released_at: Option<DateTime<Utc>>,
+    /// 1 for the first pledge; later ones rank after those of record.
+    pub rank: i32,
 }
 
 pub async fn insert(conn: &mut PgConnection, pledge: &PledgeRow) -> sqlx::Result<()> {
     let term =
         PgRange { start: std::ops::Bound::Included(pledge.starts_on), end: std::ops::Bound::Included(pledge.ends_on) };
     sqlx::query!(
-        "INSERT INTO pledges (act_id, certificate_id, org_id, pledgee_name, pledgee_credit_code, amount, currency, term)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO pledges (act_id, certificate_id, org_id, pledgee_name, pledgee_credit_code, amount, currency, term,
+                              rank)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         pledge.act_id,
         pledge.certificate_id,
         pledge.org_id,
@@ -30,19 +33,20 @@ pub async fn insert(conn: &mut PgConnection, pledge: &PledgeRow) -> sqlx::Result
         pledge.amount,
         pledge.currency,
         term,
+        pledge.rank,
     )
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// The certificate's pledges not yet released.
+/// The certificate's pledges not yet released, by rank.
 pub async fn unreleased(conn: &mut PgConnection, certificate_id: Uuid) -> sqlx::Result<Vec<PledgeRow>> {
     sqlx::query_as!(
         PledgeRow,
         r#"SELECT act_id, certificate_id, org_id, pledgee_name, pledgee_credit_code, amount, currency,
-                lower(term) AS "starts_on!", (upper(term) - 1) AS "ends_on!", released_at
-           FROM pledges WHERE certificate_id = $1 AND released_at IS NULL ORDER BY act_id"#,
+                lower(term) AS "starts_on!", (upper(term) - 1) AS "ends_on!", released_at, rank
+           FROM pledges WHERE certificate_id = $1 AND released_at IS NULL ORDER BY rank, act_id"#,
         certificate_id
     )
     .fetch_all(conn)

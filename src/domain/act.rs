@@ -90,17 +90,25 @@ pub struct Counterparty {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(read_only)]
     pub id_number_masked: Option<String>,
+    /// An e-mail address alone (`name@example.com`) where the party is
+    /// asked for its word by a single-use link when it is not a verified
+    /// party registered here: a pledgee confirming its pledge (and later
+    /// consenting to acts that would defeat it), a licensee where licences
+    /// need confirmation. Kept with the terms, never public.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(format = Email, max_length = 254)]
+    pub contact_email: Option<String>,
 }
 
 impl Counterparty {
     /// An organization named by its credit code.
     pub fn organization(name: OrganizationName, credit_code: CreditCodeText) -> Self {
-        Self { name, credit_code: Some(credit_code), id_number: None, id_number_masked: None }
+        Self { name, credit_code: Some(credit_code), id_number: None, id_number_masked: None, contact_email: None }
     }
 
     /// A natural person, as the terms keep them: the number masked.
     pub fn person(name: OrganizationName, id_number_masked: String) -> Self {
-        Self { name, credit_code: None, id_number: None, id_number_masked: Some(id_number_masked) }
+        Self { name, credit_code: None, id_number: None, id_number_masked: Some(id_number_masked), contact_email: None }
     }
 
     /// The kind of party it names.
@@ -172,6 +180,13 @@ pub struct PledgeTerms {
     pub starts_on: RecordDate,
     /// A date of the years 1900 to 9999, not before `starts_on`.
     pub ends_on: RecordDate,
+    /// The pledge's rank among the certificate's pledges, set when it is
+    /// recorded: 1 for the first; a later pledge, recorded with every
+    /// earlier pledgee's consent, ranks after them. Absent for pledges
+    /// recorded before ranks were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(read_only, minimum = 1)]
+    pub rank: Option<u32>,
 }
 
 /// A data-source agreement that a `change` act records as extended.
@@ -242,6 +257,17 @@ pub enum ActDetails {
 }
 
 impl ActDetails {
+    /// The terms without the contacts the filer gave: what a counterparty
+    /// asked for its word sees (another pledgee's address is not theirs).
+    pub fn without_contacts(mut self) -> Self {
+        match &mut self {
+            Self::License(terms) => terms.licensee.contact_email = None,
+            Self::Pledge(terms) => terms.pledgee.contact_email = None,
+            _ => {}
+        }
+        self
+    }
+
     pub fn kind(&self) -> ActKind {
         match self {
             Self::License(_) => ActKind::License,

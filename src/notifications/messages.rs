@@ -111,11 +111,16 @@ pub fn word(kind: EventKind, lang: Lang, facts: &Facts) -> Worded {
                 let what = match outcome {
                     "pledge" => "向你方出质",
                     "pledge_release" => "解除向你方设定的质押",
-                    _ => "将其转让给你方",
+                    "license" => "许可你方使用",
+                    "transfer" => "将其转让给你方",
+                    "consent.pledge" => "再次出质，该质押顺位在你方质权之后，须经你方同意",
+                    "consent.transfer" => "转让该证书（质权随之转移），须经你方同意",
+                    "consent.cancellation" => "注销该证书，须经你方同意",
+                    _ => "独占许可他人使用，须经你方同意",
                 };
                 (
                     format!("请确认登记行为：{number}"),
-                    vec![format!("证书 {number}（{product}）的持有人申请{what}。"), format!("请在 {due} 前登录确认或拒绝；逾期未确认的，申请失效。")],
+                    vec![format!("证书 {number}（{product}）的持有人申请{what}。"), format!("请在 {due} 前确认或拒绝；逾期未答复的，申请失效。")],
                     "去确认",
                 )
             }
@@ -203,7 +208,12 @@ pub fn word(kind: EventKind, lang: Lang, facts: &Facts) -> Worded {
                 let what = match outcome {
                     "pledge" => "its pledge to you",
                     "pledge_release" => "the release of its pledge to you",
-                    _ => "its transfer to you",
+                    "license" => "its licence to you",
+                    "transfer" => "its transfer to you",
+                    "consent.pledge" => "a further pledge, ranking after yours, which needs your consent",
+                    "consent.transfer" => "its transfer (your pledge moves with it), which needs your consent",
+                    "consent.cancellation" => "its cancellation, which needs your consent",
+                    _ => "an exclusive licence, which needs your consent",
                 };
                 (
                     format!("Your confirmation is asked: {number}"),

@@ -21,7 +21,7 @@ use axum::{
 use self::{
     page::Ctx,
     pages::{
-        announcements, certificates, confirm_email, discovery, feeds, home, ledger, objection_form, objections,
+        announcements, certificates, confirm_act, confirm_email, discovery, feeds, home, ledger, objection_form, objections,
         unsubscribe, verify,
     },
 };
@@ -62,6 +62,7 @@ pub fn router() -> Router<AppState> {
         .route("/objections/{id}/withdraw", post(objections::withdraw))
         .route("/unsubscribe", get(unsubscribe::confirm).post(unsubscribe::unsubscribe))
         .route("/confirm-email", get(confirm_email::page).post(confirm_email::confirm))
+        .route("/confirm/{token}", get(confirm_act::show).post(confirm_act::answer))
         .layer(from_fn_with_state(Kind::Plain, enforce));
     let evidence = Router::new()
         .route("/objections/{id}/evidence", post(objections::attach))

@@ -79,6 +79,11 @@ pub struct Pledge {
     /// (`registry.public_pledge_amounts`); otherwise committed to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secured_amount: Option<Money>,
+    /// The pledge's rank among the certificate's pledges: 1 for the first;
+    /// a later one, recorded with every earlier pledgee's consent, after
+    /// them. Absent from pledges recorded before ranks were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<u32>,
     /// Commitments to the private fields.
     pub commitments: Commitments,
 }
@@ -418,6 +423,7 @@ mod tests {
             starts_on: "2027-01-01".parse().expect("date"),
             ends_on: "2027-12-31".parse().expect("date"),
             secured_amount: Some(Money { amount: "1.00".into(), currency: "CNY".into() }),
+            rank: Some(1),
             commitments: [(private::PLEDGEE_CREDIT_CODE.to_owned(), "c".repeat(64))].into(),
         };
         for entry in [license(), Entry::PledgeRecorded(released.clone()), Entry::PledgeReleased(released)] {

@@ -236,6 +236,19 @@ pub const EN: Messages = Messages {
     document_number: "Document No.",
     measure_in_force: "In force",
     measure_lifted: "Lifted",
+    rank: "Rank",
+    transferee: "Transferee",
+    confirm_act_title: "Your confirmation is asked",
+    confirm_act_word: |kind| format!("The holder of the certificate below filed this act naming you ({kind}); it is recorded only with your confirmation."),
+    confirm_act_consent: |kind| format!("The certificate below is pledged to you. Its holder filed this act ({kind}), which would outrank or defeat your pledge: it is recorded only with your consent."),
+    confirm_act_intro: "Confirm only if you agreed to it. The registry records your answer, the time and the address it came from. This link works once.",
+    confirm_act_due: "Answer before",
+    confirm_act_confirm: "Confirm",
+    confirm_act_decline: "Decline",
+    confirm_act_confirmed: "Confirmed. The act now goes to the registry's review.",
+    confirm_act_declined: "Declined. The act is refused, and its holder is told.",
+    confirm_act_closed: "This act no longer awaits answers: it lapsed, was declined, or was decided.",
+    confirm_act_choose: "Choose Confirm or Decline on the page the link opens.",
 };
 
 fn home_intro(announcement: &str, validity: &str) -> String {

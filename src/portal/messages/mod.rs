@@ -260,6 +260,23 @@ pub struct Messages {
     pub document_number: &'static str,
     pub measure_in_force: &'static str,
     pub measure_lifted: &'static str,
+    /// A pledge's rank among the certificate's pledges.
+    pub rank: &'static str,
+    pub transferee: &'static str,
+    // The single-use confirmation link's page.
+    pub confirm_act_title: &'static str,
+    /// What the link asks of the act's own counterparty, by act kind.
+    pub confirm_act_word: fn(&str) -> String,
+    /// What the link asks of a pledgee of record, by act kind.
+    pub confirm_act_consent: fn(&str) -> String,
+    pub confirm_act_intro: &'static str,
+    pub confirm_act_due: &'static str,
+    pub confirm_act_confirm: &'static str,
+    pub confirm_act_decline: &'static str,
+    pub confirm_act_confirmed: &'static str,
+    pub confirm_act_declined: &'static str,
+    pub confirm_act_closed: &'static str,
+    pub confirm_act_choose: &'static str,
 }
 
 impl Messages {

@@ -229,6 +229,19 @@ pub const ZH_CN: Messages = Messages {
     document_number: "文书编号",
     measure_in_force: "执行中",
     measure_lifted: "已解除",
+    rank: "顺位",
+    transferee: "受让人",
+    confirm_act_title: "请确认登记行为",
+    confirm_act_word: |kind| format!("下列证书的持有人申请了一项涉及你方的登记行为（{kind}），经你方确认后方可登记。"),
+    confirm_act_consent: |kind| format!("下列证书已向你方出质。持有人申请的这项登记行为（{kind}）将影响你方质权，经你方同意后方可登记。"),
+    confirm_act_intro: "请仅在你方确已同意时确认。登记机构将记录你方的答复、时间及来源地址。此链接仅可使用一次。",
+    confirm_act_due: "答复期限",
+    confirm_act_confirm: "确认",
+    confirm_act_decline: "拒绝",
+    confirm_act_confirmed: "已确认。该登记行为将进入登记机构审查。",
+    confirm_act_declined: "已拒绝。该登记行为不予登记，并已通知持有人。",
+    confirm_act_closed: "该登记行为已不再等待答复：已失效、被拒绝或已有决定。",
+    confirm_act_choose: "请在链接打开的页面上选择“确认”或“拒绝”。",
 };
 
 fn home_intro(announcement: &str, validity: &str) -> String {

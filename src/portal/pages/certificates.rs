@@ -118,7 +118,7 @@ struct RecordPage {
     bounded: Option<String>,
     issued_at: String,
     licenses: Vec<(String, &'static str, String)>,
-    pledges: Vec<(String, String, String)>,
+    pledges: Vec<(i32, String, String, String)>,
     /// Whether a preservation measure holds the certificate now.
     under_preservation: bool,
     /// Each measure: kind, authority, document number, term, in force or lifted.
@@ -171,7 +171,8 @@ impl RecordPage {
             .map(|p| {
                 let amount =
                     p.secured_amount.as_ref().map(|m| format!("{} {}", m.amount, m.currency)).unwrap_or_default();
-                (p.pledgee_name.clone(), format!("{} – {}", ctx.date(p.starts_on), ctx.date(p.ends_on)), amount)
+                let term = format!("{} – {}", ctx.date(p.starts_on), ctx.date(p.ends_on));
+                (p.rank, p.pledgee_name.clone(), term, amount)
             })
             .collect();
         let measures: Vec<_> = view

@@ -3,6 +3,7 @@
 
 pub mod announcements;
 pub mod certificates;
+pub mod confirm_act;
 pub mod confirm_email;
 pub mod discovery;
 pub mod feeds;

@@ -21,7 +21,7 @@ use crate::{
         certificates::CertificateRow,
         measures::{MeasureRow, OrderDocument},
     },
-    domain::{ActKind, AuditAction, AuthorityName, DocumentNumber, MeasureKind, Reason, RecordDate},
+    domain::{ActDetails, ActKind, AuditAction, AuthorityName, DocumentNumber, MeasureKind, Reason, RecordDate},
     notifications::{EventKind, messages::Facts},
     services::{
         Error, Fields, Result,
@@ -372,8 +372,9 @@ fn ledger_measure(certificate: &CertificateRow, measure: &MeasureRow, now: DateT
 }
 
 /// The holder hears of a measure recorded or lifted, and so does every
-/// pledgee of the certificate that is registered here (the verified party
-/// holding its credit code; others have no address here yet).
+/// pledgee of the certificate: the verified party holding its credit code
+/// when registered here, else at the contact its pledge gave (pledges
+/// recorded before pledgees gave contacts have none).
 async fn tell_parties(
     conn: &mut PgConnection,
     state: &AppState,
@@ -392,10 +393,19 @@ async fn tell_parties(
     };
     let mut parties = vec![certificate.org_id];
     for pledge in db::pledges::unreleased(conn, certificate.id).await? {
-        if let Some(pledgee) = db::parties::find_verified_by_credit_code(conn, &pledge.pledgee_credit_code).await?
-            && !parties.contains(&pledgee.id)
-        {
-            parties.push(pledgee.id);
+        match db::parties::find_verified_by_credit_code(conn, &pledge.pledgee_credit_code).await? {
+            Some(pledgee) if !parties.contains(&pledgee.id) => parties.push(pledgee.id),
+            Some(_) => {}
+            // Not registered here: at the contact the pledge gave, if any.
+            None => {
+                let terms = db::acts::find(conn, pledge.act_id).await?.map(|act| act.details.0);
+                if let Some(ActDetails::Pledge(terms)) = terms
+                    && let Some(address) = &terms.pledgee.contact_email
+                {
+                    let lang = crate::domain::Lang::ZhCn;
+                    crate::services::notifications::to_address(conn, state, address, lang, kind, &facts, now).await?;
+                }
+            }
         }
     }
     let notices: Vec<_> = parties

@@ -46,9 +46,43 @@ pub fn license(exclusive: bool, starts_on: &str, ends_on: &str) -> Value {
         "exclusive": exclusive, "scope": "华东地区物流调度模型训练", "starts_on": starts_on, "ends_on": ends_on})
 }
 
+/// A pledge to a bank not registered here, which confirms it by the
+/// single-use link sent to its contact.
 pub fn pledge() -> Value {
-    json!({"kind": "pledge", "pledgee": {"name": "上海银行", "credit_code": fresh_credit_code()},
+    json!({"kind": "pledge",
+        "pledgee": {"name": "上海银行", "credit_code": fresh_credit_code(), "contact_email": "loans@bank.example"},
         "secured_amount": {"amount": "5000000.00", "currency": "CNY"}, "starts_on": "2026-12-01", "ends_on": "2028-12-01"})
+}
+
+/// The tokens of the single-use links a filing answered (the tests'
+/// registry sends no mail, so it shows them), in order.
+pub fn links(filed: &Value) -> Vec<String> {
+    let words = filed["awaiting"].as_array().cloned().unwrap_or_default();
+    words
+        .iter()
+        .filter_map(|word| word["link"].as_str())
+        .filter_map(|link| link.rsplit_once("/confirm/").map(|(_, token)| token.to_owned()))
+        .collect()
+}
+
+/// Answers a single-use link: `confirm` or `decline`.
+pub async fn answer_link(app: &TestApp, token: &str, answer: &str) -> crate::helpers::Answer {
+    app.post(&format!("/public/confirmations/{token}"), None, json!({"answer": answer})).await
+}
+
+/// Files an act and confirms every word it awaits by its link: the act,
+/// pending review; its id.
+pub async fn file_confirmed(app: &TestApp, h: &Holder, act: Value) -> String {
+    let filed = file(app, h, act).await;
+    let body = filed.assert_status(201).clone();
+    for token in links(&body) {
+        answer_link(app, &token, "confirm").await.assert_status(200);
+    }
+    let id = body["id"].as_str().expect("id").to_owned();
+    let acts = app.get(&format!("/certificates/{}/acts", h.certificate), Some(&h.tenant.token)).await;
+    let act = acts.assert_status(200).as_array().and_then(|acts| acts.iter().find(|a| a["id"] == id.as_str()).cloned());
+    assert_eq!(act.expect("the act")["state"], "pending", "{body}");
+    id
 }
 
 pub async fn file(app: &TestApp, h: &Holder, act: Value) -> crate::helpers::Answer {
@@ -64,8 +98,13 @@ pub async fn file_ok(app: &TestApp, h: &Holder, act: Value) -> String {
 
 /// The transferee accepts a transfer filed to it: the act goes to review.
 pub async fn accept(app: &TestApp, transferee: &Tenant, act: &str) {
-    let accepted = app.post(&format!("/confirmations/{act}/confirm"), Some(&transferee.token), json!({})).await;
-    assert_eq!(accepted.assert_status(200)["state"], "pending");
+    accept_pending(app, transferee, act, "pending").await;
+}
+
+/// A party confirms an act awaiting its word; the act is then in `state`.
+pub async fn accept_pending(app: &TestApp, party: &Tenant, act: &str, state: &str) {
+    let accepted = app.post(&format!("/confirmations/{act}/confirm"), Some(&party.token), json!({})).await;
+    assert_eq!(accepted.assert_status(200)["state"], state);
 }
 
 /// Files a transfer to `to`, which accepts it, and approves it; its id.
@@ -168,32 +207,51 @@ async fn overlapping_exclusive_licenses_approved_at_once_one_wins() {
 }
 
 #[tokio::test]
-async fn an_unreleased_pledge_blocks_transfer_and_cancellation() {
+async fn a_pledged_certificate_is_transferred_or_cancelled_only_with_the_pledgees_consent() {
     let app = spawn_app_with(setup).await;
     let h = holder(&app).await;
     let buyer = app.signup().await;
-    let pledge_act = file_ok(&app, &h, pledge()).await;
+    let pledge_act = file_confirmed(&app, &h, pledge()).await;
     approve(&app, &h, &pledge_act).await.assert_status(200);
 
     let record = public(&app, &h).await;
     assert_eq!(record["pledges"][0]["pledgee_name"], "上海银行");
+    assert_eq!(record["pledges"][0]["rank"], 1);
     assert!(record["pledges"][0].get("secured_amount").is_none(), "amounts are private by default");
-
-    let transfer = json!({"kind": "transfer", "transferee_credit_code": buyer.credit_code});
-    let refused = file(&app, &h, transfer.clone()).await;
-    refused.assert_problem(409, "conflict");
-    assert!(
-        refused.body["detail"].as_str().is_some_and(|d| d.contains("pledged to 上海银行") && d.contains("released"))
-    );
-    file(&app, &h, json!({"kind": "cancellation", "reason": "停止运营"})).await.assert_problem(409, "conflict");
 
     file(&app, &h, json!({"kind": "pledge_release", "pledge_id": "00000000-0000-0000-0000-000000000000"}))
         .await
         .assert_problem(422, "validation_failed");
-    let release = file_ok(&app, &h, json!({"kind": "pledge_release", "pledge_id": pledge_act})).await;
-    approve(&app, &h, &release).await.assert_status(200);
-    assert_eq!(public(&app, &h).await["pledges"], json!([]));
-    file(&app, &h, transfer).await.assert_status(201);
+
+    // A cancellation waits for the pledgee's consent; declined, it is
+    // rejected and the pledge stands.
+    let cancellation = file(&app, &h, json!({"kind": "cancellation", "reason": "停止运营"})).await;
+    let body = cancellation.assert_status(201).clone();
+    assert_eq!(body["state"], "awaiting_confirmation");
+    assert_eq!(body["awaiting"][0]["pledge_id"], pledge_act.as_str());
+    assert_eq!(body["awaiting"][0]["via"], json!(["link"]));
+    let id = body["id"].as_str().expect("id");
+    approve(&app, &h, id).await.assert_problem(409, "invalid_transition");
+    answer_link(&app, &links(&body)[0], "decline").await.assert_status(200);
+    let acts = app.get(&format!("/certificates/{}/acts", h.certificate), Some(&h.tenant.token)).await;
+    let cancelled = acts.body.as_array().and_then(|a| a.iter().find(|a| a["id"] == id).cloned()).expect("act");
+    assert_eq!(cancelled["state"], "rejected");
+
+    // A transfer with the pledgee's consent (and the transferee's
+    // acceptance): the pledge moves with the certificate.
+    let filed = file(&app, &h, json!({"kind": "transfer", "transferee_credit_code": buyer.credit_code})).await;
+    let body = filed.assert_status(201).clone();
+    let words: Vec<_> = body["awaiting"].as_array().expect("words").iter().map(|w| w["from"].clone()).collect();
+    assert_eq!(words.len(), 2, "the transferee's and the pledgee's: {body}");
+    let transfer = body["id"].as_str().expect("id").to_owned();
+    accept_pending(&app, &buyer, &transfer, "awaiting_confirmation").await;
+    for token in links(&body) {
+        answer_link(&app, &token, "confirm").await.assert_status(200);
+    }
+    approve(&app, &h, &transfer).await.assert_status(200);
+    app.get(&format!("/certificates/{}", h.certificate), Some(&buyer.token)).await.assert_status(200);
+    let record = public(&app, &h).await;
+    assert_eq!(record["pledges"][0]["pledgee_name"], "上海银行", "the pledge moved with the certificate");
 }
 
 #[tokio::test]
@@ -204,7 +262,7 @@ async fn pledge_amounts_are_public_only_if_configured() {
     })
     .await;
     let h = holder(&app).await;
-    let act = file_ok(&app, &h, pledge()).await;
+    let act = file_confirmed(&app, &h, pledge()).await;
     approve(&app, &h, &act).await.assert_status(200);
     assert_eq!(
         public(&app, &h).await["pledges"][0]["secured_amount"],
@@ -460,14 +518,14 @@ async fn every_approved_act_is_a_verifiable_ledger_leaf() {
     let app = spawn_app_with(setup).await;
     let h = holder(&app).await;
     let buyer = app.signup().await;
-    let pledge_act = file_ok(&app, &h, pledge()).await;
+    let pledge_act = file_confirmed(&app, &h, pledge()).await;
     approve(&app, &h, &pledge_act).await.assert_status(200);
     for act in [
         license(true, "2027-01-01", "2027-12-31"),
         json!({"kind": "pledge_release", "pledge_id": pledge_act}),
         json!({"kind": "change", "abstract": "覆盖长三角与珠三角的物流时效数据"}),
     ] {
-        let id = file_ok(&app, &h, act).await;
+        let id = file_confirmed(&app, &h, act).await;
         approve(&app, &h, &id).await.assert_status(200);
     }
     transferred(&app, &h, &buyer).await;
@@ -503,6 +561,11 @@ async fn every_approved_act_is_a_verifiable_ledger_leaf() {
         let parsed: Value = serde_json::from_slice(&bytes).expect("json");
         assert_eq!(parsed["type"], expected);
         assert_eq!(parsed["certificate_number"], h.number.as_str());
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("bank.example"), "no contact on the ledger: {text}");
+        if expected.starts_with("pledge.") {
+            assert_eq!(parsed["rank"], 1, "{text}");
+        }
         let proof =
             app.get(&format!("/public/ledger/proofs/inclusion?index={index}&tree_size={}", signed.size), None).await;
         let hashes: Vec<merkle::Hash> = proof.body["hashes"]
@@ -579,11 +642,11 @@ async fn a_second_transfer_cancellation_or_pledge_is_refused_while_one_waits() {
         }
     }
     .assert_status(200);
-    file_ok(&app, &h, pledge()).await;
+    file_confirmed(&app, &h, pledge()).await;
 }
 
 #[tokio::test]
-async fn a_pledge_may_not_outlast_the_certificate_nor_follow_another() {
+async fn a_pledge_may_not_outlast_the_certificate_and_ranks_after_another_with_its_consent() {
     let app = spawn_app_with(setup).await;
     let h = holder(&app).await;
     let mut long = pledge();
@@ -593,13 +656,21 @@ async fn a_pledge_may_not_outlast_the_certificate_nor_follow_another() {
     assert_eq!(answer.error_fields(), ["ends_on"]);
     assert!(answer.body["detail"].as_str().is_some_and(|d| d.contains("validity")));
 
-    let first = file_ok(&app, &h, pledge()).await;
+    let first = file_confirmed(&app, &h, pledge()).await;
     approve(&app, &h, &first).await.assert_status(200);
+    // A second pledge waits for its own pledgee and the first's consent.
     let second = file(&app, &h, pledge()).await;
-    second.assert_problem(409, "conflict");
-    assert_eq!(second.body["conflicting_act_id"], first.as_str());
-    // Once it is released, another may be filed.
-    let release = file_ok(&app, &h, json!({"kind": "pledge_release", "pledge_id": first})).await;
-    approve(&app, &h, &release).await.assert_status(200);
-    file_ok(&app, &h, pledge()).await;
+    let body = second.assert_status(201).clone();
+    assert_eq!(body["awaiting"][1]["pledge_id"], first.as_str(), "{body}");
+    let tokens = links(&body);
+    answer_link(&app, &tokens[0], "confirm").await.assert_status(200);
+    // Declined by the first pledgee, it is refused.
+    let refused = answer_link(&app, &tokens[1], "decline").await;
+    assert_eq!(refused.assert_status(200)["state"], "rejected");
+    answer_link(&app, &tokens[1], "confirm").await.assert_problem(409, "conflict");
+    // With its consent, it is recorded, ranking second.
+    let second = file_confirmed(&app, &h, pledge()).await;
+    approve(&app, &h, &second).await.assert_status(200);
+    let ranks: Vec<_> = public(&app, &h).await["pledges"].as_array().expect("pledges").iter().map(|p| p["rank"].clone()).collect();
+    assert_eq!(ranks, [json!(1), json!(2)]);
 }

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    certificates::acts::{Holder, approve, file_ok, holder, license, setup, transferred},
+    certificates::acts::{Holder, approve, file_confirmed, file_ok, holder, license, setup, transferred},
     helpers::{Tenant, TestApp, fresh_credit_code, spawn_app_with},
     operations::cli,
 };
@@ -21,7 +21,7 @@ const SCOPE: &str = "仅限华东地区物流调度模型训练，不得转授�
 const REASON: &str = "内部重组，涉及尚未公告的并购计划";
 
 fn pledge_to(pledgee_code: &str) -> Value {
-    json!({"kind": "pledge", "pledgee": {"name": "上海银行", "credit_code": pledgee_code},
+    json!({"kind": "pledge", "pledgee": {"name": "上海银行", "credit_code": pledgee_code, "contact_email": "loans@bank.example"},
         "secured_amount": {"amount": AMOUNT, "currency": "CNY"}, "starts_on": "2026-12-01", "ends_on": "2028-12-01"})
 }
 
@@ -30,9 +30,10 @@ fn license_to(licensee_code: &str) -> Value {
         "exclusive": true, "scope": SCOPE, "starts_on": "2027-01-01", "ends_on": "2027-12-31"})
 }
 
-/// Files and approves an act; its id.
+/// Files an act, confirms every word it awaits by link, and approves it;
+/// its id.
 pub(super) async fn recorded(app: &TestApp, h: &Holder, act: Value) -> String {
-    let id = file_ok(app, h, act).await;
+    let id = file_confirmed(app, h, act).await;
     approve(app, h, &id).await.assert_status(200);
     id
 }

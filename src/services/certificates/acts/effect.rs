@@ -42,7 +42,11 @@ pub async fn apply(
                 _ => e.into(),
             })?;
         }
-        ActDetails::Pledge(PledgeTerms { pledgee, secured_amount, starts_on, ends_on }) => {
+        ActDetails::Pledge(PledgeTerms { pledgee, secured_amount, starts_on, ends_on, rank }) => {
+            // After every pledge of record, whose pledgees consented.
+            let last = db::pledges::unreleased(conn, certificate.id).await?.iter().map(|p| p.rank).max();
+            let ranked = u32::try_from(last.unwrap_or(0) + 1).map_err(|e| anyhow::anyhow!("rank out of range: {e}"))?;
+            *rank = Some(ranked);
             let pledge = PledgeRow {
                 act_id: act.id,
                 certificate_id: certificate.id,
@@ -58,6 +62,7 @@ pub async fn apply(
                 starts_on: starts_on.date(),
                 ends_on: ends_on.date(),
                 released_at: None,
+                rank: i32::try_from(ranked).map_err(|e| anyhow::anyhow!("rank out of range: {e}"))?,
             };
             db::pledges::insert(conn, &pledge).await?;
         }
@@ -67,7 +72,7 @@ pub async fn apply(
             }
         }
         ActDetails::Transfer { transferee, transferor } => {
-            rules::ensure_no_unreleased_pledge(conn, certificate.id, "transferred").await?;
+            // Its pledges, consented to it, move with the certificate.
             let to = db::parties::find(conn, transferee.id)
                 .await?
                 .filter(|to| to.verification == Verification::Verified)
@@ -113,10 +118,7 @@ pub async fn apply(
             *valid_until = Some(until);
             *validity_bounded_by = bound;
         }
-        ActDetails::Cancellation { .. } => {
-            rules::ensure_no_unreleased_pledge(conn, certificate.id, "cancelled").await?;
-            register.status = CertificateStatus::Cancelled;
-        }
+        ActDetails::Cancellation { .. } => register.status = CertificateStatus::Cancelled,
         ActDetails::Revocation { .. } => register.status = CertificateStatus::Revoked,
     }
     if !db::certificates::update_active(conn, certificate.id, &register, now).await? {

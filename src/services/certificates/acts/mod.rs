@@ -4,7 +4,9 @@
 //! approved act changes the register and is written to the ledger, in one
 //! transaction.
 //!
-//! `terms` checks what is filed, `rules` holds what must stay true,
+//! `terms` checks what is filed, `confirmations` the words an act waits
+//! for (and `written_consent` the one given on paper), `rules` holds what
+//! must stay true,
 //! `effect` applies an act to the register, `record` decides what the
 //! ledger shows of it, and `public` what the public record shows.
 
@@ -14,6 +16,7 @@ mod public;
 mod record;
 mod rules;
 mod terms;
+pub mod written_consent;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -47,7 +50,7 @@ use crate::{
 };
 use tlog::commitment::Openings;
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ActView {
     pub id: Uuid,
     pub certificate_id: Uuid,
@@ -63,6 +66,10 @@ pub struct ActView {
     pub decision_reason: Option<String>,
     /// The act's leaf in the ledger, once appended.
     pub ledger_index: Option<i64>,
+    /// The words the act waits for before review, as its filing answers
+    /// them (with each single-use link when the registry sends no mail).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub awaiting: Vec<confirmations::AwaitedWord>,
 }
 
 impl ActView {
@@ -78,7 +85,16 @@ impl ActView {
             decided_at: row.decided_at,
             decision_reason: row.decision_reason,
             ledger_index: row.ledger_index,
+            awaiting: Vec::new(),
         }
+    }
+
+    /// The act as a party asked for its word sees it: the terms without
+    /// the contacts the filer gave.
+    fn for_counterparty(row: ActRow) -> Self {
+        let mut view = Self::full(row);
+        view.details = view.details.map(ActDetails::without_contacts);
+        view
     }
 
     /// The act as organization `org_id`, now holding the certificate, sees it.
@@ -134,27 +150,47 @@ pub async fn file(
     {
         return Ok(earlier);
     }
-    let certificate = theirs(&tenant, db::certificates::find_for_update(&mut tx, certificate_id).await?)?;
+    let found = db::certificates::find_for_update(&mut tx, certificate_id).await?;
+    // A pledgee releases its own pledge on a certificate it does not hold.
+    let by_pledgee = match (&request, &found) {
+        (NewAct::PledgeRelease(release), Some(certificate)) if certificate.org_id != tenant.org_id => {
+            rules::is_pledgee(&mut tx, tenant.org_id, certificate.id, release.pledge_id).await?
+        }
+        _ => false,
+    };
+    let certificate = match by_pledgee {
+        true => found.ok_or(Error::NotFound)?,
+        false => theirs(&tenant, found)?,
+    };
     rules::ensure_active(&certificate, now)?;
     rules::ensure_no_waiting_disposal(&mut tx, certificate.id, request.kind()).await?;
     super::measures::ensure_not_held(&mut tx, certificate.id, request.kind()).await?;
+    let transferee_contact = match &request {
+        NewAct::Transfer(transfer) => {
+            confirmations::contact("transferee_contact_email", transfer.transferee_contact_email.as_deref())?
+        }
+        _ => None,
+    };
     let (details, filed) = terms::parse(&mut tx, state, &certificate, request, today(state, now)).await?;
     let filed_by = match tenant.actor {
         Actor::User(id) | Actor::ApiKey(id) => id,
     };
+    let words =
+        confirmations::wanted(&mut tx, state, certificate.id, &details, transferee_contact, by_pledgee).await?;
     let mut act = new_act(&certificate, details, filed_by, now);
     act.openings = Json(filed);
-    let counterparty = confirmations::counterparty(&mut tx, &act.details.0).await?;
-    if counterparty.is_some() {
+    if !words.is_empty() {
         act.state = ActState::AwaitingConfirmation;
     }
     db::acts::insert(&mut tx, &act).await?;
-    if let Some(counterparty) = counterparty {
-        confirmations::await_word(&mut tx, state, &act, counterparty, now).await?;
-    }
-    let view = ActView::full(act);
+    let awaiting = confirmations::ask(&mut tx, state, &act, words, now).await?;
+    let view = ActView { awaiting, ..ActView::full(act) };
     if let Some(idempotent) = &idempotent {
-        idempotent.remember(&mut tx, &view).await?;
+        // A replay answers the act without its links: the registry keeps
+        // no link in clear.
+        let mut remembered = view.clone();
+        remembered.awaiting.iter_mut().for_each(|word| word.link = None);
+        idempotent.remember(&mut tx, &remembered).await?;
     }
     tx.commit().await?;
     tracing::info!(act_id = %view.id, kind = ?view.kind, "act filed");
@@ -264,8 +300,10 @@ pub async fn approve(state: &AppState, staff: Staff, id: Uuid) -> Result<ActView
     let act = pending(&mut tx, id).await?;
     let certificate = db::certificates::find_for_update(&mut tx, act.certificate_id).await?.ok_or(Error::NotFound)?;
     rules::ensure_active(&certificate, now)?;
-    // A measure recorded since the filing holds it back too.
+    // A measure recorded since the filing holds it back too, and a pledge
+    // recorded since, unless its pledgee consented.
     super::measures::ensure_not_held(&mut tx, certificate.id, act.kind).await?;
+    confirmations::ensure_pledgees_consented(&mut tx, &act).await?;
     let view = take_effect(&mut tx, state, &act, &certificate, staff, now).await?;
     audit_act(&mut tx, staff, AuditAction::ActApprove, &view, None, now).await?;
     notify_decided(&mut tx, state, &view, None, now).await?;

@@ -26,6 +26,9 @@ pub struct PublicLicense {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicPledge {
     pub pledgee_name: String,
+    /// 1 for the first pledge; a later one, recorded with every earlier
+    /// pledgee's consent, ranks after them.
+    pub rank: i32,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     /// Shown only where the registry's configuration allows.
@@ -68,6 +71,7 @@ pub async fn public_record(
         .into_iter()
         .map(|p| PublicPledge {
             pledgee_name: p.pledgee_name,
+            rank: p.rank,
             starts_on: p.starts_on,
             ends_on: p.ends_on,
             secured_amount: show_amounts.then_some(Money { amount: p.amount, currency: p.currency }),

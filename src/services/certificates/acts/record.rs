@@ -140,6 +140,7 @@ fn pledge(certificate_number: String, now: DateTime<Utc>, terms: &PledgeTerms, o
         starts_on: terms.starts_on.date(),
         ends_on: terms.ends_on.date(),
         secured_amount: (!committed).then(|| terms.secured_amount.clone()),
+        rank: terms.rank,
         commitments: commitments(openings)?,
     })
 }

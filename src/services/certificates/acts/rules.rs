@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::{
     db::{self, certificates::CertificateRow},
-    domain::{ActKind, CertificateStatus, ValidityBound, authorization},
+    domain::{ActKind, CertificateStatus, ValidityBound, Verification, authorization},
     services::{Error, Result},
     state::AppState,
 };
@@ -23,16 +23,17 @@ pub fn ensure_active(certificate: &CertificateRow, now: DateTime<Utc>) -> Result
     Err(Error::InvalidTransition { subject: "certificate", from: from.as_str().into(), action: "take new acts".into() })
 }
 
-/// A pledged certificate can be neither transferred nor cancelled.
-pub async fn ensure_no_unreleased_pledge(conn: &mut PgConnection, certificate_id: Uuid, what: &str) -> Result<()> {
+/// Whether `party_id` is the pledgee of the certificate's unreleased
+/// pledge `pledge_id`: the verified party holding the credit code the
+/// pledge names.
+pub async fn is_pledgee(conn: &mut PgConnection, party_id: Uuid, certificate_id: Uuid, pledge_id: Uuid) -> Result<bool> {
     let pledges = db::pledges::unreleased(conn, certificate_id).await?;
-    match pledges.first() {
-        None => Ok(()),
-        Some(pledge) => Err(Error::Conflict(format!(
-            "the certificate is pledged to {} (pledge {}); it cannot be {what} until the pledge is released",
-            pledge.pledgee_name, pledge.act_id
-        ))),
-    }
+    let Some(pledge) = pledges.iter().find(|p| p.act_id == pledge_id) else { return Ok(false) };
+    let party = db::parties::find(conn, party_id).await?;
+    Ok(party.is_some_and(|party| {
+        party.verification == Verification::Verified
+            && party.credit_code.as_deref() == Some(pledge.pledgee_credit_code.as_str())
+    }))
 }
 
 /// Acts that decide who holds the certificate or what it answers for:
@@ -57,22 +58,6 @@ pub async fn ensure_no_waiting_disposal(conn: &mut PgConnection, certificate_id:
                 other.as_str()
             ),
             act_id,
-        }),
-    }
-}
-
-/// A pledged certificate takes no second pledge (`409`, naming the pledge
-/// on record): ranking pledges needs every pledgee's consent.
-pub async fn ensure_not_pledged(conn: &mut PgConnection, certificate_id: Uuid) -> Result<()> {
-    let pledges = db::pledges::unreleased(conn, certificate_id).await?;
-    match pledges.first() {
-        None => Ok(()),
-        Some(pledge) => Err(Error::ConflictingAct {
-            message: format!(
-                "the certificate is already pledged to {} (pledge {}); a second pledge is refused until it is released",
-                pledge.pledgee_name, pledge.act_id
-            ),
-            act_id: pledge.act_id,
         }),
     }
 }

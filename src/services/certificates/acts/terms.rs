@@ -11,7 +11,7 @@ use super::rules;
 use crate::{
     db::{self, certificates::CertificateRow, parties::Identity},
     domain::{
-        Abstract, ActDetails, ActKind, Counterparty, CreditCodeText, ExtendedAgreement, IdNumberText, LicenseTerms,
+        Abstract, ActDetails, ActKind, Counterparty, CreditCodeText, Email, ExtendedAgreement, IdNumberText, LicenseTerms,
         Money, Name, PartyKind, PledgeTerms, ProductName, Reason, RecordDate, Text, authorization, parse_amount,
         parse_currency,
     },
@@ -54,6 +54,11 @@ pub struct Transfer {
     /// here; or give `transferee_credit_code`.
     #[serde(default)]
     pub transferee_id_number: Option<IdNumberText>,
+    /// An e-mail address alone (`name@example.com`) where the transferee
+    /// may also accept by a single-use link, besides through the API.
+    #[serde(default)]
+    #[schema(format = Email, max_length = 254)]
+    pub transferee_contact_email: Option<String>,
 }
 
 impl Transfer {
@@ -178,7 +183,10 @@ fn counterparty(
     filed: &mut Openings,
 ) -> Result<Option<Counterparty>> {
     let name = fields.check(&format!("{prefix}.name"), party.name.parse());
-    Ok(match (&party.credit_code, &party.id_number) {
+    let contact = party.contact_email.as_deref().map(|address| {
+        fields.check(&format!("{prefix}.contact_email"), Email::parse(address)).map(|email| email.to_string())
+    });
+    let party = match (&party.credit_code, &party.id_number) {
         (Some(code), None) => {
             let code = fields.check(&format!("{prefix}.credit_code"), code.parse());
             let (Some(name), Some(code)) = (name, code) else { return Ok(None) };
@@ -207,7 +215,8 @@ fn counterparty(
             fields.add(&format!("{prefix}.credit_code"), format!("give the credit code{person}"));
             None
         }
-    })
+    };
+    Ok(party.map(|party| Counterparty { contact_email: contact.flatten(), ..party }))
 }
 
 fn term(fields: &mut Fields, starts_on: NaiveDate, ends_on: NaiveDate, today: NaiveDate) {
@@ -301,7 +310,7 @@ pub async fn parse(
                 ends_on,
             })
         }
-        NewAct::Pledge(PledgeTerms { pledgee, secured_amount, starts_on, ends_on }) => {
+        NewAct::Pledge(PledgeTerms { pledgee, secured_amount, starts_on, ends_on, rank: _ }) => {
             let pledgee = counterparty(&mut fields, "pledgee", &pledgee, Persons::Refused, &mut filed)?;
             let amount = fields.check("secured_amount.amount", parse_amount(&secured_amount.amount));
             let currency = fields.check("secured_amount.currency", parse_currency(&secured_amount.currency));
@@ -312,11 +321,11 @@ pub async fn parse(
                 fields.add("ends_on", format!("must not be after the certificate's validity ends, on {last_day}"));
             }
             fields.finish()?;
-            rules::ensure_not_pledged(conn, certificate.id).await?;
             let (Some(pledgee), Some(amount), Some(currency)) = (pledgee, amount, currency) else {
                 return Err(Error::field("pledgee", "invalid"));
             };
-            ActDetails::Pledge(PledgeTerms { pledgee, secured_amount: Money { amount, currency }, starts_on, ends_on })
+            let secured_amount = Money { amount, currency };
+            ActDetails::Pledge(PledgeTerms { pledgee, secured_amount, starts_on, ends_on, rank: None })
         }
         NewAct::PledgeRelease(PledgeRelease { pledge_id }) => {
             let unreleased = db::pledges::unreleased(conn, certificate.id).await?;
@@ -348,7 +357,6 @@ pub async fn parse(
             if transferee.id == certificate.org_id {
                 return Err(Error::field(field, "is the holder itself"));
             }
-            rules::ensure_no_unreleased_pledge(conn, certificate.id, "transferred").await?;
             ActDetails::Transfer { transferee: transferee.as_transferee(), transferor: None }
         }
         NewAct::Change(Change { product_name, summary, extended_agreements }) => {
@@ -375,7 +383,6 @@ pub async fn parse(
         }
         NewAct::Cancellation(Cancellation { reason }) => {
             let reason = reason.parse().map_err(|m| Error::field("reason", m))?;
-            rules::ensure_no_unreleased_pledge(conn, certificate.id, "cancelled").await?;
             ActDetails::Cancellation { reason: reason.into_string() }
         }
     };
