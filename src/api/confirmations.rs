@@ -88,7 +88,7 @@ pub fn by_link() -> OpenApiRouter<AppState> {
 /// Changes nothing (mail scanners follow links). The portal's
 /// `/confirm/{token}` shows the same, with the buttons.
 #[utoipa::path(get, path = "/public/confirmations/{token}", tag = "public", operation_id = "getConfirmationByLink",
-    params(("token" = String, Path, description = "The token the mailed link carries")), responses(
+    security(), params(("token" = String, Path, description = "The token the mailed link carries")), responses(
     (status = 200, description = "What is asked", body = LinkRequest),
     Always,
     (status = 404, description = "No confirmation has this token (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
@@ -107,7 +107,7 @@ async fn link_request(
 /// holder told). Recorded with the link's address, the time and the client
 /// address.
 #[utoipa::path(post, path = "/public/confirmations/{token}", tag = "public", operation_id = "answerConfirmationByLink",
-    params(("token" = String, Path, description = "The token the mailed link carries")),
+    security(), params(("token" = String, Path, description = "The token the mailed link carries")),
     request_body = LinkAnswer, responses(
     (status = 200, description = "The answer, recorded, and where the act stands", body = LinkRequest),
     Always, JsonBody,

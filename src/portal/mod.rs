@@ -21,8 +21,8 @@ use axum::{
 use self::{
     page::Ctx,
     pages::{
-        announcements, certificates, confirm_act, confirm_email, discovery, feeds, home, ledger, objection_form, objections,
-        unsubscribe, verify,
+        announcements, certificates, confirm_act, confirm_email, discovery, feeds, home, ledger, objection_form,
+        objections, unsubscribe, verify,
     },
 };
 use crate::{

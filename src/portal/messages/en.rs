@@ -239,8 +239,16 @@ pub const EN: Messages = Messages {
     rank: "Rank",
     transferee: "Transferee",
     confirm_act_title: "Your confirmation is asked",
-    confirm_act_word: |kind| format!("The holder of the certificate below filed this act naming you ({kind}); it is recorded only with your confirmation."),
-    confirm_act_consent: |kind| format!("The certificate below is pledged to you. Its holder filed this act ({kind}), which would outrank or defeat your pledge: it is recorded only with your consent."),
+    confirm_act_word: |kind| {
+        format!(
+            "The holder of the certificate below filed this act naming you ({kind}); it is recorded only with your confirmation."
+        )
+    },
+    confirm_act_consent: |kind| {
+        format!(
+            "The certificate below is pledged to you. Its holder filed this act ({kind}), which would outrank or defeat your pledge: it is recorded only with your consent."
+        )
+    },
     confirm_act_intro: "Confirm only if you agreed to it. The registry records your answer, the time and the address it came from. This link works once.",
     confirm_act_due: "Answer before",
     confirm_act_confirm: "Confirm",

@@ -233,7 +233,9 @@ pub const ZH_CN: Messages = Messages {
     transferee: "受让人",
     confirm_act_title: "请确认登记行为",
     confirm_act_word: |kind| format!("下列证书的持有人申请了一项涉及你方的登记行为（{kind}），经你方确认后方可登记。"),
-    confirm_act_consent: |kind| format!("下列证书已向你方出质。持有人申请的这项登记行为（{kind}）将影响你方质权，经你方同意后方可登记。"),
+    confirm_act_consent: |kind| {
+        format!("下列证书已向你方出质。持有人申请的这项登记行为（{kind}）将影响你方质权，经你方同意后方可登记。")
+    },
     confirm_act_intro: "请仅在你方确已同意时确认。登记机构将记录你方的答复、时间及来源地址。此链接仅可使用一次。",
     confirm_act_due: "答复期限",
     confirm_act_confirm: "确认",

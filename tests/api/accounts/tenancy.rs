@@ -103,6 +103,18 @@ fn requests(o: &Owned) -> Vec<(&'static str, Method, String, Option<Value>)> {
             None,
         ),
         ("/certificates/{id}/openings", Method::GET, format!("/certificates/{c}/openings"), None),
+        (
+            "/certificates/{id}/acts/{act_id}/document",
+            Method::GET,
+            format!("/certificates/{c}/acts/{act}/document"),
+            None,
+        ),
+        (
+            "/certificates/{id}/acts/{act_id}/document",
+            Method::PUT,
+            format!("/certificates/{c}/acts/{act}/document"),
+            None,
+        ),
         // An act answers only to the party whose word it awaits.
         ("/confirmations/{act_id}/confirm", Method::POST, format!("/confirmations/{act}/confirm"), None),
         ("/confirmations/{act_id}/decline", Method::POST, format!("/confirmations/{act}/decline"), None),
@@ -136,6 +148,10 @@ fn requests(o: &Owned) -> Vec<(&'static str, Method, String, Option<Value>)> {
 }
 
 async fn send(app: &TestApp, method: Method, path: &str, token: &str, body: Option<Value>) -> crate::helpers::Answer {
+    if method == Method::PUT && path.starts_with("/certificates/") {
+        let request = app.client.put(app.url(path)).bearer_auth(token).header("content-type", "application/pdf");
+        return crate::helpers::answer(request.body("%PDF-1.7 x").send().await.expect("sent")).await;
+    }
     if method == Method::PUT {
         let application = path.split('/').nth(2).unwrap_or_default();
         return app.upload(token, application, "summary", "text/plain", "x").await;

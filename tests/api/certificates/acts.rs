@@ -671,6 +671,7 @@ async fn a_pledge_may_not_outlast_the_certificate_and_ranks_after_another_with_i
     // With its consent, it is recorded, ranking second.
     let second = file_confirmed(&app, &h, pledge()).await;
     approve(&app, &h, &second).await.assert_status(200);
-    let ranks: Vec<_> = public(&app, &h).await["pledges"].as_array().expect("pledges").iter().map(|p| p["rank"].clone()).collect();
+    let ranks: Vec<_> =
+        public(&app, &h).await["pledges"].as_array().expect("pledges").iter().map(|p| p["rank"].clone()).collect();
     assert_eq!(ranks, [json!(1), json!(2)]);
 }

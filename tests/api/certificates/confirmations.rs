@@ -201,13 +201,12 @@ async fn a_pledgee_not_registered_here_confirms_or_declines_by_link_once() {
     assert_eq!(posted.status(), 200);
     assert_eq!(act(&app, &h, &id).await["state"], "pending");
     answer_link(&app, &token, "decline").await.assert_problem(409, "conflict");
-    let (via, from): (String, String) = sqlx::query_as(
-        "SELECT answered_via, answered_from FROM act_confirmations WHERE act_id = $1::uuid",
-    )
-    .bind(&id)
-    .fetch_one(&app.state.db)
-    .await
-    .expect("the answer");
+    let (via, from): (String, String) =
+        sqlx::query_as("SELECT answered_via, answered_from FROM act_confirmations WHERE act_id = $1::uuid")
+            .bind(&id)
+            .fetch_one(&app.state.db)
+            .await
+            .expect("the answer");
     assert_eq!((via.as_str(), from.as_str()), ("link", "127.0.0.1"));
     approve(&app, &h, &id).await.assert_status(200);
 
@@ -262,12 +261,16 @@ async fn a_legacy_pledge_is_released_by_the_holder_with_the_pledgees_written_con
     let other = app.signup().await;
     const PDF: &[u8] = b"%PDF-1.7 the bank's written consent";
     upload(other.token.clone(), document.clone(), PDF, "application/pdf").await.assert_problem(404, "not_found");
-    upload(h.tenant.token.clone(), document.clone(), PDF, "text/plain").await.assert_problem(415, "unsupported_media_type");
+    upload(h.tenant.token.clone(), document.clone(), PDF, "text/plain")
+        .await
+        .assert_problem(415, "unsupported_media_type");
     app.get(&format!("/review/acts/{release}/document"), Some(&h.reviewer)).await.assert_problem(404, "not_found");
     let uploaded = upload(h.tenant.token.clone(), document.clone(), PDF, "application/pdf").await;
     assert_eq!(uploaded.assert_status(200)["state"], "pending");
     // Uploaded again, nothing is awaited any more.
-    upload(h.tenant.token.clone(), document.clone(), PDF, "application/pdf").await.assert_problem(409, "invalid_transition");
+    upload(h.tenant.token.clone(), document.clone(), PDF, "application/pdf")
+        .await
+        .assert_problem(409, "invalid_transition");
 
     // Staff read it before approving; so may the holder; nobody else.
     let fetched = app

@@ -395,6 +395,7 @@ async fn every_answer_is_one_the_document_lists() {
                 ("{evidence_id}", uuid::Uuid::now_v7().to_string(), "not-a-uuid".to_owned()),
                 ("{delivery_id}", uuid::Uuid::now_v7().to_string(), "not-a-uuid".to_owned()),
                 ("{measure_id}", uuid::Uuid::now_v7().to_string(), "not-a-uuid".to_owned()),
+                ("{token}", format!("dpcf_{}_{}", uuid::Uuid::now_v7().simple(), "A".repeat(43)), "x".to_owned()),
                 ("{kind}", "summary".to_owned(), "not-a-kind".to_owned()),
                 ("{index}", "12345".to_owned(), "minus-one".to_owned()),
                 ("{certificate_number}", "20261131000000001".to_owned(), "x".to_owned()),

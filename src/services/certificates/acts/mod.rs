@@ -175,8 +175,7 @@ pub async fn file(
     let filed_by = match tenant.actor {
         Actor::User(id) | Actor::ApiKey(id) => id,
     };
-    let words =
-        confirmations::wanted(&mut tx, state, certificate.id, &details, transferee_contact, by_pledgee).await?;
+    let words = confirmations::wanted(&mut tx, state, certificate.id, &details, transferee_contact, by_pledgee).await?;
     let mut act = new_act(&certificate, details, filed_by, now);
     act.openings = Json(filed);
     if !words.is_empty() {

@@ -26,7 +26,12 @@ pub fn ensure_active(certificate: &CertificateRow, now: DateTime<Utc>) -> Result
 /// Whether `party_id` is the pledgee of the certificate's unreleased
 /// pledge `pledge_id`: the verified party holding the credit code the
 /// pledge names.
-pub async fn is_pledgee(conn: &mut PgConnection, party_id: Uuid, certificate_id: Uuid, pledge_id: Uuid) -> Result<bool> {
+pub async fn is_pledgee(
+    conn: &mut PgConnection,
+    party_id: Uuid,
+    certificate_id: Uuid,
+    pledge_id: Uuid,
+) -> Result<bool> {
     let pledges = db::pledges::unreleased(conn, certificate_id).await?;
     let Some(pledge) = pledges.iter().find(|p| p.act_id == pledge_id) else { return Ok(false) };
     let party = db::parties::find(conn, party_id).await?;

@@ -11,9 +11,9 @@ use super::rules;
 use crate::{
     db::{self, certificates::CertificateRow, parties::Identity},
     domain::{
-        Abstract, ActDetails, ActKind, Counterparty, CreditCodeText, Email, ExtendedAgreement, IdNumberText, LicenseTerms,
-        Money, Name, PartyKind, PledgeTerms, ProductName, Reason, RecordDate, Text, authorization, parse_amount,
-        parse_currency,
+        Abstract, ActDetails, ActKind, Counterparty, CreditCodeText, Email, ExtendedAgreement, IdNumberText,
+        LicenseTerms, Money, Name, PartyKind, PledgeTerms, ProductName, Reason, RecordDate, Text, authorization,
+        parse_amount, parse_currency,
     },
     input::{self, Body, BodyError},
     services::{Error, Fields, Result},

@@ -40,7 +40,8 @@ where
     E: std::fmt::Display,
 {
     let media_types = LICENCE_MEDIA_TYPES.map(String::from);
-    let rules = Rules { what: "a written consent", max_size: state.config.materials.max_size, media_types: &media_types };
+    let rules =
+        Rules { what: "a written consent", max_size: state.config.materials.max_size, media_types: &media_types };
     let media_type = upload.media_type(&rules)?;
     let filename = upload.filename("consent");
     {
@@ -82,7 +83,12 @@ where
 
 /// The act's written consent, as uploaded: for the holder of the
 /// certificate (`tenant`), or staff (`None`).
-pub async fn download(state: &AppState, tenant: Option<Tenant>, certificate_id: Option<Uuid>, act_id: Uuid) -> Result<Download> {
+pub async fn download(
+    state: &AppState,
+    tenant: Option<Tenant>,
+    certificate_id: Option<Uuid>,
+    act_id: Uuid,
+) -> Result<Download> {
     let mut conn = state.db.acquire().await?;
     let act = db::acts::find(&mut conn, act_id).await?.ok_or(Error::NotFound)?;
     if let Some(tenant) = tenant {
