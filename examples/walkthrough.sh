@@ -223,11 +223,27 @@ printf 'certificate.pdf: %s bytes\n' "$(wc -c < certificate.pdf)"
 call "$DATAIP_URL/tlog/policy" -o policy.txt   # the log's key, its witnesses and the quorum (C2SP tlog-policy)
 "$DATAIP" verify certificate.pdf --policy policy.txt
 
-step "12. After registration: the holder pledges the certificate; a reviewer approves"
-PLEDGE=$(json POST "/certificates/$CID/acts" '{"kind": "pledge",
-    "pledgee": {"name": "上海银行", "credit_code": "91310000MA1K8B5C3M"},
-    "secured_amount": {"amount": "5000000.00", "currency": "CNY"}, "starts_on": "2027-01-01", "ends_on": "2028-12-31"}' \
+step "12. After registration: a bank signs up and is verified; the holder pledges the certificate to it; the bank confirms; a reviewer approves"
+BANK_EMAIL="bank-$RUN@example.com"
+BANK=$(json POST /auth/signup "$(jq -n --arg code "$(credit_code)" --arg email "$BANK_EMAIL" --arg password "$OWNER_PASSWORD" \
+    '{organization: {name: "上海银行股份有限公司", credit_code: $code},
+      user: {email: $email, password: $password, display_name: "李娜"}}')")
+BTOKEN=$(jq -r .access_token <<<"$BANK"); BANK_ORG=$(jq -r .organization.id <<<"$BANK")
+BANK_CODE=$(jq -r .organization.credit_code <<<"$BANK")
+make_pdf bank-licence.pdf "dataip walk-through: the bank's business licence"
+call -X PUT "$API/organization/business-licence" -H "authorization: Bearer $BTOKEN" \
+    -H 'content-type: application/pdf' -H 'content-disposition: attachment; filename="licence.pdf"' \
+    --data-binary @bank-licence.pdf > /dev/null
+SEEN=$(sha256sum bank-licence.pdf | cut -d' ' -f1)
+json POST "/admin/organizations/$BANK_ORG/verify" '{}' -H "authorization: Bearer $RTOKEN" -H "if-match: \"$SEEN\"" \
+    | jq -c '{name, verification}'
+PLEDGE=$(json POST "/certificates/$CID/acts" "$(jq -n --arg code "$BANK_CODE" '{kind: "pledge",
+    pledgee: {name: "上海银行股份有限公司", credit_code: $code},
+    secured_amount: {amount: "5000000.00", currency: "CNY"}, starts_on: "2027-01-01", ends_on: "2028-12-31"}')" \
     -H "authorization: Bearer $TOKEN" -H "idempotency-key: pledge-$RUN" | jq -r .id)
+# The pledge waits for its pledgee: the bank finds it among the acts awaiting its word, and confirms.
+json GET /confirmations '' -H "authorization: Bearer $BTOKEN" | jq -c '.[] | {id, kind, state}'
+json POST "/confirmations/$PLEDGE/confirm" '' -H "authorization: Bearer $BTOKEN" | jq -c '{kind, state}'
 json POST "/review/acts/$PLEDGE/approve" '{}' -H "authorization: Bearer $RTOKEN" | jq -c '{kind, state}'
 call "$API/public/certificates/$NUMBER" | jq -c '{pledges}'
 
@@ -254,9 +270,10 @@ SEEN=$(sha256sum identity.pdf | cut -d' ' -f1)
 json POST "/admin/organizations/$PARTY/verify" '{}' -H "authorization: Bearer $RTOKEN" -H "if-match: \"$SEEN\"" \
     | jq -c '{kind, name, id_number_masked, verification}'
 
-step "15. The bank releases its claim; the holder transfers the certificate to the person, who accepts; the ledger names them by a commitment"
+step "15. The bank releases its pledge itself; the holder transfers the certificate to the person, who accepts; the ledger names them by a commitment"
+# Filed by the pledgee's own party, the release goes straight to review.
 RELEASE=$(json POST "/certificates/$CID/acts" "$(jq -n --arg id "$PLEDGE" '{kind: "pledge_release", pledge_id: $id}')" \
-    -H "authorization: Bearer $TOKEN" | jq -r .id)
+    -H "authorization: Bearer $BTOKEN" | jq -r .id)
 json POST "/review/acts/$RELEASE/approve" '{}' -H "authorization: Bearer $RTOKEN" | jq -c '{kind, state}'
 TRANSFER=$(json POST "/certificates/$CID/acts" "$(jq -n --arg n "$PERSON_ID_NUMBER" '{kind: "transfer", transferee_id_number: $n}')" \
     -H "authorization: Bearer $TOKEN" | jq -r .id)

@@ -109,8 +109,8 @@ pub fn certificate_record(number: &str) -> String {
          lower(term), upper(term) - 1 FROM licenses WHERE certificate_id = :id AND upper(term) > current_date \
          ORDER BY lower(term), act_id;\n\
          SELECT act_id, certificate_id, org_id, pledgee_name, pledgee_credit_code, amount, currency, lower(term), \
-         upper(term) - 1, released_at FROM pledges WHERE certificate_id = :id AND released_at IS NULL \
-         ORDER BY act_id;\n\
+         upper(term) - 1, released_at, rank FROM pledges WHERE certificate_id = :id AND released_at IS NULL \
+         ORDER BY rank, act_id;\n\
          SELECT id, certificate_id, org_id, holder_org_id, kind, state, details, openings, filed_by, filed_at, \
          decided_by, decided_at, decision_reason, ledger_index FROM certificate_acts \
          WHERE certificate_id = :id ORDER BY id;\n"
