@@ -675,3 +675,23 @@ async fn a_pledge_may_not_outlast_the_certificate_and_ranks_after_another_with_i
         public(&app, &h).await["pledges"].as_array().expect("pledges").iter().map(|p| p["rank"].clone()).collect();
     assert_eq!(ranks, [json!(1), json!(2)]);
 }
+
+#[tokio::test]
+async fn a_renewal_keeps_the_pledges() {
+    let app = spawn_app_with(|config| {
+        setup(config);
+        // Inside the renewal window from the start.
+        config.workflow.certificate_validity = "P60D".parse().expect("duration");
+    })
+    .await;
+    let h = holder(&app).await;
+    let mut short = pledge();
+    short["ends_on"] = json!((chrono::Utc::now() + chrono::Duration::days(30)).date_naive().to_string());
+    let pledged = file_confirmed(&app, &h, short).await;
+    approve(&app, &h, &pledged).await.assert_status(200);
+    let renewal = file_ok(&app, &h, json!({"kind": "renewal"})).await;
+    approve(&app, &h, &renewal).await.assert_status(200);
+    let record = public(&app, &h).await;
+    assert_eq!(record["pledges"].as_array().map(Vec::len), Some(1), "{record}");
+    assert_eq!(record["pledges"][0]["rank"], 1);
+}
