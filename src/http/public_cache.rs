@@ -265,8 +265,17 @@ mod tests {
 
     /// No database answers: a write's echo is never heard.
     fn state_with(customize: impl FnOnce(&mut Config)) -> AppState {
-        let mut config = Config::load_from(Environment::Test, &Path::new(env!("CARGO_MANIFEST_DIR")).join("config"))
-            .expect("test configuration");
+        // Read in a jail that clears the environment: the configuration's
+        // tests set `DATAIP__` variables in jails of their own, and the jail's
+        // lock keeps them from being read here meanwhile.
+        let mut loaded = None;
+        figment::Jail::expect_with(|jail| {
+            jail.clear_env();
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+            loaded = Some(Config::load_from(Environment::Test, &dir).map_err(|e| e.to_string())?);
+            Ok(())
+        });
+        let mut config = loaded.expect("test configuration");
         customize(&mut config);
         let pool = sqlx::postgres::PgPoolOptions::new().connect_lazy("postgres://127.0.0.1:1/none").expect("lazy pool");
         let state = AppState::new(config, pool, Arc::new(SystemClock)).expect("state");
