@@ -264,6 +264,7 @@ mod tests {
     }
 
     /// No database answers: a write's echo is never heard.
+    #[allow(clippy::result_large_err)] // figment's Jail API fixes the error type
     fn state_with(customize: impl FnOnce(&mut Config)) -> AppState {
         // Read in a jail that clears the environment: the configuration's
         // tests set `DATAIP__` variables in jails of their own, and the jail's
