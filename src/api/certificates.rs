@@ -234,5 +234,5 @@ async fn download_act_document(
     tenant: Tenant,
     Path((id, act_id)): Path<(Uuid, Uuid)>,
 ) -> ApiResult<Response> {
-    Ok(files::download(written_consent::download(&state, Some(tenant), Some(id), act_id).await?))
+    Ok(files::download(written_consent::download(&state, written_consent::Reader::Holder(tenant, id), act_id).await?))
 }

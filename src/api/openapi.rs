@@ -16,7 +16,7 @@ use super::responses;
 use crate::http::error::Problem;
 use crate::{
     config::Config,
-    services::{FieldError, accounts::verification::LICENCE_MEDIA_TYPES},
+    services::{FieldError, files::SCAN_MEDIA_TYPES},
 };
 
 #[derive(OpenApi)]
@@ -225,7 +225,7 @@ fn configured(mut document: utoipa::openapi::OpenApi, config: &Config) -> utoipa
     for path in [EVIDENCE_UPLOAD_PATH, EVIDENCE_DOWNLOAD_PATH] {
         offer_files(&mut document, path, &materials.media_types, ("evidence.max_size", config.evidence.max_size));
     }
-    let licence_types = LICENCE_MEDIA_TYPES.map(String::from);
+    let licence_types = SCAN_MEDIA_TYPES.map(String::from);
     for path in LICENCE_PATHS.into_iter().chain([ORDER_PATH, ACT_DOCUMENT_PATH, ACT_DOCUMENT_REVIEW_PATH]) {
         offer_files(&mut document, path, &licence_types, material_limit);
     }

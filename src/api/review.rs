@@ -219,7 +219,7 @@ async fn approve_act(State(state): State<AppState>, staff: Staff, Path(id): Path
     (status = 404, description = "No such act, or no consent uploaded for it (`code`: `not_found`)", body = Problem, content_type = "application/problem+json"),
 ))]
 async fn act_document(State(state): State<AppState>, _staff: Staff, Path(id): Path<Uuid>) -> ApiResult<Response> {
-    Ok(super::files::download(written_consent::download(&state, None, None, id).await?))
+    Ok(super::files::download(written_consent::download(&state, written_consent::Reader::Staff, id).await?))
 }
 
 /// Rejects a pending act, with a reason.

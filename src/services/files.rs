@@ -31,6 +31,22 @@ pub struct Rules<'a> {
     pub media_types: &'a [String],
 }
 
+/// What a scanned paper may be (a business licence, an identity document,
+/// an authority's order, a pledgee's written consent): a scan or a
+/// photograph, each type with a signature its first bytes are checked
+/// against.
+pub const SCAN_MEDIA_TYPES: [&str; 3] = ["application/pdf", "image/png", "image/jpeg"];
+
+impl Rules<'static> {
+    /// The rules of a scanned paper (`what`, for messages): one of
+    /// [`SCAN_MEDIA_TYPES`], at most `materials.max_size`.
+    pub fn scan(state: &AppState, what: &'static str) -> Self {
+        static TYPES: std::sync::LazyLock<Vec<String>> =
+            std::sync::LazyLock::new(|| SCAN_MEDIA_TYPES.map(String::from).to_vec());
+        Self { what, max_size: state.config.materials.max_size, media_types: &TYPES }
+    }
+}
+
 impl Rules<'_> {
     fn too_large(&self) -> Error {
         Error::PayloadTooLarge(format!("{} may be at most {} bytes", self.what, self.max_size))

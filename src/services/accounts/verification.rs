@@ -38,11 +38,6 @@ use crate::{
     state::AppState,
 };
 
-/// What a business licence may be: a scan or a photograph, each type with
-/// a signature its first bytes are checked against. (Its size limit is
-/// materials'.)
-pub const LICENCE_MEDIA_TYPES: [&str; 3] = ["application/pdf", "image/png", "image/jpeg"];
-
 /// An organization's business licence as stored: never its contents.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BusinessLicenceView {
@@ -147,9 +142,7 @@ where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
-    let media_types = LICENCE_MEDIA_TYPES.map(String::from);
-    let rules =
-        Rules { what: "a business licence", max_size: state.config.materials.max_size, media_types: &media_types };
+    let rules = Rules::scan(state, "a business licence");
     let media_type = upload.media_type(&rules)?;
     let filename = upload.filename("business_licence");
     let current = db::parties::find(&mut *state.db.acquire().await?, owner.org_id).await?;

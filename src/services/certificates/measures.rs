@@ -25,7 +25,6 @@ use crate::{
     notifications::{EventKind, messages::Facts},
     services::{
         Error, Fields, Result,
-        accounts::verification::LICENCE_MEDIA_TYPES,
         audit::{self, Audit, AuditActor},
         files::{self, Download, Rules, StoredFile, Upload},
         transparency::ledger,
@@ -240,8 +239,7 @@ where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
-    let media_types = LICENCE_MEDIA_TYPES.map(String::from);
-    let rules = Rules { what: "an order", max_size: state.config.materials.max_size, media_types: &media_types };
+    let rules = Rules::scan(state, "an order");
     let media_type = upload.media_type(&rules)?;
     let filename = upload.filename("order");
     let found = db::measures::find_for_update(&mut *state.db.acquire().await?, certificate_id, measure_id).await?;

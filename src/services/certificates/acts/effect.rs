@@ -45,8 +45,8 @@ pub async fn apply(
         ActDetails::Pledge(PledgeTerms { pledgee, secured_amount, starts_on, ends_on, rank }) => {
             // After every pledge of record, whose pledgees consented.
             let last = db::pledges::unreleased(conn, certificate.id).await?.iter().map(|p| p.rank).max();
-            let ranked = u32::try_from(last.unwrap_or(0) + 1).map_err(|e| anyhow::anyhow!("rank out of range: {e}"))?;
-            *rank = Some(ranked);
+            let ranked = last.unwrap_or(0) + 1;
+            *rank = Some(u32::try_from(ranked).map_err(|e| anyhow::anyhow!("rank out of range: {e}"))?);
             let pledge = PledgeRow {
                 act_id: act.id,
                 certificate_id: certificate.id,
@@ -62,7 +62,7 @@ pub async fn apply(
                 starts_on: starts_on.date(),
                 ends_on: ends_on.date(),
                 released_at: None,
-                rank: i32::try_from(ranked).map_err(|e| anyhow::anyhow!("rank out of range: {e}"))?,
+                rank: ranked,
             };
             db::pledges::insert(conn, &pledge).await?;
         }

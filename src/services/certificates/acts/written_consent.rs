@@ -16,7 +16,6 @@ use crate::{
     db::{self, act_documents::ActDocumentRow},
     services::{
         Error, Result,
-        accounts::verification::LICENCE_MEDIA_TYPES,
         files::{self, Download, Rules, StoredFile, Upload},
         theirs,
     },
@@ -39,9 +38,7 @@ where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
-    let media_types = LICENCE_MEDIA_TYPES.map(String::from);
-    let rules =
-        Rules { what: "a written consent", max_size: state.config.materials.max_size, media_types: &media_types };
+    let rules = Rules::scan(state, "a written consent");
     let media_type = upload.media_type(&rules)?;
     let filename = upload.filename("consent");
     {
@@ -81,21 +78,21 @@ where
     Ok(ActView::full(act))
 }
 
-/// The act's written consent, as uploaded: for the holder of the
-/// certificate (`tenant`), or staff (`None`).
-pub async fn download(
-    state: &AppState,
-    tenant: Option<Tenant>,
-    certificate_id: Option<Uuid>,
-    act_id: Uuid,
-) -> Result<Download> {
+/// Who reads an act's written consent.
+pub enum Reader {
+    /// The party holding the certificate, by the certificate's id.
+    Holder(Tenant, Uuid),
+    Staff,
+}
+
+/// The act's written consent, as uploaded; to any other reader than its
+/// certificate's holder and staff the act does not exist.
+pub async fn download(state: &AppState, reader: Reader, act_id: Uuid) -> Result<Download> {
     let mut conn = state.db.acquire().await?;
     let act = db::acts::find(&mut conn, act_id).await?.ok_or(Error::NotFound)?;
-    if let Some(tenant) = tenant {
-        theirs(&tenant, db::certificates::find(&mut conn, act.certificate_id).await?)?;
-    }
-    if certificate_id.is_some_and(|id| id != act.certificate_id) {
-        return Err(Error::NotFound);
+    if let Reader::Holder(tenant, certificate_id) = reader {
+        let certificate = db::certificates::find(&mut conn, certificate_id).await?;
+        theirs(&tenant, certificate.filter(|c| c.id == act.certificate_id))?;
     }
     let document = db::act_documents::find(&mut conn, act_id)
         .await?
