@@ -329,3 +329,34 @@ async fn a_persons_certificate_reads_as_a_natural_persons_in_both_languages() {
     }
     app.stop().await.expect("stopped");
 }
+
+#[tokio::test]
+async fn a_pledgee_without_an_account_confirms_its_pledge_in_the_browser() {
+    use crate::certificates::acts::{file, holder, links, pledge};
+    let mut app = spawn_app_with(crate::certificates::acts::setup).await;
+    let h = holder(&app).await;
+    let filed = file(&app, &h, pledge()).await;
+    let token = links(filed.assert_status(201)).pop().expect("a link");
+    let driver = Driver::start().await;
+    let page = format!("{}/confirm/{token}", app.base);
+    for (width, height) in [(1280, 1100), (360, 1600)] {
+        let browser = driver.browser(width, height).await;
+        for (lang, says) in [("zh-CN", "请确认登记行为"), ("en", "Your confirmation is asked")] {
+            browser.goto(&format!("{page}?lang={lang}")).await.expect("page");
+            assert_eq!(text(&browser, "h1").await, says);
+            assert!(text(&browser, "dl").await.contains("上海银行"));
+            assert_accessible(&browser, &format!("the confirmation page in {lang} at {width} px")).await;
+        }
+        browser.goto(&page).await.expect("page");
+        shoot(&browser, &format!("confirm-pledge-{width}")).await;
+        browser.close().await.expect("closed");
+    }
+    // The button answers; the page then says so, and offers no button.
+    let browser = driver.browser(1280, 1100).await;
+    browser.goto(&format!("{page}?lang=en")).await.expect("page");
+    click(&browser, "button[value=confirm]").await;
+    assert!(text(&browser, "[role=status]").await.contains("Confirmed"));
+    assert!(browser.find(Locator::Css("button[value=decline]")).await.is_err(), "answered once");
+    browser.close().await.expect("closed");
+    app.stop().await.expect("stopped");
+}
