@@ -43,7 +43,7 @@ const LONGEST_NUMBER: &str = "00000000000000000000";
 pub async fn robots(State(state): State<AppState>) -> Response {
     let base = state.config.registry.public_url.trim_end_matches('/').to_owned();
     let body = format!(
-        "User-agent: *\nDisallow: /objections/\nDisallow: /api/\nDisallow: /verify?\nDisallow: /confirm-email\nSitemap: {base}/sitemap.xml\n"
+        "User-agent: *\nDisallow: /objections/\nDisallow: /api/\nDisallow: /verify?\nDisallow: /confirm-email\nDisallow: /confirm/\nSitemap: {base}/sitemap.xml\n"
     );
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
 }

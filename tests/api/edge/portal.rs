@@ -277,7 +277,11 @@ async fn feeds_are_atom_and_the_sitemap_lists_records_but_no_tracking_page() {
         }
     }
     let robots = page(&app, "/robots.txt", &[]).await;
-    assert!(robots.has("Disallow: /objections/") && robots.has(&format!("Sitemap: {}/sitemap.xml", app.base)));
+    assert!(
+        robots.has("Disallow: /objections/")
+            && robots.has("Disallow: /confirm/")
+            && robots.has(&format!("Sitemap: {}/sitemap.xml", app.base))
+    );
     // An index of parts, which together list the records and no tracking page.
     let index = page(&app, "/sitemap.xml", &[]).await;
     assert!(index.has("<sitemapindex"), "{}", index.text);
