@@ -27,6 +27,9 @@
 //! - [`verify`] and [`offline`]: offline verification of a certificate (or
 //!   a disclosure of an act's private terms) with its ledger [`Receipt`],
 //!   and of a tlog-proof against a tlog-policy.
+//! - [`status`]: a certificate's status replayed from the log's entries,
+//!   and the signed status statements (`dataip.status/v1`) and bundles
+//!   that relying parties keep, with their offline checks.
 //!
 //! The crate does no I/O and keeps no state: storage, auditing, mirroring
 //! and anchoring of the log, and the witness, are the service's.
@@ -75,6 +78,7 @@ pub mod offline;
 pub mod policy;
 pub mod proof;
 pub mod signing;
+pub mod status;
 pub mod tiles;
 pub mod verify;
 

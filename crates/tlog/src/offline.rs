@@ -84,13 +84,61 @@ pub struct Established {
 /// Runs every check; later checks run even when earlier ones fail, so the
 /// report names everything that failed.
 pub fn verify(proof: &Proof, policy: &Policy) -> (Vec<Check>, Established) {
-    let mut checks = Vec::new();
     let mut established = Established { index: proof.index, ..Established::default() };
-    let note = Note::parse(&proof.checkpoint).map_err(|e| e.to_string());
-    let checkpoint = note.clone().and_then(|note| Checkpoint::parse_body(&note.body).map_err(|e| e.to_string()));
+    let (mut checks, log, checkpoint) = check_checkpoint(proof, policy);
     if let Ok(checkpoint) = &checkpoint {
         established.tree_size = checkpoint.size;
     }
+    if let Ok(log) = &log {
+        established.log_url = log.url.clone();
+    }
+
+    // The entry and the registry's signature on its document.
+    let entry = proof.extra.as_deref().ok_or_else(|| "the proof carries no entry (no extra line)".to_owned());
+    let parsed =
+        entry.clone().and_then(|bytes| Entry::parse(bytes).map_err(|e| format!("the entry is malformed: {e}")));
+    checks.push(Check::new(
+        "entry",
+        parsed.clone().and_then(|entry| match entry {
+            Entry::CertificateIssued { document, .. } => {
+                established.certificate_number = Some(document.certificate_number.clone());
+                Ok(format!("the issuance of certificate {} to {}", document.certificate_number, document.holder.name()))
+            }
+            other => Err(format!("a {} entry, not a certificate's issuance", other.type_name())),
+        }),
+    ));
+    checks.push(Check::new(
+        "document signature",
+        parsed.and_then(|entry| {
+            let Entry::CertificateIssued { document, signature } = entry else {
+                return Err("no issuance document to check".into());
+            };
+            let log = log.clone().map_err(|_| "no log key the policy trusts signed the checkpoint".to_owned())?;
+            let key_id = signing::key_id(&log.key.public_key);
+            let bytes = signing::canonical_json(&document).map_err(|e| e.to_string())?;
+            if signature.key_id != key_id || !signing::verify(&log.key.public_key, &bytes, &signature) {
+                return Err(format!("the document is not signed by the log's key ({key_id})"));
+            }
+            Ok(format!("Ed25519 by the registry's key {key_id} over the RFC 8785 bytes of the document"))
+        }),
+    ));
+
+    // The inclusion proof.
+    checks.push(check_inclusion(proof, entry.as_deref().map_err(Clone::clone), &checkpoint));
+    (checks, established)
+}
+
+/// The checks of a proof's checkpoint against a policy: the log's
+/// signature and the witnesses' quorum. Returns them with the log that
+/// signed and the parsed checkpoint (or why there is none), for the checks
+/// that follow.
+pub(crate) fn check_checkpoint<'p>(
+    proof: &Proof,
+    policy: &'p Policy,
+) -> (Vec<Check>, Result<&'p Log, String>, Result<Checkpoint, String>) {
+    let mut checks = Vec::new();
+    let note = Note::parse(&proof.checkpoint).map_err(|e| e.to_string());
+    let checkpoint = note.clone().and_then(|note| Checkpoint::parse_body(&note.body).map_err(|e| e.to_string()));
 
     // The log's signature.
     let log: Result<&Log, String> = match (&note, &checkpoint) {
@@ -113,9 +161,6 @@ pub fn verify(proof: &Proof, policy: &Policy) -> (Vec<Check>, Established) {
             Ok(format!("tree size {} signed by the log {}", checkpoint.size, log.key))
         }),
     ));
-    if let Ok(log) = &log {
-        established.log_url = log.url.clone();
-    }
 
     // The witnesses' cosignatures.
     checks.push(Check::new(
@@ -151,38 +196,17 @@ pub fn verify(proof: &Proof, policy: &Policy) -> (Vec<Check>, Established) {
         }),
     ));
 
-    // The entry and the registry's signature on its document.
-    let entry = proof.extra.as_deref().ok_or_else(|| "the proof carries no entry (no extra line)".to_owned());
-    let parsed =
-        entry.clone().and_then(|bytes| Entry::parse(bytes).map_err(|e| format!("the entry is malformed: {e}")));
-    checks.push(Check::new(
-        "entry",
-        parsed.clone().and_then(|entry| match entry {
-            Entry::CertificateIssued { document, .. } => {
-                established.certificate_number = Some(document.certificate_number.clone());
-                Ok(format!("the issuance of certificate {} to {}", document.certificate_number, document.holder.name()))
-            }
-            other => Err(format!("a {} entry, not a certificate's issuance", other.type_name())),
-        }),
-    ));
-    checks.push(Check::new(
-        "document signature",
-        parsed.and_then(|entry| {
-            let Entry::CertificateIssued { document, signature } = entry else {
-                return Err("no issuance document to check".into());
-            };
-            let log = log.clone().map_err(|_| "no log key the policy trusts signed the checkpoint".to_owned())?;
-            let key_id = signing::key_id(&log.key.public_key);
-            let bytes = signing::canonical_json(&document).map_err(|e| e.to_string())?;
-            if signature.key_id != key_id || !signing::verify(&log.key.public_key, &bytes, &signature) {
-                return Err(format!("the document is not signed by the log's key ({key_id})"));
-            }
-            Ok(format!("Ed25519 by the registry's key {key_id} over the RFC 8785 bytes of the document"))
-        }),
-    ));
+    (checks, log, checkpoint)
+}
 
-    // The inclusion proof.
-    checks.push(Check::new(
+/// The check that the proof's inclusion hashes lead from `entry` to the
+/// checkpoint's root.
+pub(crate) fn check_inclusion(
+    proof: &Proof,
+    entry: Result<&[u8], String>,
+    checkpoint: &Result<Checkpoint, String>,
+) -> Check {
+    Check::new(
         "inclusion proof",
         entry.and_then(|bytes| {
             let checkpoint = checkpoint.as_ref().map_err(Clone::clone)?;
@@ -197,6 +221,5 @@ pub fn verify(proof: &Proof, policy: &Policy) -> (Vec<Check>, Established) {
                 false => Err(format!("the proof does not lead from leaf {} to the checkpoint's root", proof.index)),
             }
         }),
-    ));
-    (checks, established)
+    )
 }
