@@ -34,4 +34,7 @@ crate::bodies!(
     crate::services::notifications::NotificationPreferences,
     crate::services::notifications::webhooks::NewWebhook,
     crate::services::notifications::watches::NewWatch,
+    crate::services::accounts::relying_parties::RelyingPartyRequest,
+    crate::services::accounts::relying_parties::RelyingPartyRefusal,
+    crate::services::transparency::status::StatusQuery,
 );

@@ -16,8 +16,10 @@ mod openapi;
 mod ops;
 mod organization;
 mod public;
+mod relying_parties;
 mod responses;
 mod review;
+mod status;
 mod tlog;
 mod verification;
 mod watches;
@@ -68,6 +70,9 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(notifications::router())
         .merge(webhooks::router())
         .merge(watches::router())
+        .merge(relying_parties::router())
+        // Signed statements: made for each asker, never kept.
+        .merge(status::router())
         .layer(from_fn_with_state(Kind::Plain, enforce));
     let uploads = OpenApiRouter::new()
         .merge(applications::uploads())

@@ -327,6 +327,12 @@ pub struct ThrottleConfig {
     /// `webhook_redelivery_window`.
     pub webhook_redelivery_window: ExactDuration,
     pub webhook_redeliveries_per_organization: u32,
+    /// Certificate numbers whose status one client address may ask per
+    /// `status_query_window` (a bulk query counts each number).
+    pub status_query_window: ExactDuration,
+    pub status_queries_per_address: u32,
+    /// The same for a verified relying party, asking with its API key.
+    pub status_queries_per_relying_party: u32,
 }
 
 /// What one organization may hold.
@@ -337,6 +343,8 @@ pub struct QuotaConfig {
     pub storage_per_organization: u64,
     /// Applications in draft at once.
     pub open_drafts_per_organization: u32,
+    /// Certificates one party may watch.
+    pub certificate_watches_per_party: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -376,6 +384,8 @@ pub struct WorkerConfig {
 pub struct LogConfig {
     pub format: LogFormat,
     pub filter: String,
+    /// Whether the numbers asked of the status endpoints are logged.
+    pub status_numbers: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

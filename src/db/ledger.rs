@@ -51,22 +51,27 @@ pub async fn nodes(conn: &mut PgConnection, wanted: &[(u32, u64)]) -> sqlx::Resu
         .collect())
 }
 
+/// Inserts leaves from `first_index` on, each with the certificate its
+/// entry is about.
 pub async fn insert_leaves(
     conn: &mut PgConnection,
     first_index: u64,
     entries: &[Vec<u8>],
     hashes: &[Hash],
+    certificate_numbers: &[String],
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     let start = i64::try_from(first_index).unwrap_or(i64::MAX);
     let indexes: Vec<i64> = (0..entries.len() as i64).map(|i| start + i).collect();
     let hashes: Vec<Vec<u8>> = hashes.iter().map(|h| h.to_vec()).collect();
     sqlx::query!(
-        "INSERT INTO ledger_leaves (idx, entry, leaf_hash, appended_at)
-         SELECT idx, entry, leaf_hash, $4 FROM UNNEST($1::bigint[], $2::bytea[], $3::bytea[]) AS t(idx, entry, leaf_hash)",
+        "INSERT INTO ledger_leaves (idx, entry, leaf_hash, certificate_number, appended_at)
+         SELECT idx, entry, leaf_hash, certificate_number, $5
+         FROM UNNEST($1::bigint[], $2::bytea[], $3::bytea[], $4::text[]) AS t(idx, entry, leaf_hash, certificate_number)",
         &indexes,
         entries,
         &hashes,
+        certificate_numbers,
         now
     )
     .execute(conn)
@@ -179,13 +184,16 @@ pub async fn checkpoints(conn: &mut PgConnection) -> sqlx::Result<Vec<Checkpoint
 pub async fn enqueue(
     conn: &mut PgConnection,
     entry: &[u8],
+    certificate_number: &str,
     certificate_id: Option<Uuid>,
     act_id: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        "INSERT INTO ledger_outbox (entry, certificate_id, act_id, created_at) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO ledger_outbox (entry, certificate_number, certificate_id, act_id, created_at)
+         VALUES ($1, $2, $3, $4, $5)",
         entry,
+        certificate_number,
         certificate_id,
         act_id,
         now
@@ -200,16 +208,19 @@ pub async fn enqueue(
 pub async fn enqueue_each(
     conn: &mut PgConnection,
     entries: &[Vec<u8>],
+    certificate_numbers: &[String],
     certificate_ids: &[Option<Uuid>],
     act_ids: &[Option<Uuid>],
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        "INSERT INTO ledger_outbox (entry, certificate_id, act_id, created_at)
-         SELECT t.entry, t.certificate_id, t.act_id, $4
-         FROM UNNEST($1::bytea[], $2::uuid[], $3::uuid[]) WITH ORDINALITY AS t(entry, certificate_id, act_id, n)
+        "INSERT INTO ledger_outbox (entry, certificate_number, certificate_id, act_id, created_at)
+         SELECT t.entry, t.certificate_number, t.certificate_id, t.act_id, $5
+         FROM UNNEST($1::bytea[], $2::text[], $3::uuid[], $4::uuid[])
+              WITH ORDINALITY AS t(entry, certificate_number, certificate_id, act_id, n)
          ORDER BY t.n",
         entries,
+        certificate_numbers,
         certificate_ids as &[Option<Uuid>],
         act_ids as &[Option<Uuid>],
         now

@@ -1,6 +1,27 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
+/// Records `hits` hits at once and returns the window's count including them.
+pub async fn hit_by(
+    conn: &mut PgConnection,
+    bucket: &str,
+    key: &[u8],
+    window_start: DateTime<Utc>,
+    hits: i32,
+) -> sqlx::Result<i32> {
+    sqlx::query_scalar!(
+        "INSERT INTO throttle_windows (bucket, key, window_start, hits) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (bucket, key, window_start) DO UPDATE SET hits = throttle_windows.hits + $4
+         RETURNING hits",
+        bucket,
+        key,
+        window_start,
+        hits
+    )
+    .fetch_one(conn)
+    .await
+}
+
 /// Records one hit and returns the window's count including it.
 pub async fn hit(conn: &mut PgConnection, bucket: &str, key: &[u8], window_start: DateTime<Utc>) -> sqlx::Result<i32> {
     sqlx::query_scalar!(

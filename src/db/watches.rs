@@ -1,4 +1,4 @@
-//! Users' watches on new announcements.
+//! Watches: users' on new announcements, parties' on certificates.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
@@ -7,7 +7,8 @@ use uuid::Uuid;
 #[derive(Debug, Clone)]
 pub struct WatchRow {
     pub id: Uuid,
-    pub user_id: Uuid,
+    /// Who made it, if a person did (a certificate watch may be an API key's).
+    pub user_id: Option<Uuid>,
     pub org_id: Uuid,
     pub kind: String,
     pub value: String,
@@ -34,20 +35,32 @@ pub async fn insert(conn: &mut PgConnection, row: &WatchRow) -> sqlx::Result<()>
     Ok(())
 }
 
+/// A user's watches on announcements.
 pub async fn of_user(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<Vec<WatchRow>> {
     sqlx::query_as!(
         WatchRow,
         "SELECT id, user_id, org_id, kind, value, normalized, channels, created_at FROM watches
-         WHERE user_id = $1 AND deleted_at IS NULL ORDER BY id",
+         WHERE user_id = $1 AND kind <> 'certificate' AND deleted_at IS NULL ORDER BY id",
         user_id
     )
     .fetch_all(conn)
     .await
 }
 
-pub async fn delete(conn: &mut PgConnection, user_id: Uuid, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<bool> {
+/// Stops a watch: a user's on announcements, or (`user_id` none) any of
+/// the party's on certificates.
+pub async fn delete(
+    conn: &mut PgConnection,
+    org_id: Uuid,
+    user_id: Option<Uuid>,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
     let done = sqlx::query!(
-        "UPDATE watches SET deleted_at = $3 WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL",
+        "UPDATE watches SET deleted_at = $4
+         WHERE id = $3 AND deleted_at IS NULL
+           AND ((kind = 'certificate' AND org_id = $1) OR (kind <> 'certificate' AND user_id = $2))",
+        org_id,
         user_id,
         id,
         now
@@ -77,5 +90,40 @@ pub async fn matching(conn: &mut PgConnection, application_id: Uuid) -> sqlx::Re
         application_id
     )
     .fetch_all(conn)
+    .await
+}
+
+/// A party's watches on certificates, by id.
+pub async fn of_party(conn: &mut PgConnection, org_id: Uuid) -> sqlx::Result<Vec<WatchRow>> {
+    sqlx::query_as!(
+        WatchRow,
+        "SELECT id, user_id, org_id, kind, value, normalized, channels, created_at FROM watches
+         WHERE org_id = $1 AND kind = 'certificate' AND deleted_at IS NULL ORDER BY id",
+        org_id
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// How many certificates the party watches, counted with its row locked,
+/// so that concurrent watches cannot pass the cap together.
+pub async fn count_of_party_locked(conn: &mut PgConnection, org_id: Uuid) -> sqlx::Result<i64> {
+    sqlx::query!("SELECT id FROM organizations WHERE id = $1 FOR UPDATE", org_id).fetch_optional(&mut *conn).await?;
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM watches WHERE org_id = $1 AND kind = 'certificate' AND deleted_at IS NULL"#,
+        org_id
+    )
+    .fetch_one(conn)
+    .await
+}
+
+/// The party's watch on a certificate, if it has one.
+pub async fn of_party_on(conn: &mut PgConnection, org_id: Uuid, number: &str) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar!(
+        "SELECT id FROM watches WHERE org_id = $1 AND kind = 'certificate' AND normalized = $2 AND deleted_at IS NULL",
+        org_id,
+        number
+    )
+    .fetch_optional(conn)
     .await
 }

@@ -25,6 +25,9 @@ vocabulary! {
         MeasureRecord = "measure.record",
         MeasureUploadDocument = "measure.upload_document",
         MeasureLift = "measure.lift",
+        /// Staff verified an organization as a relying party.
+        RelyingPartyVerify = "relying_party.verify",
+        RelyingPartyRefuse = "relying_party.refuse",
         UserResetPassword = "user.reset_password",
         StaffAdd = "staff.add",
         StaffDisable = "staff.disable",
@@ -45,6 +48,8 @@ vocabulary! {
         Person = "person",
         /// A preservation measure on a certificate.
         Measure = "measure",
+        /// An organization's standing as a relying party (its id).
+        RelyingParty = "relying_party",
     }
 }
 
@@ -64,6 +69,7 @@ impl AuditAction {
             }
             Self::PersonVerify | Self::PersonRefuse | Self::PersonDownloadDocument => AuditTarget::Person,
             Self::MeasureRecord | Self::MeasureUploadDocument | Self::MeasureLift => AuditTarget::Measure,
+            Self::RelyingPartyVerify | Self::RelyingPartyRefuse => AuditTarget::RelyingParty,
             Self::UserResetPassword | Self::StaffAdd | Self::StaffDisable | Self::StaffEnable => AuditTarget::User,
         }
     }

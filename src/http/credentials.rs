@@ -116,3 +116,34 @@ impl FromRequestParts<AppState> for Admin {
         }
     }
 }
+
+/// Who asks a status endpoint: anyone, by client address, or a verified
+/// relying party by its API key. The key raises the allowance and does
+/// nothing else; any other credential is refused (401), and a key of an
+/// organization that is not a verified relying party too (403).
+impl FromRequestParts<AppState> for crate::services::accounts::relying_parties::StatusAsker {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        use crate::services::accounts::relying_parties::{StatusAsker, asker_of_key};
+        let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
+            let super::client_addr::ClientAddr(address) =
+                super::client_addr::ClientAddr::from_request_parts(parts, state).await?;
+            return Ok(StatusAsker::Address(address));
+        };
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
+            .map(str::trim)
+            .filter(|token| token.starts_with(API_KEY_PREFIX))
+            .ok_or(Error::Unauthorized(
+                "public endpoints take no credential but a relying party's API key (\"Bearer dipk_…\"), which raises \
+                 its status allowance; send none otherwise",
+            ))?;
+        match api_key(state, token).await? {
+            Principal::ApiKey { org_id, .. } => Ok(asker_of_key(state, org_id).await?),
+            Principal::User { .. } => Err(Error::Unauthorized("the API key is invalid or has been revoked").into()),
+        }
+    }
+}

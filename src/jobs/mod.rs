@@ -31,7 +31,7 @@ struct Job {
 
 /// The jobs of every step, in order: the ledger after the jobs that record
 /// acts, so that these reach it in the same step. A new job is a row here.
-const STEP: [Job; 8] = [
+const STEP: [Job; 9] = [
     Job {
         name: "supplement_deadlines",
         run: |state| Box::pin(applications::lapse_due_supplements(state, 100)),
@@ -58,6 +58,11 @@ const STEP: [Job; 8] = [
         done: Some(|lifted| tracing::info!(lifted, "preservation measures lifted at the end of their term")),
     },
     Job { name: "ledger", run: |state| Box::pin(ledger::append_pending(state)), done: None },
+    Job {
+        name: "certificate_events",
+        run: |state| Box::pin(notifications::certificate_events::tell_due(state)),
+        done: Some(|told| tracing::info!(told, "watched certificates' changes told")),
+    },
     Job { name: "housekeeping", run: |state| Box::pin(housekeeping(state)), done: None },
     Job {
         name: "reminders",

@@ -47,6 +47,10 @@ pub enum EventKind {
     /// A new announcement matches a user's watch.
     #[serde(rename = "watch.matched")]
     WatchMatched,
+    /// A certificate the party watches (or holds a pledge of) changed, and
+    /// the change is in a checkpoint.
+    #[serde(rename = "watch.certificate_changed")]
+    WatchCertificateChanged,
     /// Security mail, which cannot be switched off.
     #[serde(rename = "security.password_changed")]
     PasswordChanged,
@@ -60,7 +64,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 22] = [
+    pub const ALL: [EventKind; 23] = [
         Self::ApplicationSubmitted,
         Self::ApplicationSupplementRequested,
         Self::ApplicationApproved,
@@ -79,6 +83,7 @@ impl EventKind {
         Self::OrganizationVerified,
         Self::OrganizationRefused,
         Self::WatchMatched,
+        Self::WatchCertificateChanged,
         Self::PasswordChanged,
         Self::PasswordReset,
         Self::ApiKeyCreated,
@@ -105,6 +110,7 @@ impl EventKind {
             Self::OrganizationVerified => "organization.verified",
             Self::OrganizationRefused => "organization.refused",
             Self::WatchMatched => "watch.matched",
+            Self::WatchCertificateChanged => "watch.certificate_changed",
             Self::PasswordChanged => "security.password_changed",
             Self::PasswordReset => "security.password_reset",
             Self::ApiKeyCreated => "security.api_key_created",

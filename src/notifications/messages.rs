@@ -31,6 +31,16 @@ pub struct Facts {
     /// Where to read more or act (absolute).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
+    /// A watched certificate's change: the ledger entry's type and index,
+    /// the certificate's status since, and the checkpoint it is in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ledger_index: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tree_size: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,6 +148,14 @@ pub fn word(kind: EventKind, lang: Lang, facts: &Facts) -> Worded {
                 vec![format!("“{org}”的营业执照未通过核验。"), format!("理由：{reason}"), "请上传清晰有效的营业执照后重新提交核验。".into()],
                 "查看",
             ),
+            (WatchCertificateChanged, _) => (
+                format!("关注的证书有新记录：{number}"),
+                vec![
+                    format!("证书 {number} 在账本第 {} 条记录了 {}。", facts.ledger_index.unwrap_or_default(), facts.entry_type.as_deref().unwrap_or_default()),
+                    format!("截至检查点（树大小 {}），证书状态为 {}。", facts.tree_size.unwrap_or_default(), facts.status.as_deref().unwrap_or_default()),
+                ],
+                "查看签名状态",
+            ),
             (WatchMatched, _) => (
                 format!("新公示与您的关注匹配：{product}"),
                 vec![format!("新公示的“{product}”与您的关注（{}）匹配。", facts.outcome.as_deref().unwrap_or_default()), format!("如认为登记损害您的权益，可在 {due} 前提出异议。")],
@@ -234,6 +252,14 @@ pub fn word(kind: EventKind, lang: Lang, facts: &Facts) -> Worded {
                 format!("Business licence not accepted: {org}"),
                 vec![format!("The business licence of \"{org}\" was not accepted."), format!("Reason: {reason}"), "Upload a clear, valid licence to ask again.".into()],
                 "Open",
+            ),
+            (WatchCertificateChanged, _) => (
+                format!("A watched certificate changed: {number}"),
+                vec![
+                    format!("Certificate {number}: ledger entry {} records a {}.", facts.ledger_index.unwrap_or_default(), facts.entry_type.as_deref().unwrap_or_default()),
+                    format!("At the checkpoint of tree size {}, its status is {}.", facts.tree_size.unwrap_or_default(), facts.status.as_deref().unwrap_or_default()),
+                ],
+                "See the signed status",
             ),
             (WatchMatched, _) => (
                 format!("A new announcement matches your watch: {product}"),

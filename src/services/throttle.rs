@@ -34,6 +34,20 @@ impl Throttle {
         self.judge(hits - 1, retry_after)
     }
 
+    /// Counts `uses` uses of `key` at once (a bulk query's numbers); over
+    /// the limit, none counts and the answer is `RateLimited`.
+    pub async fn take_many(&self, conn: &mut PgConnection, key: &[u8], uses: u32, now: DateTime<Utc>) -> Result<()> {
+        let (start, retry_after) = self.window_of(now);
+        let uses = i32::try_from(uses).unwrap_or(i32::MAX);
+        let key = hash(self.bucket, key);
+        let hits = db::throttle::hit_by(conn, self.bucket, &key, start, uses).await?;
+        if i64::from(hits) > i64::from(self.limit) {
+            db::throttle::hit_by(conn, self.bucket, &key, start, -uses).await?;
+            return Err(Error::RateLimited { retry_after });
+        }
+        Ok(())
+    }
+
     /// Takes back one use of `key` (one that turned out not to count).
     pub async fn give_back(&self, conn: &mut PgConnection, key: &[u8], now: DateTime<Utc>) -> Result<()> {
         let (start, _) = self.window_of(now);
@@ -175,6 +189,7 @@ pub async fn purge(state: &crate::state::AppState, now: DateTime<Utc>) -> Result
         throttle.webhook_redelivery_window,
         throttle.api_key_window,
         throttle.confirmation_resend_window,
+        throttle.status_query_window,
     ]
     .into_iter()
     .map(ExactDuration::get)

@@ -5,6 +5,7 @@ pub mod email_confirmations;
 pub mod organization;
 pub mod password_resets;
 pub mod passwords;
+pub mod relying_parties;
 pub mod sessions;
 pub mod staff;
 pub mod verification;

@@ -408,7 +408,12 @@ async fn tell_parties(
     }
     let notices: Vec<_> = parties
         .into_iter()
-        .map(|org_id| crate::services::notifications::Notice { org_id, kind, facts: &facts })
+        .map(|org_id| crate::services::notifications::Notice {
+            org_id,
+            kind,
+            facts: &facts,
+            via: crate::services::notifications::Via::Both,
+        })
         .collect();
     crate::services::notifications::to_organizations(conn, state, &notices, now).await
 }

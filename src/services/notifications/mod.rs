@@ -4,6 +4,7 @@
 //! retries (webhooks': [`crate::services::notifications::webhook_delivery`]).
 //! Long because writing a notice and delivering it are one concern.
 
+pub mod certificate_events;
 pub mod watches;
 pub mod webhook_delivery;
 pub mod webhooks;
@@ -55,7 +56,8 @@ enum Mailable {
 /// and anything for an account someone else added wait until it is proven
 /// (the confirmation itself goes through [`to_address`]).
 fn mailable(recipient: &db::outbox::Recipient, kind: EventKind) -> Mailable {
-    let procedural = !kind.is_security() && kind != EventKind::WatchMatched;
+    let procedural =
+        !kind.is_security() && !matches!(kind, EventKind::WatchMatched | EventKind::WatchCertificateChanged);
     match (recipient.confirmed, recipient.own_account && procedural) {
         (true, _) => Mailable::Yes,
         (false, true) => Mailable::WithinBudget,
@@ -110,7 +112,7 @@ pub async fn to_organization(
     facts: &Facts,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    to_organizations(conn, state, &[Notice { org_id, kind, facts }], now).await
+    to_organizations(conn, state, &[Notice { org_id, kind, facts, via: Via::Both }], now).await
 }
 
 /// Something to tell an organization.
@@ -119,6 +121,16 @@ pub struct Notice<'a> {
     pub org_id: Uuid,
     pub kind: EventKind,
     pub facts: &'a Facts,
+    pub via: Via,
+}
+
+/// How a notice reaches an organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// Its webhooks that take the kind, and its users by mail.
+    Both,
+    Webhooks,
+    Mail,
 }
 
 /// [`to_organization`] for many notices, set-based: the recipients of each
@@ -160,7 +172,7 @@ pub async fn to_organizations(
     let mut messages = Vec::new();
     for (notice, pair) in notices.iter().zip(pair_of) {
         let kind = notice.kind.as_str();
-        for (id, url) in &webhooks[pair] {
+        for (id, url) in webhooks[pair].iter().filter(|_| notice.via != Via::Mail) {
             messages.push(db::outbox::NewMessage {
                 id: Uuid::now_v7(),
                 kind,
@@ -173,7 +185,7 @@ pub async fn to_organizations(
                 webhook_id: Some(*id),
             });
         }
-        for recipient in &people[pair] {
+        for recipient in people[pair].iter().filter(|_| notice.via != Via::Webhooks) {
             if !mails(conn, recipient, notice.kind, now).await? {
                 continue;
             }
@@ -512,8 +524,10 @@ pub async fn applications_changed(
             change_notice(state, application).map(|(kind, facts)| (application.org_id, kind, facts))
         })
         .collect();
-    let notices: Vec<Notice> =
-        changes.iter().map(|(org_id, kind, facts)| Notice { org_id: *org_id, kind: *kind, facts }).collect();
+    let notices: Vec<Notice> = changes
+        .iter()
+        .map(|(org_id, kind, facts)| Notice { org_id: *org_id, kind: *kind, facts, via: Via::Both })
+        .collect();
     to_organizations(conn, state, &notices, now).await
 }
 

@@ -1,7 +1,9 @@
 //! Watches: a signed-in user is told, by mail or through their
 //! organization's webhooks, when an announcement opens for a product whose
 //! name contains a phrase (NFKC-normalised, case and white space ignored),
-//! from a credit code, or with a material of a given SHA-256.
+//! from a credit code, or with a material of a given SHA-256. A party (a
+//! bank, an exchange) watches certificates: each change of one, once in a
+//! checkpoint, is told to it (see `certificate_events`).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -32,6 +34,9 @@ pub enum WatchKind {
     CreditCode,
     /// The SHA-256 of a material, in hex.
     Sha256,
+    /// A certificate, by its number: the party (not the user) watches it,
+    /// and is told of each change once it is in a checkpoint.
+    Certificate,
 }
 
 impl WatchKind {
@@ -40,6 +45,7 @@ impl WatchKind {
             Self::Name => "name",
             Self::CreditCode => "credit_code",
             Self::Sha256 => "sha256",
+            Self::Certificate => "certificate",
         }
     }
 }
@@ -57,10 +63,11 @@ pub enum Channel {
 pub struct NewWatch {
     #[serde(deserialize_with = "crate::domain::fields::text")]
     pub kind: WatchKind,
-    /// The phrase, credit code or hash.
+    /// The phrase, credit code, hash or certificate number.
     #[schema(min_length = 1, max_length = 100, example = "交通")]
     pub value: String,
-    /// `email`, `webhook` or both, each once.
+    /// `email`, `webhook` or both, each once. A certificate watch's mail
+    /// goes to the party's members (as its other notices do).
     #[schema(min_items = 1, max_items = 2)]
     #[serde(deserialize_with = "crate::domain::fields::texts")]
     pub channels: Vec<Channel>,
@@ -110,11 +117,20 @@ fn normalized(kind: WatchKind, value: &str) -> Result<String> {
             }
             Ok(hex)
         }
+        WatchKind::Certificate => crate::domain::CertificateNumber::parse(value)
+            .map(|number| number.as_str().to_owned())
+            .map_err(|e| invalid(&e.to_string())),
     }
 }
 
 pub async fn create(state: &AppState, tenant: Tenant, request: NewWatch) -> Result<WatchView> {
-    let user_id = person(tenant)?;
+    let user_id = match request.kind {
+        WatchKind::Certificate => match tenant.actor {
+            crate::auth::Actor::User(id) => Some(id),
+            crate::auth::Actor::ApiKey(_) => None,
+        },
+        _ => Some(person(tenant)?),
+    };
     let normalized = normalized(request.kind, &request.value)?;
     let mut channels: Vec<String> = request
         .channels
@@ -130,8 +146,25 @@ pub async fn create(state: &AppState, tenant: Tenant, request: NewWatch) -> Resu
         return Err(Error::field("channels", "name email, webhook or both, each once"));
     }
     let mut tx = state.db.begin().await?;
-    if db::watches::of_user(&mut tx, user_id).await?.len() >= MAX_WATCHES {
-        return Err(Error::QuotaExceeded(format!("a user may keep at most {MAX_WATCHES} watches")));
+    match (request.kind, user_id) {
+        (WatchKind::Certificate, _) => {
+            if db::certificates::find_public(&mut tx, &normalized).await?.is_none() {
+                return Err(Error::field("value", "no certificate of this number is on the register"));
+            }
+            let cap = state.config.quota.certificate_watches_per_party;
+            if db::watches::count_of_party_locked(&mut tx, tenant.org_id).await? >= i64::from(cap) {
+                return Err(Error::QuotaExceeded(format!("a party may watch at most {cap} certificates")));
+            }
+            if let Some(existing) = db::watches::of_party_on(&mut tx, tenant.org_id, &normalized).await? {
+                return Err(Error::Conflict(format!("the party watches this certificate already (watch {existing})")));
+            }
+        }
+        (_, Some(user_id)) => {
+            if db::watches::of_user(&mut tx, user_id).await?.len() >= MAX_WATCHES {
+                return Err(Error::QuotaExceeded(format!("a user may keep at most {MAX_WATCHES} watches")));
+            }
+        }
+        (_, None) => return Err(Error::Forbidden("a watch on announcements is a person's: log in as one")),
     }
     let row = WatchRow {
         id: Uuid::now_v7(),
@@ -148,13 +181,22 @@ pub async fn create(state: &AppState, tenant: Tenant, request: NewWatch) -> Resu
     Ok(row.into())
 }
 
+/// The caller's watches on announcements (a person's), then the party's
+/// on certificates.
 pub async fn list(state: &AppState, tenant: Tenant) -> Result<Vec<WatchView>> {
-    let rows = db::watches::of_user(&mut *state.db.acquire().await?, person(tenant)?).await?;
+    let mut conn = state.db.acquire().await?;
+    let mut rows = match person(tenant) {
+        Ok(user_id) => db::watches::of_user(&mut conn, user_id).await?,
+        Err(_) => Vec::new(),
+    };
+    rows.extend(db::watches::of_party(&mut conn, tenant.org_id).await?);
     Ok(rows.into_iter().map(WatchView::from).collect())
 }
 
 pub async fn delete(state: &AppState, tenant: Tenant, id: Uuid) -> Result<()> {
-    let deleted = db::watches::delete(&mut *state.db.acquire().await?, person(tenant)?, id, state.clock.now()).await?;
+    let user_id = person(tenant).ok();
+    let mut conn = state.db.acquire().await?;
+    let deleted = db::watches::delete(&mut conn, tenant.org_id, user_id, id, state.clock.now()).await?;
     deleted.then_some(()).ok_or(Error::NotFound)
 }
 
@@ -174,8 +216,8 @@ pub async fn announced(
             link: Some(notifications::link(state, &format!("/announcements/{}", application.id))),
             ..Facts::default()
         };
-        if watch.channels.iter().any(|c| c == "email") {
-            notifications::to_user(conn, state, watch.user_id, EventKind::WatchMatched, &facts, now).await?;
+        if let Some(user_id) = watch.user_id.filter(|_| watch.channels.iter().any(|c| c == "email")) {
+            notifications::to_user(conn, state, user_id, EventKind::WatchMatched, &facts, now).await?;
         }
         if watch.channels.iter().any(|c| c == "webhook") {
             webhooks::enqueue(conn, watch.org_id, EventKind::WatchMatched, &facts, now).await?;

@@ -322,6 +322,14 @@ pub(super) struct Data<'a> {
     pub due: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry_type: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ledger_index: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tree_size: Option<u64>,
 }
 
 impl<'a> Data<'a> {
@@ -332,6 +340,10 @@ impl<'a> Data<'a> {
             outcome: facts.outcome.as_deref(),
             due: facts.due.as_deref(),
             link: facts.link.as_deref(),
+            entry_type: facts.entry_type.as_deref(),
+            ledger_index: facts.ledger_index,
+            status: facts.status.as_deref(),
+            tree_size: facts.tree_size,
         }
     }
 }

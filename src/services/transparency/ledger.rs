@@ -98,7 +98,8 @@ pub enum Recording {
 pub async fn enqueue(conn: &mut PgConnection, entry: &Entry, recording: Recording, now: DateTime<Utc>) -> Result<()> {
     let bytes = bytes_of(entry)?;
     let (certificate_id, act_id) = recording.ids();
-    Ok(db::ledger::enqueue(conn, &bytes, certificate_id, act_id, now).await?)
+    let number = entry.certificate_number();
+    Ok(db::ledger::enqueue(conn, &bytes, number, certificate_id, act_id, now).await?)
 }
 
 /// [`enqueue`] for many entries, in one statement and in the order given.
@@ -107,8 +108,9 @@ pub async fn enqueue_each(conn: &mut PgConnection, entries: &[(Entry, Recording)
         return Ok(());
     }
     let bytes = entries.iter().map(|(entry, _)| bytes_of(entry)).collect::<Result<Vec<_>>>()?;
+    let numbers: Vec<String> = entries.iter().map(|(entry, _)| entry.certificate_number().to_owned()).collect();
     let (certificate_ids, act_ids): (Vec<_>, Vec<_>) = entries.iter().map(|(_, recording)| recording.ids()).unzip();
-    Ok(db::ledger::enqueue_each(conn, &bytes, &certificate_ids, &act_ids, now).await?)
+    Ok(db::ledger::enqueue_each(conn, &bytes, &numbers, &certificate_ids, &act_ids, now).await?)
 }
 
 impl Recording {

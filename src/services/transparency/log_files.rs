@@ -38,7 +38,7 @@ pub async fn checkpoint(state: &AppState) -> Result<(u64, String)> {
 }
 
 /// A stored note with cosignature lines added.
-fn with_cosignatures(note: &str, lines: &[String]) -> String {
+pub(crate) fn with_cosignatures(note: &str, lines: &[String]) -> String {
     let Ok(mut parsed) = Note::parse(note) else { return note.to_owned() };
     parsed.add(lines.iter().filter_map(|line| SignatureLine::parse(line)));
     parsed.to_text()

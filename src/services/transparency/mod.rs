@@ -4,4 +4,5 @@
 pub mod anchoring;
 pub mod ledger;
 pub mod log_files;
+pub mod status;
 pub mod witnessing;
