@@ -11,8 +11,17 @@ use crate::pdf::attachment;
 #[derive(clap::Args)]
 pub struct Args {
     /// The proof (with --policy), the certificate (JSON or PDF).
-    #[arg(required_unless_present = "opening", conflicts_with = "opening")]
+    #[arg(required_unless_present_any = ["opening", "status"], conflicts_with_all = ["opening", "status"])]
     pub certificate: Option<PathBuf>,
+    /// A signed status statement (JSON, as /public/certificates/{n}/status
+    /// gives it) or a bundle (NDJSON, as POST /public/status gives it);
+    /// needs --policy.
+    #[arg(long, value_name = "FILE", requires = "policy", conflicts_with = "opening")]
+    pub status: Option<PathBuf>,
+    /// With --status: refuse statements older than this (ISO 8601: P1D,
+    /// PT12H), counted from their `as_of`.
+    #[arg(long, value_name = "DURATION", requires = "status")]
+    pub max_age: Option<String>,
     /// A disclosure of an act's private fields, as
     /// /api/v1/certificates/{id}/acts/{act_id}/openings gives it (JSON).
     #[arg(long, value_name = "FILE")]
@@ -34,6 +43,9 @@ pub struct Args {
 impl Args {
     /// Verification is offline: no configuration, no database.
     pub async fn run(self) -> anyhow::Result<()> {
+        if let (Some(status), Some(policy)) = (&self.status, &self.policy) {
+            return verify_status(status, policy, self.max_age.as_deref());
+        }
         if let Some(policy) = &self.policy {
             let proof = self.certificate.context("give the proof file (or the certificate's PDF)")?;
             return verify_proof(&proof, policy, self.online).await;
@@ -198,4 +210,72 @@ async fn report_online(established: &tlog::offline::Established, number: &str) -
         None => println!("no anchor on a chain covers this entry yet"),
     }
     Ok(())
+}
+
+/// `dataip verify --status FILE --policy POLICY [--max-age P1D]`: checks a
+/// signed status statement, or a bundle of them, offline: each signature,
+/// proof, the checkpoint's signatures and witness quorum, and age.
+pub fn verify_status(path: &Path, policy_path: &Path, max_age: Option<&str>) -> anyhow::Result<()> {
+    use tlog::status::{self, Expectations};
+    let text = std::fs::read_to_string(path).with_context(|| format!("could not read {}", path.display()))?;
+    let policy_text =
+        std::fs::read_to_string(policy_path).with_context(|| format!("could not read {}", policy_path.display()))?;
+    let policy = tlog::policy::Policy::parse(&policy_text).map_err(anyhow::Error::msg)?;
+    let max_age = max_age.map(age_limit).transpose()?;
+    let expect = Expectations { now: chrono::Utc::now(), max_age };
+    let print = |checks: &[tlog::verify::Check]| {
+        for check in checks {
+            println!("{} {}: {}", if check.passed { "✓" } else { "✗" }, check.name, check.detail);
+        }
+    };
+    let first_line = text.lines().find(|line| !line.trim().is_empty()).unwrap_or_default();
+    let is_bundle = serde_json::from_str::<serde_json::Value>(first_line)
+        .is_ok_and(|json| json["type"].as_str() == Some(status::BUNDLE_TYPE));
+    if !is_bundle {
+        let json: serde_json::Value =
+            serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+        let (checks, statement) = status::verify(&json, &policy, expect);
+        print(&checks);
+        let failed = checks.iter().filter(|c| !c.passed).count();
+        anyhow::ensure!(failed == 0, "{failed} of {} checks failed: the statement is refused", checks.len());
+        if let Some(statement) = statement {
+            println!(
+                "the registry signed this status of certificate {} at {} (tree size {}){}",
+                statement.certificate_number,
+                statement.as_of.format("%Y-%m-%dT%H:%M:%SZ"),
+                statement.tree_size,
+                if statement.pending { "; a later change was pending: ask again" } else { "" }
+            );
+        }
+        return Ok(());
+    }
+    let report = status::verify_bundle(&text, &policy, expect);
+    print(&report.checks);
+    let mut refused = 0;
+    for (number, checks) in &report.statements {
+        if checks.iter().all(|check| check.passed) {
+            continue;
+        }
+        refused += 1;
+        println!("{number}:");
+        print(&checks.iter().filter(|check| !check.passed).cloned().collect::<Vec<_>>());
+    }
+    let total = report.statements.len();
+    anyhow::ensure!(report.passed(), "{refused} of {total} statements refused, or the bundle itself is");
+    println!("all {total} statements verify: signed by the registry, proven into the bundle's checkpoint");
+    Ok(())
+}
+
+/// An age limit: days, hours, minutes, seconds (a month has no fixed length).
+fn age_limit(text: &str) -> anyhow::Result<chrono::Duration> {
+    let duration: crate::domain::IsoDuration = text.parse()?;
+    anyhow::ensure!(
+        duration.years + duration.months + duration.working_days == 0,
+        "--max-age {text}: give weeks, days, hours, minutes or seconds (P1D, PT12H)"
+    );
+    let seconds = (u64::from(duration.weeks) * 7 + u64::from(duration.days)) * 86_400
+        + u64::from(duration.hours) * 3600
+        + u64::from(duration.minutes) * 60
+        + u64::from(duration.seconds);
+    Ok(chrono::Duration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX)))
 }
