@@ -1,5 +1,6 @@
 //! `dataip ledger …`: the ledger, seen from the database, exported as
-//! static files, audited from a mirror, and followed by a monitor.
+//! static files, audited from a mirror, followed by a monitor, and replayed
+//! into every certificate's status.
 
 use std::{
     io::IsTerminal,
@@ -15,6 +16,7 @@ use crate::{
     ledger::{
         self,
         mirror::{self, Followed, MonitorState, Source},
+        replay,
     },
     services::transparency::log_files,
 };
@@ -54,6 +56,18 @@ pub enum Command {
     /// non-zero, printing both checkpoints, on a split view. Reads no
     /// configuration and no database.
     Monitor(MonitorArgs),
+    /// Recompute every certificate's status from a log's tiles alone
+    ///
+    /// Reads every entry of the log at LOCATION, checks that they are exactly
+    /// the tree of its checkpoint (signed by the --policy's log key), and
+    /// folds them into each certificate's status, holders, pledges and
+    /// measures as the registry computes its signed statements. Prints a
+    /// summary; --out writes each certificate's replayed statement
+    /// (unsigned); --compare asks the registry for every certificate's
+    /// signed statement, verifies each, and exits non-zero, naming each
+    /// field, on any that differs from the replay. Reads no configuration
+    /// and no database.
+    Replay(ReplayArgs),
 }
 
 // The arguments of `dataip ledger monitor` (no doc comment: the subcommand's own says what it does).
@@ -90,13 +104,54 @@ impl MonitorArgs {
     }
 }
 
+// The arguments of `dataip ledger replay` (no doc comment: the subcommand's own says what it does).
+#[derive(Args)]
+pub struct ReplayArgs {
+    /// The registry's address, a mirror's /tlog prefix, or a directory.
+    pub location: String,
+    /// A C2SP tlog-policy file: its log's key must sign the checkpoint
+    /// (the registry suggests one at /tlog/policy).
+    #[arg(long, value_name = "FILE")]
+    pub policy: PathBuf,
+    /// The registry's address: compare its signed statements with the replay.
+    #[arg(long, value_name = "URL")]
+    pub compare: Option<String>,
+    /// Write every certificate's replayed statement here, one JSON line each.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+impl ReplayArgs {
+    /// Replays the log, and compares; reads no configuration and no database.
+    pub async fn run(self) -> anyhow::Result<()> {
+        let text = std::fs::read_to_string(&self.policy)
+            .with_context(|| format!("could not read {}", self.policy.display()))?;
+        let policy = tlog::policy::Policy::parse(&text).map_err(anyhow::Error::msg)?;
+        let source = Source::new(&self.location);
+        let bar = progress_bar("replaying");
+        let log = replay::read(&source, replay::log_key(&policy)?, |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })
+        .await;
+        bar.finish_and_clear();
+        let log = log.with_context(|| format!("the log at {} cannot be replayed", source.describe()))?;
+        report_replay(&source, &log, self.out.as_deref())?;
+        match self.compare {
+            Some(url) => compare(&log, &url, &policy).await,
+            None => Ok(()),
+        }
+    }
+}
+
 impl Command {
-    /// Audit and export read the configuration; monitor does not.
+    /// Audit and export read the configuration; monitor and replay do not.
     pub async fn run(self, overrides: &Overrides) -> anyhow::Result<()> {
         match self {
             Self::Audit { mirror } => audit(configured(overrides)?, mirror.as_deref()).await,
             Self::Export { dir } => export(configured(overrides)?, &dir).await,
             Self::Monitor(args) => args.run().await,
+            Self::Replay(args) => args.run().await,
         }
     }
 }
@@ -274,4 +329,65 @@ pub async fn monitor(options: MonitorOptions<'_>) -> anyhow::Result<()> {
             _ = tokio::signal::ctrl_c() => return Ok(()),
         }
     }
+}
+
+/// Entries that do not fit their certificate's record shown at most: a
+/// log with many shows the first, and how many more.
+const PROBLEMS_SHOWN: usize = 20;
+
+/// What `dataip ledger replay` found in the log: the summary now, entries
+/// that do not fit their certificate, and with `out` every statement.
+fn report_replay(source: &Source, log: &replay::ReplayedLog, out: Option<&Path>) -> anyhow::Result<()> {
+    let (now, size) = (chrono::Utc::now(), log.checkpoint.size);
+    println!(
+        "replayed the {size} entries of {}, exactly its signed checkpoint's tree: {}",
+        source.describe(),
+        replay::summarize(&log.replay, now, size)
+    );
+    let problems = &log.replay.problems;
+    if !problems.is_empty() {
+        println!("{} entries do not fit their certificate's record:", problems.len());
+        for (index, problem) in problems.iter().take(PROBLEMS_SHOWN) {
+            println!("  entry {index}: {problem}");
+        }
+        if problems.len() > PROBLEMS_SHOWN {
+            println!("  … and {} more", problems.len() - PROBLEMS_SHOWN);
+        }
+    }
+    if let Some(path) = out {
+        write(path, &replay::statements_ndjson(&log.replay, now, size)?)?;
+        println!(
+            "wrote {} statements (unsigned, tree size {size}) to {}",
+            log.replay.records().count(),
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// `dataip ledger replay --compare URL`: the registry's signed statements
+/// against the replay; fails naming each disagreement and refused statement.
+async fn compare(log: &replay::ReplayedLog, url: &str, policy: &tlog::policy::Policy) -> anyhow::Result<()> {
+    let comparison = replay::compare(log, url, policy).await?;
+    let sizes: Vec<String> = comparison.tree_sizes.iter().map(u64::to_string).collect();
+    println!(
+        "the registry answered at tree size {} (the tiles' checkpoint: {})",
+        if sizes.is_empty() { "-".to_owned() } else { sizes.join(", ") },
+        log.checkpoint.size
+    );
+    for (number, why) in &comparison.refused {
+        println!("REFUSED {number}: the statement does not verify: {why}");
+    }
+    for d in &comparison.disagreements {
+        println!("DISAGREE {} {}: the registry says {}, the replay {}", d.number, d.field, d.registry, d.replay);
+    }
+    anyhow::ensure!(
+        comparison.agrees(),
+        "{} disagreements and {} refused statements among the registry's answers for {} certificates",
+        comparison.disagreements.len(),
+        comparison.refused.len(),
+        comparison.compared
+    );
+    println!("the registry's answers agree with the replay for all {} certificates", comparison.compared);
+    Ok(())
 }

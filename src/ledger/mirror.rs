@@ -90,8 +90,7 @@ pub async fn audit(
     key: &VerifierKey,
     mut progress: impl FnMut(u64, u64),
 ) -> anyhow::Result<MirrorReport> {
-    let text = source.text("checkpoint").await?;
-    let (checkpoint, _) = checkpoint::open_with(&text, key).map_err(|e| anyhow::anyhow!("checkpoint: {e}"))?;
+    let (checkpoint, _) = verified_checkpoint(source, key).await?;
     let mut tree = MemoryTree::new();
     let all = tiles::tiles_of(checkpoint.size);
     for bundle in all.iter().filter(|tile| tile.kind == Kind::Entries) {
@@ -119,8 +118,21 @@ pub async fn audit(
     Ok(MirrorReport { checkpoint, tiles: all.len() })
 }
 
+/// The checkpoint a source serves, signed by `key`, and its note as served.
+pub async fn verified_checkpoint(source: &Source, key: &VerifierKey) -> anyhow::Result<(Checkpoint, String)> {
+    let text = source.text("checkpoint").await?;
+    let (checkpoint, _) = checkpoint::open_with(&text, key).map_err(|e| anyhow::anyhow!("checkpoint: {e}"))?;
+    Ok((checkpoint, text))
+}
+
 /// The leaf hashes of a bundle, each entry checked for form.
 async fn read_bundle(source: &Source, bundle: &Tile, public_key: &[u8]) -> anyhow::Result<Vec<Hash>> {
+    Ok(read_entries(source, bundle, public_key).await?.iter().map(|entry| merkle::leaf_hash(entry)).collect())
+}
+
+/// The entries of a bundle, each checked for form (an issuance signed by
+/// the registry's `public_key`): what audits hash and replays fold.
+pub async fn read_entries(source: &Source, bundle: &Tile, public_key: &[u8]) -> anyhow::Result<Vec<Vec<u8>>> {
     let bytes = source.require(&bundle.path()).await?;
     let entries = tiles::unbundle(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", bundle.path()))?;
     anyhow::ensure!(
@@ -130,15 +142,11 @@ async fn read_bundle(source: &Source, bundle: &Tile, public_key: &[u8]) -> anyho
         entries.len(),
         bundle.width
     );
-    entries
-        .iter()
-        .enumerate()
-        .map(|(i, entry)| {
-            audit::check_entry(entry, public_key)
-                .map_err(|what| anyhow::anyhow!("entry {} in {}: {what}", bundle.first() + i as u64, bundle.path()))?;
-            Ok(merkle::leaf_hash(entry))
-        })
-        .collect()
+    for (i, entry) in entries.iter().enumerate() {
+        audit::check_entry(entry, public_key)
+            .map_err(|what| anyhow::anyhow!("entry {} in {}: {what}", bundle.first() + i as u64, bundle.path()))?;
+    }
+    Ok(entries.into_iter().map(<[u8]>::to_vec).collect())
 }
 
 /// What a monitor remembers between runs: the last verified checkpoint and
@@ -171,8 +179,7 @@ pub enum Followed {
 /// checkpoint's root. Returns the new state with what was found.
 pub async fn follow(source: &Source, state: MonitorState) -> anyhow::Result<(MonitorState, Followed)> {
     let key = VerifierKey::parse(&state.vkey).map_err(anyhow::Error::msg)?;
-    let served = source.text("checkpoint").await?;
-    let (checkpoint, _) = checkpoint::open_with(&served, &key).map_err(|e| anyhow::anyhow!("checkpoint: {e}"))?;
+    let (checkpoint, served) = verified_checkpoint(source, &key).await?;
     let remembered = match state.checkpoint.is_empty() {
         true => None,
         false => Some(Checkpoint::parse_body(&Note::parse(&state.checkpoint)?.body)?),

@@ -6,13 +6,15 @@
 //! PostgreSQL, [`tlog::merkle::MemoryTree`] in memory (audits, benchmarks).
 //!
 //! The log's formats, proofs and offline verification are the `tlog` crate
-//! (crates/tlog); what is here is the service's: storage, audit, mirroring
-//! and anchoring.
+//! (crates/tlog); what is here is the service's: storage, audit, mirroring,
+//! replay and anchoring.
 
 pub mod anchor;
 pub mod audit;
 pub mod mirror;
 mod postgres;
+/// Every certificate's status recomputed from a log's tiles, and checked against the registry's answers.
+pub mod replay;
 
 use std::future::Future;
 

@@ -4,4 +4,5 @@ pub mod anchoring;
 pub mod chain;
 pub mod interop;
 pub mod ledger;
+pub mod status;
 pub mod tlog;
