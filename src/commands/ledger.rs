@@ -129,14 +129,15 @@ impl ReplayArgs {
         let policy = tlog::policy::Policy::parse(&text).map_err(anyhow::Error::msg)?;
         let source = Source::new(&self.location);
         let bar = progress_bar("replaying");
-        let log = replay::read(&source, replay::log_key(&policy)?, |done, total| {
+        let key = replay::log_key(&policy)?;
+        let log = replay::read(&source, key, |done, total| {
             bar.set_length(total);
             bar.set_position(done);
         })
         .await;
         bar.finish_and_clear();
         let log = log.with_context(|| format!("the log at {} cannot be replayed", source.describe()))?;
-        report_replay(&source, &log, self.out.as_deref())?;
+        report_replay(&source, &key.name, &log, self.out.as_deref())?;
         match self.compare {
             Some(url) => compare(&log, &url, &policy).await,
             None => Ok(()),
@@ -337,10 +338,10 @@ const PROBLEMS_SHOWN: usize = 20;
 
 /// What `dataip ledger replay` found in the log: the summary now, entries
 /// that do not fit their certificate, and with `out` every statement.
-fn report_replay(source: &Source, log: &replay::ReplayedLog, out: Option<&Path>) -> anyhow::Result<()> {
+fn report_replay(source: &Source, signer: &str, log: &replay::ReplayedLog, out: Option<&Path>) -> anyhow::Result<()> {
     let (now, size) = (chrono::Utc::now(), log.checkpoint.size);
     println!(
-        "replayed the {size} entries of {}, exactly its signed checkpoint's tree: {}",
+        "replayed {size} entries from {}, the whole tree of its checkpoint signed by {signer}: {}",
         source.describe(),
         replay::summarize(&log.replay, now, size)
     );
@@ -369,11 +370,15 @@ fn report_replay(source: &Source, log: &replay::ReplayedLog, out: Option<&Path>)
 /// against the replay; fails naming each disagreement and refused statement.
 async fn compare(log: &replay::ReplayedLog, url: &str, policy: &tlog::policy::Policy) -> anyhow::Result<()> {
     let comparison = replay::compare(log, url, policy).await?;
+    let tiles = log.checkpoint.size;
     let sizes: Vec<String> = comparison.tree_sizes.iter().map(u64::to_string).collect();
+    // Statements of an earlier checkpoint (one the witnesses reached) are
+    // compared with the replay of that checkpoint's entries.
+    let earlier = comparison.tree_sizes.iter().any(|size| *size < tiles);
     println!(
-        "the registry answered at tree size {} (the tiles' checkpoint: {})",
+        "the registry answered at tree size {} (the tiles' checkpoint: {tiles}){}",
         if sizes.is_empty() { "-".to_owned() } else { sizes.join(", ") },
-        log.checkpoint.size
+        if earlier { ": compared with the replay of the entries below it" } else { "" }
     );
     for (number, why) in &comparison.refused {
         println!("REFUSED {number}: the statement does not verify: {why}");

@@ -152,11 +152,12 @@ pub async fn create(state: &AppState, tenant: Tenant, request: NewWatch) -> Resu
                 return Err(Error::field("value", "no certificate of this number is on the register"));
             }
             let cap = state.config.quota.certificate_watches_per_party;
-            if db::watches::count_of_party_locked(&mut tx, tenant.org_id).await? >= i64::from(cap) {
-                return Err(Error::QuotaExceeded(format!("a party may watch at most {cap} certificates")));
-            }
+            let count = db::watches::count_of_party_locked(&mut tx, tenant.org_id).await?;
             if let Some(existing) = db::watches::of_party_on(&mut tx, tenant.org_id, &normalized).await? {
                 return Err(Error::Conflict(format!("the party watches this certificate already (watch {existing})")));
+            }
+            if count >= i64::from(cap) {
+                return Err(Error::QuotaExceeded(format!("a party may watch at most {cap} certificates")));
             }
         }
         (_, Some(user_id)) => {

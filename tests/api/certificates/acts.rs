@@ -357,7 +357,7 @@ async fn renewal_is_possible_only_inside_its_window() {
 }
 
 /// Fresh tokens for the holder and a reviewer, after the clock moved on.
-async fn logged_in_again(app: &TestApp, h: Holder) -> Holder {
+pub async fn logged_in_again(app: &TestApp, h: Holder) -> Holder {
     let token = app.login(&h.tenant.email, PASSWORD).await;
     let reviewer = app.staff(StaffRole::Reviewer).await;
     Holder { tenant: Tenant { token, ..h.tenant }, reviewer, ..h }

@@ -5,4 +5,5 @@ pub mod chain;
 pub mod interop;
 pub mod ledger;
 pub mod status;
+pub mod status_replay;
 pub mod tlog;
