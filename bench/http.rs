@@ -5,8 +5,9 @@
 //!
 //! (defaults 2000 200 64 10), then words that choose the paths measured
 //! (e.g. `search`: only those whose names hold it, and nothing else; the
-//! sections after the paths are named `POST /api/v1/applications`,
-//! `login storm` and `idle connections`);
+//! sections after the paths are named `POST /api/v1/public/status (1,000
+//! numbers, 16 connections)`, `POST /api/v1/applications`, `login storm`
+//! and `idle connections`);
 //! `cargo bench --bench http -- --statements`
 //! prints the statements the server runs for each path instead. For each path: the closed-loop throughput and
 //! latency at CONNECTIONS connections, pgbench's transactions per second at
@@ -88,8 +89,15 @@ async fn main() -> anyhow::Result<()> {
         );
     }
 
+    let bulk = match chosen(workload::STATUS_PATH) {
+        true => Some(bulk_status(&server, &seeded, size).await?),
+        false => None,
+    };
     if chosen("POST /api/v1/applications") {
         creation(&server, &seeded, size).await?;
+    }
+    if let Some(note) = bulk {
+        println!("\n{note}");
     }
     if chosen("login storm") {
         login_storm(&server, &seeded, size).await?;
@@ -101,6 +109,43 @@ async fn main() -> anyhow::Result<()> {
         println!("server RSS holding {} idle keep-alive connections: {:.0} MiB", held.len(), server.rss_mib());
     }
     server.stop().await
+}
+
+/// Signed status statements of 1,000 numbers per answer, 16 connections,
+/// beside pgbench of the statements the service runs for them; what one
+/// answer held, for after the table.
+async fn bulk_status(
+    server: &workload::Server,
+    seeded: &workload::Seeded,
+    size: workload::Size,
+) -> anyhow::Result<String> {
+    let connections = workload::STATUS_CONNECTIONS;
+    let numbers = workload::status_numbers(seeded);
+    let bundle = workload::check_bundle(server, &numbers).await?;
+    let run = workload::bulk_status(server, &numbers, connections, size.duration).await;
+    anyhow::ensure!(run.errors == 0, "bulk status: {} of {} requests failed", run.errors, run.requests);
+    let script = workload::status_script(server, &numbers, bundle.tree_size).await?;
+    let tps = workload::pgbench(&server.database_url, &script, connections, size.duration.as_secs())?;
+    println!(
+        "| {} | {:.0} | {:.1} | {:.1} | {tps:.0} | {:.2}× | — | — | {:.0} |",
+        workload::STATUS_PATH,
+        run.per_second(),
+        run.percentile_ms(50),
+        run.percentile_ms(99),
+        run.per_second() / tps,
+        server.rss_mib(),
+    );
+    workload::check_bundle(server, &numbers).await?;
+    Ok(format!(
+        "The bulk status answer: {} statements ({} with a proof, {} of numbers never issued) at tree size {}, \
+         {:.0} KiB; {:.0} statements signed a second.",
+        bundle.statements,
+        bundle.proved,
+        bundle.unknown,
+        bundle.tree_size,
+        bundle.bytes as f64 / 1024.0,
+        run.per_second() * bundle.statements as f64,
+    ))
 }
 
 /// Creating applications, 16 connections, beside pgbench of the same
@@ -169,6 +214,13 @@ async fn print_statements(binary: &Path) -> anyhow::Result<()> {
         .json(&workload::draft(0));
     println!("POST /api/v1/applications:");
     for statement in workload::statements_of(&log, create).await? {
+        println!("    {statement}");
+    }
+    let bulk = client
+        .post(format!("{}/api/v1/public/status", server.base))
+        .json(&serde_json::json!({ "numbers": workload::status_numbers(&seeded) }));
+    println!("{}:", workload::STATUS_PATH);
+    for statement in workload::statements_of(&log, bulk).await? {
         println!("    {statement}");
     }
     let _ = std::fs::remove_file(&log);

@@ -289,5 +289,18 @@ for attempt in $(seq 30); do
 done
 "$DATAIP" verify --opening transfer-opening.json --public-key "$DATAIP_URL"
 
+step "16. The bank watches the certificate, files its signed status (checked offline against the policy), and rebuilds every status from the tiles"
+json POST /watches "$(jq -n --arg n "$NUMBER" '{kind: "certificate", value: $n, channels: ["webhook"]}')" \
+    -H "authorization: Bearer $BTOKEN" | jq -c '{kind, value}'
+# The transfer is answered once it is in a checkpoint; until then "pending".
+for attempt in $(seq 30); do
+    call "$API/public/certificates/$NUMBER/status" > status.json
+    [ "$(jq -r '.pending // false' status.json)" = false ] && [ "$(jq -r '.holders[0].kind' status.json)" = person ] && break
+    sleep 1
+done
+jq -c '{type, status, holders, pledged, preserved, tree_size}' status.json
+"$DATAIP" verify --status status.json --policy policy.txt --max-age P1D
+"$DATAIP" ledger replay "$DATAIP_URL" --policy policy.txt --compare "$DATAIP_URL"
+
 printf '\nDone: certificate %s verified. Files in %s:\n' "$NUMBER" "$WORKDIR"
 ls "$WORKDIR"

@@ -1,7 +1,8 @@
 //! The public read paths over HTTP, against the release server on a
 //! database of its own, side by side with pgbench running the same SQL on
 //! the same data: the announcement list, search, one announcement, one
-//! certificate record, the portal's home page, a tile and an offline proof.
+//! certificate record, the portal's home page, a tile, an offline proof and
+//! signed status statements of 1,000 certificates in one answer.
 //!
 //! Data goes in through the API (signup, drafts, materials, submission,
 //! claim, approval), staff and verification through the `dataip` command;
@@ -15,6 +16,7 @@ use std::{
 };
 
 use anyhow::Context;
+use dataip::services::transparency::status;
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
 
@@ -96,6 +98,8 @@ pub async fn start(binary: &Path, statements: Option<&Path>) -> anyhow::Result<S
         // per-account throttle a real storm of many people would not meet.
         ("DATAIP__THROTTLE__LOGIN_FAILURES_PER_ACCOUNT_ADDRESS", "1000000"),
         ("DATAIP__THROTTLE__LOGIN_FAILURES_PER_ACCOUNT", "1000000"),
+        // Every bulk status answer comes from one address: 1,000 numbers each.
+        ("DATAIP__THROTTLE__STATUS_QUERIES_PER_ADDRESS", "1000000000"),
     ];
     if statements.is_some() {
         settings.extend([
@@ -112,6 +116,8 @@ pub async fn start(binary: &Path, statements: Option<&Path>) -> anyhow::Result<S
 pub struct Seeded {
     pub announcement_id: String,
     pub certificate_number: String,
+    /// Every registered certificate's number, in order.
+    pub certificate_numbers: Vec<String>,
     /// Products loaded (numbered from 0 in their names).
     pub products: usize,
     /// The current announcements, newest first: the list's first page.
@@ -214,13 +220,13 @@ pub async fn seed(server: &Server, binary: &Path, size: Size) -> anyhow::Result<
         .execute(&server.database.pool)
         .await?;
     let deadline = Instant::now() + Duration::from_secs(120);
-    let certificate_number = loop {
+    let certificate_numbers = loop {
         let numbers: Vec<String> =
             sqlx::query_scalar("SELECT certificate_number FROM certificates WHERE ledger IS NOT NULL ORDER BY 1")
                 .fetch_all(&server.database.pool)
                 .await?;
         if numbers.len() >= size.registered && !numbers.is_empty() {
-            break numbers[0].clone();
+            break numbers;
         }
         anyhow::ensure!(Instant::now() < deadline, "the worker did not register the applications in time");
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -237,7 +243,8 @@ pub async fn seed(server: &Server, binary: &Path, size: Size) -> anyhow::Result<
     Ok(Seeded {
         ledger_size: u64::try_from(ledger_size)?,
         announcement_id: ids[size.registered..].first().cloned().unwrap_or_default(),
-        certificate_number,
+        certificate_number: certificate_numbers[0].clone(),
+        certificate_numbers,
         products: total,
         newest,
         owner_token: owner,
@@ -369,6 +376,112 @@ pub async fn owner_ids(server: &Server) -> anyhow::Result<(String, String)> {
             .fetch_one(&server.database.pool)
             .await?;
     Ok(row)
+}
+
+/// Numbers one bulk status query asks: as many as it may.
+pub const STATUS_NUMBERS: usize = status::MAX_NUMBERS;
+/// Connections of the bulk status measurement (and pgbench's clients).
+pub const STATUS_CONNECTIONS: usize = 16;
+/// The bulk status measurement's row (the word `status` chooses it).
+pub const STATUS_PATH: &str = "POST /api/v1/public/status (1,000 numbers, 16 connections)";
+
+/// The numbers of a bulk status query: the registered certificates' in
+/// turn, and in the last place of each hundred a well-formed number never
+/// issued (10 of 1,000, answered `unknown` without a proof).
+pub fn status_numbers(seeded: &Seeded) -> Vec<String> {
+    let mut registered = seeded.certificate_numbers.iter().cycle();
+    (0..STATUS_NUMBERS)
+        .map(|i| match i % 100 {
+            99 => format!("2099129{:010}", i / 100),
+            _ => registered.next().cloned().unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// `POST /api/v1/public/status` of `numbers` on `connections` connections
+/// for `duration`, as fast as answers come, each answer read to its end.
+pub async fn bulk_status(server: &Server, numbers: &[String], connections: usize, duration: Duration) -> Run {
+    let url = format!("{}/api/v1/public/status", server.base);
+    let body = bytes::Bytes::from(json!({ "numbers": numbers }).to_string());
+    load_with(connections, duration, None, move |client, _| {
+        client.post(&url).header("content-type", "application/json").body(body.clone())
+    })
+    .await
+}
+
+/// What one bulk status answer held.
+pub struct Bundle {
+    /// The checkpoint's size, from the header line.
+    pub tree_size: u64,
+    pub statements: usize,
+    /// Statements with a proof (the numbers issued).
+    pub proved: usize,
+    /// Statements of numbers never issued.
+    pub unknown: usize,
+    pub bytes: usize,
+}
+
+/// One bulk status answer of `numbers`, checked: a header announcing them,
+/// then one statement per number in the order asked, each issued number's
+/// with its proof.
+pub async fn check_bundle(server: &Server, numbers: &[String]) -> anyhow::Result<Bundle> {
+    let answer = reqwest::Client::new()
+        .post(format!("{}/api/v1/public/status", server.base))
+        .json(&json!({ "numbers": numbers }))
+        .send()
+        .await?;
+    let code = answer.status();
+    let body = answer.text().await?;
+    anyhow::ensure!(code.is_success(), "{code}: {body}");
+    let mut lines = body.lines();
+    let header: Value = serde_json::from_str(lines.next().context("no header line")?)?;
+    anyhow::ensure!(
+        header["type"] == "dataip.status-bundle/v1" && header["count"] == numbers.len(),
+        "the header: {header}"
+    );
+    let tree_size = header["tree_size"].as_u64().context("no tree size")?;
+    let statements: Vec<Value> = lines.map(serde_json::from_str).collect::<Result<_, _>>()?;
+    anyhow::ensure!(statements.len() == numbers.len(), "{} statements of {}", statements.len(), numbers.len());
+    for (statement, number) in statements.iter().zip(numbers) {
+        anyhow::ensure!(statement["certificate_number"] == number.as_str(), "{number} out of order");
+        anyhow::ensure!(statement["signature"].is_string(), "{number} unsigned");
+    }
+    let proved = statements.iter().filter(|s| s["proof"].is_string()).count();
+    let unknown = statements.iter().filter(|s| s["status"] == "unknown").count();
+    anyhow::ensure!(proved + unknown == numbers.len(), "{proved} proved, {unknown} unknown");
+    Ok(Bundle { tree_size, statements: statements.len(), proved, unknown, bytes: body.len() })
+}
+
+/// The pgbench script of a bulk status answer of `numbers` at the
+/// checkpoint of `tree_size` (`statements::bulk_status`): the rounds' proofs
+/// need the subtrees of each certificate's latest leaf below it, read here.
+pub async fn status_script(server: &Server, numbers: &[String], tree_size: u64) -> anyhow::Result<String> {
+    let latest: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT certificate_number, max(idx) FROM ledger_leaves
+         WHERE certificate_number = ANY($1) AND idx < $2 GROUP BY 1",
+    )
+    .bind(numbers)
+    .bind(i64::try_from(tree_size)?)
+    .fetch_all(&server.database.pool)
+    .await?;
+    let latest: std::collections::HashMap<String, u64> =
+        latest.into_iter().map(|(number, idx)| (number, u64::try_from(idx).unwrap_or(0))).collect();
+    let rounds: Vec<statements::StatusRound> = numbers
+        .chunks(status::ROUND)
+        .map(|round| {
+            let distinct: Vec<String> =
+                round.iter().cloned().collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+            let mut nodes: Vec<(u32, u64)> = distinct
+                .iter()
+                .filter_map(|number| latest.get(number))
+                .flat_map(|index| tlog::merkle::needed_for_inclusion(*index, tree_size))
+                .collect();
+            nodes.sort_unstable();
+            nodes.dedup();
+            statements::StatusRound { numbers: distinct, nodes }
+        })
+        .collect();
+    Ok(statements::bulk_status(&rounds))
 }
 
 /// `clients` people logging in over and over until `stop`, each waiting

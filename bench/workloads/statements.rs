@@ -139,3 +139,55 @@ pub fn create_application(org_id: &str, user_id: &str, quota: u32) -> String {
          COMMIT;\n"
     )
 }
+
+/// One round of a bulk status answer: its distinct numbers, and the
+/// subtrees its proofs need (computed from their latest leaves, as the
+/// service computes them between its second and third statements).
+pub struct StatusRound {
+    pub numbers: Vec<String>,
+    pub nodes: Vec<(u32, u64)>,
+}
+
+/// A bulk status answer (`services::transparency::status`): the status
+/// checkpoint (`db::status::checkpoint`, no witnesses configured) and its
+/// cosignatures (`db::tlog::cosignatures`), then per round of a hundred
+/// numbers the certificates' leaves below its size
+/// (`db::status::entries_of`), those with a change still to come
+/// (`db::status::pending_among`) and the proofs' subtrees
+/// (`db::ledger::nodes`). Not the allowance's count (`db::throttle::hit_by`):
+/// it is no part of the answer.
+pub fn bulk_status(rounds: &[StatusRound]) -> String {
+    let mut script = String::from(
+        "WITH reached AS ( \
+           SELECT CASE WHEN cardinality('{}'::text[]) = 0 THEN NULL \
+                       ELSE (SELECT min(COALESCE(w.tree_size, 0)) FROM UNNEST('{}'::text[]) AS k(vkey) \
+                             LEFT JOIN ledger_witnesses w ON w.vkey = k.vkey) END AS size) \
+         (SELECT c.tree_size, c.note, 0 AS preference FROM ledger_checkpoints c, reached r \
+           WHERE r.size IS NOT NULL AND c.tree_size <= r.size \
+             AND (SELECT count(*) FROM ledger_cosignatures s WHERE s.tree_size = c.tree_size) \
+                 >= cardinality('{}'::text[]) \
+           ORDER BY c.tree_size DESC LIMIT 1) \
+         UNION ALL \
+         (SELECT tree_size, note, 1 FROM ledger_checkpoints ORDER BY tree_size DESC LIMIT 1) \
+         ORDER BY preference LIMIT 1 \\gset\n\
+         SELECT line FROM ledger_cosignatures WHERE tree_size = :tree_size ORDER BY witness;\n",
+    );
+    for round in rounds {
+        let numbers = format!("'{{{}}}'::text[]", round.numbers.join(","));
+        let levels: Vec<String> = round.nodes.iter().map(|(level, _)| level.to_string()).collect();
+        let indexes: Vec<String> = round.nodes.iter().map(|(_, index)| index.to_string()).collect();
+        script.push_str(&format!(
+            "SELECT certificate_number, idx, entry FROM ledger_leaves \
+             WHERE certificate_number = ANY({numbers}) AND idx < :tree_size ORDER BY certificate_number, idx;\n\
+             SELECT certificate_number FROM ledger_leaves WHERE certificate_number = ANY({numbers}) \
+             AND idx >= :tree_size \
+             UNION SELECT certificate_number FROM ledger_outbox WHERE certificate_number = ANY({numbers});\n\
+             SELECT n.level, n.idx, n.hash FROM ledger_nodes n \
+             JOIN UNNEST('{{{}}}'::smallint[], '{{{}}}'::bigint[]) AS w(level, idx) \
+             ON n.level = w.level AND n.idx = w.idx;\n",
+            levels.join(","),
+            indexes.join(",")
+        ));
+    }
+    script
+}

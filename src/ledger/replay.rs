@@ -127,8 +127,9 @@ impl std::fmt::Display for Summary {
             .collect();
         write!(
             f,
-            "{} certificates ({}); {} pledged, {} preserved",
+            "{} certificate{} ({}); {} pledged, {} preserved",
             self.certificates,
+            if self.certificates == 1 { "" } else { "s" },
             counts.join(", "),
             self.pledged,
             self.preserved

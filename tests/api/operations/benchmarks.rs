@@ -55,6 +55,21 @@ async fn the_http_benchmark_loads_through_the_api_and_measures_every_path() {
         let held = http::load(&path.urls, size.connections, size.duration, Some(50.0)).await;
         assert_eq!(held.errors, 0, "{}", path.name);
     }
+    // The bulk status answer: checked once, loaded, and its statements in
+    // the server's log as in the pgbench script (the allowance's count, the
+    // checkpoint and its cosignatures, then three per round of a hundred).
+    let numbers = http::status_numbers(&seeded);
+    let bundle = http::check_bundle(&server, &numbers).await.expect("a bulk status answer");
+    assert_eq!((bundle.statements, bundle.proved, bundle.unknown), (1000, 990, 10));
+    let bulk = reqwest::Client::new()
+        .post(format!("{}/api/v1/public/status", server.base))
+        .json(&serde_json::json!({ "numbers": numbers }));
+    let logged = http::statements_of(&log, bulk).await.expect("logged");
+    assert_eq!(logged.len(), 1 + 2 + 3 * 10, "{logged:?}");
+    let run = http::bulk_status(&server, &numbers, size.connections, size.duration).await;
+    assert!(run.requests > 0 && run.errors == 0, "bulk status: {} errors of {}", run.errors, run.requests);
+    let script = http::status_script(&server, &numbers, bundle.tree_size).await.expect("the script");
+    assert!(http::pgbench(&server.database_url, &script, 2, 1).expect("pgbench runs the status SQL") > 0.0);
     let created = http::create_applications(&server, &seeded.owner_token, 2, size.duration).await;
     assert!(created.requests > 0 && created.errors == 0, "{} of {} creations failed", created.errors, created.requests);
     http::drop_drafts(&server).await.expect("drafts dropped");

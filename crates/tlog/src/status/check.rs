@@ -155,11 +155,12 @@ fn describe(statement: &Statement) -> String {
 }
 
 fn human(duration: Duration) -> String {
-    match duration.num_seconds() {
-        s if s % 86_400 == 0 && s != 0 => format!("{} days", s / 86_400),
-        s if s % 3600 == 0 && s != 0 => format!("{} hours", s / 3600),
-        s => format!("{s} seconds"),
-    }
+    let (count, unit) = match duration.num_seconds() {
+        s if s % 86_400 == 0 && s != 0 => (s / 86_400, "day"),
+        s if s % 3600 == 0 && s != 0 => (s / 3600, "hour"),
+        s => (s, "second"),
+    };
+    format!("{count} {unit}{}", if count == 1 { "" } else { "s" })
 }
 
 /// A bundle's report: the checks of the bundle itself, and each
