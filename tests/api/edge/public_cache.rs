@@ -229,6 +229,14 @@ async fn writes_the_public_cannot_see_leave_the_cache_warm_and_public_ones_are_r
     still_kept("an API key made").await;
     let act = acts::file_ok(&app, &h, acts::license(false, "2027-01-01", "2027-12-31")).await;
     still_kept("an act filed, pending review").await;
+    // Signed statements are made for their asker and never kept: asking,
+    // a thousand at once, neither flushes nor fills the cache.
+    app.get(&format!("/public/certificates/{}/status", h.number), None).await.assert_status(200);
+    let bulk = json!({"numbers": vec![h.number.as_str(); 1000]});
+    let answer = app.client.post(app.url("/public/status")).json(&bulk).send().await.expect("sent");
+    assert_eq!(answer.status(), 200);
+    answer.text().await.expect("the bundle");
+    still_kept("status statements asked, a thousand at once").await;
     assert_eq!(app.state.changes.generation(), generation, "no new generation");
     assert_eq!(app.state.changes.fresh_from(), position, "public reads still go to the replica");
 
