@@ -44,6 +44,11 @@ pub enum EventKind {
     OrganizationVerified,
     #[serde(rename = "organization.refused")]
     OrganizationRefused,
+    /// Staff verified the organization as a relying party.
+    #[serde(rename = "relying_party.verified")]
+    RelyingPartyVerified,
+    #[serde(rename = "relying_party.refused")]
+    RelyingPartyRefused,
     /// A new announcement matches a user's watch.
     #[serde(rename = "watch.matched")]
     WatchMatched,
@@ -64,7 +69,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 23] = [
+    pub const ALL: [EventKind; 25] = [
         Self::ApplicationSubmitted,
         Self::ApplicationSupplementRequested,
         Self::ApplicationApproved,
@@ -82,6 +87,8 @@ impl EventKind {
         Self::MeasureLifted,
         Self::OrganizationVerified,
         Self::OrganizationRefused,
+        Self::RelyingPartyVerified,
+        Self::RelyingPartyRefused,
         Self::WatchMatched,
         Self::WatchCertificateChanged,
         Self::PasswordChanged,
@@ -109,6 +116,8 @@ impl EventKind {
             Self::MeasureLifted => "certificate.measure_lifted",
             Self::OrganizationVerified => "organization.verified",
             Self::OrganizationRefused => "organization.refused",
+            Self::RelyingPartyVerified => "relying_party.verified",
+            Self::RelyingPartyRefused => "relying_party.refused",
             Self::WatchMatched => "watch.matched",
             Self::WatchCertificateChanged => "watch.certificate_changed",
             Self::PasswordChanged => "security.password_changed",

@@ -142,6 +142,16 @@ pub fn word(kind: EventKind, lang: Lang, facts: &Facts) -> Worded {
                 "查看证书",
             ),
             (MeasureLifted, _) => (format!("保全措施已解除：{number}"), vec![format!("证书 {number}（{product}）的保全措施已解除：{reason}。")], "查看证书"),
+            (RelyingPartyVerified, _) => (
+                format!("已核验为依赖方：{org}"),
+                vec![format!("登记机构已核验“{org}”为依赖方：使用本机构的 API 密钥查询签名状态，额度更高。")],
+                "查看",
+            ),
+            (RelyingPartyRefused, _) => (
+                format!("依赖方申请未通过：{org}"),
+                vec![format!("“{org}”成为依赖方的申请未通过。"), format!("理由：{reason}"), "可补充说明后重新申请。".into()],
+                "查看",
+            ),
             (OrganizationVerified, _) => (format!("主体资格已核验：{org}"), vec![format!("登记机构已核验“{org}”的营业执照，现在可以提交登记申请。")], "查看"),
             (OrganizationRefused, _) => (
                 format!("营业执照未通过核验：{org}"),
@@ -247,6 +257,16 @@ pub fn word(kind: EventKind, lang: Lang, facts: &Facts) -> Worded {
                 "See the certificate",
             ),
             (MeasureLifted, _) => (format!("Preservation lifted: {number}"), vec![format!("The preservation measure on certificate {number} ({product}) was lifted: {reason}.")], "See the certificate"),
+            (RelyingPartyVerified, _) => (
+                format!("Verified as a relying party: {org}"),
+                vec![format!("The registry verified \"{org}\" as a relying party: status queries with its API keys now have the higher allowance.")],
+                "Open",
+            ),
+            (RelyingPartyRefused, _) => (
+                format!("Relying-party request not accepted: {org}"),
+                vec![format!("The request of \"{org}\" to be a relying party was not accepted."), format!("Reason: {reason}"), "You may ask again with more detail.".into()],
+                "Open",
+            ),
             (OrganizationVerified, _) => (format!("Organization verified: {org}"), vec![format!("The registry checked the business licence of \"{org}\"; you may now submit applications.")], "Open"),
             (OrganizationRefused, _) => (
                 format!("Business licence not accepted: {org}"),

@@ -15,12 +15,14 @@ use uuid::Uuid;
 use crate::services::{
     Error, Result,
     audit::{self, Audit, AuditActor},
+    notifications,
     throttle::{Throttle, address_key},
 };
 use crate::{
     auth::{Owner, Staff, Tenant},
     db::{self, relying_parties::RelyingPartyRow},
     domain::{AuditAction, PartyKind, Verification},
+    notifications::{EventKind, messages::Facts},
     pagination::{Page, PageRequest},
     state::AppState,
 };
@@ -181,7 +183,8 @@ pub async fn get_as_staff(state: &AppState, org_id: Uuid) -> Result<RelyingParty
     view(state, &mut conn, row).await
 }
 
-/// Staff verify or refuse a pending request (409 when it is not pending).
+/// Staff verify or refuse a pending request (409 when it is not pending);
+/// the organization is told.
 pub async fn decide(state: &AppState, staff: Staff, org_id: Uuid, refusal: Option<String>) -> Result<RelyingPartyView> {
     let reason = refusal.as_deref().map(str::trim);
     if reason.is_some_and(|r| r.is_empty() || r.chars().count() > 2000) {
@@ -209,6 +212,17 @@ pub async fn decide(state: &AppState, staff: Staff, org_id: Uuid, refusal: Optio
         after: Some(after),
     };
     audit::record(&mut tx, AuditActor::Staff(staff.user_id), now, audit).await?;
+    let (kind, reason) = match reason {
+        None => (EventKind::RelyingPartyVerified, None),
+        Some(reason) => (EventKind::RelyingPartyRefused, Some(reason.to_owned())),
+    };
+    let facts = Facts {
+        organization_name: Some(before.name.clone()),
+        reason,
+        link: Some(notifications::link(state, "/api/v1/organization/relying-party")),
+        ..Facts::default()
+    };
+    notifications::to_organization(&mut tx, state, org_id, kind, &facts, now).await?;
     let row = db::relying_parties::find(&mut tx, org_id).await?.ok_or(Error::NotFound)?;
     let view = view(state, &mut tx, row).await?;
     tx.commit().await?;

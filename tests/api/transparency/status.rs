@@ -362,7 +362,14 @@ async fn allowances_by_address_and_by_relying_party_key() {
 /// A refused relying party may ask again; a person may not ask.
 #[tokio::test]
 async fn staff_refuse_with_a_reason_and_persons_cannot_ask() {
-    let app = spawn_app_with(setup).await;
+    // Mail is queued (nothing listens): the organization's notice waits in the outbox.
+    let app = spawn_app_with(|config| {
+        setup(config);
+        config.mail.host = "127.0.0.1".into();
+        config.mail.port = crate::helpers::free_port();
+        config.mail.sender = "数据知识产权登记 <registry@test.example>".into();
+    })
+    .await;
     let reviewer = app.staff(dataip::domain::StaffRole::Reviewer).await;
     let exchange = app.signup().await;
     let ask = json!({"kind": "exchange", "purpose": "挂牌前核验登记状态"});
@@ -373,6 +380,14 @@ async fn staff_refuse_with_a_reason_and_persons_cannot_ask() {
     app.post(&refuse, Some(&reviewer), json!({"reason": " "})).await.assert_problem(422, "validation_failed");
     let refused = app.post(&refuse, Some(&reviewer), json!({"reason": "未提供金融许可证"})).await;
     assert_eq!(refused.assert_status(200)["refusal_reason"], "未提供金融许可证");
+    let told: Vec<Value> =
+        sqlx::query_scalar("SELECT payload FROM outbox WHERE kind = 'relying_party.refused' AND recipient = $1")
+            .bind(&exchange.email)
+            .fetch_all(&app.state.db)
+            .await
+            .expect("notices");
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0]["reason"], "未提供金融许可证");
     let again =
         app.call(reqwest::Method::PUT, "/organization/relying-party", Some(&exchange.token), Some(ask.clone())).await;
     assert_eq!(again.assert_status(200)["state"], "pending");
