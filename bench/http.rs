@@ -31,6 +31,10 @@ use std::{path::Path, time::Duration};
 const STORM: usize = 200;
 /// Idle keep-alive connections held at the end.
 const IDLE: usize = 1000;
+/// Connections of the bulk status measurement (and pgbench's clients).
+const BULK_CONNECTIONS: usize = 16;
+/// The bulk status measurement's row (the word `status` chooses it).
+const BULK_STATUS: &str = "POST /api/v1/public/status (1,000 numbers, 16 connections)";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -89,7 +93,7 @@ async fn main() -> anyhow::Result<()> {
         );
     }
 
-    let bulk = match chosen(workload::STATUS_PATH) {
+    let bulk = match chosen(BULK_STATUS) {
         true => Some(bulk_status(&server, &seeded, size).await?),
         false => None,
     };
@@ -119,7 +123,7 @@ async fn bulk_status(
     seeded: &workload::Seeded,
     size: workload::Size,
 ) -> anyhow::Result<String> {
-    let connections = workload::STATUS_CONNECTIONS;
+    let connections = BULK_CONNECTIONS;
     let numbers = workload::status_numbers(seeded);
     let bundle = workload::check_bundle(server, &numbers).await?;
     let run = workload::bulk_status(server, &numbers, connections, size.duration).await;
@@ -128,7 +132,7 @@ async fn bulk_status(
     let tps = workload::pgbench(&server.database_url, &script, connections, size.duration.as_secs())?;
     println!(
         "| {} | {:.0} | {:.1} | {:.1} | {tps:.0} | {:.2}× | — | — | {:.0} |",
-        workload::STATUS_PATH,
+        BULK_STATUS,
         run.per_second(),
         run.percentile_ms(50),
         run.percentile_ms(99),
@@ -219,7 +223,7 @@ async fn print_statements(binary: &Path) -> anyhow::Result<()> {
     let bulk = client
         .post(format!("{}/api/v1/public/status", server.base))
         .json(&serde_json::json!({ "numbers": workload::status_numbers(&seeded) }));
-    println!("{}:", workload::STATUS_PATH);
+    println!("{BULK_STATUS}:");
     for statement in workload::statements_of(&log, bulk).await? {
         println!("    {statement}");
     }
