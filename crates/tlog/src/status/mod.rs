@@ -171,7 +171,12 @@ impl Statement {
     ///
     /// When the statement does not serialize (it always does).
     pub fn signed_bytes(&self) -> anyhow::Result<Vec<u8>> {
-        signed_bytes(&serde_json::to_value(self)?)
+        let mut value = serde_json::to_value(self)?;
+        if let Some(object) = value.as_object_mut() {
+            object.remove("signature");
+            object.remove("proof");
+        }
+        signing::canonical_json(&value)
     }
 
     /// Signs the statement with the registry's key.
