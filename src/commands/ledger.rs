@@ -119,6 +119,10 @@ pub struct ReplayArgs {
     /// Write every certificate's replayed statement here, one JSON line each.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// With --compare: a verified relying party's API key (dipk_…), whose
+    /// allowance of status queries is the larger one.
+    #[arg(long, env = "DATAIP_API_KEY", hide_env_values = true, requires = "compare", value_name = "KEY")]
+    pub api_key: Option<String>,
 }
 
 impl ReplayArgs {
@@ -139,7 +143,7 @@ impl ReplayArgs {
         let log = log.with_context(|| format!("the log at {} cannot be replayed", source.describe()))?;
         report_replay(&source, &key.name, &log, self.out.as_deref())?;
         match self.compare {
-            Some(url) => compare(&log, &url, &policy).await,
+            Some(url) => compare(&log, &url, &policy, self.api_key.as_deref()).await,
             None => Ok(()),
         }
     }
@@ -368,8 +372,13 @@ fn report_replay(source: &Source, signer: &str, log: &replay::ReplayedLog, out: 
 
 /// `dataip ledger replay --compare URL`: the registry's signed statements
 /// against the replay; fails naming each disagreement and refused statement.
-async fn compare(log: &replay::ReplayedLog, url: &str, policy: &tlog::policy::Policy) -> anyhow::Result<()> {
-    let comparison = replay::compare(log, url, policy).await?;
+async fn compare(
+    log: &replay::ReplayedLog,
+    url: &str,
+    policy: &tlog::policy::Policy,
+    api_key: Option<&str>,
+) -> anyhow::Result<()> {
+    let comparison = replay::compare(log, url, policy, api_key).await?;
     let tiles = log.checkpoint.size;
     let sizes: Vec<String> = comparison.tree_sizes.iter().map(u64::to_string).collect();
     // Statements of an earlier checkpoint (one the witnesses reached) are

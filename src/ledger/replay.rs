@@ -181,7 +181,14 @@ impl Comparison {
 /// Asks the registry at `base_url` for the signed statement of every
 /// certificate of the log, in bulk, verifies each against `policy`, and
 /// compares it with the replay of the log at the statement's checkpoint.
-pub async fn compare(log: &ReplayedLog, base_url: &str, policy: &Policy) -> anyhow::Result<Comparison> {
+/// A relying party's `api_key` raises the allowance the questions count
+/// against (anonymous, an address asks a few thousand numbers an hour).
+pub async fn compare(
+    log: &ReplayedLog,
+    base_url: &str,
+    policy: &Policy,
+    api_key: Option<&str>,
+) -> anyhow::Result<Comparison> {
     let key = log_key(policy)?;
     let client = reqwest::Client::builder().timeout(ANSWER_TIMEOUT).build()?;
     let url = format!("{}/api/v1/public/status", base_url.trim_end_matches('/'));
@@ -190,7 +197,7 @@ pub async fn compare(log: &ReplayedLog, base_url: &str, policy: &Policy) -> anyh
     // One replay per checkpoint answered at: chunks are usually all of one.
     let mut replays: HashMap<u64, Replay> = HashMap::new();
     for chunk in numbers.chunks(CHUNK) {
-        let (header, statements) = fetch_bundle(&client, &url, chunk).await?;
+        let (header, statements) = fetch_bundle(&client, &url, chunk, api_key).await?;
         check_header(&header, key, log)?;
         comparison.tree_sizes.insert(header.tree_size);
         let replay = replays.entry(header.tree_size).or_insert_with(|| log.replay_prefix(header.tree_size));
@@ -207,17 +214,20 @@ async fn fetch_bundle(
     client: &reqwest::Client,
     url: &str,
     numbers: &[&str],
+    api_key: Option<&str>,
 ) -> anyhow::Result<(BundleHeader, Vec<Value>)> {
-    let answer = client
-        .post(url)
-        .json(&serde_json::json!({ "numbers": numbers }))
-        .send()
-        .await
-        .with_context(|| format!("could not ask {url}"))?;
+    let mut request = client.post(url).json(&serde_json::json!({ "numbers": numbers }));
+    if let Some(key) = api_key {
+        request = request.bearer_auth(key);
+    }
+    let answer = request.send().await.with_context(|| format!("could not ask {url}"))?;
     let code = answer.status();
     if code == reqwest::StatusCode::TOO_MANY_REQUESTS {
         let wait = answer.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).unwrap_or("?");
-        anyhow::bail!("{url} answered 429: this address's allowance of status queries is spent; retry in {wait} s");
+        anyhow::bail!(
+            "{url} answered 429: the allowance of status queries is spent; retry in {wait} s (a relying party's \
+             --api-key raises it)"
+        );
     }
     anyhow::ensure!(code.is_success(), "{url} answered {code}: {}", answer.text().await.unwrap_or_default());
     let text = answer.text().await.with_context(|| format!("{url} broke off its answer"))?;

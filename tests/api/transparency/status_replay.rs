@@ -211,3 +211,38 @@ async fn statements_of_a_checkpoint_the_witness_lags_behind_are_replayed_at_its_
     assert!(report.contains("1 pledged") && report.contains("1 revoked"), "the tiles' replay: {report}");
     assert!(report.contains("agree with the replay for all 3 certificates"), "{report}");
 }
+
+/// An address's allowance spent, a relying party's key lets the replay ask
+/// on; a key of no relying party is refused.
+#[tokio::test]
+async fn a_relying_partys_key_lets_the_comparison_past_the_address_allowance() {
+    let app = spawn_app_with(|config| {
+        setup(config);
+        config.throttle.status_queries_per_address = 1;
+    })
+    .await;
+    let first = holder(&app).await;
+    holder(&app).await;
+    step(&app).await;
+    let dir = scratch_dir("replay-key");
+    let policy = policy_file(&app, &dir).await;
+    let location = format!("{}/tlog", app.base);
+    let spent = replay(&app, &location, &policy, &[]).await;
+    assert!(!spent.status.success() && said(&spent).contains("429"), "{}", said(&spent));
+
+    let bank = app.signup().await;
+    let key = app.post("/organization/api-keys", Some(&bank.token), json!({"name": "审计"})).await;
+    let key = key.assert_status(201)["key"].as_str().expect("key").to_owned();
+    let refused = replay(&app, &location, &policy, &["--api-key", &key]).await;
+    assert!(!refused.status.success() && said(&refused).contains("403"), "{}", said(&refused));
+    let ask = json!({"kind": "bank", "purpose": "审计登记机构的状态应答"});
+    app.call(reqwest::Method::PUT, "/organization/relying-party", Some(&bank.token), Some(ask))
+        .await
+        .assert_status(200);
+    let verify = format!("/admin/relying-parties/{}/verify", bank.org_id);
+    app.post(&verify, Some(&first.reviewer), json!({})).await.assert_status(200);
+    let output = replay(&app, &location, &policy, &["--api-key", &key]).await;
+    assert!(output.status.success(), "{}", said(&output));
+    assert!(said(&output).contains("agree with the replay for all 2 certificates"), "{}", said(&output));
+    let _ = std::fs::remove_dir_all(&dir);
+}
