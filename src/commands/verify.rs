@@ -93,9 +93,7 @@ pub async fn verify(what: Verifiable<'_>, public_key: &str) -> anyhow::Result<()
             (checks, "every disclosed value is the one the ledger committed to")
         }
     };
-    for check in &checks {
-        println!("{} {}: {}", if check.passed { "✓" } else { "✗" }, check.name, check.detail);
-    }
+    print_checks(&checks);
     let failed = checks.iter().filter(|c| !c.passed).count();
     anyhow::ensure!(failed == 0, "{failed} of {} checks failed", checks.len());
     println!("{conclusion}");
@@ -153,9 +151,7 @@ pub async fn verify_proof(path: &Path, policy_path: &Path, online: bool) -> anyh
         std::fs::read_to_string(policy_path).with_context(|| format!("could not read {}", policy_path.display()))?;
     let policy = tlog::policy::Policy::parse(&policy_text).map_err(anyhow::Error::msg)?;
     let (checks, established) = tlog::offline::verify(&proof, &policy);
-    for check in &checks {
-        println!("{} {}: {}", if check.passed { "✓" } else { "✗" }, check.name, check.detail);
-    }
+    print_checks(&checks);
     let failed = checks.iter().filter(|c| !c.passed).count();
     anyhow::ensure!(failed == 0, "{failed} of {} checks failed", checks.len());
     let number = established.certificate_number.clone().unwrap_or_default();
@@ -223,11 +219,6 @@ pub fn verify_status(path: &Path, policy_path: &Path, max_age: Option<&str>) -> 
     let policy = tlog::policy::Policy::parse(&policy_text).map_err(anyhow::Error::msg)?;
     let max_age = max_age.map(age_limit).transpose()?;
     let expect = Expectations { now: chrono::Utc::now(), max_age };
-    let print = |checks: &[tlog::verify::Check]| {
-        for check in checks {
-            println!("{} {}: {}", if check.passed { "✓" } else { "✗" }, check.name, check.detail);
-        }
-    };
     let first_line = text.lines().find(|line| !line.trim().is_empty()).unwrap_or_default();
     let is_bundle = serde_json::from_str::<serde_json::Value>(first_line)
         .is_ok_and(|json| json["type"].as_str() == Some(status::BUNDLE_TYPE));
@@ -235,7 +226,7 @@ pub fn verify_status(path: &Path, policy_path: &Path, max_age: Option<&str>) -> 
         let json: serde_json::Value =
             serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
         let (checks, statement) = status::verify(&json, &policy, expect);
-        print(&checks);
+        print_checks(&checks);
         let failed = checks.iter().filter(|c| !c.passed).count();
         anyhow::ensure!(failed == 0, "{failed} of {} checks failed: the statement is refused", checks.len());
         if let Some(statement) = statement {
@@ -250,7 +241,7 @@ pub fn verify_status(path: &Path, policy_path: &Path, max_age: Option<&str>) -> 
         return Ok(());
     }
     let report = status::verify_bundle(&text, &policy, expect);
-    print(&report.checks);
+    print_checks(&report.checks);
     let mut refused = 0;
     for (number, checks) in &report.statements {
         if checks.iter().all(|check| check.passed) {
@@ -258,7 +249,7 @@ pub fn verify_status(path: &Path, policy_path: &Path, max_age: Option<&str>) -> 
         }
         refused += 1;
         println!("{number}:");
-        print(&checks.iter().filter(|check| !check.passed).cloned().collect::<Vec<_>>());
+        print_checks(&checks.iter().filter(|check| !check.passed).cloned().collect::<Vec<_>>());
     }
     let total = report.statements.len();
     anyhow::ensure!(report.passed(), "{refused} of {total} statements refused, or the bundle itself is");
@@ -278,4 +269,11 @@ fn age_limit(text: &str) -> anyhow::Result<chrono::Duration> {
         + u64::from(duration.minutes) * 60
         + u64::from(duration.seconds);
     Ok(chrono::Duration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX)))
+}
+
+/// Each check on a line of its own: ✓ or ✗, its name, what it found.
+fn print_checks(checks: &[tlog::verify::Check]) {
+    for check in checks {
+        println!("{} {}: {}", if check.passed { "✓" } else { "✗" }, check.name, check.detail);
+    }
 }

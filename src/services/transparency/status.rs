@@ -115,21 +115,19 @@ pub async fn statements(state: &AppState, snapshot: &Snapshot, numbers: &[String
     let leaves = db::status::entries_of(&mut conn, &distinct, size).await?;
     let pending: HashSet<String> = db::status::pending_among(&mut conn, &distinct, size).await?.into_iter().collect();
 
-    let mut replay = Replay::default();
-    let mut latest: HashMap<&str, (u64, &[u8])> = HashMap::new();
-    for leaf in &leaves {
-        let index = u64::try_from(leaf.idx).unwrap_or(0);
-        // The registry's own leaves, read back: their form was checked when
-        // written (and `dataip ledger audit` checks it again), so this does
-        // not re-serialize each to compare (a third of a bulk answer's CPU).
-        let entry: Entry = serde_json::from_slice(&leaf.entry)
-            .map_err(|e| Error::Internal(anyhow::anyhow!("ledger entry {index} does not parse: {e}")))?;
-        replay.push(index, &entry);
-        latest.insert(&leaf.certificate_number, (index, &leaf.entry));
-    }
+    let replay = replay_of(&leaves)?;
     if let Some((index, problem)) = replay.problems.first() {
         tracing::error!(index, problem, "a certificate's ledger entries do not fit together");
     }
+    // Each certificate's latest entry, which its proof proves.
+    let entry_at: HashMap<i64, &[u8]> = leaves.iter().map(|leaf| (leaf.idx, leaf.entry.as_slice())).collect();
+    let latest: HashMap<&str, (u64, &[u8])> = replay
+        .records()
+        .filter_map(|(number, record)| {
+            let entry = entry_at.get(&i64::try_from(record.latest).ok()?)?;
+            Some((number.as_str(), (record.latest, *entry)))
+        })
+        .collect();
 
     // Every proof's subtrees in one query.
     let mut wanted: Vec<(u32, u64)> =
@@ -165,14 +163,23 @@ pub async fn statuses_at(
     tree_size: u64,
     as_of: DateTime<Utc>,
 ) -> Result<HashMap<String, status::Status>> {
-    let leaves = db::status::entries_of(conn, numbers, tree_size).await?;
-    let mut replay = Replay::default();
-    for leaf in &leaves {
-        if let Ok(entry) = serde_json::from_slice::<Entry>(&leaf.entry) {
-            replay.push(u64::try_from(leaf.idx).unwrap_or(0), &entry);
-        }
-    }
+    let replay = replay_of(&db::status::entries_of(conn, numbers, tree_size).await?)?;
     Ok(numbers.iter().map(|n| (n.clone(), replay.statement(n, as_of, tree_size).status)).collect())
+}
+
+/// The records the certificates' leaves (in log order) leave.
+fn replay_of(leaves: &[db::status::CertificateLeaf]) -> Result<Replay> {
+    let mut replay = Replay::default();
+    for leaf in leaves {
+        let index = u64::try_from(leaf.idx).unwrap_or(0);
+        // The registry's own leaves, read back: their form was checked when
+        // written (and `dataip ledger audit` checks it again), so this does
+        // not re-serialize each to compare (a third of a bulk answer's CPU).
+        let entry: Entry = serde_json::from_slice(&leaf.entry)
+            .map_err(|e| Error::Internal(anyhow::anyhow!("ledger entry {index} does not parse: {e}")))?;
+        replay.push(index, &entry);
+    }
+    Ok(replay)
 }
 
 /// Lines of a bulk answer: JSON and a newline.

@@ -91,7 +91,7 @@ pub fn verify(json: &serde_json::Value, policy: &Policy, expect: Expectations) -
         "statement signature",
         statement.as_ref().map_err(|_| "no statement to check".to_owned()).and_then(|statement| {
             let signature = statement.signature.as_ref().ok_or("the statement is not signed")?;
-            let bytes = signed_bytes(json).map_err(|e| e.to_string())?;
+            let bytes = signed_bytes(json.clone()).map_err(|e| e.to_string())?;
             let signer = signing_logs.iter().find(|log| {
                 signing::key_id(&log.key.public_key) == signature.key_id
                     && signing::verify(&log.key.public_key, &bytes, signature)

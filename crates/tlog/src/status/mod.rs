@@ -171,12 +171,7 @@ impl Statement {
     ///
     /// When the statement does not serialize (it always does).
     pub fn signed_bytes(&self) -> anyhow::Result<Vec<u8>> {
-        let mut value = serde_json::to_value(self)?;
-        if let Some(object) = value.as_object_mut() {
-            object.remove("signature");
-            object.remove("proof");
-        }
-        signing::canonical_json(&value)
+        signed_bytes(serde_json::to_value(self)?)
     }
 
     /// Signs the statement with the registry's key.
@@ -193,8 +188,7 @@ impl Statement {
 /// The signed bytes of a statement as JSON: whatever it holds besides
 /// `signature` and `proof`, so a field added to a stored file breaks its
 /// signature rather than passing unsigned.
-fn signed_bytes(value: &serde_json::Value) -> anyhow::Result<Vec<u8>> {
-    let mut value = value.clone();
+fn signed_bytes(mut value: serde_json::Value) -> anyhow::Result<Vec<u8>> {
     if let Some(object) = value.as_object_mut() {
         object.remove("signature");
         object.remove("proof");
