@@ -23,6 +23,7 @@ use crate::{
     jobs::Worker,
     portal,
     state::AppState,
+    workbench,
 };
 
 pub struct Application {
@@ -110,12 +111,13 @@ impl Application {
     }
 }
 
-/// The web edge: the API's and the portal's routers under the middleware
+/// The web edge: the API's, the portal's and the workbench's routers under the middleware
 /// every request passes through.
 pub fn web_app(state: AppState) -> Router {
     let config = state.config.clone();
     let app = api::router(&config)
         .merge(portal::router())
+        .merge(workbench::router(state.clone()))
         .layer(middleware::from_fn_with_state(PublicReads::new(state.clone()), public_cache::track))
         .with_state(state);
     http::with_middleware(app, &config)

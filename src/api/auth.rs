@@ -14,7 +14,7 @@ use crate::{
     services::{
         Error,
         accounts::email_confirmations::{self, ConfirmationRequest, ConfirmedAddress},
-        accounts::password_resets::{self, PasswordResetRequest},
+        accounts::password_resets::{self, PasswordResetLinkRequest, PasswordResetRequest},
         accounts::passwords::{self, PasswordChange},
         accounts::sessions::{
             self, LoginRequest, MeResponse, RefreshRequest, SignupRequest, SignupResponse, TokenPair,
@@ -31,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(logout))
         .routes(routes!(change_password))
         .routes(routes!(reset_password))
+        .routes(routes!(request_password_reset))
         .routes(routes!(confirm_email))
         .routes(routes!(resend_confirmation))
         .routes(routes!(me))
@@ -133,9 +134,10 @@ async fn change_password(
 
 /// Sets a new password with a one-time reset token issued by the registry.
 ///
-/// No credentials needed: the token is the proof. It works once, for an
-/// hour after it was issued, and only the latest issued for an account
-/// works. A token that is malformed, unknown, used or expired gets one and
+/// No credentials needed: the token is the proof, issued by an operator or
+/// mailed on request (`POST /auth/password-reset/request`). It works once,
+/// for an hour after it was issued, and only the latest issued for an
+/// account works. A token that is malformed, unknown, used or expired gets one and
 /// the same 422 naming `token`, and nothing changes. On success the token is
 /// used up and every session of the user ends: all refresh tokens are
 /// revoked and every access token issued before is refused (401).
@@ -155,6 +157,36 @@ async fn reset_password(
 ) -> ApiResult<StatusCode> {
     password_resets::redeem(&state, request, client).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Mails a one-time link to set a new password to the account with this
+/// e-mail address, if there is one.
+///
+/// No credentials needed. The answer is `202`, and the same, whatever the
+/// address: an account's, unknown, a disabled account's, or not an address
+/// at all; only an active account's address (staff or applicant) is mailed,
+/// in its user's language, a link `{public_url}/password-reset?token=dipw_…`
+/// whose token sets a new password at `POST /auth/password-reset`. It works
+/// once, for an hour, and earlier unused resets of the account stop working.
+/// Links are limited per client address
+/// (`throttle.password_resets_per_address` per `throttle.password_reset_window`;
+/// then `429`) and per address asked for
+/// (`throttle.password_resets_per_recipient`; then nothing more is sent, and
+/// the answer is still `202`).
+#[utoipa::path(post, path = "/auth/password-reset/request", tag = "auth", operation_id = "requestPasswordReset",
+    security(), request_body = PasswordResetLinkRequest, responses(
+    (status = 202, description = "Taken: if the address is an active account's, a link is on its way (the answer does not say whether it is)"),
+    Always, JsonBody,
+    (status = 429, description = "Too many links asked for from this client address (`code`: `rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds to wait before trying again"))),
+))]
+async fn request_password_reset(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    Json(request): Json<PasswordResetLinkRequest>,
+) -> ApiResult<StatusCode> {
+    password_resets::request(&state, &request.email, client).await?;
+    Ok(StatusCode::ACCEPTED)
 }
 
 /// Proves the caller's address with the token mailed to it.

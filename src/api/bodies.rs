@@ -8,6 +8,7 @@ crate::bodies!(
     crate::services::accounts::sessions::RefreshRequest,
     crate::services::accounts::passwords::PasswordChange,
     crate::services::accounts::password_resets::PasswordResetRequest,
+    crate::services::accounts::password_resets::PasswordResetLinkRequest,
     crate::services::accounts::email_confirmations::ConfirmationRequest,
     crate::services::accounts::organization::NewMember,
     crate::services::accounts::organization::NewApiKey,

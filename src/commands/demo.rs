@@ -2,7 +2,7 @@
 //! but on a database of its own (the configured name + `_demo`, so it never
 //! touches the configured one), with a short announcement period, a worker
 //! that looks every second, and a demo admin and reviewer whose credentials
-//! it prints with the next commands to try.
+//! it prints with where to sign in and the next commands to try.
 
 use std::sync::Arc;
 
@@ -88,6 +88,8 @@ fn banner(base: &str, database: &str, period: IsoDuration) -> String {
             "sign up, get verified, apply, review, object, register, check: about a minute",
         ),
         (format!("curl {base}/readyz"), "is it up?"),
+        (format!("{base}/signup"), "the workbench: sign up as an organization or a person, in a browser"),
+        (format!("{base}/login"), "the workbench: sign in (staff too) and do the procedure in pages"),
         (format!("{base}/"), "the public portal: announcements, certificates, verification"),
         (format!("{base}/docs"), "the API, to try in a browser"),
         ("dataip demo --reset".to_owned(), "later: drop the demo database (stop this one first)"),

@@ -290,6 +290,10 @@ impl Config {
             self.registry.code.len() == 4 && self.registry.code.bytes().all(|b| b.is_ascii_digit()),
             "registry.code must be 4 digits (e.g. 3100)"
         );
+        anyhow::ensure!(
+            !self.auth.session_idle.get().is_zero() && self.auth.session_idle.get() <= self.auth.session_lifetime.get(),
+            "auth.session_idle must be positive and no longer than auth.session_lifetime"
+        );
         anyhow::ensure!(self.materials.max_size > 0, "materials.max_size must be positive");
         let evidence = &self.evidence;
         anyhow::ensure!(evidence.max_size > 0, "evidence.max_size must be positive");

@@ -288,6 +288,10 @@ pub struct AuthConfig {
     pub jwt_secret: Secret,
     pub access_token_ttl: ExactDuration,
     pub refresh_token_ttl: IsoDuration,
+    /// A workbench session ends after this long without a request...
+    pub session_idle: ExactDuration,
+    /// ...and this long after sign-in, however busy.
+    pub session_lifetime: ExactDuration,
     pub hashing_concurrency: usize,
     pub hashing_queue: usize,
 }
@@ -320,6 +324,12 @@ pub struct ThrottleConfig {
     /// `confirmation_resend_window`.
     pub confirmation_resend_window: ExactDuration,
     pub confirmation_resends_per_user: u32,
+    /// Password-reset links asked for by mail per `password_reset_window`:
+    /// from one client address (past it, 429), and to one address (past it,
+    /// nothing is sent, and the answer stays 202).
+    pub password_reset_window: ExactDuration,
+    pub password_resets_per_address: u32,
+    pub password_resets_per_recipient: u32,
     /// Webhook pings an organization may ask for per `webhook_ping_window`.
     pub webhook_ping_window: ExactDuration,
     pub webhook_pings_per_organization: u32,

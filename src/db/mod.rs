@@ -35,6 +35,7 @@ pub mod throttle;
 pub mod tlog;
 pub mod users;
 pub mod watches;
+pub mod web_sessions;
 pub mod webhooks;
 
 use std::str::FromStr;

@@ -150,6 +150,14 @@ pub async fn set_password_hash(conn: &mut PgConnection, id: Uuid, hash: &str) ->
     Ok(())
 }
 
+/// Ends every credential of the user (access tokens, refresh tokens,
+/// workbench sessions) without changing the password:
+/// "sign out everywhere".
+pub async fn end_credentials(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query!("UPDATE users SET token_generation = token_generation + 1 WHERE id = $1", id).execute(conn).await?;
+    Ok(())
+}
+
 /// Disables the user (keeping the first `disabled_at` if already disabled),
 /// ending every credential issued before: enabling them again revives none.
 pub async fn disable(conn: &mut PgConnection, id: Uuid, at: DateTime<Utc>) -> sqlx::Result<Option<UserRow>> {

@@ -2,6 +2,7 @@
 //! server loop, extractors (credentials included), errors, the client's
 //! address, headers, and the body-limit, cache and timeout layers.
 
+pub mod assets;
 pub mod client_addr;
 pub mod credentials;
 pub mod disposition;
@@ -9,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod metrics;
 pub mod multipart;
+pub mod page;
 pub mod public_cache;
 pub mod request_limits;
 pub mod security_headers;

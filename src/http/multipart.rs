@@ -55,6 +55,11 @@ pub enum FormError {
 /// The uploaded file: its name and declared media type as the form gave
 /// them, and its contents as a stream of at most the maximum asked for.
 pub struct FileField {
+    /// The form's file input this came from.
+    pub name: String,
+    /// The short text fields sent before the file (a form's token, its
+    /// `action` button), in order; those after it are never read.
+    pub fields: Vec<(String, String)>,
     pub filename: Option<String>,
     pub media_type: Option<String>,
     field: multer::Field<'static>,
@@ -83,6 +88,17 @@ impl FileField {
 /// it are skipped (they count as framing). The file may hold at most
 /// `max_file` bytes.
 pub async fn file_field(headers: &HeaderMap, body: Body, name: &str, max_file: u64) -> Result<FileField, FormError> {
+    file_field_of(headers, body, &[name], max_file).await
+}
+
+/// The first file sent under one of `names` (a page offering one input per
+/// kind of file), with the text fields before it.
+pub async fn file_field_of(
+    headers: &HeaderMap,
+    body: Body,
+    names: &[&str],
+    max_file: u64,
+) -> Result<FileField, FormError> {
     let boundary = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
@@ -90,22 +106,30 @@ pub async fn file_field(headers: &HeaderMap, body: Body, name: &str, max_file: u
         .ok_or(FormError::NotMultipart)?;
     let inside = Arc::new(AtomicBool::new(false));
     let framed = Framing::new(body.into_data_stream(), inside.clone());
-    let limits = multer::SizeLimit::new()
-        .whole_stream(max_file.saturating_add(MAX_FRAMING as u64))
-        .per_field(MAX_OTHER_FIELD)
-        .for_field(name.to_owned(), max_file);
+    let limits = names.iter().fold(
+        multer::SizeLimit::new().whole_stream(max_file.saturating_add(MAX_FRAMING as u64)).per_field(MAX_OTHER_FIELD),
+        |limits, name| limits.for_field((*name).to_owned(), max_file),
+    );
     let mut multipart =
         multer::Multipart::with_constraints(framed, boundary, multer::Constraints::new().size_limit(limits));
+    let mut fields = Vec::new();
     while let Some(field) = multipart.next_field().await.map_err(form_error)? {
-        if field.name() != Some(name) || field.file_name().is_none_or(str::is_empty) {
-            // Read through, as framing: a short text at most.
-            field.bytes().await.map_err(|error| match error {
+        let name = field.name().unwrap_or_default().to_owned();
+        let is_file = field.file_name().is_some_and(|file| !file.is_empty());
+        if !is_file || !names.contains(&name.as_str()) {
+            let bytes = field.bytes().await.map_err(|error| match error {
                 multer::Error::FieldSizeExceeded { .. } => FormError::FramingTooLarge,
                 error => form_error(error),
             })?;
+            // An empty file input of another name is not a text field.
+            if !is_file && let Ok(text) = String::from_utf8(bytes.to_vec()) {
+                fields.push((name, text));
+            }
             continue;
         }
         return Ok(FileField {
+            name,
+            fields,
             filename: field.file_name().map(str::to_owned),
             media_type: field.content_type().map(|mime| mime.essence_str().to_owned()),
             field,

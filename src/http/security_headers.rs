@@ -28,6 +28,11 @@ pub const DOCS_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-s
 pub const PORTAL_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
                              frame-ancestors 'none'; base-uri 'none'";
 
+/// The workbench: the portal's policy and the registry's own script (no
+/// inline script, no other origin).
+pub const WORKBENCH_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                                form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 #[derive(Clone)]
 pub struct SecurityHeaders {
     hsts: Option<HeaderValue>,

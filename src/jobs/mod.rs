@@ -71,15 +71,16 @@ const STEP: [Job; 9] = [
     },
 ];
 
-/// Forgets what can no longer matter: expired refresh tokens, password
-/// resets and confirmation links, old throttle windows, day-old
+/// Forgets what can no longer matter: expired refresh tokens, workbench
+/// sessions, password resets and confirmation links, old throttle windows, day-old
 /// idempotency keys, persons' identity documents past their retention,
 /// and file contents nothing uses.
 async fn housekeeping(state: &AppState) -> services::Result<u64> {
     let now = state.clock.now();
     let tokens = accounts::sessions::purge_expired(state, now).await?
         + accounts::password_resets::purge_expired(state, now).await?
-        + accounts::email_confirmations::purge_expired(state, now).await?;
+        + accounts::email_confirmations::purge_expired(state, now).await?
+        + accounts::web_sessions::purge_expired(state, now).await?;
     let windows = throttle::purge(state, now).await?;
     let keys = applications::purge_idempotency_keys(state, now).await?
         + accounts::verification::purge_idle_identity_documents(state, now).await?;

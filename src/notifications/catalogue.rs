@@ -61,6 +61,9 @@ pub enum EventKind {
     PasswordChanged,
     #[serde(rename = "security.password_reset")]
     PasswordReset,
+    /// The link that sets a new password, mailed on request; mail only.
+    #[serde(rename = "security.password_reset_link")]
+    PasswordResetLink,
     #[serde(rename = "security.api_key_created")]
     ApiKeyCreated,
     /// The link that proves an address; mail only.
@@ -69,7 +72,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 25] = [
+    pub const ALL: [EventKind; 26] = [
         Self::ApplicationSubmitted,
         Self::ApplicationSupplementRequested,
         Self::ApplicationApproved,
@@ -93,6 +96,7 @@ impl EventKind {
         Self::WatchCertificateChanged,
         Self::PasswordChanged,
         Self::PasswordReset,
+        Self::PasswordResetLink,
         Self::ApiKeyCreated,
         Self::EmailConfirmation,
     ];
@@ -122,6 +126,7 @@ impl EventKind {
             Self::WatchCertificateChanged => "watch.certificate_changed",
             Self::PasswordChanged => "security.password_changed",
             Self::PasswordReset => "security.password_reset",
+            Self::PasswordResetLink => "security.password_reset_link",
             Self::ApiKeyCreated => "security.api_key_created",
             Self::EmailConfirmation => "security.email_confirmation",
         }
@@ -133,7 +138,14 @@ impl EventKind {
 
     /// Security mail reaches its user whatever their preferences.
     pub fn is_security(self) -> bool {
-        matches!(self, Self::PasswordChanged | Self::PasswordReset | Self::ApiKeyCreated | Self::EmailConfirmation)
+        matches!(
+            self,
+            Self::PasswordChanged
+                | Self::PasswordReset
+                | Self::PasswordResetLink
+                | Self::ApiKeyCreated
+                | Self::EmailConfirmation
+        )
     }
 }
 

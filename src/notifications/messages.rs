@@ -173,6 +173,14 @@ pub fn word(kind: EventKind, lang: Lang, facts: &Facts) -> Worded {
             ),
             (PasswordChanged, _) => ("您的密码已修改".into(), vec!["您的账户密码刚刚被修改。如果不是您本人操作，请立即联系登记机构。".into()], ""),
             (PasswordReset, _) => ("您的密码已重置".into(), vec!["您的账户密码已通过重置链接重新设置。如果不是您本人操作，请立即联系登记机构。".into()], ""),
+            (PasswordResetLink, _) => (
+                "重置您的密码".into(),
+                vec![
+                    format!("有人为使用这个电子邮件地址的登记机构账户申请了重置密码。请在 {due} 前打开下面的链接设置新密码；链接只能使用一次，之前发出的重置链接随即失效。"),
+                    "如果不是您本人申请，请忽略本邮件：您的密码不会改变。".into(),
+                ],
+                "设置新密码",
+            ),
             (ApiKeyCreated, _) => ("已创建新的 API 密钥".into(), vec!["您的机构刚刚创建了一个新的 API 密钥。如果不是您的机构所为，请立即撤销它。".into()], ""),
             (EmailConfirmation, _) => (
                 "请确认您的电子邮件地址".into(),
@@ -288,6 +296,14 @@ pub fn word(kind: EventKind, lang: Lang, facts: &Facts) -> Worded {
             ),
             (PasswordChanged, _) => ("Your password was changed".into(), vec!["Your account's password was just changed. If it was not you, contact the registry at once.".into()], ""),
             (PasswordReset, _) => ("Your password was reset".into(), vec!["Your account's password was set again through a reset link. If it was not you, contact the registry at once.".into()], ""),
+            (PasswordResetLink, _) => (
+                "Reset your password".into(),
+                vec![
+                    format!("Someone asked to reset the password of the registry account with this e-mail address. Open the link below before {due} to set a new one; it works once, and earlier reset links no longer work."),
+                    "If it was not you, ignore this mail: your password stays as it is.".into(),
+                ],
+                "Set a new password",
+            ),
             (ApiKeyCreated, _) => ("A new API key was created".into(), vec!["Your organization just created a new API key. If it was not you, revoke it at once.".into()], ""),
             (EmailConfirmation, _) => (
                 "Confirm your e-mail address".into(),

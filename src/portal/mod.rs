@@ -4,7 +4,6 @@
 //! the same services as the public API. No JavaScript is needed for any
 //! task; one stylesheet; no external fonts, scripts or CDNs.
 
-mod assets;
 mod cache;
 mod messages;
 pub mod page;
@@ -27,7 +26,7 @@ use self::{
 };
 use crate::{
     http::{
-        public_cache,
+        assets, public_cache,
         request_limits::{Kind, enforce},
         security_headers::{self, PORTAL_POLICY},
     },

@@ -189,6 +189,7 @@ pub async fn purge(state: &crate::state::AppState, now: DateTime<Utc>) -> Result
         throttle.webhook_redelivery_window,
         throttle.api_key_window,
         throttle.confirmation_resend_window,
+        throttle.password_reset_window,
         throttle.status_query_window,
     ]
     .into_iter()

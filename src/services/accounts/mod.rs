@@ -9,6 +9,7 @@ pub mod relying_parties;
 pub mod sessions;
 pub mod staff;
 pub mod verification;
+pub mod web_sessions;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

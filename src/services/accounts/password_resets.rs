@@ -1,23 +1,28 @@
-//! Password resets: an operator issues a one-time token for an account
-//! (`dataip` on the command line), hands it to its owner, and the owner sets
-//! a new password with it at POST /auth/password-reset.
+//! Password resets: a one-time token for an account, which an operator
+//! issues (`dataip` on the command line) and hands to its owner, or which is
+//! mailed to the account's address when someone asks for it at
+//! POST /auth/password-reset/request; the owner sets a new password with it
+//! at POST /auth/password-reset.
 
 use std::{fmt, net::IpAddr};
 
 use chrono::{DateTime, Duration, Utc};
 use sqlx::PgConnection;
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 use crate::services::{
     Error, Result,
     accounts::UserView,
+    notifications,
     throttle::{Throttle, address_key},
 };
 use crate::{
     auth::{OpaqueToken, PASSWORD_RESET_PREFIX},
     config::Config,
-    db::{self, password_resets::PasswordResetRow},
-    domain::{Email, Password},
+    db::{self, password_resets::PasswordResetRow, users::UserRow},
+    domain::{Email, Lang, Password},
+    notifications::{EventKind, messages::Facts},
     state::AppState,
 };
 
@@ -56,27 +61,57 @@ pub struct PasswordResetRequest {
     pub new_password: String,
 }
 
+/// `POST /auth/password-reset/request`.
+#[derive(eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetLinkRequest {
+    /// The account's e-mail address. Any string is taken: the answer is the
+    /// same whether or not it is an account's.
+    #[schema(example = "zhang.wei@example.com")]
+    pub email: String,
+}
+
+impl fmt::Debug for PasswordResetLinkRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PasswordResetLinkRequest(..)")
+    }
+}
+
 const NO_SUCH_USER: Error = Error::NotFoundBecause("no user with that e-mail address");
 
-/// Issues a reset for the account with this e-mail address (staff or
-/// applicant), valid for `RESET_TOKEN_TTL`; earlier unused resets of the
-/// account stop working. A disabled account gets none: it could not log in
-/// with the new password anyway.
-#[tracing::instrument(skip_all)]
-pub async fn issue(state: &AppState, email: &str) -> Result<PasswordReset> {
-    let now = state.clock.now();
-    let email = Email::parse(email).map_err(|_| NO_SUCH_USER)?;
-    let expires_at = now + RESET_TOKEN_TTL;
-    let secret = OpaqueToken::generate()?;
+/// Why no reset was made for an address.
+enum NoReset {
+    /// No account has it (or it is no address at all).
+    Unknown,
+    /// Its account is disabled: a new password would not let it log in.
+    Disabled,
+}
 
-    let mut tx = state.db.begin().await?;
-    let found = db::users::find_by_email(&mut tx, email.as_str()).await?.ok_or(NO_SUCH_USER)?;
-    // Locked so that two resets issued at once leave only one working.
-    let user = db::users::find_for_update(&mut tx, found.id).await?.ok_or(NO_SUCH_USER)?;
+/// A reset made in the caller's transaction, not yet committed.
+struct NewReset {
+    id: Uuid,
+    token: String,
+    expires_at: DateTime<Utc>,
+    /// Earlier unused resets of the account that stopped working.
+    superseded: u64,
+    user: UserRow,
+}
+
+/// Makes a reset for the account with this e-mail address (staff or
+/// applicant), valid for `RESET_TOKEN_TTL`, in the caller's transaction;
+/// earlier unused resets of the account stop working. The one way resets
+/// are made, for an operator ([`issue`]) and by mail ([`request`]).
+async fn make(conn: &mut PgConnection, email: &str, now: DateTime<Utc>) -> Result<Result<NewReset, NoReset>> {
+    let Ok(email) = Email::parse(email) else { return Ok(Err(NoReset::Unknown)) };
+    let Some(found) = db::users::find_by_email(conn, email.as_str()).await? else { return Ok(Err(NoReset::Unknown)) };
+    // Locked so that two resets made at once leave only one working.
+    let Some(user) = db::users::find_for_update(conn, found.id).await? else { return Ok(Err(NoReset::Unknown)) };
     if user.disabled_at.is_some() {
-        return Err(Error::Conflict("that account is disabled: a new password would not let it log in".into()));
+        return Ok(Err(NoReset::Disabled));
     }
-    let superseded = db::password_resets::expire_unused_of_user(&mut tx, user.id, now).await?;
+    let secret = OpaqueToken::generate()?;
+    let expires_at = now + RESET_TOKEN_TTL;
+    let superseded = db::password_resets::expire_unused_of_user(conn, user.id, now).await?;
     let row = PasswordResetRow {
         id: secret.id,
         user_id: user.id,
@@ -85,18 +120,111 @@ pub async fn issue(state: &AppState, email: &str) -> Result<PasswordReset> {
         expires_at,
         used_at: None,
     };
-    db::password_resets::insert(&mut tx, &row).await?;
-    // Issued by an operator (`dataip user reset-password`) only.
+    db::password_resets::insert(conn, &row).await?;
+    Ok(Ok(NewReset { id: row.id, token: secret.render(PASSWORD_RESET_PREFIX), expires_at, superseded, user }))
+}
+
+/// Issues a reset for the account with this e-mail address (staff or
+/// applicant), valid for `RESET_TOKEN_TTL`; earlier unused resets of the
+/// account stop working. A disabled account gets none: it could not log in
+/// with the new password anyway.
+#[tracing::instrument(skip_all)]
+pub async fn issue(state: &AppState, email: &str) -> Result<PasswordReset> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let reset = match make(&mut tx, email, now).await? {
+        Ok(reset) => reset,
+        Err(NoReset::Unknown) => return Err(NO_SUCH_USER),
+        Err(NoReset::Disabled) => {
+            return Err(Error::Conflict("that account is disabled: a new password would not let it log in".into()));
+        }
+    };
+    let user = reset.user;
+    // Issued by an operator (`dataip user reset-password`).
     let audit = crate::services::audit::Audit {
         action: crate::domain::AuditAction::UserResetPassword,
         target_id: user.id,
         before: None,
-        after: Some(serde_json::json!({"reset_id": row.id, "expires_at": expires_at, "superseded": superseded})),
+        after: Some(
+            serde_json::json!({"reset_id": reset.id, "expires_at": reset.expires_at, "superseded": reset.superseded}),
+        ),
     };
     crate::services::audit::record(&mut tx, crate::services::audit::AuditActor::Cli, now, audit).await?;
     tx.commit().await?;
-    tracing::info!(user_id = %user.id, reset_id = %row.id, superseded, "password reset issued");
-    Ok(PasswordReset { token: secret.render(PASSWORD_RESET_PREFIX), expires_at, user: user.into() })
+    tracing::info!(user_id = %user.id, reset_id = %reset.id, superseded = reset.superseded, "password reset issued");
+    Ok(PasswordReset { token: reset.token, expires_at: reset.expires_at, user: user.into() })
+}
+
+/// Links asked for from one client address per window: past it, 429.
+fn request_throttle(config: &Config) -> Throttle {
+    Throttle {
+        bucket: "password_reset.request_address",
+        limit: config.throttle.password_resets_per_address,
+        window: config.throttle.password_reset_window.get(),
+    }
+}
+
+/// Links mailed to one address per window: past it, nothing is sent, and
+/// the answer stays the same.
+fn recipient_throttle(config: &Config) -> Throttle {
+    Throttle {
+        bucket: "password_reset.recipient",
+        limit: config.throttle.password_resets_per_recipient,
+        window: config.throttle.password_reset_window.get(),
+    }
+}
+
+/// Mails a one-time reset link, `{public_url}/password-reset?token=dipw_…`
+/// valid for `RESET_TOKEN_TTL`, to the account with this e-mail address, in
+/// its user's language; earlier unused resets of the account stop working.
+///
+/// Whether the address is an account's is never told: an unknown address,
+/// a disabled account's, one that is no address at all, or one whose
+/// budget of links is spent (`throttle.password_resets_per_recipient`) all
+/// succeed and send nothing. Only the client's budget
+/// (`throttle.password_resets_per_address`) answers `RateLimited`.
+#[tracing::instrument(skip_all)]
+pub async fn request(state: &AppState, email: &str, client: IpAddr) -> Result<()> {
+    let now = state.clock.now();
+    let mut conn = state.db.acquire().await?;
+    request_throttle(&state.config).take(&mut conn, &address_key(client), now).await?;
+    // Counted for every address, known or not, so that how soon it runs out
+    // tells nothing either.
+    let recipient = Email::parse(email).map_or_else(|_| email.trim().to_lowercase(), |email| email.as_str().to_owned());
+    match recipient_throttle(&state.config).take(&mut conn, recipient.as_bytes(), now).await {
+        Ok(()) => {}
+        Err(Error::RateLimited { .. }) => {
+            tracing::info!("password reset link asked for an address over its budget: nothing sent");
+            return Ok(());
+        }
+        Err(error) => return Err(error),
+    }
+    drop(conn);
+    if state.mailer.is_none() {
+        tracing::info!("password reset link asked for, but mail is off: nothing made");
+        return Ok(());
+    }
+
+    let mut tx = state.db.begin().await?;
+    let reset = match make(&mut tx, email, now).await? {
+        Ok(reset) => reset,
+        Err(NoReset::Unknown | NoReset::Disabled) => {
+            tracing::info!("password reset link asked for an unknown or disabled account: nothing sent");
+            return Ok(());
+        }
+    };
+    let until = reset.expires_at.with_timezone(&state.config.calendar.zone).format("%Y-%m-%d %H:%M %:z");
+    let facts = Facts {
+        link: Some(notifications::link(state, &format!("/password-reset?token={}", reset.token))),
+        due: Some(until.to_string()),
+        ..Facts::default()
+    };
+    let user = &reset.user;
+    let lang = db::outbox::language(&mut tx, user.id).await?.as_deref().and_then(Lang::parse).unwrap_or(Lang::ZhCn);
+    notifications::to_address(&mut tx, state, &user.email, lang, EventKind::PasswordResetLink, &facts, now).await?;
+    tx.commit().await?;
+    tracing::info!(user_id = %user.id, reset_id = %reset.id, superseded = reset.superseded, "password reset link mailed");
+    Ok(())
 }
 
 /// One answer for a token that is malformed, unknown, forged, used, expired

@@ -166,6 +166,20 @@ pub async fn signup(state: &AppState, request: SignupRequest, client: IpAddr) ->
 /// [`LoginLimits`] describes.
 #[tracing::instrument(skip_all)]
 pub async fn login(state: &AppState, request: LoginRequest, client: IpAddr) -> Result<TokenPair> {
+    let user = check_credentials(state, &request, client).await?;
+    let mut tx = state.db.begin().await?;
+    // The generation read with the password just checked: should a change
+    // or reset have replaced that password meanwhile, these tokens are born
+    // dead.
+    let tokens = start_session(state, &mut tx, &user, None, user.token_generation).await?;
+    tx.commit().await?;
+    Ok(tokens)
+}
+
+/// The enabled account these credentials are right for: the check every
+/// sign-in makes, the API's and the workbench's alike, throttled as
+/// [`LoginLimits`] describes.
+pub async fn check_credentials(state: &AppState, request: &LoginRequest, client: IpAddr) -> Result<UserRow> {
     let now = state.clock.now();
     // An address that cannot be an account still counts against the client.
     let email = Email::parse(&request.email).map_or_else(|_| request.email.clone(), |e| e.as_str().to_owned());
@@ -188,13 +202,7 @@ pub async fn login(state: &AppState, request: LoginRequest, client: IpAddr) -> R
         return Err(BAD_CREDENTIALS);
     };
     attempt.take_back(&mut *state.db.acquire().await?).await?;
-    let mut tx = state.db.begin().await?;
-    // The generation read with the password just checked: should a change
-    // or reset have replaced that password meanwhile, these tokens are born
-    // dead.
-    let tokens = start_session(state, &mut tx, &user, None, user.token_generation).await?;
-    tx.commit().await?;
-    Ok(tokens)
+    Ok(user)
 }
 
 /// Rotates a refresh token: the presented one stops working and a new pair

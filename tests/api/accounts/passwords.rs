@@ -1,10 +1,14 @@
 //! Changing one's password (POST /auth/password) and resetting it with a
-//! token an operator issued (POST /auth/password-reset).
+//! token an operator issued or a link mailed on request
+//! (POST /auth/password-reset, POST /auth/password-reset/request).
 
 use dataip::{domain::StaffRole, services};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, spawn_app, spawn_app_with};
+use crate::{
+    helpers::{PASSWORD, TestApp, spawn_app, spawn_app_with},
+    notifications::mail::{Sink, deliver, with_mail},
+};
 
 const NEW_PASSWORD: &str = "a brand new passphrase";
 
@@ -244,5 +248,195 @@ async fn failed_resets_are_limited_per_address() {
     let limited = app.post("/auth/password-reset", None, body).await;
     limited.assert_problem(429, "rate_limited");
     assert!(limited.header("retry-after").is_some());
+    app.login(&tenant.email, PASSWORD).await;
+}
+
+const REQUEST_RESET: &str = "/auth/password-reset/request";
+
+/// The tokens of the reset links mailed to `address`, oldest first, after
+/// the worker has sent what is due.
+async fn mailed_reset_tokens(app: &TestApp, sink: &Sink, address: &str) -> Vec<String> {
+    deliver(app).await;
+    let prefix = format!("{}/password-reset?token=", app.state.config.registry.public_url.trim_end_matches('/'));
+    sink.to(address)
+        .iter()
+        .filter_map(|mail| mail["text"].as_str())
+        .filter_map(|text| text.split(prefix.as_str()).nth(1))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .map(str::to_owned)
+        .collect()
+}
+
+async fn redeem(app: &TestApp, token: &str) -> crate::helpers::Answer {
+    app.post("/auth/password-reset", None, json!({"token": token, "new_password": NEW_PASSWORD})).await
+}
+
+#[tokio::test]
+async fn a_mailed_link_sets_the_password_once_in_the_users_language_and_ends_every_session() {
+    let sink = Sink::on(crate::helpers::free_port());
+    let app = spawn_app_with(with_mail(sink.port)).await;
+    let tenant = app.signup().await;
+    app.patch("/me", Some(&tenant.token), json!({"language": "en"})).await.assert_status(204);
+
+    // Asked for as typed, in capitals and with spaces around.
+    let asked = app.post(REQUEST_RESET, None, json!({"email": format!(" {} ", tenant.email.to_uppercase())})).await;
+    asked.assert_status(202);
+    assert_eq!(asked.body, Value::Null, "an empty 202");
+    deliver(&app).await;
+    let mail = sink.to(&tenant.email).into_iter().find(|m| m["subject"] == "Reset your password").expect("mailed");
+    let text = mail["text"].as_str().expect("text");
+    assert!(text.contains("before 20") && text.contains("ignore this mail"), "{text}");
+    let tokens = mailed_reset_tokens(&app, &sink, &tenant.email).await;
+    assert_eq!(tokens.len(), 1, "{tokens:?}");
+    assert!(tokens[0].starts_with("dipw_"), "{tokens:?}");
+    let stored: Vec<u8> =
+        sqlx::query_scalar("SELECT secret_hash FROM password_resets").fetch_one(&app.state.db).await.expect("row");
+    assert_eq!(stored.len(), 32, "only a SHA-256 is stored");
+
+    let answer = redeem(&app, &tokens[0]).await;
+    assert_eq!(answer.status, 204, "{}", answer.body);
+    assert_eq!(refresh(&app, &tenant.refresh_token).await, 401, "old sessions end");
+    app.post("/auth/login", None, json!({"email": tenant.email, "password": PASSWORD}))
+        .await
+        .assert_problem(401, "unauthorized");
+    let token = app.login(&tenant.email, NEW_PASSWORD).await;
+    app.get("/me", Some(&token)).await.assert_status(200);
+
+    // Used: it works no more.
+    let again = app.post("/auth/password-reset", None, json!({"token": tokens[0], "new_password": PASSWORD})).await;
+    again.assert_problem(422, "validation_failed");
+    assert_eq!(again.error_fields(), ["token"]);
+}
+
+#[tokio::test]
+async fn the_mail_is_in_chinese_by_default_and_staff_get_it_too() {
+    let sink = Sink::on(crate::helpers::free_port());
+    let app = spawn_app_with(with_mail(sink.port)).await;
+    let admin = app.staff(StaffRole::Admin).await;
+    let email = app.get("/me", Some(&admin)).await.body["user"]["email"].as_str().expect("email").to_owned();
+    app.post(REQUEST_RESET, None, json!({"email": email})).await.assert_status(202);
+    deliver(&app).await;
+    let subjects: Vec<Value> = sink.to(&email).iter().map(|m| m["subject"].clone()).collect();
+    assert_eq!(subjects, [json!("重置您的密码")]);
+    let tokens = mailed_reset_tokens(&app, &sink, &email).await;
+    assert_eq!(redeem(&app, &tokens[0]).await.status, 204);
+    app.login(&email, NEW_PASSWORD).await;
+}
+
+#[tokio::test]
+async fn unknown_disabled_and_malformed_addresses_get_the_same_answer_and_no_mail() {
+    let sink = Sink::on(crate::helpers::free_port());
+    let app = spawn_app_with(with_mail(sink.port)).await;
+    let tenant = app.signup().await;
+    let admin = app.staff(StaffRole::Admin).await;
+    let disabled = app.get("/me", Some(&admin)).await.body["user"]["email"].as_str().expect("email").to_owned();
+    services::accounts::staff::disable(&app.state, services::audit::AuditActor::Cli, &disabled)
+        .await
+        .expect("disabled");
+
+    let known = app.post(REQUEST_RESET, None, json!({"email": tenant.email})).await;
+    known.assert_status(202);
+    for email in ["nobody@example.com", disabled.as_str(), "not an address", "", "n1 <victim@example.com>"] {
+        let answer = app.post(REQUEST_RESET, None, json!({"email": email})).await;
+        assert_eq!((answer.status, &answer.body), (known.status, &known.body), "{email}");
+    }
+    assert_eq!(mailed_reset_tokens(&app, &sink, &tenant.email).await.len(), 1);
+    for address in ["nobody@example.com", disabled.as_str(), "victim@example.com"] {
+        assert!(sink.to(address).is_empty(), "{address}");
+    }
+    assert_eq!(app.count("password_resets").await, 1, "a reset for the known account only");
+    let links: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE kind = 'security.password_reset_link'")
+        .fetch_one(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(links, 1);
+}
+
+#[tokio::test]
+async fn links_to_one_address_are_limited_without_telling_and_only_the_latest_works() {
+    let sink = Sink::on(crate::helpers::free_port());
+    let app = spawn_app_with(|config| {
+        with_mail(sink.port)(config);
+        config.throttle.password_resets_per_recipient = 2;
+    })
+    .await;
+    let tenant = app.signup().await;
+    // A mailed link ends an operator's unused one too.
+    let issued = services::accounts::password_resets::issue(&app.state, &tenant.email).await.expect("issued");
+
+    for _ in 0..4 {
+        app.post(REQUEST_RESET, None, json!({"email": tenant.email})).await.assert_status(202);
+        app.post(REQUEST_RESET, None, json!({"email": "nobody@example.com"})).await.assert_status(202);
+    }
+    let tokens = mailed_reset_tokens(&app, &sink, &tenant.email).await;
+    assert_eq!(tokens.len(), 2, "past the recipient's budget nothing more is sent: {tokens:?}");
+    assert_eq!(app.count("password_resets").await, 3, "nor made");
+
+    for stale in [issued.token.as_str(), &tokens[0]] {
+        let answer = redeem(&app, stale).await;
+        answer.assert_problem(422, "validation_failed");
+        assert_eq!(answer.error_fields(), ["token"]);
+    }
+    assert_eq!(redeem(&app, &tokens[1]).await.status, 204, "the latest works");
+    app.login(&tenant.email, NEW_PASSWORD).await;
+
+    // The budget is the window's: in the next one, a link again.
+    app.clock.advance(chrono::Duration::hours(1));
+    app.post(REQUEST_RESET, None, json!({"email": tenant.email})).await.assert_status(202);
+    assert_eq!(mailed_reset_tokens(&app, &sink, &tenant.email).await.len(), 3);
+}
+
+#[tokio::test]
+async fn links_asked_for_from_one_client_address_are_limited() {
+    let app = spawn_app_with(|config| config.throttle.password_resets_per_address = 2).await;
+    let tenant = app.signup().await;
+    app.post(REQUEST_RESET, None, json!({"email": tenant.email})).await.assert_status(202);
+    app.post(REQUEST_RESET, None, json!({"email": "nobody@example.com"})).await.assert_status(202);
+    for email in [tenant.email.as_str(), "someone-else@example.com"] {
+        let limited = app.post(REQUEST_RESET, None, json!({"email": email})).await;
+        limited.assert_problem(429, "rate_limited");
+        assert!(limited.header("retry-after").is_some());
+    }
+    app.login(&tenant.email, PASSWORD).await;
+}
+
+#[tokio::test]
+async fn a_request_without_an_address_is_a_problem() {
+    let app = spawn_app().await;
+    let not_json = app.post_raw("/api/v1/auth/password-reset/request", None, "application/json", "{\"email\": ").await;
+    not_json.assert_problem(400, "validation_failed");
+    let not_json = app.post_raw("/api/v1/auth/password-reset/request", None, "text/plain", "a@example.com").await;
+    not_json.assert_problem(415, "unsupported_media_type");
+    for (body, field) in [
+        (json!({}), "email"),
+        (json!({"email": 5}), "email"),
+        (json!({"email": null}), "email"),
+        (json!({"email": "a@example.com", "password": "x"}), "password"),
+    ] {
+        let answer = app.post(REQUEST_RESET, None, body.clone()).await;
+        answer.assert_problem(422, "validation_failed");
+        assert_eq!(answer.error_fields(), [field], "{body}");
+    }
+    assert_eq!(app.count("password_resets").await, 0);
+}
+
+#[tokio::test]
+async fn a_mailed_link_expires_after_an_hour() {
+    let sink = Sink::on(crate::helpers::free_port());
+    let app = spawn_app_with(with_mail(sink.port)).await;
+    let tenant = app.signup().await;
+    app.post(REQUEST_RESET, None, json!({"email": tenant.email})).await.assert_status(202);
+    let tokens = mailed_reset_tokens(&app, &sink, &tenant.email).await;
+    assert_eq!(tokens.len(), 1);
+    let expires_at: chrono::DateTime<chrono::Utc> =
+        sqlx::query_scalar("SELECT expires_at FROM password_resets").fetch_one(&app.state.db).await.expect("row");
+    let lifetime = expires_at - app.state.clock.now();
+    assert!(lifetime > chrono::Duration::minutes(59) && lifetime <= chrono::Duration::hours(1), "{lifetime}");
+
+    app.clock.advance(services::accounts::password_resets::RESET_TOKEN_TTL + chrono::Duration::seconds(1));
+    let late = redeem(&app, &tokens[0]).await;
+    late.assert_problem(422, "validation_failed");
+    assert_eq!(late.error_fields(), ["token"]);
+    assert_eq!(refresh(&app, &tenant.refresh_token).await, 200, "sessions untouched");
     app.login(&tenant.email, PASSWORD).await;
 }

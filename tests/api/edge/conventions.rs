@@ -90,6 +90,7 @@ async fn openapi_document_describes_every_endpoint() {
         ("/api/v1/auth/logout", "post"),
         ("/api/v1/auth/password", "post"),
         ("/api/v1/auth/password-reset", "post"),
+        ("/api/v1/auth/password-reset/request", "post"),
         ("/api/v1/auth/confirm-email", "post"),
         ("/api/v1/auth/confirm-email/resend", "post"),
         ("/api/v1/me", "get"),
@@ -227,12 +228,13 @@ fn resolve<'d>(doc: &'d Value, response: &'d Value) -> &'d Value {
     }
 }
 
-const PUBLIC: [&str; 6] = [
+const PUBLIC: [&str; 7] = [
     "/api/v1/auth/signup",
     "/api/v1/auth/login",
     "/api/v1/auth/refresh",
     "/api/v1/auth/logout",
     "/api/v1/auth/password-reset",
+    "/api/v1/auth/password-reset/request",
     "/api/v1/auth/confirm-email",
 ];
 
