@@ -133,6 +133,8 @@ words! { pub ApplicationWords {
     see_certificate: "查看证书", "See the certificate";
     timeline: "办理记录", "History";
     by: "操作方", "By";
+    done_created: "草稿已保存。请逐一上传四项材料，然后提交。", "The draft is saved. Upload the four materials one by one, then submit.";
+    done_saved: "修改已保存。", "Your changes are saved.";
     done_uploaded: "材料已上传。", "The material was uploaded.";
     done_submitted: "申请已提交。", "The application has been submitted.";
     done_answered: "补正已提交。", "The supplement has been submitted.";
@@ -650,6 +652,8 @@ async fn show(
     let Ok(id) = id.parse::<Uuid>() else { return page::not_found(&ctx) };
     let w = ApplicationWords::of(ctx.lang);
     let notice = match query.done.as_str() {
+        "created" => w.done_created,
+        "saved" => w.done_saved,
         "uploaded" => w.done_uploaded,
         "submitted" => w.done_submitted,
         "answered" => w.done_answered,

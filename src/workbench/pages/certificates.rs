@@ -4,6 +4,7 @@
 //! that file every act its holder may file (`acts`).
 
 mod acts;
+mod forms;
 
 pub(super) use acts::{ActWords, describe};
 
@@ -260,7 +261,7 @@ struct CertificatePage<'a> {
     acts: Vec<acts::ActLine>,
     /// Acts may be filed (the certificate is active).
     active: bool,
-    forms: Vec<acts::ActForm>,
+    forms: Vec<forms::ActForm>,
     form_action: String,
     notice: Option<&'static str>,
     alert: Option<String>,
@@ -348,8 +349,8 @@ pub(super) async fn render(
             )
         })
         .collect();
-    let forms = acts::forms(ctx, &loaded, &filing);
-    let errors = acts::summary(&forms, &filing);
+    let forms = forms::forms(ctx, &loaded, &filing);
+    let errors = forms::summary(&forms, &filing);
     let notice = (filing.filed || !filing.links.is_empty()).then_some(w.filed);
     let page = CertificatePage {
         ctx,

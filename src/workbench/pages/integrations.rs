@@ -1,3 +1,4 @@
+//! One concern, the party's integrations (long because each has its forms):
 //! API keys, webhooks with their deliveries, watches, and the request to be
 //! a relying party: what the API's `/organization/api-keys`,
 //! `/organization/webhooks`, `/watches` and `/organization/relying-party`

@@ -7,4 +7,5 @@ mod applications;
 mod certificates;
 mod kit;
 mod party;
+mod procedure;
 mod sessions;
