@@ -4,12 +4,18 @@
 //! `data_sources[0][kind]`) are the API's field names. The body's size is
 //! the router's limit; serde_qs is held to [`MAX_DEPTH`] levels.
 
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
+
 use axum::{
     body::Bytes,
     extract::{FromRequest, FromRequestParts, Request},
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
+use futures_util::{Stream, TryStreamExt};
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
@@ -18,7 +24,11 @@ use super::{
     visit::Visit,
 };
 use crate::{
-    http::multipart::{self, FileField, FormError},
+    http::{
+        error::ApiError,
+        multipart::{self, FileField, FormError},
+    },
+    services::{Error, files::Upload},
     state::AppState,
 };
 
@@ -97,25 +107,112 @@ impl FromRequest<AppState> for Submitted {
     }
 }
 
+/// A file a page's form sent, as a service takes it.
+pub struct Received {
+    pub upload: Upload,
+    /// The file's input (a material's is named by its kind).
+    pub input: String,
+    /// The other fields sent before the file (`action`, ids).
+    pub fields: Vec<(String, String)>,
+    file: FileField,
+    cut: Arc<AtomicBool>,
+}
+
+/// Why an upload form came to nothing.
+pub enum Refused {
+    /// The form's token was not the visit's: the page that says so.
+    Page(Box<Response>),
+    /// The form, the file or the service refused: said beside the input.
+    Beside { status: StatusCode, message: String },
+    /// Anything else: the service's refusal, for its own page.
+    Failed(Error),
+}
+
+impl Received {
+    /// The first value of a field sent before the file.
+    pub fn field(&self, name: &str) -> &str {
+        self.fields.iter().find(|(key, _)| key == name).map_or("", |(_, value)| value.as_str())
+    }
+
+    /// The file's bytes for the service, and what to make of its refusal:
+    /// a file the form's limit cut short reads to the service as an
+    /// interrupted upload, which is a file too large.
+    pub fn into_parts(self) -> (Upload, impl Stream<Item = Result<Bytes, FormError>> + Unpin + Send, Cut) {
+        let flag = self.cut.clone();
+        let stream = self.file.into_stream().map_err(move |error| {
+            if matches!(error, FormError::FileTooLarge(_)) {
+                flag.store(true, Ordering::Relaxed);
+            }
+            error
+        });
+        (self.upload, stream, Cut(self.cut))
+    }
+}
+
+/// Whether the form's limit cut the file short.
+pub struct Cut(Arc<AtomicBool>);
+
+impl Cut {
+    /// The service's refusal of the file, said beside the input when it is
+    /// about the file (its type, its size, its contents, the act's state),
+    /// else for a page of its own.
+    pub fn refusal(&self, ctx: &Ctx, error: Error, max_file: u64) -> Refused {
+        if self.0.load(Ordering::Relaxed) {
+            return too_large(ctx, max_file);
+        }
+        match error {
+            Error::Validation(errors) => Refused::Beside {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                message: errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; "),
+            },
+            error @ (Error::PayloadTooLarge(_)
+            | Error::UnsupportedMediaType(_)
+            | Error::Conflict(_)
+            | Error::InvalidTransition { .. }) => {
+                let message = error.to_string();
+                Refused::Beside { status: ApiError::from(error).status(), message }
+            }
+            error => Refused::Failed(error),
+        }
+    }
+}
+
+fn too_large(ctx: &Ctx, max_file: u64) -> Refused {
+    let message = format!("{}{}", ctx.t.upload_too_large, ctx.size(i64::try_from(max_file).unwrap_or(i64::MAX)));
+    Refused::Beside { status: StatusCode::PAYLOAD_TOO_LARGE, message }
+}
+
 /// The file a page's form uploaded under one of `names` (a material's
 /// input is named by its kind), its form's token checked first: the token
-/// and the `action` button come before the file input in every upload form.
-/// A form without a file, or with one too large, is the caller's to show
-/// (`Err(Ok(error))`); a refused token is a page (`Err(Err(page))`).
-pub async fn upload(
+/// and the `action` come before the file input in every upload form.
+pub async fn receive(
     ctx: &Ctx,
     visit: &Visit,
     headers: &axum::http::HeaderMap,
     body: axum::body::Body,
     names: &[&str],
     max_file: u64,
-) -> Result<FileField, Result<FormError, Response>> {
-    let file = multipart::file_field_of(headers, body, names, max_file).await.map_err(Ok)?;
+) -> Result<Received, Refused> {
+    let refused = |status, message: &str| Refused::Beside { status, message: message.to_owned() };
+    let file = match multipart::file_field_of(headers, body, names, max_file).await {
+        Ok(file) => file,
+        Err(FormError::NoFile) => return Err(refused(StatusCode::UNPROCESSABLE_ENTITY, ctx.t.upload_no_file)),
+        Err(FormError::FileTooLarge(_) | FormError::FramingTooLarge) => return Err(too_large(ctx, max_file)),
+        Err(FormError::NotMultipart) => {
+            return Err(refused(StatusCode::UNSUPPORTED_MEDIA_TYPE, ctx.t.upload_not_a_form));
+        }
+        Err(FormError::Malformed(_)) => return Err(refused(StatusCode::BAD_REQUEST, ctx.t.upload_not_a_form)),
+    };
     let token = file.fields.iter().find(|(name, _)| name == "csrf").map(|(_, value)| value.as_str());
-    match check_token(ctx, visit, token) {
-        Ok(()) => Ok(file),
-        Err(page) => Err(Err(*page)),
-    }
+    check_token(ctx, visit, token).map_err(Refused::Page)?;
+    let upload = Upload { media_type: file.media_type.clone(), filename: file.filename.clone(), length: None };
+    Ok(Received {
+        upload,
+        input: file.name.clone(),
+        fields: file.fields.clone(),
+        file,
+        cut: Arc::new(AtomicBool::new(false)),
+    })
 }
 
 /// The form's token must be this visit's: a page of another site cannot

@@ -74,6 +74,17 @@ impl Ctx {
         name.replace("][", "-").replace(['[', ']'], "-").trim_end_matches('-').to_owned()
     }
 
+    /// A size as people read it, with the exact count of bytes.
+    pub fn size(&self, bytes: i64) -> String {
+        let unit = self.t.bytes;
+        let shown = match bytes {
+            ..1024 => return format!("{bytes} {unit}"),
+            1024..1_048_576 => format!("{:.1} KB", bytes as f64 / 1024.0),
+            _ => format!("{:.1} MB", bytes as f64 / 1_048_576.0),
+        };
+        format!("{shown} ({bytes} {unit})")
+    }
+
     /// 303 to `path` in this page's language: where a form goes after it
     /// did what it asked (so that reloading does not post again).
     pub fn see_other(&self, path: &str) -> Response {

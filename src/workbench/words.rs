@@ -63,6 +63,10 @@ words! { pub Frame {
     rate_limited: "尝试次数过多，请稍后再试。", "Too many attempts; try again later.";
     errors_above: "请更正下列标出的内容。", "Please correct the fields marked below.";
     done: "已完成。", "Done.";
+    upload_no_file: "请选择要上传的文件。", "Choose a file to upload.";
+    upload_too_large: "文件过大。上限为 ", "The file is too large. The most is ";
+    upload_not_a_form: "表单未能读取，请重新选择文件后提交。", "The form could not be read; choose the file again and send it.";
+    bytes: "字节", "bytes";
     staff_title: "登记机构工作人员", "Registry staff";
     staff_body: "工作人员的页面尚未开放；请使用 API。", "The staff's pages are not open yet; use the API.";
 } }

@@ -7,26 +7,20 @@
 //! the timeline (history, the announcement, objections and the holder's
 //! replies, filed from here), all through the API's own services.
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicBool, Ordering},
-};
-
 use askama::Template;
 use axum::{
     Router,
     body::Body,
     extract::{Path, Query, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
+    http::{HeaderMap, StatusCode},
+    response::Response,
     routing::{get, post},
 };
-use futures_util::TryStreamExt;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::workbench::{
-    form::{self, Submitted},
+    form::{self, Refused, Submitted},
     page::{self, Ctx, FieldErrors},
     visit::{Applicant, Visit},
     words::words,
@@ -38,10 +32,9 @@ use crate::{
         Action, ApplicationState, Category, DataSourceKind, Lang, MaterialKind, ObjectionState, RefusalGround,
         Statement, WithdrawalReason,
     },
-    http::{disposition, multipart::FormError},
+    http::disposition,
     services::{
         Error,
-        files::{Download, Upload},
         objections::{self, HolderObjectionView, ResponseRequest, evidence},
         registration::{
             application_views::{ApplicationView, EventView, MaterialView},
@@ -87,8 +80,6 @@ words! { pub ApplicationWords {
     upload: "上传", "Upload";
     replace: "上传替换", "Upload a replacement";
     at_most: "最大", "At most";
-    bytes: "字节", "bytes";
-    no_file: "请选择要上传的文件。", "Choose a file to upload.";
     submission: "提交申请", "Submission";
     submit_intro: "提交需要四份必需材料、至少一个数据来源，以及下面的承诺。提交后，除非登记机构要求补正，申请不能再修改。", "Submitting needs the four required materials, at least one data source, and the declaration below. Once submitted, the application cannot change unless the registry asks for a supplement.";
     commitment: "本申请人承诺：所申请登记的数据来源合法，未侵犯他人的合法权益。", "I declare that the data was lawfully obtained and infringes no one's rights.";
@@ -286,24 +277,6 @@ fn actor_word(lang: Lang, kind: &str) -> &'static str {
     )
 }
 
-/// A size as people read it, with the exact count of bytes.
-fn size_text(size: i64, bytes: &str) -> String {
-    const UNITS: [&str; 3] = ["KB", "MB", "GB"];
-    let mut value = size as f64;
-    let mut unit = None;
-    for next in UNITS {
-        if value < 1024.0 {
-            break;
-        }
-        value /= 1024.0;
-        unit = Some(next);
-    }
-    match unit {
-        None => format!("{size} {bytes}"),
-        Some(unit) => format!("{value:.1} {unit} ({size} {bytes})"),
-    }
-}
-
 /// The routes of the page and its plain forms, and its downloads.
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -487,7 +460,7 @@ impl ApplicationPage<'_> {
                     kind: kind.as_str(),
                     label: material_word(lang, kind),
                     required: MaterialKind::REQUIRED.contains(&kind),
-                    size: file.as_ref().map(|f| size_text(f.size, w.bytes)).unwrap_or_default(),
+                    size: file.as_ref().map(|f| ctx.size(f.size)).unwrap_or_default(),
                     uploaded_at: file.as_ref().map(|f| ctx.time(f.uploaded_at)).unwrap_or_default(),
                     download: ctx.link(&format!("{here}/materials/{}", kind.as_str())),
                     action: ctx.link(&format!("{here}/materials/{}", kind.as_str())),
@@ -510,7 +483,7 @@ impl ApplicationPage<'_> {
                         href: ctx.link(&format!("{here}/objections/{}/evidence/{}", objection.id, file.id)),
                         filename: file.filename.clone(),
                         media_type: file.media_type.clone(),
-                        size: size_text(file.size, w.bytes),
+                        size: ctx.size(file.size),
                         sha256: file.sha256.clone(),
                     })
                     .collect();
@@ -596,7 +569,7 @@ impl ApplicationPage<'_> {
             edit_href: ctx.link(&format!("{here}/edit")),
             materials,
             accept: config.media_types.join(","),
-            max_size: size_text(i64::try_from(config.max_size).unwrap_or(i64::MAX), w.bytes),
+            max_size: ctx.size(i64::try_from(config.max_size).unwrap_or(i64::MAX)),
             supplement: view.supplement.as_ref().map(|supplement| SupplementLine {
                 reason: supplement.reason.clone(),
                 due_at: ctx.time(supplement.due_at),
@@ -763,44 +736,24 @@ async fn upload(
     let (Ok(id), Some(kind)) = (id.parse::<Uuid>(), MaterialKind::ALL.into_iter().find(|k| k.as_str() == kind)) else {
         return page::not_found(&ctx);
     };
-    let w = ApplicationWords::of(ctx.lang);
     let max_size = state.config.materials.max_size;
-    let too_large = || Error::PayloadTooLarge(format!("a material may be at most {max_size} bytes"));
-    let error = match form::upload(&ctx, &visit, &headers, body, &[kind.as_str()], max_size).await {
-        Err(Err(refused)) => return refused,
-        Err(Ok(FormError::NoFile)) => Error::field(kind.as_str(), w.no_file),
-        Err(Ok(FormError::FileTooLarge(_))) => too_large(),
-        Err(Ok(FormError::NotMultipart)) => Error::UnsupportedMediaType(FormError::NotMultipart.to_string()),
-        Err(Ok(error)) => Error::field(kind.as_str(), error.to_string()),
-        Ok(file) => {
-            let upload = Upload { media_type: file.media_type.clone(), filename: file.filename.clone(), length: None };
-            // The form's own limit cuts a file off where the service's would
-            // refuse it: the refusal is the same.
-            let cut_off = Arc::new(AtomicBool::new(false));
-            let flag = cut_off.clone();
-            let stream = file.into_stream().map_err(move |error| {
-                if matches!(error, FormError::FileTooLarge(_)) {
-                    flag.store(true, Ordering::Relaxed);
-                }
-                error.to_string()
-            });
+    let refusal = match form::receive(&ctx, &visit, &headers, body, &[kind.as_str()], max_size).await {
+        Ok(received) => {
+            let (upload, stream, cut) = received.into_parts();
             match materials::upload(&state, applicant.tenant(), id, kind, upload, stream).await {
                 Ok(_) => return ctx.see_other(&format!("/workbench/applications/{id}?done=uploaded")),
-                Err(_) if cut_off.load(Ordering::Relaxed) => too_large(),
-                Err(error) => error,
+                Err(error) => cut.refusal(&ctx, error, max_size),
             }
         }
+        Err(refusal) => refusal,
     };
-    match error {
-        Error::Validation(_) | Error::PayloadTooLarge(_) | Error::UnsupportedMediaType(_) => {
-            let message = match FieldErrors::of(&error) {
-                Some(errors) => errors.all().map(|(_, message)| message).collect::<Vec<_>>().join("; "),
-                None => error.to_string(),
-            };
+    match refusal {
+        Refused::Page(page) => *page,
+        Refused::Beside { status, message } => {
             let problems = Problems { upload: Some((kind, message)), ..Problems::default() };
-            render(&state, &ctx, &applicant, id, refusal_status(&error), problems).await
+            render(&state, &ctx, &applicant, id, status, problems).await
         }
-        error => page::failure(&ctx, error),
+        Refused::Failed(error) => page::failure(&ctx, error),
     }
 }
 
@@ -819,7 +772,7 @@ async fn download_material(
         return page::not_found(&ctx);
     };
     match materials::download(&state, principal(&applicant), id, kind).await {
-        Ok(download) => attachment(download),
+        Ok(download) => disposition::download(download),
         Err(error) => page::failure(&ctx, error),
     }
 }
@@ -837,27 +790,7 @@ async fn download_evidence(
         return page::not_found(&ctx);
     };
     match evidence::download(&state, principal(&applicant), id, objection_id, evidence_id).await {
-        Ok(download) => attachment(download),
+        Ok(download) => disposition::download(download),
         Err(error) => page::failure(&ctx, error),
     }
-}
-
-/// A stored file as an attachment of its media type, never sniffed, with
-/// its SHA-256 as the ETag (as the API answers it).
-fn attachment(download: Download) -> Response {
-    let file = &download.file;
-    let headers = [
-        (header::CONTENT_TYPE, file.media_type.clone()),
-        (header::CONTENT_LENGTH, file.size.to_string()),
-        (header::CONTENT_DISPOSITION, disposition::attachment(&file.filename)),
-        (header::ETAG, format!("\"{}\"", hex::encode(&file.sha256))),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-    ];
-    let mut response = Body::from_stream(download.chunks).into_response();
-    for (name, value) in headers {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            response.headers_mut().insert(name, value);
-        }
-    }
-    response
 }

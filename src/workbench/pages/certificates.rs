@@ -1,7 +1,8 @@
 //! The party's certificates: the list, each one's record with the PDF, the
 //! signed document and the ledger proof to download (through the services
 //! the API's downloads use), its acts with their states, and the forms
-//! that file every act its holder may file (`acts`).
+//! that file every act its holder may file (`acts`), and the written
+//! consent an act awaits, uploaded and downloaded beside it.
 
 mod acts;
 mod forms;
@@ -16,7 +17,7 @@ use axum::{
     extract::{Path, Query, State},
     http::{StatusCode, header},
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -28,7 +29,7 @@ use crate::workbench::{
 };
 use crate::{
     auth::Principal,
-    db::{self, act_confirmations::WordRow, pledges::PledgeRow},
+    db::{self, act_confirmations::WordRow, act_documents::ActDocumentRow, pledges::PledgeRow},
     domain::{ActState, CertificateStatus, DataSource},
     http::disposition,
     pagination::PageQuery,
@@ -51,6 +52,12 @@ pub fn routes() -> Router<AppState> {
         .route("/workbench/certificates/{id}/openings.json", get(openings))
         .route("/workbench/certificates/{id}/acts", get(to_certificate).post(acts::file))
         .route("/workbench/certificates/{id}/acts/{act_id}/openings.json", get(act_openings))
+        .route("/workbench/certificates/{id}/acts/{act_id}/document", get(acts::download_document))
+}
+
+/// The forms that send a file: an act's written consent.
+pub fn upload_routes() -> Router<AppState> {
+    Router::new().route("/workbench/certificates/{id}/acts/{act_id}/document", post(acts::upload_document))
 }
 
 words! { pub CertWords {
@@ -204,6 +211,8 @@ pub(super) struct Loaded {
     words: HashMap<Uuid, Vec<WordRow>>,
     pledges: Vec<PledgeRow>,
     data_sources: Vec<DataSource>,
+    /// The written consent uploaded for each act that has one.
+    documents: HashMap<Uuid, ActDocumentRow>,
 }
 
 async fn load(state: &AppState, who: &Applicant, id: Uuid) -> services::Result<Loaded> {
@@ -217,7 +226,13 @@ async fn load(state: &AppState, who: &Applicant, id: Uuid) -> services::Result<L
     }
     let pledges = db::pledges::unreleased(&mut conn, id).await?;
     let data_sources = db::certificates::find(&mut conn, id).await?.map(|row| row.data_sources.0).unwrap_or_default();
-    Ok(Loaded { view, public, acts, words, pledges, data_sources })
+    let mut documents = HashMap::new();
+    for act in &acts {
+        if let Some(document) = db::act_documents::find(&mut conn, act.id).await? {
+            documents.insert(act.id, document);
+        }
+    }
+    Ok(Loaded { view, public, acts, words, pledges, data_sources, documents })
 }
 
 /// The act forms' state: what was filed and refused, if anything.
@@ -235,6 +250,10 @@ pub(super) struct Filing {
     links: Vec<(String, String)>,
     /// Just filed.
     filed: bool,
+    /// A written consent just uploaded.
+    uploaded: bool,
+    /// A written consent refused: the act's id, and why (beside its input).
+    document_error: Option<(Uuid, String)>,
 }
 
 #[derive(Template)]
@@ -242,6 +261,7 @@ pub(super) struct Filing {
 struct CertificatePage<'a> {
     ctx: &'a Ctx,
     w: &'static CertWords,
+    aw: &'static ActWords,
     number: String,
     registration_number: String,
     status: &'static str,
@@ -285,7 +305,7 @@ async fn show(
     Query(query): Query<ShowQuery>,
 ) -> Response {
     let Some(id) = id_of(&id) else { return page::not_found(&ctx) };
-    let filing = Filing { filed: query.done == "file-act", ..Filing::default() };
+    let filing = Filing { filed: query.done == "file-act", uploaded: query.done == "document", ..Filing::default() };
     render(&state, &ctx, &who, id, filing, StatusCode::OK).await
 }
 
@@ -351,10 +371,15 @@ pub(super) async fn render(
         .collect();
     let forms = forms::forms(ctx, &loaded, &filing);
     let errors = forms::summary(&forms, &filing);
-    let notice = (filing.filed || !filing.links.is_empty()).then_some(w.filed);
+    let notice = if filing.uploaded {
+        Some(ActWords::of(ctx.lang).document_uploaded)
+    } else {
+        (filing.filed || !filing.links.is_empty()).then_some(w.filed)
+    };
     let page = CertificatePage {
         ctx,
         w,
+        aw: ActWords::of(ctx.lang),
         number: record.certificate_number.clone(),
         registration_number: record.registration_number.clone(),
         status: status_word,
@@ -371,7 +396,7 @@ pub(super) async fn render(
         licenses,
         pledges,
         downloads,
-        acts: acts::lines(ctx, &loaded),
+        acts: acts::lines(ctx, &loaded, &filing, state.config.materials.max_size),
         active: record.status == CertificateStatus::Active,
         forms,
         form_action: ctx.link(&format!("{base}/acts")),

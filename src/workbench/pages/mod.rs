@@ -33,5 +33,5 @@ pub fn routes() -> Router<AppState> {
 /// Forms that upload a file (materials, identity documents), under the
 /// upload's limits.
 pub fn upload_routes() -> Router<AppState> {
-    Router::new().merge(application::upload_routes()).merge(party::upload_routes())
+    Router::new().merge(application::upload_routes()).merge(party::upload_routes()).merge(certificates::upload_routes())
 }

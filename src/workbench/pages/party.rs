@@ -4,33 +4,27 @@
 //! roles. Through the services `PUT /party/verification-document` and
 //! `/organization/members` call.
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicBool, Ordering},
-};
-
 use askama::Template;
 use axum::{
     Router,
     body::Body,
     extract::{Path, Query, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
+    http::{HeaderMap, StatusCode},
+    response::Response,
     routing::{get, post},
 };
-use futures_util::TryStreamExt;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::workbench::{
-    form::{self, Submitted},
+    form::{self, Refused, Submitted},
     page::{self, Ctx, FieldErrors},
     visit::{Applicant, Visit},
     words::words,
 };
 use crate::{
-    domain::{DisplayName, Lang, OrgRole, PartyKind, Role, Verification},
-    http::{disposition, error::ApiError, multipart::FormError},
+    domain::{DisplayName, OrgRole, PartyKind, Role, Verification},
+    http::disposition,
     pagination::PageQuery,
     services::{
         Error,
@@ -39,7 +33,6 @@ use crate::{
             organization::{self, NewMember},
             verification::{self, OrganizationDetails},
         },
-        files::Upload,
     },
     state::AppState,
 };
@@ -86,7 +79,6 @@ words! { pub PartyWords {
     filename: "文件名", "File name";
     media_type: "文件类型", "Type";
     size: "大小", "Size";
-    bytes: "字节", "bytes";
     sha256: "SHA-256 摘要", "SHA-256";
     uploaded_at: "上传时间", "Uploaded";
     download: "下载此文件", "Download this file";
@@ -122,9 +114,6 @@ words! { pub PartyWords {
     done_uploaded: "核验文件已上传，等待登记机构审核。", "The document was uploaded; it awaits registry staff.";
     done_member_added: "成员已添加，确认邮箱的链接已发送给对方。", "The member was added; a link to confirm the address was mailed to them.";
     done_member_removed: "成员已移除。", "The member was removed.";
-    no_file: "请选择要上传的文件。", "Choose a file to upload.";
-    too_large: "文件过大，大小上限：", "The file is too large; at most ";
-    not_a_form: "无法读取上传的表单，请重新选择文件后提交。", "The form could not be read; choose the file again and submit.";
     bad_role: "请选择所有者或成员。", "Choose owner or member.";
     unknown_action: "此表单没有这个操作。", "This form has no such action.";
 } }
@@ -263,7 +252,7 @@ async fn render(state: &AppState, ctx: &Ctx, applicant: &Applicant, shown: Shown
         document: details.business_licence.as_ref().map(|licence| DocumentShown {
             filename: licence.filename.clone(),
             media_type: licence.media_type.clone(),
-            size: size_text(licence.size, ctx.lang),
+            size: ctx.size(licence.size),
             sha256: licence.sha256.clone(),
             uploaded_at: ctx.time(licence.uploaded_at),
         }),
@@ -271,7 +260,7 @@ async fn render(state: &AppState, ctx: &Ctx, applicant: &Applicant, shown: Shown
         members: members.items.iter().map(|member| member_shown(ctx, w, member, applicant.user_id)).collect(),
         next_page,
         owner: applicant.owner().is_some(),
-        max_size: size_text(i64::try_from(state.config.materials.max_size).unwrap_or(i64::MAX), ctx.lang),
+        max_size: ctx.size(i64::try_from(state.config.materials.max_size).unwrap_or(i64::MAX)),
         note: shown.note,
         errors: &shown.errors,
         typed: &shown.typed,
@@ -316,17 +305,6 @@ fn member_shown(ctx: &Ctx, w: &PartyWords, member: &UserView, me: Uuid) -> Membe
     }
 }
 
-/// A size as people read it, with the exact count of bytes.
-fn size_text(bytes: i64, lang: Lang) -> String {
-    let unit = PartyWords::of(lang).bytes;
-    let shown = match bytes {
-        ..1024 => return format!("{bytes} {unit}"),
-        1024..1_048_576 => format!("{:.1} KB", bytes as f64 / 1024.0),
-        _ => format!("{:.1} MB", bytes as f64 / 1_048_576.0),
-    };
-    format!("{shown} ({bytes} {unit})")
-}
-
 /// `POST /workbench/party/document`: a multipart form of `csrf`, `action`
 /// (`upload`) and the file under `document`; the service replaces the
 /// party's document and makes the party `pending`.
@@ -345,77 +323,36 @@ async fn upload(
         errors.add(DOCUMENT, message);
         Shown::refused(status, errors, Vec::new())
     };
-    let too_large = || format!("{}{}", w.too_large, size_text(i64::try_from(max_size).unwrap_or(i64::MAX), ctx.lang));
-    let file = match form::upload(&ctx, &visit, &headers, body, &[DOCUMENT], max_size).await {
-        Ok(file) => file,
-        Err(Err(page)) => return page,
-        Err(Ok(error)) => {
-            let (status, message) = match error {
-                FormError::NoFile => (StatusCode::UNPROCESSABLE_ENTITY, w.no_file.to_owned()),
-                FormError::FileTooLarge(_) | FormError::FramingTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, too_large()),
-                FormError::NotMultipart => (StatusCode::UNSUPPORTED_MEDIA_TYPE, w.not_a_form.to_owned()),
-                FormError::Malformed(_) => (StatusCode::BAD_REQUEST, w.not_a_form.to_owned()),
+    let refusal = match form::receive(&ctx, &visit, &headers, body, &[DOCUMENT], max_size).await {
+        Ok(received) => {
+            if !matches!(received.field("action"), "upload" | "") {
+                return page::message(&ctx, StatusCode::BAD_REQUEST, ctx.t.refused_title, w.unknown_action);
+            }
+            let Some(owner) = applicant.owner() else {
+                return page::failure(&ctx, Error::Forbidden("only an owner of the organization may do this"));
             };
-            return render(&state, &ctx, &applicant, refused(status, message)).await;
+            let (upload, stream, cut) = received.into_parts();
+            match verification::upload_licence(&state, owner, upload, stream).await {
+                Ok(_) => return ctx.see_other("/workbench/party?done=uploaded"),
+                Err(error) => cut.refusal(&ctx, error, max_size),
+            }
         }
+        Err(refusal) => refusal,
     };
-    let action = file.fields.iter().find(|(name, _)| name == "action").map_or("", |(_, value)| value.as_str());
-    if !matches!(action, "upload" | "") {
-        return page::message(&ctx, StatusCode::BAD_REQUEST, ctx.t.refused_title, w.unknown_action);
-    }
-    let Some(owner) = applicant.owner() else {
-        return page::failure(&ctx, Error::Forbidden("only an owner of the organization may do this"));
-    };
-    let upload = Upload { media_type: file.media_type.clone(), filename: file.filename.clone(), length: None };
-    // The form's limit cuts the stream short; the service then sees an
-    // interrupted upload, which is a file too large.
-    let cut = Arc::new(AtomicBool::new(false));
-    let cut_by_limit = cut.clone();
-    let stream = file.into_stream().map_err(move |error| {
-        if matches!(error, FormError::FileTooLarge(_)) {
-            cut_by_limit.store(true, Ordering::Relaxed);
-        }
-        error
-    });
-    match verification::upload_licence(&state, owner, upload, stream).await {
-        Ok(_) => ctx.see_other("/workbench/party?done=uploaded"),
-        Err(_) if cut.load(Ordering::Relaxed) => {
-            render(&state, &ctx, &applicant, refused(StatusCode::PAYLOAD_TOO_LARGE, too_large())).await
-        }
-        Err(error @ (Error::Validation(_) | Error::PayloadTooLarge(_) | Error::UnsupportedMediaType(_))) => {
-            let message = match &error {
-                Error::Validation(errors) => errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; "),
-                other => other.to_string(),
-            };
-            let status = ApiError::from(error).status();
-            render(&state, &ctx, &applicant, refused(status, message)).await
-        }
-        Err(error) => page::failure(&ctx, error),
+    match refusal {
+        Refused::Page(page) => *page,
+        Refused::Beside { status, message } => render(&state, &ctx, &applicant, refused(status, message)).await,
+        Refused::Failed(error) => page::failure(&ctx, error),
     }
 }
 
 /// `GET /workbench/party/document/file`: the document as uploaded, for
 /// the party's members.
 async fn download(State(state): State<AppState>, ctx: Ctx, applicant: Applicant) -> Response {
-    let download = match verification::download_licence(&state, applicant.org_id).await {
-        Ok(download) => download,
-        Err(error) => return page::failure(&ctx, error),
-    };
-    let file = &download.file;
-    let headers = [
-        (header::CONTENT_TYPE, file.media_type.clone()),
-        (header::CONTENT_LENGTH, file.size.to_string()),
-        (header::CONTENT_DISPOSITION, disposition::attachment(&file.filename)),
-        (header::ETAG, format!("\"{}\"", hex::encode(&file.sha256))),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-    ];
-    let mut response = Body::from_stream(download.chunks).into_response();
-    for (name, value) in headers {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            response.headers_mut().insert(name, value);
-        }
+    match verification::download_licence(&state, applicant.org_id).await {
+        Ok(download) => disposition::download(download),
+        Err(error) => page::failure(&ctx, error),
     }
-    response
 }
 
 /// `POST /workbench/party/members`: `action` `add-member` with `email`,

@@ -227,20 +227,26 @@ async fn a_pledgee_not_registered_here_confirms_or_declines_by_link_once() {
     answer_link(&app, &links(&filed.body)[0], "confirm").await.assert_problem(409, "invalid_transition");
 }
 
-#[tokio::test]
-async fn a_legacy_pledge_is_released_by_the_holder_with_the_pledgees_written_consent() {
-    let app = spawn_app_with(setup).await;
-    let h = holder(&app).await;
-    let pledged = file_confirmed(&app, &h, pledge()).await;
-    approve(&app, &h, &pledged).await.assert_status(200);
+/// A pledge recorded before pledgees gave contacts, and its release filed:
+/// it awaits the pledgee's written consent. The pledge's id, and the filing.
+pub async fn legacy_release(app: &TestApp, h: &Holder) -> (String, crate::helpers::Answer) {
+    let pledged = file_confirmed(app, h, pledge()).await;
+    approve(app, h, &pledged).await.assert_status(200);
     // As pledges were recorded before this issue: no contact.
     sqlx::query("UPDATE certificate_acts SET details = details #- '{pledgee,contact_email}' WHERE id = $1::uuid")
         .bind(&pledged)
         .execute(&app.state.db)
         .await
         .expect("made legacy");
+    let filed = file(app, h, json!({"kind": "pledge_release", "pledge_id": pledged})).await;
+    (pledged, filed)
+}
 
-    let filed = file(&app, &h, json!({"kind": "pledge_release", "pledge_id": pledged})).await;
+#[tokio::test]
+async fn a_legacy_pledge_is_released_by_the_holder_with_the_pledgees_written_consent() {
+    let app = spawn_app_with(setup).await;
+    let h = holder(&app).await;
+    let (_, filed) = legacy_release(&app, &h).await;
     let body = filed.assert_status(201).clone();
     assert_eq!(body["state"], "awaiting_confirmation");
     assert_eq!(body["awaiting"][0]["via"], json!(["document"]));

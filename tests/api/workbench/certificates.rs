@@ -1,9 +1,11 @@
 //! Certificates in the workbench: the list and the record with its files,
 //! acts filed from the certificate's page (errors beside their fields),
-//! and a confirmation asked of a party given from its own page.
+//! a confirmation asked of a party given from its own page, and a
+//! pledgee's written consent uploaded beside its act and downloaded.
 
 use reqwest::{StatusCode, header};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use super::kit::{Visitor, field_value};
 use crate::certificates::acts::{holder, setup};
@@ -18,6 +20,13 @@ async fn download(app: &TestApp, visitor: &Visitor<'_>, path: &str) -> (StatusCo
     let header = |name| response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let (content_type, disposition) = (header(header::CONTENT_TYPE), header(header::CONTENT_DISPOSITION));
     (response.status(), content_type, disposition, response.bytes().await.expect("bytes").to_vec())
+}
+
+/// An act's state, through the API.
+async fn state_of(app: &TestApp, token: &str, certificate: &str, act: &str) -> String {
+    let all = acts(app, token, certificate).await;
+    let found = all.iter().find(|a| a["id"] == act).expect("the act");
+    found["state"].as_str().expect("state").to_owned()
 }
 
 /// The acts on the certificate, through the API.
@@ -181,4 +190,77 @@ async fn a_holder_downloads_its_certificate_and_files_acts_which_a_party_confirm
     assert!(shown.body.contains("id=\"links\"") && shown.body.contains("/confirm/dpcf_"), "{}", shown.body);
     holder_browser.post(&path, &transfer).await.assert_redirect_to(&page_path);
     assert_eq!(acts(&app, &h.tenant.token, &h.certificate).await.len(), 3);
+}
+
+#[tokio::test]
+async fn a_holder_uploads_a_pledgees_written_consent_from_the_acts_line_and_downloads_it() {
+    let app = spawn_app_with(setup).await;
+    let h = holder(&app).await;
+    // A pledge recorded before pledgees gave contacts: its release awaits
+    // the pledgee's written consent.
+    let (_, filed) = crate::certificates::confirmations::legacy_release(&app, &h).await;
+    let release = filed.assert_status(201)["id"].as_str().expect("id").to_owned();
+    let page_path = format!("/workbench/certificates/{}", h.certificate);
+    let path = format!("{page_path}/acts/{release}/document");
+
+    let mut browser = Visitor::new(&app);
+    browser.sign_in(&h.tenant.email, PASSWORD).await;
+    let page = browser.get(&format!("{page_path}?lang=en")).await;
+    let form = &page.body[page.body.find(&format!("id=\"act-{release}-upload\"")).expect("the upload form")..];
+    let (csrf, action, input) = (
+        form.find("name=\"csrf\"").expect("csrf"),
+        form.find("type=\"hidden\" name=\"action\" value=\"upload-document\"").expect("action"),
+        form.find("name=\"document\"").expect("input"),
+    );
+    assert!(csrf < input && action < input);
+    let multipart = format!("action=\"{path}?lang=en\" enctype=\"multipart/form-data\"");
+    assert!(page.body.contains(&multipart), "{}", page.body);
+    assert!(form.contains("<button type=\"submit\" name=\"action\" value=\"upload-document\">"));
+    assert!(form.contains(&format!("<label for=\"document-{release}\">")));
+    let token = page.csrf();
+    const PDF: &[u8] = b"%PDF-1.7 the bank's written consent";
+    let pdf = || ("consent.pdf", "application/pdf", PDF.to_vec());
+    let signed = [("csrf", token.as_str()), ("action", "upload-document")];
+
+    // Refused, nothing changed: no token (403); a text file (415, beside
+    // the input); another party's act (404).
+    let unsigned = browser.upload(&path, &[("action", "upload-document")], "document", pdf()).await;
+    assert_eq!(unsigned.status, StatusCode::FORBIDDEN);
+    let text = ("consent.txt", "text/plain", b"I consent".to_vec());
+    let wrong = browser.upload(&path, &signed, "document", text).await;
+    assert_eq!(wrong.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(wrong.body.contains(&format!("id=\"document-{release}-error\"")), "{}", wrong.body);
+    assert!(wrong.body.contains(&format!("document-{release}-hint document-{release}-error\"")));
+    let other = app.signup().await;
+    let mut stranger = Visitor::new(&app);
+    stranger.sign_in(&other.email, PASSWORD).await;
+    let theirs = stranger.get("/workbench/party").await.csrf();
+    let stolen = stranger.upload(&path, &[("csrf", &theirs), ("action", "upload-document")], "document", pdf()).await;
+    assert_eq!(stolen.status, StatusCode::NOT_FOUND);
+    assert_eq!(download(&app, &stranger, &path).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(state_of(&app, &h.tenant.token, &h.certificate, &release).await, "awaiting_confirmation");
+    assert_eq!(download(&app, &browser, &path).await.0, StatusCode::NOT_FOUND, "none uploaded yet");
+
+    // Uploaded: back to the page, the act goes to review, the document
+    // shown beside it; the API sees the same digest; the page's download
+    // gives the same bytes.
+    browser.upload(&path, &signed, "document", pdf()).await.assert_redirect_to(&format!("{page_path}?done=document"));
+    let page = browser.get(&format!("{page_path}?done=document&lang=en")).await;
+    let digest = hex::encode(Sha256::digest(PDF));
+    for needle in ["class=\"notice\"", "consent.pdf", "application/pdf", digest.as_str(), "Awaiting review"] {
+        assert!(page.body.contains(needle), "{needle}: {}", page.body);
+    }
+    assert!(!page.body.contains(&format!("id=\"act-{release}-upload\"")), "nothing awaited any more");
+    assert_eq!(state_of(&app, &h.tenant.token, &h.certificate, &release).await, "pending");
+    let api = app
+        .client
+        .get(app.url(&format!("/certificates/{}/acts/{release}/document", h.certificate)))
+        .bearer_auth(&h.tenant.token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(api.headers()[header::ETAG].to_str().expect("etag"), format!("\"{digest}\""));
+    let (status, media_type, disposition, bytes) = download(&app, &browser, &path).await;
+    assert_eq!((status, media_type.as_str(), bytes.as_slice()), (StatusCode::OK, "application/pdf", PDF));
+    assert!(disposition.starts_with("attachment;") && disposition.contains("consent.pdf"), "{disposition}");
 }

@@ -20,6 +20,9 @@ use crate::{
     notifications::mail::{Sink, deliver, with_mail},
 };
 
+/// The pages of a visit before sign-in.
+const SIGNED_OUT: [&str; 3] = ["/login", "/signup", "/password-reset"];
+
 /// Chooses `value` in the `<select>` named `name`, by clicking its option.
 async fn choose(browser: &Client, name: &str, value: &str) {
     let option = format!("select[name='{name}'] option[value='{value}']");
@@ -89,6 +92,14 @@ async fn a_person_registers_a_product_in_the_browser() {
     let number = crate::helpers::fresh_id_number();
     let files = tempfile_dir("workbench-files");
 
+    // The pages of a signed-out visit, in both languages.
+    for path in SIGNED_OUT {
+        for lang in ["zh-CN", "en"] {
+            browser.goto(&format!("{base}{path}?lang={lang}")).await.expect("page");
+            assert_accessible(&browser, &format!("{path} in {lang}")).await;
+        }
+    }
+
     // 1. Sign up as a person; a signed-out visit to the workbench goes to
     //    sign in first.
     browser.goto(&format!("{base}/workbench")).await.expect("workbench");
@@ -145,7 +156,7 @@ async fn a_person_registers_a_product_in_the_browser() {
     choose(&browser, "data_sources[1][kind]", "purchased").await;
     field(&browser, "data_sources[1][description]", "向第三方采购的路况数据").await;
     field(&browser, "product_name", "长三角物流时效数据集").await;
-    shoot(&browser, "workbench-form-1280").await;
+    shoot_framed(&browser, "workbench-form-1280").await;
     click(&browser, "button[value=save]:not(.default-action)").await;
     let page = browser.current_url().await.expect("url").to_string();
     let id = page.split("/workbench/applications/").nth(1).expect("the application's page")[..36].to_owned();
@@ -183,7 +194,7 @@ async fn a_person_registers_a_product_in_the_browser() {
     let todo = text(&browser, "ul.todo").await;
     assert!(todo.contains("长三角物流时效数据集") && todo.contains(&due), "{todo} (due {due})");
     assert_accessible(&browser, "dashboard").await;
-    shoot(&browser, "workbench-dashboard-1280").await;
+    shoot_framed(&browser, "workbench-dashboard-1280").await;
     click(&browser, &format!("ul.todo a[href^='/workbench/applications/{id}']")).await;
     let proof = files.join("data_source_proof.pdf");
     std::fs::write(&proof, b"%PDF-1.7 data source proof").expect("written");
@@ -255,7 +266,13 @@ async fn a_person_registers_a_product_in_the_browser() {
     let cookies = browser.get_all_cookies().await.expect("cookies");
     browser.close().await.expect("closed");
     let phone = driver.browser(360, 1800).await;
-    phone.goto(&format!("{base}/login")).await.expect("login");
+    for path in SIGNED_OUT {
+        for lang in ["zh-CN", "en"] {
+            phone.goto(&format!("{base}{path}?lang={lang}")).await.expect("page");
+            assert_accessible(&phone, &format!("{path} in {lang} at 360 px")).await;
+            no_sideways_scrolling(&phone, &format!("{path} in {lang}")).await;
+        }
+    }
     for cookie in cookies {
         phone.add_cookie(cookie).await.expect("the session carried over");
     }
@@ -281,6 +298,16 @@ async fn a_person_registers_a_product_in_the_browser() {
     phone.close().await.expect("closed");
     tokio::time::sleep(Duration::from_millis(10)).await;
     app.stop().await.expect("stopped");
+}
+
+/// A screenshot of the first screenful at 1280 × 1000 (the test's window
+/// is taller, so that nothing it clicks is off screen).
+async fn shoot_framed(browser: &Client, name: &str) {
+    browser.set_window_size(1280, 1000).await.expect("resized");
+    let top = "document.activeElement.blur(); window.scrollTo(0, 0); return true;";
+    browser.execute(top, vec![]).await.expect("scrolled");
+    shoot(browser, name).await;
+    browser.set_window_size(1280, 2400).await.expect("resized back");
 }
 
 /// Opens the pledge's form on the certificate's page and files it.

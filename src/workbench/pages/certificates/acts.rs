@@ -1,11 +1,15 @@
 //! The acts on a certificate: their history with the words each awaits,
 //! and their filing: one form per kind the holder files (licence, pledge,
 //! release, transfer, change, renewal, cancellation; see `forms`), posted
-//! with a hidden `kind` to one address and filed through the API's service.
+//! with a hidden `kind` to one address and filed through the API's service;
+//! and the written consent an act awaits, uploaded from beside the act and
+//! downloaded there (through the service of the API's
+//! `PUT`/`GET /certificates/{id}/acts/{act_id}/document`).
 
 use axum::{
+    body::Body,
     extract::{Path, State},
-    http::StatusCode,
+    http::{HeaderMap, StatusCode},
     response::Response,
 };
 use uuid::Uuid;
@@ -16,21 +20,24 @@ use super::{
     id_of, render,
 };
 use crate::workbench::{
-    form::Submitted,
+    form::{self, Refused, Submitted},
     page::{self, Ctx, FieldErrors},
-    visit::Applicant,
+    visit::{Applicant, Visit},
     words::words,
 };
 use crate::{
-    db::act_confirmations::WordRow,
+    db::{act_confirmations::WordRow, act_documents::ActDocumentRow},
     domain::{ActDetails, ActKind, ActState},
-    http::error::ApiError,
+    http::{client_addr::ClientAddr, disposition, error::ApiError},
     services::{
         Error,
-        certificates::acts::{self, ActView},
+        certificates::acts::{self, ActView, written_consent},
     },
     state::AppState,
 };
+
+/// The file input of an act's written-consent form.
+const DOCUMENT: &str = "document";
 
 words! { pub ActWords {
     license: "许可", "Licence";
@@ -53,7 +60,18 @@ words! { pub ActWords {
     via_party: "（通过其在本机构的账户）", " (through its account here)";
     via_link: "（一次性链接已发往 {email}）", " (by the single-use link sent to {email})";
     via_party_or_link: "（通过其在本机构的账户，或发往 {email} 的一次性链接）", " (through its account here, or the single-use link sent to {email})";
-    via_document: "（以书面同意方式，由持有人通过 API 上传）", " (by its written consent, which the holder uploads through the API)";
+    via_document: "（以书面同意方式：请在下方上传其签署的书面同意）", " (by its written consent: upload the signed consent below)";
+    document_heading: "书面同意", "Written consent";
+    document_filename: "文件名", "File name";
+    document_media_type: "文件类型", "Type";
+    document_size: "大小", "Size";
+    document_sha256: "SHA-256 摘要", "SHA-256";
+    document_uploaded_at: "上传时间", "Uploaded";
+    document_download: "下载书面同意", "Download the written consent";
+    document_label: "质权人签署的书面同意（PDF、PNG 或 JPEG 扫描件）", "The pledgee's signed written consent (a PDF, PNG or JPEG scan)";
+    document_hint: "上传即视为质权人已同意，登记机构审查时将核对该文件。大小上限：", "The upload gives the pledgee's consent; the registry checks the document when it reviews the act. At most ";
+    document_upload: "上传书面同意", "Upload the written consent";
+    document_uploaded: "书面同意已上传，事项转入审查。", "The written consent was uploaded; the act goes to review.";
     the_counterparty: "相关方", "the counterparty";
     release_of: "解除对以下质权人的质押：", "Releases the pledge to ";
     transfer_to: "受让方：", "To ";
@@ -160,6 +178,30 @@ pub struct ActLine {
     pub words: Vec<String>,
     /// Its disclosure, once approved and of this party's terms.
     pub openings: Option<String>,
+    /// Its written consent, as uploaded.
+    pub document: Option<DocumentShown>,
+    /// Where its written-consent form posts, while it awaits one.
+    pub upload: Option<String>,
+    /// Why the written consent just sent was refused.
+    pub document_error: Option<String>,
+    /// The size the written consent may have, in words.
+    pub max_size: String,
+}
+
+/// An act's written consent as the page shows it.
+pub struct DocumentShown {
+    pub filename: String,
+    pub media_type: String,
+    pub size: String,
+    pub sha256: String,
+    pub uploaded_at: String,
+    pub href: String,
+}
+
+/// Whether the act awaits a word only a written consent gives.
+fn awaits_in_writing(act: &ActView, words: &[WordRow]) -> bool {
+    act.state == ActState::AwaitingConfirmation
+        && words.iter().any(|w| w.counterparty_org_id.is_none() && w.contact_email.is_none() && w.answered_at.is_none())
 }
 
 /// The pledgee of pledge `pledge_id` of the certificate.
@@ -254,11 +296,14 @@ fn word(ctx: &Ctx, w: &ActWords, loaded: &Loaded, act: &ActView, word: &WordRow)
     format!("{}{via}", said.replace("{name}", &name).replace("{due}", &ctx.day(word.due_at)))
 }
 
-/// The certificate's acts, newest first.
-pub(super) fn lines(ctx: &Ctx, loaded: &Loaded) -> Vec<ActLine> {
+/// The certificate's acts, newest first; `filing` says which written
+/// consent was just refused, and why.
+pub(super) fn lines(ctx: &Ctx, loaded: &Loaded, filing: &Filing, max_size: u64) -> Vec<ActLine> {
     let w = ActWords::of(ctx.lang);
     let cw = super::CertWords::of(ctx.lang);
     let certificate = loaded.view.id;
+    let max_size = ctx.size(i64::try_from(max_size).unwrap_or(i64::MAX));
+    let document_path = |act: Uuid| format!("/workbench/certificates/{certificate}/acts/{act}/document");
     loaded
         .acts
         .iter()
@@ -283,6 +328,14 @@ pub(super) fn lines(ctx: &Ctx, loaded: &Loaded) -> Vec<ActLine> {
                 words: words.iter().map(|row| word(ctx, w, loaded, act, row)).collect(),
                 openings: shown
                     .then(|| ctx.link(&format!("/workbench/certificates/{certificate}/acts/{}/openings.json", act.id))),
+                document: loaded.documents.get(&act.id).map(|row| document_shown(ctx, row, &document_path(act.id))),
+                upload: awaits_in_writing(act, words).then(|| ctx.link(&document_path(act.id))),
+                document_error: filing
+                    .document_error
+                    .as_ref()
+                    .filter(|(id, _)| *id == act.id)
+                    .map(|(_, message)| message.clone()),
+                max_size: max_size.clone(),
             }
         })
         .collect()
@@ -341,5 +394,77 @@ pub(super) async fn file(
                 }
             },
         },
+    }
+}
+
+fn document_shown(ctx: &Ctx, row: &ActDocumentRow, path: &str) -> DocumentShown {
+    DocumentShown {
+        filename: row.filename.clone(),
+        media_type: row.media_type.clone(),
+        size: ctx.size(row.size),
+        sha256: hex::encode(&row.sha256),
+        uploaded_at: ctx.time(row.uploaded_at),
+        href: ctx.link(path),
+    }
+}
+
+/// `POST /workbench/certificates/{id}/acts/{act_id}/document`: a multipart
+/// form of `csrf`, `action` (`upload-document`) and the file under
+/// `document`, given to the service of the API's
+/// `PUT /certificates/{id}/acts/{act_id}/document`; then 303 to the
+/// certificate's page (`?done=document`). A form without a file (422), a
+/// file of another type (415) or too large (413) is refused beside the
+/// act's input, nothing changed.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn upload_document(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    visit: Visit,
+    who: Applicant,
+    ClientAddr(client): ClientAddr,
+    Path((id, act_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let (Some(id), Some(act_id)) = (id_of(&id), id_of(&act_id)) else { return page::not_found(&ctx) };
+    let w = ActWords::of(ctx.lang);
+    let max_size = state.config.materials.max_size;
+    let refusal = match form::receive(&ctx, &visit, &headers, body, &[DOCUMENT], max_size).await {
+        Ok(received) => {
+            if !matches!(received.field("action"), "upload-document" | "") {
+                return page::message(&ctx, StatusCode::BAD_REQUEST, ctx.t.refused_title, w.bad_action);
+            }
+            let (upload, stream, cut) = received.into_parts();
+            match written_consent::upload(&state, who.tenant(), (id, act_id), upload, client, stream).await {
+                Ok(_) => return ctx.see_other(&format!("/workbench/certificates/{id}?done=document")),
+                Err(error) => cut.refusal(&ctx, error, max_size),
+            }
+        }
+        Err(refusal) => refusal,
+    };
+    match refusal {
+        Refused::Page(page) => *page,
+        Refused::Beside { status, message } => {
+            let filing = Filing { document_error: Some((act_id, message)), ..Filing::default() };
+            render(&state, &ctx, &who, id, filing, status).await
+        }
+        Refused::Failed(error) => page::failure(&ctx, error),
+    }
+}
+
+/// `GET /workbench/certificates/{id}/acts/{act_id}/document`: the act's
+/// written consent as uploaded, through the service of the API's
+/// `GET /certificates/{id}/acts/{act_id}/document`.
+pub(super) async fn download_document(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    who: Applicant,
+    Path((id, act_id)): Path<(String, String)>,
+) -> Response {
+    let (Some(id), Some(act_id)) = (id_of(&id), id_of(&act_id)) else { return page::not_found(&ctx) };
+    let reader = written_consent::Reader::Holder(who.tenant(), id);
+    match written_consent::download(&state, reader, act_id).await {
+        Ok(download) => disposition::download(download),
+        Err(error) => page::failure(&ctx, error),
     }
 }
