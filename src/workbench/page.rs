@@ -92,6 +92,15 @@ impl Ctx {
     }
 }
 
+/// The query of a page a form led back to: what was just done (its
+/// `.notice`), and where the page's list resumes.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Done {
+    #[serde(default)]
+    pub done: String,
+    pub cursor: Option<String>,
+}
+
 /// A page as HTML with the status given; nothing behind a sign-in is kept
 /// by a cache or the browser's history.
 pub fn html(status: StatusCode, page: &impl Template) -> Response {

@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use super::page;
 use crate::{
-    auth::{Actor, Owner, Tenant},
+    auth::{Actor, Owner, Principal, Tenant},
     db::web_sessions::LiveSession,
     domain::Role,
     services::accounts::web_sessions,
@@ -165,6 +165,11 @@ impl Applicant {
     /// The member as the services know a caller acting for the party.
     pub fn tenant(&self) -> Tenant {
         Tenant { org_id: self.org_id, actor: Actor::User(self.user_id) }
+    }
+
+    /// The member as the services know a signed-in caller.
+    pub fn principal(&self) -> Principal {
+        Principal::User { id: self.user_id, org_id: Some(self.org_id), role: self.role }
     }
 
     /// The member as an owner, if they are one.

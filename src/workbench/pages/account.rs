@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::workbench::{
     form::Submitted,
-    page::{self, Ctx, FieldErrors},
+    page::{self, Ctx, Done, FieldErrors},
     pages::sign_in,
     visit::{Signed, Visit},
     words::words,
@@ -290,19 +290,8 @@ struct SessionRow {
     current: bool,
 }
 
-#[derive(Deserialize)]
-pub struct AccountQuery {
-    #[serde(default)]
-    done: String,
-}
-
 /// `GET /workbench/account`.
-pub async fn account_page(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    signed: Signed,
-    query: Query<AccountQuery>,
-) -> Response {
+pub async fn account_page(State(state): State<AppState>, ctx: Ctx, signed: Signed, query: Query<Done>) -> Response {
     let w = AccountWords::of(ctx.lang);
     let notice = match query.done.as_str() {
         "signed-up" => w.signed_up,

@@ -16,17 +16,15 @@ use axum::{
     response::Response,
     routing::{get, post},
 };
-use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::workbench::{
     form::{self, Refused, Submitted},
-    page::{self, Ctx, FieldErrors},
+    page::{self, Ctx, Done, FieldErrors},
     visit::{Applicant, Visit},
     words::words,
 };
 use crate::{
-    auth::Principal,
     db,
     domain::{
         Action, ApplicationState, Category, DataSourceKind, Lang, MaterialKind, ObjectionState, RefusalGround,
@@ -608,19 +606,13 @@ async fn render(
     }
 }
 
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    #[serde(default)]
-    done: String,
-}
-
 /// `GET /workbench/applications/{id}`.
 async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
     applicant: Applicant,
     Path(id): Path<String>,
-    Query(query): Query<DoneQuery>,
+    Query(query): Query<Done>,
 ) -> Response {
     let Ok(id) = id.parse::<Uuid>() else { return page::not_found(&ctx) };
     let w = ApplicationWords::of(ctx.lang);
@@ -757,10 +749,6 @@ async fn upload(
     }
 }
 
-fn principal(applicant: &Applicant) -> Principal {
-    Principal::User { id: applicant.user_id, org_id: Some(applicant.org_id), role: applicant.role }
-}
-
 /// `GET /workbench/applications/{id}/materials/{kind}`: the material's bytes.
 async fn download_material(
     State(state): State<AppState>,
@@ -771,7 +759,7 @@ async fn download_material(
     let (Ok(id), Some(kind)) = (id.parse::<Uuid>(), MaterialKind::ALL.into_iter().find(|k| k.as_str() == kind)) else {
         return page::not_found(&ctx);
     };
-    match materials::download(&state, principal(&applicant), id, kind).await {
+    match materials::download(&state, applicant.principal(), id, kind).await {
         Ok(download) => disposition::download(download),
         Err(error) => page::failure(&ctx, error),
     }
@@ -789,7 +777,7 @@ async fn download_evidence(
     else {
         return page::not_found(&ctx);
     };
-    match evidence::download(&state, principal(&applicant), id, objection_id, evidence_id).await {
+    match evidence::download(&state, applicant.principal(), id, objection_id, evidence_id).await {
         Ok(download) => disposition::download(download),
         Err(error) => page::failure(&ctx, error),
     }

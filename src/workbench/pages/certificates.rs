@@ -19,16 +19,14 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::workbench::{
-    page::{self, Ctx, FieldErrors},
+    page::{self, Ctx, Done, FieldErrors},
     visit::Applicant,
     words::words,
 };
 use crate::{
-    auth::Principal,
     db::{self, act_confirmations::WordRow, act_documents::ActDocumentRow, pledges::PledgeRow},
     domain::{ActState, CertificateStatus, DataSource},
     http::disposition,
@@ -290,19 +288,13 @@ struct CertificatePage<'a> {
     errors: Vec<(String, Option<String>)>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct ShowQuery {
-    #[serde(default)]
-    done: String,
-}
-
 /// `GET /workbench/certificates/{id}`.
 async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
     who: Applicant,
     Path(id): Path<String>,
-    Query(query): Query<ShowQuery>,
+    Query(query): Query<Done>,
 ) -> Response {
     let Some(id) = id_of(&id) else { return page::not_found(&ctx) };
     let filing = Filing { filed: query.done == "file-act", uploaded: query.done == "document", ..Filing::default() };
@@ -457,10 +449,6 @@ async fn proof(State(state): State<AppState>, ctx: Ctx, who: Applicant, Path(id)
 
 /// The signed-in member as the services' principal (for the disclosures,
 /// which staff may read too).
-fn principal(who: &Applicant) -> Principal {
-    Principal::User { id: who.user_id, org_id: Some(who.org_id), role: who.role }
-}
-
 /// A disclosure, as the API answers it.
 fn disclosure(ctx: &Ctx, found: services::Result<tlog::verify::Disclosure>, filename: &str) -> Response {
     match found.and_then(|d| serde_json::to_vec_pretty(&d).map_err(|e| services::Error::Internal(e.into()))) {
@@ -473,7 +461,7 @@ fn disclosure(ctx: &Ctx, found: services::Result<tlog::verify::Disclosure>, file
 /// identity-number opening (the API's `GET /certificates/{id}/openings`).
 async fn openings(State(state): State<AppState>, ctx: Ctx, who: Applicant, Path(id): Path<String>) -> Response {
     let Some(id) = id_of(&id) else { return page::not_found(&ctx) };
-    let found = certificates::holder_disclosure(&state, principal(&who), id).await;
+    let found = certificates::holder_disclosure(&state, who.principal(), id).await;
     disclosure(&ctx, found, "openings.json")
 }
 
@@ -487,6 +475,6 @@ async fn act_openings(
     Path((id, act_id)): Path<(String, String)>,
 ) -> Response {
     let (Some(id), Some(act_id)) = (id_of(&id), id_of(&act_id)) else { return page::not_found(&ctx) };
-    let found = certificates::acts::disclosure(&state, principal(&who), id, act_id).await;
+    let found = certificates::acts::disclosure(&state, who.principal(), id, act_id).await;
     disclosure(&ctx, found, &format!("act-{act_id}-openings.json"))
 }

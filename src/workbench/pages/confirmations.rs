@@ -11,13 +11,12 @@ use axum::{
     response::Response,
     routing::{get, post},
 };
-use serde::Deserialize;
 use uuid::Uuid;
 
 use super::certificates::{ActWords, describe};
 use crate::workbench::{
     form::Submitted,
-    page::{self, Ctx},
+    page::{self, Ctx, Done},
     visit::Applicant,
     words::words,
 };
@@ -83,12 +82,6 @@ struct ConfirmationsPage<'a> {
     notice: Option<&'static str>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct ShowQuery {
-    #[serde(default)]
-    done: String,
-}
-
 /// What the party is asked, by the words the act awaits from it.
 fn asks(w: &ConfirmWords, kind: ActKind, consent: bool, own: bool) -> Vec<&'static str> {
     let mut asks = Vec::new();
@@ -149,7 +142,7 @@ async fn items(state: &AppState, ctx: &Ctx, who: &Applicant) -> services::Result
 }
 
 /// `GET /workbench/confirmations`.
-async fn show(State(state): State<AppState>, ctx: Ctx, who: Applicant, Query(query): Query<ShowQuery>) -> Response {
+async fn show(State(state): State<AppState>, ctx: Ctx, who: Applicant, Query(query): Query<Done>) -> Response {
     let w = ConfirmWords::of(ctx.lang);
     let items = match items(&state, &ctx, &who).await {
         Ok(items) => items,

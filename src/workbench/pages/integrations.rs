@@ -16,12 +16,12 @@ use axum::{
     response::Response,
     routing::{get, post},
 };
-use serde::{Deserialize, de::DeserializeOwned};
+use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::workbench::{
     form::Submitted,
-    page::{self, Ctx, FieldErrors},
+    page::{self, Ctx, Done, FieldErrors},
     visit::Applicant,
     words::words,
 };
@@ -173,13 +173,6 @@ words! { pub IntegrationsWords {
     choose_kind: "请选择一项。", "Choose one.";
     unknown_action: "此表单没有这个操作。", "This form has no such action.";
 } }
-
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    #[serde(default)]
-    done: String,
-    cursor: Option<String>,
-}
 
 struct KeyShown {
     id: String,
@@ -379,12 +372,7 @@ fn event_options(typed: &[(String, String)]) -> (Vec<EventOption>, Vec<EventOpti
 }
 
 /// `GET /workbench/integrations`.
-async fn show(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    applicant: Applicant,
-    Query(query): Query<DoneQuery>,
-) -> Response {
+async fn show(State(state): State<AppState>, ctx: Ctx, applicant: Applicant, Query(query): Query<Done>) -> Response {
     let w = IntegrationsWords::of(ctx.lang);
     let note = match query.done.as_str() {
         "key-revoked" => w.done_key_revoked,
@@ -706,7 +694,7 @@ async fn show_webhook(
     ctx: Ctx,
     applicant: Applicant,
     Path(id): Path<String>,
-    Query(query): Query<DoneQuery>,
+    Query(query): Query<Done>,
 ) -> Response {
     let w = IntegrationsWords::of(ctx.lang);
     let note = match query.done.as_str() {

@@ -13,12 +13,11 @@ use axum::{
     response::Response,
     routing::{get, post},
 };
-use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::workbench::{
     form::{self, Refused, Submitted},
-    page::{self, Ctx, FieldErrors},
+    page::{self, Ctx, Done, FieldErrors},
     visit::{Applicant, Visit},
     words::words,
 };
@@ -118,13 +117,6 @@ words! { pub PartyWords {
     unknown_action: "此表单没有这个操作。", "This form has no such action.";
 } }
 
-#[derive(Deserialize)]
-pub struct PartyQuery {
-    #[serde(default)]
-    done: String,
-    cursor: Option<String>,
-}
-
 /// The party as the page shows it.
 struct PartyShown {
     kind: &'static str,
@@ -213,12 +205,7 @@ impl Shown<'_> {
 }
 
 /// `GET /workbench/party`.
-async fn show(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    applicant: Applicant,
-    Query(query): Query<PartyQuery>,
-) -> Response {
+async fn show(State(state): State<AppState>, ctx: Ctx, applicant: Applicant, Query(query): Query<Done>) -> Response {
     let w = PartyWords::of(ctx.lang);
     let note = match query.done.as_str() {
         "uploaded" => w.done_uploaded,
